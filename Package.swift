@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "SafeGrid",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "safegrid", targets: ["safegrid"]),
+        .library(name: "SafeGridCore", targets: ["SafeGridCore"]),
+        .library(name: "SafeGridApp", targets: ["SafeGridApp"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.110.0"),
+        .package(url: "https://github.com/vapor/fluent.git", from: "4.12.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.8.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.10.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.30.0"),
+        .package(url: "https://github.com/JohnSundell/Plot.git", from: "0.14.0"),
+    ],
+    targets: [
+        // Domain: value types and rules. No Vapor, no Fluent, no I/O.
+        .target(
+            name: "SafeGridCore",
+            resources: [.copy("Resources")]
+        ),
+        // The server: HTTP, SQL, HTML, commands.
+        .target(
+            name: "SafeGridApp",
+            dependencies: [
+                "SafeGridCore",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Plot", package: "Plot"),
+            ]
+        ),
+        .executableTarget(
+            name: "safegrid",
+            dependencies: ["SafeGridApp"]
+        ),
+        .testTarget(
+            name: "SafeGridCoreTests",
+            dependencies: ["SafeGridCore"]
+        ),
+        .testTarget(
+            name: "SafeGridAppTests",
+            dependencies: [
+                "SafeGridApp",
+                .product(name: "VaporTesting", package: "vapor"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

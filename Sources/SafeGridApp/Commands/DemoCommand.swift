@@ -1,0 +1,114 @@
+import Foundation
+import SQLKit
+import SafeGridCore
+import Vapor
+
+/// `safegrid demo`: builds the 瓜沥 campaign from a fixed seed through the domain rules, writes
+/// it in batches in one transaction, prints what it built and how long it took, then serves.
+struct DemoCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Option(name: "as-of", help: "Last day of the campaign, YYYY-MM-DD (Asia/Shanghai); default today")
+        var asOf: String?
+        @Option(name: "seed", help: "Random seed (default 20220725); the same seed and date give the same campaign")
+        var seed: UInt64?
+        @Flag(name: "no-serve", help: "Build the database and exit")
+        var noServe: Bool
+        init() {}
+    }
+
+    var help: String { "Build the 瓜沥镇 demo campaign (data/demo.sqlite) and serve it on 127.0.0.1:8080" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let started = Date()
+        let asOf: CalendarDate
+        if let s = signature.asOf {
+            do { asOf = try CalendarDate(s) } catch { throw Abort(.badRequest, reason: "--as-of: \(error.reason)") }
+        } else {
+            asOf = CalendarDate(shanghai: app.services.now())
+        }
+        let figures = try await Self.build(app: app, asOf: asOf, seed: signature.seed ?? 20220725) { line in
+            context.console.print(line)
+        }
+        let elapsed = Date().timeIntervalSince(started)
+        context.console.print(String(format: "demo built in %.1f s", elapsed))
+        for k in figures.kinds where k.hazardsFound > 0 {
+            let inspected = k.roomsInspected.map { "\($0) rooms" } ?? "\(k.subjectsInspected)"
+            context.console.print("  \(k.zh) inspected \(inspected), hazards \(k.hazardsFound), rectified \(k.hazardsRectified), rate \(k.rectificationRateText)")
+        }
+        guard !signature.noServe else { return }
+        let config = app.http.server.configuration
+        context.console.print("SafeGrid serves the dashboard at http://\(config.hostname):\(config.port)/ (Ctrl-C to stop)")
+        try await app.servers.asyncCommand.run(using: context, signature: ServeCommand.Signature())
+    }
+
+    /// Builds the campaign into the (empty) database of `app`.
+    /// - Returns: the town dashboard figures after the build.
+    /// - Throws: if the database already holds subjects, or a rule refuses a generated record.
+    static func build(app: Application, asOf: CalendarDate, seed: UInt64,
+                      log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> DashboardFigures {
+        let sql = app.sql
+        let existing = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("subjects")
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+        guard existing == 0 else {
+            throw Abort(.conflict, reason: "the database already holds \(existing) subjects; the demo needs an empty one")
+        }
+        let checklist = try await app.checklists.current(sql: sql)
+        let base = try BundledAreas.load()
+        var t = Date()
+        let campaign = try DemoCampaign(seed: seed, asOf: asOf, checklist: checklist, baseAreas: base)
+        log(String(format: "  generated %d subjects through the domain rules in %.1f s", campaign.subjects.count, Date().timeIntervalSince(t)))
+        t = Date()
+        let now = app.services.now()
+        let newAreas = campaign.areas.filter { $0.level == .grid || $0.level == .microGrid }
+        let batches: [(subject: Subject, changes: LedgerChanges)] = zip(campaign.subjects, campaign.ledgers).map { s, l in
+            var ledger = l
+            return (s, ledger.takeChanges())
+        }
+        let subjects = campaign.subjects
+        try await app.writeGate.transaction(on: app.db) { sql in
+            let store = CampaignStore(sql: sql)
+            try await store.insert(areas: newAreas)
+            // Parents before tenants (foreign key on parent_id).
+            try await store.insert(subjects: subjects.filter { $0.parentId == nil }, at: now)
+            try await store.insert(subjects: subjects.filter { $0.parentId != nil }, at: now)
+            try await store.write(batches, recordedAt: now)
+        }
+        log(String(format: "  wrote %d grids, %d micro-grids and the campaign in %.1f s",
+                   newAreas.filter { $0.level == .grid }.count, newAreas.filter { $0.level == .microGrid }.count,
+                   Date().timeIntervalSince(t)))
+        guard let town = try await CampaignQueries(sql: sql).area(BundledAreas.gualiTownCode) else {
+            throw Abort(.internalServerError, reason: "瓜沥镇 is missing from the area tree")
+        }
+        return try await DashboardController.compute(area: town, sql: sql,
+                                                     children: try await CampaignQueries(sql: sql).children(of: town.code),
+                                                     now: now)
+    }
+}
+
+/// The entry point of the `safegrid` executable.
+public enum SafeGridMain {
+    /// `safegrid demo` uses its own file, `data/demo.sqlite`, made anew on each run (unless
+    /// `DATABASE_URL` names a PostgreSQL database, which must then be empty); every other command
+    /// uses `data/safegrid.sqlite` or `DATABASE_URL`.
+    public static func run() async throws {
+        var env = try Environment.detect()
+        try LoggingSystem.bootstrap(from: &env)
+        var storage = StorageChoice.fromEnvironment()
+        if env.arguments.dropFirst().first == "demo", case .sqliteFile = storage {
+            let path = Environment.get("SAFEGRID_DEMO_SQLITE") ?? "data/demo.sqlite"
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            storage = .sqliteFile(path)
+        }
+        let app = try await Application.make(env)
+        do {
+            try await configure(app, storage: storage)
+            try await app.execute()
+        } catch {
+            app.logger.report(error: error)
+            try? await app.asyncShutdown()
+            throw error
+        }
+        try await app.asyncShutdown()
+    }
+}

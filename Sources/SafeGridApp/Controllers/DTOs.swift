@@ -1,0 +1,222 @@
+import Foundation
+import SafeGridCore
+import Vapor
+
+// Shapes of the JSON API. Times are RFC 3339 with the Asia/Shanghai offset (+08:00); calendar
+// dates are YYYY-MM-DD on the Asia/Shanghai calendar; enums are their raw values with zh/en labels.
+
+struct LabelDTO: Content {
+    let value: String
+    let zh: String
+    let en: String
+}
+
+struct AreaDTO: Content {
+    let code: String
+    let name: String
+    let shortName: String
+    let level: String
+    let parentCode: String?
+    let villageKind: String?
+
+    init(_ a: Area) {
+        code = a.code
+        name = a.name
+        shortName = a.shortName
+        level = a.level.rawValue
+        parentCode = a.parentCode
+        villageKind = a.villageKind?.rawValue
+    }
+}
+
+struct ColourDTO: Content {
+    let key: String
+    let category: String
+    let situation: String?
+    let zh: String
+    let en: String
+    let hex: String
+
+    init(_ c: SubjectColour) {
+        key = c.key
+        category = c.category.rawValue
+        situation = c.situation?.rawValue
+        zh = c.zh
+        en = c.en
+        hex = c.hex
+    }
+}
+
+struct LocationDTO: Content {
+    let latitude: Double
+    let longitude: Double
+    let datum: String
+}
+
+struct PartyDTO: Content {
+    let name: String
+    /// Masked (`138****0000`) unless the caller's role needs the number.
+    let phone: String
+    let smsCapable: Bool
+}
+
+struct SubjectDTO: Content {
+    let id: UUID
+    let kind: String
+    let name: String
+    let address: String
+    let creditCode: String?
+    let aboveScale: Bool
+    let rooms: Int?
+    let parentId: UUID?
+    let townCode: String
+    let villageCode: String
+    let gridCode: String
+    let microGridCode: String
+    let party: PartyDTO
+    let location: LocationDTO?
+    /// Both datums, for map clients: `gcj02` for AMap, `wgs84` for GPS tools.
+    let locationGCJ02: LocationDTO?
+    let colour: ColourDTO?
+    let closedDownAt: String?
+    let createdAt: String
+
+    init(_ r: SubjectRow) {
+        id = r.id
+        kind = r.kind
+        name = r.name
+        address = r.address
+        creditCode = r.creditCode
+        aboveScale = r.aboveScale
+        rooms = r.rooms
+        parentId = r.parentId
+        townCode = r.townCode
+        villageCode = r.villageCode
+        gridCode = r.gridCode
+        microGridCode = r.microGridCode
+        let phone = r.phone
+        party = PartyDTO(name: r.partyName, phone: phone?.masked ?? "—", smsCapable: phone?.isSMSCapable ?? false)
+        location = r.location.map { LocationDTO(latitude: $0.latitude, longitude: $0.longitude, datum: $0.datum.rawValue) }
+        locationGCJ02 = r.location.map { $0.converted(to: .gcj02) }
+            .map { LocationDTO(latitude: $0.latitude, longitude: $0.longitude, datum: $0.datum.rawValue) }
+        colour = r.subjectColour.map(ColourDTO.init)
+        closedDownAt = r.closedDownAt.map(Timestamp.format)
+        createdAt = Timestamp.format(r.createdAt)
+    }
+}
+
+struct HazardEventDTO: Content {
+    let seq: Int64
+    let kind: String
+    let label: String
+    let fromState: String?
+    let toState: String
+    let actor: String
+    let reason: String?
+    let occurredAt: String
+    let recordedAt: String
+    let dueAt: String?
+
+    init(_ e: HazardEventRow) {
+        seq = e.seq
+        kind = e.kind
+        label = HazardEventKind(rawValue: e.kind)?.zh ?? e.kind
+        fromState = e.fromState
+        toState = e.toState
+        actor = e.actor
+        reason = e.reason
+        occurredAt = Timestamp.format(e.occurredAt)
+        recordedAt = Timestamp.format(e.recordedAt)
+        dueAt = e.dueAt.map(Timestamp.format)
+    }
+}
+
+struct HazardDTO: Content {
+    let id: UUID
+    let subjectId: UUID
+    let subjectKind: String
+    let inspectionId: UUID
+    let villageCode: String
+    let gridCode: String
+    let microGridCode: String
+    let checklistVersion: Int
+    let itemCode: String
+    let item: LocalizedText?
+    let legalBasis: String?
+    let department: String
+    let category: String
+    let severity: String
+    let mode: String
+    let state: String
+    let stateLabel: LocalizedText
+    let foundAt: String
+    let dueAt: String
+    let dueOn: String
+    let rectifiedAt: String?
+    let overdue: Bool
+    let reboundCount: Int
+    let version: Int
+    let note: String?
+    let events: [HazardEventDTO]?
+
+    init(_ h: HazardRow, item: ChecklistItem?, now: Date, events: [HazardEventRow]? = nil) {
+        id = h.id
+        subjectId = h.subjectId
+        subjectKind = h.subjectKind
+        inspectionId = h.inspectionId
+        villageCode = h.villageCode
+        gridCode = h.gridCode
+        microGridCode = h.microGridCode
+        checklistVersion = h.checklistVersion
+        itemCode = h.itemCode
+        self.item = item.map { LocalizedText(zh: $0.zh, en: $0.en) }
+        legalBasis = item?.legalBasis
+        department = h.department
+        category = h.category
+        severity = h.severity
+        mode = h.mode
+        state = h.state
+        stateLabel = LocalizedText(zh: h.hazardState.zh, en: h.hazardState.en)
+        foundAt = Timestamp.format(h.foundAt)
+        dueAt = Timestamp.format(h.dueAt)
+        dueOn = CalendarDate(shanghai: h.dueAt).description
+        rectifiedAt = h.rectifiedAt.map(Timestamp.format)
+        overdue = h.status.isOverdue(at: now)
+        reboundCount = h.reboundCount
+        version = h.version
+        note = h.note
+        self.events = events.map { $0.map(HazardEventDTO.init) }
+    }
+}
+
+struct TeamMemberDTO: Content {
+    let name: String
+    let department: String
+}
+
+struct ItemResultDTO: Content {
+    let itemCode: String
+    let outcome: String
+    let note: String?
+}
+
+struct InspectionDTO: Content {
+    let id: UUID
+    let clientId: String
+    let subjectId: UUID
+    let checklistVersion: Int
+    let inspectedAt: String
+    let inspector: String
+    let team: [TeamMemberDTO]
+    let results: [ItemResultDTO]
+    let hazards: [HazardDTO]
+    /// The subject's colour after this inspection.
+    let subjectColour: ColourDTO?
+}
+
+struct ChecklistDTO: Content {
+    let version: Int
+    let title: LocalizedText
+    let publishedOn: String
+    let items: [ChecklistItem]
+}

@@ -1,0 +1,189 @@
+import Foundation
+import SQLKit
+import SafeGridCore
+import Vapor
+
+/// `/api/v1/subjects`: subjects (enterprises, street shops, rental housing, parks).
+enum SubjectsController {
+    struct PartyInput: Content {
+        let name: String
+        /// Mobile or landline in any common form (`+86 138 0000 0000`, `138-0000-0000`, `0571-82345678`).
+        let phone: String
+    }
+
+    struct LocationInput: Content {
+        let latitude: Double
+        let longitude: Double
+        /// `wgs84` (a phone's GPS) or `gcj02` (AMap); default `wgs84`.
+        let datum: String?
+    }
+
+    struct SubjectInput: Content {
+        let kind: String
+        let name: String
+        let address: String
+        let creditCode: String?
+        let aboveScale: Bool?
+        let rooms: Int?
+        let parentId: String?
+        let microGridCode: String
+        let party: PartyInput
+        let location: LocationInput?
+    }
+
+    static func create(_ req: Request) async throws -> Response {
+        let input = try req.content.decode(SubjectInput.self)
+        let kind: SubjectKind = try Input.enumValue(input.kind, "kind")
+        let creditCode: CreditCode?
+        if let raw = input.creditCode, !raw.trimmingCharacters(in: .whitespaces).isEmpty {
+            do { creditCode = try CreditCode(raw) } catch { throw DomainError.invalid("creditCode", error) }
+        } else {
+            creditCode = nil
+        }
+        let phone: PhoneNumber
+        do { phone = try PhoneNumber(input.party.phone) } catch { throw DomainError.invalid("party.phone", error) }
+        var location: GeoPoint? = nil
+        if let l = input.location {
+            let datum: Datum = try Input.optionalEnum(l.datum, "location.datum") ?? .wgs84
+            do { location = try GeoPoint(latitude: l.latitude, longitude: l.longitude, datum: datum) } catch {
+                throw DomainError.invalid("location", error)
+            }
+        }
+        let parentID = try input.parentId.map { s throws(DomainError) in try Input.uuid(s, "parentId") }
+        let subject = Subject(id: UUID(), kind: kind, name: input.name.trimmingCharacters(in: .whitespacesAndNewlines),
+                              address: input.address.trimmingCharacters(in: .whitespacesAndNewlines),
+                              creditCode: creditCode, aboveScale: input.aboveScale ?? false, rooms: input.rooms,
+                              parentId: parentID, microGridCode: input.microGridCode, party: ResponsibleParty(
+                                  name: input.party.name.trimmingCharacters(in: .whitespacesAndNewlines), phone: phone),
+                              location: location)
+        try subject.validate(boundary: req.services.boundary)
+        let now = req.services.now()
+        try await req.application.writeGate.transaction(on: req.db) { sql in
+            let q = CampaignQueries(sql: sql)
+            guard let mg = try await q.area(subject.microGridCode), mg.level == .microGrid else {
+                throw DomainError.invalid("microGridCode", "no micro-grid with code \(subject.microGridCode)")
+            }
+            if let parentID, try await q.subject(parentID) == nil {
+                throw DomainError.invalid("parentId", "no subject with id \(parentID)")
+            }
+            if let code = creditCode?.value, try await q.subjectExists(creditCode: code) {
+                throw DomainError(.conflict, field: "creditCode", reason: "a subject with credit code \(code) already exists")
+            }
+            try await CampaignStore(sql: sql).insert(subjects: [subject], at: now)
+        }
+        guard let row = try await req.queries.subject(subject.id) else { throw Abort(.internalServerError) }
+        let response = try Response.json(SubjectDTO(row), status: .created)
+        response.headers.replaceOrAdd(name: .location, value: "/api/v1/subjects/\(subject.id.uuidString.lowercased())")
+        return response
+    }
+
+    /// Filters: `kind`, `areaCode`, `colour` (key such as `serious.inProgress`), `parentId`, `q`
+    /// (name contains), `page`, `per`.
+    static func list(_ req: Request) async throws -> Page<SubjectDTO> {
+        let (page, per) = try Input.page(req)
+        var f = CampaignQueries.SubjectFilter()
+        f.kind = try Input.optionalEnum(req.query[String.self, at: "kind"], "kind")
+        f.areaCode = try await Input.areaCode(req)
+        if let c = req.query[String.self, at: "colour"], !c.isEmpty {
+            guard let colour = SubjectColour(key: c) else {
+                throw DomainError.invalid("colour", "'\(c)' is not one of \(SubjectColour.all.map(\.key).joined(separator: ", "))")
+            }
+            f.colour = colour
+        }
+        if let p = req.query[String.self, at: "parentId"] { f.parentID = try Input.uuid(p, "parentId") }
+        f.search = req.query[String.self, at: "q"]
+        let (rows, total) = try await req.queries.subjects(f, limit: per, offset: (page - 1) * per)
+        return Page(items: rows.map(SubjectDTO.init), page: page, per: per, total: total)
+    }
+
+    struct SubjectDetailDTO: Content {
+        let subject: SubjectDTO
+        let hazards: [HazardDTO]
+        let colourHistory: [ColourChangeDTO]
+    }
+
+    struct ColourChangeDTO: Content {
+        let colour: ColourDTO?
+        let previous: String?
+        let cause: String
+        let changedAt: String
+    }
+
+    static func show(_ req: Request) async throws -> SubjectDetailDTO {
+        let id = try Input.uuid(req.parameters.get("id"), "id", kind: .notFound)
+        let q = req.queries
+        guard let row = try await q.subject(id) else { throw DomainError(.notFound, field: "id", reason: "no subject \(id)") }
+        let events = Dictionary(grouping: try await q.events(subject: id), by: \.hazardId)
+        return SubjectDetailDTO(
+            subject: SubjectDTO(row),
+            hazards: try await req.hazardDTOs(try await q.hazards(subject: id), events: events),
+            colourHistory: try await q.colourHistory(subject: id).map {
+                ColourChangeDTO(colour: SubjectColour(key: $0.colour).map(ColourDTO.init), previous: $0.previous,
+                                cause: $0.cause, changedAt: Timestamp.format($0.changedAt))
+            })
+    }
+
+    struct CloseDownInput: Content {
+        let actor: String
+        let reason: String
+        let occurredAt: String?
+    }
+
+    /// 关停: `POST /api/v1/subjects/{id}/close-down`; closes the subject's open hazards.
+    static func closeDown(_ req: Request) async throws -> SubjectDetailDTO {
+        let id = try Input.uuid(req.parameters.get("id"), "id", kind: .notFound)
+        let input = try req.content.decode(CloseDownInput.self)
+        let now = req.services.now()
+        let at = try input.occurredAt.map { s throws(DomainError) in try Input.timestamp(s, "occurredAt") } ?? now
+        try await req.application.writeGate.transaction(on: req.db) { sql in
+            let q = CampaignQueries(sql: sql)
+            guard let subject = try await q.subject(id) else { throw DomainError(.notFound, field: "id", reason: "no subject \(id)") }
+            var ledger = try await q.ledger(for: subject)
+            try ledger.closeDown(at: at, actor: input.actor, reason: input.reason)
+            try await CampaignStore(sql: sql).write([(subject.subject, ledger.takeChanges())], recordedAt: now)
+        }
+        return try await show(req)
+    }
+}
+
+/// `/api/v1/areas` and `/api/v1/checklists`.
+enum ReferenceController {
+    struct AreaDetailDTO: Content {
+        let area: AreaDTO
+        let lineage: [AreaDTO]
+        let children: [AreaDTO]
+    }
+
+    static func area(_ req: Request) async throws -> AreaDetailDTO {
+        let code = req.parameters.get("code") ?? ""
+        let q = req.queries
+        guard let area = try await q.area(code) else { throw DomainError(.notFound, field: "code", reason: "no area with code \(code)") }
+        return AreaDetailDTO(area: AreaDTO(area), lineage: try await q.lineage(code).map(AreaDTO.init),
+                             children: try await q.children(of: code).map(AreaDTO.init))
+    }
+
+    /// `GET /api/v1/areas?level=village` (default: the district).
+    static func areas(_ req: Request) async throws -> [AreaDTO] {
+        let level: AreaLevel = try Input.optionalEnum(req.query[String.self, at: "level"], "level") ?? .district
+        if let parent = req.query[String.self, at: "parentCode"], !parent.isEmpty {
+            return try await req.queries.children(of: parent).filter { $0.level == level }.map(AreaDTO.init)
+        }
+        return try await req.queries.areas(level: level).map(AreaDTO.init)
+    }
+
+    static func currentChecklist(_ req: Request) async throws -> ChecklistDTO {
+        dto(try await req.checklists.current(sql: req.sql))
+    }
+
+    static func checklist(_ req: Request) async throws -> ChecklistDTO {
+        guard let v = req.parameters.get("version").flatMap(Int.init),
+              let c = try await req.checklists.checklist(v, sql: req.sql) else {
+            throw DomainError(.notFound, field: "version", reason: "no checklist version \(req.parameters.get("version") ?? "")")
+        }
+        return dto(c)
+    }
+
+    static func dto(_ c: Checklist) -> ChecklistDTO {
+        ChecklistDTO(version: c.version, title: c.title, publishedOn: c.publishedOn, items: c.items)
+    }
+}

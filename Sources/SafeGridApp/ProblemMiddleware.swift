@@ -1,0 +1,138 @@
+import Foundation
+import SafeGridCore
+import Vapor
+
+/// An RFC 9457 problem body. `field` names the offending input as a JSON path
+/// (`results[2].itemCode`); `extra` carries machine-readable members such as `currentState`.
+struct Problem: Encodable, Sendable {
+    let type: String
+    let title: String
+    let status: Int
+    let detail: String
+    let field: String?
+    let extra: [String: String]
+
+    enum CodingKeys: String, CodingKey { case type, title, status, detail, field }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(type, forKey: .type)
+        try c.encode(title, forKey: .title)
+        try c.encode(status, forKey: .status)
+        try c.encode(detail, forKey: .detail)
+        try c.encodeIfPresent(field, forKey: .field)
+        var more = encoder.container(keyedBy: Key.self)
+        for (k, v) in extra.sorted(by: { $0.key < $1.key }) { try more.encode(v, forKey: Key(stringValue: k)) }
+    }
+}
+
+/// Turns every error into `application/problem+json`: domain errors to 404/409/422, a body
+/// that is not JSON to 400, a JSON value of the wrong type to 422 naming the field, routing
+/// errors to their status; anything unexpected to 500 without internals (logged with the
+/// request id).
+struct ProblemMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            let problem = Self.problem(for: error, request: request)
+            if problem.status >= 500 {
+                request.logger.report(error: error)
+            }
+            let response = Response(status: HTTPResponseStatus(statusCode: problem.status))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            response.body = .init(data: (try? encoder.encode(problem)) ?? Data())
+            response.headers.replaceOrAdd(name: .contentType, value: "application/problem+json; charset=utf-8")
+            return response
+        }
+    }
+
+    static func problem(for error: any Error, request: Request) -> Problem {
+        switch error {
+        case let e as DomainError:
+            let status: HTTPStatus = switch e.kind {
+            case .invalid: .unprocessableEntity
+            case .notFound: .notFound
+            case .conflict: .conflict
+            case .malformed: .badRequest
+            }
+            return Problem(type: "https://safegrid.local/problems/\(e.kind.rawValue)", title: status.reasonPhrase,
+                           status: Int(status.code), detail: e.reason, field: e.field, extra: e.extra)
+        case let e as DecodingError:
+            return decodingProblem(e)
+        case let e as any AbortError:
+            var detail = e.reason
+            var status = e.status
+            if e.status == .unsupportedMediaType || detail.contains("Content-Type") {
+                status = .unsupportedMediaType
+                detail = "send the body as application/json"
+            }
+            return Problem(type: "about:blank", title: status.reasonPhrase, status: Int(status.code), detail: detail,
+                           field: nil, extra: [:])
+        default:
+            return Problem(type: "about:blank", title: "Internal Server Error", status: 500,
+                           detail: "an unexpected error occurred; it has been logged", field: nil, extra: [:])
+        }
+    }
+
+    /// JSON path of a coding path: `results[2].itemCode`.
+    static func path(_ codingPath: [any CodingKey], last: (any CodingKey)? = nil) -> String {
+        var out = ""
+        for key in codingPath + (last.map { [$0] } ?? []) {
+            if let i = key.intValue { out += "[\(i)]" } else { out += out.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+        }
+        return out
+    }
+
+    static func decodingProblem(_ error: DecodingError) -> Problem {
+        func invalid(_ field: String, _ detail: String) -> Problem {
+            Problem(type: "https://safegrid.local/problems/invalid", title: "Unprocessable Content", status: 422,
+                    detail: detail, field: field.isEmpty ? nil : field, extra: [:])
+        }
+        switch error {
+        case .keyNotFound(let key, let ctx):
+            return invalid(path(ctx.codingPath, last: key), "\(path(ctx.codingPath, last: key)) is required")
+        case .valueNotFound(_, let ctx):
+            return invalid(path(ctx.codingPath), "\(path(ctx.codingPath)) must not be null")
+        case .typeMismatch(let type, let ctx):
+            return invalid(path(ctx.codingPath), "\(path(ctx.codingPath)) must be \(describe(type))")
+        case .dataCorrupted(let ctx):
+            if ctx.codingPath.isEmpty {
+                return Problem(type: "https://safegrid.local/problems/malformed", title: "Bad Request", status: 400,
+                               detail: "the body is not valid JSON", field: nil, extra: [:])
+            }
+            return invalid(path(ctx.codingPath), ctx.debugDescription)
+        @unknown default:
+            return invalid("", "the body could not be read")
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        case is [Any].Type: "an array"
+        default: "an object"
+        }
+    }
+}
+
+extension DomainError: AbortError {
+    public var status: HTTPResponseStatus {
+        switch kind {
+        case .invalid: .unprocessableEntity
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .malformed: .badRequest
+        }
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+import SQLKit
+import SafeGridCore
+
+/// Read queries of the campaign (SQLKit, dialect-neutral builders and binds).
+struct CampaignQueries {
+    let sql: any SQLDatabase
+
+    static let openStates = HazardState.allCases.filter(\.isOpen).map(\.rawValue)
+
+    /// The denormalised column that holds an area code of this length, or `nil` for a district
+    /// (every row lies in the one district SafeGrid serves).
+    static func areaColumn(for code: String) -> String? {
+        switch AreaLevel(codeLength: code.count) {
+        case .town: "town_code"
+        case .village: "village_code"
+        case .grid: "grid_code"
+        case .microGrid: "micro_grid_code"
+        case .district, nil: nil
+        }
+    }
+
+    // MARK: Areas
+
+    func area(_ code: String) async throws -> Area? {
+        try await sql.select().columns("*").from("areas").where("code", .equal, SQLBind(code))
+            .first(decoding: AreaRow.self, keyDecodingStrategy: .convertFromSnakeCase)?.area
+    }
+
+    func children(of code: String) async throws -> [Area] {
+        try await sql.select().columns("*").from("areas").where("parent_code", .equal, SQLBind(code))
+            .orderBy("code").all(decoding: AreaRow.self, keyDecodingStrategy: .convertFromSnakeCase).map(\.area)
+    }
+
+    func areas(level: AreaLevel) async throws -> [Area] {
+        try await sql.select().columns("*").from("areas").where("level", .equal, SQLBind(level.rawValue))
+            .orderBy("code").all(decoding: AreaRow.self, keyDecodingStrategy: .convertFromSnakeCase).map(\.area)
+    }
+
+    /// The area and its ancestors, district first.
+    func lineage(_ code: String) async throws -> [Area] {
+        let codes = AreaCodes.lineage(of: code)
+        let rows = try await sql.select().columns("*").from("areas").where("code", .in, SQLBind.group(codes))
+            .all(decoding: AreaRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return rows.map(\.area).sorted { $0.code.count < $1.code.count }
+    }
+
+    // MARK: Checklist
+
+    func checklistVersions() async throws -> [Int] {
+        try await sql.select().column("version").from("checklists").orderBy("version").all()
+            .map { try $0.decode(column: "version", as: Int.self) }
+    }
+
+    func checklist(version: Int) async throws -> Checklist? {
+        guard let head = try await sql.select().columns("*").from("checklists").where("version", .equal, SQLBind(version)).first()
+        else { return nil }
+        let items = try await sql.select().columns("*").from("checklist_items")
+            .where("checklist_version", .equal, SQLBind(version)).orderBy("position")
+            .all(decoding: ChecklistItemRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return Checklist(version: version,
+                         title: LocalizedText(zh: try head.decode(column: "title_zh", as: String.self),
+                                              en: try head.decode(column: "title_en", as: String.self)),
+                         publishedOn: try head.decode(column: "published_on", as: String.self),
+                         items: items.map(\.item))
+    }
+
+    // MARK: Subjects
+
+    func subject(_ id: UUID) async throws -> SubjectRow? {
+        try await sql.select().columns("*").from("subjects").where("id", .equal, SQLBind(id))
+            .first(decoding: SubjectRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    func subjects(_ ids: [UUID]) async throws -> [UUID: SubjectRow] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await sql.select().columns("*").from("subjects").where("id", .in, SQLBind.group(Array(Set(ids))))
+            .all(decoding: SubjectRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
+    }
+
+    func subjectExists(creditCode: String) async throws -> Bool {
+        try await sql.select().column("id").from("subjects").where("credit_code", .equal, SQLBind(creditCode)).first() != nil
+    }
+
+    struct SubjectFilter: Sendable {
+        var kind: SubjectKind?
+        var areaCode: String?
+        var colour: SubjectColour?
+        var parentID: UUID?
+        var search: String?
+    }
+
+    func subjects(_ f: SubjectFilter, limit: Int, offset: Int) async throws -> (rows: [SubjectRow], total: Int) {
+        func apply(_ q: SQLSelectBuilder) -> SQLSelectBuilder {
+            var q = q
+            if let kind = f.kind { q = q.where("kind", .equal, SQLBind(kind.rawValue)) }
+            if let code = f.areaCode, let column = Self.areaColumn(for: code) { q = q.where(SQLIdentifier(column), .equal, SQLBind(code)) }
+            if let colour = f.colour { q = q.where("colour", .equal, SQLBind(colour.key)) }
+            if let parent = f.parentID { q = q.where("parent_id", .equal, SQLBind(parent)) }
+            if let s = f.search, !s.isEmpty {
+                q = q.where("name", .like, SQLBind("%\(s.replacingOccurrences(of: "%", with: ""))%"))
+            }
+            return q
+        }
+        let total = try await apply(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("subjects"))
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+        let rows = try await apply(sql.select().columns("*").from("subjects")).orderBy("name").limit(limit).offset(offset)
+            .all(decoding: SubjectRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return (rows, total)
+    }
+
+    func colourHistory(subject id: UUID) async throws -> [ColourHistoryRow] {
+        try await sql.select().columns("*").from("subject_colour_history").where("subject_id", .equal, SQLBind(id))
+            .orderBy("seq").all(decoding: ColourHistoryRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    // MARK: Hazards
+
+    func hazard(_ id: UUID) async throws -> HazardRow? {
+        try await sql.select().columns("*").from("hazards").where("id", .equal, SQLBind(id))
+            .first(decoding: HazardRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    func hazards(subject id: UUID) async throws -> [HazardRow] {
+        try await sql.select().columns("*").from("hazards").where("subject_id", .equal, SQLBind(id))
+            .orderBy("found_at").orderBy("item_code")
+            .all(decoding: HazardRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    func hazards(inspection id: UUID) async throws -> [HazardRow] {
+        try await sql.select().columns("*").from("hazards").where("inspection_id", .equal, SQLBind(id))
+            .orderBy("item_code").all(decoding: HazardRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    func events(hazard id: UUID) async throws -> [HazardEventRow] {
+        try await sql.select().columns("*").from("hazard_events").where("hazard_id", .equal, SQLBind(id))
+            .orderBy("seq").all(decoding: HazardEventRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    func events(subject id: UUID) async throws -> [HazardEventRow] {
+        try await sql.select().columns("*").from("hazard_events").where("subject_id", .equal, SQLBind(id))
+            .orderBy("seq").all(decoding: HazardEventRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    struct HazardFilter: Sendable {
+        var areaCode: String?
+        var subjectID: UUID?
+        var kind: SubjectKind?
+        var states: [HazardState] = []
+        var severity: Severity?
+        var department: Department?
+        var itemCode: String?
+        var overdueAt: Date?
+        var foundFrom: CalendarDate?
+        var foundTo: CalendarDate?
+    }
+
+    func hazards(_ f: HazardFilter, limit: Int, offset: Int) async throws -> (rows: [HazardRow], total: Int) {
+        func apply(_ q: SQLSelectBuilder) -> SQLSelectBuilder {
+            var q = q
+            if let code = f.areaCode, let column = Self.areaColumn(for: code) { q = q.where(SQLIdentifier(column), .equal, SQLBind(code)) }
+            if let id = f.subjectID { q = q.where("subject_id", .equal, SQLBind(id)) }
+            if let kind = f.kind { q = q.where("subject_kind", .equal, SQLBind(kind.rawValue)) }
+            if !f.states.isEmpty { q = q.where("state", .in, SQLBind.group(f.states.map(\.rawValue))) }
+            if let s = f.severity { q = q.where("severity", .equal, SQLBind(s.rawValue)) }
+            if let d = f.department { q = q.where("department", .equal, SQLBind(d.rawValue)) }
+            if let c = f.itemCode { q = q.where("item_code", .equal, SQLBind(c)) }
+            if let now = f.overdueAt {
+                q = q.where("state", .in, SQLBind.group(Self.openStates)).where("due_at", .lessThan, SQLBind(now))
+            }
+            if let from = f.foundFrom { q = q.where("found_on", .greaterThanOrEqual, SQLBind(from.description)) }
+            if let to = f.foundTo { q = q.where("found_on", .lessThanOrEqual, SQLBind(to.description)) }
+            return q
+        }
+        let total = try await apply(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("hazards"))
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+        let order = f.overdueAt != nil ? "due_at" : "found_at"
+        let rows = try await apply(sql.select().columns("*").from("hazards"))
+            .orderBy(order, f.overdueAt != nil ? .ascending : .descending).orderBy("id").limit(limit).offset(offset)
+            .all(decoding: HazardRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return (rows, total)
+    }
+
+    // MARK: Inspections
+
+    func inspection(_ id: UUID) async throws -> InspectionRow? {
+        try await sql.select().columns("*").from("inspections").where("id", .equal, SQLBind(id))
+            .first(decoding: InspectionRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    func inspection(clientID: String) async throws -> InspectionRow? {
+        try await sql.select().columns("*").from("inspections").where("client_id", .equal, SQLBind(clientID))
+            .first(decoding: InspectionRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    func inspections(subject id: UUID) async throws -> [InspectionRow] {
+        try await sql.select().columns("*").from("inspections").where("subject_id", .equal, SQLBind(id))
+            .orderBy("inspected_at", .descending)
+            .all(decoding: InspectionRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
+    func team(inspection id: UUID) async throws -> [TeamMember] {
+        try await sql.select().columns("name", "department").from("inspection_team_members")
+            .where("inspection_id", .equal, SQLBind(id)).orderBy("position").all()
+            .map { TeamMember(name: try $0.decode(column: "name", as: String.self),
+                              department: Department(rawValue: try $0.decode(column: "department", as: String.self)) ?? .fireRescue) }
+    }
+
+    func results(inspection id: UUID) async throws -> [(itemCode: String, outcome: String, note: String?)] {
+        try await sql.select().columns("item_code", "outcome", "note").from("inspection_results")
+            .where("inspection_id", .equal, SQLBind(id)).orderBy("item_code").all()
+            .map { (try $0.decode(column: "item_code", as: String.self), try $0.decode(column: "outcome", as: String.self),
+                    try $0.decode(column: "note", as: String?.self)) }
+    }
+
+    // MARK: Ledger
+
+    /// The domain aggregate of a subject, built from its rows.
+    func ledger(for s: SubjectRow) async throws -> SubjectLedger {
+        let rows = try await sql.select().columns("id", "state", "severity", "due_at", "rectified_at", "rebound_count", "version")
+            .from("hazards").where("subject_id", .equal, SQLBind(s.id)).all()
+        var hazards: [UUID: HazardStatus] = [:]
+        for row in rows {
+            hazards[try row.decode(column: "id", as: UUID.self)] = HazardStatus(
+                state: HazardState(rawValue: try row.decode(column: "state", as: String.self)) ?? .open,
+                severity: Severity(rawValue: try row.decode(column: "severity", as: String.self)) ?? .general,
+                dueAt: try row.decode(column: "due_at", as: Date.self),
+                rectifiedAt: try row.decode(column: "rectified_at", as: Date?.self),
+                reboundCount: try row.decode(column: "rebound_count", as: Int.self),
+                version: try row.decode(column: "version", as: Int.self))
+        }
+        return SubjectLedger(subjectID: s.id, kind: s.subjectKind, closedDownAt: s.closedDownAt, hazards: hazards,
+                             colour: s.subjectColour)
+    }
+}

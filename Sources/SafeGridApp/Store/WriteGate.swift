@@ -1,0 +1,45 @@
+import Fluent
+import SQLKit
+
+/// Serialises write transactions within one process.
+///
+/// SQLite allows one writer at a time, and a deferred `BEGIN` that reads first and writes later
+/// can fail with `SQLITE_BUSY` at once when two such transactions meet, whatever the busy
+/// handler. Funnelling every write transaction through this gate removes that failure for one
+/// server process; PostgreSQL needs no gate but is not harmed by it.
+actor WriteGate {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func acquire() async {
+        if !busy {
+            busy = true
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+    }
+
+    /// Runs `body` in a database transaction while holding the gate. Everything `body` writes
+    /// commits together or not at all.
+    func transaction<T: Sendable>(on database: any Database,
+                                  _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        await acquire()
+        do {
+            let result = try await database.transaction { tx in
+                guard let sql = tx as? any SQLDatabase else { throw SQLStoreError.notSQL }
+                return try await body(sql)
+            }
+            release()
+            return result
+        } catch {
+            release()
+            throw error
+        }
+    }
+}
+
+enum SQLStoreError: Error { case notSQL }

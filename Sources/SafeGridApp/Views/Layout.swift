@@ -1,0 +1,75 @@
+import Foundation
+import Plot
+import SafeGridCore
+import Vapor
+
+/// Shared page frame and small view helpers. Pages speak Chinese first, English second; times
+/// are shown in Asia/Shanghai.
+enum Layout {
+    static func page(title: String, subtitle: String, _ content: Node<HTML.BodyContext>...) -> Response {
+        let html = HTML(
+            .lang(.chinese),
+            .head(
+                .meta(.charset(.utf8)),
+                .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
+                .title("\(title) · SafeGrid"),
+                .stylesheet("/assets/app.css")
+            ),
+            .body(
+                .header(.class("top"),
+                        .a(.href("/"), .class("brand"), .text("SafeGrid 除险保安")),
+                        .nav(.a(.href("/"), .text("一屏归集 Dashboard")),
+                             .a(.href("/api/v1/dashboard"), .text("JSON")))),
+                .main(
+                    .h1(.text(title), .span(.class("en"), .text(subtitle))),
+                    .group(content)
+                ),
+                .footer(.p(.text("时间均为北京时间 (Asia/Shanghai) · Times in Asia/Shanghai")))
+            )
+        )
+        let response = Response(status: .ok, body: .init(string: html.render()))
+        response.headers.contentType = .html
+        return response
+    }
+
+    /// `2024-10-16 09:30` in Asia/Shanghai.
+    static func time(_ d: Date?) -> String {
+        guard let d else { return "—" }
+        let s = Timestamp.format(d)
+        return String(s.prefix(16)).replacingOccurrences(of: "T", with: " ")
+    }
+
+    static func swatch(_ c: SubjectColour?) -> Node<HTML.BodyContext> {
+        guard let c else { return .span(.class("swatch none"), .text("未检查 Not inspected")) }
+        return .span(.class("swatch"), .attribute(named: "style", value: "--c:\(c.hex)"), .text(c.zh))
+    }
+
+    static func stat(_ label: String, _ value: String, _ en: String) -> Node<HTML.BodyContext> {
+        .div(.class("stat"), .div(.class("v"), .text(value)), .div(.class("l"), .text(label), .span(.class("en"), .text(en))))
+    }
+
+    static func svg(_ markup: String) -> Node<HTML.BodyContext> { .div(.class("chart-box"), .raw(markup)) }
+
+    static let css = """
+    :root{--ink:#1d2733;--muted:#5d6b7a;--line:#dfe4ea;--bg:#f6f8fa;--accent:#0b5cad}
+    *{box-sizing:border-box}body{margin:0;font:15px/1.5 "PingFang SC","Noto Sans CJK SC","Microsoft YaHei",system-ui,sans-serif;color:var(--ink);background:var(--bg)}
+    header.top{display:flex;gap:1.5rem;align-items:center;padding:.6rem 1.2rem;background:#0f2a47;color:#fff}
+    header.top a{color:#fff;text-decoration:none}header.top .brand{font-weight:700}header.top nav{display:flex;gap:1rem}
+    main{max-width:1280px;margin:0 auto;padding:1rem 1.2rem}h1{font-size:1.5rem;margin:.4rem 0 1rem}h2{font-size:1.15rem;margin:1.4rem 0 .6rem}
+    .en{color:var(--muted);font-size:.8em;font-weight:400;margin-left:.5em}
+    .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:1rem}
+    .card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:.8rem 1rem}
+    .card h3{margin:.1rem 0 .6rem;font-size:1.05rem}.stats{display:flex;flex-wrap:wrap;gap:.8rem}
+    .stat .v{font-size:1.5rem;font-weight:700;font-variant-numeric:tabular-nums}.stat .l{font-size:.8rem;color:var(--muted)}
+    .rate{color:var(--accent)}table{border-collapse:collapse;width:100%;background:#fff;font-variant-numeric:tabular-nums}
+    th,td{border-bottom:1px solid var(--line);padding:.35rem .5rem;text-align:left;vertical-align:top}th{background:#eef2f6;font-weight:600;font-size:.85rem}
+    td.n,th.n{text-align:right}.swatch{display:inline-block;padding:0 .5em;border-radius:4px;border-left:1.1em solid var(--c);background:#fff;border-top:1px solid var(--line);border-right:1px solid var(--line);border-bottom:1px solid var(--line);font-size:.85rem}
+    .swatch.none{border-left-color:#ccc}.chart{width:100%;height:auto;font-size:12px}.chart .label{fill:var(--ink)}.chart .value{fill:var(--ink);font-weight:600}.chart .axis{fill:var(--muted);font-size:10px}
+    .chart-box{background:#fff;border:1px solid var(--line);border-radius:8px;padding:.6rem}
+    .state-open,.state-rebound{color:#b71c1c}.state-rectifying{color:#e65100}.state-rectified{color:#2e7d32}.state-closedDown{color:#616161}
+    .overdue{color:#b71c1c;font-weight:600}dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;background:#fff;border:1px solid var(--line);border-radius:8px;padding:.8rem 1rem}
+    dl.kv dt{color:var(--muted)}dl.kv dd{margin:0}ol.timeline{list-style:none;padding:0;margin:0}ol.timeline li{border-left:3px solid var(--line);padding:.2rem .8rem;margin-left:.3rem}
+    .crumbs{font-size:.9rem;margin-bottom:.4rem}.crumbs a{margin-right:.4rem}footer{color:var(--muted);font-size:.8rem;text-align:center;padding:1rem}
+    @media (max-width:600px){main{padding:.6rem}h1{font-size:1.2rem}.stat .v{font-size:1.2rem}}
+    """
+}

@@ -1,0 +1,98 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import SQLKit
+import SafeGridCore
+import Vapor
+
+/// Where the campaign lives.
+public enum StorageChoice: Sendable {
+    /// `./data/safegrid.sqlite` by default (WAL mode); created and migrated on first start.
+    case sqliteFile(String)
+    /// A private in-memory SQLite database (tests).
+    case sqliteMemory
+    /// `postgres://user:pass@host:port/db` (from `DATABASE_URL`).
+    case postgres(String)
+
+    /// `DATABASE_URL` if set, else `SAFEGRID_SQLITE` or `./data/safegrid.sqlite`.
+    public static func fromEnvironment() -> StorageChoice {
+        if let url = Environment.get("DATABASE_URL"), !url.isEmpty { return .postgres(url) }
+        return .sqliteFile(Environment.get("SAFEGRID_SQLITE") ?? "data/safegrid.sqlite")
+    }
+}
+
+/// What the server needs besides the database: its clock and the district outline.
+/// Tests replace the clock.
+public struct SafeGridServices: Sendable {
+    public var now: @Sendable () -> Date
+    public var boundary: DistrictBoundary
+
+    public init(now: @escaping @Sendable () -> Date = { Date() }, boundary: DistrictBoundary = .xiaoshan) {
+        self.now = now
+        self.boundary = boundary
+    }
+}
+
+struct SafeGridServicesKey: StorageKey { typealias Value = SafeGridServices }
+struct WriteGateKey: StorageKey { typealias Value = WriteGate }
+
+extension Application {
+    var services: SafeGridServices {
+        get { storage[SafeGridServicesKey.self] ?? SafeGridServices() }
+        set { storage[SafeGridServicesKey.self] = newValue }
+    }
+
+    var writeGate: WriteGate {
+        if let gate = storage[WriteGateKey.self] { return gate }
+        let gate = WriteGate()
+        storage[WriteGateKey.self] = gate
+        return gate
+    }
+
+    var sql: any SQLDatabase { db as! any SQLDatabase }
+}
+
+extension Request {
+    var services: SafeGridServices { application.services }
+    var sql: any SQLDatabase { db as! any SQLDatabase }
+    var queries: CampaignQueries { CampaignQueries(sql: sql) }
+}
+
+/// Sets up the server: database, migrations, middleware, routes and commands. The tests build
+/// their application with the same function.
+public func configure(_ app: Application, storage: StorageChoice = .fromEnvironment(),
+                      services: SafeGridServices = SafeGridServices()) async throws {
+    app.services = services
+    _ = app.writeGate
+
+    switch storage {
+    case .sqliteFile(let path):
+        let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        app.databases.use(.sqlite(.file(path)), as: .sqlite)
+    case .sqliteMemory:
+        app.databases.use(.sqlite(.memory), as: .sqlite)
+    case .postgres(let url):
+        try app.databases.use(.postgres(url: url), as: .psql)
+    }
+
+    app.migrations.add(CreateCampaignSchema())
+    app.migrations.add(SeedReferenceData())
+
+    app.middleware = Middlewares()
+    app.middleware.use(ProblemMiddleware())
+    app.http.server.configuration.hostname = Environment.get("SAFEGRID_HOST") ?? "127.0.0.1"
+    app.http.server.configuration.port = Environment.get("SAFEGRID_PORT").flatMap(Int.init) ?? 8080
+    app.routes.defaultMaxBodySize = "2mb"
+
+    if case .sqliteFile = storage {
+        // WAL: readers do not block the writer; persistent for the file.
+        _ = try await app.sql.raw("PRAGMA journal_mode=WAL").all()
+        _ = try await app.sql.raw("PRAGMA synchronous=NORMAL").all()
+    }
+    try await app.autoMigrate()
+
+    try routes(app)
+    app.asyncCommands.use(DemoCommand(), as: "demo")
+}

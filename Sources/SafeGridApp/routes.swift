@@ -1,0 +1,34 @@
+import SafeGridCore
+import Vapor
+
+/// Every route of the server, in one place.
+func routes(_ app: Application) throws {
+    // Pages (zh-CN first).
+    app.get(use: PagesController.dashboard)
+    app.get("dashboard", use: PagesController.dashboard)
+    app.get("villages", ":code", use: PagesController.area)
+    app.get("grids", ":code", use: PagesController.area)
+    app.get("areas", ":code", use: PagesController.area)
+    app.get("subjects", ":id", use: PagesController.subject)
+    app.get("hazards", ":id", use: PagesController.hazard)
+    app.get("assets", "app.css", use: PagesController.stylesheet)
+    app.get("healthz") { _ in "ok" }
+
+    // JSON API.
+    let api = app.grouped("api", "v1")
+    api.get("dashboard", use: DashboardController.json)
+    api.get("areas", use: ReferenceController.areas)
+    api.get("areas", ":code", use: ReferenceController.area)
+    api.get("checklists", "current", use: ReferenceController.currentChecklist)
+    api.get("checklists", ":version", use: ReferenceController.checklist)
+    api.get("subjects", use: SubjectsController.list)
+    api.post("subjects", use: SubjectsController.create)
+    api.get("subjects", ":id", use: SubjectsController.show)
+    api.post("subjects", ":id", "close-down", use: SubjectsController.closeDown)
+    api.get("inspections", use: InspectionsController.list)
+    api.post("inspections", use: InspectionsController.submit)
+    api.get("inspections", ":id", use: InspectionsController.show)
+    api.get("hazards", use: HazardsController.list)
+    api.get("hazards", ":id", use: HazardsController.show)
+    api.post("hazards", ":id", "actions", use: HazardsController.act)
+}

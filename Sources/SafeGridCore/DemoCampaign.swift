@@ -1,0 +1,274 @@
+import Foundation
+
+/// The figures a demo campaign must reproduce for one subject kind.
+public struct DemoKindTarget: Sendable, Hashable {
+    public let kind: SubjectKind
+    /// Subjects to inspect; for rental housing, rooms (间) to inspect.
+    public let inspected: Int
+    public let hazards: Int
+    public let rectified: Int
+}
+
+/// The 瓜沥镇 除险保安 campaign, built from a seed through the same rules that serve real
+/// inspections: every subject is a ``SubjectLedger``; every hazard comes from
+/// ``SubjectLedger/inspect(checklist:inspectedAt:team:inspector:results:now:makeID:)``; every
+/// rectification, rebound and closure from ``SubjectLedger/apply(_:hazard:at:actor:reason:newDueAt:expectedVersion:)``
+/// and ``SubjectLedger/closeDown(at:actor:reason:)``. Only the choice of what happens is random.
+public struct DemoCampaign: Sendable {
+    /// The article's figures (瓜沥镇, 2022). Rental-room rectification is not in the article; the
+    /// demo uses 3,487 of 9,821 (35.51%).
+    public static let gualiTargets: [DemoKindTarget] = [
+        DemoKindTarget(kind: .enterprise, inspected: 2_928, hazards: 16_241, rectified: 5_521),
+        DemoKindTarget(kind: .streetShop, inspected: 5_351, hazards: 16_180, rectified: 5_075),
+        DemoKindTarget(kind: .rentalHousing, inspected: 17_120, hazards: 9_821, rectified: 3_487),
+    ]
+    public static let gualiGrids = 160
+    public static let gualiMicroGrids = 2_283
+    /// 规上企业 in 瓜沥 (article: 现有规上企业319家).
+    public static let gualiAboveScale = 319
+    /// Enterprises closed down (article: 已累计关停企业77家).
+    public static let gualiClosedDown = 77
+    /// Small-micro parks (article: 瓜沥全镇共有此类点位18个).
+    public static let gualiParks = 18
+
+    public let seed: UInt64
+    public let asOf: CalendarDate
+    /// District, towns, villages, grids and micro-grids, parents first.
+    public private(set) var areas: [Area] = []
+    public private(set) var subjects: [Subject] = []
+    /// One ledger per subject, in the order of `subjects`, holding all changes to write.
+    public private(set) var ledgers: [SubjectLedger] = []
+
+    /// Builds the campaign.
+    /// - Parameters:
+    ///   - asOf: the campaign's last day (Asia/Shanghai); visits fall 72 to 3 days before it and
+    ///     no event falls after the day before it.
+    ///   - targets: per-kind figures; by default the article's.
+    /// - Throws: ``DomainError`` if a rule refuses a generated record (a bug in the generator).
+    public init(seed: UInt64 = 20220725, asOf: CalendarDate, checklist: Checklist, baseAreas: [Area],
+                targets: [DemoKindTarget] = DemoCampaign.gualiTargets) throws(DomainError) {
+        self.seed = seed
+        self.asOf = asOf
+        var rng = SeededGenerator(seed: seed)
+        var names = DemoNames()
+        let villages = baseAreas.filter { $0.level == .village && $0.parentCode == BundledAreas.gualiTownCode }
+        var areas = baseAreas
+        let microGrids = Self.layGrids(villages: villages, into: &areas, rng: &rng)
+        self.areas = areas
+        let villageByCode = Dictionary(uniqueKeysWithValues: villages.map { ($0.code, $0) })
+        let centres = Self.villageCentres(villages, rng: &rng)
+
+        func place(_ mg: Area, jitter: Double = 0.004) -> GeoPoint? {
+            let c = centres[String(mg.code.prefix(12))]!
+            return try? GeoPoint(latitude: c.latitude + (rng.unit() - 0.5) * jitter * 2,
+                                 longitude: c.longitude + (rng.unit() - 0.5) * jitter * 2, datum: .gcj02)
+        }
+        func address(_ mg: Area) -> String {
+            let v = villageByCode[String(mg.code.prefix(12))]!
+            return "杭州市萧山区瓜沥镇\(v.shortName)\(names.street(&rng))\(rng.int(1...388))号"
+        }
+        func party() -> ResponsibleParty {
+            ResponsibleParty(name: names.person(&rng), phone: names.mobile(&rng))
+        }
+
+        // Subjects.
+        var subjects: [Subject] = []
+        let parkVillages = ["民丰河村委会", "长联村委会", "大园村委会", "荣新村委会"]
+        var parks: [Subject] = []
+        for i in 0..<Self.gualiParks {
+            let village = i < parkVillages.count ? villages.first { $0.name == parkVillages[i] }! : rng.pick(villages)
+            let mg = rng.pick(microGrids.filter { $0.code.hasPrefix(village.code) })
+            let name = i == 1 ? "长联村卓逸园区" : "\(village.shortName)小微园区" + (parks.contains { $0.name.hasPrefix(village.shortName) } ? "二期" : "")
+            parks.append(Subject(id: rng.uuid(), kind: .smallMicroPark, name: name, address: address(mg), creditCode: nil,
+                                 aboveScale: false, rooms: nil, parentId: nil, microGridCode: mg.code, party: party(),
+                                 location: place(mg)))
+        }
+        subjects += parks
+        let targetsByKind = Dictionary(uniqueKeysWithValues: targets.map { ($0.kind, $0) })
+        var enterprises: [Subject] = []
+        let enterpriseCount = targetsByKind[.enterprise]?.inspected ?? 0
+        for i in 0..<enterpriseCount {
+            var mg = rng.pick(microGrids)
+            var parent: UUID? = nil
+            var name = names.enterprise(&rng)
+            if i == 0 {
+                name = "杭州恒增纺织有限公司"   // the article's site visit in 民丰河村's park
+                parent = parks[0].id
+                mg = microGrids.first { $0.code == parks[0].microGridCode }!
+            } else if rng.chance(0.14) {        // tenant of a small-micro park
+                let park = rng.pick(parks)
+                parent = park.id
+                mg = microGrids.first { $0.code == park.microGridCode }!
+            } else if enterprises.count > 50, rng.chance(0.05) {  // 厂中厂: tenant inside another plant
+                let host = enterprises[rng.int(0...(enterprises.count - 1))]
+                if host.parentId == nil {
+                    parent = host.id
+                    mg = microGrids.first { $0.code == host.microGridCode }!
+                }
+            }
+            let code = CreditCode.make(division: "330109", organizationSerial: names.organizationSerial(&rng))
+            let e = Subject(id: rng.uuid(), kind: .enterprise, name: name, address: address(mg), creditCode: code,
+                            aboveScale: i % (enterpriseCount / Self.gualiAboveScale + 1) == 1 && parent == nil,
+                            rooms: nil, parentId: parent, microGridCode: mg.code,
+                            party: rng.chance(0.04)
+                                ? ResponsibleParty(name: names.person(&rng), phone: try! PhoneNumber("0571-8\(rng.int(1_000_000...9_999_999))"))
+                                : party(),
+                            location: place(mg))
+            enterprises.append(e)
+        }
+        subjects += enterprises
+        for _ in 0..<(targetsByKind[.streetShop]?.inspected ?? 0) {
+            let mg = rng.pick(microGrids)
+            subjects.append(Subject(id: rng.uuid(), kind: .streetShop, name: names.shop(&rng), address: address(mg),
+                                    creditCode: rng.chance(0.6) ? CreditCode.make(registration: "9", type: "2", division: "330109", organizationSerial: names.organizationSerial(&rng)) : nil,
+                                    aboveScale: false, rooms: nil, parentId: nil, microGridCode: mg.code, party: party(),
+                                    location: place(mg)))
+        }
+        var rooms = targetsByKind[.rentalHousing]?.inspected ?? 0
+        while rooms > 0 {
+            let r = min(rooms, rng.int(2...9))
+            rooms -= r
+            let mg = rng.pick(microGrids)
+            let v = villageByCode[String(mg.code.prefix(12))]!
+            subjects.append(Subject(id: rng.uuid(), kind: .rentalHousing, name: "\(v.shortName)\(rng.int(1...499))号出租房",
+                                    address: address(mg), creditCode: nil, aboveScale: false, rooms: r, parentId: nil,
+                                    microGridCode: mg.code, party: party(), location: place(mg)))
+        }
+        self.subjects = subjects
+
+        // Ledgers: one joint inspection per subject, then the follow-up.
+        var ledgers = subjects.map { SubjectLedger(subjectID: $0.id, kind: $0.kind) }
+        var closing = Set<Int>()
+        let enterpriseIndices = subjects.indices.filter { subjects[$0].kind == .enterprise }
+        var candidates = enterpriseIndices
+        rng.shuffle(&candidates)
+        for i in candidates.prefix(Self.gualiClosedDown) { closing.insert(i) }
+
+        let lastEventDay = asOf.adding(days: -1)
+        let now = asOf.endUTC
+        for target in targets {
+            let indices = subjects.indices.filter { subjects[$0].kind == target.kind }
+            let items = checklist.items(for: target.kind)
+            let itemWeights = items.map { $0.defaultSeverity == .extremelySevere ? 0.6 : $0.defaultSeverity == .serious ? 1.6 : 3.0 }
+            // Hazards per subject: about 8% of subjects clean, the rest skewed; closed ones get ≥ 2.
+            let weights = indices.map { i -> Double in
+                if closing.contains(i) { return 3 }
+                return rng.chance(0.08) ? 0 : -log(1 - rng.unit()) + 0.25
+            }
+            let perSubject = Apportion.largestRemainder(total: target.hazards, weights: weights,
+                                                        caps: indices.map { _ in items.count })
+            // Which hazards end rectified: chosen among subjects that stay open.
+            var slots: [(subject: Int, n: Int)] = []
+            for (k, i) in indices.enumerated() where !closing.contains(i) {
+                for n in 0..<perSubject[k] { slots.append((i, n)) }
+            }
+            rng.shuffle(&slots)
+            var rectify = Set<String>()
+            for s in slots.prefix(target.rectified) { rectify.insert("\(s.subject)#\(s.n)") }
+
+            for (k, i) in indices.enumerated() {
+                // At most 3 days before asOf, so that follow-up (always on a later day) ends by lastEventDay.
+                let day = min(asOf.adding(days: -3), asOf.adding(days: -rng.int(3...72) + (rng.chance(0.3) ? rng.int(0...2) : 0)))
+                let inspectedAt = day.startUTC.addingTimeInterval(Double(8 * 3600 + 1800 + rng.int(0...540) * 60))
+                let found = Set(rng.weightedSample(itemWeights, count: perSubject[k]))
+                var foundOrder: [Int: Int] = [:]
+                for (n, idx) in found.sorted().enumerated() { foundOrder[idx] = n }
+                let team = names.team(&rng)
+                var results: [ItemResult] = []
+                for (idx, item) in items.enumerated() {
+                    if let n = foundOrder[idx] {
+                        let fixed = rectify.contains("\(i)#\(n)") && item.defaultDays == 0
+                        results.append(ItemResult(itemCode: item.code, outcome: .hazard, note: nil,
+                                                  rectifiedOnSite: fixed))
+                    } else {
+                        results.append(ItemResult(itemCode: item.code, outcome: rng.chance(0.05) ? .notApplicable : .pass))
+                    }
+                }
+                let plan = try ledgers[i].inspect(checklist: checklist, inspectedAt: inspectedAt, team: team,
+                                                  inspector: team[0].name, results: results, now: now,
+                                                  makeID: { rng.uuid() })
+                // Follow-up, in time order per hazard.
+                let daysLeft = max(1, inspectedAt.shanghaiDays(until: lastEventDay))
+                func later(_ from: Date, maxDays: Int) -> Date {
+                    let d = CalendarDate(shanghai: from).adding(days: rng.int(1...max(1, min(maxDays, from.shanghaiDays(until: lastEventDay)))))
+                    return d.startUTC.addingTimeInterval(Double(9 * 3600 + rng.int(0...480) * 60))
+                }
+                if closing.contains(i) {
+                    let at = later(inspectedAt, maxDays: 30)
+                    try ledgers[i].closeDown(at: at, actor: "综合执法组", reason: "违法违规生产经营，依法责令关停")
+                    continue
+                }
+                for (n, h) in plan.hazards.enumerated() where h.status.state == .open {
+                    if rectify.contains("\(i)#\(n)") {
+                        let at = later(inspectedAt, maxDays: 40)
+                        if rng.chance(0.5) {
+                            try ledgers[i].apply(.startRectification, hazard: h.id, at: at.addingTimeInterval(-3600),
+                                                 actor: subjects[i].party.name, reason: "已整改，上传整改照片")
+                        }
+                        try ledgers[i].apply(.verifyRectified, hazard: h.id, at: at, actor: names.person(&rng),
+                                             reason: "复查：整改到位")
+                    } else if rng.chance(0.02), daysLeft > 3 {
+                        // 隐患反弹: verified, then found again.
+                        let fixed = later(inspectedAt, maxDays: daysLeft / 2)
+                        try ledgers[i].apply(.verifyRectified, hazard: h.id, at: fixed, actor: names.person(&rng), reason: "复查：整改到位")
+                        let again = later(fixed, maxDays: 20)
+                        try ledgers[i].apply(.reportRebound, hazard: h.id, at: again, actor: names.person(&rng),
+                                             reason: "巡查发现隐患再次出现", newDueAt: CalendarDate(shanghai: again).adding(days: 7).endUTC)
+                        if rng.chance(0.4) {
+                            try ledgers[i].apply(.startRectification, hazard: h.id, at: again.addingTimeInterval(3600),
+                                                 actor: subjects[i].party.name, reason: "再次整改中")
+                        }
+                    } else if rng.chance(0.22) {
+                        try ledgers[i].apply(.startRectification, hazard: h.id, at: later(inspectedAt, maxDays: 20),
+                                             actor: subjects[i].party.name, reason: "已开始整改")
+                    }
+                }
+            }
+        }
+        self.ledgers = ledgers
+    }
+
+    /// 160 grids over the villages (every village at least two) and 2,283 micro-grids over the
+    /// grids (14 or 15 each). Returns the micro-grids.
+    static func layGrids(villages: [Area], into areas: inout [Area], rng: inout SeededGenerator) -> [Area] {
+        var gridsPerVillage = [Int](repeating: 2, count: villages.count)
+        var extra = Array(villages.indices)
+        rng.shuffle(&extra)
+        for i in extra.prefix(max(0, gualiGrids - 2 * villages.count)) { gridsPerVillage[i] += 1 }
+        var grids: [Area] = []
+        for (v, village) in villages.enumerated() {
+            for g in 1...gridsPerVillage[v] {
+                grids.append(Area(code: AreaCodes.grid(villageCode: village.code, index: g),
+                                  name: "\(village.shortName)第\(g)网格", level: .grid, parentCode: village.code))
+            }
+        }
+        let perGrid = Apportion.largestRemainder(total: gualiMicroGrids, weights: grids.map { _ in 1 + rng.unit() * 0.1 },
+                                                 caps: grids.map { _ in 999 })
+        var micro: [Area] = []
+        for (g, grid) in grids.enumerated() {
+            for m in 0..<perGrid[g] {
+                micro.append(Area(code: AreaCodes.microGrid(gridCode: grid.code, index: m + 1),
+                                  name: "\(grid.name)\(m + 1)号微网格", level: .microGrid, parentCode: grid.code))
+            }
+        }
+        areas += grids + micro
+        return micro
+    }
+
+    /// A point (GCJ-02) for each village, spread over 瓜沥's part of the district and inside its outline.
+    static func villageCentres(_ villages: [Area], rng: inout SeededGenerator) -> [String: GeoPoint] {
+        var out: [String: GeoPoint] = [:]
+        let side = Int(Double(villages.count).squareRoot().rounded(.up))
+        for (i, v) in villages.enumerated() {
+            let lat = 30.135 + (Double(i / side) + rng.unit() * 0.6) * (0.10 / Double(side))
+            let lon = 120.405 + (Double(i % side) + rng.unit() * 0.6) * (0.12 / Double(side))
+            out[v.code] = try! GeoPoint(latitude: lat, longitude: lon, datum: .gcj02)
+        }
+        return out
+    }
+}
+
+extension Date {
+    /// Whole Asia/Shanghai calendar days from this instant's day to `day` (negative if before).
+    func shanghaiDays(until day: CalendarDate) -> Int { CalendarDate(shanghai: self).days(until: day) }
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+/// Believable, deterministic Chinese names for the demo (people, enterprises, shops, streets).
+/// Uniqueness of enterprise and shop names is kept by a counter suffix.
+struct DemoNames {
+    private var usedEnterprises = Set<String>()
+    private var usedShops = Set<String>()
+    private var serial = 0
+
+    static let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+    static let given = ["建国", "国强", "伟", "芳", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀兰",
+                        "霞", "平", "刚", "桂英", "建华", "文", "华", "金凤", "玉兰", "志强", "海燕", "小红", "红梅", "建平", "卫东", "晓东",
+                        "福勤", "成康", "婷", "佳怡", "子涵", "浩然", "宇航", "雨桐", "国庆", "建军", "丽娟", "春燕", "永明", "根生", "阿土"]
+    static let brands = ["恒增", "卓逸", "荣新", "宏达", "金鑫", "永盛", "华峰", "天成", "兴旺", "汇丰", "鼎盛", "万利", "东恒", "瑞丰", "新航",
+                         "航民", "富达", "祥和", "顺发", "联创", "佳宝", "裕隆", "中意", "金达", "国泰", "振华", "盛泰", "嘉瑞", "明辉", "远大",
+                         "钱塘", "越丰", "沙地", "江南", "东海", "长青", "宝丰", "立新", "德胜", "三联"]
+    static let trades = ["纺织", "化纤", "印染", "经编", "服饰", "机械", "五金", "汽配", "电子", "塑料", "包装", "建材", "家纺", "线带",
+                         "羽绒", "钢构", "轴承", "阀门", "化工", "装饰材料", "木业", "印刷", "食品", "物流"]
+    static let shopTrades = ["面馆", "小吃店", "五金店", "超市", "便利店", "理发店", "副食品店", "电动车行", "饭店", "早餐店", "水果店",
+                             "服装店", "烟酒店", "药店", "手机店", "快递站", "棋牌室", "建材店", "汽修店", "洗衣店", "烧烤店", "花店"]
+    static let streets = ["路", "街", "大道", "弄", "巷"]
+    static let streetNames = ["航坞", "瓜沥", "友谊", "东灵", "明朗", "航民", "沿塘", "八里桥", "运河", "建设", "工业", "兴园", "人民", "长联", "富民"]
+    static let mobilePrefixes = ["130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "153", "155", "157",
+                                 "158", "159", "166", "173", "177", "180", "181", "182", "183", "186", "187", "188", "189", "191", "199"]
+    static let creditCharset = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
+
+    func person(_ rng: inout SeededGenerator) -> String {
+        "\(rng.pick(Self.surnames))\(rng.pick(Self.given))"
+    }
+
+    func mobile(_ rng: inout SeededGenerator) -> PhoneNumber {
+        let digits = rng.pick(Self.mobilePrefixes) + String(format: "%08d", rng.int(0...99_999_999))
+        return try! PhoneNumber(digits)
+    }
+
+    mutating func enterprise(_ rng: inout SeededGenerator) -> String {
+        let base = "杭州\(rng.pick(Self.brands))\(rng.pick(Self.trades))"
+        var name = "\(base)有限公司"
+        var n = 1
+        while !usedEnterprises.insert(name).inserted {
+            n += 1
+            name = "\(base)\(["", "二", "三", "四", "五", "六", "七", "八", "九"][min(n, 8)])\(n > 8 ? String(n) : "")厂"
+        }
+        return name
+    }
+
+    mutating func shop(_ rng: inout SeededGenerator) -> String {
+        let base = "瓜沥\(rng.pick(Self.surnames))记\(rng.pick(Self.shopTrades))"
+        var name = base
+        var n = 1
+        while !usedShops.insert(name).inserted {
+            n += 1
+            name = "\(base)（\(n)号店）"
+        }
+        return name
+    }
+
+    func street(_ rng: inout SeededGenerator) -> String {
+        "\(rng.pick(Self.streetNames))\(rng.pick(Self.streets))"
+    }
+
+    /// Eight characters of the GB 32100 charset, unique across the demo.
+    mutating func organizationSerial(_ rng: inout SeededGenerator) -> String {
+        serial += 1
+        var chars = [Character]()
+        for _ in 0..<4 { chars.append(rng.pick(Self.creditCharset)) }
+        return "MA" + String(chars) + String(format: "%02d", serial % 100)
+    }
+
+    func team(_ rng: inout SeededGenerator) -> [TeamMember] {
+        var departments = Department.allCases.filter { $0 != .fireRescue }
+        rng.shuffle(&departments)
+        let size = rng.int(1...3)
+        return [TeamMember(name: person(&rng), department: .fireRescue)]
+            + departments.prefix(size).map { TeamMember(name: person(&rng), department: $0) }
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+
+/// Where a hazard stands in the closed loop.
+///
+/// ```
+///            startRectification          verifyRectified
+///   open ───────────────────▶ rectifying ───────────────▶ rectified
+///    │  ▲                        │                          │
+///    │  └──── notYetRectified ───┘                          │ reportRebound
+///    │ verifyRectified (即查即改 / found fixed)               ▼
+///    └──────────────────────────────────────▶ rectified ◀── rebound ──▶ rectifying …
+///   open | rectifying | rebound ── closeDown ──▶ closedDown
+/// ```
+public enum HazardState: String, Codable, CaseIterable, Sendable, Hashable {
+    /// 未整改: found, nothing done yet.
+    case open
+    /// 整改中: the responsible party reports work or evidence; awaiting re-inspection.
+    case rectifying
+    /// 整改到位: verified by re-inspection. Terminal unless found again.
+    case rectified
+    /// 隐患反弹: a rectified hazard found again.
+    case rebound
+    /// Closed because the subject was closed down (关停). Terminal.
+    case closedDown
+
+    /// Still needs work: counts as an open hazard for colours and overdue lists.
+    public var isOpen: Bool { self == .open || self == .rectifying || self == .rebound }
+
+    public var zh: String {
+        switch self {
+        case .open: "未整改"
+        case .rectifying: "整改中"
+        case .rectified: "整改到位"
+        case .rebound: "隐患反弹"
+        case .closedDown: "已关停"
+        }
+    }
+
+    public var en: String {
+        switch self {
+        case .open: "Not rectified"
+        case .rectifying: "Rectification in progress"
+        case .rectified: "Rectified"
+        case .rebound: "Rebound"
+        case .closedDown: "Closed down"
+        }
+    }
+}
+
+/// What can happen to a hazard after it is found. Each applied action appends one
+/// ``HazardEvent``.
+public enum HazardAction: String, Codable, CaseIterable, Sendable, Hashable {
+    /// The party starts work or uploads evidence.
+    case startRectification
+    /// A re-inspection (复查) or the inspector on the spot confirms it fixed.
+    case verifyRectified
+    /// A re-inspection finds it not yet fixed; may carry a new deadline. Reason required.
+    case notYetRectified
+    /// A rectified hazard is found again (隐患反弹).
+    case reportRebound
+    /// The subject is closed down (关停); its open hazards close with it.
+    case closeDown
+
+    /// Whether the event must carry a reason (why) besides who and when.
+    public var requiresReason: Bool { self == .notYetRectified || self == .reportRebound || self == .closeDown }
+
+    public var zh: String {
+        switch self {
+        case .startRectification: "开始整改"
+        case .verifyRectified: "复查通过"
+        case .notYetRectified: "复查未通过"
+        case .reportRebound: "隐患反弹"
+        case .closeDown: "关停"
+        }
+    }
+}
+
+/// The kind of a row in the hazard event log: its creation or one action.
+public enum HazardEventKind: String, Codable, CaseIterable, Sendable, Hashable {
+    case found
+    case startRectification, verifyRectified, notYetRectified, reportRebound, closeDown
+
+    public init(_ action: HazardAction) { self = HazardEventKind(rawValue: action.rawValue)! }
+
+    public var zh: String {
+        if let action = HazardAction(rawValue: rawValue) { return action.zh }
+        return "发现隐患"
+    }
+}
+
+/// The state of one hazard that the rules need. `version` counts applied events (1 after
+/// creation) and guards concurrent edits.
+public struct HazardStatus: Codable, Hashable, Sendable {
+    public var state: HazardState
+    public var severity: Severity
+    /// Deadline instant (UTC); shown as end of day in Asia/Shanghai.
+    public var dueAt: Date
+    public var rectifiedAt: Date?
+    /// How many times the hazard has come back after being rectified.
+    public var reboundCount: Int
+    public var version: Int
+
+    public init(state: HazardState = .open, severity: Severity, dueAt: Date, rectifiedAt: Date? = nil,
+                reboundCount: Int = 0, version: Int = 1) {
+        self.state = state
+        self.severity = severity
+        self.dueAt = dueAt
+        self.rectifiedAt = rectifiedAt
+        self.reboundCount = reboundCount
+        self.version = version
+    }
+
+    /// Open and past its deadline at `now`.
+    public func isOverdue(at now: Date) -> Bool { state.isOpen && dueAt < now }
+}
+
+/// One row of the append-only hazard event log: who, when, what, why.
+public struct HazardEvent: Codable, Hashable, Sendable {
+    public let kind: HazardEventKind
+    public let fromState: HazardState?
+    public let toState: HazardState
+    public let actor: String
+    public let reason: String?
+    /// When it happened (UTC), as the actor states it.
+    public let occurredAt: Date
+    /// The new deadline when the event set one.
+    public let dueAt: Date?
+
+    public init(kind: HazardEventKind, fromState: HazardState?, toState: HazardState, actor: String,
+                reason: String?, occurredAt: Date, dueAt: Date?) {
+        self.kind = kind
+        self.fromState = fromState
+        self.toState = toState
+        self.actor = actor
+        self.reason = reason
+        self.occurredAt = occurredAt
+        self.dueAt = dueAt
+    }
+}
+
+/// The hazard state machine.
+public enum HazardLifecycle {
+    /// The state an action leads to from `state`, or `nil` if the action is not allowed there.
+    public static func target(of action: HazardAction, from state: HazardState) -> HazardState? {
+        switch (action, state) {
+        case (.startRectification, .open), (.startRectification, .rebound): .rectifying
+        case (.verifyRectified, .open), (.verifyRectified, .rectifying), (.verifyRectified, .rebound): .rectified
+        case (.notYetRectified, .open), (.notYetRectified, .rectifying): .open
+        case (.notYetRectified, .rebound): .rebound
+        case (.reportRebound, .rectified): .rebound
+        case (.closeDown, .open), (.closeDown, .rectifying), (.closeDown, .rebound): .closedDown
+        default: nil
+        }
+    }
+
+    /// Applies `action` to a hazard.
+    ///
+    /// - Parameters:
+    ///   - newDueAt: only for `notYetRectified` (a new deadline) and `reportRebound` (the
+    ///     rebound's deadline); must not be before `at`.
+    ///   - expectedVersion: when given, must equal `status.version` (optimistic concurrency).
+    /// - Returns: the new status (version + 1) and the event to append.
+    /// - Throws: ``DomainError`` `.conflict` (field `action`, extra `currentState`) for a
+    ///   transition the machine forbids, `.conflict` (field `version`) for a stale version,
+    ///   `.invalid` for a missing actor or reason or a deadline in the past.
+    public static func apply(_ action: HazardAction, to status: HazardStatus, at: Date, actor: String,
+                             reason: String?, newDueAt: Date? = nil,
+                             expectedVersion: Int? = nil) throws(DomainError) -> (HazardStatus, HazardEvent) {
+        if let expectedVersion, expectedVersion != status.version {
+            throw DomainError(.conflict, field: "version",
+                              reason: "hazard is at version \(status.version), not \(expectedVersion); reload and retry",
+                              extra: ["currentState": status.state.rawValue, "currentVersion": String(status.version)])
+        }
+        guard let to = target(of: action, from: status.state) else {
+            throw DomainError(.conflict, field: "action",
+                              reason: "cannot \(action.rawValue) a hazard that is \(status.state.rawValue)",
+                              extra: ["currentState": status.state.rawValue, "currentVersion": String(status.version)])
+        }
+        let actor = actor.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !actor.isEmpty else { throw .invalid("actor", "who made the change is required") }
+        let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if action.requiresReason, (reason ?? "").isEmpty {
+            throw .invalid("reason", "\(action.rawValue) needs a reason")
+        }
+        var dueChange: Date? = nil
+        if let newDueAt {
+            guard action == .notYetRectified || action == .reportRebound else {
+                throw .invalid("dueAt", "a new deadline can only be set when a hazard is not yet rectified or rebounds")
+            }
+            guard newDueAt >= at else { throw .invalid("dueAt", "the new deadline is before the re-inspection") }
+            dueChange = newDueAt
+        }
+        var next = status
+        next.state = to
+        next.version += 1
+        if let dueChange { next.dueAt = dueChange }
+        switch action {
+        case .verifyRectified: next.rectifiedAt = at
+        case .reportRebound:
+            next.rectifiedAt = nil
+            next.reboundCount += 1
+        default: break
+        }
+        let event = HazardEvent(kind: HazardEventKind(action), fromState: status.state, toState: to, actor: actor,
+                                reason: (reason?.isEmpty ?? true) ? nil : reason, occurredAt: at, dueAt: dueChange)
+        return (next, event)
+    }
+}

@@ -1,0 +1,182 @@
+import Foundation
+
+/// A member of the joint enforcement team (综合执法组) on one visit.
+public struct TeamMember: Codable, Hashable, Sendable {
+    public let name: String
+    public let department: Department
+    public init(name: String, department: Department) { self.name = name; self.department = department }
+}
+
+/// The result of one checklist item on one visit.
+public enum ItemOutcome: String, Codable, CaseIterable, Sendable, Hashable {
+    case pass, hazard, notApplicable
+}
+
+/// What the inspector records for one checklist item.
+public struct ItemResult: Codable, Hashable, Sendable {
+    public let itemCode: String
+    public let outcome: ItemOutcome
+    public let note: String?
+    /// Photo references (upload ids or URLs) taken for this item.
+    public let photos: [String]
+    /// Overrides the item's default severity (hazard only).
+    public let severity: Severity?
+    /// The inspector's deadline (Asia/Shanghai calendar date), instead of the item's default days.
+    public let dueOn: CalendarDate?
+    /// Overrides the mode implied by the deadline.
+    public let mode: RectificationMode?
+    /// 即查即改: fixed while the team was there; the hazard is recorded and verified at once.
+    public let rectifiedOnSite: Bool
+
+    public init(itemCode: String, outcome: ItemOutcome, note: String? = nil, photos: [String] = [],
+                severity: Severity? = nil, dueOn: CalendarDate? = nil, mode: RectificationMode? = nil,
+                rectifiedOnSite: Bool = false) {
+        self.itemCode = itemCode
+        self.outcome = outcome
+        self.note = note
+        self.photos = photos
+        self.severity = severity
+        self.dueOn = dueOn
+        self.mode = mode
+        self.rectifiedOnSite = rectifiedOnSite
+    }
+}
+
+/// A hazard an inspection creates, with its initial events (found, and verified when fixed on
+/// the spot) and its resulting status.
+public struct PlannedHazard: Hashable, Sendable {
+    public let id: UUID
+    public let inspectionID: UUID
+    public let itemCode: String
+    public let department: Department
+    public let category: HazardCategory
+    public let mode: RectificationMode
+    public let foundAt: Date
+    public let note: String?
+    public let photos: [String]
+    public let status: HazardStatus
+    public let events: [HazardEvent]
+}
+
+/// One joint inspection visit (综合查一次), checked against the checklist and turned into hazards.
+public struct InspectionPlan: Sendable {
+    public let id: UUID
+    public let inspectedAt: Date
+    public let team: [TeamMember]
+    public let inspector: String
+    public let checklistVersion: Int
+    public let results: [ItemResult]
+    public let hazards: [PlannedHazard]
+}
+
+public enum InspectionRules {
+    /// How far in the future a client clock may be before an inspection time is refused.
+    public static let clockSkewAllowance: TimeInterval = 10 * 60
+
+    /// Validates a visit and plans its hazards. Pure: the caller writes the plan, its events and
+    /// the subject's new colour in one transaction.
+    ///
+    /// - Parameters:
+    ///   - subjectKind / subjectClosedDown: the visited subject.
+    ///   - inspectedAt: when the visit happened (UTC instant); deadlines count from its Asia/Shanghai day.
+    ///   - now: the server clock, to refuse visits in the future.
+    ///   - makeID: identity of the inspection (first call) and of each new hazard (random in the
+    ///     server, seeded in the demo).
+    /// - Throws: ``DomainError``: `.conflict` on `subjectId` for a closed-down subject; `.invalid`
+    ///   on `team` (empty, blank name), `inspectedAt` (in the future), `results` (empty),
+    ///   `results[i].itemCode` (unknown, not for this kind, twice), `results[i].dueOn` (before
+    ///   the visit's date), `results[i].severity` (set on a pass).
+    public static func plan(subjectKind: SubjectKind, subjectClosedDown: Bool, checklist: Checklist,
+                            inspectedAt: Date, team: [TeamMember], inspector: String, results: [ItemResult],
+                            now: Date, makeID: () -> UUID) throws(DomainError) -> InspectionPlan {
+        if subjectClosedDown {
+            throw DomainError(.conflict, field: "subjectId", reason: "the subject is closed down (已关停); it cannot be inspected")
+        }
+        guard !team.isEmpty else { throw .invalid("team", "an inspection needs at least one team member") }
+        for (i, m) in team.enumerated() where m.name.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw .invalid("team[\(i)].name", "a team member needs a name")
+        }
+        let inspector = inspector.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !inspector.isEmpty else { throw .invalid("inspector", "the inspector's name is required") }
+        guard inspectedAt <= now.addingTimeInterval(clockSkewAllowance) else {
+            throw .invalid("inspectedAt", "the inspection time \(Timestamp.format(inspectedAt)) is in the future")
+        }
+        guard !results.isEmpty else { throw .invalid("results", "an inspection needs at least one item result") }
+
+        let inspectionID = makeID()
+        let visitDay = CalendarDate(shanghai: inspectedAt)
+        var seen = Set<String>()
+        var hazards: [PlannedHazard] = []
+        for (i, r) in results.enumerated() {
+            let field = "results[\(i)]"
+            guard let item = checklist.item(r.itemCode) else {
+                throw .invalid("\(field).itemCode", "unknown checklist item \(r.itemCode) in version \(checklist.version)")
+            }
+            guard item.applies(to: subjectKind) else {
+                throw .invalid("\(field).itemCode", "item \(r.itemCode) does not apply to a \(subjectKind.rawValue)")
+            }
+            guard seen.insert(r.itemCode).inserted else {
+                throw .invalid("\(field).itemCode", "item \(r.itemCode) has two results")
+            }
+            guard r.outcome == .hazard else {
+                let stray = r.severity != nil ? "severity" : r.dueOn != nil ? "dueOn" : r.rectifiedOnSite ? "rectifiedOnSite" : nil
+                if let stray {
+                    throw .invalid("\(field).\(stray)", "severity, dueOn and rectifiedOnSite belong to a hazard, not a \(r.outcome.rawValue)")
+                }
+                continue
+            }
+            let dueAt: Date
+            if let dueOn = r.dueOn {
+                guard dueOn >= visitDay else {
+                    throw .invalid("\(field).dueOn", "the deadline \(dueOn) is before the inspection date \(visitDay)")
+                }
+                dueAt = dueOn.endUTC
+            } else {
+                dueAt = Deadline.due(foundAt: inspectedAt, days: r.rectifiedOnSite ? 0 : item.defaultDays)
+            }
+            let mode = r.mode ?? ((r.rectifiedOnSite || CalendarDate(shanghai: dueAt) == visitDay) ? .onSpot : .byDeadline)
+            var status = HazardStatus(state: .open, severity: r.severity ?? item.defaultSeverity, dueAt: dueAt)
+            var events = [HazardEvent(kind: .found, fromState: nil, toState: .open, actor: inspector,
+                                      reason: r.note, occurredAt: inspectedAt, dueAt: dueAt)]
+            if r.rectifiedOnSite {
+                let (next, event) = try HazardLifecycle.apply(.verifyRectified, to: status, at: inspectedAt,
+                                                              actor: inspector, reason: "即查即改 fixed on the spot")
+                status = next
+                events.append(event)
+            }
+            hazards.append(PlannedHazard(id: makeID(), inspectionID: inspectionID, itemCode: item.code, department: item.department,
+                                         category: item.category, mode: mode, foundAt: inspectedAt, note: r.note,
+                                         photos: r.photos, status: status, events: events))
+        }
+        return InspectionPlan(id: inspectionID, inspectedAt: inspectedAt, team: team, inspector: inspector,
+                              checklistVersion: checklist.version, results: results, hazards: hazards)
+    }
+}
+
+/// 整改率: rectified hazards ÷ hazards found, as a percentage with two decimals, rounded half up
+/// (article: 5,521 ÷ 16,241 = 33.99%; 5,075 ÷ 16,180 = 31.37%).
+public struct RectificationRate: Codable, Hashable, Sendable, CustomStringConvertible {
+    public let found: Int
+    public let rectified: Int
+
+    public init(found: Int, rectified: Int) {
+        self.found = found
+        self.rectified = rectified
+    }
+
+    /// Hundredths of a percent (3399 for 33.99%), computed in integers; 0 when nothing was found.
+    public var basisPoints: Int {
+        guard found > 0 else { return 0 }
+        return (rectified * 20_000 + found) / (2 * found)
+    }
+
+    /// The percentage, e.g. `33.99`.
+    public var percent: Double { Double(basisPoints) / 100 }
+
+    /// `"33.99%"`.
+    public var description: String {
+        let bp = basisPoints
+        let frac = bp % 100
+        return "\(bp / 100).\(frac < 10 ? "0" : "")\(frac)%"
+    }
+}

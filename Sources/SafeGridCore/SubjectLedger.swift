@@ -1,0 +1,126 @@
+import Foundation
+
+/// A colour a subject took, when and why (kept as history).
+public struct ColourChange: Hashable, Sendable {
+    public let from: SubjectColour?
+    public let to: SubjectColour
+    public let at: Date
+    /// What moved it: `"inspection"`, a ``HazardEventKind`` raw value, or `"closeDown"`.
+    public let cause: String
+}
+
+/// What a ledger operation changed, for the caller to write in one transaction.
+public struct LedgerChanges: Sendable {
+    /// Inspections recorded, with the hazards they created and those hazards' initial events.
+    public var inspections: [InspectionPlan] = []
+    /// Events on existing hazards, in order.
+    public var events: [(hazardID: UUID, event: HazardEvent)] = []
+    /// Existing hazards whose status changed (final status of each).
+    public var updatedHazards: [UUID: HazardStatus] = [:]
+    public var colourChanges: [ColourChange] = []
+    /// Set when the subject was closed down.
+    public var closedDownAt: Date?
+
+    public init() {}
+    public var isEmpty: Bool {
+        inspections.isEmpty && events.isEmpty && updatedHazards.isEmpty && colourChanges.isEmpty && closedDownAt == nil
+    }
+}
+
+/// One subject and its hazards: the unit of consistency of the closed loop. Every inspection,
+/// hazard action and closure goes through a ledger, which applies the domain rules
+/// (``InspectionRules``, ``HazardLifecycle``, ``ColourRule``) and collects the rows to write.
+/// The server loads a ledger per request; the demo drives thousands of them with the same code.
+public struct SubjectLedger: Sendable {
+    public let subjectID: UUID
+    public let kind: SubjectKind
+    public private(set) var closedDownAt: Date?
+    public private(set) var hazards: [UUID: HazardStatus]
+    /// `nil` until the subject has been inspected.
+    public private(set) var colour: SubjectColour?
+    public private(set) var changes = LedgerChanges()
+
+    public init(subjectID: UUID, kind: SubjectKind, closedDownAt: Date? = nil, hazards: [UUID: HazardStatus] = [:],
+                colour: SubjectColour? = nil) {
+        self.subjectID = subjectID
+        self.kind = kind
+        self.closedDownAt = closedDownAt
+        self.hazards = hazards
+        self.colour = colour
+    }
+
+    public var isClosedDown: Bool { closedDownAt != nil }
+
+    /// Records a joint inspection. See ``InspectionRules/plan(subjectKind:subjectClosedDown:checklist:inspectedAt:team:inspector:results:now:makeID:)``.
+    @discardableResult
+    public mutating func inspect(checklist: Checklist, inspectedAt: Date, team: [TeamMember], inspector: String,
+                                 results: [ItemResult], now: Date, makeID: () -> UUID) throws(DomainError) -> InspectionPlan {
+        let plan = try InspectionRules.plan(subjectKind: kind, subjectClosedDown: isClosedDown, checklist: checklist,
+                                            inspectedAt: inspectedAt, team: team, inspector: inspector,
+                                            results: results, now: now, makeID: makeID)
+        for h in plan.hazards { hazards[h.id] = h.status }
+        changes.inspections.append(plan)
+        recolour(at: inspectedAt, cause: "inspection", force: true)
+        return plan
+    }
+
+    /// Applies one action to one of the subject's hazards.
+    /// - Throws: ``DomainError`` `.notFound` on `hazardId` if the hazard is not the subject's;
+    ///   whatever ``HazardLifecycle/apply(_:to:at:actor:reason:newDueAt:expectedVersion:)`` throws;
+    ///   `.conflict` when acting on a closed-down subject's hazard (other than by closing it).
+    @discardableResult
+    public mutating func apply(_ action: HazardAction, hazard id: UUID, at: Date, actor: String, reason: String?,
+                               newDueAt: Date? = nil, expectedVersion: Int? = nil) throws(DomainError) -> HazardEvent {
+        guard let status = hazards[id] else {
+            throw DomainError(.notFound, field: "hazardId", reason: "no hazard \(id) on subject \(subjectID)")
+        }
+        if isClosedDown, action != .closeDown {
+            throw DomainError(.conflict, field: "action", reason: "the subject is closed down (已关停)",
+                              extra: ["currentState": status.state.rawValue])
+        }
+        let (next, event) = try HazardLifecycle.apply(action, to: status, at: at, actor: actor, reason: reason,
+                                                      newDueAt: newDueAt, expectedVersion: expectedVersion)
+        hazards[id] = next
+        changes.events.append((id, event))
+        changes.updatedHazards[id] = next
+        recolour(at: at, cause: event.kind.rawValue)
+        return event
+    }
+
+    /// 关停: closes the subject down and closes its open hazards with the reason.
+    /// - Returns: the hazards closed.
+    /// - Throws: ``DomainError`` `.conflict` if already closed down, `.invalid` for a blank reason.
+    @discardableResult
+    public mutating func closeDown(at: Date, actor: String, reason: String) throws(DomainError) -> [UUID] {
+        if isClosedDown { throw DomainError(.conflict, field: "subjectId", reason: "the subject is already closed down") }
+        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw .invalid("reason", "closing a subject down needs a reason")
+        }
+        let open = hazards.filter { $0.value.state.isOpen }.keys.sorted { $0.uuidString < $1.uuidString }
+        for id in open {
+            let (next, event) = try HazardLifecycle.apply(.closeDown, to: hazards[id]!, at: at, actor: actor, reason: reason)
+            hazards[id] = next
+            changes.events.append((id, event))
+            changes.updatedHazards[id] = next
+        }
+        closedDownAt = at
+        changes.closedDownAt = at
+        recolour(at: at, cause: "closeDown")
+        return open
+    }
+
+    /// Hands over the collected changes and starts a new batch.
+    public mutating func takeChanges() -> LedgerChanges {
+        defer { changes = LedgerChanges() }
+        return changes
+    }
+
+    private mutating func recolour(at: Date, cause: String, force: Bool = false) {
+        // A subject that was never inspected keeps no colour until closed down or inspected.
+        guard force || colour != nil || isClosedDown else { return }
+        let next = ColourRule.colour(closedDown: isClosedDown, hazards: Array(hazards.values))
+        guard next != colour else { return }
+        changes.colourChanges.append(ColourChange(from: colour, to: next, at: at, cause: cause))
+        colour = next
+    }
+}

@@ -1,0 +1,3 @@
+import SafeGridApp
+
+try await SafeGridMain.run()

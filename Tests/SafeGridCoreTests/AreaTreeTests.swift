@@ -1,0 +1,152 @@
+import Foundation
+import XCTest
+@testable import SafeGridCore
+
+final class AreaTreeTests: XCTestCase {
+    /// Village suffix → exact name, worked out independently (Python: sorted by code point, communities
+    /// from 001, villages from 201) from Resources/guali-villages.csv.
+    private let expectedSuffixes: [String: String] = [
+        "001": "下街社区", "002": "东灵社区", "003": "南大房社区", "004": "城中社区", "005": "塘上社区", "006": "塘头社区", "007": "振兴社区",
+        "008": "新凉亭社区", "009": "碧苑新村社区", "010": "航坞社区", "011": "芭蕉砚社区", "201": "万安村委会", "202": "三岔路村委会",
+        "203": "三盈村委会", "204": "世安桥村委会", "205": "东恩村委会", "206": "东方村委会", "207": "东湖村委会", "208": "东社村委会",
+        "209": "中沙村委会", "210": "众安村委会", "211": "低田畈村委会", "212": "信源村委会", "213": "党山村委会", "214": "八大村委会",
+        "215": "八里桥村委会", "216": "兴围村委会", "217": "凤升村委会", "218": "前兴村委会", "219": "勇建村委会", "220": "单木桥村委会",
+        "221": "友谊村委会", "222": "国庆村委会", "223": "大义村委会", "224": "大园村委会", "225": "大池娄村委会", "226": "如松村委会",
+        "227": "孙家弄村委会", "228": "官一村委会", "229": "山三村委会", "230": "山北村委会", "231": "工农村委会", "232": "建盈村委会",
+        "233": "开源村委会", "234": "张潭村委会", "235": "张神殿村委会", "236": "新港村委会", "237": "明朗村委会", "238": "梅仙村委会",
+        "239": "梅林村委会", "240": "横埂头村委会", "241": "民丰河村委会", "242": "永福村委会", "243": "永联村委会", "244": "沙田头村委会",
+        "245": "沿塘村委会", "246": "渔庄村委会", "247": "渭水桥村委会", "248": "甘露亭村委会", "249": "群力村委会", "250": "群益村委会",
+        "251": "群联村委会", "252": "群谊村委会", "253": "航民村委会", "254": "荣新村委会", "255": "解放村委会", "256": "车路湾村委会",
+        "257": "运东村委会", "258": "运西村委会", "259": "进化村委会", "260": "长巷村委会", "261": "长联村委会", "262": "隆兴和村委会",
+        "263": "靖一村委会"
+    ]
+
+    private func areas() throws -> [Area] { try BundledAreas.load() }
+
+    func testDistrict() throws {
+        let districts = try areas().filter { $0.level == .district }
+        XCTAssertEqual(districts.count, 1)
+        XCTAssertEqual(districts.first?.code, "330109")
+        XCTAssertEqual(districts.first?.name, "萧山区")
+        XCTAssertNil(districts.first?.parentCode)
+    }
+
+    func testTowns() throws {
+        let towns = try areas().filter { $0.level == .town }
+        XCTAssertEqual(towns.count, 27)
+        XCTAssertEqual(Set(towns.map(\.code)).count, 27)
+        for t in towns {
+            XCTAssertEqual(t.code.count, 9, t.name)
+            XCTAssertTrue(t.code.hasPrefix("330109"), t.name)
+            XCTAssertEqual(t.parentCode, "330109", t.name)
+            XCTAssertNil(t.villageKind)
+        }
+        XCTAssertEqual(towns.first { $0.code == "330109113" }?.name, "瓜沥镇")
+        XCTAssertEqual(towns.first { $0.code == "330109001" }?.name, "城厢街道")
+        XCTAssertEqual(towns.first { $0.code == "330109505" }?.name, "萧山钱江世纪城")
+    }
+
+    func testParentsComeFirst() throws {
+        var seen = Set<String>()
+        for a in try areas() {
+            if let p = a.parentCode {
+                XCTAssertTrue(seen.contains(p), "\(a.code) before its parent \(p)")
+                XCTAssertTrue(a.code.hasPrefix(p), a.code)
+            }
+            XCTAssertTrue(seen.insert(a.code).inserted, "duplicate \(a.code)")
+        }
+        XCTAssertEqual(seen.count, 1 + 27 + 74)
+    }
+
+    func testVillages() throws {
+        let villages = try areas().filter { $0.level == .village }
+        XCTAssertEqual(villages.count, 74)
+        XCTAssertEqual(villages.filter { $0.villageKind == .village }.count, 63)
+        XCTAssertEqual(villages.filter { $0.villageKind == .community }.count, 11)
+        for v in villages {
+            XCTAssertEqual(v.parentCode, "330109113", v.name)
+            XCTAssertEqual(v.code.count, 12, v.name)
+            XCTAssertTrue(v.code.allSatisfy { $0.isASCII && $0.isNumber }, v.code)
+            XCTAssertTrue(v.code.hasPrefix("330109113"), v.code)
+        }
+        let communityCodes = villages.filter { $0.villageKind == .community }.map(\.code).sorted()
+        XCTAssertEqual(communityCodes, (1...11).map { String(format: "330109113%03d", $0) })
+        let villageCodes = villages.filter { $0.villageKind == .village }.map(\.code).sorted()
+        XCTAssertEqual(villageCodes, (201...263).map { String(format: "330109113%03d", $0) })
+        // Exact names and the code each gets.
+        XCTAssertEqual(expectedSuffixes.count, 74)
+        let actual = Dictionary(uniqueKeysWithValues: villages.map { (String($0.code.suffix(3)), $0.name) })
+        XCTAssertEqual(actual, expectedSuffixes)
+        XCTAssertEqual(villages.map(\.code), villages.map(\.code).sorted(), "villages come in code order")
+    }
+
+    func testNamesAndShortNames() throws {
+        let villages = try areas().filter { $0.level == .village }
+        let donghu = try XCTUnwrap(villages.first { $0.name == "东湖村委会" })
+        XCTAssertEqual(donghu.shortName, "东湖村")
+        XCTAssertEqual(donghu.code, "330109113207")
+        XCTAssertEqual(donghu.villageKind, .village)
+        let hangwu = try XCTUnwrap(villages.first { $0.name == "航坞社区" })
+        XCTAssertEqual(hangwu.shortName, "航坞社区")
+        XCTAssertEqual(hangwu.code, "330109113010")
+        for v in villages {
+            switch v.villageKind {
+            case .village?:
+                XCTAssertTrue(v.name.hasSuffix("村委会"), v.name)
+                XCTAssertEqual(v.shortName, String(v.name.dropLast(2)), v.name)
+            case .community?:
+                XCTAssertTrue(v.name.hasSuffix("社区"), v.name)
+                XCTAssertEqual(v.shortName, v.name)
+            case nil:
+                XCTFail("\(v.name) has no kind")
+            }
+        }
+    }
+
+    func testCodesStableUnderInputOrder() throws {
+        let villages = try areas().filter { $0.level == .village }
+        let input = villages.map { (name: $0.name, shortName: $0.shortName, kind: $0.villageKind!) }
+        let forward = try AreaCodes.villages(townCode: "330109113", input)
+        let reversed = try AreaCodes.villages(townCode: "330109113", Array(input.reversed()))
+        var shuffledInput = input
+        var rng = SeededGenerator(seed: 7)
+        rng.shuffle(&shuffledInput)
+        let shuffled = try AreaCodes.villages(townCode: "330109113", shuffledInput)
+        let map = { (areas: [Area]) in Dictionary(uniqueKeysWithValues: areas.map { ($0.name, $0.code) }) }
+        XCTAssertEqual(map(forward), map(reversed))
+        XCTAssertEqual(map(forward), map(shuffled))
+        XCTAssertEqual(map(forward), map(villages))
+        XCTAssertEqual(forward, reversed)
+        XCTAssertEqual(forward, villages)
+    }
+
+    func testDuplicateNameThrows() {
+        let input: [(name: String, shortName: String, kind: VillageKind)] = [
+            ("东湖村委会", "东湖村", .village), ("航坞社区", "航坞社区", .community), ("东湖村委会", "东湖", .community),
+        ]
+        XCTAssertThrowsError(try AreaCodes.villages(townCode: "330109113", input)) { error in
+            XCTAssertTrue("\(error)".contains("东湖村委会"), "\(error)")
+        }
+    }
+
+    func testBadTownCodeThrows() {
+        let input: [(name: String, shortName: String, kind: VillageKind)] = [("东湖村委会", "东湖村", .village)]
+        XCTAssertThrowsError(try AreaCodes.villages(townCode: "33010911", input))
+        XCTAssertThrowsError(try AreaCodes.villages(townCode: "33010911x", input))
+    }
+
+    func testLineage() {
+        XCTAssertEqual(AreaCodes.lineage(of: "33010911300101001"),
+                       ["330109", "330109113", "330109113001", "33010911300101", "33010911300101001"])
+        XCTAssertEqual(AreaCodes.lineage(of: "330109113207"), ["330109", "330109113", "330109113207"])
+        XCTAssertEqual(AreaCodes.lineage(of: "330109"), ["330109"])
+    }
+
+    func testGridAndMicroGridCodes() {
+        XCTAssertEqual(AreaCodes.grid(villageCode: "330109113207", index: 3), "33010911320703")
+        XCTAssertEqual(AreaCodes.microGrid(gridCode: "33010911320703", index: 14), "33010911320703014")
+        XCTAssertEqual(AreaLevel.allCases.map(\.codeLength), [6, 9, 12, 14, 17])
+        XCTAssertEqual(AreaLevel(codeLength: 17), .microGrid)
+        XCTAssertNil(AreaLevel(codeLength: 10))
+    }
+}
