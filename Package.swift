@@ -49,6 +49,7 @@ let package = Package(
             dependencies: [
                 "SafeGridApp",
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "SQLKit", package: "sql-kit"),
             ]
         ),
     ],

@@ -39,7 +39,9 @@ struct DemoCommand: AsyncCommand {
         guard !signature.noServe else { return }
         let config = app.http.server.configuration
         context.console.print("SafeGrid serves the dashboard at http://\(config.hostname):\(config.port)/ (Ctrl-C to stop)")
-        try await app.servers.asyncCommand.run(using: context, signature: ServeCommand.Signature())
+        var serveInput = CommandInput(arguments: ["safegrid", "serve"])
+        let serve = try ServeCommand.Signature(from: &serveInput)
+        try await app.servers.asyncCommand.run(using: context, signature: serve)
     }
 
     /// Builds the campaign into the (empty) database of `app`.

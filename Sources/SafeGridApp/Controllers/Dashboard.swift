@@ -151,17 +151,23 @@ enum DashboardController {
         var ranking: [DashboardFigures.ChildFigures] = []
         if let first = children.first, let childColumn = CampaignQueries.areaColumn(for: first.code) {
             var perChild: [String: (Int, Int, Int, Int)] = [:]
-            let overdueCase = SQLRaw("CASE WHEN state IN ('open','rectifying','rebound') AND due_at < ? THEN 1 ELSE 0 END", [now])
             for row in try await scoped(sql.select()
                 .column(SQLIdentifier(childColumn), as: "code")
                 .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "found")
                 .column(SQLFunction("SUM", args: isRectified), as: "rectified")
                 .column(SQLFunction("SUM", args: isOpen), as: "open")
-                .column(SQLFunction("SUM", args: overdueCase), as: "overdue")
                 .from("hazards")).groupBy(SQLIdentifier(childColumn)).all() {
                 perChild[try row.decode(column: "code", as: String.self)] = (
                     try row.decode(column: "found", as: Int.self), try row.decode(column: "rectified", as: Int?.self) ?? 0,
-                    try row.decode(column: "open", as: Int?.self) ?? 0, try row.decode(column: "overdue", as: Int?.self) ?? 0)
+                    try row.decode(column: "open", as: Int?.self) ?? 0, 0)
+            }
+            for row in try await scoped(sql.select()
+                .column(SQLIdentifier(childColumn), as: "code")
+                .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+                .from("hazards").where("state", .in, openList).where("due_at", .lessThan, SQLBind(now)))
+                .groupBy(SQLIdentifier(childColumn)).all() {
+                let code = try row.decode(column: "code", as: String.self)
+                perChild[code]?.3 = try row.decode(column: "n", as: Int.self)
             }
             let rows = children.map { c -> (Area, (Int, Int, Int, Int), RectificationRate) in
                 let v = perChild[c.code] ?? (0, 0, 0, 0)

@@ -1,0 +1,57 @@
+import Foundation
+import SafeGridCore
+import Testing
+import SQLKit
+import Vapor
+@testable import SafeGridApp
+
+@Suite("The demo campaign: the article's figures from records")
+struct DemoTests {
+    @Test func theDashboardShowsTheArticlesFigures() async throws {
+        try await withSafeGrid { app in
+            _ = try await DemoCommand.build(app: app, asOf: try CalendarDate("2026-11-30"), seed: 20220725)
+            let r = try await app.send(.GET, "/api/v1/dashboard")
+            #expect(r.status == .ok)
+            let byKind = r.json["byKind"] as? [String: [String: Any]] ?? [:]
+            let e = byKind["enterprise"] ?? [:], s = byKind["streetShop"] ?? [:], h = byKind["rentalHousing"] ?? [:]
+            #expect(e["subjectsInspected"] as? Int == 2_928)
+            #expect(e["hazardsFound"] as? Int == 16_241)
+            #expect(e["hazardsRectified"] as? Int == 5_521)
+            #expect(e["rectificationRate"] as? Double == 33.99)
+            #expect(s["subjectsInspected"] as? Int == 5_351)
+            #expect(s["hazardsFound"] as? Int == 16_180)
+            #expect(s["hazardsRectified"] as? Int == 5_075)
+            #expect(s["rectificationRateText"] as? String == "31.37%")
+            #expect(h["roomsInspected"] as? Int == 17_120)
+            #expect(h["hazardsFound"] as? Int == 9_821)
+            #expect(r.json["hazardsFound"] as? Int == 42_242)
+            #expect((r.json["ranking"] as? [Any])?.count == 74)
+            let colours = r.json["colours"] as? [[String: Any]] ?? []
+            #expect(colours.count == 11)
+            #expect(colours.first { ($0["colour"] as? [String: Any])?["key"] as? String == "closedDown" }?["subjects"] as? Int == 77)
+
+            let grids = try await app.send(.GET, "/api/v1/areas?level=grid")
+            #expect(grids.array.count == 160)
+            let micro = try await app.send(.GET, "/api/v1/areas?level=microGrid")
+            #expect(micro.array.count == 2_283)
+
+            let page = try await app.send(.GET, "/")
+            #expect(page.body.contains("33.99%"))
+            #expect(page.body.contains("31.37%"))
+            #expect(page.body.contains("<svg"))
+
+            // Every stored hazard event chain agrees with the stored state.
+            let counts = try await app.sql.select().column("state").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+                .from("hazards").groupBy("state").all()
+            let byState = Dictionary(uniqueKeysWithValues: try counts.map {
+                (try $0.decode(column: "state", as: String.self), try $0.decode(column: "n", as: Int.self))
+            })
+            #expect(byState["rectified"] == 5_521 + 5_075 + 3_487)
+            let lastEvents = try await app.sql.raw("""
+                SELECT COUNT(*) AS n FROM hazards h WHERE h.state <> (SELECT e.to_state FROM hazard_events e
+                WHERE e.hazard_id = h.id ORDER BY e.seq DESC LIMIT 1)
+                """).first()?.decode(column: "n", as: Int.self)
+            #expect(lastEvents == 0)
+        }
+    }
+}

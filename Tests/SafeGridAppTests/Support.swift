@@ -1,0 +1,91 @@
+import Foundation
+import NIOCore
+import SafeGridCore
+import Testing
+import SQLKit
+import Vapor
+import VaporTesting
+@testable import SafeGridApp
+
+/// The fixed "now" of the app tests: 2026-11-30 10:00 Asia/Shanghai.
+let testNow = try! Timestamp.parse("2026-11-30T10:00:00+08:00")
+
+/// Runs `body` against a fresh app on a private in-memory SQLite database.
+func withSafeGrid(now: Date = testNow, _ body: (Application) async throws -> Void) async throws {
+    try await withApp(configure: { app in
+        try await configure(app, storage: .sqliteMemory, services: SafeGridServices(now: { now }))
+    }, body)
+}
+
+struct Reply {
+    let status: HTTPStatus
+    let headers: HTTPHeaders
+    let body: String
+
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
+    var array: [[String: Any]] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [[String: Any]] ?? [] }
+}
+
+extension Application {
+    func send(_ method: HTTPMethod, _ path: String, json: String? = nil, contentType: String = "application/json",
+              headers: HTTPHeaders = [:]) async throws -> Reply {
+        var h = headers
+        var body: ByteBuffer? = nil
+        if let json {
+            h.replaceOrAdd(name: .contentType, value: contentType)
+            body = ByteBuffer(string: json)
+        }
+        let r = try await testing().sendRequest(method, path, headers: h, body: body)
+        return Reply(status: r.status, headers: r.headers, body: r.body.string)
+    }
+
+    func send(_ method: HTTPMethod, _ path: String, object: [String: Any], headers: HTTPHeaders = [:]) async throws -> Reply {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return try await send(method, path, json: String(decoding: data, as: UTF8.self), headers: headers)
+    }
+}
+
+/// A micro-grid, grid and village for tests (the reference data has villages only).
+func addMicroGrid(_ app: Application, village: String = "330109113201") async throws -> String {
+    let grid = AreaCodes.grid(villageCode: village, index: 1)
+    let micro = AreaCodes.microGrid(gridCode: grid, index: 1)
+    try await CampaignStore(sql: app.sql).insert(areas: [
+        Area(code: grid, name: "测试网格", level: .grid, parentCode: village),
+        Area(code: micro, name: "测试微网格", level: .microGrid, parentCode: grid),
+    ])
+    return micro
+}
+
+/// A valid credit code made by the GB 32100 rule.
+func creditCode(_ serial: String) -> String {
+    CreditCode.make(division: "330109", organizationSerial: serial).value
+}
+
+func enterpriseBody(microGrid: String, credit: String, phone: String = "+86 138 0000 0000",
+                    location: [String: Any]? = ["latitude": 30.18, "longitude": 120.46, "datum": "gcj02"]) -> [String: Any] {
+    var b: [String: Any] = [
+        "kind": "enterprise", "name": "杭州恒增纺织有限公司", "address": "瓜沥镇民丰河村", "creditCode": credit,
+        "aboveScale": true, "microGridCode": microGrid, "party": ["name": "王建国", "phone": phone],
+    ]
+    if let location { b["location"] = location }
+    return b
+}
+
+func createEnterprise(_ app: Application, microGrid: String, serial: String = "MA2AB3CD") async throws -> String {
+    let r = try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(microGrid: microGrid, credit: creditCode(serial)))
+    #expect(r.status == .created, "\(r.body)")
+    return r.json["id"] as? String ?? ""
+}
+
+func inspectionBody(subject: String, clientId: String = UUID().uuidString, at: String = "2026-11-30T09:30:00+08:00",
+                    results: [[String: Any]]? = nil, team: [[String: Any]]? = nil) -> [String: Any] {
+    [
+        "clientId": clientId, "subjectId": subject, "inspectedAt": at, "inspector": "李伟",
+        "team": team ?? [["name": "李伟", "department": "fireRescue"], ["name": "张敏", "department": "emergencyManagement"]],
+        "results": results ?? [
+            ["itemCode": "ELEC-01", "outcome": "hazard", "note": "车间电线未穿管"],
+            ["itemCode": "EVAC-01", "outcome": "hazard"],
+            ["itemCode": "FIRE-01", "outcome": "pass"],
+        ],
+    ]
+}
