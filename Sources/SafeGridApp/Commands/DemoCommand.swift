@@ -107,9 +107,11 @@ public enum SafeGridMain {
             try await configure(app, storage: storage)
             try await app.execute()
         } catch {
-            app.logger.report(error: error)
+            // A clear line and a non-zero exit, not a crash with a backtrace.
+            let reason = (error as? any AbortError)?.reason ?? String(describing: error)
+            FileHandle.standardError.write(Data("safegrid: \(reason)\n".utf8))
             try? await app.asyncShutdown()
-            throw error
+            exit(1)
         }
         try await app.asyncShutdown()
     }

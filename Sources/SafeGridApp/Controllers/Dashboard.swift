@@ -105,8 +105,8 @@ enum DashboardController {
         for row in try await scoped(sql.select()
             .column("subject_kind")
             .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "found")
-            .column(SQLFunction("SUM", args: isRectified), as: "rectified")
-            .column(SQLFunction("SUM", args: isOpen), as: "open")
+            .column(SQLSumAsInteger(isRectified), as: "rectified")
+            .column(SQLSumAsInteger(isOpen), as: "open")
             .from("hazards")).groupBy("subject_kind").all() {
             let kind = try row.decode(column: "subject_kind", as: String.self)
             found[kind] = try row.decode(column: "found", as: Int.self)
@@ -118,7 +118,7 @@ enum DashboardController {
         var subjectsQuery = sql.select()
             .column(SQLColumn("kind", table: "s"))
             .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-            .column(SQLFunction("SUM", args: SQLColumn("rooms", table: "s")), as: "rooms")
+            .column(SQLSumAsInteger(SQLColumn("rooms", table: "s")), as: "rooms")
             .from(SQLAlias(SQLIdentifier("subjects"), as: SQLIdentifier("s")))
             .where(SQLRaw("EXISTS (SELECT 1 FROM inspections i WHERE i.subject_id = s.id)"))
         if let column { subjectsQuery = subjectsQuery.where(SQLColumn(column, table: "s"), .equal, SQLBind(area.code)) }
@@ -154,8 +154,8 @@ enum DashboardController {
             for row in try await scoped(sql.select()
                 .column(SQLIdentifier(childColumn), as: "code")
                 .column(SQLFunction("COUNT", args: SQLLiteral.all), as: "found")
-                .column(SQLFunction("SUM", args: isRectified), as: "rectified")
-                .column(SQLFunction("SUM", args: isOpen), as: "open")
+                .column(SQLSumAsInteger(isRectified), as: "rectified")
+                .column(SQLSumAsInteger(isOpen), as: "open")
                 .from("hazards")).groupBy(SQLIdentifier(childColumn)).all() {
                 perChild[try row.decode(column: "code", as: String.self)] = (
                     try row.decode(column: "found", as: Int.self), try row.decode(column: "rectified", as: Int?.self) ?? 0,
@@ -230,5 +230,18 @@ enum DashboardController {
             rectificationRateText: total.description, colours: colours, ranking: ranking,
             overdueCount: overdueBySeverity.values.reduce(0, +), overdueBySeverity: overdueBySeverity,
             overdueOldest: oldest, trend: trend)
+    }
+}
+
+/// `CAST(SUM(x) AS BIGINT)`: PostgreSQL sums a BIGINT column as NUMERIC, SQLite as INTEGER; the
+/// cast makes both decode as `Int`.
+struct SQLSumAsInteger: SQLExpression {
+    let expression: any SQLExpression
+    init(_ expression: any SQLExpression) { self.expression = expression }
+
+    func serialize(to serializer: inout SQLSerializer) {
+        serializer.write("CAST(SUM(")
+        expression.serialize(to: &serializer)
+        serializer.write(") AS BIGINT)")
     }
 }

@@ -125,6 +125,8 @@ enum PagesController {
         let hazards = try await req.hazardDTOs(try await q.hazards(subject: id),
                                                events: Dictionary(grouping: try await q.events(subject: id), by: \.hazardId))
         let history = try await q.colourHistory(subject: id)
+        var inspections: [(InspectionRow, [TeamMember])] = []
+        for row in try await q.inspections(subject: id) { inspections.append((row, try await q.team(inspection: row.id))) }
         let lineage = try await q.lineage(s.microGridCode)
         let parent = try await s.parentId.asyncMap { try await q.subject($0) } ?? nil
         let (tenants, tenantCount) = try await q.subjects(.init(parentID: id), limit: 100, offset: 0)
@@ -142,6 +144,14 @@ enum PagesController {
                 .if(parent != nil, .group(.dt("所在 Inside"), .dd(.a(.href("/subjects/\(parent?.id.uuidString.lowercased() ?? "")"), .text(parent?.name ?? ""))))),
                 .if(s.closedDownAt != nil, .group(.dt("关停 Closed"), .dd(.text(Layout.time(s.closedDownAt)))))),
             .if(tenantCount > 0, .group(.h2(.text("园区/厂内企业"), .span(.class("en"), .text("Tenants (\(tenantCount))"))), subjectTable(tenants))),
+            .h2(.text("检查记录"), .span(.class("en"), .text("Inspections (\(inspections.count))"))),
+            .table(.tr(.th("时间 Time"), .th("检查人 Inspector"), .th("联合检查组 Team"), .th(.class("n"), .text("检查表版本 Checklist")),
+                       .th(.class("n"), .text("隐患 Hazards"))),
+                   .forEach(inspections) { (i, team) in
+                       .tr(.td(.text(Layout.time(i.inspectedAt))), .td(.text(i.inspector)),
+                           .td(.text(team.map { "\($0.name)（\($0.department.zh)）" }.joined(separator: "、"))),
+                           .td(.class("n"), .text("v\(i.checklistVersion)")), .td(.class("n"), .text(String(i.hazardCount))))
+                   }),
             .h2(.text("隐患"), .span(.class("en"), .text("Hazards (\(hazards.count))"))),
             hazardTable(hazards),
             .h2(.text("隐患时间线"), .span(.class("en"), .text("Timelines"))),
