@@ -65,6 +65,8 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
                       services: SafeGridServices = SafeGridServices()) async throws {
     app.services = services
     _ = app.writeGate
+    _ = app.dashboardCache
+    _ = app.checklists
 
     switch storage {
     case .sqliteFile(let path):

@@ -16,6 +16,9 @@ struct InspectionAPITests {
         try await withSafeGrid { app in
             let mg = try await addMicroGrid(app)
             let subject = try await createEnterprise(app, microGrid: mg)
+            // Seen before the inspection: the cached figures must not outlive the write.
+            let before = try await app.send(.GET, "/api/v1/dashboard")
+            #expect(before.json["hazardsFound"] as? Int == 0)
             let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject))
             #expect(r.status == .created, "\(r.body)")
             let hazards = r.json["hazards"] as? [[String: Any]] ?? []

@@ -82,12 +82,21 @@ enum DashboardController {
         return try Response.json(try await figures(for: code, req: req))
     }
 
+    /// The figures of an area, from the cache when no write has committed since they were
+    /// computed and they are younger than ``DashboardCache/maxAge`` (overdue counts move with
+    /// the clock, not only with writes).
     static func figures(for code: String, req: Request) async throws -> DashboardFigures {
+        let now = req.services.now()
+        let generation = await req.application.writeGate.generation
+        if let cached = await req.application.dashboardCache.figures(code, generation: generation, now: now) {
+            return cached
+        }
         guard let area = try await req.queries.area(code) else {
             throw DomainError(.notFound, field: "areaCode", reason: "no area with code \(code)")
         }
-        return try await compute(area: area, sql: req.sql, children: try await req.queries.children(of: code),
-                                 now: req.services.now())
+        let figures = try await compute(area: area, sql: req.sql, children: try await req.queries.children(of: code), now: now)
+        await req.application.dashboardCache.store(figures, for: code, generation: generation, at: now)
+        return figures
     }
 
     static func compute(area: Area, sql: any SQLDatabase, children: [Area], now: Date) async throws -> DashboardFigures {
@@ -243,5 +252,35 @@ struct SQLSumAsInteger: SQLExpression {
         serializer.write("CAST(SUM(")
         expression.serialize(to: &serializer)
         serializer.write(") AS BIGINT)")
+    }
+}
+
+/// Dashboard figures per area, kept until the next committed write or for ``maxAge``.
+actor DashboardCache {
+    /// Longest time figures are served without recomputing, so that hazards turning overdue
+    /// as the clock passes their deadline show within this time.
+    static let maxAge: TimeInterval = 30
+    private var entries: [String: (generation: Int, at: Date, figures: DashboardFigures)] = [:]
+
+    func figures(_ code: String, generation: Int, now: Date) -> DashboardFigures? {
+        guard let e = entries[code], e.generation == generation, now.timeIntervalSince(e.at) < Self.maxAge,
+              now >= e.at else { return nil }
+        return e.figures
+    }
+
+    func store(_ figures: DashboardFigures, for code: String, generation: Int, at: Date) {
+        if entries.count > 5_000 { entries.removeAll() }
+        entries[code] = (generation, at, figures)
+    }
+}
+
+struct DashboardCacheKey: StorageKey { typealias Value = DashboardCache }
+
+extension Application {
+    var dashboardCache: DashboardCache {
+        if let c = storage[DashboardCacheKey.self] { return c }
+        let c = DashboardCache()
+        storage[DashboardCacheKey.self] = c
+        return c
     }
 }

@@ -10,6 +10,8 @@ import SQLKit
 actor WriteGate {
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Counts committed write transactions; read models cached under an older value are stale.
+    private(set) var generation = 0
 
     func acquire() async {
         if !busy {
@@ -33,6 +35,7 @@ actor WriteGate {
                 guard let sql = tx as? any SQLDatabase else { throw SQLStoreError.notSQL }
                 return try await body(sql)
             }
+            generation += 1
             release()
             return result
         } catch {
