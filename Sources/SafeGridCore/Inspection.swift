@@ -67,6 +67,9 @@ public struct InspectionPlan: Sendable {
     public let checklistVersion: Int
     public let results: [ItemResult]
     public let hazards: [PlannedHazard]
+    /// Hazard results for an item that already had an open hazard on the subject: linked to
+    /// that hazard (item code → hazard id) instead of creating a second one.
+    public let linkedHazards: [String: UUID]
 }
 
 public enum InspectionRules {
@@ -80,6 +83,8 @@ public enum InspectionRules {
     ///   - subjectKind / subjectClosedDown: the visited subject.
     ///   - inspectedAt: when the visit happened (UTC instant); deadlines count from its Asia/Shanghai day.
     ///   - now: the server clock, to refuse visits in the future.
+    ///   - openHazardsByItem: the subject's open hazards by checklist item; a hazard result for
+    ///     one of these items links to it instead of creating a duplicate.
     ///   - makeID: identity of the inspection (first call) and of each new hazard (random in the
     ///     server, seeded in the demo).
     /// - Throws: ``DomainError``: `.conflict` on `subjectId` for a closed-down subject; `.invalid`
@@ -88,7 +93,8 @@ public enum InspectionRules {
     ///   the visit's date), `results[i].severity` (set on a pass).
     public static func plan(subjectKind: SubjectKind, subjectClosedDown: Bool, checklist: Checklist,
                             inspectedAt: Date, team: [TeamMember], inspector: String, results: [ItemResult],
-                            now: Date, makeID: () -> UUID) throws(DomainError) -> InspectionPlan {
+                            now: Date, openHazardsByItem: [String: UUID] = [:],
+                            makeID: () -> UUID) throws(DomainError) -> InspectionPlan {
         if subjectClosedDown {
             throw DomainError(.conflict, field: "subjectId", reason: "the subject is closed down (已关停); it cannot be inspected")
         }
@@ -107,6 +113,7 @@ public enum InspectionRules {
         let visitDay = CalendarDate(shanghai: inspectedAt)
         var seen = Set<String>()
         var hazards: [PlannedHazard] = []
+        var linked: [String: UUID] = [:]
         for (i, r) in results.enumerated() {
             let field = "results[\(i)]"
             guard let item = checklist.item(r.itemCode) else {
@@ -123,6 +130,10 @@ public enum InspectionRules {
                 if let stray {
                     throw .invalid("\(field).\(stray)", "severity, dueOn and rectifiedOnSite belong to a hazard, not a \(r.outcome.rawValue)")
                 }
+                continue
+            }
+            if let existing = openHazardsByItem[item.code] {
+                linked[item.code] = existing
                 continue
             }
             let dueAt: Date
@@ -149,7 +160,7 @@ public enum InspectionRules {
                                          photos: r.photos, status: status, events: events))
         }
         return InspectionPlan(id: inspectionID, inspectedAt: inspectedAt, team: team, inspector: inspector,
-                              checklistVersion: checklist.version, results: results, hazards: hazards)
+                              checklistVersion: checklist.version, results: results, hazards: hazards, linkedHazards: linked)
     }
 }
 

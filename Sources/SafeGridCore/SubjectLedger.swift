@@ -36,31 +36,54 @@ public struct SubjectLedger: Sendable {
     public let kind: SubjectKind
     public private(set) var closedDownAt: Date?
     public private(set) var hazards: [UUID: HazardStatus]
+    /// The checklist item of each hazard (to link a repeated finding to the open hazard).
+    public private(set) var itemCodes: [UUID: String]
     /// `nil` until the subject has been inspected.
     public private(set) var colour: SubjectColour?
     public private(set) var changes = LedgerChanges()
 
     public init(subjectID: UUID, kind: SubjectKind, closedDownAt: Date? = nil, hazards: [UUID: HazardStatus] = [:],
-                colour: SubjectColour? = nil) {
+                itemCodes: [UUID: String] = [:], colour: SubjectColour? = nil) {
         self.subjectID = subjectID
         self.kind = kind
         self.closedDownAt = closedDownAt
         self.hazards = hazards
+        self.itemCodes = itemCodes
         self.colour = colour
     }
 
     public var isClosedDown: Bool { closedDownAt != nil }
 
-    /// Records a joint inspection. See ``InspectionRules/plan(subjectKind:subjectClosedDown:checklist:inspectedAt:team:inspector:results:now:makeID:)``.
+    /// The open hazard of each checklist item.
+    public var openHazardsByItem: [String: UUID] {
+        var out: [String: UUID] = [:]
+        for (id, status) in hazards where status.state.isOpen {
+            if let code = itemCodes[id] { out[code] = id }
+        }
+        return out
+    }
+
+    /// Records a joint inspection. A hazard result for an item whose hazard is still open links
+    /// to that hazard (no duplicate); if it was fixed on the spot, the open hazard is verified.
+    /// See ``InspectionRules/plan(subjectKind:subjectClosedDown:checklist:inspectedAt:team:inspector:results:now:makeID:)``.
     @discardableResult
     public mutating func inspect(checklist: Checklist, inspectedAt: Date, team: [TeamMember], inspector: String,
                                  results: [ItemResult], now: Date, makeID: () -> UUID) throws(DomainError) -> InspectionPlan {
         let plan = try InspectionRules.plan(subjectKind: kind, subjectClosedDown: isClosedDown, checklist: checklist,
                                             inspectedAt: inspectedAt, team: team, inspector: inspector,
-                                            results: results, now: now, makeID: makeID)
-        for h in plan.hazards { hazards[h.id] = h.status }
+                                            results: results, now: now, openHazardsByItem: openHazardsByItem,
+                                            makeID: makeID)
+        for h in plan.hazards {
+            hazards[h.id] = h.status
+            itemCodes[h.id] = h.itemCode
+        }
         changes.inspections.append(plan)
         recolour(at: inspectedAt, cause: "inspection", force: true)
+        for r in results where r.rectifiedOnSite {
+            if let id = plan.linkedHazards[r.itemCode] {
+                try apply(.verifyRectified, hazard: id, at: inspectedAt, actor: plan.inspector, reason: "即查即改 fixed on the spot")
+            }
+        }
         return plan
     }
 

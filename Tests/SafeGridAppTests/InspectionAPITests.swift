@@ -109,6 +109,33 @@ struct InspectionAPITests {
         }
     }
 
+    @Test func aRepeatedFindingLinksToTheOpenHazardInsteadOfDuplicating() async throws {
+        try await withSafeGrid { app in
+            let mg = try await addMicroGrid(app)
+            let subject = try await createEnterprise(app, microGrid: mg)
+            let first = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject))
+            let elec = (first.json["hazards"] as? [[String: Any]])?.first { $0["itemCode"] as? String == "ELEC-01" }?["id"] as? String
+            let second = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
+                subject: subject, at: "2026-11-30T09:50:00+08:00",
+                results: [["itemCode": "ELEC-01", "outcome": "hazard"],
+                          ["itemCode": "EVAC-01", "outcome": "hazard", "rectifiedOnSite": true],
+                          ["itemCode": "FIRE-03", "outcome": "hazard"]]))
+            #expect(second.status == .created, "\(second.body)")
+            #expect((second.json["hazards"] as? [[String: Any]])?.map { $0["itemCode"] as? String } == ["FIRE-03"])
+            let results = second.json["results"] as? [[String: Any]] ?? []
+            let linked = results.first { $0["itemCode"] as? String == "ELEC-01" }
+            #expect(linked?["linked"] as? Bool == true)
+            #expect((linked?["hazardId"] as? String)?.lowercased() == elec?.lowercased())
+            #expect(try await count(app, "hazards") == 3)
+            // The open EVAC-01 hazard was fixed on the spot at the second visit.
+            let evac = try await app.send(.GET, "/api/v1/hazards?itemCode=EVAC-01")
+            #expect(((evac.json["items"] as? [[String: Any]])?.first)?["state"] as? String == "rectified")
+            let stored = try await app.send(.GET, "/api/v1/inspections/\(second.json["id"] as? String ?? "")")
+            let storedLinked = (stored.json["results"] as? [[String: Any]])?.first { $0["itemCode"] as? String == "ELEC-01" }
+            #expect((storedLinked?["hazardId"] as? String)?.lowercased() == elec?.lowercased())
+        }
+    }
+
     @Test func aClosedDownSubjectCannotBeInspected() async throws {
         try await withSafeGrid { app in
             let mg = try await addMicroGrid(app)

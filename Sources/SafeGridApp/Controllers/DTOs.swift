@@ -198,6 +198,10 @@ struct ItemResultDTO: Content {
     let itemCode: String
     let outcome: String
     let note: String?
+    /// For a hazard result: the hazard it created, or the open hazard of the same item it was
+    /// linked to (`linked` true) instead of creating a duplicate.
+    let hazardId: UUID?
+    let linked: Bool?
 }
 
 struct InspectionDTO: Content {

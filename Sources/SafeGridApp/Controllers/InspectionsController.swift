@@ -90,7 +90,12 @@ enum InspectionsController {
                 id: plan.id, clientId: clientID, subjectId: subjectID, checklistVersion: checklist.version,
                 inspectedAt: Timestamp.format(plan.inspectedAt), inspector: plan.inspector,
                 team: plan.team.map { TeamMemberDTO(name: $0.name, department: $0.department.rawValue) },
-                results: plan.results.map { ItemResultDTO(itemCode: $0.itemCode, outcome: $0.outcome.rawValue, note: $0.note) },
+                results: plan.results.map { r in
+                    let linked = plan.linkedHazards[r.itemCode]
+                    return ItemResultDTO(itemCode: r.itemCode, outcome: r.outcome.rawValue, note: r.note,
+                                         hazardId: linked ?? plan.hazards.first { $0.itemCode == r.itemCode }?.id,
+                                         linked: r.outcome == .hazard ? linked != nil : nil)
+                },
                 hazards: plan.hazards.map { h in
                     HazardDTO(HazardRow(planned: h, subject: subject, version: checklist.version, recordedAt: now),
                               item: checklist.item(h.itemCode), now: now)
@@ -140,7 +145,9 @@ enum InspectionsController {
             id: row.id, clientId: row.clientId, subjectId: row.subjectId, checklistVersion: row.checklistVersion,
             inspectedAt: Timestamp.format(row.inspectedAt), inspector: row.inspector,
             team: try await q.team(inspection: row.id).map { TeamMemberDTO(name: $0.name, department: $0.department.rawValue) },
-            results: try await q.results(inspection: row.id).map { ItemResultDTO(itemCode: $0.itemCode, outcome: $0.outcome, note: $0.note) },
+            results: try await q.results(inspection: row.id).map {
+                ItemResultDTO(itemCode: $0.itemCode, outcome: $0.outcome, note: $0.note, hazardId: $0.hazardID, linked: nil)
+            },
             hazards: try await req.hazardDTOs(try await q.hazards(inspection: row.id)),
             subjectColour: subject?.subjectColour.map(ColourDTO.init))
     }

@@ -207,22 +207,25 @@ struct CampaignQueries {
                               department: Department(rawValue: try $0.decode(column: "department", as: String.self)) ?? .fireRescue) }
     }
 
-    func results(inspection id: UUID) async throws -> [(itemCode: String, outcome: String, note: String?)] {
-        try await sql.select().columns("item_code", "outcome", "note").from("inspection_results")
+    func results(inspection id: UUID) async throws -> [(itemCode: String, outcome: String, note: String?, hazardID: UUID?)] {
+        try await sql.select().columns("item_code", "outcome", "note", "hazard_id").from("inspection_results")
             .where("inspection_id", .equal, SQLBind(id)).orderBy("item_code").all()
             .map { (try $0.decode(column: "item_code", as: String.self), try $0.decode(column: "outcome", as: String.self),
-                    try $0.decode(column: "note", as: String?.self)) }
+                    try $0.decode(column: "note", as: String?.self), try $0.decode(column: "hazard_id", as: UUID?.self)) }
     }
 
     // MARK: Ledger
 
     /// The domain aggregate of a subject, built from its rows.
     func ledger(for s: SubjectRow) async throws -> SubjectLedger {
-        let rows = try await sql.select().columns("id", "state", "severity", "due_at", "rectified_at", "rebound_count", "version")
+        let rows = try await sql.select().columns("id", "item_code", "state", "severity", "due_at", "rectified_at", "rebound_count", "version")
             .from("hazards").where("subject_id", .equal, SQLBind(s.id)).all()
         var hazards: [UUID: HazardStatus] = [:]
+        var items: [UUID: String] = [:]
         for row in rows {
-            hazards[try row.decode(column: "id", as: UUID.self)] = HazardStatus(
+            let id = try row.decode(column: "id", as: UUID.self)
+            items[id] = try row.decode(column: "item_code", as: String.self)
+            hazards[id] = HazardStatus(
                 state: HazardState(rawValue: try row.decode(column: "state", as: String.self)) ?? .open,
                 severity: Severity(rawValue: try row.decode(column: "severity", as: String.self)) ?? .general,
                 dueAt: try row.decode(column: "due_at", as: Date.self),
@@ -231,6 +234,6 @@ struct CampaignQueries {
                 version: try row.decode(column: "version", as: Int.self))
         }
         return SubjectLedger(subjectID: s.id, kind: s.subjectKind, closedDownAt: s.closedDownAt, hazards: hazards,
-                             colour: s.subjectColour)
+                             itemCodes: items, colour: s.subjectColour)
     }
 }

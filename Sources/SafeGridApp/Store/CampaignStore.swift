@@ -93,8 +93,11 @@ struct CampaignStore {
                 for (i, member) in plan.team.enumerated() {
                     team.append([plan.id, i, member.name, member.department.rawValue])
                 }
+                let hazardOfItem = Dictionary(uniqueKeysWithValues: plan.hazards.map { ($0.itemCode, $0.id) })
+                    .merging(plan.linkedHazards) { new, _ in new }
                 for r in plan.results {
-                    results.append([plan.id, r.itemCode, r.outcome.rawValue, r.note, r.photos.isEmpty ? nil : Self.json(r.photos)])
+                    results.append([plan.id, r.itemCode, r.outcome.rawValue, r.note, r.photos.isEmpty ? nil : Self.json(r.photos),
+                                    r.outcome == .hazard ? hazardOfItem[r.itemCode] : nil])
                 }
                 for h in plan.hazards {
                     created.insert(h.id)
@@ -123,7 +126,7 @@ struct CampaignStore {
         try await insert("inspections", ["id", "client_id", "request_hash", "subject_id", "checklist_version", "inspected_at",
                                          "inspected_on", "inspector", "hazard_count", "response_json", "recorded_at"], inspections)
         try await insert("inspection_team_members", ["inspection_id", "position", "name", "department"], team)
-        try await insert("inspection_results", ["inspection_id", "item_code", "outcome", "note", "photos"], results)
+        try await insert("inspection_results", ["inspection_id", "item_code", "outcome", "note", "photos", "hazard_id"], results)
         try await insert("hazards", ["id", "inspection_id", "subject_id", "subject_kind", "town_code", "village_code", "grid_code",
                                      "micro_grid_code", "checklist_version", "item_code", "department", "category", "severity",
                                      "mode", "state", "found_at", "found_on", "due_at", "rectified_at", "rectified_on",

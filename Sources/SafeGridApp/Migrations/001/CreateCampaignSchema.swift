@@ -93,6 +93,8 @@ struct CreateCampaignSchema: AsyncMigration {
             .field("outcome", .string, .required)
             .field("note", .string)
             .field("photos", .string)
+            // The hazard the result created or, for a repeated finding, the open one it links to.
+            .field("hazard_id", .uuid)
             .compositeIdentifier(over: "inspection_id", "item_code")
             .create()
 
