@@ -46,6 +46,9 @@ struct ProblemMiddleware: AsyncMiddleware {
             if problem.status >= 500 {
                 request.logger.report(error: error)
             }
+            if !request.url.path.hasPrefix("/api/"), request.headers.accept.contains(where: { $0.mediaType == .html }) {
+                return Layout.errorPage(status: HTTPResponseStatus(statusCode: problem.status), detail: problem.detail)
+            }
             let response = Response(status: HTTPResponseStatus(statusCode: problem.status))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -56,6 +59,12 @@ struct ProblemMiddleware: AsyncMiddleware {
     }
 
     static func problem(for error: any Error, request: Request) -> Problem {
+        let bodyIsEmpty = request.body.data.map { $0.readableBytes == 0 } ?? true
+        if [.POST, .PUT, .PATCH].contains(request.method), bodyIsEmpty,
+           error is DecodingError || (error as? any AbortError)?.status == .unprocessableEntity {
+            return Problem(type: "https://safegrid.local/problems/malformed", title: HTTPStatus.badRequest.reasonPhrase,
+                           status: 400, detail: "the body is empty; send a JSON object", field: nil, extra: [:])
+        }
         switch error {
         case let e as DomainError:
             let status: HTTPStatus = switch e.kind {
@@ -94,19 +103,21 @@ struct ProblemMiddleware: AsyncMiddleware {
 
     static func decodingProblem(_ error: DecodingError) -> Problem {
         func invalid(_ field: String, _ detail: String) -> Problem {
-            Problem(type: "https://safegrid.local/problems/invalid", title: "Unprocessable Content", status: 422,
-                    detail: detail, field: field.isEmpty ? nil : field, extra: [:])
+            Problem(type: "https://safegrid.local/problems/invalid", title: HTTPStatus.unprocessableEntity.reasonPhrase,
+                    status: 422, detail: detail, field: field.isEmpty ? nil : field, extra: [:])
         }
         switch error {
         case .keyNotFound(let key, let ctx):
             return invalid(path(ctx.codingPath, last: key), "\(path(ctx.codingPath, last: key)) is required")
         case .valueNotFound(_, let ctx):
+            if ctx.codingPath.isEmpty { return invalid("", "the body must be a JSON object") }
             return invalid(path(ctx.codingPath), "\(path(ctx.codingPath)) must not be null")
         case .typeMismatch(let type, let ctx):
+            if ctx.codingPath.isEmpty { return invalid("", "the body must be a JSON object") }
             return invalid(path(ctx.codingPath), "\(path(ctx.codingPath)) must be \(describe(type))")
         case .dataCorrupted(let ctx):
             if ctx.codingPath.isEmpty {
-                return Problem(type: "https://safegrid.local/problems/malformed", title: "Bad Request", status: 400,
+                return Problem(type: "https://safegrid.local/problems/malformed", title: HTTPStatus.badRequest.reasonPhrase, status: 400,
                                detail: "the body is not valid JSON", field: nil, extra: [:])
             }
             return invalid(path(ctx.codingPath), ctx.debugDescription)
@@ -134,5 +145,19 @@ extension DomainError: AbortError {
         case .conflict: .conflict
         case .malformed: .badRequest
         }
+    }
+}
+
+/// `/api/v1` takes JSON: a write with another content type is 415, an empty one 400.
+struct JSONBodyMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        if [.POST, .PUT, .PATCH].contains(request.method) {
+            let type = request.headers.contentType
+            let isJSON = type.map { $0.type == "application" && ($0.subType == "json" || $0.subType.hasSuffix("+json")) } ?? false
+            guard isJSON else {
+                throw Abort(.unsupportedMediaType, reason: "send the body as application/json")
+            }
+        }
+        return try await next.respond(to: request)
     }
 }

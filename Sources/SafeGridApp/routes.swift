@@ -15,7 +15,7 @@ func routes(_ app: Application) throws {
     app.get("healthz") { _ in "ok" }
 
     // JSON API.
-    let api = app.grouped("api", "v1")
+    let api = app.grouped("api", "v1").grouped(JSONBodyMiddleware())
     api.get("dashboard", use: DashboardController.json)
     api.get("areas", use: ReferenceController.areas)
     api.get("areas", ":code", use: ReferenceController.area)

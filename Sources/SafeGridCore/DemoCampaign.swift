@@ -41,7 +41,7 @@ public struct DemoCampaign: Sendable {
 
     /// Builds the campaign.
     /// - Parameters:
-    ///   - asOf: the campaign's last day (Asia/Shanghai); visits fall 72 to 3 days before it and
+    ///   - asOf: the campaign's last day (Asia/Shanghai); visits fall 72 to 1 days before it and
     ///     no event falls after the day before it.
     ///   - targets: per-kind figures; by default the article's.
     /// - Throws: ``DomainError`` if a rule refuses a generated record (a bug in the generator).
@@ -157,9 +157,17 @@ public struct DemoCampaign: Sendable {
             }
             let perSubject = Apportion.largestRemainder(total: target.hazards, weights: weights,
                                                         caps: indices.map { _ in items.count })
-            // Which hazards end rectified: chosen among subjects that stay open.
+            // Visit days: 1 to 72 days before asOf; subjects to be closed down are visited at least
+            // 3 days before, so that their closure (always on a later day) ends by lastEventDay.
+            let visitDays = indices.map { i -> CalendarDate in
+                let day = asOf.adding(days: -rng.int(1...72))
+                return closing.contains(i) ? min(day, asOf.adding(days: -3)) : day
+            }
+            let followUpBy = asOf.adding(days: -3)
+            // Which hazards end rectified: chosen among subjects that stay open and were visited
+            // early enough for a re-inspection.
             var slots: [(subject: Int, n: Int)] = []
-            for (k, i) in indices.enumerated() where !closing.contains(i) {
+            for (k, i) in indices.enumerated() where !closing.contains(i) && visitDays[k] <= followUpBy {
                 for n in 0..<perSubject[k] { slots.append((i, n)) }
             }
             rng.shuffle(&slots)
@@ -167,9 +175,7 @@ public struct DemoCampaign: Sendable {
             for s in slots.prefix(target.rectified) { rectify.insert("\(s.subject)#\(s.n)") }
 
             for (k, i) in indices.enumerated() {
-                // At most 3 days before asOf, so that follow-up (always on a later day) ends by lastEventDay.
-                let day = min(asOf.adding(days: -3), asOf.adding(days: -rng.int(3...72) + (rng.chance(0.3) ? rng.int(0...2) : 0)))
-                let inspectedAt = day.startUTC.addingTimeInterval(Double(8 * 3600 + 1800 + rng.int(0...540) * 60))
+                let inspectedAt = visitDays[k].startUTC.addingTimeInterval(Double(8 * 3600 + 1800 + rng.int(0...540) * 60))
                 let found = Set(rng.weightedSample(itemWeights, count: perSubject[k]))
                 var foundOrder: [Int: Int] = [:]
                 for (n, idx) in found.sorted().enumerated() { foundOrder[idx] = n }
@@ -198,6 +204,8 @@ public struct DemoCampaign: Sendable {
                     try ledgers[i].closeDown(at: at, actor: "综合执法组", reason: "违法违规生产经营，依法责令关停")
                     continue
                 }
+                // Follow-up happens on later days only; a visit on the day before asOf has none yet.
+                guard inspectedAt.shanghaiDays(until: lastEventDay) >= 1 else { continue }
                 for (n, h) in plan.hazards.enumerated() where h.status.state == .open {
                     if rectify.contains("\(i)#\(n)") {
                         let at = later(inspectedAt, maxDays: 40)

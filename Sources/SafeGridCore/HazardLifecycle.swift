@@ -99,9 +99,12 @@ public struct HazardStatus: Codable, Hashable, Sendable {
     /// How many times the hazard has come back after being rectified.
     public var reboundCount: Int
     public var version: Int
+    /// When the latest applied event happened; a new event may not be dated before it.
+    public var lastEventAt: Date?
 
     public init(state: HazardState = .open, severity: Severity, dueAt: Date, rectifiedAt: Date? = nil,
-                reboundCount: Int = 0, version: Int = 1) {
+                reboundCount: Int = 0, version: Int = 1, lastEventAt: Date? = nil) {
+        self.lastEventAt = lastEventAt
         self.state = state
         self.severity = severity
         self.dueAt = dueAt
@@ -162,7 +165,8 @@ public enum HazardLifecycle {
     /// - Returns: the new status (version + 1) and the event to append.
     /// - Throws: ``DomainError`` `.conflict` (field `action`, extra `currentState`) for a
     ///   transition the machine forbids, `.conflict` (field `version`) for a stale version,
-    ///   `.invalid` for a missing actor or reason or a deadline in the past.
+    ///   `.invalid` for a missing actor or reason, a deadline in the past or over two years
+    ///   ahead, or an event dated before the hazard's last event (`occurredAt`).
     public static func apply(_ action: HazardAction, to status: HazardStatus, at: Date, actor: String,
                              reason: String?, newDueAt: Date? = nil,
                              expectedVersion: Int? = nil) throws(DomainError) -> (HazardStatus, HazardEvent) {
@@ -176,8 +180,13 @@ public enum HazardLifecycle {
                               reason: "cannot \(action.rawValue) a hazard that is \(status.state.rawValue)",
                               extra: ["currentState": status.state.rawValue, "currentVersion": String(status.version)])
         }
+        if let last = status.lastEventAt, at < last {
+            throw .invalid("occurredAt", "the \(action.rawValue) is dated \(Timestamp.format(at)), before the hazard's last event at \(Timestamp.format(last))")
+        }
         let actor = actor.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !actor.isEmpty else { throw .invalid("actor", "who made the change is required") }
+        try TextRules.check(actor, "actor", max: TextRules.personName)
+        try TextRules.check(reason, "reason", max: TextRules.note, multiline: true)
         let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
         if action.requiresReason, (reason ?? "").isEmpty {
             throw .invalid("reason", "\(action.rawValue) needs a reason")
@@ -185,14 +194,18 @@ public enum HazardLifecycle {
         var dueChange: Date? = nil
         if let newDueAt {
             guard action == .notYetRectified || action == .reportRebound else {
-                throw .invalid("dueAt", "a new deadline can only be set when a hazard is not yet rectified or rebounds")
+                throw .invalid("dueOn", "a new deadline can only be set when a hazard is not yet rectified or rebounds")
             }
-            guard newDueAt >= at else { throw .invalid("dueAt", "the new deadline is before the re-inspection") }
+            guard newDueAt >= at else { throw .invalid("dueOn", "the new deadline is before the re-inspection") }
+            guard newDueAt <= at.addingTimeInterval(InspectionRules.longestRectification) else {
+                throw .invalid("dueOn", "a deadline more than two years ahead is not a rectification deadline")
+            }
             dueChange = newDueAt
         }
         var next = status
         next.state = to
         next.version += 1
+        next.lastEventAt = at
         if let dueChange { next.dueAt = dueChange }
         switch action {
         case .verifyRectified: next.rectifiedAt = at

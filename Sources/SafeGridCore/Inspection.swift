@@ -75,6 +75,11 @@ public struct InspectionPlan: Sendable {
 public enum InspectionRules {
     /// How far in the future a client clock may be before an inspection time is refused.
     public static let clockSkewAllowance: TimeInterval = 10 * 60
+    /// How far back a visit may be dated (a phone offline for weeks still syncs; older records
+    /// come in through a ledger import, not as a visit).
+    public static let oldestVisit: TimeInterval = 366 * 24 * 3600
+    /// The longest rectification period a deadline may set (730 days).
+    public static let longestRectification: TimeInterval = 730 * 24 * 3600
 
     /// Validates a visit and plans its hazards. Pure: the caller writes the plan, its events and
     /// the subject's new colour in one transaction.
@@ -99,13 +104,21 @@ public enum InspectionRules {
             throw DomainError(.conflict, field: "subjectId", reason: "the subject is closed down (已关停); it cannot be inspected")
         }
         guard !team.isEmpty else { throw .invalid("team", "an inspection needs at least one team member") }
-        for (i, m) in team.enumerated() where m.name.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw .invalid("team[\(i)].name", "a team member needs a name")
+        guard team.count <= TextRules.teamMembers else {
+            throw .invalid("team", "a team has at most \(TextRules.teamMembers) members")
+        }
+        for (i, m) in team.enumerated() {
+            if m.name.trimmingCharacters(in: .whitespaces).isEmpty { throw .invalid("team[\(i)].name", "a team member needs a name") }
+            try TextRules.check(m.name, "team[\(i)].name", max: TextRules.personName)
         }
         let inspector = inspector.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !inspector.isEmpty else { throw .invalid("inspector", "the inspector's name is required") }
+        try TextRules.check(inspector, "inspector", max: TextRules.personName)
         guard inspectedAt <= now.addingTimeInterval(clockSkewAllowance) else {
             throw .invalid("inspectedAt", "the inspection time \(Timestamp.format(inspectedAt)) is in the future")
+        }
+        guard inspectedAt >= now.addingTimeInterval(-oldestVisit) else {
+            throw .invalid("inspectedAt", "the inspection time \(Timestamp.format(inspectedAt)) is more than a year ago; import old records as a ledger")
         }
         guard !results.isEmpty else { throw .invalid("results", "an inspection needs at least one item result") }
 
@@ -125,6 +138,13 @@ public enum InspectionRules {
             guard seen.insert(r.itemCode).inserted else {
                 throw .invalid("\(field).itemCode", "item \(r.itemCode) has two results")
             }
+            try TextRules.check(r.note, "\(field).note", max: TextRules.note, multiline: true)
+            guard r.photos.count <= TextRules.photosPerItem else {
+                throw .invalid("\(field).photos", "at most \(TextRules.photosPerItem) photos per item")
+            }
+            for (k, photo) in r.photos.enumerated() {
+                try TextRules.check(photo, "\(field).photos[\(k)]", max: TextRules.photoReference)
+            }
             guard r.outcome == .hazard else {
                 let stray = r.severity != nil ? "severity" : r.dueOn != nil ? "dueOn" : r.rectifiedOnSite ? "rectifiedOnSite" : nil
                 if let stray {
@@ -141,12 +161,22 @@ public enum InspectionRules {
                 guard dueOn >= visitDay else {
                     throw .invalid("\(field).dueOn", "the deadline \(dueOn) is before the inspection date \(visitDay)")
                 }
+                guard dueOn.endUTC <= inspectedAt.addingTimeInterval(longestRectification) else {
+                    throw .invalid("\(field).dueOn", "the deadline \(dueOn) is more than two years after the inspection")
+                }
+                if r.rectifiedOnSite, dueOn != visitDay {
+                    throw .invalid("\(field).dueOn", "a hazard fixed on the spot has no later deadline")
+                }
+                if r.mode == .onSpot, dueOn != visitDay {
+                    throw .invalid("\(field).mode", "onSpot (即查即改) means due on the inspection day, not \(dueOn)")
+                }
                 dueAt = dueOn.endUTC
             } else {
                 dueAt = Deadline.due(foundAt: inspectedAt, days: r.rectifiedOnSite ? 0 : item.defaultDays)
             }
             let mode = r.mode ?? ((r.rectifiedOnSite || CalendarDate(shanghai: dueAt) == visitDay) ? .onSpot : .byDeadline)
-            var status = HazardStatus(state: .open, severity: r.severity ?? item.defaultSeverity, dueAt: dueAt)
+            var status = HazardStatus(state: .open, severity: r.severity ?? item.defaultSeverity, dueAt: dueAt,
+                                      lastEventAt: inspectedAt)
             var events = [HazardEvent(kind: .found, fromState: nil, toState: .open, actor: inspector,
                                       reason: r.note, occurredAt: inspectedAt, dueAt: dueAt)]
             if r.rectifiedOnSite {

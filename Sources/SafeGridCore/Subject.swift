@@ -56,8 +56,9 @@ public struct Subject: Codable, Hashable, Sendable, Identifiable {
     public func validate(boundary: DistrictBoundary?) throws(DomainError) {
         func blank(_ s: String) -> Bool { s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
         if blank(name) { throw .invalid("name", "a subject needs a name") }
-        if name.count > 200 { throw .invalid("name", "a name has at most 200 characters") }
+        try TextRules.check(name, "name", max: TextRules.subjectName)
         if blank(address) { throw .invalid("address", "a subject needs an address") }
+        try TextRules.check(address, "address", max: TextRules.address)
         if kind == .enterprise, creditCode == nil {
             throw .invalid("creditCode", "an enterprise needs its unified social credit code (统一社会信用代码)")
         }
@@ -74,6 +75,7 @@ public struct Subject: Codable, Hashable, Sendable, Identifiable {
             throw .invalid("microGridCode", "a micro-grid code has 17 digits, got \(microGridCode)")
         }
         if blank(party.name) { throw .invalid("party.name", "the responsible party needs a name") }
+        try TextRules.check(party.name, "party.name", max: TextRules.personName)
         if let location, let boundary {
             do { try boundary.check(location) } catch { throw .invalid("location", error) }
         }

@@ -116,8 +116,14 @@ public struct SubjectLedger: Sendable {
     @discardableResult
     public mutating func closeDown(at: Date, actor: String, reason: String) throws(DomainError) -> [UUID] {
         if isClosedDown { throw DomainError(.conflict, field: "subjectId", reason: "the subject is already closed down") }
+        guard !actor.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw .invalid("actor", "who closed the subject down is required")
+        }
         guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw .invalid("reason", "closing a subject down needs a reason")
+        }
+        if let latest = hazards.values.compactMap(\.lastEventAt).max(), at < latest {
+            throw .invalid("occurredAt", "the closure is dated before the subject's latest hazard event at \(Timestamp.format(latest))")
         }
         let open = hazards.filter { $0.value.state.isOpen }.keys.sorted { $0.uuidString < $1.uuidString }
         for id in open {

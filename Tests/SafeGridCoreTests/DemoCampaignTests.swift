@@ -166,10 +166,10 @@ final class DemoCampaignTests: XCTestCase {
             }
         }
         XCTAssertEqual(late.count, 0, "events on or after \(Shared.asOf): \(late.prefix(10))")
-        // Visits fall 72 to 3 days before asOf.
+        // Visits fall 72 to 1 days before asOf (follow-up only on later days, ending the day before asOf).
         let visitDays = c.ledgers.flatMap { $0.changes.inspections.map { CalendarDate(shanghai: $0.inspectedAt) } }
         XCTAssertEqual(visitDays.min(), Shared.asOf.adding(days: -72))
-        XCTAssertEqual(visitDays.max(), Shared.asOf.adding(days: -3))
+        XCTAssertEqual(visitDays.max(), Shared.asOf.adding(days: -1))
         XCTAssertGreaterThanOrEqual(earliest, Shared.asOf.adding(days: -72).startUTC)
     }
 

@@ -174,7 +174,7 @@ final class HazardLifecycleTests: XCTestCase {
                                           reason: "未整改", newDueAt: t0.addingTimeInterval(-1))
         }
         XCTAssertEqual(error?.kind, .invalid)
-        XCTAssertEqual(error?.field, "dueAt")
+        XCTAssertEqual(error?.field, "dueOn")
         // Equal to `at`: accepted, sets dueAt and the event's dueAt.
         let (s1, e1) = try HazardLifecycle.apply(.notYetRectified, to: status(.rectifying), at: t0, actor: "李明",
                                                  reason: "未整改", newDueAt: t0)
@@ -193,7 +193,7 @@ final class HazardLifecycleTests: XCTestCase {
                                           newDueAt: later)
         }
         XCTAssertEqual(other?.kind, .invalid)
-        XCTAssertEqual(other?.field, "dueAt")
+        XCTAssertEqual(other?.field, "dueOn")
     }
 
     func testReboundIncrementsCountAndClearsRectifiedAt() throws {

@@ -10,7 +10,7 @@ enum HazardsController {
     static func filter(_ req: Request) async throws -> CampaignQueries.HazardFilter {
         var f = CampaignQueries.HazardFilter()
         f.areaCode = try await Input.areaCode(req)
-        if let s = req.query[String.self, at: "subjectId"] { f.subjectID = try Input.uuid(s, "subjectId") }
+        f.subjectID = try await Input.subjectID(req)
         f.kind = try Input.optionalEnum(req.query[String.self, at: "kind"], "kind")
         if let states = req.query[String.self, at: "state"], !states.isEmpty {
             f.states = try states.split(separator: ",").map { s throws(DomainError) in try Input.enumValue(String(s), "state") }
@@ -29,8 +29,8 @@ enum HazardsController {
     }
 
     static func list(_ req: Request) async throws -> Page<HazardDTO> {
-        let (page, per) = try Input.page(req)
-        let (rows, total) = try await req.queries.hazards(try await filter(req), limit: per, offset: (page - 1) * per)
+        let (page, per, offset) = try Input.page(req)
+        let (rows, total) = try await req.queries.hazards(try await filter(req), limit: per, offset: offset)
         return Page(items: try await req.hazardDTOs(rows), page: page, per: per, total: total)
     }
 
@@ -51,7 +51,7 @@ enum HazardsController {
         let dueOn: String?
         /// When it happened (RFC 3339 with offset); defaults to the server's time.
         let occurredAt: String?
-        let version: Int?
+        let version: Double?
     }
 
     static func act(_ req: Request) async throws -> Response {
@@ -64,7 +64,7 @@ enum HazardsController {
             throw DomainError.invalid("occurredAt", "the time \(Timestamp.format(at)) is in the future")
         }
         let dueAt = try Input.calendarDate(input.dueOn, "dueOn")?.endUTC
-        var version = input.version
+        var version = try Input.integer(input.version, "version", in: 1...Int(Int32.max))
         if let header = req.headers.first(name: .ifMatch) {
             let digits = header.trimmingCharacters(in: CharacterSet(charactersIn: "\"W/ "))
             guard let v = Int(digits) else { throw DomainError.invalid("If-Match", "If-Match must hold the hazard's version, e.g. \"3\"") }

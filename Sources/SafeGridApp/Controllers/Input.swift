@@ -36,12 +36,36 @@ enum Input {
     }
 
     /// `page` (1-based) and `per` (1…200, default 50) from the query string.
-    static func page(_ req: Request) throws(DomainError) -> (page: Int, per: Int) {
-        let page = (try? req.query.get(Int.self, at: "page")) ?? 1
-        let per = (try? req.query.get(Int.self, at: "per")) ?? 50
-        guard page >= 1 else { throw .invalid("page", "page starts at 1") }
+    /// `page` (1…100,000) and `per` (1…200, default 50) from the query string; the row offset
+    /// is `(page − 1) × per`.
+    static func page(_ req: Request) throws(DomainError) -> (page: Int, per: Int, offset: Int) {
+        func integer(_ name: String, default value: Int) throws(DomainError) -> Int {
+            guard let raw = req.query[String.self, at: name], !raw.isEmpty else { return value }
+            guard let n = Int(raw) else { throw .invalid(name, "\(name) must be a whole number, got '\(raw)'") }
+            return n
+        }
+        let page = try integer("page", default: 1)
+        let per = try integer("per", default: 50)
+        guard (1...100_000).contains(page) else { throw .invalid("page", "page must be between 1 and 100000") }
         guard (1...200).contains(per) else { throw .invalid("per", "per must be between 1 and 200") }
-        return (page, per)
+        return (page, per, (page - 1) * per)
+    }
+
+    /// A whole number sent as a JSON number (`2`, also `2.0`); `2.5` or `1e30` are refused.
+    static func integer(_ value: Double?, _ field: String, in range: ClosedRange<Int>) throws(DomainError) -> Int? {
+        guard let value else { return nil }
+        guard value.rounded() == value, value >= Double(range.lowerBound), value <= Double(range.upperBound) else {
+            throw .invalid(field, "\(field) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return Int(value)
+    }
+
+    /// A subject id query value that names a known subject.
+    static func subjectID(_ req: Request, _ field: String = "subjectId") async throws -> UUID? {
+        guard let raw = req.query[String.self, at: field], !raw.isEmpty else { return nil }
+        let id = try uuid(raw, field)
+        guard try await req.queries.subject(id) != nil else { throw DomainError.invalid(field, "no subject with id \(id)") }
+        return id
     }
 
     /// An area code query value that names a known area.

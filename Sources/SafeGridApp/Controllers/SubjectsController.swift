@@ -24,7 +24,7 @@ enum SubjectsController {
         let address: String
         let creditCode: String?
         let aboveScale: Bool?
-        let rooms: Int?
+        let rooms: Double?
         let parentId: String?
         let microGridCode: String
         let party: PartyInput
@@ -52,7 +52,8 @@ enum SubjectsController {
         let parentID = try input.parentId.map { s throws(DomainError) in try Input.uuid(s, "parentId") }
         let subject = Subject(id: UUID(), kind: kind, name: input.name.trimmingCharacters(in: .whitespacesAndNewlines),
                               address: input.address.trimmingCharacters(in: .whitespacesAndNewlines),
-                              creditCode: creditCode, aboveScale: input.aboveScale ?? false, rooms: input.rooms,
+                              creditCode: creditCode, aboveScale: input.aboveScale ?? false,
+                              rooms: try Input.integer(input.rooms, "rooms", in: 1...10_000),
                               parentId: parentID, microGridCode: input.microGridCode, party: ResponsibleParty(
                                   name: input.party.name.trimmingCharacters(in: .whitespacesAndNewlines), phone: phone),
                               location: location)
@@ -63,8 +64,13 @@ enum SubjectsController {
             guard let mg = try await q.area(subject.microGridCode), mg.level == .microGrid else {
                 throw DomainError.invalid("microGridCode", "no micro-grid with code \(subject.microGridCode)")
             }
-            if let parentID, try await q.subject(parentID) == nil {
-                throw DomainError.invalid("parentId", "no subject with id \(parentID)")
+            if let parentID {
+                guard let parent = try await q.subject(parentID) else {
+                    throw DomainError.invalid("parentId", "no subject with id \(parentID)")
+                }
+                if parent.closedDownAt != nil {
+                    throw DomainError.invalid("parentId", "the parent subject \(parent.name) is closed down")
+                }
             }
             if let code = creditCode?.value, try await q.subjectExists(creditCode: code) {
                 throw DomainError(.conflict, field: "creditCode", reason: "a subject with credit code \(code) already exists")
@@ -80,7 +86,7 @@ enum SubjectsController {
     /// Filters: `kind`, `areaCode`, `colour` (key such as `serious.inProgress`), `parentId`, `q`
     /// (name contains), `page`, `per`.
     static func list(_ req: Request) async throws -> Page<SubjectDTO> {
-        let (page, per) = try Input.page(req)
+        let (page, per, offset) = try Input.page(req)
         var f = CampaignQueries.SubjectFilter()
         f.kind = try Input.optionalEnum(req.query[String.self, at: "kind"], "kind")
         f.areaCode = try await Input.areaCode(req)
@@ -92,7 +98,7 @@ enum SubjectsController {
         }
         if let p = req.query[String.self, at: "parentId"] { f.parentID = try Input.uuid(p, "parentId") }
         f.search = req.query[String.self, at: "q"]
-        let (rows, total) = try await req.queries.subjects(f, limit: per, offset: (page - 1) * per)
+        let (rows, total) = try await req.queries.subjects(f, limit: per, offset: offset)
         return Page(items: rows.map(SubjectDTO.init), page: page, per: per, total: total)
     }
 
@@ -135,9 +141,17 @@ enum SubjectsController {
         let input = try req.content.decode(CloseDownInput.self)
         let now = req.services.now()
         let at = try input.occurredAt.map { s throws(DomainError) in try Input.timestamp(s, "occurredAt") } ?? now
+        if at > now.addingTimeInterval(InspectionRules.clockSkewAllowance) {
+            throw DomainError.invalid("occurredAt", "the time \(Timestamp.format(at)) is in the future")
+        }
+        try TextRules.check(input.reason, "reason", max: TextRules.note, multiline: true)
+        try TextRules.check(input.actor, "actor", max: TextRules.personName)
         try await req.application.writeGate.transaction(on: req.db) { sql in
             let q = CampaignQueries(sql: sql)
             guard let subject = try await q.subject(id) else { throw DomainError(.notFound, field: "id", reason: "no subject \(id)") }
+            if at < subject.createdAt.addingTimeInterval(-InspectionRules.oldestVisit) {
+                throw DomainError.invalid("occurredAt", "the closure is dated long before the subject was recorded")
+            }
             var ledger = try await q.ledger(for: subject)
             try ledger.closeDown(at: at, actor: input.actor, reason: input.reason)
             try await CampaignStore(sql: sql).write([(subject.subject, ledger.takeChanges())], recordedAt: now)
@@ -165,7 +179,7 @@ enum ReferenceController {
     /// `GET /api/v1/areas?level=village` (default: the district).
     static func areas(_ req: Request) async throws -> [AreaDTO] {
         let level: AreaLevel = try Input.optionalEnum(req.query[String.self, at: "level"], "level") ?? .district
-        if let parent = req.query[String.self, at: "parentCode"], !parent.isEmpty {
+        if let parent = try await Input.areaCode(req, "parentCode") {
             return try await req.queries.children(of: parent).filter { $0.level == level }.map(AreaDTO.init)
         }
         return try await req.queries.areas(level: level).map(AreaDTO.init)

@@ -98,9 +98,7 @@ struct CampaignQueries {
             if let code = f.areaCode, let column = Self.areaColumn(for: code) { q = q.where(SQLIdentifier(column), .equal, SQLBind(code)) }
             if let colour = f.colour { q = q.where("colour", .equal, SQLBind(colour.key)) }
             if let parent = f.parentID { q = q.where("parent_id", .equal, SQLBind(parent)) }
-            if let s = f.search, !s.isEmpty {
-                q = q.where("name", .like, SQLBind("%\(s.replacingOccurrences(of: "%", with: ""))%"))
-            }
+            if let s = f.search, !s.isEmpty { q = q.where(SQLContains(column: "name", text: s)) }
             return q
         }
         let total = try await apply(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("subjects"))
@@ -218,7 +216,7 @@ struct CampaignQueries {
 
     /// The domain aggregate of a subject, built from its rows.
     func ledger(for s: SubjectRow) async throws -> SubjectLedger {
-        let rows = try await sql.select().columns("id", "item_code", "state", "severity", "due_at", "rectified_at", "rebound_count", "version")
+        let rows = try await sql.select().columns("id", "item_code", "state", "severity", "due_at", "rectified_at", "rebound_count", "version", "last_event_at")
             .from("hazards").where("subject_id", .equal, SQLBind(s.id)).all()
         var hazards: [UUID: HazardStatus] = [:]
         var items: [UUID: String] = [:]
@@ -231,9 +229,29 @@ struct CampaignQueries {
                 dueAt: try row.decode(column: "due_at", as: Date.self),
                 rectifiedAt: try row.decode(column: "rectified_at", as: Date?.self),
                 reboundCount: try row.decode(column: "rebound_count", as: Int.self),
-                version: try row.decode(column: "version", as: Int.self))
+                version: try row.decode(column: "version", as: Int.self),
+                lastEventAt: try row.decode(column: "last_event_at", as: Date.self))
         }
         return SubjectLedger(subjectID: s.id, kind: s.subjectKind, closedDownAt: s.closedDownAt, hazards: hazards,
                              itemCodes: items, colour: s.subjectColour)
+    }
+}
+
+/// `column LIKE '%text%' ESCAPE '\'` with `%`, `_` and `\` in `text` taken literally
+/// (standard SQL; SQLite and PostgreSQL alike).
+struct SQLContains: SQLExpression {
+    let column: String
+    let text: String
+
+    func serialize(to serializer: inout SQLSerializer) {
+        var escaped = ""
+        for c in text {
+            if c == "%" || c == "_" || c == "\\" { escaped.append("\\") }
+            escaped.append(c)
+        }
+        SQLIdentifier(column).serialize(to: &serializer)
+        serializer.write(" LIKE ")
+        SQLBind("%\(escaped)%").serialize(to: &serializer)
+        serializer.write(" ESCAPE '\\'")
     }
 }

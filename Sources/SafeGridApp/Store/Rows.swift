@@ -81,6 +81,7 @@ struct HazardRow: Codable, Sendable {
     let rectifiedOn: String?
     let reboundCount: Int
     let version: Int
+    let lastEventAt: Date
     let note: String?
     let photos: String?
     let updatedAt: Date
@@ -89,7 +90,7 @@ struct HazardRow: Codable, Sendable {
 
     var status: HazardStatus {
         HazardStatus(state: hazardState, severity: Severity(rawValue: severity) ?? .general, dueAt: dueAt,
-                     rectifiedAt: rectifiedAt, reboundCount: reboundCount, version: version)
+                     rectifiedAt: rectifiedAt, reboundCount: reboundCount, version: version, lastEventAt: lastEventAt)
     }
 }
 

@@ -65,7 +65,9 @@ enum SVG {
     static func trend(days: [String], series: [(label: String, values: [Int], colour: String)],
                       width: Double = 560, height: Double = 200, title: String) -> String {
         let left = 40.0, bottom = 24.0, top = 24.0
-        let maxValue = Double(Swift.max(1, series.flatMap(\.values).max() ?? 1))
+        // Axis top: the data's maximum rounded up to a multiple of 4, so the 5 ticks are whole numbers.
+        let top4 = Swift.max(4, series.flatMap(\.values).max() ?? 0)
+        let maxValue = Double((top4 + 3) / 4 * 4)
         let plotW = width - left - 10, plotH = height - top - bottom
         var s = ##"<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \##(n(width)) \##(n(height))" role="img" aria-label="\##(escape(title))">"##
         s += "<title>\(escape(title))</title>"
@@ -75,7 +77,7 @@ enum SVG {
             s += ##"<text x="\##(n(left - 6))" y="\##(n(y + 4))" class="axis" text-anchor="end">\##(Int(maxValue * Double(k) / 4))</text>"##
         }
         let step = days.count > 1 ? plotW / Double(days.count - 1) : 0
-        for (i, d) in days.enumerated() where i % 7 == 0 || i == days.count - 1 {
+        for (i, d) in days.enumerated() where (i % 7 == 0 && days.count - 1 - i >= 4) || i == days.count - 1 {
             s += ##"<text x="\##(n(left + Double(i) * step))" y="\##(n(height - 6))" class="axis" text-anchor="middle">\##(escape(String(d.suffix(5))))</text>"##
         }
         for (j, line) in series.enumerated() {

@@ -6,13 +6,30 @@ import Vapor
 /// Shared page frame and small view helpers. Pages speak Chinese first, English second; times
 /// are shown in Asia/Shanghai.
 enum Layout {
+    /// An error as a page, for browsers (the API answers problem+json).
+    static func errorPage(status: HTTPResponseStatus, detail: String) -> Response {
+        let title = switch status.code {
+        case 404: "找不到页面"
+        case 400..<500: "请求有误"
+        default: "服务器出错"
+        }
+        let response = page(title: title, subtitle: "\(status.code) \(status.reasonPhrase)",
+                            .p(.text(detail)), .p(.a(.href("/"), .text("返回一屏归集 Back to the dashboard"))))
+        response.status = status
+        return response
+    }
+
     static func page(title: String, subtitle: String, _ content: Node<HTML.BodyContext>...) -> Response {
+        page(title: title, subtitle: subtitle, nodes: content)
+    }
+
+    static func page(title: String, subtitle: String, nodes content: [Node<HTML.BodyContext>]) -> Response {
         let html = HTML(
             .lang(.chinese),
             .head(
                 .meta(.charset(.utf8)),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
-                .title("\(title) · SafeGrid"),
+                .element(named: "title", nodes: [.text("\(title) · SafeGrid")]),
                 .stylesheet("/assets/app.css")
             ),
             .body(

@@ -21,7 +21,14 @@ enum PagesController {
     static func area(_ req: Request) async throws -> Response {
         let code = req.parameters.get("code") ?? ""
         let q = req.queries
-        guard let area = try await q.area(code) else { throw DomainError(.notFound, field: "code", reason: "no area with code \(code)") }
+        let expected: AreaLevel? = switch req.url.path.split(separator: "/").first {
+        case "villages": .village
+        case "grids": .grid
+        default: nil
+        }
+        guard let area = try await q.area(code), expected == nil || area.level == expected else {
+            throw DomainError(.notFound, field: "code", reason: "no \(expected?.en.lowercased() ?? "area") with code \(code)")
+        }
         let f = try await DashboardController.figures(for: code, req: req)
         let lineage = try await q.lineage(code)
         let (subjects, total) = try await q.subjects(.init(areaCode: code), limit: 200, offset: 0)

@@ -121,6 +121,7 @@ struct CreateCampaignSchema: AsyncMigration {
             .field("rectified_on", .string)
             .field("rebound_count", .int, .required)
             .field("version", .int, .required)
+            .field("last_event_at", .datetime, .required)
             .field("note", .string)
             .field("photos", .string)
             .field("updated_at", .datetime, .required)

@@ -1,0 +1,27 @@
+/// Limits on free text from users: no control characters (a NUL would silently cut a string
+/// in some databases and tools; only tab and line breaks are allowed where `multiline`), and a
+/// maximum length in characters (grapheme clusters).
+public enum TextRules {
+    /// Checks `text` for the field `field`.
+    /// - Throws: ``DomainError`` `.invalid` naming `field` when too long or holding a control character.
+    public static func check(_ text: String?, _ field: String, max: Int, multiline: Bool = false) throws(DomainError) {
+        guard let text else { return }
+        if text.count > max { throw .invalid(field, "\(field) has \(text.count) characters; at most \(max) are allowed") }
+        for scalar in text.unicodeScalars where scalar.properties.generalCategory == .control {
+            if multiline, scalar == "\n" || scalar == "\r" || scalar == "\t" { continue }
+            throw .invalid(field, "\(field) contains a control character (U+\(String(scalar.value, radix: 16, uppercase: true)))")
+        }
+    }
+
+    /// Name of a person (team member, inspector, actor, responsible party).
+    public static let personName = 50
+    /// Name of a subject.
+    public static let subjectName = 200
+    public static let address = 300
+    /// Notes and reasons.
+    public static let note = 2_000
+    /// A photo reference (upload id or URL).
+    public static let photoReference = 500
+    public static let photosPerItem = 20
+    public static let teamMembers = 30
+}

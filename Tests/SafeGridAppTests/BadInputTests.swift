@@ -1,0 +1,154 @@
+import Foundation
+import SQLKit
+import SafeGridCore
+import Testing
+import Vapor
+@testable import SafeGridApp
+
+/// Inputs a newcomer used to break the first version: each must get a clear 4xx (or a safe
+/// page) and change nothing.
+@Suite("Hostile and odd inputs")
+struct BadInputTests {
+    func hazardCount(_ app: Application) async throws -> Int {
+        try await app.send(.GET, "/api/v1/hazards?per=1").json["total"] as? Int ?? -1
+    }
+
+    @Test func markupInANameIsEscapedOnEveryPage() async throws {
+        try await withSafeGrid { app in
+            let mg = try await addMicroGrid(app)
+            var body = enterpriseBody(microGrid: mg, credit: creditCode("MA2AB3CD"))
+            body["name"] = "XSS\"><img src=x onerror=\"alert(1)\">"
+            let r = try await app.send(.POST, "/api/v1/subjects", object: body)
+            #expect(r.status == .created)
+            let page = try await app.send(.GET, "/subjects/\(r.json["id"] as? String ?? "")")
+            #expect(page.status == .ok)
+            #expect(!page.body.contains("<img src=x"))
+            #expect(page.body.contains("&lt;img src=x"))
+        }
+    }
+
+    @Test func hugePageNumbersAndNonNumbersAreRefusedNotCrashing() async throws {
+        try await withSafeGrid { app in
+            for query in ["page=9223372036854775807&per=2", "page=184467440737095517&per=100", "page=abc", "per=1.5", "page=0"] {
+                for path in ["/api/v1/hazards", "/api/v1/subjects"] {
+                    let r = try await app.send(.GET, "\(path)?\(query)")
+                    #expect(r.status == .unprocessableEntity, "\(path)?\(query): \(r.body)")
+                    #expect(["page", "per"].contains(r.json["field"] as? String ?? ""))
+                }
+            }
+            #expect(try await app.send(.GET, "/api/v1/hazards?page=100000").status == .ok)
+        }
+    }
+
+    @Test func controlCharactersAndOverlongTextAreRefused() async throws {
+        try await withSafeGrid { app in
+            let mg = try await addMicroGrid(app)
+            var body = enterpriseBody(microGrid: mg, credit: creditCode("MA2AB3CD"))
+            body["name"] = "前\u{0}后缀"
+            let nul = try await app.send(.POST, "/api/v1/subjects", object: body)
+            #expect(nul.status == .unprocessableEntity)
+            #expect(nul.json["field"] as? String == "name")
+            body["name"] = "正常名称"
+            body["address"] = String(repeating: "路", count: 301)
+            let long = try await app.send(.POST, "/api/v1/subjects", object: body)
+            #expect(long.json["field"] as? String == "address")
+
+            let subject = try await createEnterprise(app, microGrid: mg, serial: "MA2AB3CE")
+            let cases: [([String: Any], String)] = [
+                (inspectionBody(subject: subject, results: [["itemCode": "ELEC-01", "outcome": "hazard", "note": "电线\u{0}隐藏"]]), "results[0].note"),
+                (inspectionBody(subject: subject, results: [["itemCode": "ELEC-01", "outcome": "hazard", "note": String(repeating: "长", count: 2001)]]), "results[0].note"),
+                (inspectionBody(subject: subject, results: [["itemCode": "ELEC-01", "outcome": "hazard", "photos": Array(repeating: "p.jpg", count: 21)]]), "results[0].photos"),
+                (inspectionBody(subject: subject, team: Array(repeating: ["name": "李伟", "department": "fireRescue"], count: 31)), "team"),
+                (inspectionBody(subject: subject, at: "0001-01-01T00:00:00Z"), "inspectedAt"),
+                (inspectionBody(subject: subject, results: [["itemCode": "ELEC-01", "outcome": "hazard", "dueOn": "9999-12-31"]]), "results[0].dueOn"),
+                (inspectionBody(subject: subject, results: [["itemCode": "ELEC-01", "outcome": "hazard", "mode": "onSpot", "dueOn": "2027-05-01"]]), "results[0].mode"),
+                (inspectionBody(subject: subject, results: [["itemCode": "ELEC-01", "outcome": "hazard", "rectifiedOnSite": true, "dueOn": "2026-12-20"]]), "results[0].dueOn"),
+            ]
+            for (b, field) in cases {
+                let r = try await app.send(.POST, "/api/v1/inspections", object: b)
+                #expect(r.status == .unprocessableEntity, "\(field): \(r.body)")
+                #expect(r.json["field"] as? String == field, "\(r.body)")
+            }
+            #expect(try await hazardCount(app) == 0)
+        }
+    }
+
+    @Test func bodiesOfTheWrongShapeOrTypeGetTheRightStatus() async throws {
+        try await withSafeGrid { app in
+            let mg = try await addMicroGrid(app)
+            let empty = try await app.send(.POST, "/api/v1/subjects", json: "")
+            #expect(empty.status == .badRequest, "\(empty.body)")
+            for json in ["[]", "null", "\"x\""] {
+                let r = try await app.send(.POST, "/api/v1/subjects", json: json)
+                #expect(r.status == .unprocessableEntity, "\(json): \(r.body)")
+                #expect(r.json["detail"] as? String == "the body must be a JSON object")
+            }
+            let text = try await app.send(.POST, "/api/v1/subjects", json: "kind=enterprise", contentType: "text/plain")
+            #expect(text.status == .unsupportedMediaType)
+            let form = try await app.send(.POST, "/api/v1/subjects", json: "kind=enterprise", contentType: "application/x-www-form-urlencoded")
+            #expect(form.status == .unsupportedMediaType)
+            var rental = enterpriseBody(microGrid: mg, credit: creditCode("MA2AB3CD"))
+            rental["kind"] = "rentalHousing"
+            rental["aboveScale"] = false
+            for rooms: Any in [2.5, 1e30, 0] {
+                rental["rooms"] = rooms
+                let r = try await app.send(.POST, "/api/v1/subjects", object: rental)
+                #expect(r.status == .unprocessableEntity, "\(rooms): \(r.body)")
+                #expect(r.json["field"] as? String == "rooms")
+            }
+            rental["rooms"] = 4.0
+            #expect(try await app.send(.POST, "/api/v1/subjects", object: rental).status == .created)
+        }
+    }
+
+    @Test func searchTreatsWildcardsLiterally() async throws {
+        try await withSafeGrid { app in
+            let mg = try await addMicroGrid(app)
+            _ = try await createEnterprise(app, microGrid: mg)
+            #expect(try await app.send(.GET, "/api/v1/subjects?q=_").json["total"] as? Int == 0)
+            #expect(try await app.send(.GET, "/api/v1/subjects?q=%25").json["total"] as? Int == 0)
+            #expect(try await app.send(.GET, "/api/v1/subjects?q=%E6%81%92%E5%A2%9E").json["total"] as? Int == 1)  // 恒增
+        }
+    }
+
+    @Test func unknownIdsInFiltersAndPagesAreClear() async throws {
+        try await withSafeGrid { app in
+            let r = try await app.send(.GET, "/api/v1/inspections?subjectId=\(UUID().uuidString)")
+            #expect(r.status == .unprocessableEntity)
+            #expect(r.json["field"] as? String == "subjectId")
+            #expect(try await app.send(.GET, "/api/v1/areas?level=village&parentCode=nope").status == .unprocessableEntity)
+            let page = try await app.send(.GET, "/villages/999", headers: ["Accept": "text/html"])
+            #expect(page.status == .notFound)
+            #expect(page.headers.contentType == .html)
+            #expect(page.body.contains("找不到页面"))
+            // A town code is not a village.
+            #expect(try await app.send(.GET, "/villages/330109001", headers: ["Accept": "text/html"]).status == .notFound)
+        }
+    }
+
+    @Test func actionsAndClosuresCannotBeBackdatedOrForwardDated() async throws {
+        try await withSafeGrid { app in
+            let mg = try await addMicroGrid(app)
+            let subject = try await createEnterprise(app, microGrid: mg)
+            let created = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject))
+            let id = (created.json["hazards"] as? [[String: Any]])?.first?["id"] as? String ?? ""
+            let start = try await app.send(.POST, "/api/v1/hazards/\(id)/actions", object: [
+                "action": "startRectification", "actor": "王建国", "occurredAt": "2026-11-30T09:50:00+08:00"])
+            #expect(start.status == .ok)
+            let back = try await app.send(.POST, "/api/v1/hazards/\(id)/actions", object: [
+                "action": "verifyRectified", "actor": "李伟", "occurredAt": "2026-11-30T09:40:00+08:00"])
+            #expect(back.status == .unprocessableEntity)
+            #expect(back.json["field"] as? String == "occurredAt")
+            let future = try await app.send(.POST, "/api/v1/subjects/\(subject)/close-down", object: [
+                "actor": "镇长", "reason": "x", "occurredAt": "2099-12-31T00:00:00+08:00"])
+            #expect(future.json["field"] as? String == "occurredAt")
+            let early = try await app.send(.POST, "/api/v1/subjects/\(subject)/close-down", object: [
+                "actor": "镇长", "reason": "x", "occurredAt": "2026-11-30T09:00:00+08:00"])
+            #expect(early.json["field"] as? String == "occurredAt")
+            let blank = try await app.send(.POST, "/api/v1/subjects/\(subject)/close-down", object: ["actor": " ", "reason": "x"])
+            #expect(blank.json["field"] as? String == "actor")
+            let detail = try await app.send(.GET, "/api/v1/subjects/\(subject)")
+            #expect((detail.json["subject"] as? [String: Any])?["closedDownAt"] == nil)
+        }
+    }
+}
