@@ -78,7 +78,7 @@ enum SVG {
         }
         let step = days.count > 1 ? plotW / Double(days.count - 1) : 0
         for (i, d) in days.enumerated() where (i % 7 == 0 && days.count - 1 - i >= 4) || i == days.count - 1 {
-            s += ##"<text x="\##(n(left + Double(i) * step))" y="\##(n(height - 6))" class="axis" text-anchor="middle">\##(escape(String(d.suffix(5))))</text>"##
+            s += ##"<text x="\##(n(left + Double(i) * step))" y="\##(n(height - 6))" class="axis" text-anchor="\##(i == days.count - 1 ? "end" : "middle")">\##(escape(String(d.suffix(5))))</text>"##
         }
         for (j, line) in series.enumerated() {
             let points = line.values.enumerated().map { i, v in
