@@ -81,6 +81,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
 
     app.migrations.add(CreateCampaignSchema())
     app.migrations.add(SeedReferenceData())
+    app.migrations.add(CreateClosedLoop())
 
     app.middleware = Middlewares()
     app.middleware.use(ProblemMiddleware())
@@ -95,6 +96,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     }
     try await app.autoMigrate()
 
+    try configureMessaging(app)
     try routes(app)
     app.asyncCommands.use(DemoCommand(), as: "demo")
 }

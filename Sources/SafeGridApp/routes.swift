@@ -31,4 +31,5 @@ func routes(_ app: Application) throws {
     api.get("hazards", use: HazardsController.list)
     api.get("hazards", ":id", use: HazardsController.show)
     api.post("hazards", ":id", "actions", use: HazardsController.act)
+    messagingRoutes(app, api: api)
 }

@@ -128,6 +128,11 @@ public struct HazardEvent: Codable, Hashable, Sendable {
     public let occurredAt: Date
     /// The new deadline when the event set one.
     public let dueAt: Date?
+    /// The phone that recorded it offline and its per-device sequence number, if any.
+    public var deviceID: String? = nil
+    public var deviceSeq: Int64? = nil
+    /// Arrived after an event with a later client time had already been applied.
+    public var late: Bool = false
 
     public init(kind: HazardEventKind, fromState: HazardState?, toState: HazardState, actor: String,
                 reason: String?, occurredAt: Date, dueAt: Date?) {

@@ -76,7 +76,7 @@ struct CampaignStore {
         var team: [[any Encodable & Sendable]] = []
         var results: [[any Encodable & Sendable]] = []
         var hazards: [[any Encodable & Sendable]] = []
-        var events: [[any Encodable & Sendable]] = []
+        var links: [EventChain.Link] = []
         var history: [[any Encodable & Sendable]] = []
         var updates: [(UUID, HazardStatus)] = []
         var subjectUpdates: [(UUID, SubjectColour?, Date?)] = []
@@ -109,10 +109,10 @@ struct CampaignStore {
                                     s.rectifiedAt.map { CalendarDate(shanghai: $0).description }, s.reboundCount,
                                     s.version, s.lastEventAt ?? h.foundAt, h.note, h.photos.isEmpty ? nil : Self.json(h.photos),
                                     recordedAt])
-                    for e in h.events { events.append(Self.eventRow(h.id, subject.id, e, recordedAt)) }
+                    for e in h.events { links.append(Self.link(h.id, subject.id, codes[1], e, recordedAt)) }
                 }
             }
-            for (hazardID, e) in changes.events { events.append(Self.eventRow(hazardID, subject.id, e, recordedAt)) }
+            for (hazardID, e) in changes.events { links.append(Self.link(hazardID, subject.id, codes[1], e, recordedAt)) }
             for (id, status) in changes.updatedHazards where !created.contains(id) { updates.append((id, status)) }
             for c in changes.colourChanges {
                 history.append([subject.id, c.to.key, c.from?.key, c.cause, c.at])
@@ -132,8 +132,9 @@ struct CampaignStore {
                                      "micro_grid_code", "checklist_version", "item_code", "department", "category", "severity",
                                      "mode", "state", "found_at", "found_on", "due_at", "rectified_at", "rectified_on",
                                      "rebound_count", "version", "last_event_at", "note", "photos", "updated_at"], hazards)
-        try await insert("hazard_events", ["hazard_id", "subject_id", "kind", "from_state", "to_state", "actor", "reason",
-                                           "occurred_at", "due_at", "recorded_at"], events)
+        try await insert("hazard_events", ["hazard_id", "subject_id", "town_code", "kind", "from_state", "to_state", "actor",
+                                           "reason", "occurred_at", "due_at", "recorded_at", "device_id", "device_seq", "late",
+                                           "prev_hash", "hash"], try await chained(links))
         try await insert("subject_colour_history", ["subject_id", "colour", "previous", "cause", "changed_at"], history)
         for (id, s) in updates {
             try await sql.update("hazards")
@@ -157,9 +158,31 @@ struct CampaignStore {
         }
     }
 
-    static func eventRow(_ hazardID: UUID, _ subjectID: UUID, _ e: HazardEvent, _ recordedAt: Date) -> [any Encodable & Sendable] {
-        [hazardID, subjectID, e.kind.rawValue, e.fromState?.rawValue, e.toState.rawValue, e.actor, e.reason,
-         e.occurredAt, e.dueAt, recordedAt]
+    static func link(_ hazardID: UUID, _ subjectID: UUID, _ townCode: String, _ e: HazardEvent,
+                     _ recordedAt: Date) -> EventChain.Link {
+        EventChain.Link(hazardID: hazardID, subjectID: subjectID, townCode: townCode, kind: e.kind.rawValue,
+                        fromState: e.fromState?.rawValue, toState: e.toState.rawValue, actor: e.actor, reason: e.reason,
+                        occurredAt: e.occurredAt, dueAt: e.dueAt, recordedAt: recordedAt, deviceID: e.deviceID,
+                        deviceSeq: e.deviceSeq, late: e.late)
+    }
+
+    /// Event rows with their hash chain, continuing each town's chain from its last stored event.
+    /// Runs inside the write transaction (the gate keeps one writer at a time).
+    func chained(_ links: [EventChain.Link]) async throws -> [[any Encodable & Sendable]] {
+        var last: [String: String] = [:]
+        for town in Set(links.map(\.townCode)) {
+            last[town] = try await sql.select().column("hash").from("hazard_events")
+                .where("town_code", .equal, SQLBind(town)).orderBy("seq", .descending).limit(1).first()?
+                .decode(column: "hash", as: String.self) ?? EventChain.genesis
+        }
+        return links.map { l in
+            let previous = last[l.townCode]!
+            let hash = EventChain.hash(previous: previous, l)
+            last[l.townCode] = hash
+            return [l.hazardID, l.subjectID, l.townCode, l.kind, l.fromState, l.toState, l.actor, l.reason,
+                    EventChain.date(millis: l.occurredAtMillis), l.dueAtMillis.map(EventChain.date(millis:)),
+                    EventChain.date(millis: l.recordedAtMillis), l.deviceID, l.deviceSeq, l.late, previous, hash]
+        }
     }
 
     static func json<T: Encodable>(_ value: T) -> String {

@@ -98,6 +98,7 @@ struct HazardEventRow: Codable, Sendable {
     let seq: Int64
     let hazardId: UUID
     let subjectId: UUID
+    let townCode: String
     let kind: String
     let fromState: String?
     let toState: String
@@ -106,6 +107,17 @@ struct HazardEventRow: Codable, Sendable {
     let occurredAt: Date
     let dueAt: Date?
     let recordedAt: Date
+    let deviceId: String?
+    let deviceSeq: Int64?
+    let late: Bool
+    let prevHash: String
+    let hash: String
+
+    var link: EventChain.Link {
+        EventChain.Link(hazardID: hazardId, subjectID: subjectId, townCode: townCode, kind: kind, fromState: fromState,
+                        toState: toState, actor: actor, reason: reason, occurredAt: occurredAt, dueAt: dueAt,
+                        recordedAt: recordedAt, deviceID: deviceId, deviceSeq: deviceSeq, late: late)
+    }
 }
 
 struct InspectionRow: Codable, Sendable {

@@ -122,6 +122,10 @@ struct CreateCampaignSchema: AsyncMigration {
             .field("rebound_count", .int, .required)
             .field("version", .int, .required)
             .field("last_event_at", .datetime, .required)
+            // Set by the overdue job when the deadline passes while open; cleared by a new deadline.
+            .field("overdue_at", .datetime)
+            // The deadline a reminder was sent for (at most one reminder per deadline).
+            .field("reminded_for", .datetime)
             .field("note", .string)
             .field("photos", .string)
             .field("updated_at", .datetime, .required)
@@ -131,6 +135,7 @@ struct CreateCampaignSchema: AsyncMigration {
             .field("seq", .int64, .identifier(auto: true))
             .field("hazard_id", .uuid, .required, .references("hazards", "id"))
             .field("subject_id", .uuid, .required)
+            .field("town_code", .string, .required)
             .field("kind", .string, .required)
             .field("from_state", .string)
             .field("to_state", .string, .required)
@@ -139,6 +144,15 @@ struct CreateCampaignSchema: AsyncMigration {
             .field("occurred_at", .datetime, .required)
             .field("due_at", .datetime)
             .field("recorded_at", .datetime, .required)
+            // Offline-safe events: the phone's id and its per-device sequence; `late` when the
+            // event arrived after an event with a later client time had been applied.
+            .field("device_id", .string)
+            .field("device_seq", .int64)
+            .field("late", .bool, .required)
+            // Tamper-evident trail: SHA-256 of the previous event of the same town, and of this one.
+            .field("prev_hash", .string, .required)
+            .field("hash", .string, .required)
+            .unique(on: "device_id", "device_seq")
             .create()
 
         try await database.schema("subject_colour_history")
@@ -167,6 +181,8 @@ struct CreateCampaignSchema: AsyncMigration {
             ("hazards_found_on", "hazards", ["found_on"]),
             ("hazards_rectified_on", "hazards", ["rectified_on"]),
             ("hazard_events_hazard", "hazard_events", ["hazard_id", "seq"]),
+            ("hazard_events_town", "hazard_events", ["town_code", "seq"]),
+            ("hazard_events_subject", "hazard_events", ["subject_id", "seq"]),
             ("colour_history_subject", "subject_colour_history", ["subject_id", "seq"]),
         ]
         for (name, table, columns) in indexes {

@@ -1,0 +1,62 @@
+import Foundation
+import SQLKit
+import SafeGridCore
+
+/// What a message is for.
+enum MessageKind: String, Codable, CaseIterable, Sendable {
+    /// 整改通知: sent to the responsible party when they sign an inspection.
+    case notice
+    /// A reminder N days before a deadline.
+    case reminder
+    /// To the grid worker when a hazard in their grid passes its deadline.
+    case overdueAlert
+
+    var zh: String {
+        switch self {
+        case .notice: "整改通知"
+        case .reminder: "到期提醒"
+        case .overdueAlert: "逾期告警"
+        }
+    }
+}
+
+/// A message to queue: one text for one or more recipients (stored phone numbers, mobile only).
+struct OutgoingMessage: Sendable {
+    let kind: MessageKind
+    let subjectID: UUID?
+    let inspectionID: UUID?
+    let hazardID: UUID?
+    let body: String
+    let segments: Int
+    let recipients: [String]
+    /// One message per purpose: a second enqueue with the same key is ignored.
+    let dedupeKey: String
+}
+
+/// The durable SMS outbox. Messages are written in the caller's transaction (with the change
+/// that causes them), so a message exists exactly when its cause committed; the sender
+/// delivers them later, per recipient.
+enum Outbox {
+    /// Queues `message` unless one with the same `dedupeKey` exists.
+    /// - Returns: the new message id, or `nil` if it was already queued.
+    @discardableResult
+    static func enqueue(_ message: OutgoingMessage, sql: any SQLDatabase, at: Date) async throws -> UUID? {
+        let existing = try await sql.select().column("id").from("messages")
+            .where("dedupe_key", .equal, SQLBind(message.dedupeKey)).first()
+        guard existing == nil else { return nil }
+        let id = UUID()
+        try await sql.insert(into: "messages")
+            .columns("id", "kind", "subject_id", "inspection_id", "hazard_id", "body", "segments", "dedupe_key", "created_at")
+            .values(SQLBind(id), SQLBind(message.kind.rawValue), SQLBind(message.subjectID), SQLBind(message.inspectionID),
+                    SQLBind(message.hazardID), SQLBind(message.body), SQLBind(message.segments),
+                    SQLBind(message.dedupeKey), SQLBind(at))
+            .run()
+        for phone in Set(message.recipients).sorted() {
+            try await sql.insert(into: "message_recipients")
+                .columns("id", "message_id", "phone", "state", "attempts", "next_attempt_at", "updated_at")
+                .values(SQLBind(UUID()), SQLBind(id), SQLBind(phone), SQLBind("queued"), SQLBind(0), SQLBind(at), SQLBind(at))
+                .run()
+        }
+        return id
+    }
+}
