@@ -95,8 +95,12 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
         _ = try await app.sql.raw("PRAGMA synchronous=NORMAL").all()
     }
     try await app.autoMigrate()
+    app.storage[LinkSigningKey.self] = try await LinkSigning.load(app: app)
 
     try configureMessaging(app)
     try routes(app)
     app.asyncCommands.use(DemoCommand(), as: "demo")
+    app.asyncCommands.use(JobsCommand(), as: "jobs")
+    app.asyncCommands.use(AuditCommand(), as: "audit")
+    app.lifecycle.use(DeadlineJobsRunner())
 }

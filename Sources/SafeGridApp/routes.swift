@@ -12,6 +12,14 @@ func routes(_ app: Application) throws {
     app.get("subjects", ":id", use: PagesController.subject)
     app.get("hazards", ":id", use: PagesController.hazard)
     app.get("assets", "app.css", use: PagesController.stylesheet)
+    app.get("assets", "sign.js", use: Assets.signScript)
+    app.get("inspections", ":id", "sign", use: SignaturesController.signPage)
+    app.get("inspections", ":id", "notice", use: SignaturesController.noticePage)
+    app.get("inspections", ":id", "signature.png", use: SignaturesController.image)
+    app.get("e", ":token", use: EvidenceController.page)
+    app.on(.POST, "e", ":token", "hazards", ":hazard", "evidence", body: .collect(maxSize: "12mb"), use: EvidenceController.upload)
+    app.get("e", ":token", "evidence", ":evidence", use: EvidenceController.photo)
+    app.get("evidence", ":evidence", use: EvidenceController.photo)
     app.get("healthz") { _ in "ok" }
 
     // JSON API.
@@ -28,8 +36,11 @@ func routes(_ app: Application) throws {
     api.get("inspections", use: InspectionsController.list)
     api.post("inspections", use: InspectionsController.submit)
     api.get("inspections", ":id", use: InspectionsController.show)
+    api.on(.POST, "inspections", ":id", "signature", body: .collect(maxSize: "1mb"), use: SignaturesController.sign)
     api.get("hazards", use: HazardsController.list)
     api.get("hazards", ":id", use: HazardsController.show)
     api.post("hazards", ":id", "actions", use: HazardsController.act)
+    api.post("reinspections", use: ReinspectionController.reinspect)
+    api.post("sync", use: ReinspectionController.sync)
     messagingRoutes(app, api: api)
 }

@@ -27,7 +27,7 @@ public enum ColourCategory: String, Codable, CaseIterable, Sendable, Hashable {
         }
     }
 
-    init(_ severity: Severity) {
+    public init(_ severity: Severity) {
         switch severity {
         case .extremelySevere: self = .extremelySevere
         case .serious: self = .serious
@@ -125,8 +125,9 @@ public enum ColourRule {
     /// The colour of an inspected subject.
     ///
     /// - Category: 已关停 if the subject is closed down; else the highest severity among its open
-    ///   hazards (open, rectifying, rebound); else 整改到位 (every hazard found is rectified, or
-    ///   the inspections found none).
+    ///   hazards (open, rectifying, rebound), where a hazard marked overdue counts one level
+    ///   higher (general → serious → extremely severe: rectification progress is part of the
+    ///   article's rule); else 整改到位 (every hazard found is rectified, or none was found).
     /// - Situation (hazard categories only), first that holds:
     ///   隐患反弹 if any open hazard has come back after rectification (`reboundCount > 0`);
     ///   整改中 if any open hazard is being rectified, or at least one of the subject's hazards is
@@ -134,7 +135,7 @@ public enum ColourRule {
     public static func colour(closedDown: Bool, hazards: [HazardStatus]) -> SubjectColour {
         if closedDown { return SubjectColour(category: .closedDown, situation: nil) }
         let open = hazards.filter { $0.state.isOpen }
-        guard let worst = open.map(\.severity).max() else {
+        guard let worst = open.map(effectiveSeverity).max() else {
             return SubjectColour(category: .rectified, situation: nil)
         }
         let situation: ColourSituation
@@ -146,5 +147,14 @@ public enum ColourRule {
             situation = .notRectified
         }
         return SubjectColour(category: ColourCategory(worst), situation: situation)
+    }
+
+    /// The severity a hazard counts with for colours: one level higher while marked overdue.
+    public static func effectiveSeverity(_ h: HazardStatus) -> Severity {
+        guard h.overdueSince != nil else { return h.severity }
+        switch h.severity {
+        case .general: return .serious
+        case .serious, .extremelySevere: return .extremelySevere
+        }
     }
 }

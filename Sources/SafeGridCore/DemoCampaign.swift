@@ -233,6 +233,9 @@ public struct DemoCampaign: Sendable {
                 }
             }
         }
+        // The overdue job's last run of the day before asOf (23:59:59 Asia/Shanghai): open hazards
+        // past their deadline are marked overdue, which raises their subject's colour.
+        for i in ledgers.indices { ledgers[i].markOverdue(at: lastEventDay.endUTC) }
         self.ledgers = ledgers
     }
 

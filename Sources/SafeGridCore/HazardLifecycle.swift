@@ -79,12 +79,17 @@ public enum HazardAction: String, Codable, CaseIterable, Sendable, Hashable {
 public enum HazardEventKind: String, Codable, CaseIterable, Sendable, Hashable {
     case found
     case startRectification, verifyRectified, notYetRectified, reportRebound, closeDown
+    /// The deadline passed while the hazard was open (set by the overdue job; no state change).
+    case markedOverdue
 
     public init(_ action: HazardAction) { self = HazardEventKind(rawValue: action.rawValue)! }
 
+    /// The action this event applied, or `nil` for `found` and `markedOverdue`.
+    public var action: HazardAction? { HazardAction(rawValue: rawValue) }
+
     public var zh: String {
-        if let action = HazardAction(rawValue: rawValue) { return action.zh }
-        return "发现隐患"
+        if let action { return action.zh }
+        return self == .found ? "发现隐患" : "逾期未整改"
     }
 }
 
@@ -101,10 +106,14 @@ public struct HazardStatus: Codable, Hashable, Sendable {
     public var version: Int
     /// When the latest applied event happened; a new event may not be dated before it.
     public var lastEventAt: Date?
+    /// Set when the overdue job found the deadline passed while open; cleared by a new
+    /// deadline or by rectification. An overdue hazard counts one severity higher for colours.
+    public var overdueSince: Date? = nil
 
     public init(state: HazardState = .open, severity: Severity, dueAt: Date, rectifiedAt: Date? = nil,
-                reboundCount: Int = 0, version: Int = 1, lastEventAt: Date? = nil) {
+                reboundCount: Int = 0, version: Int = 1, lastEventAt: Date? = nil, overdueSince: Date? = nil) {
         self.lastEventAt = lastEventAt
+        self.overdueSince = overdueSince
         self.state = state
         self.severity = severity
         self.dueAt = dueAt
@@ -212,6 +221,7 @@ public enum HazardLifecycle {
         next.version += 1
         next.lastEventAt = at
         if let dueChange { next.dueAt = dueChange }
+        if dueChange != nil || to == .rectified || to == .closedDown { next.overdueSince = nil }
         switch action {
         case .verifyRectified: next.rectifiedAt = at
         case .reportRebound:
@@ -222,5 +232,59 @@ public enum HazardLifecycle {
         let event = HazardEvent(kind: HazardEventKind(action), fromState: status.state, toState: to, actor: actor,
                                 reason: (reason?.isEmpty ?? true) ? nil : reason, occurredAt: at, dueAt: dueChange)
         return (next, event)
+    }
+}
+
+extension HazardLifecycle {
+    /// Marks an open hazard overdue (the deadline has passed).
+    /// - Returns: `nil` when there is nothing to mark (not open, already marked, not yet due);
+    ///   else the new status and the `markedOverdue` event (actor `system`).
+    public static func markOverdue(_ status: HazardStatus, at: Date) -> (HazardStatus, HazardEvent)? {
+        guard status.state.isOpen, status.overdueSince == nil, at > status.dueAt else { return nil }
+        var next = status
+        next.overdueSince = at
+        next.version += 1
+        next.lastEventAt = max(at, status.lastEventAt ?? at)
+        let event = HazardEvent(kind: .markedOverdue, fromState: status.state, toState: status.state, actor: "system",
+                                reason: "整改期限已过 deadline passed", occurredAt: next.lastEventAt!, dueAt: nil)
+        return (next, event)
+    }
+
+    /// One event as a device recorded it, to be replayed in client order.
+    public struct RecordedAction: Sendable, Equatable {
+        public let action: HazardAction
+        public let at: Date
+        public let actor: String
+        public let reason: String?
+        public let newDueAt: Date?
+        public init(action: HazardAction, at: Date, actor: String, reason: String?, newDueAt: Date?) {
+            self.action = action
+            self.at = at
+            self.actor = actor
+            self.reason = reason
+            self.newDueAt = newDueAt
+        }
+    }
+
+    /// Replays actions in the given (client) order from the status a hazard had when found.
+    /// Offline phones send events late and out of order; the server keeps them all and derives
+    /// the state by this fold, so the result does not depend on arrival order.
+    /// - Returns: the final status and, per action, the event it produced or the error that
+    ///   made it inapplicable at its place in the order (it is then skipped).
+    public static func replay(from found: HazardStatus, _ actions: [RecordedAction])
+        -> (status: HazardStatus, results: [Result<HazardEvent, DomainError>]) {
+        var status = found
+        var results: [Result<HazardEvent, DomainError>] = []
+        for a in actions {
+            do {
+                let (next, event) = try apply(a.action, to: status, at: a.at, actor: a.actor, reason: a.reason,
+                                              newDueAt: a.newDueAt)
+                status = next
+                results.append(.success(event))
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        return (status, results)
     }
 }

@@ -110,6 +110,39 @@ public struct SubjectLedger: Sendable {
         return event
     }
 
+    /// Marks the subject's open hazards whose deadline passed before `at` as overdue.
+    /// Does nothing for a closed-down subject.
+    /// - Returns: the hazards marked.
+    @discardableResult
+    public mutating func markOverdue(at: Date) -> [UUID] {
+        guard !isClosedDown else { return [] }
+        var marked: [UUID] = []
+        for id in hazards.keys.sorted(by: { $0.uuidString < $1.uuidString }) {
+            guard let (next, event) = HazardLifecycle.markOverdue(hazards[id]!, at: at) else { continue }
+            hazards[id] = next
+            changes.events.append((id, event))
+            changes.updatedHazards[id] = next
+            marked.append(id)
+        }
+        if !marked.isEmpty { recolour(at: at, cause: HazardEventKind.markedOverdue.rawValue) }
+        return marked
+    }
+
+    /// Sets a hazard's status from a replay of its events in client order (offline sync) and
+    /// records the events that were new.
+    /// - Throws: ``DomainError`` `.notFound` if the hazard is not the subject's, `.conflict` if
+    ///   the subject is closed down.
+    public mutating func replace(hazard id: UUID, with status: HazardStatus, newEvents: [HazardEvent], at: Date) throws(DomainError) {
+        guard hazards[id] != nil else {
+            throw DomainError(.notFound, field: "hazardId", reason: "no hazard \(id) on subject \(subjectID)")
+        }
+        if isClosedDown { throw DomainError(.conflict, field: "hazardId", reason: "the subject is closed down (已关停)") }
+        hazards[id] = status
+        for e in newEvents { changes.events.append((id, e)) }
+        changes.updatedHazards[id] = status
+        recolour(at: at, cause: "sync")
+    }
+
     /// 关停: closes the subject down and closes its open hazards with the reason.
     /// - Returns: the hazards closed.
     /// - Throws: ``DomainError`` `.conflict` if already closed down, `.invalid` for a blank reason.

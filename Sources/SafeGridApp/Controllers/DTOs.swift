@@ -116,8 +116,17 @@ struct HazardEventDTO: Content {
     let occurredAt: String
     let recordedAt: String
     let dueAt: String?
+    let deviceId: String?
+    let deviceSeq: Int64?
+    /// Arrived after an event with a later client time had been applied.
+    let late: Bool
+    let hash: String
 
     init(_ e: HazardEventRow) {
+        deviceId = e.deviceId
+        deviceSeq = e.deviceSeq
+        late = e.late
+        hash = e.hash
         seq = e.seq
         kind = e.kind
         label = HazardEventKind(rawValue: e.kind)?.zh ?? e.kind

@@ -170,7 +170,7 @@ extension HazardRow {
                   foundOn: CalendarDate(shanghai: h.foundAt).description, dueAt: h.status.dueAt,
                   rectifiedAt: h.status.rectifiedAt, rectifiedOn: h.status.rectifiedAt.map { CalendarDate(shanghai: $0).description },
                   reboundCount: h.status.reboundCount, version: h.status.version,
-                  lastEventAt: h.status.lastEventAt ?? h.foundAt, note: h.note,
+                  lastEventAt: h.status.lastEventAt ?? h.foundAt, overdueAt: nil, remindedFor: nil, note: h.note,
                   photos: h.photos.isEmpty ? nil : CampaignStore.json(h.photos), updatedAt: recordedAt)
     }
 }

@@ -116,7 +116,10 @@ enum SubjectsController {
     }
 
     static func show(_ req: Request) async throws -> SubjectDetailDTO {
-        let id = try Input.uuid(req.parameters.get("id"), "id", kind: .notFound)
+        try await detail(try Input.uuid(req.parameters.get("id"), "id", kind: .notFound), req: req)
+    }
+
+    static func detail(_ id: UUID, req: Request) async throws -> SubjectDetailDTO {
         let q = req.queries
         guard let row = try await q.subject(id) else { throw DomainError(.notFound, field: "id", reason: "no subject \(id)") }
         let events = Dictionary(grouping: try await q.events(subject: id), by: \.hazardId)

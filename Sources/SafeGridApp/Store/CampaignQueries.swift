@@ -216,7 +216,7 @@ struct CampaignQueries {
 
     /// The domain aggregate of a subject, built from its rows.
     func ledger(for s: SubjectRow) async throws -> SubjectLedger {
-        let rows = try await sql.select().columns("id", "item_code", "state", "severity", "due_at", "rectified_at", "rebound_count", "version", "last_event_at")
+        let rows = try await sql.select().columns("id", "item_code", "state", "severity", "due_at", "rectified_at", "rebound_count", "version", "last_event_at", "overdue_at")
             .from("hazards").where("subject_id", .equal, SQLBind(s.id)).all()
         var hazards: [UUID: HazardStatus] = [:]
         var items: [UUID: String] = [:]
@@ -230,7 +230,8 @@ struct CampaignQueries {
                 rectifiedAt: try row.decode(column: "rectified_at", as: Date?.self),
                 reboundCount: try row.decode(column: "rebound_count", as: Int.self),
                 version: try row.decode(column: "version", as: Int.self),
-                lastEventAt: try row.decode(column: "last_event_at", as: Date.self))
+                lastEventAt: try row.decode(column: "last_event_at", as: Date.self),
+                overdueSince: try row.decode(column: "overdue_at", as: Date?.self))
         }
         return SubjectLedger(subjectID: s.id, kind: s.subjectKind, closedDownAt: s.closedDownAt, hazards: hazards,
                              itemCodes: items, colour: s.subjectColour)

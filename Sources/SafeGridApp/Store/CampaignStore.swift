@@ -107,7 +107,7 @@ struct CampaignStore {
                                     h.category.rawValue, s.severity.rawValue, h.mode.rawValue, s.state.rawValue,
                                     h.foundAt, CalendarDate(shanghai: h.foundAt).description, s.dueAt, s.rectifiedAt,
                                     s.rectifiedAt.map { CalendarDate(shanghai: $0).description }, s.reboundCount,
-                                    s.version, s.lastEventAt ?? h.foundAt, h.note, h.photos.isEmpty ? nil : Self.json(h.photos),
+                                    s.version, s.lastEventAt ?? h.foundAt, s.overdueSince, h.note, h.photos.isEmpty ? nil : Self.json(h.photos),
                                     recordedAt])
                     for e in h.events { links.append(Self.link(h.id, subject.id, codes[1], e, recordedAt)) }
                 }
@@ -131,7 +131,7 @@ struct CampaignStore {
         try await insert("hazards", ["id", "inspection_id", "subject_id", "subject_kind", "town_code", "village_code", "grid_code",
                                      "micro_grid_code", "checklist_version", "item_code", "department", "category", "severity",
                                      "mode", "state", "found_at", "found_on", "due_at", "rectified_at", "rectified_on",
-                                     "rebound_count", "version", "last_event_at", "note", "photos", "updated_at"], hazards)
+                                     "rebound_count", "version", "last_event_at", "overdue_at", "note", "photos", "updated_at"], hazards)
         try await insert("hazard_events", ["hazard_id", "subject_id", "town_code", "kind", "from_state", "to_state", "actor",
                                            "reason", "occurred_at", "due_at", "recorded_at", "device_id", "device_seq", "late",
                                            "prev_hash", "hash"], try await chained(links))
@@ -146,6 +146,7 @@ struct CampaignStore {
                 .set("rebound_count", to: SQLBind(s.reboundCount))
                 .set("version", to: SQLBind(s.version))
                 .set("last_event_at", to: SQLBind(s.lastEventAt))
+                .set("overdue_at", to: SQLBind(s.overdueSince))
                 .set("updated_at", to: SQLBind(recordedAt))
                 .where("id", .equal, SQLBind(id))
                 .run()

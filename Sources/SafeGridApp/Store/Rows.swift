@@ -82,6 +82,8 @@ struct HazardRow: Codable, Sendable {
     let reboundCount: Int
     let version: Int
     let lastEventAt: Date
+    let overdueAt: Date?
+    let remindedFor: Date?
     let note: String?
     let photos: String?
     let updatedAt: Date
@@ -90,7 +92,8 @@ struct HazardRow: Codable, Sendable {
 
     var status: HazardStatus {
         HazardStatus(state: hazardState, severity: Severity(rawValue: severity) ?? .general, dueAt: dueAt,
-                     rectifiedAt: rectifiedAt, reboundCount: reboundCount, version: version, lastEventAt: lastEventAt)
+                     rectifiedAt: rectifiedAt, reboundCount: reboundCount, version: version, lastEventAt: lastEventAt,
+                     overdueSince: overdueAt)
     }
 }
 

@@ -132,8 +132,11 @@ enum PagesController {
         let hazards = try await req.hazardDTOs(try await q.hazards(subject: id),
                                                events: Dictionary(grouping: try await q.events(subject: id), by: \.hazardId))
         let history = try await q.colourHistory(subject: id)
-        var inspections: [(InspectionRow, [TeamMember])] = []
-        for row in try await q.inspections(subject: id) { inspections.append((row, try await q.team(inspection: row.id))) }
+        var inspections: [(InspectionRow, [TeamMember], String?)] = []
+        for row in try await q.inspections(subject: id) {
+            inspections.append((row, try await q.team(inspection: row.id),
+                                try await SignaturesController.signature(row.id, sql: req.sql)?.noticeNumber))
+        }
         let lineage = try await q.lineage(s.microGridCode)
         let parent = try await s.parentId.asyncMap { try await q.subject($0) } ?? nil
         let (tenants, tenantCount) = try await q.subjects(.init(parentID: id), limit: 100, offset: 0)
@@ -153,11 +156,13 @@ enum PagesController {
             .if(tenantCount > 0, .group(.h2(.text("园区/厂内企业"), .span(.class("en"), .text("Tenants (\(tenantCount))"))), subjectTable(tenants))),
             .h2(.text("检查记录"), .span(.class("en"), .text("Inspections (\(inspections.count))"))),
             .table(.tr(.th("时间 Time"), .th("检查人 Inspector"), .th("联合检查组 Team"), .th(.class("n"), .text("检查表版本 Checklist")),
-                       .th(.class("n"), .text("隐患 Hazards"))),
-                   .forEach(inspections) { (i, team) in
+                       .th(.class("n"), .text("隐患 Hazards")), .th("签字 Signature")),
+                   .forEach(inspections) { (i, team, notice) in
                        .tr(.td(.text(Layout.time(i.inspectedAt))), .td(.text(i.inspector)),
                            .td(.text(team.map { "\($0.name)（\($0.department.zh)）" }.joined(separator: "、"))),
-                           .td(.class("n"), .text("v\(i.checklistVersion)")), .td(.class("n"), .text(String(i.hazardCount))))
+                           .td(.class("n"), .text("v\(i.checklistVersion)")), .td(.class("n"), .text(String(i.hazardCount))),
+                           .td(notice.map { n in .a(.href("/inspections/\(i.id.uuidString.lowercased())/notice"), .text("整改通知书 \(n)")) }
+                               ?? .a(.href("/inspections/\(i.id.uuidString.lowercased())/sign"), .text("待签字 Sign"))))
                    }),
             .h2(.text("隐患"), .span(.class("en"), .text("Hazards (\(hazards.count))"))),
             hazardTable(hazards),
@@ -192,13 +197,16 @@ enum PagesController {
             .li(.strong(.text(e.label)), .text(" · \(Layout.time(Timestamp.parseOrNil(e.occurredAt))) · \(e.actor)"),
                 .if(e.reason != nil, .text(" · \(e.reason ?? "")")),
                 .if(e.dueAt != nil, .text(" · 期限 \(String((e.dueAt ?? "").prefix(10)))")),
-                .span(.class("en"), .text("\(e.fromState ?? "—") → \(e.toState)")))
+                .if(e.deviceId != nil, .text(" · 设备 \(e.deviceId ?? "") #\(e.deviceSeq.map(String.init) ?? "")")),
+                .if(e.late, .span(.class("overdue"), .text(" · 迟到同步 late"))),
+                .span(.class("en"), .text("\(e.fromState ?? "—") → \(e.toState) · 记录于 \(Layout.time(Timestamp.parseOrNil(e.recordedAt)))")))
         })
     }
 
     static func hazard(_ req: Request) async throws -> Response {
         let h = try await HazardsController.show(req)
         let subject = try await req.queries.subject(h.subjectId)
+        let evidence = try await EvidenceController.list(hazard: h.id, sql: req.sql)
         return Layout.page(
             title: "\(h.itemCode) \(h.item?.zh ?? "")", subtitle: h.item?.en ?? "Hazard",
             .dl(.class("kv"),
@@ -211,8 +219,14 @@ enum PagesController {
                 .dt("整改期限 Due"), .dd(.class(h.overdue ? "overdue" : ""), .text(Layout.time(Timestamp.parseOrNil(h.dueAt)) + (h.overdue ? " 已逾期 overdue" : ""))),
                 .dt("依据 Legal basis"), .dd(.text(h.legalBasis ?? "—")),
                 .dt("版本 Version"), .dd(.text(String(h.version)))),
-            .h2(.text("时间线"), .span(.class("en"), .text("Timeline: who, when, what, why"))),
-            timeline(h.events ?? [])
+            .h2(.text("时间线"), .span(.class("en"), .text("Timeline: who, when, what, why, from which device"))),
+            timeline(h.events ?? []),
+            .if(!evidence.isEmpty, .group(
+                .h2(.text("整改照片"), .span(.class("en"), .text("Evidence (\(evidence.count))"))),
+                .forEach(evidence) { e in
+                    .div(.img(.class("evidence"), .src("/evidence/\(e.id.uuidString.lowercased())"), .alt(e.note ?? "整改照片")),
+                         .p(.text("\(Layout.time(e.at)) \(e.note ?? "")")))
+                }))
         )
     }
 }

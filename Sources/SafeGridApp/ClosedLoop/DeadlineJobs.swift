@@ -1,0 +1,200 @@
+import Foundation
+import SQLKit
+import SafeGridCore
+import Vapor
+
+/// The deadline scheduler: a reminder SMS N days before a deadline (default 2,
+/// `SAFEGRID_REMINDER_DAYS`), and when a deadline passes an overdue mark (an event, and the
+/// subject's colour rises one level), plus an alert to the grid worker of the subject's grid.
+/// Deadlines are the end of an Asia/Shanghai calendar day. Hazards that are rectified or
+/// closed down are never touched. Each subject is handled in its own transaction that re-reads
+/// its hazards, and reminders are keyed per deadline, so two runs at once send nothing twice.
+enum DeadlineJobs {
+    struct Report: Content, Equatable {
+        var remindersQueued = 0
+        var hazardsReminded = 0
+        var hazardsMarkedOverdue = 0
+        var alertsQueued = 0
+    }
+
+    static var reminderDays: Int { Environment.get("SAFEGRID_REMINDER_DAYS").flatMap(Int.init) ?? 2 }
+
+    static func runOnce(app: Application, now: Date, reminderDays: Int = DeadlineJobs.reminderDays) async throws -> Report {
+        var report = Report()
+        let sql = app.sql
+        let open = SQLBind.group(CampaignQueries.openStates)
+        // Overdue: subjects with an open hazard past its deadline and not yet marked.
+        let overdueSubjects = try await sql.select().distinct().column("subject_id").from("hazards")
+            .where("state", .in, open).where("due_at", .lessThan, SQLBind(now)).where("overdue_at", .is, SQLLiteral.null)
+            .all().map { try $0.decode(column: "subject_id", as: UUID.self) }
+        for id in overdueSubjects {
+            let (marked, alert) = try await app.writeGate.transaction(on: app.db) { sql -> (Int, Bool) in
+                let q = CampaignQueries(sql: sql)
+                guard let subject = try await q.subject(id), subject.closedDownAt == nil else { return (0, false) }
+                var ledger = try await q.ledger(for: subject)
+                let ids = ledger.markOverdue(at: now)
+                guard !ids.isEmpty else { return (0, false) }
+                try await CampaignStore(sql: sql).write([(subject.subject, ledger.takeChanges())], recordedAt: now)
+                // Alert the grid worker, once per subject and day.
+                guard let contact = try await sql.select().columns("name", "phone").from("area_contacts")
+                    .where("area_code", .equal, SQLBind(subject.gridCode)).first(),
+                      let phone = try? PhoneNumber(stored: try contact.decode(column: "phone", as: String.self)),
+                      phone.isSMSCapable else { return (ids.count, false) }
+                let grid = try await q.area(subject.gridCode)
+                let earliest = ids.compactMap { ledger.hazards[$0]?.dueAt }.min() ?? now
+                let text = SMSTemplate.overdueAlert(gridName: grid?.shortName ?? subject.gridCode, subjectName: subject.name,
+                                                    hazardCount: ids.count, dueOn: CalendarDate(shanghai: earliest))
+                let queued = try await Outbox.enqueue(OutgoingMessage(
+                    kind: .overdueAlert, subjectID: subject.id, inspectionID: nil, hazardID: ids.count == 1 ? ids[0] : nil,
+                    body: text, segments: SMSText.segments(text).segments, recipients: [phone.stored],
+                    dedupeKey: "overdue:\(subject.id.uuidString.lowercased()):\(CalendarDate(shanghai: now))"), sql: sql, at: now)
+                return (ids.count, queued != nil)
+            }
+            report.hazardsMarkedOverdue += marked
+            if alert { report.alertsQueued += 1 }
+        }
+
+        // Reminders: open hazards due within N days whose deadline has had no reminder.
+        let horizon = CalendarDate(shanghai: now).adding(days: reminderDays).endUTC
+        let reminderSubjects = try await sql.select().distinct().column("subject_id").from("hazards")
+            .where("state", .in, open).where("due_at", .greaterThanOrEqual, SQLBind(now))
+            .where("due_at", .lessThanOrEqual, SQLBind(horizon))
+            .where { $0.where("reminded_for", .is, SQLLiteral.null).orWhere(SQLIdentifier("reminded_for"), .notEqual, SQLIdentifier("due_at")) }
+            .all().map { try $0.decode(column: "subject_id", as: UUID.self) }
+        let links = app.linkSigning
+        for id in reminderSubjects {
+            let (count, queued) = try await app.writeGate.transaction(on: app.db) { sql -> (Int, Bool) in
+                let q = CampaignQueries(sql: sql)
+                guard let subject = try await q.subject(id), subject.closedDownAt == nil else { return (0, false) }
+                let due = try await sql.select().columns("id", "due_at").from("hazards")
+                    .where("subject_id", .equal, SQLBind(id)).where("state", .in, open)
+                    .where("due_at", .greaterThanOrEqual, SQLBind(now)).where("due_at", .lessThanOrEqual, SQLBind(horizon))
+                    .where { $0.where("reminded_for", .is, SQLLiteral.null).orWhere(SQLIdentifier("reminded_for"), .notEqual, SQLIdentifier("due_at")) }
+                    .all().map { (try $0.decode(column: "id", as: UUID.self), try $0.decode(column: "due_at", as: Date.self)) }
+                guard !due.isEmpty else { return (0, false) }
+                for (hazard, dueAt) in due {
+                    try await sql.update("hazards").set("reminded_for", to: SQLBind(dueAt))
+                        .where("id", .equal, SQLBind(hazard)).run()
+                }
+                guard let phone = subject.phone, phone.isSMSCapable else { return (due.count, false) }
+                let earliest = due.map(\.1).min()!
+                let link = links.evidenceLink(subject: id, expiresAt: due.map(\.1).max()!.addingTimeInterval(SignatureService.linkGrace))
+                let text = SMSTemplate.deadlineReminder(subjectName: subject.name, hazardCount: due.count,
+                                                        dueOn: CalendarDate(shanghai: earliest), link: link)
+                let message = try await Outbox.enqueue(OutgoingMessage(
+                    kind: .reminder, subjectID: id, inspectionID: nil, hazardID: due.count == 1 ? due[0].0 : nil, body: text,
+                    segments: SMSText.segments(text).segments, recipients: [phone.stored],
+                    dedupeKey: "reminder:\(id.uuidString.lowercased()):\(CalendarDate(shanghai: earliest))"), sql: sql, at: now)
+                return (due.count, message != nil)
+            }
+            report.hazardsReminded += count
+            if queued { report.remindersQueued += 1 }
+        }
+        return report
+    }
+}
+
+/// Runs the deadline jobs every minute while the server runs (not in tests).
+struct DeadlineJobsRunner: LifecycleHandler {
+    final class State: @unchecked Sendable { var task: Task<Void, Never>? }
+    let state = State()
+
+    func didBootAsync(_ app: Application) async throws {
+        guard app.environment != .testing, Environment.get("SAFEGRID_JOBS") != "off" else { return }
+        state.task = Task { [app] in
+            while !Task.isCancelled {
+                do {
+                    let r = try await DeadlineJobs.runOnce(app: app, now: app.services.now())
+                    if r != DeadlineJobs.Report() { app.logger.info("deadline jobs: \(r)") }
+                } catch {
+                    app.logger.report(error: error)
+                }
+                try? await Task.sleep(for: .seconds(60))
+            }
+        }
+    }
+
+    func shutdownAsync(_ app: Application) async {
+        state.task?.cancel()
+        _ = await state.task?.value
+    }
+}
+
+/// `safegrid jobs`: runs the deadline jobs once and prints what they did.
+struct JobsCommand: AsyncCommand {
+    struct Signature: CommandSignature { init() {} }
+    var help: String { "Run the deadline jobs (reminders, overdue marks and alerts) once" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let r = try await DeadlineJobs.runOnce(app: context.application, now: context.application.services.now())
+        context.console.print("reminders queued \(r.remindersQueued) (hazards \(r.hazardsReminded)), overdue marked \(r.hazardsMarkedOverdue), alerts queued \(r.alertsQueued)")
+    }
+}
+
+/// `safegrid audit verify`: walks each town's hash chain of hazard events and names the first
+/// broken link. Exit status 1 when one is broken.
+struct AuditCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "action", help: "verify")
+        var action: String
+        @Option(name: "town", help: "Only this town's chain (9-digit code)")
+        var town: String?
+        init() {}
+    }
+
+    var help: String { "Verify the tamper-evident trail of hazard events (hash chain per town)" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        guard signature.action == "verify" else { throw Abort(.badRequest, reason: "usage: safegrid audit verify [--town CODE]") }
+        let result = try await Audit.verify(sql: context.application.sql, town: signature.town)
+        for line in result.lines { context.console.print(line) }
+        if !result.intact { throw Abort(.conflict, reason: "the trail is broken") }
+    }
+}
+
+enum Audit {
+    struct Result: Sendable {
+        var intact = true
+        var lines: [String] = []
+        /// The first broken event's `seq` per town.
+        var broken: [String: Int64] = [:]
+    }
+
+    static func verify(sql: any SQLDatabase, town: String? = nil) async throws -> Result {
+        var towns: [String] = []
+        if let town { towns = [town] } else {
+            towns = try await sql.select().distinct().column("town_code").from("hazard_events").all()
+                .map { try $0.decode(column: "town_code", as: String.self) }.sorted()
+        }
+        var result = Result()
+        for town in towns {
+            var previous = EventChain.genesis
+            var after: Int64 = 0
+            var count = 0
+            var brokenAt: HazardEventRow? = nil
+            pages: while true {
+                let rows = try await sql.select().columns("*").from("hazard_events").where("town_code", .equal, SQLBind(town))
+                    .where("seq", .greaterThan, SQLBind(after)).orderBy("seq").limit(10_000)
+                    .all(decoding: HazardEventRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+                if rows.isEmpty { break }
+                for row in rows {
+                    if row.prevHash != previous || EventChain.hash(previous: previous, row.link) != row.hash {
+                        brokenAt = row
+                        break pages
+                    }
+                    previous = row.hash
+                    count += 1
+                }
+                after = rows.last!.seq
+            }
+            if let b = brokenAt {
+                result.intact = false
+                result.broken[town] = b.seq
+                result.lines.append("town \(town): BROKEN at event seq \(b.seq) (hazard \(b.hazardId.uuidString.lowercased()), \(b.kind) at \(Timestamp.format(b.occurredAt))) after \(count) intact events")
+            } else {
+                result.lines.append("town \(town): \(count) events, chain intact")
+            }
+        }
+        return result
+    }
+}

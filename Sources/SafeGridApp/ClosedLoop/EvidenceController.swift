@@ -1,0 +1,127 @@
+import Foundation
+import Plot
+import SQLKit
+import SafeGridCore
+import Vapor
+
+/// Evidence by the responsible party, without an account: the SMS link `/e/{token}` (signed,
+/// expiring, for one subject) opens a page of that subject's open hazards with an upload form
+/// per hazard. A photo (JPEG/PNG/HEIC, checked by content, ≤ 10 MB) with a note moves the hazard
+/// to rectification in progress.
+enum EvidenceController {
+    /// Verifies the link; forged or malformed → 403, expired → 410 (with the reason).
+    static func token(_ req: Request) throws -> EvidenceToken {
+        let raw = req.parameters.get("token") ?? ""
+        do {
+            return try EvidenceToken.verify(raw, key: req.application.linkSigning.key, now: req.services.now())
+        } catch {
+            let status: HTTPStatus = error.reason.contains("expired") ? .gone : .forbidden
+            throw Abort(status, reason: "此链接无效或已过期 \(error.reason)")
+        }
+    }
+
+    static func page(_ req: Request) async throws -> Response {
+        let t = try token(req)
+        let q = req.queries
+        guard let subject = try await q.subject(t.subjectID) else { throw Abort(.notFound, reason: "检查对象不存在") }
+        let rows = try await q.hazards(subject: subject.id)
+        let open = try await req.hazardDTOs(rows.filter { $0.hazardState.isOpen })
+        var photos: [UUID: [UUID]] = [:]
+        for row in try await req.sql.select().columns("id", "hazard_id").from("evidence")
+            .where("subject_id", .equal, SQLBind(subject.id)).orderBy("uploaded_at").all() {
+            photos[try row.decode(column: "hazard_id", as: UUID.self), default: []].append(try row.decode(column: "id", as: UUID.self))
+        }
+        let raw = req.parameters.get("token") ?? ""
+        let uploaded = req.query[String.self, at: "ok"] != nil
+        return Layout.page(
+            title: "整改照片上传", subtitle: "Upload rectification photos · \(subject.name)",
+            .if(uploaded, .p(.class("ok"), .text("已收到，谢谢！等待复查。Received, thank you."))),
+            .p(.text("链接有效期至 \(Layout.time(t.expiresAt))。每处隐患可上传照片（JPG/PNG/HEIC，不超过10MB）并说明整改情况。")),
+            .if(open.isEmpty, .p(.text("目前没有待整改的隐患。No open hazards."))),
+            .forEach(open) { h in
+                .div(.class("card"),
+                     .h3(.text(h.item?.zh ?? h.itemCode)),
+                     .p(.text("整改期限 \(h.dueOn) · 状态 \(h.stateLabel.zh)"), .if(h.overdue, .span(.class("overdue"), .text(" 已逾期")))),
+                     .forEach(photos[h.id] ?? []) { e in
+                         .img(.class("evidence"), .src("/e/\(raw)/evidence/\(e.uuidString.lowercased())"), .alt("整改照片"))
+                     },
+                     .form(.method(.post), .action("/e/\(raw)/hazards/\(h.id.uuidString.lowercased())/evidence"),
+                           .enctype(.multipartData),
+                           .label(.text("照片 Photo"), .input(.type(.file), .name("photo"), .attribute(named: "accept", value: "image/jpeg,image/png,image/heic,image/heif"),
+                                                          .required(true))),
+                           .label(.text("整改说明 Note"), .textarea(.name("note"))),
+                           .button(.type(.submit), .text("上传 Upload"))))
+            })
+    }
+
+    struct Upload: Content {
+        var photo: File
+        var note: String?
+    }
+
+    static func upload(_ req: Request) async throws -> Response {
+        let t = try token(req)
+        let hazardID = try Input.uuid(req.parameters.get("hazard"), "hazard", kind: .notFound)
+        let upload = try req.content.decode(Upload.self)
+        let bytes = [UInt8](upload.photo.data.readableBytesView)
+        let info: ImageInfo
+        do { info = try ImageContent.inspect(bytes) } catch { throw DomainError.invalid("photo", error) }
+        let note = upload.note?.trimmingCharacters(in: .whitespacesAndNewlines)
+        try TextRules.check(note, "note", max: TextRules.note, multiline: true)
+        let now = req.services.now()
+        try await req.application.writeGate.transaction(on: req.db) { sql in
+            let q = CampaignQueries(sql: sql)
+            guard let hazard = try await q.hazard(hazardID), hazard.subjectId == t.subjectID,
+                  let subject = try await q.subject(t.subjectID) else {
+                throw DomainError(.notFound, field: "hazard", reason: "no such hazard for this link")
+            }
+            guard hazard.hazardState.isOpen else {
+                throw DomainError(.conflict, field: "hazard", reason: "this hazard is \(hazard.hazardState.zh); no evidence needed",
+                                  extra: ["currentState": hazard.state])
+            }
+            let duplicate = try await sql.select().column("id").from("evidence")
+                .where("hazard_id", .equal, SQLBind(hazardID)).where("sha256", .equal, SQLBind(info.sha256)).first()
+            if duplicate == nil {
+                try await sql.insert(into: "evidence")
+                    .columns("id", "hazard_id", "subject_id", "content_type", "byte_count", "sha256", "orientation", "data", "note", "uploaded_at")
+                    .values(SQLBind(UUID()), SQLBind(hazardID), SQLBind(subject.id), SQLBind(info.format.mimeType),
+                            SQLBind(info.byteCount), SQLBind(info.sha256), SQLBind(info.orientation), SQLBind(Data(bytes)),
+                            SQLBind((note?.isEmpty ?? true) ? nil : note), SQLBind(now))
+                    .run()
+            }
+            // Evidence moves an untouched (or rebounded) hazard to rectification in progress.
+            if hazard.hazardState != .rectifying {
+                var ledger = try await q.ledger(for: subject)
+                try ledger.apply(.startRectification, hazard: hazardID, at: now, actor: "当事人 \(subject.partyName)",
+                                 reason: (note?.isEmpty ?? true) ? "上传整改照片" : note)
+                try await CampaignStore(sql: sql).write([(subject.subject, ledger.takeChanges())], recordedAt: now)
+            }
+        }
+        if req.headers.accept.contains(where: { $0.mediaType == .json }) {
+            return try Response.json(["state": HazardState.rectifying.rawValue, "sha256": info.sha256], status: .created)
+        }
+        return req.redirect(to: "/e/\(req.parameters.get("token") ?? "")?ok=1", redirectType: .normal)
+    }
+
+    /// An uploaded photo, for the party (through their link) and for the hazard page.
+    static func photo(_ req: Request) async throws -> Response {
+        let id = try Input.uuid(req.parameters.get("evidence"), "evidence", kind: .notFound)
+        var query = req.sql.select().columns("content_type", "data").from("evidence").where("id", .equal, SQLBind(id))
+        if req.parameters.get("token") != nil {
+            query = query.where("subject_id", .equal, SQLBind(try token(req).subjectID))
+        }
+        guard let row = try await query.first() else { throw DomainError(.notFound, field: "evidence", reason: "no such photo") }
+        let r = Response(status: .ok, body: .init(data: try row.decode(column: "data", as: Data.self)))
+        r.headers.replaceOrAdd(name: .contentType, value: try row.decode(column: "content_type", as: String.self))
+        r.headers.cacheControl = .init(isPrivate: true, maxAge: 86_400)
+        return r
+    }
+
+    /// Evidence of a hazard, for its page.
+    static func list(hazard id: UUID, sql: any SQLDatabase) async throws -> [(id: UUID, note: String?, at: Date, type: String)] {
+        try await sql.select().columns("id", "note", "uploaded_at", "content_type").from("evidence")
+            .where("hazard_id", .equal, SQLBind(id)).orderBy("uploaded_at").all()
+            .map { (try $0.decode(column: "id", as: UUID.self), try $0.decode(column: "note", as: String?.self),
+                    try $0.decode(column: "uploaded_at", as: Date.self), try $0.decode(column: "content_type", as: String.self)) }
+    }
+}

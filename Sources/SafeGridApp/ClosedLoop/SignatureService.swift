@@ -1,0 +1,131 @@
+import Crypto
+import Foundation
+import SQLKit
+import SafeGridCore
+import Vapor
+
+/// On-site e-signature: the responsible party signs the inspection record on the inspector's
+/// phone; in the same transaction the signature, the record's SHA-256 and the SMS notice (with
+/// the evidence link) are written.
+enum SignatureService {
+    /// Largest accepted signature image (PNG bytes).
+    static let maxImageBytes = 512 * 1024
+    /// Smallest PNG that can hold a drawn signature; anything shorter is an empty canvas or junk.
+    static let minImageBytes = 100
+    /// How long the evidence link in the SMS stays valid after the latest deadline.
+    static let linkGrace: TimeInterval = 30 * 24 * 3600
+
+    struct Signed: Content {
+        let inspectionId: UUID
+        let noticeNumber: String
+        let signedAt: String
+        let recordSha256: String
+        let smsQueued: Bool
+        let smsBody: String?
+        let smsSegments: Int?
+        let noticeUrl: String
+    }
+
+    /// The signed record of an inspection as it stands in the database: the visit, its results
+    /// and the hazards it created with the deadline of their `found` event.
+    static func record(_ inspectionID: UUID, sql: any SQLDatabase) async throws -> InspectionRecord? {
+        let q = CampaignQueries(sql: sql)
+        guard let i = try await q.inspection(inspectionID) else { return nil }
+        let results = try await q.results(inspection: inspectionID)
+        let hazards = try await q.hazards(inspection: inspectionID)
+        var lines: [InspectionRecord.Hazard] = []
+        for h in hazards {
+            let found = try await sql.select().column("due_at").from("hazard_events")
+                .where("hazard_id", .equal, SQLBind(h.id)).where("kind", .equal, SQLBind(HazardEventKind.found.rawValue))
+                .orderBy("seq").limit(1).first()?.decode(column: "due_at", as: Date?.self) ?? h.dueAt
+            lines.append(.init(id: h.id, itemCode: h.itemCode, severity: h.severity, dueAt: found))
+        }
+        return InspectionRecord(inspectionID: i.id, subjectID: i.subjectId, inspectedAt: i.inspectedAt,
+                                checklistVersion: i.checklistVersion,
+                                results: results.map { .init(itemCode: $0.itemCode, outcome: $0.outcome, hazardID: $0.hazardID) },
+                                hazards: lines)
+    }
+
+    /// Signs inside the caller's transaction.
+    /// - Throws: ``DomainError``: 404 unknown inspection; 409 already signed; 422 on
+    ///   `signerName`, `signerPhone`, `image` (missing, not a PNG, empty, over 512 KB),
+    ///   `signedAt` (before the inspection or in the future).
+    static func sign(sql: any SQLDatabase, inspectionID: UUID, signerName: String, signerPhone: PhoneNumber,
+                     signedAt: Date, imagePNG: [UInt8], location: GeoPoint?, now: Date,
+                     links: LinkSigning) async throws -> Signed {
+        let q = CampaignQueries(sql: sql)
+        guard let inspection = try await q.inspection(inspectionID), let subject = try await q.subject(inspection.subjectId) else {
+            throw DomainError(.notFound, field: "id", reason: "no inspection \(inspectionID)")
+        }
+        if let existing = try await sql.select().column("notice_number").from("signatures")
+            .where("inspection_id", .equal, SQLBind(inspectionID)).first() {
+            throw DomainError(.conflict, field: "id", reason: "the inspection is already signed",
+                              extra: ["noticeNumber": try existing.decode(column: "notice_number", as: String.self)])
+        }
+        let name = signerName.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { throw DomainError.invalid("signerName", "the signer's name is required") }
+        try TextRules.check(name, "signerName", max: TextRules.personName)
+        guard imagePNG.count >= minImageBytes else { throw DomainError.invalid("image", "the signature is empty") }
+        guard imagePNG.count <= maxImageBytes else {
+            throw DomainError.invalid("image", "the signature image is \(imagePNG.count / 1024) KB; at most \(maxImageBytes / 1024) KB")
+        }
+        guard imagePNG.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) else {
+            throw DomainError.invalid("image", "the signature must be a PNG image")
+        }
+        guard signedAt >= inspection.inspectedAt else {
+            throw DomainError.invalid("signedAt", "the signature is dated before the inspection")
+        }
+        guard signedAt <= now.addingTimeInterval(InspectionRules.clockSkewAllowance) else {
+            throw DomainError.invalid("signedAt", "the signature time \(Timestamp.format(signedAt)) is in the future")
+        }
+        guard let record = try await record(inspectionID, sql: sql) else { throw DomainError(.notFound, field: "id", reason: "no inspection") }
+
+        // 整改通知书 number: <town>整改〔<year>〕<sequence>号, numbered per town and year.
+        let town = try await q.area(subject.townCode)
+        let townShort = (town?.name ?? "").replacingOccurrences(of: "镇", with: "").replacingOccurrences(of: "街道", with: "")
+        let year = CalendarDate(shanghai: signedAt).year
+        let prefix = "\(townShort)整改〔\(year)〕"
+        let count = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("signatures")
+            .where(SQLContains(column: "notice_number", text: prefix)).first()?.decode(column: "n", as: Int.self) ?? 0
+        let noticeNumber = "\(prefix)\(String(format: "%05d", count + 1))号"
+        let imageHash = SHA256.hash(data: Data(imagePNG)).map { String(format: "%02x", $0) }.joined()
+        try await sql.insert(into: "signatures")
+            .columns("inspection_id", "notice_number", "signer_name", "signer_phone", "signed_at", "latitude", "longitude",
+                     "datum", "image_png", "image_sha256", "record_sha256", "recorded_at")
+            .values(SQLBind(inspectionID), SQLBind(noticeNumber), SQLBind(name), SQLBind(signerPhone.stored),
+                    SQLBind(signedAt), SQLBind(location?.latitude), SQLBind(location?.longitude),
+                    SQLBind(location?.datum.rawValue), SQLBind(Data(imagePNG)), SQLBind(imageHash),
+                    SQLBind(record.sha256), SQLBind(now))
+            .run()
+
+        // The SMS notice, in the same transaction.
+        var body: String? = nil
+        var segments: Int? = nil
+        var queued = false
+        let hazards = try await q.hazards(inspection: inspectionID).filter { $0.hazardState.isOpen }
+        if !hazards.isEmpty, signerPhone.isSMSCapable {
+            var lines: [SMSHazardLine] = []
+            for h in hazards {
+                let text = try await CampaignQueries(sql: sql).checklist(version: h.checklistVersion)?.item(h.itemCode)?.zh ?? h.itemCode
+                lines.append(SMSHazardLine(code: h.itemCode, text: text))
+            }
+            let earliest = hazards.map(\.dueAt).min()!
+            let latest = hazards.map(\.dueAt).max()!
+            let link = links.evidenceLink(subject: subject.id, expiresAt: latest.addingTimeInterval(linkGrace))
+            let text = SMSTemplate.rectificationNotice(subjectName: subject.name,
+                                                       inspectedOn: CalendarDate(shanghai: inspection.inspectedAt),
+                                                       hazards: lines, dueOn: CalendarDate(shanghai: earliest), link: link)
+            let count = SMSText.segments(text).segments
+            try await Outbox.enqueue(OutgoingMessage(kind: .notice, subjectID: subject.id, inspectionID: inspectionID,
+                                                     hazardID: nil, body: text, segments: count,
+                                                     recipients: [signerPhone.stored], dedupeKey: "notice:\(inspectionID)"),
+                                     sql: sql, at: now)
+            body = text
+            segments = count
+            queued = true
+        }
+        return Signed(inspectionId: inspectionID, noticeNumber: noticeNumber, signedAt: Timestamp.format(signedAt),
+                      recordSha256: record.sha256, smsQueued: queued, smsBody: body, smsSegments: segments,
+                      noticeUrl: "/inspections/\(inspectionID.uuidString.lowercased())/notice")
+    }
+}

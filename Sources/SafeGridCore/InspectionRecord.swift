@@ -1,0 +1,71 @@
+import Crypto
+import Foundation
+
+/// The canonical form of a signed inspection record — what the responsible party signs on the
+/// inspector's phone: the visit, every item result and every hazard with its severity and
+/// deadline. Its SHA-256 is stored with the signature; recomputing it later shows whether the
+/// record still says what was signed.
+public struct InspectionRecord: Sendable, Equatable {
+    public struct Result: Sendable, Equatable {
+        public let itemCode: String
+        public let outcome: String
+        public let hazardID: UUID?
+        public init(itemCode: String, outcome: String, hazardID: UUID?) {
+            self.itemCode = itemCode
+            self.outcome = outcome
+            self.hazardID = hazardID
+        }
+    }
+
+    public struct Hazard: Sendable, Equatable {
+        public let id: UUID
+        public let itemCode: String
+        public let severity: String
+        /// The deadline as signed; a later re-inspection may set a new one (then the record
+        /// no longer matches, which the notice page shows).
+        public let dueAt: Date
+        public init(id: UUID, itemCode: String, severity: String, dueAt: Date) {
+            self.id = id
+            self.itemCode = itemCode
+            self.severity = severity
+            self.dueAt = dueAt
+        }
+    }
+
+    public let inspectionID: UUID
+    public let subjectID: UUID
+    public let inspectedAt: Date
+    public let checklistVersion: Int
+    public let results: [Result]
+    public let hazards: [Hazard]
+
+    public init(inspectionID: UUID, subjectID: UUID, inspectedAt: Date, checklistVersion: Int,
+                results: [Result], hazards: [Hazard]) {
+        self.inspectionID = inspectionID
+        self.subjectID = subjectID
+        self.inspectedAt = inspectedAt
+        self.checklistVersion = checklistVersion
+        self.results = results
+        self.hazards = hazards
+    }
+
+    /// Lines in a fixed order (results and hazards sorted by item code), fields separated by
+    /// U+001F, lines by U+001E; times as whole milliseconds since 1970 UTC; ids lowercase.
+    public var canonical: String {
+        let id = { (u: UUID?) in u?.uuidString.lowercased() ?? "-" }
+        var lines = ["safegrid.inspection.v1", id(inspectionID), id(subjectID),
+                     String(EventChain.millis(inspectedAt)), String(checklistVersion)]
+        for r in results.sorted(by: { $0.itemCode < $1.itemCode }) {
+            lines.append(["R", r.itemCode, r.outcome, id(r.hazardID)].joined(separator: "\u{1F}"))
+        }
+        for h in hazards.sorted(by: { ($0.itemCode, $0.id.uuidString) < ($1.itemCode, $1.id.uuidString) }) {
+            lines.append(["H", id(h.id), h.itemCode, h.severity, String(EventChain.millis(h.dueAt))].joined(separator: "\u{1F}"))
+        }
+        return lines.joined(separator: "\u{1E}")
+    }
+
+    /// SHA-256 of ``canonical`` as lowercase hex (64 characters).
+    public var sha256: String {
+        SHA256.hash(data: Data(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

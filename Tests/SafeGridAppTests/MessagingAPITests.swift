@@ -1,0 +1,107 @@
+import Foundation
+import SQLKit
+import SafeGridCore
+import Testing
+import Vapor
+import VaporTesting
+@testable import SafeGridApp
+
+@Suite("SMS outbox through HTTP")
+struct MessagingAPITests {
+    @Test func messagesListPerRecipientStatesWithMaskedPhones() async throws {
+        try await withGateway { gw in
+            try await withSafeGrid { app in
+                app.useKannel(gw)
+                let subject = try #require(UUID(uuidString: try await createEnterprise(app, microGrid: try await addMicroGrid(app))))
+                let (a, b) = ("13800001111", "13900002222")
+                await gw.script.plan(b, [.fail500])
+                let notice = try await enqueue(app, phones: [a, b], body: "整改通知", subject: subject,
+                                               at: testNow.addingTimeInterval(-60))
+                let reminder = try await enqueue(app, phones: [a], body: "到期提醒", kind: .reminder)
+                _ = try await app.outboxSender.runOnce(now: testNow)
+
+                let r = try await app.send(.GET, "/api/v1/messages")
+                #expect(r.status == .ok, "\(r.body)")
+                #expect(r.json["total"] as? Int == 2)
+                let items = r.json["items"] as? [[String: Any]] ?? []
+                #expect(items.first?["id"] as? String == reminder.uuidString)  // newest first
+                let n = try #require(items.first { $0["id"] as? String == notice.uuidString })
+                #expect(n["kind"] as? String == "notice")
+                #expect(n["body"] as? String == "整改通知")
+                #expect(n["segments"] as? Int == 1)
+                #expect(n["createdAt"] as? String == "2026-11-30T09:59:00+08:00")
+                #expect(n["subjectId"] as? String == subject.uuidString)
+                let recipients = n["recipients"] as? [[String: Any]] ?? []
+                #expect(recipients.count == 2)
+                let ra = try #require(recipients.first { $0["phone"] as? String == "138****1111" })
+                let rb = try #require(recipients.first { $0["phone"] as? String == "139****2222" })
+                #expect(ra["state"] as? String == "sent")
+                #expect(ra["attempts"] as? Int == 1)
+                #expect((ra["sentAt"] as? String)?.hasSuffix("+08:00") == true)
+                #expect(rb["state"] as? String == "queued")
+                #expect(rb["attempts"] as? Int == 1)
+                #expect((rb["lastError"] as? String)?.contains("500") == true)
+                #expect((rb["nextAttemptAt"] as? String)?.hasPrefix("2026-11-30T10:00:") == true)
+                #expect(!r.body.contains("13800001111") && !r.body.contains("13900002222"))
+
+                let queued = try await app.send(.GET, "/api/v1/messages?state=queued")
+                #expect((queued.json["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [notice.uuidString])
+                let reminders = try await app.send(.GET, "/api/v1/messages?kind=reminder")
+                #expect(reminders.json["total"] as? Int == 1)
+                let bySubject = try await app.send(.GET, "/api/v1/messages?subjectId=\(subject.uuidString)")
+                #expect(bySubject.json["total"] as? Int == 1)
+                let paged = try await app.send(.GET, "/api/v1/messages?per=1&page=2")
+                #expect(paged.json["total"] as? Int == 2)
+                #expect((paged.json["items"] as? [[String: Any]])?.first?["id"] as? String == notice.uuidString)
+
+                let bad = try await app.send(.GET, "/api/v1/messages?state=lost")
+                #expect(bad.status == .unprocessableEntity)
+                #expect(bad.json["field"] as? String == "state")
+                #expect(try await app.send(.GET, "/api/v1/messages?kind=spam").status == .unprocessableEntity)
+                #expect(try await app.send(.GET, "/api/v1/messages?subjectId=\(UUID())").status == .unprocessableEntity)
+            }
+        }
+    }
+
+    @Test func messagesPageShowsCountsTroubleAndLatest() async throws {
+        try await withGateway { gw in
+            try await withSafeGrid { app in
+                app.useKannel(gw)
+                let (ok, bad, slow) = ("13800001111", "13900002222", "13700003333")
+                await gw.script.plan(bad, [.refuse(400, "4: Invalid receiver number")])
+                await gw.script.plan(slow, [.fail500])
+                _ = try await enqueue(app, phones: [ok, bad, slow], body: "【瓜沥镇】整改通知 <b>")
+                let stuck = try await enqueue(app, phones: ["13600004444"], body: "滞留")
+                try await app.sql.update("message_recipients").set("state", to: SQLBind("sending"))
+                    .set("lease_until", to: SQLBind(testNow.addingTimeInterval(-5))).set("attempts", to: SQLBind(1))
+                    .where("message_id", .equal, SQLBind(stuck)).run()
+                // The pass at now would reclaim the stuck row; run it just before its lease expired.
+                _ = try await app.outboxSender.runOnce(now: testNow.addingTimeInterval(-10))
+
+                let page = try await app.send(.GET, "/messages")
+                #expect(page.status == .ok)
+                #expect(page.headers.contentType == .html)
+                let html = page.body
+                #expect(html.contains("短信发送"))
+                #expect(html.contains("SMS outbox"))
+                #expect(html.contains("4: Invalid receiver number"))
+                #expect(html.contains("139****2222"))
+                #expect(html.contains("137****3333"))
+                #expect(html.contains("租约过期"))
+                #expect(html.contains("136****4444"))
+                #expect(html.contains("&lt;b&gt;"))
+                #expect(!html.contains("13800001111"))
+            }
+        }
+    }
+
+    @Test func emptyOutboxPage() async throws {
+        try await withSafeGrid { app in
+            let page = try await app.send(.GET, "/messages")
+            #expect(page.status == .ok)
+            #expect(page.body.contains("还没有短信"))
+            let api = try await app.send(.GET, "/api/v1/messages")
+            #expect(api.json["total"] as? Int == 0)
+        }
+    }
+}

@@ -1,0 +1,219 @@
+import Foundation
+import XCTest
+@testable import SafeGridCore
+
+final class ImageContentTests: XCTestCase {
+    private let notImage = "the file is not a JPEG, PNG or HEIC image"
+
+    private func reason(_ bytes: [UInt8], maxBytes: Int = ImageContent.maxBytes) -> String? {
+        do {
+            _ = try ImageContent.inspect(bytes, maxBytes: maxBytes)
+            return nil
+        } catch {
+            return error.reason
+        }
+    }
+
+    private func be16(_ v: Int) -> [UInt8] { [UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+    private func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+    private func be32(_ v: Int) -> [UInt8] { be16(v >> 16) + be16(v) }
+    private func le32(_ v: Int) -> [UInt8] { le16(v) + le16(v >> 16) }
+
+    /// A TIFF block: header + IFD0 with the given (tag, type, count, value) entries; SHORT values
+    /// are left-justified in the 4-byte value field.
+    private func tiff(littleEndian: Bool, entries: [(tag: Int, type: Int, count: Int, value: Int)]) -> [UInt8] {
+        let u16 = littleEndian ? le16 : be16
+        let u32 = littleEndian ? le32 : be32
+        var t: [UInt8] = littleEndian ? [0x49, 0x49] : [0x4D, 0x4D]
+        t += u16(42) + u32(8) + u16(entries.count)
+        for e in entries {
+            t += u16(e.tag) + u16(e.type) + u32(e.count)
+            t += e.type == 3 ? u16(e.value) + [0, 0] : u32(e.value)
+        }
+        return t + u32(0) // no next IFD
+    }
+
+    private func segment(_ marker: UInt8, _ payload: [UInt8]) -> [UInt8] {
+        [0xFF, marker] + be16(payload.count + 2) + payload
+    }
+
+    private let exifHeader: [UInt8] = Array("Exif".utf8) + [0, 0]
+    private let jfif: [UInt8] = Array("JFIF".utf8) + [0, 1, 1, 0, 0, 1, 0, 1, 0, 0]
+    private let scan: [UInt8] = [0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00, 0x12, 0x34, 0xFF, 0xD9]
+
+    private func jpeg(_ segments: [UInt8]...) -> [UInt8] {
+        [0xFF, 0xD8] + segments.flatMap { $0 } + scan
+    }
+
+    private func exifJPEG(littleEndian: Bool, orientation: Int) -> [UInt8] {
+        let ifd = tiff(littleEndian: littleEndian, entries: [(0x010F, 2, 1, 0), (0x0112, 3, 1, orientation), (0x011A, 5, 1, 100)])
+        return jpeg(segment(0xE0, jfif), segment(0xE1, exifHeader + ifd))
+    }
+
+    // MARK: - JPEG
+
+    func testJPEGWithOrientationBothByteOrders() throws {
+        for little in [true, false] {
+            let info = try ImageContent.inspect(exifJPEG(littleEndian: little, orientation: 6))
+            XCTAssertEqual(info.format, .jpeg)
+            XCTAssertEqual(info.format.mimeType, "image/jpeg")
+            XCTAssertEqual(info.orientation, 6, little ? "II" : "MM")
+            XCTAssertEqual(info.byteCount, exifJPEG(littleEndian: little, orientation: 6).count)
+        }
+        for value in 1...8 {
+            XCTAssertEqual(try ImageContent.inspect(exifJPEG(littleEndian: false, orientation: value)).orientation, value)
+        }
+    }
+
+    func testJPEGOrientationOutOfRangeOrWrongType() throws {
+        XCTAssertNil(try ImageContent.inspect(exifJPEG(littleEndian: true, orientation: 0)).orientation)
+        XCTAssertNil(try ImageContent.inspect(exifJPEG(littleEndian: true, orientation: 9)).orientation)
+        let long = jpeg(segment(0xE1, exifHeader + tiff(littleEndian: true, entries: [(0x0112, 4, 1, 6)])))
+        XCTAssertNil(try ImageContent.inspect(long).orientation)
+    }
+
+    func testJPEGWithoutExif() throws {
+        let info = try ImageContent.inspect(jpeg(segment(0xE0, jfif)))
+        XCTAssertEqual(info.format, .jpeg)
+        XCTAssertNil(info.orientation)
+        XCTAssertNil(try ImageContent.inspect([0xFF, 0xD8, 0xFF]).orientation)
+        // An XMP APP1 before the Exif APP1 is skipped.
+        let xmp = segment(0xE1, Array("http://ns.adobe.com/xap/1.0/".utf8) + [0] + Array("<x:xmpmeta/>".utf8))
+        let withXMP = jpeg(xmp, segment(0xE1, exifHeader + tiff(littleEndian: false, entries: [(0x0112, 3, 1, 8)])))
+        XCTAssertEqual(try ImageContent.inspect(withXMP).orientation, 8)
+        // EXIF after the start of scan is not looked for.
+        let late: [UInt8] = [0xFF, 0xD8] + Array(scan.dropLast(2)) + segment(0xE1, exifHeader + tiff(littleEndian: true, entries: [(0x0112, 3, 1, 6)]))
+        XCTAssertNil(try ImageContent.inspect(late).orientation)
+    }
+
+    func testTruncatedAndMaliciousExifNeverCrash() throws {
+        let full = exifJPEG(littleEndian: true, orientation: 6)
+        // Every prefix of at least 3 bytes is a JPEG; the orientation is there or nil.
+        for n in 3..<full.count {
+            let info = try ImageContent.inspect(Array(full.prefix(n)))
+            XCTAssertEqual(info.format, .jpeg)
+            XCTAssertTrue(info.orientation == nil || info.orientation == 6)
+        }
+        // Segment length running past the end.
+        XCTAssertNil(try ImageContent.inspect([0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF] + exifHeader + [0x49, 0x49]).orientation)
+        // Length below 2.
+        XCTAssertNil(try ImageContent.inspect([0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x01, 0x00, 0x00]).orientation)
+        // IFD offset far outside the segment, and pointing into the header.
+        for offset in [0x7FFF_FFF0, 4, 0] {
+            let t: [UInt8] = [0x49, 0x49] + le16(42) + le32(offset) + [0, 0]
+            XCTAssertNil(try ImageContent.inspect(jpeg(segment(0xE1, exifHeader + t))).orientation, "\(offset)")
+        }
+        // Entry count claiming 65535 entries with only one present.
+        var t = tiff(littleEndian: false, entries: [(0x010F, 2, 1, 0)])
+        t[8] = 0xFF
+        t[9] = 0xFF
+        XCTAssertNil(try ImageContent.inspect(jpeg(segment(0xE1, exifHeader + t))).orientation)
+        // Bad byte order mark and bad magic number.
+        XCTAssertNil(try ImageContent.inspect(jpeg(segment(0xE1, exifHeader + [0x49, 0x4D] + le16(42) + le32(8)))).orientation)
+        XCTAssertNil(try ImageContent.inspect(jpeg(segment(0xE1, exifHeader + [0x49, 0x49] + le16(43) + le32(8)))).orientation)
+        // Long runs of fill bytes and standalone markers terminate.
+        XCTAssertNil(try ImageContent.inspect([0xFF, 0xD8] + [UInt8](repeating: 0xFF, count: 5_000)).orientation)
+        XCTAssertNil(try ImageContent.inspect([0xFF, 0xD8] + Array([[UInt8]](repeating: [0xFF, 0xD0], count: 3_000).joined())).orientation)
+        // Random bytes after a JPEG signature.
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            let tail = (0..<Int.random(in: 0..<200, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let info = try ImageContent.inspect([0xFF, 0xD8, 0xFF, 0xE1] + tail)
+            XCTAssertTrue(info.orientation == nil || (1...8).contains(info.orientation!))
+        }
+        // Random corruption of a valid EXIF JPEG.
+        for _ in 0..<300 {
+            var bytes = full
+            for _ in 0..<3 { bytes[Int.random(in: 3..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
+            let info = try ImageContent.inspect(bytes)
+            XCTAssertTrue(info.orientation == nil || (1...8).contains(info.orientation!))
+        }
+    }
+
+    // MARK: - PNG, HEIC
+
+    func testPNG() throws {
+        let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        let info = try ImageContent.inspect(signature)
+        XCTAssertEqual(info, ImageInfo(format: .png, byteCount: 8, orientation: nil,
+                                       sha256: "4c4b6a3be1314ab86138bef4314dde022e600960d8689a2c8f8631802d20dab6"))
+        XCTAssertEqual(info.format.mimeType, "image/png")
+        XCTAssertEqual(reason(Array(signature.prefix(7))), notImage)
+        XCTAssertEqual(try ImageContent.inspect(Data(signature + [0, 0, 0, 13] + Array("IHDR".utf8))).format, .png)
+    }
+
+    private func ftyp(major: String, compatible: [String]) -> [UInt8] {
+        let body = Array(major.utf8) + [0, 0, 0, 0] + compatible.flatMap { Array($0.utf8) }
+        return be32(body.count + 8) + Array("ftyp".utf8) + body + be32(8) + Array("meta".utf8)
+    }
+
+    func testHEIC() throws {
+        let heic = try ImageContent.inspect(ftyp(major: "heic", compatible: ["mif1", "heic"]))
+        XCTAssertEqual(heic.format, .heic)
+        XCTAssertEqual(heic.format.mimeType, "image/heic")
+        XCTAssertNil(heic.orientation)
+        XCTAssertEqual(try ImageContent.inspect(ftyp(major: "mif1", compatible: ["heic"])).format, .heic)
+        XCTAssertEqual(try ImageContent.inspect(ftyp(major: "mif1", compatible: [])).format, .heic)
+        XCTAssertEqual(try ImageContent.inspect(ftyp(major: "msf1", compatible: ["hevc"])).format, .heic)
+        XCTAssertEqual(try ImageContent.inspect(ftyp(major: "isom", compatible: ["heix"])).format, .heic)
+        // Size 0 (to the end of the file) and 1 (64-bit size).
+        var toEnd = ftyp(major: "heic", compatible: [])
+        toEnd.replaceSubrange(0..<4, with: [0, 0, 0, 0])
+        XCTAssertEqual(try ImageContent.inspect(toEnd).format, .heic)
+        let large: [UInt8] = be32(1) + Array("ftyp".utf8) + be32(0) + be32(24) + Array("mif1".utf8) + be32(0)
+        XCTAssertEqual(try ImageContent.inspect(large).format, .heic)
+    }
+
+    func testNotHEIC() {
+        XCTAssertEqual(reason(ftyp(major: "isom", compatible: ["iso2", "mp41"])), notImage) // MP4 video
+        XCTAssertEqual(reason(ftyp(major: "qt  ", compatible: [])), notImage) // QuickTime
+        XCTAssertEqual(reason(ftyp(major: "avif", compatible: ["mif1", "miaf"])), notImage) // AV1 image
+        // Brands beyond the declared box size are not read.
+        var short = ftyp(major: "isom", compatible: ["heic"])
+        short.replaceSubrange(0..<4, with: be32(16))
+        XCTAssertEqual(reason(short), notImage)
+        XCTAssertEqual(reason(Array("xxxxftyp".utf8)), notImage)
+        XCTAssertEqual(reason(be32(0xFFFF_FFFF) + Array("ftypheic".utf8)), notImage) // fewer than 16 bytes
+    }
+
+    // MARK: - Refused
+
+    func testOtherFormatsRefused() {
+        XCTAssertEqual(reason(Array("GIF89a".utf8) + [1, 0, 1, 0, 0, 0, 0, 0x3B]), notImage)
+        XCTAssertEqual(reason(Array("%PDF-1.7\n%âãÏÓ\n".utf8)), notImage)
+        XCTAssertEqual(reason(Array("this is a text file renamed photo.jpg\n".utf8)), notImage)
+        XCTAssertEqual(reason([0xFF, 0xD8]), notImage)
+        XCTAssertEqual(reason([0x42, 0x4D, 0, 0, 0, 0]), notImage) // BMP
+        XCTAssertEqual(reason(Array("RIFF\u{0}\u{0}\u{0}\u{0}WEBPVP8 ".utf8)), notImage)
+    }
+
+    func testEmpty() {
+        XCTAssertEqual(reason([]), "the file is empty")
+        XCTAssertThrowsError(try ImageContent.inspect(Data())) { error in
+            XCTAssertEqual((error as? InvalidValue)?.reason, "the file is empty")
+        }
+    }
+
+    func testTooLarge() throws {
+        XCTAssertEqual(reason([0xFF, 0xD8, 0xFF] + [UInt8](repeating: 0, count: 8), maxBytes: 10),
+                       "the file is 11 bytes; at most 10 bytes")
+        XCTAssertNil(reason([0xFF, 0xD8, 0xFF] + [UInt8](repeating: 0, count: 7), maxBytes: 10))
+        XCTAssertEqual(ImageContent.maxBytes, 10_485_760)
+        let big = [0xFF, 0xD8, 0xFF] + [UInt8](repeating: 0, count: ImageContent.maxBytes - 2)
+        XCTAssertEqual(reason(big), "the file is 10.1 MB; at most 10 MB")
+        XCTAssertThrowsError(try ImageContent.inspect(Data(big))) { error in
+            XCTAssertEqual((error as? InvalidValue)?.reason, "the file is 10.1 MB; at most 10 MB")
+        }
+        XCTAssertEqual(try ImageContent.inspect(Array(big.dropLast())).byteCount, ImageContent.maxBytes)
+        XCTAssertEqual(reason([UInt8](repeating: 0x89, count: 13 * 1024 * 1024 / 2 * 3)), "the file is 19.5 MB; at most 10 MB")
+        XCTAssertEqual(reason([UInt8](repeating: 0, count: 3000), maxBytes: 2048), "the file is 3 KB; at most 2 KB")
+    }
+
+    func testSHA256() throws {
+        // SHA-256 of the JPEG bytes FF D8 FF D9 (computed independently).
+        let info = try ImageContent.inspect(Data([0xFF, 0xD8, 0xFF, 0xD9]))
+        XCTAssertEqual(info.sha256, "32461d5bd1773012acef0ba15636752949bd7c2ce50f9172159d9f56cf0dd9af")
+        XCTAssertEqual(info.byteCount, 4)
+        XCTAssertEqual(try ImageContent.inspect([0xFF, 0xD8, 0xFF, 0xD9]), info)
+    }
+}
