@@ -38,6 +38,8 @@ public struct DemoCampaign: Sendable {
     public private(set) var subjects: [Subject] = []
     /// One ledger per subject, in the order of `subjects`, holding all changes to write.
     public private(set) var ledgers: [SubjectLedger] = []
+    /// One grid worker (网格员) per grid: who receives the overdue alerts of that grid.
+    public private(set) var gridWorkers: [(gridCode: String, worker: ResponsibleParty)] = []
 
     /// Builds the campaign.
     /// - Parameters:
@@ -56,6 +58,9 @@ public struct DemoCampaign: Sendable {
         let microGrids = Self.layGrids(villages: villages, into: &areas, rng: &rng)
         self.areas = areas
         let villageByCode = Dictionary(uniqueKeysWithValues: villages.map { ($0.code, $0) })
+        self.gridWorkers = areas.filter { $0.level == .grid }.map { grid in
+            (grid.code, ResponsibleParty(name: names.person(&rng), phone: names.mobile(&rng)))
+        }
         let centres = Self.villageCentres(villages, rng: &rng)
 
         func place(_ mg: Area, jitter: Double = 0.004) -> GeoPoint? {

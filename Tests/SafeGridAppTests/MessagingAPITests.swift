@@ -70,8 +70,8 @@ struct MessagingAPITests {
                 let (ok, bad, slow) = ("13800001111", "13900002222", "13700003333")
                 await gw.script.plan(bad, [.refuse(400, "4: Invalid receiver number")])
                 await gw.script.plan(slow, [.fail500])
-                _ = try await enqueue(app, phones: [ok, bad, slow], body: "【瓜沥镇】整改通知 <b>")
-                let stuck = try await enqueue(app, phones: ["13600004444"], body: "滞留")
+                _ = try await enqueue(app, phones: [ok, bad, slow], body: "【瓜沥镇】整改通知 <b>", at: testNow.addingTimeInterval(-60))
+                let stuck = try await enqueue(app, phones: ["13600004444"], body: "滞留", at: testNow.addingTimeInterval(-60))
                 try await app.sql.update("message_recipients").set("state", to: SQLBind("sending"))
                     .set("lease_until", to: SQLBind(testNow.addingTimeInterval(-5))).set("attempts", to: SQLBind(1))
                     .where("message_id", .equal, SQLBind(stuck)).run()
@@ -91,6 +91,7 @@ struct MessagingAPITests {
                 #expect(html.contains("136****4444"))
                 #expect(html.contains("&lt;b&gt;"))
                 #expect(!html.contains("13800001111"))
+                #expect(html.contains("138****1111 已发送"))
             }
         }
     }

@@ -22,6 +22,8 @@ struct MessagingBenchTests {
             }) { app in
                 app.logger.logLevel = .warning
                 app.useKannel(gw)
+                // SAFEGRID_BENCH_LOG=1: the log provider instead (database cost only).
+                if ProcessInfo.processInfo.environment["SAFEGRID_BENCH_LOG"] == "1" { app.smsProvider = LogSMSProvider(logger: app.logger) }
                 if let b = ProcessInfo.processInfo.environment["SAFEGRID_BENCH_BATCH"].flatMap(Int.init) { app.outboxSettings.batchSize = b }
                 if let c = ProcessInfo.processInfo.environment["SAFEGRID_BENCH_CONCURRENCY"].flatMap(Int.init) { app.outboxSettings.concurrency = c }
                 let clock = ContinuousClock()
@@ -51,7 +53,7 @@ struct MessagingBenchTests {
                              n, Double(queueing.components.seconds) + Double(queueing.components.attoseconds) / 1e18,
                              sent, seconds, Double(sent) / seconds, passes, s.batchSize, s.concurrency))
                 #expect(sent == n)
-                #expect(await gw.script.total == n)
+                if app.smsProvider.name == "kannel" { #expect(await gw.script.total == n) }
             }
         }
     }

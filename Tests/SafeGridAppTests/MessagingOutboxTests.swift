@@ -154,7 +154,8 @@ struct MessagingOutboxTests {
                         let delay = row.nextAttemptAt.timeIntervalSince(now)
                         let want = expectedDelays.removeFirst()
                         #expect(delay >= want && delay < want + 5, "attempt \(attempt): \(delay)")
-                        now = row.nextAttemptAt
+                        // (Dates read back from SQLite are rounded to microseconds.)
+                        now = row.nextAttemptAt.addingTimeInterval(0.001)
                     } else {
                         #expect(r.failed == 1)
                         #expect(row.state == "failed")

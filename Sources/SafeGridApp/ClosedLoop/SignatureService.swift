@@ -105,9 +105,12 @@ enum SignatureService {
         let hazards = try await q.hazards(inspection: inspectionID).filter { $0.hazardState.isOpen }
         if !hazards.isEmpty, signerPhone.isSMSCapable {
             var lines: [SMSHazardLine] = []
+            var checklists: [Int: Checklist] = [:]
             for h in hazards {
-                let text = try await CampaignQueries(sql: sql).checklist(version: h.checklistVersion)?.item(h.itemCode)?.zh ?? h.itemCode
-                lines.append(SMSHazardLine(code: h.itemCode, text: text))
+                if checklists[h.checklistVersion] == nil {
+                    checklists[h.checklistVersion] = try await q.checklist(version: h.checklistVersion)
+                }
+                lines.append(SMSHazardLine(code: h.itemCode, text: checklists[h.checklistVersion]?.item(h.itemCode)?.zh ?? h.itemCode))
             }
             let earliest = hazards.map(\.dueAt).min()!
             let latest = hazards.map(\.dueAt).max()!

@@ -79,6 +79,29 @@ struct DemoCommand: AsyncCommand {
         log(String(format: "  wrote %d grids, %d micro-grids and the campaign in %.1f s",
                    newAreas.filter { $0.level == .grid }.count, newAreas.filter { $0.level == .microGrid }.count,
                    Date().timeIntervalSince(t)))
+        t = Date()
+        let workers = campaign.gridWorkers
+        try await app.writeGate.transaction(on: app.db) { sql in
+            try await CampaignStore(sql: sql).insert("area_contacts", ["area_code", "name", "phone"],
+                                                    workers.map { [$0.gridCode, $0.worker.name, $0.worker.phone.stored] })
+        }
+        // The most recent visits with open hazards are signed on site, the way inspectors close a visit.
+        let recent = try await sql.select().column("id").from("inspections").where("hazard_count", .greaterThan, SQLBind(0))
+            .orderBy("inspected_at", .descending).limit(signedVisits).all().map { try $0.decode(column: "id", as: UUID.self) }
+        let links = app.linkSigning
+        for id in recent {
+            try await app.writeGate.transaction(on: app.db) { sql in
+                let q = CampaignQueries(sql: sql)
+                guard let inspection = try await q.inspection(id), let subject = try await q.subject(inspection.subjectId),
+                      let phone = subject.phone else { return }
+                _ = try await SignatureService.sign(sql: sql, inspectionID: id, signerName: subject.partyName, signerPhone: phone,
+                                                    signedAt: inspection.inspectedAt.addingTimeInterval(20 * 60),
+                                                    imagePNG: demoSignature, location: subject.location, now: now, links: links)
+            }
+        }
+        let jobs = try await DeadlineJobs.runOnce(app: app, now: now)
+        log(String(format: "  signed %d visits, queued %d reminders, grid workers for %d grids in %.1f s",
+                   recent.count, jobs.remindersQueued, workers.count, Date().timeIntervalSince(t)))
         guard let town = try await CampaignQueries(sql: sql).area(BundledAreas.gualiTownCode) else {
             throw Abort(.internalServerError, reason: "瓜沥镇 is missing from the area tree")
         }
@@ -87,6 +110,12 @@ struct DemoCommand: AsyncCommand {
                                                      now: now)
     }
 }
+
+/// How many of the latest visits the demo signs on site.
+let signedVisits = 300
+
+/// A drawn signature (240 × 80 PNG) for the demo's on-site signatures.
+let demoSignature = [UInt8](Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAPAAAABQCAAAAAACIqegAAACHElEQVR42u3ZW3LDIAwFUC3i7n+r9KszBgvQAxMnXL46bWpzQAhQpBzWhGCCCSaYYIIJJphgggkmmGCCCSaY4EsDcBwYBP86GCeBv1Kcy9JHgnES+AvF2YPHkWAcA8Z/O2kfPhOM1KreOmiSXb6NODDne8MkCW7nJxDkyxaG7SGSnOD6RQj0HovExodIdoIvYlQ/+MZNywSPBIqkJ7ieJHgTVxUn8Q3vklAeBHeH197XZjmEw/yaUDaAbwvIBdbt8GxX0ANlIbh9LpQBiCyMKgvCP26fAhcHuN1XAHv3R3HyLFib4vDCqLvvfMxELIu8t1+ZuqrGiaP3gzjpVZHXgpEE37ffwGMuK8MINrxD+8i9qwuqB72RhSVO1oH1h7nnBoFBUTC9ONkChkODFBjTIECxg+GPaL/YloK7idyZyTPg7geG4HbYEQDjfid1XrOkBGJ6CMZgn4ocPzE6ffqriBKItcGf+yKELxj6MQrm+9Gj4NID68fGxIUqWjiQQDqZgTGam0CRoHMTihVKAuD5aEAvimTuuugcONyFIQvYl2y0j3ZicXfZa3CWHlQfZq9VsirG1QKHuDwPRrPVw7RLj2s17r4vLF2LJVHAtw2o4GQ/l5XqxZwo7AtJm+LylibzPOH/VuH+X+X1YDUYgVDl5lVNHkkUL/4OVWap8cM5Zic4nVUJ/mVwOQ781kYwwQQTTDDBBBNMMMEEE2xqf9+9wL5X82SzAAAAAElFTkSuQmCC")!)
 
 /// The entry point of the `safegrid` executable.
 public enum SafeGridMain {

@@ -6,13 +6,16 @@ import Vapor
 /// The provider comes from the environment (``MessagingConfig``) unless one was already put in
 /// `app.smsProvider` before ``configure(_:storage:services:)`` ran; the same holds for
 /// `app.outboxSettings`. The background loop runs from boot to shutdown, except under
-/// `.testing` (tests call ``OutboxSender/runOnce(now:)``, or set `backgroundLoop` beforehand)
-/// or with `SAFEGRID_SMS_SENDER=off`.
+/// `.testing` (tests call ``OutboxSender/runOnce(now:)``, or set `backgroundLoop` beforehand),
+/// for commands other than `serve` and `demo`, or with `SAFEGRID_SMS_SENDER=off`.
 func configureMessaging(_ app: Application) throws {
     let env: @Sendable (String) -> String? = { Environment.get($0) }
     if app.storage[OutboxSettingsKey.self] == nil {
         var settings = try MessagingConfig.settings(env)
-        settings.backgroundLoop = app.environment != .testing && settings.backgroundLoop
+        // Only a serving process sends: not `migrate`, `routes`, … nor the tests.
+        let command = app.environment.arguments.dropFirst().first { !$0.hasPrefix("-") }
+        let serves = command == nil || command == "serve" || command == "demo"
+        settings.backgroundLoop = settings.backgroundLoop && app.environment != .testing && serves
         app.outboxSettings = settings
     }
     if app.storage[SMSProviderKey.self] == nil {

@@ -1,0 +1,296 @@
+import Foundation
+import SQLKit
+import SafeGridCore
+import Testing
+import Vapor
+@testable import SafeGridApp
+
+let signaturePNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAPAAAABQCAAAAAACIqegAAACHElEQVR42u3ZW3LDIAwFUC3i7n+r9KszBgvQAxMnXL46bWpzQAhQpBzWhGCCCSaYYIIJJphgggkmmGCCCSaY4EsDcBwYBP86GCeBv1Kcy9JHgnES+AvF2YPHkWAcA8Z/O2kfPhOM1KreOmiSXb6NODDne8MkCW7nJxDkyxaG7SGSnOD6RQj0HovExodIdoIvYlQ/+MZNywSPBIqkJ7ieJHgTVxUn8Q3vklAeBHeH197XZjmEw/yaUDaAbwvIBdbt8GxX0ANlIbh9LpQBiCyMKgvCP26fAhcHuN1XAHv3R3HyLFib4vDCqLvvfMxELIu8t1+ZuqrGiaP3gzjpVZHXgpEE37ffwGMuK8MINrxD+8i9qwuqB72RhSVO1oH1h7nnBoFBUTC9ONkChkODFBjTIECxg+GPaL/YloK7idyZyTPg7geG4HbYEQDjfid1XrOkBGJ6CMZgn4ocPzE6ffqriBKItcGf+yKELxj6MQrm+9Gj4NID68fGxIUqWjiQQDqZgTGam0CRoHMTihVKAuD5aEAvimTuuugcONyFIQvYl2y0j3ZicXfZa3CWHlQfZq9VsirG1QKHuDwPRrPVw7RLj2s17r4vLF2LJVHAtw2o4GQ/l5XqxZwo7AtJm+LylibzPOH/VuH+X+X1YDUYgVDl5lVNHkkUL/4OVWap8cM5Zic4nVUJ/mVwOQ781kYwwQQTTDDBBBNMMMEEE2xqf9+9wL5X82SzAAAAAElFTkSuQmCC"
+
+/// A minimal JPEG (SOI + APP0 + EOI) — content-checked as a JPEG.
+let tinyJPEG: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01,
+                         0x00, 0x01, 0x00, 0x00, 0xFF, 0xD9]
+
+func multipart(_ fields: [(name: String, filename: String?, type: String?, data: [UInt8])], boundary: String = "sgBOUNDARY") -> ByteBuffer {
+    var b = ByteBuffer()
+    for f in fields {
+        b.writeString("--\(boundary)\r\n")
+        if let filename = f.filename {
+            b.writeString("Content-Disposition: form-data; name=\"\(f.name)\"; filename=\"\(filename)\"\r\n")
+            b.writeString("Content-Type: \(f.type ?? "application/octet-stream")\r\n\r\n")
+        } else {
+            b.writeString("Content-Disposition: form-data; name=\"\(f.name)\"\r\n\r\n")
+        }
+        b.writeBytes(f.data)
+        b.writeString("\r\n")
+    }
+    b.writeString("--\(boundary)--\r\n")
+    return b
+}
+
+extension Application {
+    func upload(_ path: String, _ body: ByteBuffer) async throws -> Reply {
+        let r = try await testing().sendRequest(.POST, path, headers: [
+            "Content-Type": "multipart/form-data; boundary=sgBOUNDARY", "Accept": "application/json"], body: body)
+        return Reply(status: r.status, headers: r.headers, body: r.body.string)
+    }
+}
+
+@Suite("The closed loop: signature, SMS, evidence, re-inspection, offline sync, deadlines, audit")
+struct ClosedLoopTests {
+    /// A subject with a signed-for inspection of two hazards (ELEC-01 due in 15 days, EVAC-01 in 60).
+    func inspected(_ app: Application) async throws -> (subject: String, inspection: String, hazards: [String]) {
+        let mg = try await addMicroGrid(app)
+        let subject = try await createEnterprise(app, microGrid: mg)
+        let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject))
+        let hazards = (r.json["hazards"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        return (subject, r.json["id"] as? String ?? "", hazards)
+    }
+
+    func count(_ app: Application, _ table: String) async throws -> Int {
+        try await app.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from(table)
+            .first()?.decode(column: "n", as: Int.self) ?? -1
+    }
+
+    @Test func signingStoresTheRecordHashAndQueuesTheNoticeOnce() async throws {
+        try await withSafeGrid { app in
+            let (_, inspection, _) = try await inspected(app)
+            let sign = try await app.send(.POST, "/api/v1/inspections/\(inspection)/signature",
+                                          object: ["signerName": "王建国", "image": signaturePNG,
+                                                   "location": ["latitude": 30.1855, "longitude": 120.4553, "datum": "wgs84"]])
+            #expect(sign.status == .created, "\(sign.body)")
+            #expect(sign.json["noticeNumber"] as? String == "瓜沥整改〔2026〕00001号")
+            #expect((sign.json["recordSha256"] as? String)?.count == 64)
+            #expect(sign.json["smsQueued"] as? Bool == true)
+            let body = sign.json["smsBody"] as? String ?? ""
+            #expect(body.hasPrefix("【瓜沥除险保安】杭州恒增纺织有限公司"))
+            #expect(body.contains("2026-12-15"))          // the earliest deadline
+            #expect(body.contains("/e/"))                 // the evidence link
+            #expect((sign.json["smsSegments"] as? Int ?? 9) <= 3)
+            let recipients = try await app.sql.select().columns("phone", "state").from("message_recipients").all()
+            #expect(recipients.count == 1)
+            #expect(try recipients.first?.decode(column: "phone", as: String.self) == "13800000000")
+
+            let again = try await app.send(.POST, "/api/v1/inspections/\(inspection)/signature",
+                                           object: ["signerName": "王建国", "image": signaturePNG])
+            #expect(again.status == .conflict)
+            #expect(try await count(app, "messages") == 1)
+
+            let notice = try await app.send(.GET, "/inspections/\(inspection)/notice")
+            #expect(notice.status == .ok)
+            #expect(notice.body.contains("瓜沥整改〔2026〕00001号"))
+            #expect(notice.body.contains("记录与签字时一致"))
+            #expect(try await app.send(.GET, "/inspections/\(inspection)/signature.png").headers.contentType == .png)
+
+            // A later change to the signed record is detected.
+            try await app.sql.update("inspection_results").set("outcome", to: SQLBind("pass"))
+                .where("item_code", .equal, SQLBind("EVAC-01")).run()
+            let changed = try await app.send(.GET, "/inspections/\(inspection)/notice")
+            #expect(changed.body.contains("记录在签字后被改动"))
+        }
+    }
+
+    @Test func badSignaturesAreRefused() async throws {
+        try await withSafeGrid { app in
+            let (_, inspection, _) = try await inspected(app)
+            let path = "/api/v1/inspections/\(inspection)/signature"
+            let big = "data:image/png;base64," + Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + [UInt8](repeating: 7, count: 600_000)).base64EncodedString()
+            let cases: [([String: Any], String)] = [
+                (["signerName": "王建国", "image": ""], "image"),
+                (["signerName": "王建国", "image": "data:image/png;base64,iVBORw0KGgo="], "image"),
+                (["signerName": "王建国", "image": "data:image/jpeg;base64,/9j/4AAQ"], "image"),
+                (["signerName": "王建国", "image": "not base64 at all!"], "image"),
+                (["signerName": " ", "image": signaturePNG], "signerName"),
+                (["signerName": "王建国", "signerPhone": "12345", "image": signaturePNG], "signerPhone"),
+                (["signerName": "王建国", "image": signaturePNG, "signedAt": "2026-11-29T09:00:00+08:00"], "signedAt"),
+            ]
+            for (body, field) in cases {
+                let r = try await app.send(.POST, path, object: body)
+                #expect(r.status == .unprocessableEntity, "\(field): \(r.body.prefix(200))")
+                #expect(r.json["field"] as? String == field)
+            }
+            let oversized = try await app.send(.POST, path, object: ["signerName": "王建国", "image": big])
+            #expect(oversized.status.code == 413 || oversized.status == .unprocessableEntity)
+            #expect(try await count(app, "signatures") == 0)
+            #expect(try await count(app, "messages") == 0)
+            #expect(try await app.send(.POST, "/api/v1/inspections/\(UUID().uuidString)/signature",
+                                       object: ["signerName": "x", "image": signaturePNG]).status == .notFound)
+        }
+    }
+
+    func evidenceLink(_ app: Application, inspection: String) async throws -> String {
+        let sign = try await app.send(.POST, "/api/v1/inspections/\(inspection)/signature",
+                                      object: ["signerName": "王建国", "image": signaturePNG])
+        let body = sign.json["smsBody"] as? String ?? ""
+        guard let range = body.range(of: "/e/") else { return "" }
+        return "/e/" + body[range.upperBound...].prefix(EvidenceToken.length)
+    }
+
+    @Test func thePartyUploadsEvidenceThroughTheSMSLink() async throws {
+        try await withSafeGrid { app in
+            let (subject, inspection, hazards) = try await inspected(app)
+            let link = try await evidenceLink(app, inspection: inspection)
+            let page = try await app.send(.GET, link)
+            #expect(page.status == .ok, "\(link)")
+            #expect(page.body.contains("整改照片上传"))
+            let up = try await app.upload("\(link)/hazards/\(hazards[0])/evidence",
+                                          multipart([("photo", "fix.jpg", "image/jpeg", tinyJPEG), ("note", nil, nil, Array("已穿管".utf8))]))
+            #expect(up.status == .created, "\(up.body)")
+            let h = try await app.send(.GET, "/api/v1/hazards/\(hazards[0])")
+            #expect(h.json["state"] as? String == "rectifying")
+            #expect((h.json["events"] as? [[String: Any]])?.last?["reason"] as? String == "已穿管")
+            let detail = try await app.send(.GET, "/api/v1/subjects/\(subject)")
+            #expect(((detail.json["subject"] as? [String: Any])?["colour"] as? [String: Any])?["key"] as? String == "extremelySevere.inProgress")
+            #expect(try await count(app, "evidence") == 1)
+
+            // Not an image (a PDF renamed .jpg): refused by content.
+            let pdf = try await app.upload("\(link)/hazards/\(hazards[1])/evidence",
+                                           multipart([("photo", "fix.jpg", "image/jpeg", Array("%PDF-1.4 fake".utf8))]))
+            #expect(pdf.status == .unprocessableEntity)
+            #expect(pdf.json["field"] as? String == "photo")
+            // Forged and expired links.
+            var forged = Array(link)
+            forged[forged.count - 5] = forged[forged.count - 5] == "A" ? "B" : "A"
+            #expect(try await app.send(.GET, String(forged)).status == .forbidden)
+            #expect(try await app.send(.GET, "/e/not-a-token").status == .forbidden)
+            #expect(try await count(app, "evidence") == 1)
+        }
+        // The same link, read 200 days later, has expired.
+        let later = testNow.addingTimeInterval(200 * 24 * 3600)
+        try await withSafeGrid(now: testNow) { app in
+            let (_, inspection, _) = try await inspected(app)
+            let link = try await evidenceLink(app, inspection: inspection)
+            app.services.now = { later }
+            #expect(try await app.send(.GET, link).status == .gone)
+        }
+    }
+
+    @Test func reinspectionVerifiesRefusesAndSetsNewDeadlines() async throws {
+        try await withSafeGrid { app in
+            let (subject, _, hazards) = try await inspected(app)
+            let r = try await app.send(.POST, "/api/v1/reinspections", object: [
+                "subjectId": subject, "inspector": "李伟", "reinspectedAt": "2026-11-30T09:45:00+08:00",
+                "results": [["hazardId": hazards[0], "outcome": "rectified"],
+                            ["hazardId": hazards[1], "outcome": "notYet", "reason": "通道仍堵塞", "dueOn": "2026-12-10"]]])
+            #expect(r.status == .ok, "\(r.body)")
+            let states = Dictionary(uniqueKeysWithValues: (r.json["hazards"] as? [[String: Any]] ?? []).map {
+                (($0["id"] as? String ?? "").lowercased(), $0)
+            })
+            #expect(states[hazards[0].lowercased()]?["state"] as? String == "rectified")
+            #expect(states[hazards[1].lowercased()]?["state"] as? String == "open")
+            #expect(states[hazards[1].lowercased()]?["dueOn"] as? String == "2026-12-10")
+            // A re-inspection of a hazard that is not open: 409 naming the result; nothing of the batch is written.
+            let bad = try await app.send(.POST, "/api/v1/reinspections", object: [
+                "subjectId": subject, "inspector": "李伟",
+                "results": [["hazardId": hazards[1], "outcome": "rectified"], ["hazardId": hazards[0], "outcome": "rectified"]]])
+            #expect(bad.status == .conflict)
+            #expect(bad.json["field"] as? String == "results[1].action")
+            #expect(bad.json["currentState"] as? String == "rectified")
+            let h1 = try await app.send(.GET, "/api/v1/hazards/\(hazards[1])")
+            #expect(h1.json["state"] as? String == "open")
+            let noReason = try await app.send(.POST, "/api/v1/reinspections", object: [
+                "subjectId": subject, "inspector": "李伟", "results": [["hazardId": hazards[1], "outcome": "notYet"]]])
+            #expect(noReason.json["field"] as? String == "results[0].reason")
+            let stale = try await app.send(.POST, "/api/v1/reinspections", object: [
+                "subjectId": subject, "inspector": "李伟", "results": [["hazardId": hazards[1], "outcome": "rectified", "version": 1]]])
+            #expect(stale.status == .conflict)
+            #expect(stale.json["field"] as? String == "results[0].version")
+        }
+    }
+
+    @Test func offlineEventsApplyInClientOrderWhateverOrderTheyArrive() async throws {
+        // Recorded offline at 10:00, synced at 18:00: due from 10:00.
+        let evening = try Timestamp.parse("2026-11-30T18:00:00+08:00")
+        try await withSafeGrid(now: evening) { app in
+            let mg = try await addMicroGrid(app)
+            let subject = try await createEnterprise(app, microGrid: mg)
+            let created = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
+                subject: subject, at: "2026-11-30T10:00:00+08:00", results: [["itemCode": "ELEC-02", "outcome": "hazard"]]))
+            let hazard = (created.json["hazards"] as? [[String: Any]])?.first
+            #expect(hazard?["dueAt"] as? String == "2026-11-30T23:59:59+08:00")  // 0 days: the same day as the visit
+            let id = hazard?["id"] as? String ?? ""
+            // The later event (verify, 11:00) arrives first, then the earlier one (start, 10:30).
+            let first = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-A", "events": [
+                ["seq": 2, "hazardId": id, "action": "verifyRectified", "clientTime": "2026-11-30T11:00:00+08:00", "actor": "李伟"]]])
+            #expect(first.status == .ok, "\(first.body)")
+            #expect(first.array.first?["status"] as? String == "applied")
+            let second = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-A", "events": [
+                ["seq": 1, "hazardId": id, "action": "startRectification", "clientTime": "2026-11-30T10:30:00+08:00", "actor": "王建国"]]])
+            #expect(second.array.first?["status"] as? String == "applied")
+            #expect(second.array.first?["late"] as? Bool == true)
+            let h = try await app.send(.GET, "/api/v1/hazards/\(id)")
+            #expect(h.json["state"] as? String == "rectified")
+            let events = h.json["events"] as? [[String: Any]] ?? []
+            #expect(events.map { $0["kind"] as? String } == ["found", "verifyRectified", "startRectification"])  // arrival order kept
+            #expect(events.last?["late"] as? Bool == true)
+            #expect(events.last?["deviceId"] as? String == "phone-A")
+            // A retry of the same events changes nothing.
+            let retry = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-A", "events": [
+                ["seq": 1, "hazardId": id, "action": "startRectification", "clientTime": "2026-11-30T10:30:00+08:00", "actor": "王建国"]]])
+            #expect(retry.array.first?["status"] as? String == "duplicate")
+            #expect((try await app.send(.GET, "/api/v1/hazards/\(id)").json["events"] as? [Any])?.count == 3)
+            // Not applicable at its place in client order: rejected with a reason, nothing stored.
+            let rejected = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-B", "events": [
+                ["seq": 1, "hazardId": id, "action": "verifyRectified", "clientTime": "2026-11-30T12:00:00+08:00", "actor": "张敏"]]])
+            #expect(rejected.array.first?["status"] as? String == "rejected")
+            let audit = try await Audit.verify(sql: app.sql)
+            #expect(audit.intact)
+        }
+    }
+
+    @Test func deadlineJobsRemindMarkOverdueAndAlertOnceEvenWhenRunTwiceAtOnce() async throws {
+        try await withSafeGrid { app in
+            let mg = try await addMicroGrid(app)
+            try await CampaignStore(sql: app.sql).insert("area_contacts", ["area_code", "name", "phone"],
+                                                         [[String(mg.prefix(14)), "网格员小陈", "13912345678"]])
+            let subject = try await createEnterprise(app, microGrid: mg)
+            let created = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
+                subject: subject, results: [["itemCode": "ELEC-03", "outcome": "hazard"],      // general, 3 days → 12-03
+                                            ["itemCode": "FIRE-02", "outcome": "hazard", "rectifiedOnSite": true]]))
+            #expect(created.status == .created)
+            // Two days before the deadline: one reminder, even with two runs at once.
+            let dayBefore = try Timestamp.parse("2026-12-01T09:00:00+08:00")
+            async let a = DeadlineJobs.runOnce(app: app, now: dayBefore, reminderDays: 2)
+            async let b = DeadlineJobs.runOnce(app: app, now: dayBefore, reminderDays: 2)
+            let (ra, rb) = try await (a, b)
+            #expect(ra.remindersQueued + rb.remindersQueued == 1)
+            let reminders = try await app.sql.select().column("body").from("messages").where("kind", .equal, SQLBind("reminder")).all()
+            #expect(reminders.count == 1)
+            #expect(try reminders.first?.decode(column: "body", as: String.self).contains("2026-12-03") == true)
+            // After the deadline: marked overdue once, colour up one level, alert to the grid worker.
+            let after = try Timestamp.parse("2026-12-04T00:10:00+08:00")
+            async let c = DeadlineJobs.runOnce(app: app, now: after)
+            async let d = DeadlineJobs.runOnce(app: app, now: after)
+            let (rc, rd) = try await (c, d)
+            #expect(rc.hazardsMarkedOverdue + rd.hazardsMarkedOverdue == 1)
+            #expect(rc.alertsQueued + rd.alertsQueued == 1)
+            let detail = try await app.send(.GET, "/api/v1/subjects/\(subject)")
+            #expect(((detail.json["subject"] as? [String: Any])?["colour"] as? [String: Any])?["key"] as? String == "serious.inProgress")
+            let alert = try await app.sql.select().column("body").from("messages").where("kind", .equal, SQLBind("overdueAlert")).first()
+            #expect(try alert?.decode(column: "body", as: String.self).contains("逾期") == true)
+            let phones = try await app.sql.select().column("phone").from("message_recipients").all().map { try $0.decode(column: "phone", as: String.self) }
+            #expect(phones.contains("13912345678"))
+            // A closed-down subject's hazards are never touched again.
+            _ = try await app.send(.POST, "/api/v1/subjects/\(subject)/close-down", object: ["actor": "综合执法组", "reason": "关停"])
+            let later = try await DeadlineJobs.runOnce(app: app, now: after.addingTimeInterval(86_400 * 5))
+            #expect(later == DeadlineJobs.Report())
+        }
+    }
+
+    @Test func auditVerifyNamesTheFirstTamperedEvent() async throws {
+        try await withSafeGrid { app in
+            let (_, _, hazards) = try await inspected(app)
+            _ = try await app.send(.POST, "/api/v1/hazards/\(hazards[0])/actions", object: ["action": "startRectification", "actor": "王建国"])
+            _ = try await app.send(.POST, "/api/v1/hazards/\(hazards[0])/actions", object: ["action": "verifyRectified", "actor": "李伟"])
+            let intact = try await Audit.verify(sql: app.sql)
+            #expect(intact.intact)
+            #expect(intact.lines == ["town 330109113: 4 events, chain intact"])
+            let seqs = try await app.sql.select().column("seq").from("hazard_events").orderBy("seq").all()
+                .map { try $0.decode(column: "seq", as: Int64.self) }
+            try await app.sql.update("hazard_events").set("actor", to: SQLBind("别人")).where("seq", .equal, SQLBind(seqs[2])).run()
+            let broken = try await Audit.verify(sql: app.sql)
+            #expect(!broken.intact)
+            #expect(broken.broken["330109113"] == seqs[2])
+        }
+    }
+}
