@@ -138,6 +138,14 @@ struct OutboxSender: Sendable {
         let limit = max(1, settings.batchSize)
         let maxAttempts = settings.maxAttempts
         let skipLocked: SQLQueryString = app.sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
+        // A read first: an idle poll takes no write transaction (each one would count as a
+        // write for the read-model caches and wait behind the gate).
+        let due = try await app.sql.raw("""
+            SELECT id FROM message_recipients
+            WHERE (state = 'queued' AND next_attempt_at <= \(bind: now)) OR (state = 'sending' AND lease_until < \(bind: now))
+            LIMIT 1
+            """).first()
+        guard due != nil else { return [] }
         let rows = try await app.writeGate.transaction(on: app.db) { sql -> [Claimed] in
             try await sql.raw("""
                 UPDATE message_recipients SET state = 'failed', lease_until = NULL, updated_at = \(bind: now),
