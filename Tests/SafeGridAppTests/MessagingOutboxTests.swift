@@ -340,6 +340,19 @@ struct MessagingOutboxTests {
         }
     }
 
+    @Test func anIdlePassTakesNoWriteTransaction() async throws {
+        try await withSafeGrid { app in
+            let before = await app.writeGate.generation
+            for _ in 0..<5 { _ = try await app.outboxSender.runOnce(now: testNow) }
+            // Read-model caches keyed by the write generation stay valid while nothing is due.
+            #expect(await app.writeGate.generation == before)
+            _ = try await enqueue(app, phones: [mobile(85)], at: testNow.addingTimeInterval(60))
+            let queued = await app.writeGate.generation
+            #expect(try await app.outboxSender.runOnce(now: testNow).sent == 0)
+            #expect(await app.writeGate.generation == queued)
+        }
+    }
+
     @Test func kannelByPOSTForm() async throws {
         try await withGateway { gw in
             try await withSafeGrid { app in

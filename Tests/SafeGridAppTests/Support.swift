@@ -1,5 +1,7 @@
+import FluentPostgresDriver
 import Foundation
 import NIOCore
+import NIOPosix
 import SafeGridCore
 import Testing
 import SQLKit
@@ -10,11 +12,51 @@ import VaporTesting
 /// The fixed "now" of the app tests: 2026-11-30 10:00 Asia/Shanghai.
 let testNow = try! Timestamp.parse("2026-11-30T10:00:00+08:00")
 
-/// Runs `body` against a fresh app on a private in-memory SQLite database.
+/// Runs `body` against a fresh app on a private database: in-memory SQLite, or — when
+/// `SAFEGRID_TEST_POSTGRES` names a PostgreSQL server (`postgres://user:pass@127.0.0.1:5432/postgres`,
+/// a role that may create databases) — a new PostgreSQL database made for this test and dropped after.
 func withSafeGrid(now: Date = testNow, _ body: (Application) async throws -> Void) async throws {
-    try await withApp(configure: { app in
-        try await configure(app, storage: .sqliteMemory, services: SafeGridServices(now: { now }))
-    }, body)
+    guard let admin = ProcessInfo.processInfo.environment["SAFEGRID_TEST_POSTGRES"], !admin.isEmpty else {
+        try await withApp(configure: { app in
+            try await configure(app, storage: .sqliteMemory, services: SafeGridServices(now: { now }))
+        }, body)
+        return
+    }
+    let name = "sg_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    try await TestPostgres.execute(admin, "CREATE DATABASE \(name)")
+    var url = URLComponents(string: admin)!
+    url.path = "/\(name)"
+    do {
+        try await withApp(configure: { app in
+            try await configure(app, storage: .postgres(url.string!), services: SafeGridServices(now: { now }))
+        }, body)
+    } catch {
+        try? await TestPostgres.execute(admin, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        throw error
+    }
+    try await TestPostgres.execute(admin, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+}
+
+/// Statements on the PostgreSQL test server outside any app (creating and dropping databases).
+enum TestPostgres {
+    static func execute(_ adminURL: String, _ statement: String) async throws {
+        guard let url = URLComponents(string: adminURL), let host = url.host, let user = url.user else {
+            throw Abort(.internalServerError, reason: "SAFEGRID_TEST_POSTGRES is not a postgres:// URL")
+        }
+        let config = PostgresConnection.Configuration(host: host, port: url.port ?? 5432, username: user,
+                                                      password: url.password, database: String(url.path.dropFirst()),
+                                                      tls: .disable)
+        let connection = try await PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(),
+                                                              configuration: config, id: 1,
+                                                              logger: Logger(label: "safegrid.tests.postgres"))
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Logger(label: "safegrid.tests.postgres"))
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try await connection.close()
+    }
 }
 
 struct Reply {

@@ -146,7 +146,7 @@ struct OutboxSender: Sendable {
             LIMIT 1
             """).first()
         guard due != nil else { return [] }
-        let rows = try await app.writeGate.transaction(on: app.db) { sql -> [Claimed] in
+        let rows = try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql -> [Claimed] in
             try await sql.raw("""
                 UPDATE message_recipients SET state = 'failed', lease_until = NULL, updated_at = \(bind: now),
                   last_error = \(bind: "abandoned while sending (lease expired) after \(maxAttempts) attempts; not sent again")
@@ -226,7 +226,7 @@ struct OutboxSender: Sendable {
     /// Writes the outcome if this claim still holds the row (`sending` with our attempt number).
     /// - Returns: whether the row was ours.
     func record(_ row: Claimed, at: Date, set: [(String, SQLBind)]) async throws -> Bool {
-        let updated = try await app.writeGate.transaction(on: app.db) { sql -> Bool in
+        let updated = try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql -> Bool in
             var q = sql.update("message_recipients")
             for (column, value) in set { q = q.set(SQLIdentifier(column), to: value) }
             return try await q.set("lease_until", to: SQLBind(Date?.none)).set("updated_at", to: SQLBind(at))

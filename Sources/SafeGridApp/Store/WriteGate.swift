@@ -27,7 +27,9 @@ actor WriteGate {
 
     /// Runs `body` in a database transaction while holding the gate. Everything `body` writes
     /// commits together or not at all.
-    func transaction<T: Sendable>(on database: any Database,
+    /// - Parameter changesCampaign: `false` for writes that no read model depends on (the SMS
+    ///   outbox's delivery states), so that cached dashboard figures stay valid.
+    func transaction<T: Sendable>(on database: any Database, changesCampaign: Bool = true,
                                   _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         await acquire()
         do {
@@ -35,7 +37,7 @@ actor WriteGate {
                 guard let sql = tx as? any SQLDatabase else { throw SQLStoreError.notSQL }
                 return try await body(sql)
             }
-            generation += 1
+            if changesCampaign { generation += 1 }
             release()
             return result
         } catch {

@@ -36,6 +36,7 @@ enum Layout {
                 .header(.class("top"),
                         .a(.href("/"), .class("brand"), .text("SafeGrid 除险保安")),
                         .nav(.a(.href("/"), .text("一屏归集 Dashboard")),
+                             .a(.href("/messages"), .text("短信 Messages")),
                              .a(.href("/api/v1/dashboard"), .text("JSON")))),
                 .main(
                     .h1(.text(title), .span(.class("en"), .text(subtitle))),
