@@ -94,13 +94,13 @@ enum DeadlineJobs {
     }
 }
 
-/// Runs the deadline jobs every minute while the server runs (not in tests).
+/// Runs the deadline jobs every minute while the server runs (not in tests nor other commands).
 struct DeadlineJobsRunner: LifecycleHandler {
     final class State: @unchecked Sendable { var task: Task<Void, Never>? }
     let state = State()
 
     func didBootAsync(_ app: Application) async throws {
-        guard app.environment != .testing, Environment.get("SAFEGRID_JOBS") != "off" else { return }
+        guard app.runsBackgroundJobs, Environment.get("SAFEGRID_JOBS") != "off" else { return }
         state.task = Task { [app] in
             while !Task.isCancelled {
                 do {

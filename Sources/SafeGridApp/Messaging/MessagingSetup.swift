@@ -13,9 +13,7 @@ func configureMessaging(_ app: Application) throws {
     if app.storage[OutboxSettingsKey.self] == nil {
         var settings = try MessagingConfig.settings(env)
         // Only a serving process sends: not `migrate`, `routes`, … nor the tests.
-        let command = app.environment.arguments.dropFirst().first { !$0.hasPrefix("-") }
-        let serves = command == nil || command == "serve" || command == "demo"
-        settings.backgroundLoop = settings.backgroundLoop && app.environment != .testing && serves
+        settings.backgroundLoop = settings.backgroundLoop && app.runsBackgroundJobs
         app.outboxSettings = settings
     }
     if app.storage[SMSProviderKey.self] == nil {
@@ -38,6 +36,13 @@ struct OutboxSettingsKey: StorageKey { typealias Value = OutboxSettings }
 struct OutboxLoopKey: StorageKey { typealias Value = OutboxLoop }
 
 extension Application {
+    /// Whether this process serves (`serve`, `demo` or no command) outside tests: only then do
+    /// background loops (SMS sender, deadline jobs) run.
+    var runsBackgroundJobs: Bool {
+        let command = environment.arguments.dropFirst().first { !$0.hasPrefix("-") }
+        return environment != .testing && (command == nil || command == "serve" || command == "demo")
+    }
+
     /// The gateway messages go to (default: the log).
     var smsProvider: any SMSProvider {
         get { storage[SMSProviderKey.self] ?? LogSMSProvider(logger: logger) }
