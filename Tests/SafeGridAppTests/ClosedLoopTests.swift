@@ -294,3 +294,27 @@ struct ClosedLoopTests {
         }
     }
 }
+
+@Suite("Delivery reports")
+struct DeliveryReportTests {
+    @Test func aDeliveryReportMovesASentRecipientToDeliveredOrFailed() async throws {
+        try await withSafeGrid { app in
+            try await app.writeGate.transaction(on: app.db) { sql in
+                try await Outbox.enqueue(OutgoingMessage(kind: .notice, subjectID: nil, inspectionID: nil, hazardID: nil, body: "测试",
+                                                         segments: 1, recipients: ["13800000000", "13900000000"], dedupeKey: "t"),
+                                         sql: sql, at: testNow)
+            }
+            _ = try await app.outboxSender.runOnce(now: testNow)
+            let ids = try await app.sql.select().columns("id", "phone").from("message_recipients").orderBy("phone").all()
+                .map { try $0.decode(column: "id", as: UUID.self).uuidString.lowercased() }
+            #expect(try await app.send(.GET, "/sms/dlr/\(ids[0])?type=1").status == .ok)
+            #expect(try await app.send(.GET, "/sms/dlr/\(ids[1])?type=16").status == .ok)
+            #expect(try await app.send(.GET, "/sms/dlr/\(ids[1])?type=1").status == .ok)   // too late: stays failed
+            let states = try await app.sql.select().column("state").from("message_recipients").orderBy("phone").all()
+                .map { try $0.decode(column: "state", as: String.self) }
+            #expect(states == ["delivered", "failed"])
+            #expect(try await app.send(.GET, "/sms/dlr/\(UUID().uuidString)?type=1").status == .notFound)
+            #expect(try await app.send(.GET, "/sms/dlr/\(ids[0])?type=x").status == .unprocessableEntity)
+        }
+    }
+}

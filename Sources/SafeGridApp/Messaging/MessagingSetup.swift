@@ -29,6 +29,8 @@ func configureMessaging(_ app: Application) throws {
 func messagingRoutes(_ app: Application, api: any RoutesBuilder) {
     api.get("messages", use: MessagesController.list)
     app.get("messages", use: MessagesController.page)
+    app.get("sms", "dlr", ":id", use: DeliveryReports.receive)
+    app.post("sms", "dlr", ":id", use: DeliveryReports.receive)
 }
 
 struct SMSProviderKey: StorageKey { typealias Value = any SMSProvider }
