@@ -47,7 +47,8 @@ struct ProblemMiddleware: AsyncMiddleware {
                 request.logger.report(error: error)
             }
             if !request.url.path.hasPrefix("/api/"), request.headers.accept.contains(where: { $0.mediaType == .html }) {
-                return Layout.errorPage(status: HTTPResponseStatus(statusCode: problem.status), detail: problem.detail)
+                return Layout.errorPage(status: HTTPResponseStatus(statusCode: problem.status), detail: problem.detail,
+                                        forParty: request.url.path.hasPrefix("/e/"))
             }
             let response = Response(status: HTTPResponseStatus(statusCode: problem.status))
             let encoder = JSONEncoder()
@@ -82,7 +83,8 @@ struct ProblemMiddleware: AsyncMiddleware {
             var status = e.status
             if e.status == .unsupportedMediaType || detail.contains("Content-Type") {
                 status = .unsupportedMediaType
-                detail = "send the body as application/json"
+                detail = request.url.path.hasPrefix("/api/") ? "send the body as application/json"
+                    : "send the form as multipart/form-data"
             }
             return Problem(type: "about:blank", title: status.reasonPhrase, status: Int(status.code), detail: detail,
                            field: nil, extra: [:])

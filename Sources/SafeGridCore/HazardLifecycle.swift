@@ -157,6 +157,9 @@ public struct HazardEvent: Codable, Hashable, Sendable {
 
 /// The hazard state machine.
 public enum HazardLifecycle {
+    /// Days to rectify a rebound when the inspector gives no date (end of that Asia/Shanghai day).
+    public static let defaultReboundDays = 7
+
     /// The state an action leads to from `state`, or `nil` if the action is not allowed there.
     public static func target(of action: HazardAction, from state: HazardState) -> HazardState? {
         switch (action, state) {
@@ -206,6 +209,10 @@ public enum HazardLifecycle {
             throw .invalid("reason", "\(action.rawValue) needs a reason")
         }
         var dueChange: Date? = nil
+        if action == .reportRebound, newDueAt == nil {
+            // A rebound gets a fresh deadline: the default rebound period, not the old, past one.
+            dueChange = Deadline.due(foundAt: at, days: defaultReboundDays)
+        }
         if let newDueAt {
             guard action == .notYetRectified || action == .reportRebound else {
                 throw .invalid("dueOn", "a new deadline can only be set when a hazard is not yet rectified or rebounds")

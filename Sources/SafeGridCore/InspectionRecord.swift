@@ -38,9 +38,18 @@ public struct InspectionRecord: Sendable, Equatable {
     public let checklistVersion: Int
     public let results: [Result]
     public let hazards: [Hazard]
+    /// Who inspected: the inspector and the team as `name·department` lines.
+    public let inspector: String
+    public let team: [String]
+    /// Notes per item code.
+    public let notes: [String: String]
 
     public init(inspectionID: UUID, subjectID: UUID, inspectedAt: Date, checklistVersion: Int,
-                results: [Result], hazards: [Hazard]) {
+                results: [Result], hazards: [Hazard], inspector: String = "", team: [String] = [],
+                notes: [String: String] = [:]) {
+        self.inspector = inspector
+        self.team = team
+        self.notes = notes
         self.inspectionID = inspectionID
         self.subjectID = subjectID
         self.inspectedAt = inspectedAt
@@ -54,7 +63,9 @@ public struct InspectionRecord: Sendable, Equatable {
     public var canonical: String {
         let id = { (u: UUID?) in u?.uuidString.lowercased() ?? "-" }
         var lines = ["safegrid.inspection.v1", id(inspectionID), id(subjectID),
-                     String(EventChain.millis(inspectedAt)), String(checklistVersion)]
+                     String(EventChain.millis(inspectedAt)), String(checklistVersion), "I" + inspector]
+        for member in team { lines.append("T" + member) }
+        for (code, note) in notes.sorted(by: { $0.key < $1.key }) { lines.append(["N", code, note].joined(separator: "\u{1F}")) }
         for r in results.sorted(by: { $0.itemCode < $1.itemCode }) {
             lines.append(["R", r.itemCode, r.outcome, id(r.hazardID)].joined(separator: "\u{1F}"))
         }
@@ -67,5 +78,17 @@ public struct InspectionRecord: Sendable, Equatable {
     /// SHA-256 of ``canonical`` as lowercase hex (64 characters).
     public var sha256: String {
         SHA256.hash(data: Data(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// What a signature binds together: the record's hash, who signed, when, where, and the image.
+/// Stored at signing; recomputed on the notice page to show whether any of it changed.
+public enum SignatureSeal {
+    public static func sha256(recordSHA256: String, signerName: String, signerPhone: String, signedAt: Date,
+                              latitude: Double?, longitude: Double?, imageSHA256: String) -> String {
+        let position = [latitude, longitude].map { $0.map { String(format: "%.7f", $0) } ?? "-" }.joined(separator: ",")
+        let text = ["safegrid.signature.v1", recordSHA256, signerName, signerPhone,
+                    String(EventChain.millis(signedAt)), position, imageSHA256].joined(separator: "\u{1F}")
+        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -184,7 +184,7 @@ struct ClosedLoopTests {
                 "subjectId": subject, "inspector": "李伟",
                 "results": [["hazardId": hazards[1], "outcome": "rectified"], ["hazardId": hazards[0], "outcome": "rectified"]]])
             #expect(bad.status == .conflict)
-            #expect(bad.json["field"] as? String == "results[1].action")
+            #expect(bad.json["field"] as? String == "results[1].outcome")
             #expect(bad.json["currentState"] as? String == "rectified")
             let h1 = try await app.send(.GET, "/api/v1/hazards/\(hazards[1])")
             #expect(h1.json["state"] as? String == "open")
@@ -315,6 +315,129 @@ struct DeliveryReportTests {
             #expect(states == ["delivered", "failed"])
             #expect(try await app.send(.GET, "/sms/dlr/\(UUID().uuidString)?type=1").status == .notFound)
             #expect(try await app.send(.GET, "/sms/dlr/\(ids[0])?type=x").status == .unprocessableEntity)
+        }
+    }
+}
+
+@Suite("Closed loop: what a newcomer broke")
+struct ClosedLoopRegressionTests {
+    func inspected(_ app: Application) async throws -> (subject: String, inspection: String, hazards: [String]) {
+        let mg = try await addMicroGrid(app)
+        let subject = try await createEnterprise(app, microGrid: mg)
+        let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject))
+        return (subject, r.json["id"] as? String ?? "", (r.json["hazards"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+    }
+
+    @Test func aBrowserUploadReturnsToThePageAndTheSealCoversTheSigner() async throws {
+        try await withSafeGrid { app in
+            let (_, inspection, hazards) = try await inspected(app)
+            let sign = try await app.send(.POST, "/api/v1/inspections/\(inspection)/signature",
+                                          object: ["signerName": "王建国", "image": signaturePNG])
+            let body = sign.json["smsBody"] as? String ?? ""
+            let link = "/e/" + body[body.range(of: "/e/")!.upperBound...].prefix(EvidenceToken.length)
+            let r = try await app.testing().sendRequest(.POST, "\(link)/hazards/\(hazards[0])/evidence", headers: [
+                "Content-Type": "multipart/form-data; boundary=sgBOUNDARY",
+                "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"],
+                body: multipart([("photo", "a.jpg", "image/jpeg", tinyJPEG)]))
+            #expect(r.status == .seeOther)
+            #expect(r.headers.first(name: .location)?.hasSuffix("?ok=1") == true)
+            // The party's page has no links into the town's internal pages.
+            let page = try await app.send(.GET, link)
+            #expect(!page.body.contains("href=\"/messages\""))
+            // The message list never shows the link's token.
+            let list = try await app.send(.GET, "/api/v1/messages")
+            #expect(!list.body.contains(String(link.dropFirst(3))))
+            #expect(list.body.contains("\\/e\\/…"))
+            // Changing who signed is detected.
+            try await app.sql.update("signatures").set("signer_name", to: SQLBind("王五")).run()
+            #expect(try await app.send(.GET, "/inspections/\(inspection)/notice").body.contains("记录在签字后被改动"))
+        }
+    }
+
+    @Test func signaturesOutsideTheDistrictOrFakePNGsAreRefused() async throws {
+        try await withSafeGrid { app in
+            let (_, inspection, _) = try await inspected(app)
+            let path = "/api/v1/inspections/\(inspection)/signature"
+            let far = try await app.send(.POST, path, object: ["signerName": "王建国", "image": signaturePNG,
+                                                               "location": ["latitude": 39.9, "longitude": 116.4]])
+            #expect(far.json["field"] as? String == "location")
+            let fake = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(String(repeating: "not a png ", count: 30).utf8))
+            let r = try await app.send(.POST, path, object: ["signerName": "王建国", "image": "data:image/png;base64," + fake.base64EncodedString()])
+            #expect(r.json["field"] as? String == "image")
+            let trick = try await app.send(.POST, path, object: ["signerName": "王建国",
+                                                                 "image": "data:text/plain;x=image/png;base64," + signaturePNG.split(separator: ",")[1]])
+            #expect(trick.json["field"] as? String == "image")
+        }
+    }
+
+    @Test func aLinkedFindingIsOnTheNoticeAndInTheSMS() async throws {
+        try await withSafeGrid { app in
+            let (subject, _, _) = try await inspected(app)
+            let again = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
+                subject: subject, at: "2026-11-30T09:50:00+08:00", results: [["itemCode": "ELEC-01", "outcome": "hazard"]]))
+            let id = again.json["id"] as? String ?? ""
+            let sign = try await app.send(.POST, "/api/v1/inspections/\(id)/signature", object: ["signerName": "王建国", "image": signaturePNG])
+            #expect(sign.json["smsQueued"] as? Bool == true)
+            #expect((sign.json["smsBody"] as? String)?.contains("电气线路") == true)
+            let notice = try await app.send(.GET, "/inspections/\(id)/notice")
+            #expect(notice.body.contains("电气线路未穿管"))
+        }
+    }
+
+    @Test func syncRefusesARepeatedSeqInOneBatch() async throws {
+        try await withSafeGrid { app in
+            let (_, _, hazards) = try await inspected(app)
+            let r = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-C", "events": [
+                ["seq": 5, "hazardId": hazards[0], "action": "startRectification", "clientTime": "2026-11-30T09:40:00+08:00", "actor": "王"],
+                ["seq": 5, "hazardId": hazards[1], "action": "startRectification", "clientTime": "2026-11-30T09:41:00+08:00", "actor": "王"]]])
+            #expect(r.status == .unprocessableEntity)
+            #expect(r.json["field"] as? String == "events[1].seq")
+        }
+    }
+
+    @Test func aReboundWithoutADateGetsAFreshDeadline() async throws {
+        try await withSafeGrid { app in
+            let (subject, _, hazards) = try await inspected(app)
+            _ = try await app.send(.POST, "/api/v1/hazards/\(hazards[0])/actions", object: ["action": "verifyRectified", "actor": "李伟"])
+            let r = try await app.send(.POST, "/api/v1/reinspections", object: [
+                "subjectId": subject, "inspector": "李伟", "results": [["hazardId": hazards[0], "outcome": "rebound", "reason": "又明敷"]]])
+            #expect(r.status == .ok)
+            let h = try await app.send(.GET, "/api/v1/hazards/\(hazards[0])")
+            #expect(h.json["dueOn"] as? String == "2026-12-07")   // 7 days from the re-inspection day
+            let future = try await app.send(.POST, "/api/v1/reinspections", object: [
+                "subjectId": subject, "inspector": "李伟", "reinspectedAt": "2026-11-30T08:00:00+08:00",
+                "results": [["hazardId": hazards[1], "outcome": "rectified"]]])
+            #expect(future.json["field"] as? String == "reinspectedAt")
+        }
+    }
+
+    @Test func aLaterHazardWithTheSameDeadlineStillGetsItsReminder() async throws {
+        try await withSafeGrid { app in
+            let mg = try await addMicroGrid(app)
+            let subject = try await createEnterprise(app, microGrid: mg)
+            _ = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
+                subject: subject, results: [["itemCode": "ELEC-03", "outcome": "hazard"]]))
+            let day = try Timestamp.parse("2026-12-01T09:00:00+08:00")
+            #expect(try await DeadlineJobs.runOnce(app: app, now: day).remindersQueued == 1)
+            _ = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
+                subject: subject, at: "2026-11-30T09:55:00+08:00",
+                results: [["itemCode": "ELEC-01", "outcome": "hazard", "dueOn": "2026-12-03"]]))
+            #expect(try await DeadlineJobs.runOnce(app: app, now: day.addingTimeInterval(60)).remindersQueued == 1)
+            #expect(try await DeadlineJobs.runOnce(app: app, now: day.addingTimeInterval(120)).remindersQueued == 0)
+        }
+    }
+
+    @Test func auditNoticesTheNewestEventsDeleted() async throws {
+        try await withSafeGrid { app in
+            let (_, _, hazards) = try await inspected(app)
+            _ = try await app.send(.POST, "/api/v1/hazards/\(hazards[0])/actions", object: ["action": "verifyRectified", "actor": "李伟"])
+            #expect(try await Audit.verify(sql: app.sql).intact)
+            let last = try await app.sql.select().column("seq").from("hazard_events").orderBy("seq", .descending).limit(1).first()?
+                .decode(column: "seq", as: Int64.self) ?? 0
+            try await app.sql.delete(from: "hazard_events").where("seq", .equal, SQLBind(last)).run()
+            let r = try await Audit.verify(sql: app.sql)
+            #expect(!r.intact)
+            #expect(r.lines.contains { $0.contains(hazards[0].lowercased()) })
         }
     }
 }

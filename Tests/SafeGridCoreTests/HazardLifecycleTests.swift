@@ -67,7 +67,10 @@ final class HazardLifecycleTests: XCTestCase {
                     XCTAssertEqual(after.state, target, label)
                     XCTAssertEqual(after.version, 4, label)
                     XCTAssertEqual(after.severity, .serious, label)
-                    XCTAssertEqual(after.dueAt, due, label)
+                    // A rebound without a date gets the default rebound deadline; nothing else moves it.
+                    let expectedDue = action == .reportRebound
+                        ? Deadline.due(foundAt: t0, days: HazardLifecycle.defaultReboundDays) : due
+                    XCTAssertEqual(after.dueAt, expectedDue, label)
                     XCTAssertEqual(event.kind, HazardEventKind(action), label)
                     XCTAssertEqual(event.kind.rawValue, action.rawValue, label)
                     XCTAssertEqual(event.fromState, state, label)
@@ -75,7 +78,7 @@ final class HazardLifecycleTests: XCTestCase {
                     XCTAssertEqual(event.actor, "张伟", label)
                     XCTAssertEqual(event.reason, "复查记录", label)
                     XCTAssertEqual(event.occurredAt, t0, label)
-                    XCTAssertNil(event.dueAt, label)
+                    XCTAssertEqual(event.dueAt, action == .reportRebound ? expectedDue : nil, label)
                 } catch {
                     guard expected[action]![state]! == nil else {
                         XCTFail("\(label) should be allowed, got \(error)")
@@ -204,7 +207,8 @@ final class HazardLifecycleTests: XCTestCase {
         XCTAssertEqual(next.reboundCount, 2)
         XCTAssertNil(next.rectifiedAt)
         XCTAssertEqual(next.version, 5)
-        XCTAssertEqual(next.dueAt, due, "no new deadline given: keeps the old one")
+        XCTAssertEqual(next.dueAt, Deadline.due(foundAt: at, days: HazardLifecycle.defaultReboundDays),
+                       "no new deadline given: the default rebound period from the rebound")
         XCTAssertEqual(event.kind, .reportRebound)
         XCTAssertEqual(event.fromState, .rectified)
     }

@@ -78,13 +78,14 @@ enum DeadlineJobs {
                 }
                 guard let phone = subject.phone, phone.isSMSCapable else { return (due.count, false) }
                 let earliest = due.map(\.1).min()!
-                let link = links.evidenceLink(subject: id, expiresAt: due.map(\.1).max()!.addingTimeInterval(SignatureService.linkGrace))
+                let link = links.evidenceLink(subject: id, expiresAt: max(due.map(\.1).max()!, now).addingTimeInterval(SignatureService.linkGrace))
                 let text = SMSTemplate.deadlineReminder(subjectName: subject.name, hazardCount: due.count,
                                                         dueOn: CalendarDate(shanghai: earliest), link: link)
                 let message = try await Outbox.enqueue(OutgoingMessage(
                     kind: .reminder, subjectID: id, inspectionID: nil, hazardID: due.count == 1 ? due[0].0 : nil, body: text,
                     segments: SMSText.segments(text).segments, recipients: [phone.stored],
-                    dedupeKey: "reminder:\(id.uuidString.lowercased()):\(CalendarDate(shanghai: earliest))"), sql: sql, at: now)
+                    dedupeKey: "reminder:\(id.uuidString.lowercased()):\(CalendarDate(shanghai: earliest)):"
+                        + due.map { $0.0.uuidString.lowercased() }.sorted().joined(separator: ",")), sql: sql, at: now)
                 return (due.count, message != nil)
             }
             report.hazardsReminded += count
@@ -101,6 +102,10 @@ struct DeadlineJobsRunner: LifecycleHandler {
 
     func didBootAsync(_ app: Application) async throws {
         guard app.runsBackgroundJobs, Environment.get("SAFEGRID_JOBS") != "off" else { return }
+        start(app)
+    }
+
+    func start(_ app: Application) {
         state.task = Task { [app] in
             while !Task.isCancelled {
                 do {
@@ -186,6 +191,16 @@ enum Audit {
                     count += 1
                 }
                 after = rows.last!.seq
+            }
+            // Deleting a hazard's newest events leaves the chain whole; a hazard's version counts
+            // its events, so compare the two.
+            let mismatched = try await sql.select().column("id").from("hazards").where("town_code", .equal, SQLBind(town))
+                .where(SQLIdentifier("version"), .notEqual,
+                       SQLGroupExpression(SQLRaw("SELECT COUNT(*) FROM hazard_events e WHERE e.hazard_id = hazards.id")))
+                .limit(5).all().map { try $0.decode(column: "id", as: UUID.self).uuidString.lowercased() }
+            if !mismatched.isEmpty {
+                result.intact = false
+                result.lines.append("town \(town): event count differs from the version of hazard(s) \(mismatched.joined(separator: ", ")) — events deleted or added")
             }
             if let b = brokenAt {
                 result.intact = false

@@ -26,15 +26,16 @@ enum EvidenceController {
         guard let subject = try await q.subject(t.subjectID) else { throw Abort(.notFound, reason: "检查对象不存在") }
         let rows = try await q.hazards(subject: subject.id)
         let open = try await req.hazardDTOs(rows.filter { $0.hazardState.isOpen })
-        var photos: [UUID: [UUID]] = [:]
-        for row in try await req.sql.select().columns("id", "hazard_id").from("evidence")
+        var photos: [UUID: [(id: UUID, type: String)]] = [:]
+        for row in try await req.sql.select().columns("id", "hazard_id", "content_type").from("evidence")
             .where("subject_id", .equal, SQLBind(subject.id)).orderBy("uploaded_at").all() {
-            photos[try row.decode(column: "hazard_id", as: UUID.self), default: []].append(try row.decode(column: "id", as: UUID.self))
+            photos[try row.decode(column: "hazard_id", as: UUID.self), default: []]
+                .append((try row.decode(column: "id", as: UUID.self), try row.decode(column: "content_type", as: String.self)))
         }
         let raw = req.parameters.get("token") ?? ""
         let uploaded = req.query[String.self, at: "ok"] != nil
         return Layout.page(
-            title: "整改照片上传", subtitle: "Upload rectification photos · \(subject.name)",
+            title: "整改照片上传", subtitle: "Upload rectification photos · \(subject.name)", forParty: true, nodes: [
             .if(uploaded, .p(.class("ok"), .text("已收到，谢谢！等待复查。Received, thank you."))),
             .p(.text("链接有效期至 \(Layout.time(t.expiresAt))。每处隐患可上传照片（JPG/PNG/HEIC，不超过10MB）并说明整改情况。")),
             .if(open.isEmpty, .p(.text("目前没有待整改的隐患。No open hazards."))),
@@ -43,7 +44,7 @@ enum EvidenceController {
                      .h3(.text(h.item?.zh ?? h.itemCode)),
                      .p(.text("整改期限 \(h.dueOn) · 状态 \(h.stateLabel.zh)"), .if(h.overdue, .span(.class("overdue"), .text(" 已逾期")))),
                      .forEach(photos[h.id] ?? []) { e in
-                         .img(.class("evidence"), .src("/e/\(raw)/evidence/\(e.uuidString.lowercased())"), .alt("整改照片"))
+                         evidenceNode(src: "/e/\(raw)/evidence/\(e.id.uuidString.lowercased())", type: e.type, note: nil)
                      },
                      .form(.method(.post), .action("/e/\(raw)/hazards/\(h.id.uuidString.lowercased())/evidence"),
                            .enctype(.multipartData),
@@ -51,7 +52,7 @@ enum EvidenceController {
                                                           .required(true))),
                            .label(.text("整改说明 Note"), .textarea(.name("note"))),
                            .button(.type(.submit), .text("上传 Upload"))))
-            })
+            }])
     }
 
     struct Upload: Content {
@@ -97,7 +98,9 @@ enum EvidenceController {
                 try await CampaignStore(sql: sql).write([(subject.subject, ledger.takeChanges())], recordedAt: now)
             }
         }
-        if req.headers.accept.contains(where: { $0.mediaType == .json }) {
+        // API clients ask for JSON only; browsers send text/html (and */*).
+        let accept = req.headers.accept
+        if accept.contains(where: { $0.mediaType == .json }), !accept.contains(where: { $0.mediaType == .html }) {
             return try Response.json(["state": HazardState.rectifying.rawValue, "sha256": info.sha256], status: .created)
         }
         return req.redirect(to: "/e/\(req.parameters.get("token") ?? "")?ok=1", redirectType: .normal)
@@ -115,6 +118,15 @@ enum EvidenceController {
         r.headers.replaceOrAdd(name: .contentType, value: try row.decode(column: "content_type", as: String.self))
         r.headers.cacheControl = .init(isPrivate: true, maxAge: 86_400)
         return r
+    }
+
+    /// A photo as shown: an image (EXIF orientation honoured by `image-orientation: from-image`),
+    /// or for HEIC, which most browsers cannot show, a download link.
+    static func evidenceNode(src: String, type: String, note: String?) -> Node<HTML.BodyContext> {
+        if type == ImageFormat.heic.mimeType {
+            return .a(.href(src), .text("HEIC 照片（浏览器无法直接显示，点击下载）"))
+        }
+        return .img(.class("evidence"), .src(src), .alt(note ?? "整改照片"))
     }
 
     /// Evidence of a hazard, for its page.

@@ -63,7 +63,12 @@ enum ReinspectionController {
                                      expectedVersion: s.version)
                 } catch {
                     // Name the result the error belongs to.
-                    let field = error.field.map { $0 == "hazardId" ? "results[\(i)].hazardId" : "results[\(i)].\($0)" }
+                    // Name the input field: the API says outcome, inspector, reinspectedAt.
+                    let inputName = ["action": "outcome", "actor": "inspector", "occurredAt": "reinspectedAt"]
+                    let field = error.field.map { f -> String in
+                        if f == "actor" || f == "occurredAt" { return inputName[f]! }
+                        return "results[\(i)].\(inputName[f] ?? f)"
+                    }
                     throw DomainError(error.kind, field: field, reason: error.reason, extra: error.extra)
                 }
             }
@@ -110,9 +115,13 @@ enum ReinspectionController {
         let now = req.services.now()
         struct Incoming: Sendable { let seq: Int64; let hazard: UUID; let action: HazardAction; let at: Date; let actor: String; let reason: String?; let due: Date? }
         var incoming: [Incoming] = []
+        var seqs = Set<Int>()
         for (i, e) in input.events.enumerated() {
             let f = "events[\(i)]"
             guard let seq = try Input.integer(e.seq, "\(f).seq", in: 0...Int(Int32.max)) else { continue }
+            guard seqs.insert(seq).inserted else {
+                throw DomainError.invalid("\(f).seq", "seq \(seq) appears twice in this batch; each event of a device has its own seq")
+            }
             let action: HazardAction = try Input.enumValue(e.action, "\(f).action")
             if action == .closeDown { throw DomainError.invalid("\(f).action", "close a subject down through its own endpoint") }
             let at = try Input.timestamp(e.clientTime, "\(f).clientTime")

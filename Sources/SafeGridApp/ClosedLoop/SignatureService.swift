@@ -33,6 +33,7 @@ enum SignatureService {
         guard let i = try await q.inspection(inspectionID) else { return nil }
         let results = try await q.results(inspection: inspectionID)
         let hazards = try await q.hazards(inspection: inspectionID)
+        let team = try await q.team(inspection: inspectionID)
         var lines: [InspectionRecord.Hazard] = []
         for h in hazards {
             let found = try await sql.select().column("due_at").from("hazard_events")
@@ -43,7 +44,14 @@ enum SignatureService {
         return InspectionRecord(inspectionID: i.id, subjectID: i.subjectId, inspectedAt: i.inspectedAt,
                                 checklistVersion: i.checklistVersion,
                                 results: results.map { .init(itemCode: $0.itemCode, outcome: $0.outcome, hazardID: $0.hazardID) },
-                                hazards: lines)
+                                hazards: lines, inspector: i.inspector, team: team.map { "\($0.name)·\($0.department.rawValue)" },
+                                notes: Dictionary(uniqueKeysWithValues: results.compactMap { r in r.note.map { (r.itemCode, $0) } }))
+    }
+
+    /// A PNG file: the signature, an IHDR chunk first and an IEND chunk last (PNG spec §5).
+    static func isPNG(_ b: [UInt8]) -> Bool {
+        b.count >= 45 && b.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+            && Array(b[12..<16]) == Array("IHDR".utf8) && Array(b[(b.count - 8)..<(b.count - 4)]) == Array("IEND".utf8)
     }
 
     /// Signs inside the caller's transaction.
@@ -69,8 +77,11 @@ enum SignatureService {
         guard imagePNG.count <= maxImageBytes else {
             throw DomainError.invalid("image", "the signature image is \(imagePNG.count / 1024) KB; at most \(maxImageBytes / 1024) KB")
         }
-        guard imagePNG.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) else {
+        guard isPNG(imagePNG) else {
             throw DomainError.invalid("image", "the signature must be a PNG image")
+        }
+        if let location {
+            do { try DistrictBoundary.xiaoshan.check(location) } catch { throw DomainError.invalid("location", error) }
         }
         guard signedAt >= inspection.inspectedAt else {
             throw DomainError.invalid("signedAt", "the signature is dated before the inspection")
@@ -89,20 +100,24 @@ enum SignatureService {
             .where(SQLContains(column: "notice_number", text: prefix)).first()?.decode(column: "n", as: Int.self) ?? 0
         let noticeNumber = "\(prefix)\(String(format: "%05d", count + 1))号"
         let imageHash = SHA256.hash(data: Data(imagePNG)).map { String(format: "%02x", $0) }.joined()
+        let signedAtStored = EventChain.rounded(signedAt)
+        let seal = SignatureSeal.sha256(recordSHA256: record.sha256, signerName: name, signerPhone: signerPhone.stored,
+                                        signedAt: signedAtStored, latitude: location?.latitude, longitude: location?.longitude,
+                                        imageSHA256: imageHash)
         try await sql.insert(into: "signatures")
             .columns("inspection_id", "notice_number", "signer_name", "signer_phone", "signed_at", "latitude", "longitude",
-                     "datum", "image_png", "image_sha256", "record_sha256", "recorded_at")
+                     "datum", "image_png", "image_sha256", "record_sha256", "seal_sha256", "recorded_at")
             .values(SQLBind(inspectionID), SQLBind(noticeNumber), SQLBind(name), SQLBind(signerPhone.stored),
-                    SQLBind(signedAt), SQLBind(location?.latitude), SQLBind(location?.longitude),
+                    SQLBind(signedAtStored), SQLBind(location?.latitude), SQLBind(location?.longitude),
                     SQLBind(location?.datum.rawValue), SQLBind(Data(imagePNG)), SQLBind(imageHash),
-                    SQLBind(record.sha256), SQLBind(now))
+                    SQLBind(record.sha256), SQLBind(seal), SQLBind(now))
             .run()
 
         // The SMS notice, in the same transaction.
         var body: String? = nil
         var segments: Int? = nil
         var queued = false
-        let hazards = try await q.hazards(inspection: inspectionID).filter { $0.hazardState.isOpen }
+        let hazards = try await q.hazardsOfVisit(inspectionID).filter { $0.hazardState.isOpen }
         if !hazards.isEmpty, signerPhone.isSMSCapable {
             var lines: [SMSHazardLine] = []
             var checklists: [Int: Checklist] = [:]
@@ -114,7 +129,7 @@ enum SignatureService {
             }
             let earliest = hazards.map(\.dueAt).min()!
             let latest = hazards.map(\.dueAt).max()!
-            let link = links.evidenceLink(subject: subject.id, expiresAt: latest.addingTimeInterval(linkGrace))
+            let link = links.evidenceLink(subject: subject.id, expiresAt: max(latest, now).addingTimeInterval(linkGrace))
             let text = SMSTemplate.rectificationNotice(subjectName: subject.name,
                                                        inspectedOn: CalendarDate(shanghai: inspection.inspectedAt),
                                                        hazards: lines, dueOn: CalendarDate(shanghai: earliest), link: link)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Plot
 import SQLKit
@@ -24,7 +25,7 @@ enum SignaturesController {
         let signedAt = try input.signedAt.map { s throws(DomainError) in try Input.timestamp(s, "signedAt") } ?? now
         var base64 = input.image.trimmingCharacters(in: .whitespacesAndNewlines)
         if base64.hasPrefix("data:") {
-            guard let comma = base64.firstIndex(of: ","), base64[..<comma].contains("image/png") else {
+            guard let comma = base64.firstIndex(of: ","), base64[..<comma].lowercased() == "data:image/png;base64" else {
                 throw DomainError.invalid("image", "the signature must be a PNG data URL")
             }
             base64 = String(base64[base64.index(after: comma)...])
@@ -75,11 +76,12 @@ enum SignaturesController {
         let datum: String?
         let imageSha256: String
         let recordSha256: String
+        let sealSha256: String
     }
 
     static func signature(_ id: UUID, sql: any SQLDatabase) async throws -> SignatureRow? {
         try await sql.select().columns("inspection_id", "notice_number", "signer_name", "signer_phone", "signed_at", "latitude",
-                                       "longitude", "datum", "image_sha256", "record_sha256")
+                                       "longitude", "datum", "image_sha256", "record_sha256", "seal_sha256")
             .from("signatures").where("inspection_id", .equal, SQLBind(id))
             .first(decoding: SignatureRow.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
@@ -109,7 +111,7 @@ enum SignaturesController {
                                .p(.text("该检查已由 \(signed.signerName) 于 \(Layout.time(signed.signedAt)) 签字确认。")),
                                .p(.a(.href("/inspections/\(id.uuidString.lowercased())/notice"), .text("查看整改通知书 View the notice"))))
         }
-        let hazards = try await req.hazardDTOs(try await q.hazards(inspection: id))
+        let hazards = try await req.hazardDTOs(try await q.hazardsOfVisit(id))
         return Layout.page(
             title: "现场签字确认", subtitle: "On-site signature · \(subject.name)",
             .p(.text("检查时间 \(Layout.time(inspection.inspectedAt)) · 检查人 \(inspection.inspector)")),
@@ -143,8 +145,14 @@ enum SignaturesController {
             throw DomainError(.notFound, field: "id", reason: "the inspection is not signed yet")
         }
         let record = try await SignatureService.record(id, sql: req.sql)
-        let intact = record?.sha256 == signed.recordSha256
-        let hazards = try await req.hazardDTOs(try await q.hazards(inspection: id))
+        let image = try await req.sql.select().column("image_png").from("signatures").where("inspection_id", .equal, SQLBind(id))
+            .first()?.decode(column: "image_png", as: Data.self) ?? Data()
+        let imageHash = SHA256.hash(data: image).map { String(format: "%02x", $0) }.joined()
+        let seal = SignatureSeal.sha256(recordSHA256: signed.recordSha256, signerName: signed.signerName,
+                                        signerPhone: signed.signerPhone, signedAt: signed.signedAt, latitude: signed.latitude,
+                                        longitude: signed.longitude, imageSHA256: imageHash)
+        let intact = record?.sha256 == signed.recordSha256 && imageHash == signed.imageSha256 && seal == signed.sealSha256
+        let hazards = try await req.hazardDTOs(try await q.hazardsOfVisit(id))
         let team = try await q.team(inspection: id)
         return Layout.page(
             title: "整改通知书", subtitle: "Rectification notice \(signed.noticeNumber)",
@@ -152,10 +160,11 @@ enum SignaturesController {
                  .p(.class("number"), .text(signed.noticeNumber)),
                  .p(.text("\(subject.name)（\(subject.address)）：")),
                  .p(.text("\(Layout.time(inspection.inspectedAt)) 联合检查组（\(team.map { "\($0.name)·\($0.department.zh)" }.joined(separator: "、"))）依据“一张表”对你单位进行了综合检查，发现下列安全隐患，请在期限内整改完毕，整改后通过短信链接上传整改照片，等待复查。")),
-                 .table(.tr(.th("序号"), .th("隐患 Hazard"), .th("依据 Legal basis"), .th("严重程度"), .th("整改期限 Due")),
+                 .table(.tr(.th("序号"), .th("隐患 Hazard"), .th("依据 Legal basis"), .th("严重程度"), .th("整改期限 Due"), .th("状态 State")),
                         .forEach(Array(hazards.enumerated())) { (i, h) in
                             .tr(.td(.text(String(i + 1))), .td(.text(h.item?.zh ?? h.itemCode)), .td(.text(h.legalBasis ?? "")),
-                                .td(.text(Severity(rawValue: h.severity)?.zh ?? h.severity)), .td(.text(h.dueOn)))
+                                .td(.text(Severity(rawValue: h.severity)?.zh ?? h.severity)), .td(.text(h.dueOn)),
+                                .td(.class("state-\(h.state)"), .text(h.stateLabel.zh)))
                         }),
                  .div(.class("sign-block"),
                       .p(.text("当事人签字 Signed by \(signed.signerName)，\(Layout.time(signed.signedAt))")),

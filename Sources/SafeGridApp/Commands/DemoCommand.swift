@@ -37,6 +37,16 @@ struct DemoCommand: AsyncCommand {
             context.console.print("  \(k.zh) inspected \(inspected), hazards \(k.hazardsFound), rectified \(k.hazardsRectified), rate \(k.rectificationRateText)")
         }
         guard !signature.noServe else { return }
+        // The SMS sender and the deadline jobs start once the campaign is built.
+        if app.outboxSettings.backgroundLoop {
+            app.lifecycle.use(app.outboxLoop)
+            try await app.outboxLoop.didBootAsync(app)
+        }
+        if Environment.get("SAFEGRID_JOBS") != "off" {
+            let jobs = DeadlineJobsRunner()
+            app.lifecycle.use(jobs)
+            jobs.start(app)
+        }
         let config = app.http.server.configuration
         context.console.print("SafeGrid serves the dashboard at http://\(config.hostname):\(config.port)/ (Ctrl-C to stop)")
         var serveInput = CommandInput(arguments: ["safegrid", "serve"])

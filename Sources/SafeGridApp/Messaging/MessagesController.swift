@@ -85,7 +85,7 @@ struct MessageDTO: Content {
         subjectId = m.subjectId
         inspectionId = m.inspectionId
         hazardId = m.hazardId
-        body = m.body
+        body = Outbox.redactingLinks(m.body)
         segments = m.segments
         createdAt = Timestamp.format(m.createdAt)
         self.recipients = recipients.map(RecipientDTO.init)
@@ -226,7 +226,7 @@ enum MessagesController {
                             .td(.text(r.state == "queued" ? Layout.time(r.nextAttemptAt) : "—")),
                             .td(.text(r.lastError ?? "—")),
                             .td(.text(m.map { kindText($0.kind) } ?? "—")),
-                            .td(.text(m.map { short($0.body) } ?? "—")))
+                            .td(.text(m.map { short(Outbox.redactingLinks($0.body)) } ?? "—")))
                     })),
             .h2(.text("最近的短信"), .span(.class("en"), .text("Latest messages (\(latest.count) of \(total))"))),
             .if(latest.isEmpty, .p(.text("还没有短信。"), .span(.class("en"), .text("No messages yet."))),
@@ -237,7 +237,7 @@ enum MessagesController {
                         .tr(.td(.text(Layout.time(m.createdAt))),
                             .td(.text(kindText(m.kind))),
                             .td(.class("n"), .text(String(m.segments))),
-                            .td(.text(short(m.body))),
+                            .td(.text(short(Outbox.redactingLinks(m.body)))),
                             .td(.forEach(recipients[m.id] ?? []) { r in .div(stateNode(r)) }),
                             .td(subjectCell(m)))
                     })),

@@ -13,14 +13,14 @@ func configureMessaging(_ app: Application) throws {
     if app.storage[OutboxSettingsKey.self] == nil {
         var settings = try MessagingConfig.settings(env)
         // Only a serving process sends: not `migrate`, `routes`, … nor the tests.
-        settings.backgroundLoop = settings.backgroundLoop && app.runsBackgroundJobs
+        settings.backgroundLoop = settings.backgroundLoop && (app.runsBackgroundJobs || app.isDemo)
         app.outboxSettings = settings
     }
     if app.storage[SMSProviderKey.self] == nil {
         app.smsProvider = try MessagingConfig.provider(env, client: app.client, logger: app.logger,
                                                        timeout: app.outboxSettings.timeout)
     }
-    if app.outboxSettings.backgroundLoop {
+    if app.outboxSettings.backgroundLoop, !app.isDemo {
         app.lifecycle.use(app.outboxLoop)
     }
 }
@@ -38,11 +38,17 @@ struct OutboxSettingsKey: StorageKey { typealias Value = OutboxSettings }
 struct OutboxLoopKey: StorageKey { typealias Value = OutboxLoop }
 
 extension Application {
-    /// Whether this process serves (`serve`, `demo` or no command) outside tests: only then do
-    /// background loops (SMS sender, deadline jobs) run.
+    /// Whether this process serves (`serve` or no command) outside tests: only then do the
+    /// background loops (SMS sender, deadline jobs) start at boot. `demo` starts them itself once
+    /// the campaign is built.
     var runsBackgroundJobs: Bool {
         let command = environment.arguments.dropFirst().first { !$0.hasPrefix("-") }
-        return environment != .testing && (command == nil || command == "serve" || command == "demo")
+        return environment != .testing && (command == nil || command == "serve")
+    }
+
+    /// Whether this process is the demo (which starts the background loops after building).
+    var isDemo: Bool {
+        environment != .testing && environment.arguments.dropFirst().first { !$0.hasPrefix("-") } == "demo"
     }
 
     /// The gateway messages go to (default: the log).

@@ -37,6 +37,21 @@ struct OutgoingMessage: Sendable {
 /// that causes them), so a message exists exactly when its cause committed; the sender
 /// delivers them later, per recipient.
 enum Outbox {
+    /// The text with evidence-link tokens replaced by `…`: a link is a bearer credential for the
+    /// party's phone only, so lists and pages never show it.
+    static func redactingLinks(_ body: String) -> String {
+        var out = ""
+        var rest = Substring(body)
+        while let r = rest.range(of: "/e/") {
+            out += rest[..<r.upperBound]
+            rest = rest[r.upperBound...]
+            let token = rest.prefix { $0.isLetter && $0.isASCII || $0.isNumber && $0.isASCII || $0 == "-" || $0 == "_" }
+            if !token.isEmpty { out += "…" }
+            rest = rest.dropFirst(token.count)
+        }
+        return out + rest
+    }
+
     /// Queues `message` unless one with the same `dedupeKey` exists.
     /// - Returns: the new message id, or `nil` if it was already queued.
     @discardableResult

@@ -131,6 +131,17 @@ struct CampaignQueries {
             .orderBy("item_code").all(decoding: HazardRow.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 
+    /// The hazards a visit found: those it created and the open ones it linked a repeated
+    /// finding to.
+    func hazardsOfVisit(_ id: UUID) async throws -> [HazardRow] {
+        let linked = try await sql.select().column("hazard_id").from("inspection_results")
+            .where("inspection_id", .equal, SQLBind(id)).where("hazard_id", .isNot, SQLLiteral.null).all()
+            .map { try $0.decode(column: "hazard_id", as: UUID.self) }
+        var q = sql.select().columns("*").from("hazards").where("inspection_id", .equal, SQLBind(id))
+        if !linked.isEmpty { q = q.orWhere("id", .in, SQLBind.group(linked)) }
+        return try await q.orderBy("item_code").all(decoding: HazardRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
+
     func events(hazard id: UUID) async throws -> [HazardEventRow] {
         try await sql.select().columns("*").from("hazard_events").where("hazard_id", .equal, SQLBind(id))
             .orderBy("seq").all(decoding: HazardEventRow.self, keyDecodingStrategy: .convertFromSnakeCase)

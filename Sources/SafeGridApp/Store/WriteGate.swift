@@ -33,9 +33,14 @@ actor WriteGate {
                                   _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         await acquire()
         do {
-            let result = try await database.transaction { tx in
-                guard let sql = tx as? any SQLDatabase else { throw SQLStoreError.notSQL }
-                return try await body(sql)
+            let result: T
+            if let sql = database as? any SQLDatabase, sql.dialect.name == "sqlite" {
+                result = try await Self.immediateTransaction(on: database, body)
+            } else {
+                result = try await database.transaction { tx in
+                    guard let sql = tx as? any SQLDatabase else { throw SQLStoreError.notSQL }
+                    return try await body(sql)
+                }
             }
             if changesCampaign { generation += 1 }
             release()
@@ -43,6 +48,28 @@ actor WriteGate {
         } catch {
             release()
             throw error
+        }
+    }
+}
+
+extension WriteGate {
+    /// SQLite: `BEGIN IMMEDIATE` takes the write lock before the first read, so a transaction
+    /// never has to upgrade a read lock while another process (a `sqlite3` shell, a second
+    /// `safegrid` command) writes — the upgrade that fails at once with SQLITE_BUSY. Waiting
+    /// for the lock is left to the connection's busy handler.
+    static func immediateTransaction<T: Sendable>(on database: any Database,
+                                                   _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await database.withConnection { connection in
+            guard let sql = connection as? any SQLDatabase else { throw SQLStoreError.notSQL }
+            try await sql.raw("BEGIN IMMEDIATE").run()
+            do {
+                let result = try await body(sql)
+                try await sql.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
         }
     }
 }

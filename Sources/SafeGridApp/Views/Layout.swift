@@ -7,14 +7,20 @@ import Vapor
 /// are shown in Asia/Shanghai.
 enum Layout {
     /// An error as a page, for browsers (the API answers problem+json).
-    static func errorPage(status: HTTPResponseStatus, detail: String) -> Response {
+    static func errorPage(status: HTTPResponseStatus, detail: String, forParty: Bool = false) -> Response {
         let title = switch status.code {
         case 404: "找不到页面"
+        case 403: "链接无效"
+        case 410: "链接已过期"
+        case 413: "文件太大"
         case 400..<500: "请求有误"
         default: "服务器出错"
         }
-        let response = page(title: title, subtitle: "\(status.code) \(status.reasonPhrase)",
-                            .p(.text(detail)), .p(.a(.href("/"), .text("返回一屏归集 Back to the dashboard"))))
+        let help: Node<HTML.BodyContext> = forParty
+            ? .p(.text("请返回短信中的链接重试；如链接已过期，请联系网格员或检查人员重新发送。"))
+            : .p(.a(.href("/"), .text("返回一屏归集 Back to the dashboard")))
+        let response = page(title: title, subtitle: "\(status.code) \(status.reasonPhrase)", forParty: forParty,
+                            nodes: [.p(.text(detail)), help])
         response.status = status
         return response
     }
@@ -23,7 +29,9 @@ enum Layout {
         page(title: title, subtitle: subtitle, nodes: content)
     }
 
-    static func page(title: String, subtitle: String, nodes content: [Node<HTML.BodyContext>]) -> Response {
+    /// - Parameter forParty: a page for the responsible party (through the SMS link): no links
+    ///   into the town's internal pages.
+    static func page(title: String, subtitle: String, forParty: Bool = false, nodes content: [Node<HTML.BodyContext>]) -> Response {
         let html = HTML(
             .lang(.chinese),
             .head(
@@ -33,11 +41,12 @@ enum Layout {
                 .stylesheet("/assets/app.css")
             ),
             .body(
-                .header(.class("top"),
-                        .a(.href("/"), .class("brand"), .text("SafeGrid 除险保安")),
-                        .nav(.a(.href("/"), .text("一屏归集 Dashboard")),
-                             .a(.href("/messages"), .text("短信 Messages")),
-                             .a(.href("/api/v1/dashboard"), .text("JSON")))),
+                .if(forParty, .header(.class("top"), .span(.class("brand"), .text("瓜沥镇除险保安 整改服务"))),
+                    else: .header(.class("top"),
+                                  .a(.href("/"), .class("brand"), .text("SafeGrid 除险保安")),
+                                  .nav(.a(.href("/"), .text("一屏归集 Dashboard")),
+                                       .a(.href("/messages"), .text("短信 Messages")),
+                                       .a(.href("/api/v1/dashboard"), .text("JSON"))))),
                 .main(
                     .h1(.text(title), .span(.class("en"), .text(subtitle))),
                     .group(content)

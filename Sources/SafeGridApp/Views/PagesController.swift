@@ -224,7 +224,7 @@ enum PagesController {
             .if(!evidence.isEmpty, .group(
                 .h2(.text("整改照片"), .span(.class("en"), .text("Evidence (\(evidence.count))"))),
                 .forEach(evidence) { e in
-                    .div(.img(.class("evidence"), .src("/evidence/\(e.id.uuidString.lowercased())"), .alt(e.note ?? "整改照片")),
+                    .div(EvidenceController.evidenceNode(src: "/evidence/\(e.id.uuidString.lowercased())", type: e.type, note: e.note),
                          .p(.text("\(Layout.time(e.at)) \(e.note ?? "")")))
                 }))
         )

@@ -21,6 +21,8 @@ struct CreateClosedLoop: AsyncMigration {
             .field("image_sha256", .string, .required)
             /// SHA-256 of the canonical inspection record signed (items, hazards, deadlines).
             .field("record_sha256", .string, .required)
+            /// SHA-256 binding the record hash, the signer, the time, the position and the image.
+            .field("seal_sha256", .string, .required)
             .field("recorded_at", .datetime, .required)
             .unique(on: "notice_number")
             .create()
