@@ -84,6 +84,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.migrations.add(CreateClosedLoop())
 
     app.middleware = Middlewares()
+    app.middleware.use(RequestIDMiddleware())
     app.middleware.use(ProblemMiddleware())
     app.http.server.configuration.hostname = Environment.get("SAFEGRID_HOST") ?? "127.0.0.1"
     app.http.server.configuration.port = Environment.get("SAFEGRID_PORT").flatMap(Int.init) ?? 8080
@@ -102,5 +103,6 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(JobsCommand(), as: "jobs")
     app.asyncCommands.use(AuditCommand(), as: "audit")
+    app.asyncCommands.use(BackupCommand(), as: "backup")
     app.lifecycle.use(DeadlineJobsRunner())
 }

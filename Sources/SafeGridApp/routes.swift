@@ -20,7 +20,8 @@ func routes(_ app: Application) throws {
     app.on(.POST, "e", ":token", "hazards", ":hazard", "evidence", body: .collect(maxSize: "12mb"), use: EvidenceController.upload)
     app.get("e", ":token", "evidence", ":evidence", use: EvidenceController.photo)
     app.get("evidence", ":evidence", use: EvidenceController.photo)
-    app.get("healthz") { _ in "ok" }
+    app.get("healthz", use: Operations.health)
+    app.get("readyz", use: Operations.ready)
 
     // JSON API.
     let api = app.grouped("api", "v1").grouped(JSONBodyMiddleware())

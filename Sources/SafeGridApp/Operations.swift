@@ -1,0 +1,61 @@
+import Foundation
+import SQLKit
+import Vapor
+
+/// Health checks, request ids and backups.
+enum Operations {
+    /// `GET /healthz`: the process answers.
+    static func health(_ req: Request) -> Response {
+        (try? Response.json(["status": "ok"])) ?? Response(status: .ok)
+    }
+
+    /// `GET /readyz`: the database answers and is migrated (a checklist is published); 503 otherwise.
+    static func ready(_ req: Request) async -> Response {
+        do {
+            let n = try await req.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("checklists")
+                .first()?.decode(column: "n", as: Int.self) ?? 0
+            guard n > 0 else { return (try? Response.json(["status": "not migrated"], status: .serviceUnavailable)) ?? Response(status: .serviceUnavailable) }
+            return (try? Response.json(["status": "ready"])) ?? Response(status: .ok)
+        } catch {
+            req.logger.report(error: error)
+            return (try? Response.json(["status": "database unavailable"], status: .serviceUnavailable)) ?? Response(status: .serviceUnavailable)
+        }
+    }
+}
+
+/// Echoes the request id (Vapor's, or the caller's `X-Request-Id`) in the response, so a user's
+/// report can be matched with the log lines, which carry it as `request-id`.
+struct RequestIDMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let response = try await next.respond(to: request)
+        response.headers.replaceOrAdd(name: "X-Request-Id", value: request.id)
+        return response
+    }
+}
+
+/// `safegrid backup PATH`: a consistent copy of the SQLite database while the server runs
+/// (`VACUUM INTO`, SQLite ≥ 3.27). For PostgreSQL use `pg_dump --format=custom` (see README).
+struct BackupCommand: AsyncCommand {
+    struct Signature: CommandSignature {
+        @Argument(name: "path", help: "Where to write the copy (must not exist)")
+        var path: String
+        init() {}
+    }
+
+    var help: String { "Write a consistent online copy of the SQLite database" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let sql = context.application.sql
+        guard sql.dialect.name == "sqlite" else {
+            throw Abort(.badRequest, reason: "backup copies SQLite files; for PostgreSQL run pg_dump --format=custom")
+        }
+        guard !FileManager.default.fileExists(atPath: signature.path) else {
+            throw Abort(.conflict, reason: "\(signature.path) exists; choose a new file")
+        }
+        let started = Date()
+        try await sql.raw("VACUUM INTO \(bind: signature.path)").run()
+        let size = (try? FileManager.default.attributesOfItem(atPath: signature.path)[.size] as? Int) ?? 0
+        context.console.print(String(format: "backup written to %@ (%.1f MB) in %.1f s", signature.path,
+                                     Double(size) / 1_048_576, Date().timeIntervalSince(started)))
+    }
+}

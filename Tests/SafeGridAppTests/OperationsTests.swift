@@ -1,0 +1,51 @@
+import Foundation
+import SQLKit
+import SafeGridCore
+import Testing
+import Vapor
+import VaporTesting
+@testable import SafeGridApp
+
+@Suite("Operations: health, readiness, request ids, backup")
+struct OperationsTests {
+    @Test func healthAndReadinessAnswer() async throws {
+        try await withSafeGrid { app in
+            let h = try await app.send(.GET, "/healthz")
+            #expect(h.status == .ok)
+            #expect(h.json["status"] as? String == "ok")
+            let r = try await app.send(.GET, "/readyz")
+            #expect(r.status == .ok)
+            #expect(r.json["status"] as? String == "ready")
+            #expect(h.headers.first(name: "X-Request-Id")?.isEmpty == false)
+            // Errors carry the request id too.
+            #expect(try await app.send(.GET, "/api/v1/areas/999").headers.first(name: "X-Request-Id")?.isEmpty == false)
+        }
+    }
+
+    @Test func backupWritesAConsistentCopyOfTheSQLiteFile() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sg-backup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let db = dir.appendingPathComponent("live.sqlite").path
+        let copy = dir.appendingPathComponent("copy.sqlite").path
+        try await withApp(configure: { app in
+            try await configure(app, storage: .sqliteFile(db), services: SafeGridServices(now: { testNow }))
+        }) { app in
+            let mg = try await addMicroGrid(app)
+            _ = try await createEnterprise(app, microGrid: mg)
+            var context = CommandContext(console: app.console, input: CommandInput(arguments: ["safegrid", copy]))
+            context.application = app
+            try await BackupCommand().run(using: &context)
+            // A second backup to the same path is refused rather than overwriting.
+            var again = CommandContext(console: app.console, input: CommandInput(arguments: ["safegrid", copy]))
+            again.application = app
+            await #expect(throws: (any Error).self) { try await BackupCommand().run(using: &again) }
+        }
+        try await withApp(configure: { app in
+            try await configure(app, storage: .sqliteFile(copy), services: SafeGridServices(now: { testNow }))
+        }) { app in
+            let r = try await app.send(.GET, "/api/v1/subjects")
+            #expect(r.json["total"] as? Int == 1)
+        }
+    }
+}
