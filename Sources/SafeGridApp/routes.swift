@@ -22,6 +22,7 @@ func routes(_ app: Application) throws {
     app.get("evidence", ":evidence", use: EvidenceController.photo)
     app.get("healthz", use: Operations.health)
     app.get("readyz", use: Operations.ready)
+    app.get("metrics", use: Telemetry.scrape)
 
     // JSON API.
     let api = app.grouped("api", "v1").grouped(JSONBodyMiddleware())

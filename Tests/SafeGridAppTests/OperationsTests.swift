@@ -49,3 +49,22 @@ struct OperationsTests {
         }
     }
 }
+
+@Suite("Metrics")
+struct MetricsTests {
+    @Test func metricsExposeQueueDepthsAndOverdueHazardsInPrometheusFormat() async throws {
+        try await withSafeGrid { app in
+            try await app.writeGate.transaction(on: app.db) { sql in
+                try await Outbox.enqueue(OutgoingMessage(kind: .notice, subjectID: nil, inspectionID: nil, hazardID: nil, body: "x",
+                                                         segments: 1, recipients: ["13800000000"], dedupeKey: "m"), sql: sql, at: testNow)
+            }
+            Telemetry.recordJob("deadlines", .milliseconds(30))
+            let r = try await app.send(.GET, "/metrics")
+            #expect(r.status == .ok)
+            #expect(r.headers.first(name: .contentType)?.hasPrefix("text/plain") == true)
+            #expect(r.body.contains("safegrid_sms_recipients{state=\"queued\"} 1"))
+            #expect(r.body.contains("safegrid_hazards_overdue 0"))
+            #expect(r.body.contains("safegrid_job_duration_seconds_bucket{job=\"deadlines\""))
+        }
+    }
+}

@@ -109,7 +109,9 @@ struct DeadlineJobsRunner: LifecycleHandler {
         state.task = Task { [app] in
             while !Task.isCancelled {
                 do {
+                    let started = ContinuousClock.now
                     let r = try await DeadlineJobs.runOnce(app: app, now: app.services.now())
+                    Telemetry.recordJob("deadlines", ContinuousClock.now - started)
                     if r != DeadlineJobs.Report() { app.logger.info("deadline jobs: \(r)") }
                 } catch {
                     app.logger.report(error: error)

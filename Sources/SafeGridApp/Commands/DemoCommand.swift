@@ -135,6 +135,7 @@ public enum SafeGridMain {
     public static func run() async throws {
         var env = try Environment.detect()
         try LoggingSystem.bootstrap(from: &env)
+        Telemetry.bootstrap()
         var storage = StorageChoice.fromEnvironment()
         if env.arguments.dropFirst().first == "demo", case .sqliteFile = storage {
             let path = Environment.get("SAFEGRID_DEMO_SQLITE") ?? "data/demo.sqlite"

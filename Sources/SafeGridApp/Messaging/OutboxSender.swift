@@ -261,8 +261,10 @@ final class OutboxLoop: LifecycleHandler, @unchecked Sendable {
                 while !Task.isCancelled {
                     var full = false
                     do {
+                        let started = ContinuousClock.now
                         let p = try await sender.pass(now: app.services.now())
                         full = p.claimed >= max(1, app.outboxSettings.batchSize)
+                        if p.claimed > 0 { Telemetry.recordJob("sms_outbox", ContinuousClock.now - started) }
                     } catch {
                         app.logger.error("SMS outbox pass failed: \(String(reflecting: error))")
                     }

@@ -1,0 +1,46 @@
+import Foundation
+import Metrics
+import Prometheus
+import SQLKit
+import Vapor
+
+/// Prometheus metrics at `/metrics`: Vapor's request counters and latency histograms by route
+/// (through swift-metrics, bootstrapped once per process by the `safegrid` entry point), job
+/// durations, and queue depths read from the database at scrape time.
+enum Telemetry {
+    static let registry = PrometheusCollectorRegistry()
+
+    /// Sends swift-metrics (Vapor's `http_requests_total`, `http_request_duration_seconds`) to
+    /// the registry. Once per process; tests do not call it.
+    static func bootstrap() {
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    }
+
+    static let jobBuckets: [Duration] = [.milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
+                                         .seconds(1), .seconds(5), .seconds(30), .seconds(120)]
+
+    /// Records how long one pass of a background job took (`job`: `deadlines`, `sms_outbox`).
+    static func recordJob(_ job: String, _ duration: Duration) {
+        registry.makeDurationHistogram(name: "safegrid_job_duration_seconds", labels: [("job", job)], buckets: jobBuckets)
+            .record(duration)
+    }
+
+    static func scrape(_ req: Request) async throws -> Response {
+        let sql = req.sql
+        var states: [String: Int] = ["queued": 0, "sending": 0, "sent": 0, "delivered": 0, "failed": 0]
+        for row in try await sql.select().column("state").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from("message_recipients").groupBy("state").all() {
+            states[try row.decode(column: "state", as: String.self)] = try row.decode(column: "n", as: Int.self)
+        }
+        for (state, n) in states {
+            registry.makeGauge(name: "safegrid_sms_recipients", labels: [("state", state)]).set(Double(n))
+        }
+        let overdue = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("hazards")
+            .where("state", .in, SQLBind.group(CampaignQueries.openStates)).where("due_at", .lessThan, SQLBind(req.services.now()))
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+        registry.makeGauge(name: "safegrid_hazards_overdue").set(Double(overdue))
+        let response = Response(status: .ok, body: .init(data: Data(registry.emitToBuffer())))
+        response.headers.replaceOrAdd(name: .contentType, value: "text/plain; version=0.0.4; charset=utf-8")
+        return response
+    }
+}
