@@ -1,0 +1,78 @@
+import Foundation
+import SQLKit
+import SafeGridCore
+import Testing
+import Vapor
+import VaporTesting
+@testable import SafeGridApp
+
+/// Two app instances share one database (a SQLite file here, or a PostgreSQL database when
+/// `SAFEGRID_TEST_POSTGRES` is set): every queued message is claimed by one sender only.
+@Suite("Several instances on one database")
+struct MultiInstanceTests {
+    /// A shared database for two apps, removed afterwards.
+    func withSharedStorage(_ body: (StorageChoice) async throws -> Void) async throws {
+        if let admin = ProcessInfo.processInfo.environment["SAFEGRID_TEST_POSTGRES"], !admin.isEmpty {
+            let name = "sg_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            try await TestPostgres.execute(admin, "CREATE DATABASE \(name)")
+            var url = URLComponents(string: admin)!
+            url.path = "/\(name)"
+            do { try await body(.postgres(url.string!)) } catch {
+                try? await TestPostgres.execute(admin, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+                throw error
+            }
+            try await TestPostgres.execute(admin, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        } else {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sg-shared-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            try await body(.sqliteFile(dir.appendingPathComponent("shared.sqlite").path))
+        }
+    }
+
+    @Test func twoInstancesSendEachOfAThousandMessagesOnce() async throws {
+        let n = 1_000
+        try await withGateway { gw in
+            try await withSharedStorage { storage in
+                try await withApp(configure: { a in
+                    try await configure(a, storage: storage, services: SafeGridServices(now: { testNow }))
+                }) { a in
+                    a.useKannel(gw)
+                    try await a.writeGate.transaction(on: a.db) { sql in
+                        for i in 0..<n {
+                            try await Outbox.enqueue(OutgoingMessage(kind: .notice, subjectID: nil, inspectionID: nil, hazardID: nil,
+                                                                     body: "多实例 \(i)", segments: 1, recipients: [mobile(5000 + i)],
+                                                                     dedupeKey: "multi:\(i)"), sql: sql, at: testNow)
+                        }
+                    }
+                    try await withApp(configure: { b in
+                        try await configure(b, storage: storage, services: SafeGridServices(now: { testNow }))
+                    }) { b in
+                        b.useKannel(gw)
+                        let senders = [a.outboxSender, b.outboxSender]
+                        let sent = try await withThrowingTaskGroup(of: Int.self) { group in
+                            for sender in senders {
+                                group.addTask {
+                                    var total = 0
+                                    while true {
+                                        let r = try await sender.runOnce(now: testNow)
+                                        if r.sent + r.retried + r.failed == 0 { return total }
+                                        total += r.sent
+                                    }
+                                }
+                            }
+                            var all: [Int] = []
+                            for try await s in group { all.append(s) }
+                            return all
+                        }
+                        #expect(sent.reduce(0, +) == n)
+                        #expect(try await recipientStates(a)["sent"] == n)
+                    }
+                }
+            }
+            let received = await gw.script.received
+            #expect(received.count == n)
+            #expect(Set(received.map(\.to)).count == n)
+        }
+    }
+}
