@@ -13,8 +13,10 @@ struct MultiInstanceTests {
     /// A shared database for two apps, removed afterwards.
     func withSharedStorage(_ body: (StorageChoice) async throws -> Void) async throws {
         if let admin = ProcessInfo.processInfo.environment["SAFEGRID_TEST_POSTGRES"], !admin.isEmpty {
+            await TestPostgres.slots.acquire()
+            defer { Task { await TestPostgres.slots.release() } }
             let name = "sg_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-            try await TestPostgres.execute(admin, "CREATE DATABASE \(name)")
+            try await TestPostgres.createDatabase(admin, name)
             var url = URLComponents(string: admin)!
             url.path = "/\(name)"
             do { try await body(.postgres(url.string!)) } catch {

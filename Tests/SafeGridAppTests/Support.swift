@@ -22,8 +22,10 @@ func withSafeGrid(now: Date = testNow, _ body: (Application) async throws -> Voi
         }, body)
         return
     }
+    await TestPostgres.slots.acquire()
+    defer { Task { await TestPostgres.slots.release() } }
     let name = "sg_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-    try await TestPostgres.execute(admin, "CREATE DATABASE \(name)")
+    try await TestPostgres.createDatabase(admin, name)
     var url = URLComponents(string: admin)!
     url.path = "/\(name)"
     do {
@@ -32,13 +34,52 @@ func withSafeGrid(now: Date = testNow, _ body: (Application) async throws -> Voi
         }, body)
     } catch {
         try? await TestPostgres.execute(admin, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        // PSQLError hides its details from `description`; tests should show them.
+        if String(describing: type(of: error)).contains("PSQLError") {
+            throw TestPostgres.Failure(description: String(reflecting: error))
+        }
         throw error
     }
-    try await TestPostgres.execute(admin, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    try? await TestPostgres.execute(admin, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
 }
 
 /// Statements on the PostgreSQL test server outside any app (creating and dropping databases).
 enum TestPostgres {
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    /// Swift Testing runs tests in parallel; each app holds a few connections. At most this many
+    /// PostgreSQL-backed tests run at once, well under the server's `max_connections`.
+    static let slots = Slots(count: 6)
+
+    actor Slots {
+        private var available: Int
+        private var waiters: [CheckedContinuation<Void, Never>] = []
+        init(count: Int) { available = count }
+        func acquire() async {
+            if available > 0 { available -= 1; return }
+            await withCheckedContinuation { waiters.append($0) }
+        }
+        func release() {
+            if waiters.isEmpty { available += 1 } else { waiters.removeFirst().resume() }
+        }
+    }
+
+    /// A new database from `template0` (which nobody connects to, so tests running in parallel
+    /// do not trip over "source database is being accessed by other users"), retried briefly.
+    static func createDatabase(_ adminURL: String, _ name: String) async throws {
+        var last: (any Error)?
+        for attempt in 0..<8 {
+            do {
+                try await execute(adminURL, "CREATE DATABASE \(name) TEMPLATE template0 ENCODING 'UTF8'")
+                return
+            } catch {
+                last = error
+                try await Task.sleep(for: .milliseconds(100 * (attempt + 1)))
+            }
+        }
+        throw Failure(description: "CREATE DATABASE \(name) failed: \(String(reflecting: last!))")
+    }
+
     static func execute(_ adminURL: String, _ statement: String) async throws {
         guard let url = URLComponents(string: adminURL), let host = url.host, let user = url.user else {
             throw Abort(.internalServerError, reason: "SAFEGRID_TEST_POSTGRES is not a postgres:// URL")
