@@ -78,6 +78,14 @@ public enum InspectionRules {
     /// How far back a visit may be dated (a phone offline for weeks still syncs; older records
     /// come in through a ledger import, not as a visit).
     public static let oldestVisit: TimeInterval = 366 * 24 * 3600
+    /// Refuses a client time later than the server clock allows (phones' clocks drift a little).
+    /// - Throws: ``DomainError`` `.invalid` naming `field`.
+    public static func checkNotInFuture(_ at: Date, _ field: String, now: Date) throws(DomainError) {
+        guard at <= now.addingTimeInterval(clockSkewAllowance) else {
+            throw .invalid(field, "the time \(Timestamp.format(at)) is in the future")
+        }
+    }
+
     /// The longest rectification period a deadline may set (730 days).
     public static let longestRectification: TimeInterval = 730 * 24 * 3600
 
@@ -114,9 +122,7 @@ public enum InspectionRules {
         let inspector = inspector.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !inspector.isEmpty else { throw .invalid("inspector", "the inspector's name is required") }
         try TextRules.check(inspector, "inspector", max: TextRules.personName)
-        guard inspectedAt <= now.addingTimeInterval(clockSkewAllowance) else {
-            throw .invalid("inspectedAt", "the inspection time \(Timestamp.format(inspectedAt)) is in the future")
-        }
+        try checkNotInFuture(inspectedAt, "inspectedAt", now: now)
         guard inspectedAt >= now.addingTimeInterval(-oldestVisit) else {
             throw .invalid("inspectedAt", "the inspection time \(Timestamp.format(inspectedAt)) is more than a year ago; import old records as a ledger")
         }

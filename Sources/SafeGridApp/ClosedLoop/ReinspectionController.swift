@@ -32,9 +32,7 @@ enum ReinspectionController {
         let subjectID = try Input.uuid(input.subjectId, "subjectId")
         let now = req.services.now()
         let at = try input.reinspectedAt.map { s throws(DomainError) in try Input.timestamp(s, "reinspectedAt") } ?? now
-        if at > now.addingTimeInterval(InspectionRules.clockSkewAllowance) {
-            throw DomainError.invalid("reinspectedAt", "the time \(Timestamp.format(at)) is in the future")
-        }
+        try InspectionRules.checkNotInFuture(at, "reinspectedAt", now: now)
         guard !input.results.isEmpty else { throw DomainError.invalid("results", "a re-inspection needs at least one result") }
         struct Step: Sendable { let id: UUID; let action: HazardAction; let reason: String?; let due: Date?; let version: Int? }
         var steps: [Step] = []
@@ -125,9 +123,7 @@ enum ReinspectionController {
             let action: HazardAction = try Input.enumValue(e.action, "\(f).action")
             if action == .closeDown { throw DomainError.invalid("\(f).action", "close a subject down through its own endpoint") }
             let at = try Input.timestamp(e.clientTime, "\(f).clientTime")
-            if at > now.addingTimeInterval(InspectionRules.clockSkewAllowance) {
-                throw DomainError.invalid("\(f).clientTime", "the time \(Timestamp.format(at)) is in the future")
-            }
+            try InspectionRules.checkNotInFuture(at, "\(f).clientTime", now: now)
             try TextRules.check(e.actor, "\(f).actor", max: TextRules.personName)
             try TextRules.check(e.reason, "\(f).reason", max: TextRules.note, multiline: true)
             incoming.append(Incoming(seq: Int64(seq), hazard: try Input.uuid(e.hazardId, "\(f).hazardId"), action: action, at: at,

@@ -86,9 +86,7 @@ enum SignatureService {
         guard signedAt >= inspection.inspectedAt else {
             throw DomainError.invalid("signedAt", "the signature is dated before the inspection")
         }
-        guard signedAt <= now.addingTimeInterval(InspectionRules.clockSkewAllowance) else {
-            throw DomainError.invalid("signedAt", "the signature time \(Timestamp.format(signedAt)) is in the future")
-        }
+        try InspectionRules.checkNotInFuture(signedAt, "signedAt", now: now)
         guard let record = try await record(inspectionID, sql: sql) else { throw DomainError(.notFound, field: "id", reason: "no inspection") }
 
         // 整改通知书 number: <town>整改〔<year>〕<sequence>号, numbered per town and year.

@@ -60,9 +60,7 @@ enum HazardsController {
         let action: HazardAction = try Input.enumValue(input.action, "action")
         let now = req.services.now()
         let at = try input.occurredAt.map { s throws(DomainError) in try Input.timestamp(s, "occurredAt") } ?? now
-        if at > now.addingTimeInterval(InspectionRules.clockSkewAllowance) {
-            throw DomainError.invalid("occurredAt", "the time \(Timestamp.format(at)) is in the future")
-        }
+        try InspectionRules.checkNotInFuture(at, "occurredAt", now: now)
         let dueAt = try Input.calendarDate(input.dueOn, "dueOn")?.endUTC
         var version = try Input.integer(input.version, "version", in: 1...Int(Int32.max))
         if let header = req.headers.first(name: .ifMatch) {

@@ -144,9 +144,7 @@ enum SubjectsController {
         let input = try req.content.decode(CloseDownInput.self)
         let now = req.services.now()
         let at = try input.occurredAt.map { s throws(DomainError) in try Input.timestamp(s, "occurredAt") } ?? now
-        if at > now.addingTimeInterval(InspectionRules.clockSkewAllowance) {
-            throw DomainError.invalid("occurredAt", "the time \(Timestamp.format(at)) is in the future")
-        }
+        try InspectionRules.checkNotInFuture(at, "occurredAt", now: now)
         try TextRules.check(input.reason, "reason", max: TextRules.note, multiline: true)
         try TextRules.check(input.actor, "actor", max: TextRules.personName)
         try await req.application.writeGate.transaction(on: req.db) { sql in
