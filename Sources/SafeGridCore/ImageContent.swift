@@ -50,6 +50,13 @@ public enum ImageContent {
     /// 10 MB (10 × 1024 × 1024 bytes).
     public static let maxBytes = 10 * 1024 * 1024
 
+    /// A whole PNG file: the 8-byte signature, an IHDR chunk first and an IEND chunk last
+    /// (PNG specification, ISO/IEC 15948 §5.2–5.6). Catches a file that only starts like a PNG.
+    public static func isCompletePNG(_ b: [UInt8]) -> Bool {
+        b.count >= 45 && b.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+            && Array(b[12..<16]) == Array("IHDR".utf8) && Array(b[(b.count - 8)..<(b.count - 4)]) == Array("IEND".utf8)
+    }
+
     /// Recognises an upload.
     ///
     /// - Parameters:

@@ -92,3 +92,18 @@ public enum SignatureSeal {
         return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }
+
+/// 整改通知书 numbers: `<town>整改〔<year>〕<sequence>号`, e.g. `瓜沥整改〔2026〕00001号` — numbered
+/// per town and calendar year (Asia/Shanghai), five digits, the town's name without 镇/街道.
+public enum NoticeNumber {
+    /// The part shared by a town's notices of one year (`瓜沥整改〔2026〕`).
+    public static func prefix(townName: String, year: Int) -> String {
+        let short = townName.replacingOccurrences(of: "街道", with: "").replacingOccurrences(of: "镇", with: "")
+        return "\(short)整改〔\(year)〕"
+    }
+
+    /// The `sequence`-th (1-based) notice number of that town and year.
+    public static func make(townName: String, year: Int, sequence: Int) -> String {
+        prefix(townName: townName, year: year) + String(format: "%05d", sequence) + "号"
+    }
+}

@@ -249,3 +249,21 @@ final class InspectionRulesTests: XCTestCase {
         XCTAssertEqual(p.id, id(1))
     }
 }
+
+final class NoticeNumberAndPNGTests: XCTestCase {
+    func testNoticeNumbersPerTownAndYear() {
+        XCTAssertEqual(NoticeNumber.make(townName: "瓜沥镇", year: 2026, sequence: 1), "瓜沥整改〔2026〕00001号")
+        XCTAssertEqual(NoticeNumber.make(townName: "城厢街道", year: 2027, sequence: 123), "城厢整改〔2027〕00123号")
+        XCTAssertEqual(NoticeNumber.prefix(townName: "瓜沥镇", year: 2026), "瓜沥整改〔2026〕")
+    }
+
+    func testOnlyAWholePNGIsAPNG() {
+        let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        let ihdr: [UInt8] = [0, 0, 0, 13] + Array("IHDR".utf8) + [UInt8](repeating: 1, count: 17)
+        let iend: [UInt8] = [0, 0, 0, 0] + Array("IEND".utf8) + [0xAE, 0x42, 0x60, 0x82]
+        XCTAssertTrue(ImageContent.isCompletePNG(signature + ihdr + [UInt8](repeating: 0, count: 8) + iend))
+        XCTAssertFalse(ImageContent.isCompletePNG(signature + Array(String(repeating: "text ", count: 20).utf8)))
+        XCTAssertFalse(ImageContent.isCompletePNG(signature + ihdr))
+        XCTAssertFalse(ImageContent.isCompletePNG([]))
+    }
+}

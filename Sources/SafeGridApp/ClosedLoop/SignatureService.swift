@@ -48,12 +48,6 @@ enum SignatureService {
                                 notes: Dictionary(uniqueKeysWithValues: results.compactMap { r in r.note.map { (r.itemCode, $0) } }))
     }
 
-    /// A PNG file: the signature, an IHDR chunk first and an IEND chunk last (PNG spec §5).
-    static func isPNG(_ b: [UInt8]) -> Bool {
-        b.count >= 45 && b.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
-            && Array(b[12..<16]) == Array("IHDR".utf8) && Array(b[(b.count - 8)..<(b.count - 4)]) == Array("IEND".utf8)
-    }
-
     /// Signs inside the caller's transaction.
     /// - Throws: ``DomainError``: 404 unknown inspection; 409 already signed; 422 on
     ///   `signerName`, `signerPhone`, `image` (missing, not a PNG, empty, over 512 KB),
@@ -77,7 +71,7 @@ enum SignatureService {
         guard imagePNG.count <= maxImageBytes else {
             throw DomainError.invalid("image", "the signature image is \(imagePNG.count / 1024) KB; at most \(maxImageBytes / 1024) KB")
         }
-        guard isPNG(imagePNG) else {
+        guard ImageContent.isCompletePNG(imagePNG) else {
             throw DomainError.invalid("image", "the signature must be a PNG image")
         }
         if let location {
@@ -89,14 +83,12 @@ enum SignatureService {
         try InspectionRules.checkNotInFuture(signedAt, "signedAt", now: now)
         guard let record = try await record(inspectionID, sql: sql) else { throw DomainError(.notFound, field: "id", reason: "no inspection") }
 
-        // 整改通知书 number: <town>整改〔<year>〕<sequence>号, numbered per town and year.
-        let town = try await q.area(subject.townCode)
-        let townShort = (town?.name ?? "").replacingOccurrences(of: "镇", with: "").replacingOccurrences(of: "街道", with: "")
+        let townName = try await q.area(subject.townCode)?.name ?? ""
         let year = CalendarDate(shanghai: signedAt).year
-        let prefix = "\(townShort)整改〔\(year)〕"
         let count = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("signatures")
-            .where(SQLContains(column: "notice_number", text: prefix)).first()?.decode(column: "n", as: Int.self) ?? 0
-        let noticeNumber = "\(prefix)\(String(format: "%05d", count + 1))号"
+            .where(SQLContains(column: "notice_number", text: NoticeNumber.prefix(townName: townName, year: year)))
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+        let noticeNumber = NoticeNumber.make(townName: townName, year: year, sequence: count + 1)
         let imageHash = SHA256.hash(data: Data(imagePNG)).map { String(format: "%02x", $0) }.joined()
         let signedAtStored = EventChain.rounded(signedAt)
         let seal = SignatureSeal.sha256(recordSHA256: record.sha256, signerName: name, signerPhone: signerPhone.stored,
