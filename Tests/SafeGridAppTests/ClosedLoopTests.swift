@@ -241,7 +241,7 @@ struct ClosedLoopTests {
     @Test func deadlineJobsRemindMarkOverdueAndAlertOnceEvenWhenRunTwiceAtOnce() async throws {
         try await withSafeGrid { app in
             let mg = try await addMicroGrid(app)
-            try await CampaignStore(sql: app.sql).insert("area_contacts", ["area_code", "name", "phone"],
+            try await CampaignStore(sql: app.sql).insert("grid_workers", ["grid_code", "name", "phone"],
                                                          [[String(mg.prefix(14)), "网格员小陈", "13912345678"]])
             let subject = try await createEnterprise(app, microGrid: mg)
             let created = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(

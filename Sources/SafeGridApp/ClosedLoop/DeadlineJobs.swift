@@ -36,9 +36,9 @@ enum DeadlineJobs {
                 guard !ids.isEmpty else { return (0, false) }
                 try await CampaignStore(sql: sql).write([(subject.subject, ledger.takeChanges())], recordedAt: now)
                 // Alert the grid worker, once per subject and day.
-                guard let contact = try await sql.select().columns("name", "phone").from("area_contacts")
-                    .where("area_code", .equal, SQLBind(subject.gridCode)).first(),
-                      let phone = try? PhoneNumber(stored: try contact.decode(column: "phone", as: String.self)),
+                guard let worker = try await sql.select().columns("name", "phone").from("grid_workers")
+                    .where("grid_code", .equal, SQLBind(subject.gridCode)).first(),
+                      let phone = try? PhoneNumber(stored: try worker.decode(column: "phone", as: String.self)),
                       phone.isSMSCapable else { return (ids.count, false) }
                 let grid = try await q.area(subject.gridCode)
                 let earliest = ids.compactMap { ledger.hazards[$0]?.dueAt }.min() ?? now

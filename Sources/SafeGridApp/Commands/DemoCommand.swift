@@ -92,7 +92,7 @@ struct DemoCommand: AsyncCommand {
         t = Date()
         let workers = campaign.gridWorkers
         try await app.writeGate.transaction(on: app.db) { sql in
-            try await CampaignStore(sql: sql).insert("area_contacts", ["area_code", "name", "phone"],
+            try await CampaignStore(sql: sql).insert("grid_workers", ["grid_code", "name", "phone"],
                                                     workers.map { [$0.gridCode, $0.worker.name, $0.worker.phone.stored] })
         }
         // The most recent visits with open hazards are signed on site, the way inspectors close a visit.

@@ -2,7 +2,7 @@ import Fluent
 import SQLKit
 
 /// 002: the closed loop — on-site signatures, the SMS outbox (one row per message and per
-/// recipient), rectification evidence, contacts of grid workers (for overdue alerts, until
+/// recipient), rectification evidence, the grid workers (网格员, one per grid, for overdue alerts, until
 /// accounts exist) and the server's secrets (token signing key).
 struct CreateClosedLoop: AsyncMigration {
     var name: String { "002_CreateClosedLoop" }
@@ -74,8 +74,8 @@ struct CreateClosedLoop: AsyncMigration {
             .unique(on: "hazard_id", "sha256")
             .create()
 
-        try await database.schema("area_contacts")
-            .field("area_code", .string, .identifier(auto: false), .references("areas", "code"))
+        try await database.schema("grid_workers")
+            .field("grid_code", .string, .identifier(auto: false), .references("areas", "code"))
             .field("name", .string, .required)
             .field("phone", .string, .required)
             .create()
@@ -99,7 +99,7 @@ struct CreateClosedLoop: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        for table in ["app_secrets", "area_contacts", "evidence", "message_recipients", "messages", "signatures"] {
+        for table in ["app_secrets", "grid_workers", "evidence", "message_recipients", "messages", "signatures"] {
             try await database.schema(table).delete()
         }
     }
