@@ -34,12 +34,17 @@ enum SignatureService {
         let results = try await q.results(inspection: inspectionID)
         let hazards = try await q.hazards(inspection: inspectionID)
         let team = try await q.team(inspection: inspectionID)
-        var lines: [InspectionRecord.Hazard] = []
-        for h in hazards {
-            let found = try await sql.select().column("due_at").from("hazard_events")
-                .where("hazard_id", .equal, SQLBind(h.id)).where("kind", .equal, SQLBind(HazardEventKind.found.rawValue))
-                .orderBy("seq").limit(1).first()?.decode(column: "due_at", as: Date?.self) ?? h.dueAt
-            lines.append(.init(id: h.id, itemCode: h.itemCode, severity: h.severity, dueAt: found))
+        // The deadline each hazard was found with, in one query.
+        var foundDue: [UUID: Date] = [:]
+        if !hazards.isEmpty {
+            for row in try await sql.select().columns("hazard_id", "due_at").from("hazard_events")
+                .where("hazard_id", .in, SQLBind.group(hazards.map(\.id)))
+                .where("kind", .equal, SQLBind(HazardEventKind.found.rawValue)).all() {
+                foundDue[try row.decode(column: "hazard_id", as: UUID.self)] = try row.decode(column: "due_at", as: Date?.self)
+            }
+        }
+        let lines = hazards.map { h in
+            InspectionRecord.Hazard(id: h.id, itemCode: h.itemCode, severity: h.severity, dueAt: foundDue[h.id] ?? h.dueAt)
         }
         return InspectionRecord(inspectionID: i.id, subjectID: i.subjectId, inspectedAt: i.inspectedAt,
                                 checklistVersion: i.checklistVersion,
@@ -54,7 +59,7 @@ enum SignatureService {
     ///   `signedAt` (before the inspection or in the future).
     static func sign(sql: any SQLDatabase, inspectionID: UUID, signerName: String, signerPhone: PhoneNumber,
                      signedAt: Date, imagePNG: [UInt8], location: GeoPoint?, now: Date,
-                     links: LinkSigning) async throws -> Signed {
+                     links: LinkSigning, checklists: ChecklistCache) async throws -> Signed {
         let q = CampaignQueries(sql: sql)
         guard let inspection = try await q.inspection(inspectionID), let subject = try await q.subject(inspection.subjectId) else {
             throw DomainError(.notFound, field: "id", reason: "no inspection \(inspectionID)")
@@ -110,12 +115,9 @@ enum SignatureService {
         let hazards = try await q.hazardsOfVisit(inspectionID).filter { $0.hazardState.isOpen }
         if !hazards.isEmpty, signerPhone.isSMSCapable {
             var lines: [SMSHazardLine] = []
-            var checklists: [Int: Checklist] = [:]
             for h in hazards {
-                if checklists[h.checklistVersion] == nil {
-                    checklists[h.checklistVersion] = try await q.checklist(version: h.checklistVersion)
-                }
-                lines.append(SMSHazardLine(code: h.itemCode, text: checklists[h.checklistVersion]?.item(h.itemCode)?.zh ?? h.itemCode))
+                let item = try await checklists.item(h.itemCode, version: h.checklistVersion, sql: sql)
+                lines.append(SMSHazardLine(code: h.itemCode, text: item?.zh ?? h.itemCode))
             }
             let earliest = hazards.map(\.dueAt).min()!
             let latest = hazards.map(\.dueAt).max()!

@@ -44,6 +44,7 @@ enum SignaturesController {
             }
         }
         let links = req.application.linkSigning
+        let checklists = req.checklists
         let position = location
         let signed = try await req.application.writeGate.transaction(on: req.db) { sql in
             let q = CampaignQueries(sql: sql)
@@ -60,7 +61,7 @@ enum SignaturesController {
             }
             return try await SignatureService.sign(sql: sql, inspectionID: id, signerName: input.signerName, signerPhone: phone,
                                                    signedAt: signedAt, imagePNG: [UInt8](data), location: position, now: now,
-                                                   links: links)
+                                                   links: links, checklists: checklists)
         }
         return try Response.json(signed, status: .created)
     }

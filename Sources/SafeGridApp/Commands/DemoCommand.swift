@@ -99,6 +99,7 @@ struct DemoCommand: AsyncCommand {
         let recent = try await sql.select().column("id").from("inspections").where("hazard_count", .greaterThan, SQLBind(0))
             .orderBy("inspected_at", .descending).limit(signedVisits).all().map { try $0.decode(column: "id", as: UUID.self) }
         let links = app.linkSigning
+        let checklists = app.checklists
         for id in recent {
             try await app.writeGate.transaction(on: app.db) { sql in
                 let q = CampaignQueries(sql: sql)
@@ -106,7 +107,7 @@ struct DemoCommand: AsyncCommand {
                       let phone = subject.phone else { return }
                 _ = try await SignatureService.sign(sql: sql, inspectionID: id, signerName: subject.partyName, signerPhone: phone,
                                                     signedAt: inspection.inspectedAt.addingTimeInterval(20 * 60),
-                                                    imagePNG: demoSignature, location: subject.location, now: now, links: links)
+                                                    imagePNG: demoSignature, location: subject.location, now: now, links: links, checklists: checklists)
             }
         }
         let jobs = try await DeadlineJobs.runOnce(app: app, now: now)
