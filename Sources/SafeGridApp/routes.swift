@@ -43,6 +43,6 @@ func routes(_ app: Application) throws {
     api.get("hazards", ":id", use: HazardsController.show)
     api.post("hazards", ":id", "actions", use: HazardsController.act)
     api.post("reinspections", use: ReinspectionController.reinspect)
-    api.post("sync", use: ReinspectionController.sync)
+    api.post("sync", use: OfflineSyncController.sync)
     messagingRoutes(app, api: api)
 }
