@@ -72,7 +72,10 @@ enum SignatureService {
         let name = signerName.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty else { throw DomainError.invalid("signerName", "the signer's name is required") }
         try TextRules.check(name, "signerName", max: TextRules.personName)
-        guard imagePNG.count >= minImageBytes else { throw DomainError.invalid("image", "the signature is empty") }
+        guard !imagePNG.isEmpty else { throw DomainError.invalid("image", "the signature is empty") }
+        guard imagePNG.count >= minImageBytes else {
+            throw DomainError.invalid("image", "the signature image has \(imagePNG.count) bytes; a drawn signature needs at least \(minImageBytes)")
+        }
         guard imagePNG.count <= maxImageBytes else {
             throw DomainError.invalid("image", "the signature image is \(imagePNG.count / 1024) KB; at most \(maxImageBytes / 1024) KB")
         }
