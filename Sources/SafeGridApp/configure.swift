@@ -82,6 +82,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.migrations.add(CreateCampaignSchema())
     app.migrations.add(SeedReferenceData())
     app.migrations.add(CreateClosedLoop())
+    app.migrations.add(CreateDashboardCounters())
 
     app.middleware = Middlewares()
     app.middleware.use(RequestIDMiddleware())
@@ -103,6 +104,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(JobsCommand(), as: "jobs")
     app.asyncCommands.use(AuditCommand(), as: "audit")
+    app.asyncCommands.use(RecountCommand(), as: "recount")
     app.asyncCommands.use(BackupCommand(), as: "backup")
     app.lifecycle.use(DeadlineJobsRunner())
 }

@@ -81,6 +81,14 @@ struct CampaignStore {
         var updates: [(UUID, HazardStatus)] = []
         var subjectUpdates: [(UUID, SubjectColour?, Date?)] = []
 
+        // The dashboard counters move by each record's contribution after minus before.
+        let counters = DashboardCounters(sql: sql)
+        var tally = DashboardTally()
+        var hazardNow = try await counters.hazardFacts(batches.flatMap { Array($0.changes.updatedHazards.keys) })
+        var subjectNow = try await counters.subjectFacts(batches.compactMap {
+            $0.changes.inspections.isEmpty && $0.changes.colourChanges.isEmpty ? nil : $0.subject.id
+        })
+
         for (subject, changes) in batches {
             let codes = AreaCodes.lineage(of: subject.microGridCode)
             var created = Set<UUID>()
@@ -110,10 +118,33 @@ struct CampaignStore {
                                     s.version, s.lastEventAt ?? h.foundAt, s.overdueSince, h.note, h.photos.isEmpty ? nil : Self.json(h.photos),
                                     recordedAt])
                     for e in h.events { links.append(Self.link(h.id, subject.id, codes[1], e, recordedAt)) }
+                    let facts = HazardFacts(kind: subject.kind, microGridCode: subject.microGridCode, state: s.state,
+                                            severity: s.severity, foundOn: CalendarDate(shanghai: h.foundAt),
+                                            rectifiedOn: s.rectifiedAt.map { CalendarDate(shanghai: $0) },
+                                            markedOverdue: s.overdueSince != nil)
+                    tally.move(from: hazardNow[h.id]?.contribution, to: facts.contribution)
+                    hazardNow[h.id] = facts
                 }
             }
             for (hazardID, e) in changes.events { links.append(Self.link(hazardID, subject.id, codes[1], e, recordedAt)) }
-            for (id, status) in changes.updatedHazards where !created.contains(id) { updates.append((id, status)) }
+            for (id, status) in changes.updatedHazards where !created.contains(id) {
+                updates.append((id, status))
+                guard var facts = hazardNow[id] else { continue }
+                let before = facts.contribution
+                facts.state = status.state
+                facts.severity = status.severity
+                facts.rectifiedOn = status.rectifiedAt.map { CalendarDate(shanghai: $0) }
+                facts.markedOverdue = status.overdueSince != nil
+                tally.move(from: before, to: facts.contribution)
+                hazardNow[id] = facts
+            }
+            if var facts = subjectNow[subject.id] {
+                let before = facts.contribution
+                if !changes.inspections.isEmpty { facts.inspected = true }
+                if let last = changes.colourChanges.last { facts.colour = last.to }
+                tally.move(from: before, to: facts.contribution)
+                subjectNow[subject.id] = facts
+            }
             for c in changes.colourChanges {
                 history.append([subject.id, c.to.key, c.from?.key, c.cause, c.at])
             }
@@ -157,6 +188,7 @@ struct CampaignStore {
             if let closedAt { q = q.set("closed_down_at", to: SQLBind(closedAt)) }
             try await q.where("id", .equal, SQLBind(id)).run()
         }
+        try await counters.add(tally)
     }
 
     static func link(_ hazardID: UUID, _ subjectID: UUID, _ townCode: String, _ e: HazardEvent,

@@ -1,0 +1,38 @@
+import Fluent
+import SQLKit
+
+/// 003: the dashboard's counters (`area_counters`, see ``DashboardCounters``) and partial indexes
+/// for the oldest overdue hazards of an area. Counts the existing rows once, so that a database
+/// made before this migration shows the same figures.
+struct CreateDashboardCounters: AsyncMigration {
+    var name: String { "003_CreateDashboardCounters" }
+
+    /// The condition of the overdue indexes, written out as literals: SQLite uses a partial index
+    /// only when the query repeats its condition term by term, never with bound values.
+    static let markedOverdue = "state IN ('open','rectifying','rebound') AND overdue_at IS NOT NULL"
+
+    func prepare(on database: any Database) async throws {
+        try await database.schema("area_counters")
+            .field("area_code", .string, .required)
+            .field("metric", .string, .required)
+            .field("value", .int64, .required)
+            .compositeIdentifier(over: "area_code", "metric")
+            .create()
+        guard let sql = database as? any SQLDatabase else { return }
+        for (name, column) in [("district", nil), ("town", "town_code"), ("village", "village_code"),
+                               ("grid", "grid_code"), ("micro_grid", "micro_grid_code")] as [(String, String?)] {
+            let columns = [column, "due_at", "id"].compactMap { $0 }.joined(separator: ", ")
+            try await sql.raw("CREATE INDEX hazards_overdue_\(unsafeRaw: name) ON hazards (\(unsafeRaw: columns)) WHERE \(unsafeRaw: Self.markedOverdue)").run()
+        }
+        try await DashboardCounters(sql: sql).rebuild()
+    }
+
+    func revert(on database: any Database) async throws {
+        if let sql = database as? any SQLDatabase {
+            for name in ["district", "town", "village", "grid", "micro_grid"] {
+                try await sql.raw("DROP INDEX hazards_overdue_\(unsafeRaw: name)").run()
+            }
+        }
+        try await database.schema("area_counters").delete()
+    }
+}

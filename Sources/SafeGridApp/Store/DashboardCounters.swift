@@ -1,0 +1,191 @@
+import Foundation
+import SQLKit
+import SafeGridCore
+import Vapor
+
+/// The dashboard's counters (`area_counters`: area code, metric, value), moved in the same
+/// transaction as every campaign write (``CampaignStore/write(_:meta:recordedAt:)``) and read by
+/// the dashboard instead of aggregating the hazard rows. Metric names and what they count:
+/// ``DashboardTally``.
+struct DashboardCounters {
+    let sql: any SQLDatabase
+
+    /// Rows per upsert statement (3 binds each).
+    static let rowsPerStatement = 5_000
+    /// Ids per `IN (…)` list when reading the state of records before a write.
+    static let idsPerRead = 2_000
+
+    // MARK: Facts of records before a write
+
+    /// What the dashboard counts of these hazards as stored now; absent ids are new hazards.
+    func hazardFacts(_ ids: [UUID]) async throws -> [UUID: HazardFacts] {
+        var result: [UUID: HazardFacts] = [:]
+        for chunk in ids.chunked(Self.idsPerRead) {
+            let rows = try await sql.select()
+                .columns("id", "subject_kind", "micro_grid_code", "state", "severity", "found_on", "rectified_on", "overdue_at")
+                .from("hazards").where("id", .in, SQLBind.group(chunk)).all()
+            for row in rows {
+                result[try row.decode(column: "id", as: UUID.self)] = try Self.hazardFacts(row)
+            }
+        }
+        return result
+    }
+
+    /// What the dashboard counts of these subjects as stored now.
+    func subjectFacts(_ ids: [UUID]) async throws -> [UUID: SubjectFacts] {
+        var result: [UUID: SubjectFacts] = [:]
+        for chunk in ids.chunked(Self.idsPerRead) {
+            let rows = try await sql.select()
+                .column(SQLColumn("id", table: "s")).column(SQLColumn("kind", table: "s"))
+                .column(SQLColumn("micro_grid_code", table: "s")).column(SQLColumn("rooms", table: "s"))
+                .column(SQLColumn("colour", table: "s"))
+                .column(SQLRaw("CASE WHEN EXISTS (SELECT 1 FROM inspections i WHERE i.subject_id = s.id) THEN 1 ELSE 0 END"),
+                        as: "inspected")
+                .from(SQLAlias(SQLIdentifier("subjects"), as: SQLIdentifier("s")))
+                .where(SQLColumn("id", table: "s"), .in, SQLBind.group(chunk)).all()
+            for row in rows {
+                result[try row.decode(column: "id", as: UUID.self)] = try Self.subjectFacts(row)
+            }
+        }
+        return result
+    }
+
+    static func hazardFacts(_ row: any SQLRow) throws -> HazardFacts {
+        HazardFacts(kind: SubjectKind(rawValue: try row.decode(column: "subject_kind", as: String.self)) ?? .enterprise,
+                    microGridCode: try row.decode(column: "micro_grid_code", as: String.self),
+                    state: HazardState(rawValue: try row.decode(column: "state", as: String.self)) ?? .open,
+                    severity: Severity(rawValue: try row.decode(column: "severity", as: String.self)) ?? .general,
+                    foundOn: try CalendarDate(try row.decode(column: "found_on", as: String.self)),
+                    rectifiedOn: try row.decode(column: "rectified_on", as: String?.self).map { try CalendarDate($0) },
+                    markedOverdue: try row.decode(column: "overdue_at", as: Date?.self) != nil)
+    }
+
+    static func subjectFacts(_ row: any SQLRow) throws -> SubjectFacts {
+        SubjectFacts(kind: SubjectKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .enterprise,
+                     microGridCode: try row.decode(column: "micro_grid_code", as: String.self),
+                     rooms: try row.decode(column: "rooms", as: Int?.self),
+                     inspected: try row.decode(column: "inspected", as: Int.self) != 0,
+                     colour: try row.decode(column: "colour", as: String?.self).flatMap(SubjectColour.init(key:)))
+    }
+
+    // MARK: Writing
+
+    /// Adds the tally's counts to the stored counters (`value = value + delta`), in the tally's
+    /// fixed row order.
+    func add(_ tally: DashboardTally) async throws {
+        let rows = tally.rows
+        var start = 0
+        while start < rows.count {
+            let end = min(start + Self.rowsPerStatement, rows.count)
+            var query = sql.insert(into: "area_counters").columns("area_code", "metric", "value")
+            for r in rows[start..<end] { query = query.values(SQLBind(r.area), SQLBind(r.metric), SQLBind(r.value)) }
+            try await query.onConflict(with: ["area_code", "metric"]) {
+                $0.set("value", to: SQLRaw("area_counters.value + excluded.value"))
+            }.run()
+            start = end
+        }
+    }
+
+    /// Rebuilds every counter from the hazard and subject rows (`safegrid recount`). Run inside a
+    /// write transaction.
+    /// - Returns: the counters as they were before and as they are now.
+    @discardableResult
+    func rebuild() async throws -> (before: DashboardTally, after: DashboardTally) {
+        let before = try await stored()
+        let after = try await recount()
+        try await sql.delete(from: "area_counters").run()
+        try await add(after)
+        return (before, after)
+    }
+
+    // MARK: Reading
+
+    /// Every stored counter (zeros left out).
+    func stored() async throws -> DashboardTally {
+        var tally = DashboardTally()
+        for row in try await sql.select().columns("area_code", "metric", "value").from("area_counters").all() {
+            tally.add(try row.decode(column: "value", as: Int.self), try row.decode(column: "metric", as: String.self),
+                      in: try row.decode(column: "area_code", as: String.self))
+        }
+        return tally
+    }
+
+    /// The counters summed afresh from every hazard and subject row, read in pages by id.
+    func recount() async throws -> DashboardTally {
+        var tally = DashboardTally()
+        var after: UUID? = nil
+        while true {
+            var q = sql.select()
+                .columns("id", "subject_kind", "micro_grid_code", "state", "severity", "found_on", "rectified_on", "overdue_at")
+                .from("hazards")
+            if let after { q = q.where("id", .greaterThan, SQLBind(after)) }
+            let rows = try await q.orderBy("id").limit(20_000).all()
+            for row in rows { tally.add(try Self.hazardFacts(row).contribution) }
+            guard let last = rows.last else { break }
+            after = try last.decode(column: "id", as: UUID.self)
+        }
+        after = nil
+        while true {
+            var q = sql.select()
+                .column(SQLColumn("id", table: "s")).column(SQLColumn("kind", table: "s"))
+                .column(SQLColumn("micro_grid_code", table: "s")).column(SQLColumn("rooms", table: "s"))
+                .column(SQLColumn("colour", table: "s"))
+                .column(SQLRaw("CASE WHEN EXISTS (SELECT 1 FROM inspections i WHERE i.subject_id = s.id) THEN 1 ELSE 0 END"),
+                        as: "inspected")
+                .from(SQLAlias(SQLIdentifier("subjects"), as: SQLIdentifier("s")))
+            if let after { q = q.where(SQLColumn("id", table: "s"), .greaterThan, SQLBind(after)) }
+            let rows = try await q.orderBy(SQLColumn("id", table: "s")).limit(20_000).all()
+            for row in rows { tally.add(try Self.subjectFacts(row).contribution) }
+            guard let last = rows.last else { break }
+            after = try last.decode(column: "id", as: UUID.self)
+        }
+        return tally
+    }
+
+    /// The counters of the given areas, optionally only the named metrics.
+    func counts(of areas: [String], metrics: [String]? = nil) async throws -> [String: [String: Int]] {
+        var result: [String: [String: Int]] = [:]
+        for chunk in areas.chunked(Self.idsPerRead) {
+            var q = sql.select().columns("area_code", "metric", "value").from("area_counters")
+                .where("area_code", .in, SQLBind.group(chunk))
+            if let metrics { q = q.where("metric", .in, SQLBind.group(metrics)) }
+            for row in try await q.all() {
+                result[try row.decode(column: "area_code", as: String.self), default: [:]][
+                    try row.decode(column: "metric", as: String.self)] = try row.decode(column: "value", as: Int.self)
+            }
+        }
+        return result
+    }
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements.
+    func chunked(_ size: Int) -> [[Element]] {
+        stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
+    }
+}
+
+/// `safegrid recount`: rebuilds the dashboard counters from the hazard and subject rows, in one
+/// write transaction, and prints how many counters differed (0 when the incremental counters
+/// were right, which they should always be).
+struct RecountCommand: AsyncCommand {
+    struct Signature: CommandSignature { init() {} }
+
+    var help: String { "Rebuild the dashboard counters from the hazards and subjects; print the counters that differed" }
+
+    func run(using context: CommandContext, signature: Signature) async throws {
+        let app = context.application
+        let started = Date()
+        let (before, after) = try await app.writeGate.transaction(on: app.db) { sql in
+            try await DashboardCounters(sql: sql).rebuild()
+        }
+        let differing = Set(before.rows.map { "\($0.area) \($0.metric) \($0.value)" })
+            .symmetricDifference(after.rows.map { "\($0.area) \($0.metric) \($0.value)" })
+        let areas = Set(differing.map { $0.split(separator: " ")[0] })
+        context.console.print(String(format: "recounted %d counters over %d areas in %.1f s; %d differed",
+                                     after.rows.count, after.counts.count, Date().timeIntervalSince(started),
+                                     Set(differing.map { $0.split(separator: " ").prefix(2).joined(separator: " ") }).count))
+        for line in differing.sorted().prefix(20) { context.console.print("  \(line)") }
+        if !areas.isEmpty { context.console.print("  areas: \(areas.sorted().prefix(10).joined(separator: ", "))") }
+    }
+}
