@@ -32,6 +32,32 @@ struct MultiInstanceTests {
         }
     }
 
+    /// The deadline jobs' lease: one instance holds it, the other is refused until it expires or
+    /// is released; the holder renews it.
+    @Test func oneInstanceHoldsTheDeadlineJobsLeaseUntilItExpires() async throws {
+        try await withSharedStorage { storage in
+            try await withApp(configure: { a in
+                try await configure(a, storage: storage, services: SafeGridServices(now: { testNow }))
+            }) { a in
+                try await withApp(configure: { b in
+                    try await configure(b, storage: storage, services: SafeGridServices(now: { testNow }))
+                }) { b in
+                    let la = JobLease(sql: a.sql), lb = JobLease(sql: b.sql)
+                    let name = DeadlineJobsRunner.leaseName
+                    #expect(try await la.acquire(name, holder: "a", now: testNow, duration: 150))
+                    #expect(try await !lb.acquire(name, holder: "b", now: testNow.addingTimeInterval(60), duration: 150))
+                    #expect(try await la.acquire(name, holder: "a", now: testNow.addingTimeInterval(60), duration: 150))
+                    // a's renewed lease runs to +210 s: b is still refused at +200, takes over at +211.
+                    #expect(try await !lb.acquire(name, holder: "b", now: testNow.addingTimeInterval(200), duration: 150))
+                    #expect(try await lb.acquire(name, holder: "b", now: testNow.addingTimeInterval(211), duration: 150))
+                    #expect(try await !la.acquire(name, holder: "a", now: testNow.addingTimeInterval(212), duration: 150))
+                    try await lb.release(name, holder: "b")
+                    #expect(try await la.acquire(name, holder: "a", now: testNow.addingTimeInterval(213), duration: 150))
+                }
+            }
+        }
+    }
+
     @Test func twoInstancesSendEachOfAThousandMessagesOnce() async throws {
         let n = 1_000
         try await withGateway { gw in

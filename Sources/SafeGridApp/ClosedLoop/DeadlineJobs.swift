@@ -95,7 +95,8 @@ enum DeadlineJobs {
     }
 }
 
-/// Runs the deadline jobs every minute while the server runs (not in tests nor other commands).
+/// Runs the deadline jobs every minute while the server runs (not in tests nor other commands),
+/// in one instance at a time when several share the database (``JobLease``).
 struct DeadlineJobsRunner: LifecycleHandler {
     final class State: @unchecked Sendable { var task: Task<Void, Never>? }
     let state = State()
@@ -110,6 +111,12 @@ struct DeadlineJobsRunner: LifecycleHandler {
             while !Task.isCancelled {
                 do {
                     let started = ContinuousClock.now
+                    // One instance runs the jobs; the lease outlives a run and its pause.
+                    guard try await JobLease(sql: app.sql).acquire(Self.leaseName, holder: leaseHolderID,
+                                                                   now: app.services.now(), duration: 150) else {
+                        try? await Task.sleep(for: .seconds(60))
+                        continue
+                    }
                     let r = try await DeadlineJobs.runOnce(app: app, now: app.services.now())
                     Telemetry.recordJob("deadlines", ContinuousClock.now - started)
                     if r != DeadlineJobs.Report() { app.logger.info("deadline jobs: \(r)") }
@@ -121,9 +128,12 @@ struct DeadlineJobsRunner: LifecycleHandler {
         }
     }
 
+    static let leaseName = "deadline-jobs"
+
     func shutdownAsync(_ app: Application) async {
         state.task?.cancel()
         _ = await state.task?.value
+        try? await JobLease(sql: app.sql).release(Self.leaseName, holder: leaseHolderID)
     }
 }
 

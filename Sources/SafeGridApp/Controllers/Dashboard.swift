@@ -88,7 +88,8 @@ enum DashboardController {
     static func figures(for code: String, req: Request) async throws -> DashboardFigures {
         let now = req.services.now()
         let generation = await req.application.writeGate.generation
-        if let cached = await req.application.dashboardCache.figures(code, generation: generation, now: now) {
+        if DashboardCache.enabled,
+           let cached = await req.application.dashboardCache.figures(code, generation: generation, now: now) {
             return cached
         }
         guard let area = try await req.queries.area(code) else {
@@ -177,6 +178,9 @@ actor DashboardCache {
     /// Longest time figures are served without recomputing, so that hazards turning overdue
     /// as the clock passes their deadline show within this time.
     static let maxAge: TimeInterval = 30
+    /// `SAFEGRID_DASHBOARD_CACHE=off` computes the figures from the counters on every request
+    /// (the benchmark measures both ways).
+    static let enabled = Environment.get("SAFEGRID_DASHBOARD_CACHE") != "off"
     private var entries: [String: (generation: Int, at: Date, figures: DashboardFigures)] = [:]
 
     func figures(_ code: String, generation: Int, now: Date) -> DashboardFigures? {

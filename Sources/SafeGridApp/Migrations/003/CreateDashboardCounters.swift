@@ -2,7 +2,7 @@ import Fluent
 import SQLKit
 
 /// 003: the dashboard's counters (`area_counters`, see ``DashboardCounters``) and partial indexes
-/// for the oldest overdue hazards of an area. Counts the existing rows once, so that a database
+/// for the oldest overdue hazards of an area; the job leases of several instances (``JobLease``). Counts the existing rows once, so that a database
 /// made before this migration shows the same figures.
 struct CreateDashboardCounters: AsyncMigration {
     var name: String { "003_CreateDashboardCounters" }
@@ -17,6 +17,12 @@ struct CreateDashboardCounters: AsyncMigration {
             .field("metric", .string, .required)
             .field("value", .int64, .required)
             .compositeIdentifier(over: "area_code", "metric")
+            .create()
+        // Leases of periodic jobs across instances (``JobLease``).
+        try await database.schema("job_leases")
+            .field("name", .string, .identifier(auto: false))
+            .field("holder", .string, .required)
+            .field("lease_until", .datetime, .required)
             .create()
         guard let sql = database as? any SQLDatabase else { return }
         for (name, column) in [("district", nil), ("town", "town_code"), ("village", "village_code"),
@@ -33,6 +39,7 @@ struct CreateDashboardCounters: AsyncMigration {
                 try await sql.raw("DROP INDEX hazards_overdue_\(unsafeRaw: name)").run()
             }
         }
+        try await database.schema("job_leases").delete()
         try await database.schema("area_counters").delete()
     }
 }

@@ -1,0 +1,34 @@
+import Foundation
+import SQLKit
+import Vapor
+
+/// A named lease in the database (`job_leases`) so that, when several app instances share one
+/// database, one of them runs a periodic job (the deadline jobs) and the others skip it. The
+/// holder renews its lease each run; a crashed holder's lease expires after `duration` and
+/// another instance takes over. The per-subject transactions and dedupe keys of the jobs stay the
+/// safety net: even two holders would send nothing twice.
+struct JobLease {
+    let sql: any SQLDatabase
+
+    /// Takes or renews the lease `name` for `holder` until `now + duration`.
+    /// - Returns: `true` when `holder` holds the lease now; `false` while another holder's lease
+    ///   has not expired.
+    func acquire(_ name: String, holder: String, now: Date, duration: TimeInterval) async throws -> Bool {
+        try await sql.raw("""
+            INSERT INTO job_leases (name, holder, lease_until) VALUES (\(bind: name), \(bind: holder), \(bind: now.addingTimeInterval(duration)))
+            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
+            WHERE job_leases.lease_until < \(bind: now) OR job_leases.holder = excluded.holder
+            """).run()
+        let current = try await sql.select().column("holder").from("job_leases").where("name", .equal, SQLBind(name))
+            .first()?.decode(column: "holder", as: String.self)
+        return current == holder
+    }
+
+    /// Gives the lease up (on shutdown), so another instance need not wait for it to expire.
+    func release(_ name: String, holder: String) async throws {
+        try await sql.delete(from: "job_leases").where("name", .equal, SQLBind(name)).where("holder", .equal, SQLBind(holder)).run()
+    }
+}
+
+/// This process's identity as a lease holder: host name, process id and a random suffix.
+let leaseHolderID = "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)/\(UUID().uuidString.prefix(8))"
