@@ -61,6 +61,15 @@ public struct Checklist: Codable, Hashable, Sendable {
 
     public func item(_ code: String) -> ChecklistItem? { items.first { $0.code == code } }
 
+    /// The index of the item with `code`, searching from `start` to the end and then from the
+    /// beginning: results given in checklist order are found in one step each, so a visit costs
+    /// O(items) rather than O(items²).
+    func index(of code: String, from start: Int) -> Int? {
+        let start = min(max(0, start), items.count)
+        if let i = items[start...].firstIndex(where: { $0.code == code }) { return i }
+        return items[..<start].firstIndex { $0.code == code }
+    }
+
     public func items(for kind: SubjectKind) -> [ChecklistItem] { items.filter { $0.applies(to: kind) } }
 
     /// Checks the rules every version must keep.

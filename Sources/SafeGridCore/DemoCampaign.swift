@@ -9,7 +9,8 @@ public struct DemoKindTarget: Sendable, Hashable {
     public let rectified: Int
 }
 
-/// The 瓜沥镇 除险保安 campaign, built from a seed through the same rules that serve real
+/// A town's 除险保安 campaign — 瓜沥镇 as in the article, or a synthesised town of a larger demo
+/// (``DemoScale``, ``DemoTownPlan``) — built from a seed through the same rules that serve real
 /// inspections: every subject is a ``SubjectLedger``; every hazard comes from
 /// ``SubjectLedger/inspect(checklist:inspectedAt:team:inspector:results:now:makeID:)``; every
 /// rectification, rebound and closure from ``SubjectLedger/apply(_:hazard:at:actor:reason:newDueAt:expectedVersion:)``
@@ -33,35 +34,129 @@ public struct DemoCampaign: Sendable {
 
     public let seed: UInt64
     public let asOf: CalendarDate
-    /// District, towns, villages, grids and micro-grids, parents first.
+    /// The town the campaign covers (9-digit code, e.g. 瓜沥镇 `330109113`).
+    public let townCode: String
+    /// District, towns, villages, grids and micro-grids, parents first. For the 瓜沥 campaign
+    /// (``init(seed:asOf:checklist:baseAreas:targets:)``) `baseAreas` followed by the grids and
+    /// micro-grids; for a town of a district-scale demo (``init(plan:asOf:checklist:baseAreas:)``)
+    /// the district, the town, its villages, grids and micro-grids.
     public private(set) var areas: [Area] = []
+    /// The areas this campaign adds to the bundled tree (``BundledAreas/load()``), parents first:
+    /// the synthesised villages of a town that has none bundled, then its grids and micro-grids.
+    /// These are the rows to insert; the district, the towns and 瓜沥's villages are reference data.
+    public private(set) var newAreas: [Area] = []
     public private(set) var subjects: [Subject] = []
     /// One ledger per subject, in the order of `subjects`, holding all changes to write.
     public private(set) var ledgers: [SubjectLedger] = []
     /// One grid worker (网格员) per grid: who receives the overdue alerts of that grid.
     public private(set) var gridWorkers: [(gridCode: String, worker: ResponsibleParty)] = []
 
-    /// Builds the campaign.
+    /// Hazards found in the campaign (all kinds): the sum of the ledgers' hazards.
+    public var hazardCount: Int { ledgers.reduce(0) { $0 + $1.hazards.count } }
+
+    /// Builds the 瓜沥 campaign of the article.
     /// - Parameters:
     ///   - asOf: the campaign's last day (Asia/Shanghai); visits fall 72 to 1 days before it and
     ///     no event falls after the day before it.
+    ///   - baseAreas: the bundled tree (``BundledAreas/load()``); 瓜沥's villages are taken from it.
     ///   - targets: per-kind figures; by default the article's.
     /// - Throws: ``DomainError`` if a rule refuses a generated record (a bug in the generator).
     public init(seed: UInt64 = 20220725, asOf: CalendarDate, checklist: Checklist, baseAreas: [Area],
                 targets: [DemoKindTarget] = DemoCampaign.gualiTargets) throws(DomainError) {
+        let town = baseAreas.first { $0.code == BundledAreas.gualiTownCode }
+            ?? Area(code: BundledAreas.gualiTownCode, name: "瓜沥镇", level: .town, parentCode: BundledAreas.districtCode)
+        let shape = TownShape(town: town, shortName: "瓜沥",
+                              villages: baseAreas.filter { $0.level == .village && $0.parentCode == BundledAreas.gualiTownCode },
+                              villagesAreNew: false, grids: Self.gualiGrids, microGrids: Self.gualiMicroGrids,
+                              aboveScale: Self.gualiAboveScale, closedDown: Self.gualiClosedDown, parks: Self.gualiParks,
+                              article: true, serialSpace: nil, anchor: nil)
+        try self.init(seed: seed, asOf: asOf, checklist: checklist, baseAreas: baseAreas, targets: targets, shape: shape)
+    }
+
+    /// Builds one town of a larger demo (``DemoScale``), from its plan: the 瓜沥 campaign of the
+    /// article for an ``DemoTownPlan/Source/article`` plan, else a synthesised town with the plan's
+    /// villages (``DemoTownPlan/villages(baseAreas:)``), grids, micro-grids and per-kind targets,
+    /// through the same rules (every hazard from ``SubjectLedger/inspect(checklist:inspectedAt:team:inspector:results:now:makeID:)``).
+    /// - Parameters:
+    ///   - baseAreas: the bundled tree (``BundledAreas/load()``): the district, the plan's town and,
+    ///     for 瓜沥, its villages.
+    /// - Throws: ``DomainError`` if a rule refuses a generated record (a bug in the generator), or
+    ///   `.invalid` on `townCode` if the plan's villages cannot be coded.
+    public init(plan: DemoTownPlan, asOf: CalendarDate, checklist: Checklist, baseAreas: [Area]) throws(DomainError) {
+        if plan.source == .article {
+            try self.init(seed: plan.seed, asOf: asOf, checklist: checklist, baseAreas: baseAreas, targets: plan.targets)
+            return
+        }
+        let town = baseAreas.first { $0.code == plan.townCode }
+            ?? Area(code: plan.townCode, name: plan.townName, level: .town, parentCode: BundledAreas.districtCode)
+        let bundled = baseAreas.contains { $0.level == .village && $0.parentCode == plan.townCode }
+        let villages: [Area]
+        do { villages = try plan.villages(baseAreas: baseAreas) } catch { throw .invalid("townCode", error) }
+        let shape = TownShape(town: town, shortName: DemoScale.shortName(ofTown: plan.townName),
+                              villages: villages, villagesAreNew: !bundled,
+                              grids: plan.grids, microGrids: plan.microGrids, aboveScale: plan.aboveScale,
+                              closedDown: plan.closedDown, parks: plan.parks, article: false,
+                              serialSpace: plan.ordinal, anchor: DemoScale.anchor(ofTown: plan.townCode, name: plan.townName))
+        let district = baseAreas.first { $0.level == .district }
+            ?? Area(code: BundledAreas.districtCode, name: BundledAreas.districtName, level: .district, parentCode: nil)
+        try self.init(seed: plan.seed, asOf: asOf, checklist: checklist,
+                      baseAreas: [district, town] + (bundled ? villages : []), targets: plan.targets, shape: shape)
+    }
+
+    /// What differs between the towns of a demo: their place in the tree, their size and, for
+    /// 瓜沥 as in the article, its particular records.
+    struct TownShape {
+        var town: Area
+        /// The name used in shop and enterprise names (瓜沥).
+        var shortName: String
+        var villages: [Area]
+        /// The villages are synthesised (to be inserted), not bundled.
+        var villagesAreNew: Bool
+        var grids: Int
+        var microGrids: Int
+        var aboveScale: Int
+        var closedDown: Int
+        var parks: Int
+        /// 瓜沥 as in the article: its named parks and the site visit of 杭州恒增纺织有限公司.
+        var article: Bool
+        /// ``DemoNames/serialSpace``: `nil` for the article's random organisation serials.
+        var serialSpace: Int?
+        /// Where the town's villages lie; `nil` for 瓜沥's box of the article campaign.
+        var anchor: DemoScale.TownAnchor?
+    }
+
+    private init(seed: UInt64, asOf: CalendarDate, checklist: Checklist, baseAreas: [Area], targets: [DemoKindTarget],
+                 shape: TownShape) throws(DomainError) {
         self.seed = seed
         self.asOf = asOf
+        self.townCode = shape.town.code
         var rng = SeededGenerator(seed: seed)
         var names = DemoNames()
-        let villages = baseAreas.filter { $0.level == .village && $0.parentCode == BundledAreas.gualiTownCode }
+        if !shape.article {
+            names.place = shape.shortName
+            names.serialSpace = shape.serialSpace
+            names.streetNames = [shape.shortName] + DemoNames.commonStreetNames
+        }
+        let villages = shape.villages
         var areas = baseAreas
-        let microGrids = Self.layGrids(villages: villages, into: &areas, rng: &rng)
+        if shape.villagesAreNew { areas += villages }
+        let firstNew = areas.count - (shape.villagesAreNew ? villages.count : 0)
+        let microGrids = Self.layGrids(villages: villages, grids: shape.grids, microGrids: shape.microGrids,
+                                       into: &areas, rng: &rng)
         self.areas = areas
+        self.newAreas = Array(areas[firstNew...])
         let villageByCode = Dictionary(uniqueKeysWithValues: villages.map { ($0.code, $0) })
+        let microGridByCode = Dictionary(uniqueKeysWithValues: microGrids.map { ($0.code, $0) })
+        let microGridsByVillage = Dictionary(grouping: microGrids) { String($0.code.prefix(12)) }
         self.gridWorkers = areas.filter { $0.level == .grid }.map { grid in
             (grid.code, ResponsibleParty(name: names.person(&rng), phone: names.mobile(&rng)))
         }
-        let centres = Self.villageCentres(villages, rng: &rng)
+        let centres = if let anchor = shape.anchor {
+            Self.villageCentres(villages, around: anchor, rng: &rng)
+        } else {
+            Self.villageCentres(villages, rng: &rng)
+        }
+        let townName = shape.town.name
 
         func place(_ mg: Area, jitter: Double = 0.004) -> GeoPoint? {
             let c = centres[String(mg.code.prefix(12))]!
@@ -70,7 +165,7 @@ public struct DemoCampaign: Sendable {
         }
         func address(_ mg: Area) -> String {
             let v = villageByCode[String(mg.code.prefix(12))]!
-            return "杭州市萧山区瓜沥镇\(v.shortName)\(names.street(&rng))\(rng.int(1...388))号"
+            return "杭州市萧山区\(townName)\(v.shortName)\(names.street(&rng))\(rng.int(1...388))号"
         }
         func party() -> ResponsibleParty {
             ResponsibleParty(name: names.person(&rng), phone: names.mobile(&rng))
@@ -78,12 +173,17 @@ public struct DemoCampaign: Sendable {
 
         // Subjects.
         var subjects: [Subject] = []
-        let parkVillages = ["民丰河村委会", "长联村委会", "大园村委会", "荣新村委会"]
+        let parkVillages = shape.article ? ["民丰河村委会", "长联村委会", "大园村委会", "荣新村委会"] : []
         var parks: [Subject] = []
-        for i in 0..<Self.gualiParks {
+        var parksPerVillage: [String: Int] = [:]
+        for i in 0..<shape.parks {
             let village = i < parkVillages.count ? villages.first { $0.name == parkVillages[i] }! : rng.pick(villages)
-            let mg = rng.pick(microGrids.filter { $0.code.hasPrefix(village.code) })
-            let name = i == 1 ? "长联村卓逸园区" : "\(village.shortName)小微园区" + (parks.contains { $0.name.hasPrefix(village.shortName) } ? "二期" : "")
+            let mg = rng.pick(microGridsByVillage[village.code]!)
+            let earlier = parksPerVillage[village.code, default: 0]
+            parksPerVillage[village.code] = earlier + 1
+            let name = shape.article
+                ? (i == 1 ? "长联村卓逸园区" : "\(village.shortName)小微园区" + (parks.contains { $0.name.hasPrefix(village.shortName) } ? "二期" : ""))
+                : "\(village.shortName)小微园区" + (earlier == 0 ? "" : "\(DemoNames.numeral(earlier + 1))期")
             parks.append(Subject(id: rng.uuid(), kind: .smallMicroPark, name: name, address: address(mg), creditCode: nil,
                                  aboveScale: false, rooms: nil, parentId: nil, microGridCode: mg.code, party: party(),
                                  location: place(mg)))
@@ -96,24 +196,24 @@ public struct DemoCampaign: Sendable {
             var mg = rng.pick(microGrids)
             var parent: UUID? = nil
             var name = names.enterprise(&rng)
-            if i == 0 {
+            if i == 0, shape.article {
                 name = "杭州恒增纺织有限公司"   // the article's site visit in 民丰河村's park
                 parent = parks[0].id
-                mg = microGrids.first { $0.code == parks[0].microGridCode }!
-            } else if rng.chance(0.14) {        // tenant of a small-micro park
+                mg = microGridByCode[parks[0].microGridCode]!
+            } else if !parks.isEmpty, rng.chance(0.14) {        // tenant of a small-micro park
                 let park = rng.pick(parks)
                 parent = park.id
-                mg = microGrids.first { $0.code == park.microGridCode }!
+                mg = microGridByCode[park.microGridCode]!
             } else if enterprises.count > 50, rng.chance(0.05) {  // 厂中厂: tenant inside another plant
                 let host = enterprises[rng.int(0...(enterprises.count - 1))]
                 if host.parentId == nil {
                     parent = host.id
-                    mg = microGrids.first { $0.code == host.microGridCode }!
+                    mg = microGridByCode[host.microGridCode]!
                 }
             }
             let code = CreditCode.make(division: "330109", organizationSerial: names.organizationSerial(&rng))
             let e = Subject(id: rng.uuid(), kind: .enterprise, name: name, address: address(mg), creditCode: code,
-                            aboveScale: i % (enterpriseCount / Self.gualiAboveScale + 1) == 1 && parent == nil,
+                            aboveScale: shape.aboveScale > 0 && i % (enterpriseCount / shape.aboveScale + 1) == 1 && parent == nil,
                             rooms: nil, parentId: parent, microGridCode: mg.code,
                             party: rng.chance(0.04)
                                 ? ResponsibleParty(name: names.person(&rng), phone: try! PhoneNumber("0571-8\(rng.int(1_000_000...9_999_999))"))
@@ -147,7 +247,7 @@ public struct DemoCampaign: Sendable {
         let enterpriseIndices = subjects.indices.filter { subjects[$0].kind == .enterprise }
         var candidates = enterpriseIndices
         rng.shuffle(&candidates)
-        for i in candidates.prefix(Self.gualiClosedDown) { closing.insert(i) }
+        for i in candidates.prefix(shape.closedDown) { closing.insert(i) }
 
         let lastEventDay = asOf.adding(days: -1)
         let now = asOf.endUTC
@@ -176,8 +276,10 @@ public struct DemoCampaign: Sendable {
                 for n in 0..<perSubject[k] { slots.append((i, n)) }
             }
             rng.shuffle(&slots)
-            var rectify = Set<String>()
-            for s in slots.prefix(target.rectified) { rectify.insert("\(s.subject)#\(s.n)") }
+            // Key of hazard n (< items.count) of subject i.
+            func slotKey(_ i: Int, _ n: Int) -> Int { i * items.count + n }
+            var rectify = Set<Int>()
+            for s in slots.prefix(target.rectified) { rectify.insert(slotKey(s.subject, s.n)) }
 
             for (k, i) in indices.enumerated() {
                 let inspectedAt = visitDays[k].startUTC.addingTimeInterval(Double(8 * 3600 + 1800 + rng.int(0...540) * 60))
@@ -188,7 +290,7 @@ public struct DemoCampaign: Sendable {
                 var results: [ItemResult] = []
                 for (idx, item) in items.enumerated() {
                     if let n = foundOrder[idx] {
-                        let fixed = rectify.contains("\(i)#\(n)") && item.defaultDays == 0
+                        let fixed = rectify.contains(slotKey(i, n)) && item.defaultDays == 0
                         results.append(ItemResult(itemCode: item.code, outcome: .hazard, note: nil,
                                                   rectifiedOnSite: fixed))
                     } else {
@@ -212,7 +314,7 @@ public struct DemoCampaign: Sendable {
                 // Follow-up happens on later days only; a visit on the day before asOf has none yet.
                 guard inspectedAt.shanghaiDays(until: lastEventDay) >= 1 else { continue }
                 for (n, h) in plan.hazards.enumerated() where h.status.state == .open {
-                    if rectify.contains("\(i)#\(n)") {
+                    if rectify.contains(slotKey(i, n)) {
                         let at = later(inspectedAt, maxDays: 40)
                         if rng.chance(0.5) {
                             try ledgers[i].apply(.startRectification, hazard: h.id, at: at.addingTimeInterval(-3600),
@@ -244,13 +346,17 @@ public struct DemoCampaign: Sendable {
         self.ledgers = ledgers
     }
 
-    /// 160 grids over the villages (every village at least two) and 2,283 micro-grids over the
-    /// grids (14 or 15 each). Returns the micro-grids.
-    static func layGrids(villages: [Area], into areas: inout [Area], rng: inout SeededGenerator) -> [Area] {
+    /// `grids` grids over the villages (every village two, some three) and `microGrids`
+    /// micro-grids over the grids (as even as the count allows); 瓜沥: 160 and 2,283 (14 or 15 a
+    /// grid). Appends grids then micro-grids to `areas`; returns the micro-grids.
+    /// - Precondition: `grids ≤ 3 × villages.count` (a third grid at most per village) and
+    ///   `microGrids ≤ 999 × grids`.
+    static func layGrids(villages: [Area], grids gridCount: Int, microGrids microGridCount: Int, into areas: inout [Area],
+                         rng: inout SeededGenerator) -> [Area] {
         var gridsPerVillage = [Int](repeating: 2, count: villages.count)
         var extra = Array(villages.indices)
         rng.shuffle(&extra)
-        for i in extra.prefix(max(0, gualiGrids - 2 * villages.count)) { gridsPerVillage[i] += 1 }
+        for i in extra.prefix(max(0, gridCount - 2 * villages.count)) { gridsPerVillage[i] += 1 }
         var grids: [Area] = []
         for (v, village) in villages.enumerated() {
             for g in 1...gridsPerVillage[v] {
@@ -258,7 +364,7 @@ public struct DemoCampaign: Sendable {
                                   name: "\(village.shortName)第\(g)网格", level: .grid, parentCode: village.code))
             }
         }
-        let perGrid = Apportion.largestRemainder(total: gualiMicroGrids, weights: grids.map { _ in 1 + rng.unit() * 0.1 },
+        let perGrid = Apportion.largestRemainder(total: microGridCount, weights: grids.map { _ in 1 + rng.unit() * 0.1 },
                                                  caps: grids.map { _ in 999 })
         var micro: [Area] = []
         for (g, grid) in grids.enumerated() {
@@ -281,6 +387,43 @@ public struct DemoCampaign: Sendable {
             out[v.code] = try! GeoPoint(latitude: lat, longitude: lon, datum: .gcj02)
         }
         return out
+    }
+}
+
+extension DemoCampaign {
+    /// A point (GCJ-02) for each village of a synthesised town, spread over a box of
+    /// `2 × anchor.radius` degrees around the town's rough position. Each point is drawn until
+    /// it and a 5 × 5 lattice of points within ±0.0048° around it (the ±0.004° spread of the
+    /// subjects plus a margin) lie inside 萧山区 (``DistrictBoundary/xiaoshan``), at most 64 times;
+    /// then the anchor itself (checked the same way by the tests) is used.
+    static func villageCentres(_ villages: [Area], around anchor: DemoScale.TownAnchor,
+                               rng: inout SeededGenerator) -> [String: GeoPoint] {
+        let boundary = DistrictBoundary.xiaoshan
+        var out: [String: GeoPoint] = [:]
+        for v in villages {
+            var chosen = GeoPoint(unchecked: anchor.latitude, anchor.longitude, .gcj02)
+            for _ in 0..<64 {
+                let lat = anchor.latitude + (rng.unit() - 0.5) * 2 * anchor.radius
+                let lon = anchor.longitude + (rng.unit() - 0.5) * 2 * anchor.radius * 1.15
+                if Self.clearOfBorder(latitude: lat, longitude: lon, boundary: boundary) {
+                    chosen = GeoPoint(unchecked: lat, lon, .gcj02)
+                    break
+                }
+            }
+            out[v.code] = chosen
+        }
+        return out
+    }
+
+    /// Whether a point and the 5 × 5 lattice within ±0.0048° around it lie inside the boundary.
+    static func clearOfBorder(latitude: Double, longitude: Double, boundary: DistrictBoundary) -> Bool {
+        for dy in -2...2 {
+            for dx in -2...2 {
+                let p = GeoPoint(unchecked: latitude + Double(dy) * 0.0024, longitude + Double(dx) * 0.0024, .gcj02)
+                if !boundary.contains(p) { return false }
+            }
+        }
+        return true
     }
 }
 

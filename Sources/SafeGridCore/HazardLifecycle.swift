@@ -200,11 +200,11 @@ public enum HazardLifecycle {
         if let last = status.lastEventAt, at < last {
             throw .invalid("occurredAt", "the \(action.rawValue) is dated \(Timestamp.format(at)), before the hazard's last event at \(Timestamp.format(last))")
         }
-        let actor = actor.trimmingCharacters(in: .whitespacesAndNewlines)
+        let actor = actor.trimming(.whitespacesAndNewlines)
         guard !actor.isEmpty else { throw .invalid("actor", "who made the change is required") }
         try TextRules.check(actor, "actor", max: TextRules.personName)
         try TextRules.check(reason, "reason", max: TextRules.note, multiline: true)
-        let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let reason = reason?.trimming(.whitespacesAndNewlines)
         if action.requiresReason, (reason ?? "").isEmpty {
             throw .invalid("reason", "\(action.rawValue) needs a reason")
         }

@@ -116,10 +116,10 @@ public enum InspectionRules {
             throw .invalid("team", "a team has at most \(TextRules.teamMembers) members")
         }
         for (i, m) in team.enumerated() {
-            if m.name.trimmingCharacters(in: .whitespaces).isEmpty { throw .invalid("team[\(i)].name", "a team member needs a name") }
+            if m.name.trimming(.whitespaces).isEmpty { throw .invalid("team[\(i)].name", "a team member needs a name") }
             try TextRules.check(m.name, "team[\(i)].name", max: TextRules.personName)
         }
-        let inspector = inspector.trimmingCharacters(in: .whitespacesAndNewlines)
+        let inspector = inspector.trimming(.whitespacesAndNewlines)
         guard !inspector.isEmpty else { throw .invalid("inspector", "the inspector's name is required") }
         try TextRules.check(inspector, "inspector", max: TextRules.personName)
         try checkNotInFuture(inspectedAt, "inspectedAt", now: now)
@@ -130,20 +130,24 @@ public enum InspectionRules {
 
         let inspectionID = makeID()
         let visitDay = CalendarDate(shanghai: inspectedAt)
-        var seen = Set<String>()
+        var seen = [Bool](repeating: false, count: checklist.items.count)
         var hazards: [PlannedHazard] = []
         var linked: [String: UUID] = [:]
+        var next = 0
         for (i, r) in results.enumerated() {
             let field = "results[\(i)]"
-            guard let item = checklist.item(r.itemCode) else {
+            guard let index = checklist.index(of: r.itemCode, from: next) else {
                 throw .invalid("\(field).itemCode", "unknown checklist item \(r.itemCode) in version \(checklist.version)")
             }
+            next = index + 1
+            let item = checklist.items[index]
             guard item.applies(to: subjectKind) else {
                 throw .invalid("\(field).itemCode", "item \(r.itemCode) does not apply to a \(subjectKind.rawValue)")
             }
-            guard seen.insert(r.itemCode).inserted else {
+            guard !seen[index] else {
                 throw .invalid("\(field).itemCode", "item \(r.itemCode) has two results")
             }
+            seen[index] = true
             try TextRules.check(r.note, "\(field).note", max: TextRules.note, multiline: true)
             guard r.photos.count <= TextRules.photosPerItem else {
                 throw .invalid("\(field).photos", "at most \(TextRules.photosPerItem) photos per item")

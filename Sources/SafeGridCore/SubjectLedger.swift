@@ -149,10 +149,10 @@ public struct SubjectLedger: Sendable {
     @discardableResult
     public mutating func closeDown(at: Date, actor: String, reason: String) throws(DomainError) -> [UUID] {
         if isClosedDown { throw DomainError(.conflict, field: "subjectId", reason: "the subject is already closed down") }
-        guard !actor.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !actor.trimming(.whitespacesAndNewlines).isEmpty else {
             throw .invalid("actor", "who closed the subject down is required")
         }
-        guard !reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !reason.trimming(.whitespacesAndNewlines).isEmpty else {
             throw .invalid("reason", "closing a subject down needs a reason")
         }
         if let latest = hazards.values.compactMap(\.lastEventAt).max(), at < latest {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Limits on free text from users: no control characters (a NUL would silently cut a string
 /// in some databases and tools; only tab and line breaks are allowed where `multiline`), and a
 /// maximum length in characters (grapheme clusters).
@@ -24,4 +26,14 @@ public enum TextRules {
     public static let photoReference = 500
     public static let photosPerItem = 20
     public static let teamMembers = 30
+}
+
+extension StringProtocol {
+    /// The same as `trimmingCharacters(in: set)`, without Foundation's string bridging when
+    /// neither end is in the set (the usual case on the hot paths of inspections and events).
+    func trimming(_ set: CharacterSet) -> String {
+        guard let first = unicodeScalars.first, let last = unicodeScalars.last else { return "" }
+        if !set.contains(first) && !set.contains(last) { return String(self) }
+        return trimmingCharacters(in: set)
+    }
 }
