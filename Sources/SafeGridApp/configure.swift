@@ -83,6 +83,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.migrations.add(SeedReferenceData())
     app.migrations.add(CreateClosedLoop())
     app.migrations.add(CreateDashboardCounters())
+    app.storage[InspectionIntakeKey.self] = InspectionIntake()
 
     app.middleware = Middlewares()
     app.middleware.use(RequestIDMiddleware())

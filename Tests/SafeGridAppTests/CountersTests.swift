@@ -142,3 +142,55 @@ struct CountersTests {
         }
     }
 }
+
+@Suite("Inspection intake: concurrent submissions commit in batches, each answered on its own")
+struct InspectionIntakeTests {
+    /// 60 submissions at once: 40 good ones over 4 subjects (several visits to one subject in a
+    /// batch), 10 exact repeats (answered as replays), 5 reusing a clientId for another body
+    /// (409), 5 for an unknown subject (422). Every good one is stored once, and the counters
+    /// agree with a recount.
+    @Test func concurrentSubmissionsAreEachAnsweredAndStoredOnce() async throws {
+        try await withSafeGrid { app in
+            let mg = try await addMicroGrid(app)
+            var subjects: [String] = []
+            for i in 0..<4 { subjects.append(try await createEnterprise(app, microGrid: mg, serial: "MA2AB3D\(i)")) }
+            var bodies: [(kind: String, body: [String: Any])] = []
+            for i in 0..<40 {
+                let at = Timestamp.format(testNow.addingTimeInterval(-Double(40 - i) * 600))
+                let item = CountersTests.items[i % CountersTests.items.count]
+                bodies.append(("good", inspectionBody(subject: subjects[i % 4], clientId: "batch-\(i)", at: at,
+                                                      results: [["itemCode": item, "outcome": "hazard"], ["itemCode": "FIRE-01", "outcome": "pass"]])))
+            }
+            for i in 0..<10 { bodies.append(("repeat", bodies[i].body)) }
+            for i in 10..<15 {
+                var b = bodies[i].body
+                b["inspector"] = "另一人"
+                bodies.append(("reused", b))
+            }
+            for i in 0..<5 { bodies.append(("unknown", inspectionBody(subject: UUID().uuidString, clientId: "nobody-\(i)"))) }
+            let encoded = try bodies.map { ($0.kind, String(decoding: try JSONSerialization.data(withJSONObject: $0.body), as: UTF8.self)) }
+            let replies = try await withThrowingTaskGroup(of: (String, Reply).self) { group in
+                for (kind, json) in encoded { group.addTask { (kind, try await app.send(.POST, "/api/v1/inspections", json: json)) } }
+                var all: [(String, Reply)] = []
+                for try await r in group { all.append(r) }
+                return all
+            }
+            let byKind = Dictionary(grouping: replies, by: \.0)
+            // A repeat may be answered first (then its twin is the replay): count per clientId.
+            let created = replies.filter { $0.1.status == .created }
+            #expect(created.count == 50)
+            #expect(created.filter { $0.1.headers.first(name: "Idempotent-Replayed") == "true" }.count == 10)
+            #expect(byKind["reused"]?.allSatisfy { $0.1.status == .conflict } == true)
+            #expect(byKind["unknown"]?.allSatisfy { $0.1.status == .unprocessableEntity && $0.1.json["field"] as? String == "subjectId" } == true)
+            let stored = try await app.sql.raw("SELECT COUNT(*) AS n FROM inspections").first()?.decode(column: "n", as: Int.self)
+            #expect(stored == 40)
+            let ids = Set(created.compactMap { $0.1.json["id"] as? String })
+            #expect(ids.count == 40)
+            let counters = DashboardCounters(sql: app.sql)
+            #expect(CountersTests.diff(try await counters.stored(), try await counters.recount()).isEmpty)
+            let found = try await app.sql.raw("SELECT COUNT(*) AS n FROM hazards").first()?.decode(column: "n", as: Int.self) ?? 0
+            #expect(try await counters.stored()["330109"]["found"] == found)
+            #expect(found > 0 && found <= 40)
+        }
+    }
+}

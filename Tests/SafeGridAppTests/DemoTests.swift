@@ -54,4 +54,35 @@ struct DemoTests {
             #expect(lastEvents == 0)
         }
     }
+
+    /// `--scale 12k`: towns written one at a time through the same ledgers; the district's
+    /// dashboard counts every hazard, the counters agree with a recount, and overdue hazards
+    /// are marked in the bulk write.
+    @Test func aScaledDemoFillsSeveralTownsAndTheCountersAgree() async throws {
+        try await withSafeGrid { app in
+            let figures = try await DemoCommand.build(app: app, asOf: try CalendarDate("2026-11-30"), seed: 7,
+                                                      scale: try DemoScale(argument: "12k"))
+            #expect(figures.area.code == BundledAreas.districtCode)
+            #expect(figures.hazardsFound == 12_000)
+            let hazards = try await app.sql.raw("SELECT COUNT(*) AS n FROM hazards").first()?.decode(column: "n", as: Int.self)
+            #expect(hazards == 12_000)
+            let towns = try await app.sql.raw("SELECT COUNT(DISTINCT town_code) AS n FROM hazards").first()?.decode(column: "n", as: Int.self)
+            #expect(towns == 1)
+            #expect(figures.ranking.filter { $0.hazardsFound > 0 }.map(\.code) == [BundledAreas.gualiTownCode])
+            let unmarked = try await app.sql.raw("""
+                SELECT COUNT(*) AS n FROM hazards WHERE state IN ('open','rectifying','rebound') AND overdue_at IS NULL AND due_at < \(bind: testNow)
+                """).first()?.decode(column: "n", as: Int.self)
+            #expect(unmarked == 0)
+            #expect(figures.overdueCount > 0)
+            let counters = DashboardCounters(sql: app.sql)
+            let stored = try await counters.stored(), recounted = try await counters.recount()
+            #expect(CountersTests.diff(stored, recounted).isEmpty)
+            #expect(stored["330109"]["found"] == 12_000)
+
+            // Beyond one town's 40,000 hazards the demo spreads over more towns.
+            let plans = try DemoScale(argument: "100k").towns(seed: 7, baseAreas: try BundledAreas.load())
+            #expect(plans.count == 3)
+            #expect(plans.map(\.hazards).reduce(0, +) == 100_000)
+        }
+    }
 }

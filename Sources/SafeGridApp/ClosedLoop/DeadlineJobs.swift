@@ -192,7 +192,7 @@ enum Audit {
             pages: while true {
                 let rows = try await sql.select().columns("*").from("hazard_events").where("town_code", .equal, SQLBind(town))
                     .where("seq", .greaterThan, SQLBind(after)).orderBy("seq").limit(10_000)
-                    .all(decoding: HazardEventRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+                    .all(decoding: HazardEventRow.self, keyDecodingStrategy: .snakeCaseColumns)
                 if rows.isEmpty { break }
                 for row in rows {
                     if row.prevHash != previous || EventChain.hash(previous: previous, row.link) != row.hash {

@@ -84,7 +84,7 @@ enum SignaturesController {
         try await sql.select().columns("inspection_id", "notice_number", "signer_name", "signer_phone", "signed_at", "latitude",
                                        "longitude", "datum", "image_sha256", "record_sha256", "seal_sha256")
             .from("signatures").where("inspection_id", .equal, SQLBind(id))
-            .first(decoding: SignatureRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: SignatureRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     static func image(_ req: Request) async throws -> Response {

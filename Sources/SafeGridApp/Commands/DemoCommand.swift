@@ -11,6 +11,8 @@ struct DemoCommand: AsyncCommand {
         var asOf: String?
         @Option(name: "seed", help: "Random seed (default 20220725); the same seed and date give the same campaign")
         var seed: UInt64?
+        @Option(name: "scale", help: "guali (default: 瓜沥镇 as in the article), district (萧山区: every town, ≈500,000 subjects, ≈1,000,000 hazards) or a hazard count (10000, 100k, 1m)")
+        var scale: String?
         @Flag(name: "no-serve", help: "Build the database and exit")
         var noServe: Bool
         init() {}
@@ -27,7 +29,9 @@ struct DemoCommand: AsyncCommand {
         } else {
             asOf = CalendarDate(shanghai: app.services.now())
         }
-        let figures = try await Self.build(app: app, asOf: asOf, seed: signature.seed ?? 20220725) { line in
+        let scale: DemoScale
+        do { scale = try DemoScale(argument: signature.scale ?? "guali") } catch { throw Abort(.badRequest, reason: "--scale: \(error)") }
+        let figures = try await Self.build(app: app, asOf: asOf, seed: signature.seed ?? 20220725, scale: scale) { line in
             context.console.print(line)
         }
         let elapsed = Date().timeIntervalSince(started)
@@ -57,7 +61,7 @@ struct DemoCommand: AsyncCommand {
     /// Builds the campaign into the (empty) database of `app`.
     /// - Returns: the town dashboard figures after the build.
     /// - Throws: if the database already holds subjects, or a rule refuses a generated record.
-    static func build(app: Application, asOf: CalendarDate, seed: UInt64,
+    static func build(app: Application, asOf: CalendarDate, seed: UInt64, scale: DemoScale = .guali,
                       log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> DashboardFigures {
         let sql = app.sql
         let existing = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("subjects")
@@ -67,6 +71,9 @@ struct DemoCommand: AsyncCommand {
         }
         let checklist = try await app.checklists.current(sql: sql)
         let base = try BundledAreas.load()
+        if scale != .guali {
+            return try await buildAtScale(app: app, asOf: asOf, seed: seed, scale: scale, checklist: checklist, base: base, log: log)
+        }
         var t = Date()
         let campaign = try DemoCampaign(seed: seed, asOf: asOf, checklist: checklist, baseAreas: base)
         log(String(format: "  generated %d subjects through the domain rules in %.1f s", campaign.subjects.count, Date().timeIntervalSince(t)))
@@ -118,6 +125,57 @@ struct DemoCommand: AsyncCommand {
         }
         return try await DashboardController.compute(area: town, sql: sql,
                                                      children: try await CampaignQueries(sql: sql).children(of: town.code),
+                                                     now: now)
+    }
+}
+
+extension DemoCommand {
+    /// `--scale district|N`: builds and writes one town at a time (each in its own transaction,
+    /// so memory holds one town), through the same ledgers and the same bulk write as the 瓜沥
+    /// demo. Overdue hazards are marked by their ledgers as of now in the same write (the rule
+    /// the deadline job applies), so the server's first job run has only reminders left to send.
+    /// - Returns: the district's dashboard figures.
+    static func buildAtScale(app: Application, asOf: CalendarDate, seed: UInt64, scale: DemoScale, checklist: Checklist,
+                             base: [Area], log: @escaping @Sendable (String) -> Void) async throws -> DashboardFigures {
+        let plans = try scale.towns(seed: seed, baseAreas: base)
+        log("  \(scale): \(plans.count) towns, \(plans.map(\.hazards).reduce(0, +)) hazards planned")
+        let now = app.services.now()
+        var totals = (subjects: 0, hazards: 0)
+        for plan in plans {
+            let t = Date()
+            let campaign = try DemoCampaign(plan: plan, asOf: asOf, checklist: checklist, baseAreas: base)
+            let generated = Date().timeIntervalSince(t)
+            let newAreas = campaign.newAreas
+            var hazards = 0
+            let batches: [(subject: Subject, changes: LedgerChanges)] = zip(campaign.subjects, campaign.ledgers).map { s, l in
+                var ledger = l
+                if ledger.closedDownAt == nil { _ = ledger.markOverdue(at: now) }
+                let changes = ledger.takeChanges()
+                hazards += changes.inspections.map(\.hazards.count).reduce(0, +)
+                return (s, changes)
+            }
+            let subjects = campaign.subjects
+            let workers = campaign.gridWorkers
+            try await app.writeGate.transaction(on: app.db) { sql in
+                let store = CampaignStore(sql: sql)
+                try await store.insert(areas: newAreas)
+                try await store.insert(subjects: subjects.filter { $0.parentId == nil }, at: now)
+                try await store.insert(subjects: subjects.filter { $0.parentId != nil }, at: now)
+                try await store.write(batches, recordedAt: now)
+                try await store.insert("grid_workers", ["grid_code", "name", "phone"],
+                                       workers.map { [$0.gridCode, $0.worker.name, $0.worker.phone.stored] })
+            }
+            totals.subjects += subjects.count
+            totals.hazards += hazards
+            log("  \(plan.townName) (\(plan.townCode)): \(subjects.count) subjects, \(hazards) hazards, \(newAreas.count) areas; "
+                + String(format: "generated %.1f s, written %.1f s", generated, Date().timeIntervalSince(t) - generated))
+        }
+        log("  \(totals.subjects) subjects, \(totals.hazards) hazards in all")
+        guard let district = try await CampaignQueries(sql: app.sql).area(BundledAreas.districtCode) else {
+            throw Abort(.internalServerError, reason: "萧山区 is missing from the area tree")
+        }
+        return try await DashboardController.compute(area: district, sql: app.sql,
+                                                     children: try await CampaignQueries(sql: app.sql).children(of: district.code),
                                                      now: now)
     }
 }

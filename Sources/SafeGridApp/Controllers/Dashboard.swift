@@ -77,9 +77,21 @@ struct DashboardFigures: Content {
 }
 
 enum DashboardController {
+    /// `GET /api/v1/dashboard?areaCode=`: the figures as JSON; the encoded body is cached with
+    /// the figures, so a big screen polling an unchanged area costs no encoding.
     static func json(_ req: Request) async throws -> Response {
         let code = req.query[String.self, at: "areaCode"] ?? BundledAreas.gualiTownCode
-        return try Response.json(try await figures(for: code, req: req))
+        let now = req.services.now()
+        let generation = await req.application.writeGate.generation
+        let cache = req.application.dashboardCache
+        if DashboardCache.enabled, let body = await cache.json(code, generation: generation, now: now) {
+            return Response.json(encoded: body)
+        }
+        let response = try Response.json(try await figures(for: code, req: req))
+        if DashboardCache.enabled, let body = response.body.data {
+            await cache.store(json: body, for: code, generation: generation, at: now)
+        }
+        return response
     }
 
     /// The figures of an area, from the cache when no write has committed since they were
@@ -146,7 +158,7 @@ enum DashboardController {
             oldestQuery = oldestQuery.where(SQLIdentifier(column), .equal, SQLBind(area.code))
         }
         let oldestRows = try await oldestQuery.orderBy("due_at").orderBy("id").limit(10)
-            .all(decoding: HazardRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
         let names = try await CampaignQueries(sql: sql).subjects(oldestRows.map(\.subjectId))
         let today = CalendarDate(shanghai: now)
         let oldest = oldestRows.map { h in
@@ -182,16 +194,31 @@ actor DashboardCache {
     /// (the benchmark measures both ways).
     static let enabled = Environment.get("SAFEGRID_DASHBOARD_CACHE") != "off"
     private var entries: [String: (generation: Int, at: Date, figures: DashboardFigures)] = [:]
+    private var bodies: [String: (generation: Int, at: Date, json: Data)] = [:]
 
     func figures(_ code: String, generation: Int, now: Date) -> DashboardFigures? {
-        guard let e = entries[code], e.generation == generation, now.timeIntervalSince(e.at) < Self.maxAge,
-              now >= e.at else { return nil }
+        guard let e = entries[code], Self.fresh(e.generation, e.at, generation, now) else { return nil }
         return e.figures
     }
 
     func store(_ figures: DashboardFigures, for code: String, generation: Int, at: Date) {
         if entries.count > 5_000 { entries.removeAll() }
         entries[code] = (generation, at, figures)
+    }
+
+    /// The encoded JSON of an area's figures, under the same rule as ``figures(_:generation:now:)``.
+    func json(_ code: String, generation: Int, now: Date) -> Data? {
+        guard let e = bodies[code], Self.fresh(e.generation, e.at, generation, now) else { return nil }
+        return e.json
+    }
+
+    func store(json: Data, for code: String, generation: Int, at: Date) {
+        if bodies.count > 5_000 { bodies.removeAll() }
+        bodies[code] = (generation, at, json)
+    }
+
+    private static func fresh(_ storedGeneration: Int, _ storedAt: Date, _ generation: Int, _ now: Date) -> Bool {
+        storedGeneration == generation && now.timeIntervalSince(storedAt) < maxAge && now >= storedAt
     }
 }
 

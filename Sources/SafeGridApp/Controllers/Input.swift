@@ -91,7 +91,12 @@ extension Response {
     static func json<T: Encodable>(_ value: T, status: HTTPStatus = .ok) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let response = Response(status: status, body: .init(data: try encoder.encode(value)))
+        return json(encoded: try encoder.encode(value), status: status)
+    }
+
+    /// A response with an already encoded JSON body.
+    static func json(encoded body: Data, status: HTTPStatus = .ok) -> Response {
+        let response = Response(status: status, body: .init(data: body))
         response.headers.contentType = .json
         return response
     }

@@ -58,64 +58,34 @@ enum InspectionsController {
                        mode: try Input.optionalEnum(r.mode, "results[\(i)].mode"),
                        rectifiedOnSite: r.rectifiedOnSite ?? false)
         }
-        let hash = requestHash(input)
-        let inspector = input.inspector
-        let now = req.services.now()
-        let app = req.application
-        let checklists = req.checklists
-
-        let outcome: (json: String, replayed: Bool) = try await app.writeGate.transaction(on: req.db) { sql in
-            let queries = CampaignQueries(sql: sql)
-            if let existing = try await queries.inspection(clientID: clientID) {
-                guard existing.requestHash == hash, let json = existing.responseJson else {
-                    throw DomainError(.conflict, field: "clientId",
-                                      reason: "clientId \(clientID) was already used for a different inspection",
-                                      extra: ["inspectionId": existing.id.uuidString.lowercased()])
-                }
-                return (json, true)
-            }
-            guard let subject = try await queries.subject(subjectID) else {
-                throw DomainError.invalid("subjectId", "no subject with id \(subjectID)")
-            }
-            let checklist: Checklist
-            if let v = checklistVersion {
-                guard let c = try await checklists.checklist(v, sql: sql) else {
-                    throw DomainError.invalid("checklistVersion", "no checklist version \(v)")
-                }
-                checklist = c
-            } else {
-                checklist = try await checklists.current(sql: sql)
-            }
-            var ledger = try await queries.ledger(for: subject)
-            let plan = try ledger.inspect(checklist: checklist, inspectedAt: inspectedAt, team: team,
-                                          inspector: inspector, results: results, now: now, makeID: { UUID() })
-            let changes = ledger.takeChanges()
-            let dto = InspectionDTO(
-                id: plan.id, clientId: clientID, subjectId: subjectID, checklistVersion: checklist.version,
-                inspectedAt: Timestamp.format(plan.inspectedAt), inspector: plan.inspector,
-                team: plan.team.map { TeamMemberDTO(name: $0.name, department: $0.department.rawValue) },
-                results: plan.results.map { r in
-                    let linked = plan.linkedHazards[r.itemCode]
-                    return ItemResultDTO(itemCode: r.itemCode, outcome: r.outcome.rawValue, note: r.note,
-                                         hazardId: linked ?? plan.hazards.first { $0.itemCode == r.itemCode }?.id,
-                                         linked: r.outcome == .hazard ? linked != nil : nil)
-                },
-                hazards: plan.hazards.map { h in
-                    HazardDTO(HazardRow(planned: h, subject: subject, version: checklist.version, recordedAt: now),
-                              item: checklist.item(h.itemCode), now: now)
-                },
-                subjectColour: ledger.colour.map(ColourDTO.init))
-            let json = CampaignStore.json(dto)
-            try await CampaignStore(sql: sql).write(
-                [(subject.subject, changes)],
-                meta: [plan.id: InspectionMeta(clientID: clientID, requestHash: hash, responseJSON: json)],
-                recordedAt: now)
-            return (json, false)
-        }
+        let submission = InspectionIntake.Submission(
+            clientID: clientID, requestHash: requestHash(input), subjectID: subjectID, checklistVersion: checklistVersion,
+            inspectedAt: inspectedAt, team: team, inspector: input.inspector, results: results)
+        let outcome = try await req.application.inspectionIntake.submit(submission, app: req.application)
         let response = Response(status: .created, body: .init(string: outcome.json))
         response.headers.contentType = .json
         if outcome.replayed { response.headers.replaceOrAdd(name: "Idempotent-Replayed", value: "true") }
         return response
+    }
+
+    /// The answer to a submission (also stored, and answered again to a repeat).
+    static func dto(plan: InspectionPlan, clientID: String, subject: SubjectRow, checklist: Checklist,
+                    colour: SubjectColour?, now: Date) -> InspectionDTO {
+        InspectionDTO(
+            id: plan.id, clientId: clientID, subjectId: subject.id, checklistVersion: checklist.version,
+            inspectedAt: Timestamp.format(plan.inspectedAt), inspector: plan.inspector,
+            team: plan.team.map { TeamMemberDTO(name: $0.name, department: $0.department.rawValue) },
+            results: plan.results.map { r in
+                let linked = plan.linkedHazards[r.itemCode]
+                return ItemResultDTO(itemCode: r.itemCode, outcome: r.outcome.rawValue, note: r.note,
+                                     hazardId: linked ?? plan.hazards.first { $0.itemCode == r.itemCode }?.id,
+                                     linked: r.outcome == .hazard ? linked != nil : nil)
+            },
+            hazards: plan.hazards.map { h in
+                HazardDTO(HazardRow(planned: h, subject: subject, version: checklist.version, recordedAt: now),
+                          item: checklist.item(h.itemCode), now: now)
+            },
+            subjectColour: colour.map(ColourDTO.init))
     }
 
     /// SHA-256 (hex) of the body re-encoded with sorted keys: the same submission hashes the same

@@ -117,7 +117,7 @@ struct OutboxQueries {
             .first()?.decode(column: "n", as: Int.self) ?? 0
         let rows = try await apply(sql.select().columns("*").from("messages"))
             .orderBy("created_at", .descending).orderBy("id").limit(limit).offset(offset)
-            .all(decoding: MessageRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: MessageRow.self, keyDecodingStrategy: .snakeCaseColumns)
         return (rows, total)
     }
 
@@ -132,7 +132,7 @@ struct OutboxQueries {
             let rows = try await sql.select().columns("*").from("message_recipients")
                 .where("message_id", .in, SQLBind.group(chunk.map { $0 as any Encodable & Sendable }))
                 .orderBy("phone")
-                .all(decoding: RecipientRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+                .all(decoding: RecipientRow.self, keyDecodingStrategy: .snakeCaseColumns)
             for r in rows { out[r.messageId, default: []].append(r) }
             start += 500
         }
@@ -156,13 +156,13 @@ struct OutboxQueries {
             .orWhere { $0.where("state", .equal, SQLBind(RecipientState.queued.rawValue)).where("attempts", .greaterThan, SQLBind(0)) }
             .orWhere { $0.where("state", .equal, SQLBind(RecipientState.sending.rawValue)).where("lease_until", .lessThan, SQLBind(now)) }
             .orderBy("updated_at", .descending).limit(limit)
-            .all(decoding: RecipientRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: RecipientRow.self, keyDecodingStrategy: .snakeCaseColumns)
         let ids = Array(Set(rows.map(\.messageId)))
         var messages: [UUID: MessageRow] = [:]
         if !ids.isEmpty {
             for m in try await sql.select().columns("*").from("messages")
                 .where("id", .in, SQLBind.group(ids.map { $0 as any Encodable & Sendable }))
-                .all(decoding: MessageRow.self, keyDecodingStrategy: .convertFromSnakeCase) {
+                .all(decoding: MessageRow.self, keyDecodingStrategy: .snakeCaseColumns) {
                 messages[m.id] = m
             }
         }

@@ -24,24 +24,24 @@ struct CampaignQueries {
 
     func area(_ code: String) async throws -> Area? {
         try await sql.select().columns("*").from("areas").where("code", .equal, SQLBind(code))
-            .first(decoding: AreaRow.self, keyDecodingStrategy: .convertFromSnakeCase)?.area
+            .first(decoding: AreaRow.self, keyDecodingStrategy: .snakeCaseColumns)?.area
     }
 
     func children(of code: String) async throws -> [Area] {
         try await sql.select().columns("*").from("areas").where("parent_code", .equal, SQLBind(code))
-            .orderBy("code").all(decoding: AreaRow.self, keyDecodingStrategy: .convertFromSnakeCase).map(\.area)
+            .orderBy("code").all(decoding: AreaRow.self, keyDecodingStrategy: .snakeCaseColumns).map(\.area)
     }
 
     func areas(level: AreaLevel) async throws -> [Area] {
         try await sql.select().columns("*").from("areas").where("level", .equal, SQLBind(level.rawValue))
-            .orderBy("code").all(decoding: AreaRow.self, keyDecodingStrategy: .convertFromSnakeCase).map(\.area)
+            .orderBy("code").all(decoding: AreaRow.self, keyDecodingStrategy: .snakeCaseColumns).map(\.area)
     }
 
     /// The area and its ancestors, district first.
     func lineage(_ code: String) async throws -> [Area] {
         let codes = AreaCodes.lineage(of: code)
         let rows = try await sql.select().columns("*").from("areas").where("code", .in, SQLBind.group(codes))
-            .all(decoding: AreaRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: AreaRow.self, keyDecodingStrategy: .snakeCaseColumns)
         return rows.map(\.area).sorted { $0.code.count < $1.code.count }
     }
 
@@ -57,7 +57,7 @@ struct CampaignQueries {
         else { return nil }
         let items = try await sql.select().columns("*").from("checklist_items")
             .where("checklist_version", .equal, SQLBind(version)).orderBy("position")
-            .all(decoding: ChecklistItemRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: ChecklistItemRow.self, keyDecodingStrategy: .snakeCaseColumns)
         return Checklist(version: version,
                          title: LocalizedText(zh: try head.decode(column: "title_zh", as: String.self),
                                               en: try head.decode(column: "title_en", as: String.self)),
@@ -69,13 +69,13 @@ struct CampaignQueries {
 
     func subject(_ id: UUID) async throws -> SubjectRow? {
         try await sql.select().columns("*").from("subjects").where("id", .equal, SQLBind(id))
-            .first(decoding: SubjectRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: SubjectRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     func subjects(_ ids: [UUID]) async throws -> [UUID: SubjectRow] {
         guard !ids.isEmpty else { return [:] }
         let rows = try await sql.select().columns("*").from("subjects").where("id", .in, SQLBind.group(Array(Set(ids))))
-            .all(decoding: SubjectRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: SubjectRow.self, keyDecodingStrategy: .snakeCaseColumns)
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
     }
 
@@ -104,31 +104,31 @@ struct CampaignQueries {
         let total = try await apply(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("subjects"))
             .first()?.decode(column: "n", as: Int.self) ?? 0
         let rows = try await apply(sql.select().columns("*").from("subjects")).orderBy("name").limit(limit).offset(offset)
-            .all(decoding: SubjectRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: SubjectRow.self, keyDecodingStrategy: .snakeCaseColumns)
         return (rows, total)
     }
 
     func colourHistory(subject id: UUID) async throws -> [ColourHistoryRow] {
         try await sql.select().columns("*").from("subject_colour_history").where("subject_id", .equal, SQLBind(id))
-            .orderBy("seq").all(decoding: ColourHistoryRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .orderBy("seq").all(decoding: ColourHistoryRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     // MARK: Hazards
 
     func hazard(_ id: UUID) async throws -> HazardRow? {
         try await sql.select().columns("*").from("hazards").where("id", .equal, SQLBind(id))
-            .first(decoding: HazardRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     func hazards(subject id: UUID) async throws -> [HazardRow] {
         try await sql.select().columns("*").from("hazards").where("subject_id", .equal, SQLBind(id))
             .orderBy("found_at").orderBy("item_code")
-            .all(decoding: HazardRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     func hazards(inspection id: UUID) async throws -> [HazardRow] {
         try await sql.select().columns("*").from("hazards").where("inspection_id", .equal, SQLBind(id))
-            .orderBy("item_code").all(decoding: HazardRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .orderBy("item_code").all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     /// The hazards a visit found: those it created and the open ones it linked a repeated
@@ -139,17 +139,17 @@ struct CampaignQueries {
             .map { try $0.decode(column: "hazard_id", as: UUID.self) }
         var q = sql.select().columns("*").from("hazards").where("inspection_id", .equal, SQLBind(id))
         if !linked.isEmpty { q = q.orWhere("id", .in, SQLBind.group(linked)) }
-        return try await q.orderBy("item_code").all(decoding: HazardRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return try await q.orderBy("item_code").all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     func events(hazard id: UUID) async throws -> [HazardEventRow] {
         try await sql.select().columns("*").from("hazard_events").where("hazard_id", .equal, SQLBind(id))
-            .orderBy("seq").all(decoding: HazardEventRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .orderBy("seq").all(decoding: HazardEventRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     func events(subject id: UUID) async throws -> [HazardEventRow] {
         try await sql.select().columns("*").from("hazard_events").where("subject_id", .equal, SQLBind(id))
-            .orderBy("seq").all(decoding: HazardEventRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .orderBy("seq").all(decoding: HazardEventRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     struct HazardFilter: Sendable {
@@ -187,7 +187,7 @@ struct CampaignQueries {
         let order = f.overdueAt != nil ? "due_at" : "found_at"
         let rows = try await apply(sql.select().columns("*").from("hazards"))
             .orderBy(order, f.overdueAt != nil ? .ascending : .descending).orderBy("id").limit(limit).offset(offset)
-            .all(decoding: HazardRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
         return (rows, total)
     }
 
@@ -195,18 +195,29 @@ struct CampaignQueries {
 
     func inspection(_ id: UUID) async throws -> InspectionRow? {
         try await sql.select().columns("*").from("inspections").where("id", .equal, SQLBind(id))
-            .first(decoding: InspectionRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .first(decoding: InspectionRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     func inspection(clientID: String) async throws -> InspectionRow? {
-        try await sql.select().columns("*").from("inspections").where("client_id", .equal, SQLBind(clientID))
-            .first(decoding: InspectionRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        try await inspections(clientIDs: [clientID])[clientID]
+    }
+
+    /// Stored inspections by their client ids (the idempotency keys of submissions).
+    func inspections(clientIDs: [String]) async throws -> [String: InspectionRow] {
+        var result: [String: InspectionRow] = [:]
+        for chunk in Array(Set(clientIDs)).chunked(DashboardCounters.idsPerRead) {
+            for row in try await sql.select().columns("*").from("inspections").where("client_id", .in, SQLBind.group(chunk))
+                .all(decoding: InspectionRow.self, keyDecodingStrategy: .snakeCaseColumns) {
+                result[row.clientId] = row
+            }
+        }
+        return result
     }
 
     func inspections(subject id: UUID) async throws -> [InspectionRow] {
         try await sql.select().columns("*").from("inspections").where("subject_id", .equal, SQLBind(id))
             .orderBy("inspected_at", .descending)
-            .all(decoding: InspectionRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: InspectionRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     func team(inspection id: UUID) async throws -> [TeamMember] {
@@ -227,25 +238,38 @@ struct CampaignQueries {
 
     /// The domain aggregate of a subject, built from its rows.
     func ledger(for s: SubjectRow) async throws -> SubjectLedger {
-        let rows = try await sql.select().columns("id", "item_code", "state", "severity", "due_at", "rectified_at", "rebound_count", "version", "last_event_at", "overdue_at")
-            .from("hazards").where("subject_id", .equal, SQLBind(s.id)).all()
-        var hazards: [UUID: HazardStatus] = [:]
-        var items: [UUID: String] = [:]
-        for row in rows {
-            let id = try row.decode(column: "id", as: UUID.self)
-            items[id] = try row.decode(column: "item_code", as: String.self)
-            hazards[id] = HazardStatus(
-                state: HazardState(rawValue: try row.decode(column: "state", as: String.self)) ?? .open,
-                severity: Severity(rawValue: try row.decode(column: "severity", as: String.self)) ?? .general,
-                dueAt: try row.decode(column: "due_at", as: Date.self),
-                rectifiedAt: try row.decode(column: "rectified_at", as: Date?.self),
-                reboundCount: try row.decode(column: "rebound_count", as: Int.self),
-                version: try row.decode(column: "version", as: Int.self),
-                lastEventAt: try row.decode(column: "last_event_at", as: Date.self),
-                overdueSince: try row.decode(column: "overdue_at", as: Date?.self))
+        try await ledgers(for: [s])[s.id]!
+    }
+
+    /// The ledgers of several subjects: each subject's hazards with their current status, read
+    /// in one query per 2,000 subjects.
+    func ledgers(for subjects: [SubjectRow]) async throws -> [UUID: SubjectLedger] {
+        var hazards: [UUID: [UUID: HazardStatus]] = [:]
+        var items: [UUID: [UUID: String]] = [:]
+        for chunk in subjects.map(\.id).chunked(DashboardCounters.idsPerRead) {
+            let rows = try await sql.select()
+                .columns("id", "subject_id", "item_code", "state", "severity", "due_at", "rectified_at", "rebound_count", "version",
+                         "last_event_at", "overdue_at")
+                .from("hazards").where("subject_id", .in, SQLBind.group(chunk)).all()
+            for row in rows {
+                let id = try row.decode(column: "id", as: UUID.self)
+                let subject = try row.decode(column: "subject_id", as: UUID.self)
+                items[subject, default: [:]][id] = try row.decode(column: "item_code", as: String.self)
+                hazards[subject, default: [:]][id] = HazardStatus(
+                    state: HazardState(rawValue: try row.decode(column: "state", as: String.self)) ?? .open,
+                    severity: Severity(rawValue: try row.decode(column: "severity", as: String.self)) ?? .general,
+                    dueAt: try row.decode(column: "due_at", as: Date.self),
+                    rectifiedAt: try row.decode(column: "rectified_at", as: Date?.self),
+                    reboundCount: try row.decode(column: "rebound_count", as: Int.self),
+                    version: try row.decode(column: "version", as: Int.self),
+                    lastEventAt: try row.decode(column: "last_event_at", as: Date.self),
+                    overdueSince: try row.decode(column: "overdue_at", as: Date?.self))
+            }
         }
-        return SubjectLedger(subjectID: s.id, kind: s.subjectKind, closedDownAt: s.closedDownAt, hazards: hazards,
-                             itemCodes: items, colour: s.subjectColour)
+        return Dictionary(uniqueKeysWithValues: subjects.map { s in
+            (s.id, SubjectLedger(subjectID: s.id, kind: s.subjectKind, closedDownAt: s.closedDownAt, hazards: hazards[s.id] ?? [:],
+                                 itemCodes: items[s.id] ?? [:], colour: s.subjectColour))
+        })
     }
 }
 

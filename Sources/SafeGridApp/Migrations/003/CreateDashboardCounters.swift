@@ -7,9 +7,12 @@ import SQLKit
 struct CreateDashboardCounters: AsyncMigration {
     var name: String { "003_CreateDashboardCounters" }
 
-    /// The condition of the overdue indexes, written out as literals: SQLite uses a partial index
-    /// only when the query repeats its condition term by term, never with bound values.
-    static let markedOverdue = "state IN ('open','rectifying','rebound') AND overdue_at IS NOT NULL"
+    /// The condition of the overdue indexes, written out as a literal: SQLite uses a partial index
+    /// only when the query repeats its condition term by term, never with bound values. Only open
+    /// hazards carry an overdue mark (``HazardLifecycle`` clears it on rectification, closure and
+    /// every new deadline), so no state term is needed — and one would lead SQLite's planner to
+    /// the state index and a sort over every open hazard of the district.
+    static let markedOverdue = "overdue_at IS NOT NULL"
 
     func prepare(on database: any Database) async throws {
         try await database.schema("area_counters")
