@@ -69,7 +69,7 @@ public enum EventChain {
         h.update(data: Data(previous.utf8))
         h.update(data: Data([0x1E]))
         h.update(data: Data(link.canonical.utf8))
-        return h.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(h.finalize())
     }
 
     /// Walks a town's events in order.

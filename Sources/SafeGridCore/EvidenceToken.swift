@@ -100,7 +100,7 @@ public struct EvidenceToken: Sendable, Equatable {
     /// lowercase hexadecimal digits (accepted by ``makeKey(hex:)``).
     public static func newKeyHex() -> String {
         SymmetricKey(size: .bits256).withUnsafeBytes { raw in
-            raw.map { String(format: "%02x", $0) }.joined()
+            Hex.encode(raw)
         }
     }
 

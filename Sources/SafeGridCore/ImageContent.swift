@@ -69,7 +69,7 @@ public enum ImageContent {
         try checkSize(data.count, maxBytes: maxBytes)
         let format = try recognise(data)
         let orientation = format == .jpeg ? JPEGReader(data).orientation() : nil
-        let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let digest = Hex.encode(SHA256.hash(data: data))
         return ImageInfo(format: format, byteCount: data.count, orientation: orientation, sha256: digest)
     }
 

@@ -77,7 +77,7 @@ public struct InspectionRecord: Sendable, Equatable {
 
     /// SHA-256 of ``canonical`` as lowercase hex (64 characters).
     public var sha256: String {
-        SHA256.hash(data: Data(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Data(canonical.utf8)))
     }
 }
 
@@ -89,7 +89,7 @@ public enum SignatureSeal {
         let position = [latitude, longitude].map { $0.map { String(format: "%.7f", $0) } ?? "-" }.joined(separator: ",")
         let text = ["safegrid.signature.v1", recordSHA256, signerName, signerPhone,
                     String(EventChain.millis(signedAt)), position, imageSHA256].joined(separator: "\u{1F}")
-        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(SHA256.hash(data: Data(text.utf8)))
     }
 }
 

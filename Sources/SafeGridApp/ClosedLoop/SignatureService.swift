@@ -97,7 +97,7 @@ enum SignatureService {
             .where(SQLContains(column: "notice_number", text: NoticeNumber.prefix(townName: townName, year: year)))
             .first()?.decode(column: "n", as: Int.self) ?? 0
         let noticeNumber = NoticeNumber.make(townName: townName, year: year, sequence: count + 1)
-        let imageHash = SHA256.hash(data: Data(imagePNG)).map { String(format: "%02x", $0) }.joined()
+        let imageHash = Hex.encode(SHA256.hash(data: Data(imagePNG)))
         let signedAtStored = EventChain.rounded(signedAt)
         let seal = SignatureSeal.sha256(recordSHA256: record.sha256, signerName: name, signerPhone: signerPhone.stored,
                                         signedAt: signedAtStored, latitude: location?.latitude, longitude: location?.longitude,

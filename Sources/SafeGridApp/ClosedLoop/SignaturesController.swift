@@ -148,7 +148,7 @@ enum SignaturesController {
         let record = try await SignatureService.record(id, sql: req.sql)
         let image = try await req.sql.select().column("image_png").from("signatures").where("inspection_id", .equal, SQLBind(id))
             .first()?.decode(column: "image_png", as: Data.self) ?? Data()
-        let imageHash = SHA256.hash(data: image).map { String(format: "%02x", $0) }.joined()
+        let imageHash = Hex.encode(SHA256.hash(data: image))
         let seal = SignatureSeal.sha256(recordSHA256: signed.recordSha256, signerName: signed.signerName,
                                         signerPhone: signed.signerPhone, signedAt: signed.signedAt, latitude: signed.latitude,
                                         longitude: signed.longitude, imageSHA256: imageHash)
