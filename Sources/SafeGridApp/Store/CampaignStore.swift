@@ -182,11 +182,26 @@ struct CampaignStore {
                 .where("id", .equal, SQLBind(id))
                 .run()
         }
+        // One statement per distinct (colour, closure), not per subject: a batch of thousands of
+        // subjects takes at most eleven colours.
+        // A subject written twice in one batch keeps its last colour and its closure.
+        var latest: [UUID: (SubjectColour?, Date?)] = [:]
         for (id, colour, closedAt) in subjectUpdates {
-            var q = sql.update("subjects")
-            if let colour { q = q.set("colour", to: SQLBind(colour.key)) }
-            if let closedAt { q = q.set("closed_down_at", to: SQLBind(closedAt)) }
-            try await q.where("id", .equal, SQLBind(id)).run()
+            let before = latest[id]
+            latest[id] = (colour ?? before?.0, closedAt ?? before?.1)
+        }
+        let groups = Dictionary(grouping: latest.map { ($0.key, $0.value.0, $0.value.1) }) {
+            "\($0.1?.key ?? "")|\($0.2?.timeIntervalSince1970 ?? -1)"
+        }
+        for key in groups.keys.sorted() {
+            let members = groups[key]!
+            let (_, colour, closedAt) = members[0]
+            for chunk in members.map(\.0).chunked(DashboardCounters.idsPerRead) {
+                var q = sql.update("subjects")
+                if let colour { q = q.set("colour", to: SQLBind(colour.key)) }
+                if let closedAt { q = q.set("closed_down_at", to: SQLBind(closedAt)) }
+                try await q.where("id", .in, SQLBind.group(chunk)).run()
+            }
         }
         try await counters.add(tally)
     }
