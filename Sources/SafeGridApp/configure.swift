@@ -103,6 +103,8 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
             guard let sql = app.databases.database(.sqlite, logger: app.logger, on: eventLoop) as? any SQLDatabase else { continue }
             _ = try await sql.raw("PRAGMA synchronous=NORMAL").all()
             _ = try await sql.raw("PRAGMA wal_autocheckpoint=4000").all()
+            // 96 MB of page cache (default 2 MB): the indexes a write touches stay in memory.
+            _ = try await sql.raw("PRAGMA cache_size=-96000").all()
         }
     }
     try await app.autoMigrate()
