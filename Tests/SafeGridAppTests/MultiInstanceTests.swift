@@ -58,6 +58,46 @@ struct MultiInstanceTests {
         }
     }
 
+    /// Two instances inspecting subjects of one town at the same time: the town's hash chain
+    /// stays one chain (no two events chained from the same previous hash) and the counters
+    /// agree with a recount.
+    @Test func twoInstancesWritingOneTownKeepOneChainAndRightCounters() async throws {
+        try await withSharedStorage { storage in
+            try await withApp(configure: { a in
+                try await configure(a, storage: storage, services: SafeGridServices(now: { testNow }))
+            }) { a in
+                try await withApp(configure: { b in
+                    try await configure(b, storage: storage, services: SafeGridServices(now: { testNow }))
+                }) { b in
+                    let mg = try await addMicroGrid(a)
+                    var subjects: [String] = []
+                    for i in 0..<6 { subjects.append(try await createEnterprise(a, microGrid: mg, serial: "MA2AB3E\(i)")) }
+                    let bodies = try (0..<40).map { i in
+                        let at = Timestamp.format(testNow.addingTimeInterval(-Double(40 - i) * 600))
+                        let item = ["ELEC-01", "EVAC-01", "FIRE-02", "LANE-01"][i % 4]
+                        let body = inspectionBody(subject: subjects[i % 6], clientId: "multi-\(i)", at: at,
+                                                  results: [["itemCode": item, "outcome": "hazard"]])
+                        return String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
+                    }
+                    let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                        for (i, json) in bodies.enumerated() {
+                            let app = i % 2 == 0 ? a : b
+                            group.addTask { try await app.send(.POST, "/api/v1/inspections", json: json).status }
+                        }
+                        var all: [HTTPStatus] = []
+                        for try await s in group { all.append(s) }
+                        return all
+                    }
+                    #expect(statuses.allSatisfy { $0 == .created })
+                    let audit = try await Audit.verify(sql: a.sql)
+                    #expect(audit.intact, "\(audit.lines)")
+                    let counters = DashboardCounters(sql: a.sql)
+                    #expect(CountersTests.diff(try await counters.stored(), try await counters.recount()).isEmpty)
+                }
+            }
+        }
+    }
+
     @Test func twoInstancesSendEachOfAThousandMessagesOnce() async throws {
         let n = 1_000
         try await withGateway { gw in

@@ -72,6 +72,7 @@ struct CampaignStore {
     ///   `client_id` = `"demo-" + id`.
     func write(_ batches: [(subject: Subject, changes: LedgerChanges)], meta: [UUID: InspectionMeta] = [:],
                recordedAt: Date) async throws {
+        try await Self.serialiseCampaignWrites(sql)
         var inspections: [[any Encodable & Sendable]] = []
         var team: [[any Encodable & Sendable]] = []
         var results: [[any Encodable & Sendable]] = []
@@ -204,6 +205,18 @@ struct CampaignStore {
             }
         }
         try await counters.add(tally)
+    }
+
+    /// PostgreSQL with several app instances: campaign writes take one transaction-scoped
+    /// advisory lock, so that two instances never chain events from the same previous hash
+    /// (``EventChain``) and events receive their `seq` in commit order (what the change feed and
+    /// the audit rely on). SQLite needs nothing: `BEGIN IMMEDIATE` already admits one writer.
+    /// Every campaign write moves the district's counters anyway, so no parallelism is lost.
+    static let campaignWriteLock: Int64 = 330_109_113
+
+    static func serialiseCampaignWrites(_ sql: any SQLDatabase) async throws {
+        guard sql.dialect.name == "postgresql" else { return }
+        try await sql.raw("SELECT pg_advisory_xact_lock(\(bind: campaignWriteLock))").run()
     }
 
     static func link(_ hazardID: UUID, _ subjectID: UUID, _ townCode: String, _ e: HazardEvent,
