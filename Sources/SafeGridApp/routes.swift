@@ -44,5 +44,6 @@ func routes(_ app: Application) throws {
     api.post("hazards", ":id", "actions", use: HazardsController.act)
     api.post("reinspections", use: ReinspectionController.reinspect)
     api.post("sync", use: OfflineSyncController.sync)
+    api.get("changes", use: ChangesController.list)
     messagingRoutes(app, api: api)
 }

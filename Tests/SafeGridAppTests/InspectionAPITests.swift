@@ -262,3 +262,52 @@ struct InspectionAPITests {
         }
     }
 }
+
+@Suite("Change feed for other platforms")
+struct ChangeFeedTests {
+    @Test func aPollerSeesEveryEventOnceInCommitOrder() async throws {
+        try await withSafeGrid { app in
+            let mg = try await addMicroGrid(app)
+            let subject = try await createEnterprise(app, microGrid: mg)
+            let first = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject))
+            #expect(first.status == .created)
+            let page1 = try await app.send(.GET, "/api/v1/changes")
+            #expect(page1.status == .ok)
+            let changes1 = page1.json["changes"] as? [[String: Any]] ?? []
+            #expect(changes1.count == 2)     // two hazards found
+            #expect(changes1.allSatisfy { ($0["event"] as? [String: Any])?["kind"] as? String == "found" })
+            let next1 = page1.json["next"] as? String ?? ""
+            #expect(page1.json["hasMore"] as? Bool == false)
+
+            // Nothing new: the same cursor back, no changes.
+            let idle = try await app.send(.GET, "/api/v1/changes?after=\(next1)")
+            #expect((idle.json["changes"] as? [Any])?.isEmpty == true)
+            #expect(idle.json["next"] as? String == next1)
+
+            // A transition and a second inspection: only those, in order, paged by limit=1.
+            let hazard = (first.json["hazards"] as? [[String: Any]])?.first?["id"] as? String ?? ""
+            let act = try await app.send(.POST, "/api/v1/hazards/\(hazard)/actions", object: ["action": "startRectification", "actor": "王建国"])
+            #expect(act.status == .ok)
+            let other = try await createEnterprise(app, microGrid: mg, serial: "MA2AB3C9")
+            #expect(try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: other)).status == .created)
+            var cursor = next1
+            var seen: [String] = []
+            for _ in 0..<10 {
+                let page = try await app.send(.GET, "/api/v1/changes?after=\(cursor)&limit=1")
+                let changes = page.json["changes"] as? [[String: Any]] ?? []
+                seen += changes.compactMap { ($0["event"] as? [String: Any])?["kind"] as? String }
+                cursor = page.json["next"] as? String ?? cursor
+                if page.json["hasMore"] as? Bool != true { break }
+            }
+            #expect(seen == ["startRectification", "found", "found"])
+            let seqs = try await app.sql.raw("SELECT seq FROM hazard_events ORDER BY seq DESC LIMIT 1").first()?.decode(column: "seq", as: Int64.self)
+            #expect(cursor == seqs.map(String.init))
+
+            for bad in ["after=-1", "after=abc", "after=1e3", "limit=0", "limit=5001", "limit=x", "townCode=12"] {
+                let r = try await app.send(.GET, "/api/v1/changes?\(bad)")
+                #expect(r.status == .unprocessableEntity, "\(bad)")
+                #expect(r.json["field"] as? String == String(bad.split(separator: "=")[0]), "\(bad)")
+            }
+        }
+    }
+}
