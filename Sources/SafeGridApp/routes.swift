@@ -23,6 +23,7 @@ func routes(_ app: Application) throws {
     app.get("healthz", use: Operations.health)
     app.get("readyz", use: Operations.ready)
     app.get("metrics", use: Telemetry.scrape)
+    app.get("openapi.json", use: OpenAPIDocument.serve)
 
     // JSON API.
     let api = app.grouped("api", "v1").grouped(JSONBodyMiddleware())

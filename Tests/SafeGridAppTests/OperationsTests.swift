@@ -68,3 +68,42 @@ struct MetricsTests {
         }
     }
 }
+
+@Suite("OpenAPI document")
+struct OpenAPITests {
+    /// Every `/api/v1` route of the router is described, with its method, and nothing else is.
+    @Test func theDocumentDescribesExactlyTheRoutesOfTheRouter() async throws {
+        try await withSafeGrid { app in
+            let routed = Set(app.routes.all.compactMap { route -> String? in
+                let path = "/" + route.path.map { c -> String in
+                    if case .parameter(let name) = c { return "{\(name)}" }
+                    return c.description
+                }.joined(separator: "/")
+                guard path.hasPrefix("/api/v1/") else { return nil }
+                return "\(route.method.rawValue.lowercased()) \(path)"
+            })
+            let r = try await app.send(.GET, "/openapi.json")
+            #expect(r.status == .ok)
+            #expect(r.json["openapi"] as? String == "3.1.0")
+            let paths = r.json["paths"] as? [String: [String: Any]] ?? [:]
+            var described = Set<String>()
+            for (path, methods) in paths {
+                for (method, operation) in methods {
+                    described.insert("\(method) \(path)")
+                    let op = operation as? [String: Any] ?? [:]
+                    #expect(op["responses"] != nil, "\(method) \(path) has no responses")
+                    let parameters = (op["parameters"] as? [[String: Any]] ?? []).filter { $0["in"] as? String == "path" }
+                    let placeholders = path.split(separator: "/").filter { $0.hasPrefix("{") }.map { String($0.dropFirst().dropLast()) }
+                    #expect(Set(parameters.compactMap { $0["name"] as? String }) == Set(placeholders), "\(method) \(path)")
+                }
+            }
+            #expect(routed.count >= 20, "\(routed)")
+            #expect(routed.subtracting(described).sorted() == [], "routes without a description")
+            #expect(described.subtracting(routed).sorted() == [], "descriptions without a route")
+            // Every schema a path refers to exists.
+            let schemas = Set(((r.json["components"] as? [String: Any])?["schemas"] as? [String: Any] ?? [:]).keys)
+            let refs = Set(r.body.components(separatedBy: "#/components/schemas/").dropFirst().compactMap { $0.split(separator: "\"").first.map(String.init) })
+            #expect(refs.subtracting(schemas).isEmpty, "\(refs.subtracting(schemas))")
+        }
+    }
+}

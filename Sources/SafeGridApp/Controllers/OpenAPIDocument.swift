@@ -1,0 +1,198 @@
+import Foundation
+import SafeGridCore
+import Vapor
+
+/// The OpenAPI 3.1 description of the JSON API, served at `GET /openapi.json`. Built from the
+/// table ``operations``; a test compares that table with the router, so a route added without a
+/// description (or described but gone) fails the build's tests.
+enum OpenAPIDocument {
+    /// One operation: method, path in OpenAPI form (`/api/v1/subjects/{id}`), what it does, its
+    /// parameters, body and answer.
+    struct Operation {
+        let method: String
+        let path: String
+        let tag: String
+        let summary: String
+        var query: [(name: String, schema: [String: Any], description: String)] = []
+        var body: String? = nil
+        var answer: (status: Int, schema: String?) = (200, nil)
+        var errors: [Int] = [422]
+    }
+
+    static var idParam: [String: Any] { ["type": "string", "format": "uuid"] }
+    static var text: [String: Any] { ["type": "string"] }
+    static var int: [String: Any] { ["type": "integer"] }
+    static var areaCode: [String: Any] { ["type": "string", "pattern": "^[0-9]{6}([0-9]{3}([0-9]{3}([0-9]{2}([0-9]{3})?)?)?)?$"] }
+    static var date: [String: Any] { ["type": "string", "format": "date"] }
+
+    static var operations: [Operation] { [
+        Operation(method: "get", path: "/api/v1/dashboard", tag: "dashboard", summary: "一屏归集: the figures of an area (default 瓜沥镇), read from counters",
+                  query: [("areaCode", areaCode, "district, town, village, grid or micro-grid code")], answer: (200, "DashboardFigures"), errors: [404]),
+        Operation(method: "get", path: "/api/v1/areas", tag: "reference", summary: "The area tree, one level at a time",
+                  query: [("level", ["type": "string", "enum": AreaLevel.allCases.map(\.rawValue)], "area level"),
+                          ("parentCode", areaCode, "children of this area")], answer: (200, "AreaList")),
+        Operation(method: "get", path: "/api/v1/areas/{code}", tag: "reference", summary: "An area with its lineage and children",
+                  answer: (200, "Area"), errors: [404]),
+        Operation(method: "get", path: "/api/v1/checklists/current", tag: "reference", summary: "The unified checklist (一张表) in force",
+                  answer: (200, "Checklist"), errors: []),
+        Operation(method: "get", path: "/api/v1/checklists/{version}", tag: "reference", summary: "A checklist version",
+                  answer: (200, "Checklist"), errors: [404]),
+        Operation(method: "get", path: "/api/v1/subjects", tag: "subjects", summary: "Subjects, filtered and paged",
+                  query: [("kind", ["type": "string", "enum": SubjectKind.allCases.map(\.rawValue)], "subject kind"),
+                          ("areaCode", areaCode, "within this area"), ("colour", text, "colour key, e.g. serious.inProgress"),
+                          ("q", text, "name contains (wildcards literal)"), ("parentId", idParam, "tenants of a park"),
+                          ("page", int, "1…100000"), ("per", int, "1…200, default 50")], answer: (200, "SubjectPage")),
+        Operation(method: "post", path: "/api/v1/subjects", tag: "subjects", summary: "Register a subject (credit code checked by GB 32100)",
+                  body: "SubjectInput", answer: (201, "Subject"), errors: [409, 422]),
+        Operation(method: "get", path: "/api/v1/subjects/{id}", tag: "subjects", summary: "A subject with colour history and hazards",
+                  answer: (200, "Subject"), errors: [404]),
+        Operation(method: "post", path: "/api/v1/subjects/{id}/close-down", tag: "subjects", summary: "关停: close a subject and its open hazards",
+                  body: "CloseDownInput", answer: (200, "Subject"), errors: [404, 409, 422]),
+        Operation(method: "get", path: "/api/v1/inspections", tag: "inspections", summary: "A subject's inspections",
+                  query: [("subjectId", idParam, "required")], answer: (200, "InspectionList")),
+        Operation(method: "post", path: "/api/v1/inspections", tag: "inspections",
+                  summary: "Submit a joint inspection; idempotent by clientId (a repeat answers the same with Idempotent-Replayed)",
+                  body: "InspectionSubmission", answer: (201, "Inspection"), errors: [409, 422]),
+        Operation(method: "get", path: "/api/v1/inspections/{id}", tag: "inspections", summary: "An inspection",
+                  answer: (200, "Inspection"), errors: [404]),
+        Operation(method: "post", path: "/api/v1/inspections/{id}/signature", tag: "closed loop",
+                  summary: "The responsible party's on-site signature; queues the SMS notice",
+                  body: "SignatureInput", answer: (201, nil), errors: [404, 409, 413, 422]),
+        Operation(method: "get", path: "/api/v1/hazards", tag: "hazards", summary: "Hazards, filtered and paged",
+                  query: [("areaCode", areaCode, "within this area"), ("subjectId", idParam, "of this subject"),
+                          ("state", ["type": "string", "enum": HazardState.allCases.map(\.rawValue)], "repeatable"),
+                          ("severity", ["type": "string", "enum": Severity.allCases.map(\.rawValue)], "severity"),
+                          ("kind", ["type": "string", "enum": SubjectKind.allCases.map(\.rawValue)], "subject kind"),
+                          ("department", text, "department of the checklist item"), ("itemCode", text, "checklist item"),
+                          ("overdue", ["type": "boolean"], "only open hazards past their deadline"),
+                          ("foundFrom", date, "found on or after (Asia/Shanghai day)"), ("foundTo", date, "found on or before"),
+                          ("page", int, "1…100000"), ("per", int, "1…200, default 50")], answer: (200, "HazardPage")),
+        Operation(method: "get", path: "/api/v1/hazards/{id}", tag: "hazards", summary: "A hazard with its timeline",
+                  answer: (200, "Hazard"), errors: [404]),
+        Operation(method: "post", path: "/api/v1/hazards/{id}/actions", tag: "hazards",
+                  summary: "A transition of the hazard state machine; version in the body or If-Match",
+                  body: "HazardActionInput", answer: (200, "Hazard"), errors: [404, 409, 422]),
+        Operation(method: "post", path: "/api/v1/reinspections", tag: "closed loop", summary: "复查 of several hazards of one subject, all or nothing",
+                  body: "ReinspectionInput", answer: (201, nil), errors: [404, 409, 422]),
+        Operation(method: "post", path: "/api/v1/sync", tag: "closed loop", summary: "Offline events from a device, idempotent by device id and seq",
+                  body: "SyncInput", answer: (200, nil)),
+        Operation(method: "get", path: "/api/v1/changes", tag: "exchange",
+                  summary: "Change feed: hazard events in commit order after a cursor",
+                  query: [("after", text, "the `next` of the previous page; empty for the beginning"),
+                          ("limit", int, "1…5000, default 500"), ("townCode", areaCode, "only this town")],
+                  answer: (200, "ChangesPage")),
+        Operation(method: "get", path: "/api/v1/messages", tag: "closed loop", summary: "The SMS outbox (phones masked, links redacted)",
+                  query: [("state", text, "recipient state: queued, sending, sent, delivered, failed"),
+                          ("kind", text, "notice, reminder, overdueAlert"), ("subjectId", idParam, "of this subject"),
+                          ("page", int, "1…100000"), ("per", int, "1…200, default 50")], answer: (200, nil)),
+    ] }
+
+    /// Request bodies and main answers (JSON Schema 2020-12, as OpenAPI 3.1 uses).
+    static var schemas: [String: Any] {
+        func object(_ properties: [String: Any], required: [String], open: Bool = false) -> [String: Any] {
+            ["type": "object", "properties": properties, "required": required, "additionalProperties": open]
+        }
+        let timestamp: [String: Any] = ["type": "string", "format": "date-time", "description": "RFC 3339 with an offset; answered in +08:00"]
+        let party = object(["name": text, "phone": ["type": "string", "description": "mobile or landline in any common form"]],
+                           required: ["name", "phone"])
+        let location = object(["latitude": ["type": "number"], "longitude": ["type": "number"],
+                               "datum": ["type": "string", "enum": ["wgs84", "gcj02"]]], required: ["latitude", "longitude"])
+        let member = object(["name": text, "department": ["type": "string", "enum": Department.allCases.map(\.rawValue)]],
+                            required: ["name", "department"])
+        let result = object(["itemCode": text, "outcome": ["type": "string", "enum": ["pass", "hazard", "notApplicable"]],
+                             "note": text, "photos": ["type": "array", "items": text],
+                             "severity": ["type": "string", "enum": Severity.allCases.map(\.rawValue)],
+                             "dueOn": date, "mode": text, "rectifiedOnSite": ["type": "boolean"]],
+                            required: ["itemCode", "outcome"])
+        return [
+            "Problem": object(["type": text, "title": text, "status": int, "detail": text,
+                               "field": ["type": "string", "description": "the input at fault, e.g. results[2].itemCode"]],
+                              required: ["title", "status"], open: true),
+            "SubjectInput": object(["kind": ["type": "string", "enum": SubjectKind.allCases.map(\.rawValue)], "name": text,
+                                    "address": text, "creditCode": ["type": "string", "description": "GB 32100 (18 characters)"],
+                                    "aboveScale": ["type": "boolean"], "rooms": int, "parentId": idParam,
+                                    "microGridCode": areaCode, "party": party, "location": location],
+                                   required: ["kind", "name", "address", "microGridCode", "party"]),
+            "CloseDownInput": object(["actor": text, "reason": text, "occurredAt": timestamp], required: ["actor", "reason"]),
+            "InspectionSubmission": object(["clientId": ["type": "string", "minLength": 1, "maxLength": 100],
+                                            "subjectId": idParam, "checklistVersion": int, "inspectedAt": timestamp,
+                                            "inspector": text, "team": ["type": "array", "items": member],
+                                            "results": ["type": "array", "items": result]],
+                                           required: ["clientId", "subjectId", "inspectedAt", "inspector", "team", "results"]),
+            "SignatureInput": object(["signerName": text, "signerPhone": text, "signedAt": timestamp,
+                                      "image": ["type": "string", "description": "data:image/png;base64,… (≤ 512 KB)"],
+                                      "location": location], required: ["signerName", "image"]),
+            "HazardActionInput": object(["action": ["type": "string", "enum": ["startRectification", "verifyRectified", "notYetRectified", "reportRebound"]],
+                                         "actor": text, "reason": text, "dueOn": date, "occurredAt": timestamp, "version": int],
+                                        required: ["action", "actor"]),
+            "ReinspectionInput": object(["subjectId": idParam, "inspector": text, "reinspectedAt": timestamp,
+                                         "results": ["type": "array", "items": object(
+                                            ["hazardId": idParam, "outcome": ["type": "string", "enum": ["rectified", "notYet", "rebound"]],
+                                             "reason": text, "dueOn": date, "version": int], required: ["hazardId", "outcome"])]],
+                                        required: ["subjectId", "inspector", "results"]),
+            "SyncInput": object(["deviceId": text, "events": ["type": "array", "items": object(
+                ["seq": int, "hazardId": idParam, "action": text, "clientTime": timestamp, "actor": text, "reason": text, "dueOn": date],
+                required: ["seq", "hazardId", "action", "clientTime", "actor"])]], required: ["deviceId", "events"]),
+            "DashboardFigures": object(["area": ["type": "object"], "generatedAt": timestamp,
+                                        "byKind": ["type": "object", "additionalProperties": ["type": "object"]],
+                                        "hazardsFound": int, "hazardsRectified": int, "rectificationRate": ["type": "number"],
+                                        "colours": ["type": "array"], "ranking": ["type": "array"], "overdueCount": int,
+                                        "trend": ["type": "array"]], required: ["area", "byKind", "hazardsFound", "hazardsRectified"], open: true),
+            "ChangesPage": object(["changes": ["type": "array", "items": object(
+                ["cursor": text, "hazardId": idParam, "subjectId": idParam, "townCode": text, "event": ["type": "object"]],
+                required: ["cursor", "hazardId", "subjectId", "townCode", "event"])], "next": text, "hasMore": ["type": "boolean"]],
+                                  required: ["changes", "next", "hasMore"]),
+            "Area": ["type": "object"], "AreaList": ["type": "array", "items": ["type": "object"]], "Checklist": ["type": "object"],
+            "Subject": ["type": "object"], "SubjectPage": ["type": "object"], "Inspection": ["type": "object"],
+            "InspectionList": ["type": "array", "items": ["type": "object"]], "Hazard": ["type": "object"], "HazardPage": ["type": "object"],
+        ]
+    }
+
+    /// The document as a JSON object tree.
+    static func document(serverURL: String) -> [String: Any] {
+        var paths: [String: [String: Any]] = [:]
+        for op in operations {
+            var parameters: [[String: Any]] = []
+            for segment in op.path.split(separator: "/") where segment.hasPrefix("{") {
+                parameters.append(["name": String(segment.dropFirst().dropLast()), "in": "path", "required": true, "schema": text])
+            }
+            for q in op.query { parameters.append(["name": q.name, "in": "query", "schema": q.schema, "description": q.description]) }
+            var responses: [String: Any] = [:]
+            var ok: [String: Any] = ["description": op.summary]
+            if let schema = op.answer.schema {
+                ok["content"] = ["application/json": ["schema": ["$ref": "#/components/schemas/\(schema)"]]]
+            } else {
+                ok["content"] = ["application/json": ["schema": ["type": "object"]]]
+            }
+            responses[String(op.answer.status)] = ok
+            for status in Set(op.errors + (op.body == nil ? [] : [400, 415])) {
+                responses[String(status)] = ["description": HTTPResponseStatus(statusCode: status).reasonPhrase,
+                                             "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]]]
+            }
+            var operation: [String: Any] = ["summary": op.summary, "tags": [op.tag], "responses": responses,
+                                            "operationId": "\(op.method)\(op.path.replacingOccurrences(of: "/api/v1", with: "").split(separator: "/").map { $0.replacingOccurrences(of: "{", with: "By").replacingOccurrences(of: "}", with: "").replacingOccurrences(of: "-", with: "") .capitalized }.joined())"]
+            if !parameters.isEmpty { operation["parameters"] = parameters }
+            if let body = op.body {
+                operation["requestBody"] = ["required": true,
+                                            "content": ["application/json": ["schema": ["$ref": "#/components/schemas/\(body)"]]]]
+            }
+            paths[op.path, default: [:]][op.method] = operation
+        }
+        return [
+            "openapi": "3.1.0",
+            "info": ["title": "SafeGrid API", "version": "1",
+                     "description": "除险保安 closed loop: subjects, joint inspections, hazards, re-inspections, dashboard, change feed. Errors are RFC 9457 problem+json naming the field."],
+            "servers": [["url": serverURL]],
+            "paths": paths,
+            "components": ["schemas": schemas],
+        ]
+    }
+
+    /// `GET /openapi.json`.
+    static func serve(_ req: Request) throws -> Response {
+        let base = Environment.get("SAFEGRID_PUBLIC_URL") ?? "http://127.0.0.1:8080"
+        let data = try JSONSerialization.data(withJSONObject: document(serverURL: base),
+                                              options: [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted])
+        return Response.json(encoded: data)
+    }
+}
