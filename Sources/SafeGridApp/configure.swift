@@ -83,6 +83,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.migrations.add(SeedReferenceData())
     app.migrations.add(CreateClosedLoop())
     app.migrations.add(CreateDashboardCounters())
+    app.migrations.add(CreateExchange())
     app.storage[InspectionIntakeKey.self] = InspectionIntake()
 
     app.middleware = Middlewares()
@@ -116,6 +117,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.asyncCommands.use(JobsCommand(), as: "jobs")
     app.asyncCommands.use(AuditCommand(), as: "audit")
     app.asyncCommands.use(RecountCommand(), as: "recount")
+    app.asyncCommands.use(ApiKeyCommand(), as: "apikey")
     app.asyncCommands.use(BackupCommand(), as: "backup")
     app.lifecycle.use(DeadlineJobsRunner())
 }

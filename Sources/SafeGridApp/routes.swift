@@ -47,4 +47,5 @@ func routes(_ app: Application) throws {
     api.post("sync", use: OfflineSyncController.sync)
     api.get("changes", use: ChangesController.list)
     messagingRoutes(app, api: api)
+    Open311Controller.routes(app)
 }
