@@ -2,7 +2,7 @@ import Foundation
 import SafeGridCore
 import Vapor
 
-/// The OpenAPI 3.1 description of the JSON API, served at `GET /openapi.json`. Built from the
+/// The OpenAPI 3.1 description of the JSON API and Open311, served at `GET /openapi.json`. Built from the
 /// table ``operations``; a test compares that table with the router, so a route added without a
 /// description (or described but gone) fails the build's tests.
 enum OpenAPIDocument {
@@ -85,7 +85,34 @@ enum OpenAPIDocument {
                   query: [("state", text, "recipient state: queued, sending, sent, delivered, failed"),
                           ("kind", text, "notice, reminder, overdueAlert"), ("subjectId", idParam, "of this subject"),
                           ("page", int, "1…100000"), ("per", int, "1…200, default 50")], answer: (200, nil)),
-    ] }
+    ] + open311 }
+
+    /// Open311 GeoReport v2, each in `.json` and `.xml`.
+    static var open311: [Operation] {
+        Open311Controller.Format.allCases.flatMap { f -> [Operation] in
+            let x = f.rawValue
+            return [
+                Operation(method: "get", path: "/open311/v2/services.\(x)", tag: "open311", summary: "Services: one per checklist item",
+                          answer: (200, nil), errors: []),
+                Operation(method: "get", path: "/open311/v2/requests.\(x)", tag: "open311",
+                          summary: "Service requests: hazards and reported requests (last 90 days, ≤ 1,000)",
+                          query: [("service_request_id", text, "comma-separated ids; other filters then ignored"),
+                                  ("service_code", text, "checklist item code"), ("start_date", text, "RFC 3339"),
+                                  ("end_date", text, "RFC 3339"), ("status", ["type": "string", "enum": ["open", "closed"]], "open or closed")],
+                          answer: (200, nil)),
+                Operation(method: "post", path: "/open311/v2/requests.\(x)", tag: "open311",
+                          summary: "Report a service request (form fields api_key, service_code, lat/long or address_string, description …)",
+                          answer: (201, nil), errors: [401, 403, 422]),
+            ]
+        } + [
+            Operation(method: "get", path: "/open311/v2/services/{file}", tag: "open311", summary: "Service definition: `{code}.json` or `{code}.xml`",
+                      answer: (200, nil), errors: [404]),
+            Operation(method: "get", path: "/open311/v2/requests/{file}", tag: "open311", summary: "One service request: `{id}.json` or `{id}.xml`",
+                      answer: (200, nil), errors: [404]),
+            Operation(method: "get", path: "/open311/v2/tokens/{file}", tag: "open311", summary: "The request id of a token: `{token}.json`",
+                      answer: (200, nil), errors: [404]),
+        ]
+    }
 
     /// Request bodies and main answers (JSON Schema 2020-12, as OpenAPI 3.1 uses).
     static var schemas: [String: Any] {
@@ -170,7 +197,7 @@ enum OpenAPIDocument {
                                              "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]]]
             }
             var operation: [String: Any] = ["summary": op.summary, "tags": [op.tag], "responses": responses,
-                                            "operationId": "\(op.method)\(op.path.replacingOccurrences(of: "/api/v1", with: "").split(separator: "/").map { $0.replacingOccurrences(of: "{", with: "By").replacingOccurrences(of: "}", with: "").replacingOccurrences(of: "-", with: "") .capitalized }.joined())"]
+                                            "operationId": "\(op.method)\(op.path.replacingOccurrences(of: "/api/v1", with: "").replacingOccurrences(of: "/open311/v2", with: "/open311").replacingOccurrences(of: ".", with: "").split(separator: "/").map { $0.replacingOccurrences(of: "{", with: "By").replacingOccurrences(of: "}", with: "").replacingOccurrences(of: "-", with: "") .capitalized }.joined())"]
             if !parameters.isEmpty { operation["parameters"] = parameters }
             if let body = op.body {
                 operation["requestBody"] = ["required": true,
