@@ -85,6 +85,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.migrations.add(CreateDashboardCounters())
     app.migrations.add(CreateExchange())
     app.storage[InspectionIntakeKey.self] = InspectionIntake()
+    app.lifecycle.use(WebhookLoop())
 
     app.middleware = Middlewares()
     app.middleware.use(RequestIDMiddleware())

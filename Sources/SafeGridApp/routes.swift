@@ -46,6 +46,10 @@ func routes(_ app: Application) throws {
     api.post("reinspections", use: ReinspectionController.reinspect)
     api.post("sync", use: OfflineSyncController.sync)
     api.get("changes", use: ChangesController.list)
+    api.post("webhooks", use: Webhooks.create)
+    api.get("webhooks", use: Webhooks.list)
+    api.delete("webhooks", ":id", use: Webhooks.remove)
+    api.get("webhooks", ":id", "deliveries", use: Webhooks.deliveries)
     messagingRoutes(app, api: api)
     Open311Controller.routes(app)
 }

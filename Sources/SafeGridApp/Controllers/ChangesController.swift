@@ -59,8 +59,7 @@ enum ChangesController {
         let rows = try await q.orderBy("seq").limit(limit + 1)
             .all(decoding: HazardEventRow.self, keyDecodingStrategy: .snakeCaseColumns)
         let page = rows.prefix(limit)
-        return Page(changes: page.map { Change(cursor: String($0.seq), hazardId: $0.hazardId, subjectId: $0.subjectId,
-                                               townCode: $0.townCode, event: HazardEventDTO($0)) },
+        return Page(changes: page.map(Change.init),
                     next: page.last.map { String($0.seq) } ?? String(after), hasMore: rows.count > limit)
     }
 }

@@ -1,0 +1,272 @@
+import Crypto
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import SQLKit
+import SafeGridCore
+import Vapor
+
+/// Outgoing webhooks: each subscriber receives the change feed (``ChangesController``) from its
+/// cursor on, as `POST {url}` with a JSON body `{"subscriptionId", "deliveryId", "changes", "next"}`
+/// (at most ``batch`` events), signed:
+///
+/// - `X-SafeGrid-Signature: sha256=<hex HMAC-SHA256 of the body with the subscription's secret>`
+/// - `X-SafeGrid-Delivery: <uuid>` (also in the body), `X-SafeGrid-Timestamp: <RFC 3339>`
+///
+/// A 2xx answer moves the cursor to `next`; anything else (status, timeout, refused connection)
+/// is logged in `webhook_deliveries` and retried after 30 s × 2ⁿ⁻¹ (at most 1 h), the same events
+/// again, so a subscriber misses nothing; it may see a batch twice when its 2xx is lost, and
+/// can drop repeats by `cursor`. Subscriptions are claimed with a lease, so two instances never
+/// deliver the same batch at once.
+enum Webhooks {
+    static let batch = 100
+    static let timeout: TimeAmount = .seconds(10)
+    static let lease: TimeInterval = 60
+
+    struct SubscriptionInput: Content {
+        let url: String
+        /// At least 16 characters; made for you when absent.
+        let secret: String?
+        /// `now` (default): changes from now on; `beginning`: every change since the first.
+        let from: String?
+    }
+
+    struct Subscription: Content {
+        let id: UUID
+        let url: String
+        /// Only in the answer to its creation.
+        let secret: String?
+        let cursor: String
+        let active: Bool
+        let failures: Int
+        let nextAttemptAt: String
+        let lastError: String?
+    }
+
+    struct Delivery: Content {
+        let deliveryId: UUID
+        let firstCursor: String
+        let lastCursor: String
+        let events: Int
+        let status: Int?
+        let error: String?
+        let attemptedAt: String
+        let durationMs: Int
+    }
+
+    // MARK: API
+
+    static func create(_ req: Request) async throws -> Response {
+        let input = try req.content.decode(SubscriptionInput.self)
+        let url = input.url.trimmingCharacters(in: .whitespaces)
+        guard url.count <= 1_000, let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", let host = parts.host, !host.isEmpty else {
+            throw DomainError.invalid("url", "url must be an http or https address")
+        }
+        let secret: String
+        if let s = input.secret {
+            guard (16...200).contains(s.count), s.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+                throw DomainError.invalid("secret", "secret must be 16 to 200 printable ASCII characters")
+            }
+            secret = s
+        } else {
+            secret = Hex.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
+        }
+        guard input.from == nil || input.from == "now" || input.from == "beginning" else {
+            throw DomainError.invalid("from", "from must be now or beginning")
+        }
+        let now = req.services.now()
+        let id = UUID()
+        let fromBeginning = input.from == "beginning"
+        let cursor: Int64 = try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
+            let cursor = fromBeginning ? 0 : try await sql.select()
+                .column(SQLFunction("COALESCE", args: SQLFunction("MAX", args: SQLIdentifier("seq")), SQLLiteral.numeric("0")), as: "n")
+                .from("hazard_events").first()?.decode(column: "n", as: Int64.self) ?? 0
+            try await sql.insert(into: "webhook_subscriptions")
+                .columns("id", "url", "secret", "cursor", "active", "failures", "next_attempt_at", "created_at")
+                .values(SQLBind(id), SQLBind(url), SQLBind(secret), SQLBind(cursor), SQLBind(true), SQLBind(0), SQLBind(now), SQLBind(now))
+                .run()
+            return cursor
+        }
+        let answer = Subscription(id: id, url: url, secret: secret, cursor: String(cursor), active: true, failures: 0,
+                                  nextAttemptAt: Timestamp.format(now), lastError: nil)
+        return try Response.json(answer, status: .created)
+    }
+
+    static func list(_ req: Request) async throws -> [Subscription] {
+        try await req.sql.select().columns("*").from("webhook_subscriptions").orderBy("created_at").all().map(subscription)
+    }
+
+    static func remove(_ req: Request) async throws -> Subscription {
+        let id = try Input.uuid(req.parameters.get("id"), "id", kind: .notFound)
+        return try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
+            try await sql.update("webhook_subscriptions").set("active", to: SQLBind(false)).where("id", .equal, SQLBind(id)).run()
+            guard let row = try await sql.select().columns("*").from("webhook_subscriptions").where("id", .equal, SQLBind(id)).first() else {
+                throw DomainError(.notFound, field: "id", reason: "no webhook subscription \(id)")
+            }
+            return try subscription(row)
+        }
+    }
+
+    static func deliveries(_ req: Request) async throws -> [Delivery] {
+        let id = try Input.uuid(req.parameters.get("id"), "id", kind: .notFound)
+        guard try await req.sql.select().column("id").from("webhook_subscriptions").where("id", .equal, SQLBind(id)).first() != nil else {
+            throw DomainError(.notFound, field: "id", reason: "no webhook subscription \(id)")
+        }
+        return try await req.sql.select().columns("*").from("webhook_deliveries").where("subscription_id", .equal, SQLBind(id))
+            .orderBy("seq", .descending).limit(100).all().map { row in
+                Delivery(deliveryId: try row.decode(column: "delivery_id", as: UUID.self),
+                         firstCursor: String(try row.decode(column: "first_seq", as: Int64.self)),
+                         lastCursor: String(try row.decode(column: "last_seq", as: Int64.self)),
+                         events: try row.decode(column: "events", as: Int.self), status: try row.decode(column: "status", as: Int?.self),
+                         error: try row.decode(column: "error", as: String?.self),
+                         attemptedAt: Timestamp.format(try row.decode(column: "attempted_at", as: Date.self)),
+                         durationMs: try row.decode(column: "duration_ms", as: Int.self))
+            }
+    }
+
+    static func subscription(_ row: any SQLRow) throws -> Subscription {
+        Subscription(id: try row.decode(column: "id", as: UUID.self), url: try row.decode(column: "url", as: String.self), secret: nil,
+                     cursor: String(try row.decode(column: "cursor", as: Int64.self)), active: try row.decode(column: "active", as: Bool.self),
+                     failures: try row.decode(column: "failures", as: Int.self),
+                     nextAttemptAt: Timestamp.format(try row.decode(column: "next_attempt_at", as: Date.self)),
+                     lastError: try row.decode(column: "last_error", as: String?.self))
+    }
+
+    // MARK: Delivery
+
+    /// The signature header value of `body` under `secret`.
+    static func signature(_ body: Data, secret: String) -> String {
+        "sha256=" + Hex.encode(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8))))
+    }
+
+    /// One pass: every due, active subscription with new events gets one batch.
+    /// - Returns: how many batches were answered 2xx and how many failed.
+    @discardableResult
+    static func pass(app: Application, now: Date) async throws -> (delivered: Int, failed: Int) {
+        let candidates = try await app.sql.raw("""
+            SELECT id FROM webhook_subscriptions WHERE active = \(bind: true) AND next_attempt_at <= \(bind: now)
+            AND (lease_until IS NULL OR lease_until < \(bind: now)) ORDER BY next_attempt_at LIMIT 20
+            """).all().map { try $0.decode(column: "id", as: UUID.self) }
+        var delivered = 0, failed = 0
+        for id in candidates {
+            // Claim: only one instance wins the lease.
+            let claimed = try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql in
+                try await sql.raw("""
+                    UPDATE webhook_subscriptions SET lease_until = \(bind: now.addingTimeInterval(lease)) WHERE id = \(bind: id)
+                    AND (lease_until IS NULL OR lease_until < \(bind: now)) RETURNING id
+                    """).all().count
+            }
+            guard claimed == 1 else { continue }
+            guard let outcome = try await deliver(app: app, subscription: id, now: now) else { continue }
+            if outcome { delivered += 1 } else { failed += 1 }
+        }
+        return (delivered, failed)
+    }
+
+    /// Sends the next batch of one claimed subscription; `nil` when there was nothing new.
+    static func deliver(app: Application, subscription id: UUID, now: Date) async throws -> Bool? {
+        guard let sub = try await app.sql.select().columns("*").from("webhook_subscriptions").where("id", .equal, SQLBind(id)).first() else { return nil }
+        let url = try sub.decode(column: "url", as: String.self)
+        let secret = try sub.decode(column: "secret", as: String.self)
+        let cursor = try sub.decode(column: "cursor", as: Int64.self)
+        let failures = try sub.decode(column: "failures", as: Int.self)
+        let rows = try await app.sql.select().columns("*").from("hazard_events").where("seq", .greaterThan, SQLBind(cursor))
+            .orderBy("seq").limit(batch).all(decoding: HazardEventRow.self, keyDecodingStrategy: .snakeCaseColumns)
+        guard let last = rows.last else {
+            try await release(app, id, cursor: cursor, failures: 0, next: now, error: nil)
+            return nil
+        }
+        let deliveryID = UUID()
+        struct Body: Encodable {
+            let subscriptionId: UUID
+            let deliveryId: UUID
+            let changes: [ChangesController.Change]
+            let next: String
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = try encoder.encode(Body(subscriptionId: id, deliveryId: deliveryID,
+                                           changes: rows.map(ChangesController.Change.init), next: String(last.seq)))
+        let started = ContinuousClock.now
+        var status: Int? = nil
+        var error: String? = nil
+        do {
+            var headers = HTTPHeaders()
+            headers.contentType = .json
+            headers.add(name: "X-SafeGrid-Signature", value: signature(body, secret: secret))
+            headers.add(name: "X-SafeGrid-Delivery", value: deliveryID.uuidString.lowercased())
+            headers.add(name: "X-SafeGrid-Timestamp", value: Timestamp.format(now))
+            let response = try await app.client.post(URI(string: url), headers: headers) { req in
+                req.body = ByteBuffer(data: body)
+                req.timeout = timeout
+            }.get()
+            status = Int(response.status.code)
+            if !(200..<300).contains(Int(response.status.code)) { error = "answered \(response.status.code)" }
+        } catch let e {
+            error = String(describing: e).prefix(300).description
+        }
+        let ms = Int((ContinuousClock.now - started) / .milliseconds(1))
+        let ok = error == nil
+        let (answered, failure) = (status, error)
+        try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql in
+            try await sql.insert(into: "webhook_deliveries")
+                .columns("subscription_id", "delivery_id", "first_seq", "last_seq", "events", "status", "error", "attempted_at", "duration_ms")
+                .values(SQLBind(id), SQLBind(deliveryID), SQLBind(rows[0].seq), SQLBind(last.seq), SQLBind(rows.count), SQLBind(answered),
+                        SQLBind(failure), SQLBind(now), SQLBind(ms))
+                .run()
+        }
+        if ok {
+            try await release(app, id, cursor: last.seq, failures: 0, next: now, error: nil)
+        } else {
+            let delay = min(3_600, 30 * pow(2, Double(failures)))
+            try await release(app, id, cursor: cursor, failures: failures + 1, next: now.addingTimeInterval(delay), error: error)
+        }
+        return ok
+    }
+
+    static func release(_ app: Application, _ id: UUID, cursor: Int64, failures: Int, next: Date, error: String?) async throws {
+        try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql in
+            try await sql.update("webhook_subscriptions").set("cursor", to: SQLBind(cursor)).set("failures", to: SQLBind(failures))
+                .set("next_attempt_at", to: SQLBind(next)).set("lease_until", to: SQLLiteral.null).set("last_error", to: SQLBind(error))
+                .where("id", .equal, SQLBind(id)).run()
+        }
+    }
+}
+
+extension ChangesController.Change {
+    init(_ row: HazardEventRow) {
+        self.init(cursor: String(row.seq), hazardId: row.hazardId, subjectId: row.subjectId, townCode: row.townCode,
+                  event: HazardEventDTO(row))
+    }
+}
+
+/// Delivers webhooks every 5 seconds while the server runs (not in tests nor other commands).
+final class WebhookLoop: LifecycleHandler, @unchecked Sendable {
+    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    func didBootAsync(_ app: Application) async throws {
+        guard app.runsBackgroundJobs || app.isDemo, Environment.get("SAFEGRID_WEBHOOKS") != "off" else { return }
+        task.withLockedValue { current in
+            guard current == nil else { return }
+            current = Task {
+                while !Task.isCancelled {
+                    do { try await Webhooks.pass(app: app, now: app.services.now()) } catch {
+                        app.logger.error("webhook pass failed: \(String(reflecting: error))")
+                    }
+                    try? await Task.sleep(for: .seconds(5))
+                }
+            }
+        }
+    }
+
+    func shutdownAsync(_ app: Application) async {
+        let running = task.withLockedValue { t -> Task<Void, Never>? in
+            let r = t
+            t = nil
+            return r
+        }
+        running?.cancel()
+        await running?.value
+    }
+}
