@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "safegrid", targets: ["safegrid"]),
         .library(name: "SafeGridCore", targets: ["SafeGridCore"]),
         .library(name: "SafeGridApp", targets: ["SafeGridApp"]),
+        .library(name: "SafeGridLedger", targets: ["SafeGridLedger"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/vapor.git", from: "4.110.0"),
@@ -20,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/CoreOffice/XMLCoder.git", from: "0.18.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // Domain: value types and rules. No Vapor, no Fluent, no I/O.
@@ -27,6 +30,17 @@ let package = Package(
             name: "SafeGridCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Resources")]
+        ),
+        // Ledger files (台账): XLSX and CSV read into tables, cells into domain values, rows into
+        // import candidates with per-row problems; XLSX and CSV written. No Vapor, no database.
+        .target(
+            name: "SafeGridLedger",
+            dependencies: [
+                "SafeGridCore",
+                .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "XMLCoder", package: "XMLCoder"),
+            ]
         ),
         // The server: HTTP, SQL, HTML, commands.
         .target(
@@ -51,6 +65,10 @@ let package = Package(
         .testTarget(
             name: "SafeGridCoreTests",
             dependencies: ["SafeGridCore"]
+        ),
+        .testTarget(
+            name: "SafeGridLedgerTests",
+            dependencies: ["SafeGridLedger"]
         ),
         .testTarget(
             name: "SafeGridAppTests",
