@@ -98,6 +98,64 @@ struct MultiInstanceTests {
         }
     }
 
+    /// Ten clients on two instances act on one hazard version at once, and send one clientId
+    /// twenty times: one action wins (the others 409), one inspection is stored (the others
+    /// replay it), and counters and chain stay right.
+    @Test func racesAcrossInstancesHaveOneWinner() async throws {
+        try await withSharedStorage { storage in
+            try await withApp(configure: { a in
+                try await configure(a, storage: storage, services: SafeGridServices(now: { testNow }))
+            }) { a in
+                try await withApp(configure: { b in
+                    try await configure(b, storage: storage, services: SafeGridServices(now: { testNow }))
+                }) { b in
+                    let mg = try await addMicroGrid(a)
+                    let subject = try await createEnterprise(a, microGrid: mg)
+                    let first = try await a.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject))
+                    let hazard = (first.json["hazards"] as? [[String: Any]])?.first?["id"] as? String ?? ""
+                    let actions = try (0..<10).map { i in
+                        String(decoding: try JSONSerialization.data(withJSONObject: [
+                            "action": i % 2 == 0 ? "startRectification" : "verifyRectified", "actor": "李伟", "version": 1]), as: UTF8.self)
+                    }
+                    let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                        for (i, json) in actions.enumerated() {
+                            let app = i % 2 == 0 ? a : b
+                            group.addTask { try await app.send(.POST, "/api/v1/hazards/\(hazard)/actions", json: json).status }
+                        }
+                        var all: [HTTPStatus] = []
+                        for try await s in group { all.append(s) }
+                        return all
+                    }
+                    #expect(statuses.filter { $0 == .ok }.count == 1)
+                    #expect(statuses.filter { $0 == .conflict }.count == 9)
+
+                    let same = String(decoding: try JSONSerialization.data(withJSONObject: inspectionBody(
+                        subject: subject, clientId: "race-1", at: "2026-11-30T09:45:00+08:00")), as: UTF8.self)
+                    let replies = try await withThrowingTaskGroup(of: (HTTPStatus, Bool).self) { group in
+                        for i in 0..<20 {
+                            let app = i % 2 == 0 ? a : b
+                            group.addTask {
+                                let r = try await app.send(.POST, "/api/v1/inspections", json: same)
+                                return (r.status, r.headers.first(name: "Idempotent-Replayed") == "true")
+                            }
+                        }
+                        var all: [(HTTPStatus, Bool)] = []
+                        for try await r in group { all.append(r) }
+                        return all
+                    }
+                    #expect(replies.allSatisfy { $0.0 == .created })
+                    #expect(replies.filter { !$0.1 }.count == 1)
+                    let stored = try await a.sql.raw("SELECT COUNT(*) AS n FROM inspections WHERE client_id = 'race-1'").first()?
+                        .decode(column: "n", as: Int.self)
+                    #expect(stored == 1)
+                    #expect(try await Audit.verify(sql: a.sql).intact)
+                    let counters = DashboardCounters(sql: a.sql)
+                    #expect(CountersTests.diff(try await counters.stored(), try await counters.recount()).isEmpty)
+                }
+            }
+        }
+    }
+
     @Test func twoInstancesSendEachOfAThousandMessagesOnce() async throws {
         let n = 1_000
         try await withGateway { gw in

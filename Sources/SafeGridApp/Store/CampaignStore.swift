@@ -207,11 +207,13 @@ struct CampaignStore {
         try await counters.add(tally)
     }
 
-    /// PostgreSQL with several app instances: campaign writes take one transaction-scoped
-    /// advisory lock, so that two instances never chain events from the same previous hash
-    /// (``EventChain``) and events receive their `seq` in commit order (what the change feed and
-    /// the audit rely on). SQLite needs nothing: `BEGIN IMMEDIATE` already admits one writer.
-    /// Every campaign write moves the district's counters anyway, so no parallelism is lost.
+    /// PostgreSQL with several app instances: campaign write transactions take one
+    /// transaction-scoped advisory lock before their first read (``WriteGate``, and again here
+    /// for writes outside it), so that two instances never act on the same stale hazard version
+    /// or idempotency key, never chain events from the same previous hash (``EventChain``), and
+    /// events receive their `seq` in commit order (what the change feed and the audit rely on).
+    /// SQLite needs nothing: `BEGIN IMMEDIATE` already admits one writer. Every campaign write
+    /// moves the district's counters anyway, so no parallelism is lost.
     static let campaignWriteLock: Int64 = 330_109_113
 
     static func serialiseCampaignWrites(_ sql: any SQLDatabase) async throws {

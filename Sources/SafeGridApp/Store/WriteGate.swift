@@ -39,6 +39,9 @@ actor WriteGate {
             } else {
                 result = try await database.transaction { tx in
                     guard let sql = tx as? any SQLDatabase else { throw SQLStoreError.notSQL }
+                    // Several instances: campaign writes run one at a time across all of them,
+                    // from their first read, as SQLite's BEGIN IMMEDIATE does for one file.
+                    if changesCampaign { try await CampaignStore.serialiseCampaignWrites(sql) }
                     return try await body(sql)
                 }
             }
