@@ -59,6 +59,12 @@ extension Request {
     var queries: CampaignQueries { CampaignQueries(sql: sql) }
 }
 
+/// Threads for SQLite's blocking calls, per application (instead of NIO's process-wide pool of
+/// one per core). SQLiteNIO's busy handler retries at once while another process holds the
+/// write lock, holding its thread meanwhile; with only two threads, two waiting writers of two
+/// apps in one process (the tests' several-instance cases) starved the lock holder forever.
+let sqliteThreads = 8
+
 /// Sets up the server: database, migrations, middleware, routes and commands. The tests build
 /// their application with the same function.
 public func configure(_ app: Application, storage: StorageChoice = .fromEnvironment(),
@@ -70,10 +76,12 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
 
     switch storage {
     case .sqliteFile(let path):
+        app.threadPool = NIOThreadPool(numberOfThreads: sqliteThreads)
         let dir = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         app.databases.use(.sqlite(.file(path)), as: .sqlite)
     case .sqliteMemory:
+        app.threadPool = NIOThreadPool(numberOfThreads: sqliteThreads)
         app.databases.use(.sqlite(.memory), as: .sqlite)
     case .postgres(let url):
         try app.databases.use(.postgres(url: url), as: .psql)
@@ -94,7 +102,8 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.http.server.configuration.port = Environment.get("SAFEGRID_PORT").flatMap(Int.init) ?? 8080
     app.routes.defaultMaxBodySize = "2mb"
 
-    if case .sqliteFile = storage {
+    if case .sqliteFile(let path) = storage {
+        app.storage[SQLiteFileKey.self] = path
         // WAL: readers do not block the writer; persistent for the file. The other settings
         // belong to each connection: one per event loop (Fluent's SQLite pool), so set them on
         // each. NORMAL: a commit appends to the WAL without fsync (a power cut may lose the last

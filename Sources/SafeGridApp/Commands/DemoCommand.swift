@@ -29,6 +29,9 @@ struct DemoCommand: AsyncCommand {
         } else {
             asOf = CalendarDate(shanghai: app.services.now())
         }
+        guard asOf <= CalendarDate(shanghai: app.services.now()) else {
+            throw Abort(.badRequest, reason: "--as-of \(asOf) is in the future; the demo builds a campaign that has happened")
+        }
         let scale: DemoScale
         do { scale = try DemoScale(argument: signature.scale ?? "guali") } catch { throw Abort(.badRequest, reason: "--scale: \(error)") }
         let figures = try await Self.build(app: app, asOf: asOf, seed: signature.seed ?? 20220725, scale: scale) { line in
@@ -130,16 +133,46 @@ struct DemoCommand: AsyncCommand {
 }
 
 extension DemoCommand {
+    /// Checks `--scale`, `--as-of` and `--seed` (as `--name value` or `--name=value`) the way
+    /// the command will, before anything is deleted.
+    /// - Throws: a message naming the option and what is wrong.
+    static func preflight(_ arguments: [String]) throws {
+        struct Refused: Error, CustomStringConvertible { let description: String }
+        var i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            var name = a, value: String? = nil
+            if let eq = a.firstIndex(of: "="), a.hasPrefix("--") { name = String(a[..<eq]); value = String(a[a.index(after: eq)...]) }
+            if ["--scale", "--as-of", "--seed"].contains(name) {
+                if value == nil { i += 1; value = i < arguments.count ? arguments[i] : nil }
+                guard let v = value else { throw Refused(description: "\(name) needs a value") }
+                switch name {
+                case "--scale":
+                    do { _ = try DemoScale(argument: v) } catch { throw Refused(description: "--scale: \(error)") }
+                case "--as-of":
+                    do { _ = try CalendarDate(v) } catch { throw Refused(description: "--as-of: \(error.reason)") }
+                default:
+                    guard UInt64(v) != nil else { throw Refused(description: "--seed must be a whole number from 0 to 18446744073709551615, got '\(v)'") }
+                }
+            }
+            i += 1
+        }
+    }
+
     /// `--scale district|N`: builds and writes one town at a time (each in its own transaction,
     /// so memory holds one town), through the same ledgers and the same bulk write as the 瓜沥
     /// demo. Overdue hazards are marked by their ledgers as of now in the same write (the rule
-    /// the deadline job applies), so the server's first job run has only reminders left to send.
+    /// the deadline job applies, at the start of the `--as-of` day), so the server's first job
+    /// run has only reminders left to send.
     /// - Returns: the district's dashboard figures.
     static func buildAtScale(app: Application, asOf: CalendarDate, seed: UInt64, scale: DemoScale, checklist: Checklist,
                              base: [Area], log: @escaping @Sendable (String) -> Void) async throws -> DashboardFigures {
         let plans = try scale.towns(seed: seed, baseAreas: base)
-        log("  \(scale): \(plans.count) towns, \(plans.map(\.hazards).reduce(0, +)) hazards planned")
+        log("  \(scale): \(plans.count) town\(plans.count == 1 ? "" : "s"), \(plans.map(\.hazards).reduce(0, +)) hazards planned")
         let now = app.services.now()
+        // Overdue as of the campaign's day (its events end the day before), not the wall clock:
+        // the same seed and --as-of give the same hazards.
+        let markedAt = min(now, asOf.startUTC)
         var totals = (subjects: 0, hazards: 0)
         for plan in plans {
             let t = Date()
@@ -149,7 +182,7 @@ extension DemoCommand {
             var hazards = 0
             let batches: [(subject: Subject, changes: LedgerChanges)] = zip(campaign.subjects, campaign.ledgers).map { s, l in
                 var ledger = l
-                if ledger.closedDownAt == nil { _ = ledger.markOverdue(at: now) }
+                if ledger.closedDownAt == nil { _ = ledger.markOverdue(at: markedAt) }
                 let changes = ledger.takeChanges()
                 hazards += changes.inspections.map(\.hazards.count).reduce(0, +)
                 return (s, changes)
@@ -196,6 +229,13 @@ public enum SafeGridMain {
         try LoggingSystem.bootstrap(from: &env)
         Telemetry.bootstrap()
         var storage = StorageChoice.fromEnvironment()
+        if env.arguments.dropFirst().first == "demo" {
+            // Refuse bad options before the demo file is made anew, so a typo loses nothing.
+            do { try DemoCommand.preflight(Array(env.arguments.dropFirst(2))) } catch {
+                FileHandle.standardError.write(Data("safegrid: \(error)\n".utf8))
+                exit(1)
+            }
+        }
         if env.arguments.dropFirst().first == "demo", case .sqliteFile = storage {
             let path = Environment.get("SAFEGRID_DEMO_SQLITE") ?? "data/demo.sqlite"
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
@@ -205,6 +245,7 @@ public enum SafeGridMain {
         do {
             try await configure(app, storage: storage)
             try await app.execute()
+            await InFlight.shared.drain(timeout: 10)
         } catch {
             // A clear line and a non-zero exit, not a crash with a backtrace.
             let reason = (error as? any AbortError)?.reason ?? String(describing: error)
