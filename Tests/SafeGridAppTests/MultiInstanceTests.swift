@@ -32,9 +32,8 @@ struct MultiInstanceTests {
         }
     }
 
-    /// The deadline jobs' lease: one instance holds it, the other is refused until it expires or
-    /// is released; the holder renews it.
-    @Test func oneInstanceHoldsTheDeadlineJobsLeaseUntilItExpires() async throws {
+    /// Two apps configured on one shared database.
+    func withTwoInstances(_ body: (Application, Application) async throws -> Void) async throws {
         try await withSharedStorage { storage in
             try await withApp(configure: { a in
                 try await configure(a, storage: storage, services: SafeGridServices(now: { testNow }))
@@ -42,19 +41,27 @@ struct MultiInstanceTests {
                 try await withApp(configure: { b in
                     try await configure(b, storage: storage, services: SafeGridServices(now: { testNow }))
                 }) { b in
-                    let la = JobLease(sql: a.sql), lb = JobLease(sql: b.sql)
-                    let name = DeadlineJobsRunner.leaseName
-                    #expect(try await la.acquire(name, holder: "a", now: testNow, duration: 150))
-                    #expect(try await !lb.acquire(name, holder: "b", now: testNow.addingTimeInterval(60), duration: 150))
-                    #expect(try await la.acquire(name, holder: "a", now: testNow.addingTimeInterval(60), duration: 150))
-                    // a's renewed lease runs to +210 s: b is still refused at +200, takes over at +211.
-                    #expect(try await !lb.acquire(name, holder: "b", now: testNow.addingTimeInterval(200), duration: 150))
-                    #expect(try await lb.acquire(name, holder: "b", now: testNow.addingTimeInterval(211), duration: 150))
-                    #expect(try await !la.acquire(name, holder: "a", now: testNow.addingTimeInterval(212), duration: 150))
-                    try await lb.release(name, holder: "b")
-                    #expect(try await la.acquire(name, holder: "a", now: testNow.addingTimeInterval(213), duration: 150))
+                    try await body(a, b)
                 }
             }
+        }
+    }
+
+    /// The deadline jobs' lease: one instance holds it, the other is refused until it expires or
+    /// is released; the holder renews it.
+    @Test func oneInstanceHoldsTheDeadlineJobsLeaseUntilItExpires() async throws {
+        try await withTwoInstances { a, b in
+            let la = JobLease(sql: a.sql), lb = JobLease(sql: b.sql)
+            let name = DeadlineJobsRunner.leaseName
+            #expect(try await la.acquire(name, holder: "a", now: testNow, duration: 150))
+            #expect(try await !lb.acquire(name, holder: "b", now: testNow.addingTimeInterval(60), duration: 150))
+            #expect(try await la.acquire(name, holder: "a", now: testNow.addingTimeInterval(60), duration: 150))
+            // a's renewed lease runs to +210 s: b is still refused at +200, takes over at +211.
+            #expect(try await !lb.acquire(name, holder: "b", now: testNow.addingTimeInterval(200), duration: 150))
+            #expect(try await lb.acquire(name, holder: "b", now: testNow.addingTimeInterval(211), duration: 150))
+            #expect(try await !la.acquire(name, holder: "a", now: testNow.addingTimeInterval(212), duration: 150))
+            try await lb.release(name, holder: "b")
+            #expect(try await la.acquire(name, holder: "a", now: testNow.addingTimeInterval(213), duration: 150))
         }
     }
 
@@ -62,39 +69,31 @@ struct MultiInstanceTests {
     /// stays one chain (no two events chained from the same previous hash) and the counters
     /// agree with a recount.
     @Test func twoInstancesWritingOneTownKeepOneChainAndRightCounters() async throws {
-        try await withSharedStorage { storage in
-            try await withApp(configure: { a in
-                try await configure(a, storage: storage, services: SafeGridServices(now: { testNow }))
-            }) { a in
-                try await withApp(configure: { b in
-                    try await configure(b, storage: storage, services: SafeGridServices(now: { testNow }))
-                }) { b in
-                    let mg = try await addMicroGrid(a)
-                    var subjects: [String] = []
-                    for i in 0..<6 { subjects.append(try await createEnterprise(a, microGrid: mg, serial: "MA2AB3E\(i)")) }
-                    let bodies = try (0..<40).map { i in
-                        let at = Timestamp.format(testNow.addingTimeInterval(-Double(40 - i) * 600))
-                        let item = ["ELEC-01", "EVAC-01", "FIRE-02", "LANE-01"][i % 4]
-                        let body = inspectionBody(subject: subjects[i % 6], clientId: "multi-\(i)", at: at,
-                                                  results: [["itemCode": item, "outcome": "hazard"]])
-                        return String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
-                    }
-                    let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
-                        for (i, json) in bodies.enumerated() {
-                            let app = i % 2 == 0 ? a : b
-                            group.addTask { try await app.send(.POST, "/api/v1/inspections", json: json).status }
-                        }
-                        var all: [HTTPStatus] = []
-                        for try await s in group { all.append(s) }
-                        return all
-                    }
-                    #expect(statuses.allSatisfy { $0 == .created })
-                    let audit = try await Audit.verify(sql: a.sql)
-                    #expect(audit.intact, "\(audit.lines)")
-                    let counters = DashboardCounters(sql: a.sql)
-                    #expect(CountersTests.diff(try await counters.stored(), try await counters.recount()).isEmpty)
-                }
+        try await withTwoInstances { a, b in
+            let mg = try await addMicroGrid(a)
+            var subjects: [String] = []
+            for i in 0..<6 { subjects.append(try await createEnterprise(a, microGrid: mg, serial: "MA2AB3E\(i)")) }
+            let bodies = try (0..<40).map { i in
+                let at = Timestamp.format(testNow.addingTimeInterval(-Double(40 - i) * 600))
+                let item = ["ELEC-01", "EVAC-01", "FIRE-02", "LANE-01"][i % 4]
+                let body = inspectionBody(subject: subjects[i % 6], clientId: "multi-\(i)", at: at,
+                                          results: [["itemCode": item, "outcome": "hazard"]])
+                return String(decoding: try JSONSerialization.data(withJSONObject: body), as: UTF8.self)
             }
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for (i, json) in bodies.enumerated() {
+                    let app = i % 2 == 0 ? a : b
+                    group.addTask { try await app.send(.POST, "/api/v1/inspections", json: json).status }
+                }
+                var all: [HTTPStatus] = []
+                for try await s in group { all.append(s) }
+                return all
+            }
+            #expect(statuses.allSatisfy { $0 == .created })
+            let audit = try await Audit.verify(sql: a.sql)
+            #expect(audit.intact, "\(audit.lines)")
+            let counters = DashboardCounters(sql: a.sql)
+            #expect(CountersTests.diff(try await counters.stored(), try await counters.recount()).isEmpty)
         }
     }
 
@@ -102,57 +101,49 @@ struct MultiInstanceTests {
     /// twenty times: one action wins (the others 409), one inspection is stored (the others
     /// replay it), and counters and chain stay right.
     @Test func racesAcrossInstancesHaveOneWinner() async throws {
-        try await withSharedStorage { storage in
-            try await withApp(configure: { a in
-                try await configure(a, storage: storage, services: SafeGridServices(now: { testNow }))
-            }) { a in
-                try await withApp(configure: { b in
-                    try await configure(b, storage: storage, services: SafeGridServices(now: { testNow }))
-                }) { b in
-                    let mg = try await addMicroGrid(a)
-                    let subject = try await createEnterprise(a, microGrid: mg)
-                    let first = try await a.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject))
-                    let hazard = (first.json["hazards"] as? [[String: Any]])?.first?["id"] as? String ?? ""
-                    let actions = try (0..<10).map { i in
-                        String(decoding: try JSONSerialization.data(withJSONObject: [
-                            "action": i % 2 == 0 ? "startRectification" : "verifyRectified", "actor": "李伟", "version": 1]), as: UTF8.self)
-                    }
-                    let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
-                        for (i, json) in actions.enumerated() {
-                            let app = i % 2 == 0 ? a : b
-                            group.addTask { try await app.send(.POST, "/api/v1/hazards/\(hazard)/actions", json: json).status }
-                        }
-                        var all: [HTTPStatus] = []
-                        for try await s in group { all.append(s) }
-                        return all
-                    }
-                    #expect(statuses.filter { $0 == .ok }.count == 1)
-                    #expect(statuses.filter { $0 == .conflict }.count == 9)
-
-                    let same = String(decoding: try JSONSerialization.data(withJSONObject: inspectionBody(
-                        subject: subject, clientId: "race-1", at: "2026-11-30T09:45:00+08:00")), as: UTF8.self)
-                    let replies = try await withThrowingTaskGroup(of: (HTTPStatus, Bool).self) { group in
-                        for i in 0..<20 {
-                            let app = i % 2 == 0 ? a : b
-                            group.addTask {
-                                let r = try await app.send(.POST, "/api/v1/inspections", json: same)
-                                return (r.status, r.headers.first(name: "Idempotent-Replayed") == "true")
-                            }
-                        }
-                        var all: [(HTTPStatus, Bool)] = []
-                        for try await r in group { all.append(r) }
-                        return all
-                    }
-                    #expect(replies.allSatisfy { $0.0 == .created })
-                    #expect(replies.filter { !$0.1 }.count == 1)
-                    let stored = try await a.sql.raw("SELECT COUNT(*) AS n FROM inspections WHERE client_id = 'race-1'").first()?
-                        .decode(column: "n", as: Int.self)
-                    #expect(stored == 1)
-                    #expect(try await Audit.verify(sql: a.sql).intact)
-                    let counters = DashboardCounters(sql: a.sql)
-                    #expect(CountersTests.diff(try await counters.stored(), try await counters.recount()).isEmpty)
-                }
+        try await withTwoInstances { a, b in
+            let mg = try await addMicroGrid(a)
+            let subject = try await createEnterprise(a, microGrid: mg)
+            let first = try await a.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject))
+            let hazard = (first.json["hazards"] as? [[String: Any]])?.first?["id"] as? String ?? ""
+            let actions = try (0..<10).map { i in
+                String(decoding: try JSONSerialization.data(withJSONObject: [
+                    "action": i % 2 == 0 ? "startRectification" : "verifyRectified", "actor": "李伟", "version": 1]), as: UTF8.self)
             }
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for (i, json) in actions.enumerated() {
+                    let app = i % 2 == 0 ? a : b
+                    group.addTask { try await app.send(.POST, "/api/v1/hazards/\(hazard)/actions", json: json).status }
+                }
+                var all: [HTTPStatus] = []
+                for try await s in group { all.append(s) }
+                return all
+            }
+            #expect(statuses.filter { $0 == .ok }.count == 1)
+            #expect(statuses.filter { $0 == .conflict }.count == 9)
+
+            let same = String(decoding: try JSONSerialization.data(withJSONObject: inspectionBody(
+                subject: subject, clientId: "race-1", at: "2026-11-30T09:45:00+08:00")), as: UTF8.self)
+            let replies = try await withThrowingTaskGroup(of: (HTTPStatus, Bool).self) { group in
+                for i in 0..<20 {
+                    let app = i % 2 == 0 ? a : b
+                    group.addTask {
+                        let r = try await app.send(.POST, "/api/v1/inspections", json: same)
+                        return (r.status, r.headers.first(name: "Idempotent-Replayed") == "true")
+                    }
+                }
+                var all: [(HTTPStatus, Bool)] = []
+                for try await r in group { all.append(r) }
+                return all
+            }
+            #expect(replies.allSatisfy { $0.0 == .created })
+            #expect(replies.filter { !$0.1 }.count == 1)
+            let stored = try await a.sql.raw("SELECT COUNT(*) AS n FROM inspections WHERE client_id = 'race-1'").first()?
+                .decode(column: "n", as: Int.self)
+            #expect(stored == 1)
+            #expect(try await Audit.verify(sql: a.sql).intact)
+            let counters = DashboardCounters(sql: a.sql)
+            #expect(CountersTests.diff(try await counters.stored(), try await counters.recount()).isEmpty)
         }
     }
 

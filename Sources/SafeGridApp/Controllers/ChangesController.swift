@@ -49,15 +49,14 @@ enum ChangesController {
             }
             limit = n
         }
-        var q = req.sql.select().columns("*").from("hazard_events").where("seq", .greaterThan, SQLBind(after))
-        if let town = req.query[String.self, at: "townCode"], !town.isEmpty {
-            guard AreaLevel(codeLength: town.count) == .town, town.allSatisfy(\.isNumber) else {
+        var town: String? = nil
+        if let t = req.query[String.self, at: "townCode"], !t.isEmpty {
+            guard AreaLevel(codeLength: t.count) == .town, t.allSatisfy(\.isNumber) else {
                 throw DomainError.invalid("townCode", "townCode must be a 9-digit town code")
             }
-            q = q.where("town_code", .equal, SQLBind(town))
+            town = t
         }
-        let rows = try await q.orderBy("seq").limit(limit + 1)
-            .all(decoding: HazardEventRow.self, keyDecodingStrategy: .snakeCaseColumns)
+        let rows = try await req.queries.events(after: after, limit: limit + 1, townCode: town)
         let page = rows.prefix(limit)
         return Page(changes: page.map(Change.init),
                     next: page.last.map { String($0.seq) } ?? String(after), hasMore: rows.count > limit)

@@ -171,8 +171,7 @@ enum Webhooks {
         let secret = try sub.decode(column: "secret", as: String.self)
         let cursor = try sub.decode(column: "cursor", as: Int64.self)
         let failures = try sub.decode(column: "failures", as: Int.self)
-        let rows = try await app.sql.select().columns("*").from("hazard_events").where("seq", .greaterThan, SQLBind(cursor))
-            .orderBy("seq").limit(batch).all(decoding: HazardEventRow.self, keyDecodingStrategy: .snakeCaseColumns)
+        let rows = try await CampaignQueries(sql: app.sql).events(after: cursor, limit: batch)
         guard let last = rows.last else {
             try await release(app, id, cursor: cursor, failures: 0, next: now, error: nil)
             return nil
@@ -219,7 +218,8 @@ enum Webhooks {
         if ok {
             try await release(app, id, cursor: last.seq, failures: 0, next: now, error: nil)
         } else {
-            let delay = min(3_600, 30 * pow(2, Double(failures)))
+            // The SMS outbox's retry schedule: 30 s × 2ⁿ⁻¹, at most 1 h.
+            let delay = OutboxSettings().backoff(attempts: failures + 1)
             try await release(app, id, cursor: cursor, failures: failures + 1, next: now.addingTimeInterval(delay), error: error)
         }
         return ok

@@ -237,6 +237,13 @@ struct CampaignQueries {
     // MARK: Ledger
 
     /// The domain aggregate of a subject, built from its rows.
+    /// Hazard events after a `seq` cursor, in commit order (the change feed and webhooks).
+    func events(after cursor: Int64, limit: Int, townCode: String? = nil) async throws -> [HazardEventRow] {
+        var q = sql.select().columns("*").from("hazard_events").where("seq", .greaterThan, SQLBind(cursor))
+        if let townCode { q = q.where("town_code", .equal, SQLBind(townCode)) }
+        return try await q.orderBy("seq").limit(limit).all(decoding: HazardEventRow.self, keyDecodingStrategy: .snakeCaseColumns)
+    }
+
     func ledger(for s: SubjectRow) async throws -> SubjectLedger {
         try await ledgers(for: [s])[s.id]!
     }
