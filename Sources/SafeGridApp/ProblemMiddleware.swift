@@ -55,6 +55,10 @@ struct ProblemMiddleware: AsyncMiddleware {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             response.body = .init(data: (try? encoder.encode(problem)) ?? Data())
             response.headers.replaceOrAdd(name: .contentType, value: "application/problem+json; charset=utf-8")
+            // An abort's own headers (WWW-Authenticate, Retry-After) go with it.
+            if let abort = error as? any AbortError {
+                for (name, value) in abort.headers where name.lowercased() != "content-type" { response.headers.replaceOrAdd(name: name, value: value) }
+            }
             return response
         }
     }

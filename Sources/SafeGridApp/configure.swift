@@ -56,7 +56,10 @@ extension Application {
 extension Request {
     var services: SafeGridServices { application.services }
     var sql: any SQLDatabase { db as! any SQLDatabase }
-    var queries: CampaignQueries { CampaignQueries(sql: sql) }
+    /// Reads restricted to the signed-in account's area (see ``CampaignQueries``).
+    var queries: CampaignQueries { CampaignQueries(sql: sql, scope: jurisdiction) }
+    /// The same reads inside a write transaction.
+    func queries(_ sql: any SQLDatabase) -> CampaignQueries { CampaignQueries(sql: sql, scope: jurisdiction) }
 }
 
 /// Threads for SQLite's blocking calls, per application (instead of NIO's process-wide pool of
@@ -92,12 +95,16 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.migrations.add(CreateClosedLoop())
     app.migrations.add(CreateDashboardCounters())
     app.migrations.add(CreateExchange())
+    app.migrations.add(CreateAccounts())
     app.storage[InspectionIntakeKey.self] = InspectionIntake()
     app.lifecycle.use(WebhookLoop())
 
     app.middleware = Middlewares()
     app.middleware.use(RequestIDMiddleware())
     app.middleware.use(ProblemMiddleware())
+    app.middleware.use(Authenticator())
+    // Bcrypt cost 12 (≈0.25 s a check on one core); 4 in tests, which make hundreds of accounts.
+    app.passwords.use(.bcrypt(cost: app.environment == .testing ? 4 : 12))
     app.http.server.configuration.hostname = Environment.get("SAFEGRID_HOST") ?? "127.0.0.1"
     app.http.server.configuration.port = Environment.get("SAFEGRID_PORT").flatMap(Int.init) ?? 8080
     app.routes.defaultMaxBodySize = "2mb"
@@ -129,5 +136,6 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.asyncCommands.use(RecountCommand(), as: "recount")
     app.asyncCommands.use(ApiKeyCommand(), as: "apikey")
     app.asyncCommands.use(BackupCommand(), as: "backup")
+    app.asyncCommands.use(UserCommand(), as: "user")
     app.lifecycle.use(DeadlineJobsRunner())
 }

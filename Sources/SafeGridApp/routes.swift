@@ -3,30 +3,48 @@ import Vapor
 
 /// Every route of the server, in one place.
 func routes(_ app: Application) throws {
-    // Pages (zh-CN first).
-    app.get(use: PagesController.dashboard)
-    app.get("dashboard", use: PagesController.dashboard)
-    app.get("villages", ":code", use: PagesController.area)
-    app.get("grids", ":code", use: PagesController.area)
-    app.get("areas", ":code", use: PagesController.area)
-    app.get("subjects", ":id", use: PagesController.subject)
-    app.get("hazards", ":id", use: PagesController.hazard)
+    // Public: sign-in, assets, health, the SMS link of responsible parties (a signed token, no
+    // account), SMS delivery reports, the API description and Open311 (its own API keys).
+    app.get("login", use: AccountsController.loginPage)
+    app.post("login", use: AccountsController.login)
     app.get("assets", "app.css", use: PagesController.stylesheet)
     app.get("assets", "sign.js", use: Assets.signScript)
-    app.get("inspections", ":id", "sign", use: SignaturesController.signPage)
-    app.get("inspections", ":id", "notice", use: SignaturesController.noticePage)
-    app.get("inspections", ":id", "signature.png", use: SignaturesController.image)
     app.get("e", ":token", use: EvidenceController.page)
     app.on(.POST, "e", ":token", "hazards", ":hazard", "evidence", body: .collect(maxSize: "12mb"), use: EvidenceController.upload)
     app.get("e", ":token", "evidence", ":evidence", use: EvidenceController.photo)
-    app.get("evidence", ":evidence", use: EvidenceController.photo)
     app.get("healthz", use: Operations.health)
     app.get("readyz", use: Operations.ready)
     app.get("metrics", use: Telemetry.scrape)
     app.get("openapi.json", use: OpenAPIDocument.serve)
 
+    // Pages (zh-CN first), for signed-in people; a browser without a session goes to /login.
+    app.grouped(RequireAccount(pages: true, allowViewerWrites: true)).post("logout", use: AccountsController.logout)
+    let pages = app.grouped(RequireAccount(pages: true))
+    pages.get(use: PagesController.dashboard)
+    pages.get("dashboard", use: PagesController.dashboard)
+    pages.get("villages", ":code", use: PagesController.area)
+    pages.get("grids", ":code", use: PagesController.area)
+    pages.get("areas", ":code", use: PagesController.area)
+    pages.get("subjects", ":id", use: PagesController.subject)
+    pages.get("hazards", ":id", use: PagesController.hazard)
+    pages.get("inspections", ":id", "sign", use: SignaturesController.signPage)
+    pages.get("inspections", ":id", "notice", use: SignaturesController.noticePage)
+    pages.get("inspections", ":id", "signature.png", use: SignaturesController.image)
+    pages.get("evidence", ":evidence", use: EvidenceController.photo)
+
     // JSON API.
-    let api = app.grouped("api", "v1").grouped(JSONBodyMiddleware())
+    // Every route but the token's answers 401 without a valid bearer token (or session cookie
+    // with its CSRF token for writes); viewers only read.
+    let open = app.grouped("api", "v1").grouped(JSONBodyMiddleware())
+    open.post("auth", "token", use: AccountsController.token)
+    let session = open.grouped(RequireAccount(allowViewerWrites: true))
+    session.delete("auth", "token", use: AccountsController.revoke)
+    session.get("auth", "me", use: AccountsController.me)
+    let api = open.grouped(RequireAccount())
+    let admin = api.grouped(RequireRole.administrators)
+    admin.get("users", use: AccountsController.list)
+    admin.post("users", use: AccountsController.create)
+    admin.patch("users", ":id", use: AccountsController.update)
     api.get("dashboard", use: DashboardController.json)
     api.get("areas", use: ReferenceController.areas)
     api.get("areas", ":code", use: ReferenceController.area)
@@ -46,10 +64,10 @@ func routes(_ app: Application) throws {
     api.post("reinspections", use: ReinspectionController.reinspect)
     api.post("sync", use: OfflineSyncController.sync)
     api.get("changes", use: ChangesController.list)
-    api.post("webhooks", use: Webhooks.create)
-    api.get("webhooks", use: Webhooks.list)
-    api.delete("webhooks", ":id", use: Webhooks.remove)
-    api.get("webhooks", ":id", "deliveries", use: Webhooks.deliveries)
-    messagingRoutes(app, api: api)
+    admin.post("webhooks", use: Webhooks.create)
+    admin.get("webhooks", use: Webhooks.list)
+    admin.delete("webhooks", ":id", use: Webhooks.remove)
+    admin.get("webhooks", ":id", "deliveries", use: Webhooks.deliveries)
+    messagingRoutes(app, api: api, pages: pages)
     Open311Controller.routes(app)
 }

@@ -114,9 +114,9 @@ struct BadInputTests {
     @Test func unknownIdsInFiltersAndPagesAreClear() async throws {
         try await withSafeGrid { app in
             let r = try await app.send(.GET, "/api/v1/inspections?subjectId=\(UUID().uuidString)")
-            #expect(r.status == .unprocessableEntity)
+            #expect(r.status == .notFound)
             #expect(r.json["field"] as? String == "subjectId")
-            #expect(try await app.send(.GET, "/api/v1/areas?level=village&parentCode=nope").status == .unprocessableEntity)
+            #expect(try await app.send(.GET, "/api/v1/areas?level=village&parentCode=nope").status == .notFound)
             let page = try await app.send(.GET, "/villages/999", headers: ["Accept": "text/html"])
             #expect(page.status == .notFound)
             #expect(page.headers.contentType == .html)

@@ -161,7 +161,7 @@ struct ClosedLoopTests {
             let (_, inspection, _) = try await inspected(app)
             let link = try await evidenceLink(app, inspection: inspection)
             app.services.now = { later }
-            #expect(try await app.send(.GET, link).status == .gone)
+            #expect(try await app.send(.GET, link, token: "").status == .gone)
         }
     }
 

@@ -58,7 +58,7 @@ struct MessagingAPITests {
                 #expect(bad.status == .unprocessableEntity)
                 #expect(bad.json["field"] as? String == "state")
                 #expect(try await app.send(.GET, "/api/v1/messages?kind=spam").status == .unprocessableEntity)
-                #expect(try await app.send(.GET, "/api/v1/messages?subjectId=\(UUID())").status == .unprocessableEntity)
+                #expect(try await app.send(.GET, "/api/v1/messages?subjectId=\(UUID())").status == .notFound)
             }
         }
     }

@@ -208,5 +208,5 @@ func recipientRows(_ app: Application, _ message: UUID) async throws -> [String:
 }
 
 func recipientStates(_ app: Application) async throws -> [String: Int] {
-    try await OutboxQueries(sql: app.sql).countsByState()
+    try await OutboxQueries(sql: app.sql, scope: .everything).countsByState()
 }

@@ -41,6 +41,9 @@ struct MultiInstanceTests {
                 try await withApp(configure: { b in
                     try await configure(b, storage: storage, services: SafeGridServices(now: { testNow }))
                 }) { b in
+                    // One account for both: its session lives in the shared database.
+                    try await signInDefault(a)
+                    b.storage[DefaultTokenKey.self] = a.storage[DefaultTokenKey.self]
                     try await body(a, b)
                 }
             }

@@ -31,6 +31,7 @@ struct OperationsTests {
         try await withApp(configure: { app in
             try await configure(app, storage: .sqliteFile(db), services: SafeGridServices(now: { testNow }))
         }) { app in
+            try await signInDefault(app)
             let mg = try await addMicroGrid(app)
             _ = try await createEnterprise(app, microGrid: mg)
             var context = CommandContext(console: app.console, input: CommandInput(arguments: ["safegrid", copy]))
@@ -44,7 +45,12 @@ struct OperationsTests {
         try await withApp(configure: { app in
             try await configure(app, storage: .sqliteFile(copy), services: SafeGridServices(now: { testNow }))
         }) { app in
-            let r = try await app.send(.GET, "/api/v1/subjects")
+            // The copy holds the accounts and sessions too: sign in with a new token there.
+            let token = try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql in
+                try await AuthSessions.open(try #require(try await AccountStore(sql: sql).user(username: "test.admin")).account,
+                                            kind: "api", sql: sql, now: testNow).token
+            }
+            let r = try await app.send(.GET, "/api/v1/subjects", token: token)
             #expect(r.json["total"] as? Int == 1)
         }
     }

@@ -19,7 +19,10 @@ func withSafeGrid(now: Date = testNow, _ body: (Application) async throws -> Voi
     guard let admin = ProcessInfo.processInfo.environment["SAFEGRID_TEST_POSTGRES"], !admin.isEmpty else {
         try await withApp(configure: { app in
             try await configure(app, storage: .sqliteMemory, services: SafeGridServices(now: { now }))
-        }, body)
+        }, { app in
+            try await signInDefault(app)
+            try await body(app)
+        })
         return
     }
     await TestPostgres.slots.acquire()
@@ -31,7 +34,10 @@ func withSafeGrid(now: Date = testNow, _ body: (Application) async throws -> Voi
     do {
         try await withApp(configure: { app in
             try await configure(app, storage: .postgres(url.string!), services: SafeGridServices(now: { now }))
-        }, body)
+        }, { app in
+            try await signInDefault(app)
+            try await body(app)
+        })
     } catch {
         try? await TestPostgres.execute(admin, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
         // PSQLError hides its details from `description`; tests should show them.
@@ -100,6 +106,28 @@ enum TestPostgres {
     }
 }
 
+/// The bearer token `app.send` sends unless told otherwise: a district admin's (`test.admin`).
+struct DefaultTokenKey: StorageKey { typealias Value = String }
+
+/// The password of every test account.
+let testPassword = "correct horse 42"
+
+/// Makes an account and opens an API session for it, without HTTP; answers its bearer token.
+@discardableResult
+func makeAccount(_ app: Application, _ username: String, role: Role, area: String, department: Department? = nil) async throws -> String {
+    let account = Account(id: UUID(), username: username, displayName: username, role: role, areaCode: area, department: department)
+    let hash = try app.password.hash(testPassword)
+    let now = app.services.now()
+    return try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql in
+        try await AccountStore(sql: sql).insert(account, passwordHash: hash, at: now)
+        return try await AuthSessions.open(account, kind: "api", sql: sql, now: now).token
+    }
+}
+
+func signInDefault(_ app: Application) async throws {
+    app.storage[DefaultTokenKey.self] = try await makeAccount(app, "test.admin", role: .districtAdmin, area: BundledAreas.districtCode)
+}
+
 struct Reply {
     let status: HTTPStatus
     let headers: HTTPHeaders
@@ -110,9 +138,14 @@ struct Reply {
 }
 
 extension Application {
+    /// Sends a request as the default test account (a district admin), or with `token`, or with
+    /// no credentials when `token` is `""`; headers that carry `Authorization` are sent as given.
     func send(_ method: HTTPMethod, _ path: String, json: String? = nil, contentType: String = "application/json",
-              headers: HTTPHeaders = [:]) async throws -> Reply {
+              headers: HTTPHeaders = [:], token: String? = nil) async throws -> Reply {
         var h = headers
+        if h.first(name: .authorization) == nil, let t = token ?? storage[DefaultTokenKey.self], !t.isEmpty {
+            h.bearerAuthorization = BearerAuthorization(token: t)
+        }
         var body: ByteBuffer? = nil
         if let json {
             h.replaceOrAdd(name: .contentType, value: contentType)
@@ -122,9 +155,10 @@ extension Application {
         return Reply(status: r.status, headers: r.headers, body: r.body.string)
     }
 
-    func send(_ method: HTTPMethod, _ path: String, object: [String: Any], headers: HTTPHeaders = [:]) async throws -> Reply {
+    func send(_ method: HTTPMethod, _ path: String, object: [String: Any], headers: HTTPHeaders = [:],
+              token: String? = nil) async throws -> Reply {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return try await send(method, path, json: String(decoding: data, as: UTF8.self), headers: headers)
+        return try await send(method, path, json: String(decoding: data, as: UTF8.self), headers: headers, token: token)
     }
 }
 

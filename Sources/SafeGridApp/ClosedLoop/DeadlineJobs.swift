@@ -29,7 +29,7 @@ enum DeadlineJobs {
             .all().map { try $0.decode(column: "subject_id", as: UUID.self) }
         for id in overdueSubjects {
             let (marked, alert) = try await app.writeGate.transaction(on: app.db) { sql -> (Int, Bool) in
-                let q = CampaignQueries(sql: sql)
+                let q = CampaignQueries(sql: sql, scope: .everything)
                 guard let subject = try await q.subject(id), subject.closedDownAt == nil else { return (0, false) }
                 var ledger = try await q.ledger(for: subject)
                 let ids = ledger.markOverdue(at: now)
@@ -64,7 +64,7 @@ enum DeadlineJobs {
         let links = app.linkSigning
         for id in reminderSubjects {
             let (count, queued) = try await app.writeGate.transaction(on: app.db) { sql -> (Int, Bool) in
-                let q = CampaignQueries(sql: sql)
+                let q = CampaignQueries(sql: sql, scope: .everything)
                 guard let subject = try await q.subject(id), subject.closedDownAt == nil else { return (0, false) }
                 let due = try await sql.select().columns("id", "due_at").from("hazards")
                     .where("subject_id", .equal, SQLBind(id)).where("state", .in, open)

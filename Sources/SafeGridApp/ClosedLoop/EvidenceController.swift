@@ -71,7 +71,7 @@ enum EvidenceController {
         try TextRules.check(note, "note", max: TextRules.note, multiline: true)
         let now = req.services.now()
         try await req.application.writeGate.transaction(on: req.db) { sql in
-            let q = CampaignQueries(sql: sql)
+            let q = CampaignQueries(sql: sql, scope: .everything)
             guard let hazard = try await q.hazard(hazardID), hazard.subjectId == t.subjectID,
                   let subject = try await q.subject(t.subjectID) else {
                 throw DomainError(.notFound, field: "hazard", reason: "no such hazard for this link")
@@ -112,6 +112,8 @@ enum EvidenceController {
         var query = req.sql.select().columns("content_type", "data").from("evidence").where("id", .equal, SQLBind(id))
         if req.parameters.get("token") != nil {
             query = query.where("subject_id", .equal, SQLBind(try token(req).subjectID))
+        } else {
+            query = req.queries.scopedBySubject(query)
         }
         guard let row = try await query.first() else { throw DomainError(.notFound, field: "evidence", reason: "no such photo") }
         let r = Response(status: .ok, body: .init(data: try row.decode(column: "data", as: Data.self)))

@@ -61,7 +61,7 @@ enum OfflineSyncController {
         }
         let received = incoming
         return try await req.application.writeGate.transaction(on: req.db) { sql in
-            let q = CampaignQueries(sql: sql)
+            let q = req.queries(sql)
             var results: [Int64: SyncResult] = [:]
             // Retries: already stored (deviceId, seq) pairs.
             var fresh: [Incoming] = []
@@ -77,6 +77,13 @@ enum OfflineSyncController {
             for (hazardID, events) in Dictionary(grouping: fresh, by: \.hazard) {
                 guard let hazard = try await q.hazard(hazardID), let subject = try await q.subject(hazard.subjectId) else {
                     for e in events { results[e.seq] = SyncResult(seq: e.seq, status: "rejected", late: false, reason: "no hazard \(hazardID)") }
+                    continue
+                }
+                if (try? req.checkMayAct(onHazard: hazard)) == nil {
+                    for e in events {
+                        results[e.seq] = SyncResult(seq: e.seq, status: "rejected", late: false,
+                                                    reason: "hazard \(hazard.itemCode) belongs to another department")
+                    }
                     continue
                 }
                 // Everything known about the hazard, replayed in client-time order.

@@ -50,9 +50,12 @@ enum ReinspectionController {
         }
         let planned = steps
         try await req.application.writeGate.transaction(on: req.db) { sql in
-            let q = CampaignQueries(sql: sql)
+            let q = req.queries(sql)
             guard let subject = try await q.subject(subjectID) else {
                 throw DomainError.invalid("subjectId", "no subject with id \(subjectID)")
+            }
+            for s in planned {
+                if let hazard = try await q.hazard(s.id), hazard.subjectId == subject.id { try req.checkMayAct(onHazard: hazard) }
             }
             var ledger = try await q.ledger(for: subject)
             for (i, s) in planned.enumerated() {

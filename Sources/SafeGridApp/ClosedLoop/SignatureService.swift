@@ -28,8 +28,8 @@ enum SignatureService {
 
     /// The signed record of an inspection as it stands in the database: the visit, its results
     /// and the hazards it created with the deadline of their `found` event.
-    static func record(_ inspectionID: UUID, sql: any SQLDatabase) async throws -> InspectionRecord? {
-        let q = CampaignQueries(sql: sql)
+    static func record(_ inspectionID: UUID, sql: any SQLDatabase, scope: Jurisdiction) async throws -> InspectionRecord? {
+        let q = CampaignQueries(sql: sql, scope: scope)
         guard let i = try await q.inspection(inspectionID) else { return nil }
         let results = try await q.results(inspection: inspectionID)
         let hazards = try await q.hazards(inspection: inspectionID)
@@ -57,10 +57,10 @@ enum SignatureService {
     /// - Throws: ``DomainError``: 404 unknown inspection; 409 already signed; 422 on
     ///   `signerName`, `signerPhone`, `image` (missing, not a PNG, empty, over 512 KB),
     ///   `signedAt` (before the inspection or in the future).
-    static func sign(sql: any SQLDatabase, inspectionID: UUID, signerName: String, signerPhone: PhoneNumber,
+    static func sign(sql: any SQLDatabase, scope: Jurisdiction, inspectionID: UUID, signerName: String, signerPhone: PhoneNumber,
                      signedAt: Date, imagePNG: [UInt8], location: GeoPoint?, now: Date,
                      links: LinkSigning, checklists: ChecklistCache) async throws -> Signed {
-        let q = CampaignQueries(sql: sql)
+        let q = CampaignQueries(sql: sql, scope: scope)
         guard let inspection = try await q.inspection(inspectionID), let subject = try await q.subject(inspection.subjectId) else {
             throw DomainError(.notFound, field: "id", reason: "no inspection \(inspectionID)")
         }
@@ -89,7 +89,7 @@ enum SignatureService {
             throw DomainError.invalid("signedAt", "the signature is dated before the inspection")
         }
         try InspectionRules.checkNotInFuture(signedAt, "signedAt", now: now)
-        guard let record = try await record(inspectionID, sql: sql) else { throw DomainError(.notFound, field: "id", reason: "no inspection") }
+        guard let record = try await record(inspectionID, sql: sql, scope: scope) else { throw DomainError(.notFound, field: "id", reason: "no inspection") }
 
         let townName = try await q.area(subject.townCode)?.name ?? ""
         let year = CalendarDate(shanghai: signedAt).year

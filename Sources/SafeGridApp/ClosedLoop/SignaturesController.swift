@@ -47,7 +47,7 @@ enum SignaturesController {
         let checklists = req.checklists
         let position = location
         let signed = try await req.application.writeGate.transaction(on: req.db) { sql in
-            let q = CampaignQueries(sql: sql)
+            let q = req.queries(sql)
             guard let inspection = try await q.inspection(id), let subject = try await q.subject(inspection.subjectId) else {
                 throw DomainError(.notFound, field: "id", reason: "no inspection \(id)")
             }
@@ -59,7 +59,7 @@ enum SignaturesController {
             } else {
                 throw DomainError.invalid("signerPhone", "the signer's phone number is required")
             }
-            return try await SignatureService.sign(sql: sql, inspectionID: id, signerName: input.signerName, signerPhone: phone,
+            return try await SignatureService.sign(sql: sql, scope: req.jurisdiction, inspectionID: id, signerName: input.signerName, signerPhone: phone,
                                                    signedAt: signedAt, imagePNG: [UInt8](data), location: position, now: now,
                                                    links: links, checklists: checklists)
         }
@@ -89,7 +89,8 @@ enum SignaturesController {
 
     static func image(_ req: Request) async throws -> Response {
         let id = try Input.uuid(req.parameters.get("id"), "id", kind: .notFound)
-        guard let row = try await req.sql.select().column("image_png").from("signatures")
+        guard try await req.queries.inspection(id) != nil,
+              let row = try await req.sql.select().column("image_png").from("signatures")
             .where("inspection_id", .equal, SQLBind(id)).first() else {
             throw DomainError(.notFound, field: "id", reason: "the inspection is not signed")
         }
@@ -122,6 +123,7 @@ enum SignaturesController {
             }),
             .form(.id("sign-form"), .attribute(named: "data-inspection", value: id.uuidString.lowercased()),
                   .attribute(named: "data-subject-name", value: subject.name),
+                  .attribute(named: "data-csrf", value: Layout.signedIn?.csrfToken ?? ""),
                   .label(.text("当事人姓名 Name"), .input(.type(.text), .name("signerName"), .value(subject.partyName), .required(true))),
                   .label(.text("手机号码 Mobile（留空则用登记号码 \(subject.phone?.masked ?? "")）"),
                          .input(.type(.tel), .name("signerPhone"), .attribute(named: "autocomplete", value: "tel"))),
@@ -145,7 +147,7 @@ enum SignaturesController {
         guard let signed = try await signature(id, sql: req.sql) else {
             throw DomainError(.notFound, field: "id", reason: "the inspection is not signed yet")
         }
-        let record = try await SignatureService.record(id, sql: req.sql)
+        let record = try await SignatureService.record(id, sql: req.sql, scope: req.jurisdiction)
         let image = try await req.sql.select().column("image_png").from("signatures").where("inspection_id", .equal, SQLBind(id))
             .first()?.decode(column: "image_png", as: Data.self) ?? Data()
         let imageHash = Hex.encode(SHA256.hash(data: image))

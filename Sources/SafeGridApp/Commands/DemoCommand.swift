@@ -112,10 +112,10 @@ struct DemoCommand: AsyncCommand {
         let checklists = app.checklists
         for id in recent {
             try await app.writeGate.transaction(on: app.db) { sql in
-                let q = CampaignQueries(sql: sql)
+                let q = CampaignQueries(sql: sql, scope: .everything)
                 guard let inspection = try await q.inspection(id), let subject = try await q.subject(inspection.subjectId),
                       let phone = subject.phone else { return }
-                _ = try await SignatureService.sign(sql: sql, inspectionID: id, signerName: subject.partyName, signerPhone: phone,
+                _ = try await SignatureService.sign(sql: sql, scope: .everything, inspectionID: id, signerName: subject.partyName, signerPhone: phone,
                                                     signedAt: inspection.inspectedAt.addingTimeInterval(20 * 60),
                                                     imagePNG: demoSignature, location: subject.location, now: now, links: links, checklists: checklists)
             }
@@ -123,11 +123,11 @@ struct DemoCommand: AsyncCommand {
         let jobs = try await DeadlineJobs.runOnce(app: app, now: now)
         log(String(format: "  signed %d visits, queued %d reminders, grid workers for %d grids in %.1f s",
                    recent.count, jobs.remindersQueued, workers.count, Date().timeIntervalSince(t)))
-        guard let town = try await CampaignQueries(sql: sql).area(BundledAreas.gualiTownCode) else {
+        guard let town = try await CampaignQueries(sql: sql, scope: .everything).area(BundledAreas.gualiTownCode) else {
             throw Abort(.internalServerError, reason: "瓜沥镇 is missing from the area tree")
         }
         return try await DashboardController.compute(area: town, sql: sql,
-                                                     children: try await CampaignQueries(sql: sql).children(of: town.code),
+                                                     children: try await CampaignQueries(sql: sql, scope: .everything).children(of: town.code),
                                                      now: now)
     }
 }
@@ -204,11 +204,11 @@ extension DemoCommand {
                 + String(format: "generated %.1f s, written %.1f s", generated, Date().timeIntervalSince(t) - generated))
         }
         log("  \(totals.subjects) subjects, \(totals.hazards) hazards in all")
-        guard let district = try await CampaignQueries(sql: app.sql).area(BundledAreas.districtCode) else {
+        guard let district = try await CampaignQueries(sql: app.sql, scope: .everything).area(BundledAreas.districtCode) else {
             throw Abort(.internalServerError, reason: "萧山区 is missing from the area tree")
         }
         return try await DashboardController.compute(area: district, sql: app.sql,
-                                                     children: try await CampaignQueries(sql: app.sql).children(of: district.code),
+                                                     children: try await CampaignQueries(sql: app.sql, scope: .everything).children(of: district.code),
                                                      now: now)
     }
 }

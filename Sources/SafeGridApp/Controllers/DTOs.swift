@@ -81,7 +81,9 @@ struct SubjectDTO: Content {
     let closedDownAt: String?
     let createdAt: String
 
-    init(_ r: SubjectRow) {
+    /// - Parameter revealPhone: the party's number in full (``Role/seesPartyPhoneNumbers``), else
+    ///   masked as `138****0000`.
+    init(_ r: SubjectRow, revealPhone: Bool) {
         id = r.id
         kind = r.kind
         name = r.name
@@ -95,7 +97,8 @@ struct SubjectDTO: Content {
         gridCode = r.gridCode
         microGridCode = r.microGridCode
         let phone = r.phone
-        party = PartyDTO(name: r.partyName, phone: phone?.masked ?? "—", smsCapable: phone?.isSMSCapable ?? false)
+        party = PartyDTO(name: r.partyName, phone: (revealPhone ? phone?.display : phone?.masked) ?? "—",
+                         smsCapable: phone?.isSMSCapable ?? false)
         location = r.location.map { LocationDTO(latitude: $0.latitude, longitude: $0.longitude, datum: $0.datum.rawValue) }
         locationGCJ02 = r.location.map { $0.converted(to: .gcj02) }
             .map { LocationDTO(latitude: $0.latitude, longitude: $0.longitude, datum: $0.datum.rawValue) }

@@ -80,7 +80,10 @@ enum DashboardController {
     /// `GET /api/v1/dashboard?areaCode=`: the figures as JSON; the encoded body is cached with
     /// the figures, so a big screen polling an unchanged area costs no encoding.
     static func json(_ req: Request) async throws -> Response {
-        let code = req.query[String.self, at: "areaCode"] ?? BundledAreas.gualiTownCode
+        let code = req.query[String.self, at: "areaCode"] ?? req.homeAreaCode
+        guard req.queries.sees(area: code) else {
+            throw DomainError(.notFound, field: "areaCode", reason: "no area with code \(code)")
+        }
         let now = req.services.now()
         let generation = await req.application.writeGate.generation
         let cache = req.application.dashboardCache
@@ -98,6 +101,10 @@ enum DashboardController {
     /// computed and they are younger than ``DashboardCache/maxAge`` (overdue counts move with
     /// the clock, not only with writes).
     static func figures(for code: String, req: Request) async throws -> DashboardFigures {
+        // Jurisdiction before the cache: cached figures are shared by everyone who may see them.
+        guard req.queries.sees(area: code) else {
+            throw DomainError(.notFound, field: "areaCode", reason: "no area with code \(code)")
+        }
         let now = req.services.now()
         let generation = await req.application.writeGate.generation
         if DashboardCache.enabled,
@@ -159,7 +166,7 @@ enum DashboardController {
         }
         let oldestRows = try await oldestQuery.orderBy("due_at").orderBy("id").limit(10)
             .all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
-        let names = try await CampaignQueries(sql: sql).subjects(oldestRows.map(\.subjectId))
+        let names = try await CampaignQueries(sql: sql, scope: .everything).subjects(oldestRows.map(\.subjectId))
         let today = CalendarDate(shanghai: now)
         let oldest = oldestRows.map { h in
             DashboardFigures.OverdueHazard(id: h.id, subjectId: h.subjectId, subjectName: names[h.subjectId]?.name ?? "",

@@ -73,10 +73,11 @@ enum HazardsController {
         }
         let expected = version
         try await req.application.writeGate.transaction(on: req.db) { sql in
-            let q = CampaignQueries(sql: sql)
+            let q = req.queries(sql)
             guard let hazard = try await q.hazard(id), let subject = try await q.subject(hazard.subjectId) else {
                 throw DomainError(.notFound, field: "id", reason: "no hazard \(id)")
             }
+            try req.checkMayAct(onHazard: hazard)
             if at < hazard.foundAt {
                 throw DomainError.invalid("occurredAt", "the action is dated before the hazard was found")
             }

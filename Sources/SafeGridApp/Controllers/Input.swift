@@ -64,7 +64,7 @@ enum Input {
     static func subjectID(_ req: Request, _ field: String = "subjectId") async throws -> UUID? {
         guard let raw = req.query[String.self, at: field], !raw.isEmpty else { return nil }
         let id = try uuid(raw, field)
-        guard try await req.queries.subject(id) != nil else { throw DomainError.invalid(field, "no subject with id \(id)") }
+        guard try await req.queries.subject(id) != nil else { throw DomainError(.notFound, field: field, reason: "no subject with id \(id)") }
         return id
     }
 
@@ -72,7 +72,8 @@ enum Input {
     static func areaCode(_ req: Request, _ field: String = "areaCode") async throws -> String? {
         guard let code = req.query[String.self, at: field], !code.isEmpty else { return nil }
         guard try await req.queries.area(code) != nil else {
-            throw DomainError.invalid(field, "no area with code \(code)")
+            // 404 like the dashboard's: an area outside the jurisdiction looks like no area.
+            throw DomainError(.notFound, field: field, reason: "no area with code \(code)")
         }
         return code
     }

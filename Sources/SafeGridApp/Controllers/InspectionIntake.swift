@@ -27,6 +27,8 @@ actor InspectionIntake {
         let team: [TeamMember]
         let inspector: String
         let results: [ItemResult]
+        /// The submitter's jurisdiction: a subject outside it is answered as unknown.
+        let scope: Jurisdiction
     }
 
     /// The stored response JSON, and whether it is a replay of an earlier submission.
@@ -78,7 +80,8 @@ actor InspectionIntake {
         let now = app.services.now()
         let checklists = app.checklists
         return try await app.writeGate.transaction(on: app.db) { sql in
-            let queries = CampaignQueries(sql: sql)
+            // Read unscoped (the batch mixes submitters); each submission is checked against its own scope.
+            let queries = CampaignQueries(sql: sql, scope: .everything)
             let stored = try await queries.inspections(clientIDs: batch.map(\.clientID))
             let subjects = try await queries.subjects(batch.map(\.subjectID))
             var ledgers = try await queries.ledgers(for: Array(subjects.values))
@@ -89,7 +92,7 @@ actor InspectionIntake {
             for s in batch {
                 do {
                     if let existing = stored[s.clientID] {
-                        guard existing.requestHash == s.requestHash, let json = existing.responseJson else {
+                        guard existing.requestHash == s.requestHash, subjects[existing.subjectId].map({ s.scope.contains($0.microGridCode) }) ?? false, let json = existing.responseJson else {
                             throw Self.reused(s.clientID, existing.id)
                         }
                         outcomes.append(.success((json, true)))
@@ -100,7 +103,7 @@ actor InspectionIntake {
                         outcomes.append(.success((earlier.json, true)))
                         continue
                     }
-                    guard let subject = subjects[s.subjectID], var ledger = ledgers[s.subjectID] else {
+                    guard let subject = subjects[s.subjectID], s.scope.contains(subject.microGridCode), var ledger = ledgers[s.subjectID] else {
                         throw DomainError.invalid("subjectId", "no subject with id \(s.subjectID)")
                     }
                     let checklist: Checklist

@@ -60,7 +60,7 @@ enum InspectionsController {
         }
         let submission = InspectionIntake.Submission(
             clientID: clientID, requestHash: requestHash(input), subjectID: subjectID, checklistVersion: checklistVersion,
-            inspectedAt: inspectedAt, team: team, inspector: input.inspector, results: results)
+            inspectedAt: inspectedAt, team: team, inspector: input.inspector, results: results, scope: req.jurisdiction)
         let outcome = try await req.application.inspectionIntake.submit(submission, app: req.application)
         let response = Response(status: .created, body: .init(string: outcome.json))
         response.headers.contentType = .json

@@ -241,7 +241,7 @@ enum Open311Controller {
         }
         let hazards = try await q.orderBy("found_at", .descending).orderBy("id").limit(maxResults)
             .all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
-        let subjects = try await CampaignQueries(sql: req.sql).subjects(hazards.map(\.subjectId))
+        let subjects = try await CampaignQueries(sql: req.sql, scope: .everything).subjects(hazards.map(\.subjectId))
         var result = hazards.map { request(hazard: $0, subject: subjects[$0.subjectId], checklist: checklist) }
 
         var r = req.sql.select().columns("*").from("service_requests")
@@ -416,6 +416,9 @@ struct AnyEncodable: Encodable {
 
 /// API clients of other platforms: keys made once, stored as SHA-256.
 enum ApiClients {
+    /// What a key may do: `open311` (report service requests), `clearance` (permit checks, issue 4).
+    static let scopes = ["open311", "clearance"]
+
     /// Makes a client and returns its key (`sg_` + 40 hex digits), shown only now.
     static func create(sql: any SQLDatabase, name: String, scopes: [String], at: Date) async throws -> String {
         let key = "sg_" + Hex.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0.prefix(20)) })
@@ -436,14 +439,14 @@ enum ApiClients {
     }
 }
 
-/// `safegrid apikey create NAME [--scope open311]`: makes an API client and prints its key once.
+/// `safegrid apikey create NAME [--scope open311,clearance]`: makes an API client and prints its key once.
 struct ApiKeyCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Argument(name: "action", help: "create")
         var action: String
         @Argument(name: "name", help: "who uses the key, e.g. 四平台")
         var name: String
-        @Option(name: "scope", help: "comma-separated scopes (default open311)")
+        @Option(name: "scope", help: "comma-separated scopes: open311 (report hazards), clearance (permit checks); default open311")
         var scope: String?
         init() {}
     }
@@ -451,11 +454,13 @@ struct ApiKeyCommand: AsyncCommand {
     var help: String { "Make an API key for another platform (printed once)" }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        guard signature.action == "create" else { throw Abort(.badRequest, reason: "usage: safegrid apikey create NAME [--scope open311]") }
+        guard signature.action == "create" else { throw Abort(.badRequest, reason: "usage: safegrid apikey create NAME [--scope open311,clearance]") }
         let name = signature.name.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.count <= 100 else { throw Abort(.badRequest, reason: "NAME must be 1 to 100 characters") }
         let scopes = (signature.scope ?? "open311").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard scopes.allSatisfy({ $0 == "open311" }) else { throw Abort(.badRequest, reason: "known scopes: open311") }
+        guard !scopes.isEmpty, scopes.allSatisfy(ApiClients.scopes.contains) else {
+            throw Abort(.badRequest, reason: "known scopes: \(ApiClients.scopes.joined(separator: ", "))")
+        }
         let app = context.application
         let key = try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql in
             try await ApiClients.create(sql: sql, name: name, scopes: scopes, at: app.services.now())

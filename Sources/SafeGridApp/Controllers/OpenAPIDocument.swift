@@ -17,6 +17,8 @@ enum OpenAPIDocument {
         var body: String? = nil
         var answer: (status: Int, schema: String?) = (200, nil)
         var errors: [Int] = [422]
+        /// Whether the operation needs a bearer token (every `/api/v1` route but the token's).
+        var secured = true
     }
 
     static var idParam: [String: Any] { ["type": "string", "format": "uuid"] }
@@ -26,6 +28,20 @@ enum OpenAPIDocument {
     static var date: [String: Any] { ["type": "string", "format": "date"] }
 
     static var operations: [Operation] { [
+        Operation(method: "post", path: "/api/v1/auth/token", tag: "accounts",
+                  summary: "Sign in: a bearer token for 12 hours (429 with Retry-After after 5 failures in 15 minutes)",
+                  body: "Credentials", answer: (201, "Token"), errors: [401, 422, 429], secured: false),
+        Operation(method: "delete", path: "/api/v1/auth/token", tag: "accounts", summary: "Sign out: revoke this token",
+                  answer: (204, nil), errors: []),
+        Operation(method: "get", path: "/api/v1/auth/me", tag: "accounts", summary: "The signed-in account",
+                  answer: (200, "Account"), errors: []),
+        Operation(method: "get", path: "/api/v1/users", tag: "accounts", summary: "Accounts inside the admin's area (admins)",
+                  answer: (200, nil), errors: [403]),
+        Operation(method: "post", path: "/api/v1/users", tag: "accounts", summary: "Make an account (district admins; town admins in their town)",
+                  body: "UserInput", answer: (201, "Account"), errors: [403, 409, 422]),
+        Operation(method: "patch", path: "/api/v1/users/{id}", tag: "accounts",
+                  summary: "Change role, area, department, name, password or active; the last district admin stays (409)",
+                  body: "UserInput", answer: (200, "Account"), errors: [403, 404, 409, 422]),
         Operation(method: "get", path: "/api/v1/dashboard", tag: "dashboard", summary: "一屏归集: the figures of an area (default 瓜沥镇), read from counters",
                   query: [("areaCode", areaCode, "district, town, village, grid or micro-grid code")], answer: (200, "DashboardFigures"), errors: [404]),
         Operation(method: "get", path: "/api/v1/areas", tag: "reference", summary: "The area tree, one level at a time",
@@ -141,6 +157,17 @@ enum OpenAPIDocument {
                              "dueOn": date, "mode": text, "rectifiedOnSite": ["type": "boolean"]],
                             required: ["itemCode", "outcome"])
         return [
+            "Credentials": object(["username": text, "password": text], required: ["username", "password"]),
+            "Token": object(["token": text, "tokenType": ["type": "string", "enum": ["Bearer"]], "expiresIn": int, "expiresAt": timestamp,
+                             "account": ["$ref": "#/components/schemas/Account"]], required: ["token", "tokenType", "expiresIn"]),
+            "Account": object(["id": idParam, "username": text, "displayName": text,
+                               "role": ["type": "string", "enum": Role.allCases.map(\.rawValue)], "roleZh": text, "areaCode": areaCode,
+                               "department": ["type": ["string", "null"]], "active": ["type": "boolean"]],
+                              required: ["id", "username", "role", "areaCode"]),
+            "UserInput": object(["username": text, "displayName": text, "password": ["type": "string", "minLength": 8],
+                                 "role": ["type": "string", "enum": Role.allCases.map(\.rawValue)], "areaCode": areaCode,
+                                 "department": ["type": "string", "enum": Department.allCases.map(\.rawValue)], "active": ["type": "boolean"]],
+                                required: []),
             "Problem": object(["type": text, "title": text, "status": int, "detail": text,
                                "field": ["type": "string", "description": "the input at fault, e.g. results[2].itemCode"]],
                               required: ["title", "status"], open: true),
@@ -203,13 +230,15 @@ enum OpenAPIDocument {
                 ok["content"] = ["application/json": ["schema": ["type": "object"]]]
             }
             responses[String(op.answer.status)] = ok
-            for status in Set(op.errors + (op.body == nil ? [] : [400, 415])) {
+            let unauthenticated = op.secured && op.path.hasPrefix("/api/") ? [401] : []
+            for status in Set(op.errors + unauthenticated + (op.body == nil ? [] : [400, 415])) {
                 responses[String(status)] = ["description": HTTPResponseStatus(statusCode: status).reasonPhrase,
                                              "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]]]
             }
             var operation: [String: Any] = ["summary": op.summary, "tags": [op.tag], "responses": responses,
                                             "operationId": "\(op.method)\(op.path.replacingOccurrences(of: "/api/v1", with: "").replacingOccurrences(of: "/open311/v2", with: "/open311").replacingOccurrences(of: ".", with: "").split(separator: "/").map { $0.replacingOccurrences(of: "{", with: "By").replacingOccurrences(of: "}", with: "").replacingOccurrences(of: "-", with: "") .capitalized }.joined())"]
             if !parameters.isEmpty { operation["parameters"] = parameters }
+            if !op.secured || !op.path.hasPrefix("/api/") { operation["security"] = [[String: Any]]() }
             if let body = op.body {
                 operation["requestBody"] = ["required": true,
                                             "content": ["application/json": ["schema": ["$ref": "#/components/schemas/\(body)"]]]]
@@ -222,7 +251,10 @@ enum OpenAPIDocument {
                      "description": "除险保安 closed loop: subjects, joint inspections, hazards, re-inspections, dashboard, change feed. Errors are RFC 9457 problem+json naming the field."],
             "servers": [["url": serverURL]],
             "paths": paths,
-            "components": ["schemas": schemas],
+            "components": ["schemas": schemas,
+                           "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer",
+                                                          "description": "POST /api/v1/auth/token; pages use the session cookie"]]],
+            "security": [["bearer": [String]()]],
         ]
     }
 

@@ -60,7 +60,7 @@ enum SubjectsController {
         try subject.validate(boundary: req.services.boundary)
         let now = req.services.now()
         try await req.application.writeGate.transaction(on: req.db) { sql in
-            let q = CampaignQueries(sql: sql)
+            let q = req.queries(sql)
             guard let mg = try await q.area(subject.microGridCode), mg.level == .microGrid else {
                 throw DomainError.invalid("microGridCode", "no micro-grid with code \(subject.microGridCode)")
             }
@@ -78,7 +78,7 @@ enum SubjectsController {
             try await CampaignStore(sql: sql).insert(subjects: [subject], at: now)
         }
         guard let row = try await req.queries.subject(subject.id) else { throw Abort(.internalServerError) }
-        let response = try Response.json(SubjectDTO(row), status: .created)
+        let response = try Response.json(SubjectDTO(row, revealPhone: req.revealsPhoneNumbers), status: .created)
         response.headers.replaceOrAdd(name: .location, value: "/api/v1/subjects/\(subject.id.uuidString.lowercased())")
         return response
     }
@@ -99,7 +99,7 @@ enum SubjectsController {
         if let p = req.query[String.self, at: "parentId"] { f.parentID = try Input.uuid(p, "parentId") }
         f.search = req.query[String.self, at: "q"]
         let (rows, total) = try await req.queries.subjects(f, limit: per, offset: offset)
-        return Page(items: rows.map(SubjectDTO.init), page: page, per: per, total: total)
+        return Page(items: rows.map { SubjectDTO($0, revealPhone: req.revealsPhoneNumbers) }, page: page, per: per, total: total)
     }
 
     struct SubjectDetailDTO: Content {
@@ -124,7 +124,7 @@ enum SubjectsController {
         guard let row = try await q.subject(id) else { throw DomainError(.notFound, field: "id", reason: "no subject \(id)") }
         let events = Dictionary(grouping: try await q.events(subject: id), by: \.hazardId)
         return SubjectDetailDTO(
-            subject: SubjectDTO(row),
+            subject: SubjectDTO(row, revealPhone: req.revealsPhoneNumbers),
             hazards: try await req.hazardDTOs(try await q.hazards(subject: id), events: events),
             colourHistory: try await q.colourHistory(subject: id).map {
                 ColourChangeDTO(colour: SubjectColour(key: $0.colour).map(ColourDTO.init), previous: $0.previous,
@@ -148,7 +148,7 @@ enum SubjectsController {
         try TextRules.check(input.reason, "reason", max: TextRules.note, multiline: true)
         try TextRules.check(input.actor, "actor", max: TextRules.personName)
         try await req.application.writeGate.transaction(on: req.db) { sql in
-            let q = CampaignQueries(sql: sql)
+            let q = req.queries(sql)
             guard let subject = try await q.subject(id) else { throw DomainError(.notFound, field: "id", reason: "no subject \(id)") }
             if at < subject.createdAt.addingTimeInterval(-InspectionRules.oldestVisit) {
                 throw DomainError.invalid("occurredAt", "the closure is dated long before the subject was recorded")

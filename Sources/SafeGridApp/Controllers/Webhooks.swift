@@ -171,7 +171,7 @@ enum Webhooks {
         let secret = try sub.decode(column: "secret", as: String.self)
         let cursor = try sub.decode(column: "cursor", as: Int64.self)
         let failures = try sub.decode(column: "failures", as: Int.self)
-        let rows = try await CampaignQueries(sql: app.sql).events(after: cursor, limit: batch)
+        let rows = try await CampaignQueries(sql: app.sql, scope: .everything).events(after: cursor, limit: batch)
         guard let last = rows.last else {
             try await release(app, id, cursor: cursor, failures: 0, next: now, error: nil)
             return nil

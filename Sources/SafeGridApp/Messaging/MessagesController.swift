@@ -95,6 +95,20 @@ struct MessageDTO: Content {
 /// Reads of the outbox.
 struct OutboxQueries {
     let sql: any SQLDatabase
+    /// The reader's jurisdiction: messages about subjects outside it (and, for readers below the
+    /// district, messages about no subject) are left out of lists and counts.
+    let campaign: CampaignQueries
+
+    init(sql: any SQLDatabase, scope: Jurisdiction) {
+        self.sql = sql
+        self.campaign = CampaignQueries(sql: sql, scope: scope)
+    }
+
+    /// Restricts a query on `message_recipients` to the messages in scope.
+    func scopedRecipients(_ q: SQLSelectBuilder) -> SQLSelectBuilder {
+        guard let subjects = campaign.subjectsInScope else { return q }
+        return q.where("message_id", .in, SQLSubquery.select { $0.column("id").from("messages").where("subject_id", .in, subjects) })
+    }
 
     struct Filter {
         var state: RecipientState?
@@ -104,7 +118,7 @@ struct OutboxQueries {
 
     func messages(_ f: Filter, limit: Int, offset: Int) async throws -> (rows: [MessageRow], total: Int) {
         func apply(_ q: SQLSelectBuilder) -> SQLSelectBuilder {
-            var q = q
+            var q = campaign.scopedBySubject(q)
             if let kind = f.kind { q = q.where("kind", .equal, SQLBind(kind.rawValue)) }
             if let subject = f.subjectID { q = q.where("subject_id", .equal, SQLBind(subject)) }
             if let state = f.state {
@@ -129,8 +143,8 @@ struct OutboxQueries {
         var start = 0
         while start < messages.count {
             let chunk = Array(messages[start..<min(start + 500, messages.count)])
-            let rows = try await sql.select().columns("*").from("message_recipients")
-                .where("message_id", .in, SQLBind.group(chunk.map { $0 as any Encodable & Sendable }))
+            let rows = try await scopedRecipients(sql.select().columns("*").from("message_recipients")
+                .where("message_id", .in, SQLBind.group(chunk.map { $0 as any Encodable & Sendable })))
                 .orderBy("phone")
                 .all(decoding: RecipientRow.self, keyDecodingStrategy: .snakeCaseColumns)
             for r in rows { out[r.messageId, default: []].append(r) }
@@ -141,8 +155,8 @@ struct OutboxQueries {
 
     func countsByState() async throws -> [String: Int] {
         var out: [String: Int] = [:]
-        for r in try await sql.select().column("state").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-            .from("message_recipients").groupBy("state").all() {
+        for r in try await scopedRecipients(sql.select().column("state").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from("message_recipients")).groupBy("state").all() {
             out[try r.decode(column: "state", as: String.self)] = try r.decode(column: "n", as: Int.self)
         }
         return out
@@ -151,10 +165,11 @@ struct OutboxQueries {
     /// Failed recipients, recipients waiting for a retry and recipients abandoned in `sending`,
     /// most recently changed first, with their message.
     func troubled(at now: Date, limit: Int) async throws -> [(RecipientRow, MessageRow?)] {
-        let rows = try await sql.select().columns("*").from("message_recipients")
-            .where("state", .equal, SQLBind(RecipientState.failed.rawValue))
-            .orWhere { $0.where("state", .equal, SQLBind(RecipientState.queued.rawValue)).where("attempts", .greaterThan, SQLBind(0)) }
-            .orWhere { $0.where("state", .equal, SQLBind(RecipientState.sending.rawValue)).where("lease_until", .lessThan, SQLBind(now)) }
+        let rows = try await scopedRecipients(sql.select().columns("*").from("message_recipients").where { w in
+            w.where("state", .equal, SQLBind(RecipientState.failed.rawValue))
+                .orWhere { $0.where("state", .equal, SQLBind(RecipientState.queued.rawValue)).where("attempts", .greaterThan, SQLBind(0)) }
+                .orWhere { $0.where("state", .equal, SQLBind(RecipientState.sending.rawValue)).where("lease_until", .lessThan, SQLBind(now)) }
+        })
             .orderBy("updated_at", .descending).limit(limit)
             .all(decoding: RecipientRow.self, keyDecodingStrategy: .snakeCaseColumns)
         let ids = Array(Set(rows.map(\.messageId)))
@@ -178,14 +193,14 @@ enum MessagesController {
         f.state = try Input.optionalEnum(req.query[String.self, at: "state"], "state")
         f.kind = try Input.optionalEnum(req.query[String.self, at: "kind"], "kind")
         f.subjectID = try await Input.subjectID(req)
-        let q = OutboxQueries(sql: req.sql)
+        let q = OutboxQueries(sql: req.sql, scope: req.jurisdiction)
         let (rows, total) = try await q.messages(f, limit: per, offset: offset)
         let recipients = try await q.recipients(of: rows.map(\.id))
         return Page(items: rows.map { MessageDTO($0, recipients: recipients[$0.id] ?? []) }, page: page, per: per, total: total)
     }
 
     static func page(_ req: Request) async throws -> Response {
-        let q = OutboxQueries(sql: req.sql)
+        let q = OutboxQueries(sql: req.sql, scope: req.jurisdiction)
         let now = req.services.now()
         let counts = try await q.countsByState()
         let troubled = try await q.troubled(at: now, limit: 200)

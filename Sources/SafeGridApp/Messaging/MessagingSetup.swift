@@ -26,9 +26,9 @@ func configureMessaging(_ app: Application) throws {
 }
 
 /// `GET /api/v1/messages` and the `/messages` page.
-func messagingRoutes(_ app: Application, api: any RoutesBuilder) {
+func messagingRoutes(_ app: Application, api: any RoutesBuilder, pages: any RoutesBuilder) {
     api.get("messages", use: MessagesController.list)
-    app.get("messages", use: MessagesController.page)
+    pages.get("messages", use: MessagesController.page)
     app.get("sms", "dlr", ":id", use: DeliveryReports.receive)
     app.post("sms", "dlr", ":id", use: DeliveryReports.receive)
 }

@@ -3,8 +3,51 @@ import SQLKit
 import SafeGridCore
 
 /// Read queries of the campaign (SQLKit, dialect-neutral builders and binds).
+///
+/// **Jurisdiction lives here** (issue 4): every query answers only rows inside `scope` — an
+/// area outside it is `nil`, a subject, hazard or inspection outside it is `nil` (the handlers
+/// answer 404, never 403, so nothing tells that it exists), and lists and their totals count
+/// only what is inside. Request handlers get theirs from ``Request/queries`` (the signed-in
+/// account's area); background jobs, commands and the public channels (Open311, the SMS link)
+/// pass ``Jurisdiction/everything`` explicitly.
 struct CampaignQueries {
     let sql: any SQLDatabase
+    /// What the reader may see.
+    let scope: Jurisdiction
+
+    /// Restricts a query on a table with the denormalised area columns (`subjects`, `hazards`)
+    /// to ``scope``.
+    func scoped(_ q: SQLSelectBuilder) -> SQLSelectBuilder {
+        guard !scope.isEverything else { return q }
+        guard let column = Self.areaColumn(for: scope.areaCode) else { return q.where(Self.noRow) }
+        return q.where(SQLIdentifier(column), .equal, SQLBind(scope.areaCode))
+    }
+
+    /// Restricts a query on a table with a subject column (`inspections`, `hazard_events`,
+    /// `messages`, `evidence`) to the subjects inside ``scope``; rows without a subject are out.
+    func scopedBySubject(_ q: SQLSelectBuilder, column: String = "subject_id") -> SQLSelectBuilder {
+        guard let subjects = subjectsInScope else { return q }
+        return q.where(SQLIdentifier(column), .in, subjects)
+    }
+
+    /// `(SELECT id FROM subjects WHERE <area column> = <scope>)`, or `nil` when the scope is
+    /// the whole district.
+    var subjectsInScope: (any SQLExpression)? {
+        guard !scope.isEverything else { return nil }
+        guard let areaColumn = Self.areaColumn(for: scope.areaCode) else {
+            return SQLSubquery.select { $0.column("id").from("subjects").where(Self.noRow) }
+        }
+        let code = scope.areaCode
+        return SQLSubquery.select { sub in
+            sub.column("id").from("subjects").where(SQLIdentifier(areaColumn), .equal, SQLBind(code))
+        }
+    }
+
+    /// `1 = 0`: what a reader outside every area sees.
+    static let noRow = SQLBinaryExpression(SQLLiteral.numeric("1"), .equal, SQLLiteral.numeric("0"))
+
+    /// Whether the area `code` is inside ``scope``.
+    func sees(area code: String) -> Bool { scope.contains(code) }
 
     static let openStates = HazardState.allCases.filter(\.isOpen).map(\.rawValue)
 
@@ -23,18 +66,21 @@ struct CampaignQueries {
     // MARK: Areas
 
     func area(_ code: String) async throws -> Area? {
-        try await sql.select().columns("*").from("areas").where("code", .equal, SQLBind(code))
+        guard sees(area: code) else { return nil }
+        return try await sql.select().columns("*").from("areas").where("code", .equal, SQLBind(code))
             .first(decoding: AreaRow.self, keyDecodingStrategy: .snakeCaseColumns)?.area
     }
 
     func children(of code: String) async throws -> [Area] {
-        try await sql.select().columns("*").from("areas").where("parent_code", .equal, SQLBind(code))
+        guard sees(area: code) else { return [] }
+        return try await sql.select().columns("*").from("areas").where("parent_code", .equal, SQLBind(code))
             .orderBy("code").all(decoding: AreaRow.self, keyDecodingStrategy: .snakeCaseColumns).map(\.area)
     }
 
     func areas(level: AreaLevel) async throws -> [Area] {
-        try await sql.select().columns("*").from("areas").where("level", .equal, SQLBind(level.rawValue))
-            .orderBy("code").all(decoding: AreaRow.self, keyDecodingStrategy: .snakeCaseColumns).map(\.area)
+        var q = sql.select().columns("*").from("areas").where("level", .equal, SQLBind(level.rawValue))
+        if !scope.isEverything { q = q.where("code", .like, SQLBind(scope.areaCode + "%")) }
+        return try await q.orderBy("code").all(decoding: AreaRow.self, keyDecodingStrategy: .snakeCaseColumns).map(\.area)
     }
 
     /// The area and its ancestors, district first.
@@ -68,17 +114,19 @@ struct CampaignQueries {
     // MARK: Subjects
 
     func subject(_ id: UUID) async throws -> SubjectRow? {
-        try await sql.select().columns("*").from("subjects").where("id", .equal, SQLBind(id))
+        try await scoped(sql.select().columns("*").from("subjects").where("id", .equal, SQLBind(id)))
             .first(decoding: SubjectRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     func subjects(_ ids: [UUID]) async throws -> [UUID: SubjectRow] {
         guard !ids.isEmpty else { return [:] }
-        let rows = try await sql.select().columns("*").from("subjects").where("id", .in, SQLBind.group(Array(Set(ids))))
+        let rows = try await scoped(sql.select().columns("*").from("subjects").where("id", .in, SQLBind.group(Array(Set(ids)))))
             .all(decoding: SubjectRow.self, keyDecodingStrategy: .snakeCaseColumns)
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
     }
 
+    /// Whether any subject of the district has this credit code (unscoped: codes are unique
+    /// across the district, and a duplicate must be refused wherever the first one is).
     func subjectExists(creditCode: String) async throws -> Bool {
         try await sql.select().column("id").from("subjects").where("credit_code", .equal, SQLBind(creditCode)).first() != nil
     }
@@ -93,7 +141,7 @@ struct CampaignQueries {
 
     func subjects(_ f: SubjectFilter, limit: Int, offset: Int) async throws -> (rows: [SubjectRow], total: Int) {
         func apply(_ q: SQLSelectBuilder) -> SQLSelectBuilder {
-            var q = q
+            var q = scoped(q)
             if let kind = f.kind { q = q.where("kind", .equal, SQLBind(kind.rawValue)) }
             if let code = f.areaCode, let column = Self.areaColumn(for: code) { q = q.where(SQLIdentifier(column), .equal, SQLBind(code)) }
             if let colour = f.colour { q = q.where("colour", .equal, SQLBind(colour.key)) }
@@ -109,25 +157,25 @@ struct CampaignQueries {
     }
 
     func colourHistory(subject id: UUID) async throws -> [ColourHistoryRow] {
-        try await sql.select().columns("*").from("subject_colour_history").where("subject_id", .equal, SQLBind(id))
+        try await scopedBySubject(sql.select().columns("*").from("subject_colour_history").where("subject_id", .equal, SQLBind(id)))
             .orderBy("seq").all(decoding: ColourHistoryRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     // MARK: Hazards
 
     func hazard(_ id: UUID) async throws -> HazardRow? {
-        try await sql.select().columns("*").from("hazards").where("id", .equal, SQLBind(id))
+        try await scoped(sql.select().columns("*").from("hazards").where("id", .equal, SQLBind(id)))
             .first(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     func hazards(subject id: UUID) async throws -> [HazardRow] {
-        try await sql.select().columns("*").from("hazards").where("subject_id", .equal, SQLBind(id))
+        try await scoped(sql.select().columns("*").from("hazards").where("subject_id", .equal, SQLBind(id)))
             .orderBy("found_at").orderBy("item_code")
             .all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     func hazards(inspection id: UUID) async throws -> [HazardRow] {
-        try await sql.select().columns("*").from("hazards").where("inspection_id", .equal, SQLBind(id))
+        try await scoped(sql.select().columns("*").from("hazards").where("inspection_id", .equal, SQLBind(id)))
             .orderBy("item_code").all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
@@ -137,18 +185,21 @@ struct CampaignQueries {
         let linked = try await sql.select().column("hazard_id").from("inspection_results")
             .where("inspection_id", .equal, SQLBind(id)).where("hazard_id", .isNot, SQLLiteral.null).all()
             .map { try $0.decode(column: "hazard_id", as: UUID.self) }
-        var q = sql.select().columns("*").from("hazards").where("inspection_id", .equal, SQLBind(id))
-        if !linked.isEmpty { q = q.orWhere("id", .in, SQLBind.group(linked)) }
-        return try await q.orderBy("item_code").all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
+        let q = sql.select().columns("*").from("hazards").where { w in
+            var w = w.where("inspection_id", .equal, SQLBind(id))
+            if !linked.isEmpty { w = w.orWhere("id", .in, SQLBind.group(linked)) }
+            return w
+        }
+        return try await scoped(q).orderBy("item_code").all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     func events(hazard id: UUID) async throws -> [HazardEventRow] {
-        try await sql.select().columns("*").from("hazard_events").where("hazard_id", .equal, SQLBind(id))
+        try await scopedBySubject(sql.select().columns("*").from("hazard_events").where("hazard_id", .equal, SQLBind(id)))
             .orderBy("seq").all(decoding: HazardEventRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     func events(subject id: UUID) async throws -> [HazardEventRow] {
-        try await sql.select().columns("*").from("hazard_events").where("subject_id", .equal, SQLBind(id))
+        try await scopedBySubject(sql.select().columns("*").from("hazard_events").where("subject_id", .equal, SQLBind(id)))
             .orderBy("seq").all(decoding: HazardEventRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
@@ -167,7 +218,7 @@ struct CampaignQueries {
 
     func hazards(_ f: HazardFilter, limit: Int, offset: Int) async throws -> (rows: [HazardRow], total: Int) {
         func apply(_ q: SQLSelectBuilder) -> SQLSelectBuilder {
-            var q = q
+            var q = scoped(q)
             if let code = f.areaCode, let column = Self.areaColumn(for: code) { q = q.where(SQLIdentifier(column), .equal, SQLBind(code)) }
             if let id = f.subjectID { q = q.where("subject_id", .equal, SQLBind(id)) }
             if let kind = f.kind { q = q.where("subject_kind", .equal, SQLBind(kind.rawValue)) }
@@ -194,7 +245,7 @@ struct CampaignQueries {
     // MARK: Inspections
 
     func inspection(_ id: UUID) async throws -> InspectionRow? {
-        try await sql.select().columns("*").from("inspections").where("id", .equal, SQLBind(id))
+        try await scopedBySubject(sql.select().columns("*").from("inspections").where("id", .equal, SQLBind(id)))
             .first(decoding: InspectionRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
@@ -202,7 +253,8 @@ struct CampaignQueries {
         try await inspections(clientIDs: [clientID])[clientID]
     }
 
-    /// Stored inspections by their client ids (the idempotency keys of submissions).
+    /// Stored inspections by their client ids (the idempotency keys of submissions); unscoped,
+    /// since a repeated submission must find its first answer.
     func inspections(clientIDs: [String]) async throws -> [String: InspectionRow] {
         var result: [String: InspectionRow] = [:]
         for chunk in Array(Set(clientIDs)).chunked(DashboardCounters.idsPerRead) {
@@ -215,7 +267,7 @@ struct CampaignQueries {
     }
 
     func inspections(subject id: UUID) async throws -> [InspectionRow] {
-        try await sql.select().columns("*").from("inspections").where("subject_id", .equal, SQLBind(id))
+        try await scopedBySubject(sql.select().columns("*").from("inspections").where("subject_id", .equal, SQLBind(id)))
             .orderBy("inspected_at", .descending)
             .all(decoding: InspectionRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
@@ -239,7 +291,7 @@ struct CampaignQueries {
     /// The domain aggregate of a subject, built from its rows.
     /// Hazard events after a `seq` cursor, in commit order (the change feed and webhooks).
     func events(after cursor: Int64, limit: Int, townCode: String? = nil) async throws -> [HazardEventRow] {
-        var q = sql.select().columns("*").from("hazard_events").where("seq", .greaterThan, SQLBind(cursor))
+        var q = scopedBySubject(sql.select().columns("*").from("hazard_events").where("seq", .greaterThan, SQLBind(cursor)))
         if let townCode { q = q.where("town_code", .equal, SQLBind(townCode)) }
         return try await q.orderBy("seq").limit(limit).all(decoding: HazardEventRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }

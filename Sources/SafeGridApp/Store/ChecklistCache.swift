@@ -9,13 +9,13 @@ actor ChecklistCache {
 
     func checklist(_ version: Int, sql: any SQLDatabase) async throws -> Checklist? {
         if let c = versions[version] { return c }
-        guard let c = try await CampaignQueries(sql: sql).checklist(version: version) else { return nil }
+        guard let c = try await CampaignQueries(sql: sql, scope: .everything).checklist(version: version) else { return nil }
         versions[version] = c
         return c
     }
 
     func current(sql: any SQLDatabase) async throws -> Checklist {
-        if latest == nil { latest = try await CampaignQueries(sql: sql).checklistVersions().last }
+        if latest == nil { latest = try await CampaignQueries(sql: sql, scope: .everything).checklistVersions().last }
         guard let latest, let c = try await checklist(latest, sql: sql) else {
             throw Abort(.serviceUnavailable, reason: "no checklist is published")
         }

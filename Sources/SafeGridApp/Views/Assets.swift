@@ -54,7 +54,9 @@ enum Assets {
         if (location) body.location = location;
         var id = form.getAttribute("data-inspection");
         fetch("/api/v1/inspections/" + id + "/signature", {
-          method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
+          method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRF-Token": form.getAttribute("data-csrf") || "" },
+          body: JSON.stringify(body)
         }).then(function (r) {
           return r.json().then(function (j) { return { ok: r.ok, j: j }; });
         }).then(function (x) {

@@ -6,6 +6,15 @@ import Vapor
 /// Shared page frame and small view helpers. Pages speak Chinese first, English second; times
 /// are shown in Asia/Shanghai.
 enum Layout {
+    /// The person the page is rendered for (set by ``Authenticator`` for the request's task):
+    /// the header shows their name and role and a sign-out form with the session's CSRF token.
+    @TaskLocal static var signedIn: SignedIn?
+
+    /// The hidden anti-forgery field every form of a signed-in page carries.
+    static func csrfField() -> Node<HTML.FormContext> {
+        .input(.type(.hidden), .name("_csrf"), .value(signedIn?.csrfToken ?? ""))
+    }
+
     /// An error as a page, for browsers (the API answers problem+json).
     static func errorPage(status: HTTPResponseStatus, detail: String, forParty: Bool = false) -> Response {
         let title = switch status.code {
@@ -44,9 +53,14 @@ enum Layout {
                 .if(forParty, .header(.class("top"), .span(.class("brand"), .text("瓜沥镇除险保安 整改服务"))),
                     else: .header(.class("top"),
                                   .a(.href("/"), .class("brand"), .text("SafeGrid 除险保安")),
-                                  .nav(.a(.href("/"), .text("一屏归集 Dashboard")),
-                                       .a(.href("/messages"), .text("短信 Messages")),
-                                       .a(.href("/api/v1/dashboard"), .text("JSON"))))),
+                                  .nav(.a(.href(signedIn.map { AccountsController.home($0.account) } ?? "/"), .text("一屏归集 Dashboard")),
+                                       .a(.href("/messages"), .text("短信 Messages"))),
+                                  .unwrap(signedIn) { s in
+                                      .form(.class("who"), .method(.post), .action("/logout"),
+                                            .span(.text("\(s.account.displayName) · \(s.account.role.zh)")),
+                                            .input(.type(.hidden), .name("_csrf"), .value(s.csrfToken)),
+                                            .button(.type(.submit), .text("退出 Sign out")))
+                                  })),
                 .main(
                     .h1(.text(title), .span(.class("en"), .text(subtitle))),
                     .group(content)
@@ -81,7 +95,7 @@ enum Layout {
     :root{--ink:#1d2733;--muted:#5d6b7a;--line:#dfe4ea;--bg:#f6f8fa;--accent:#0b5cad}
     *{box-sizing:border-box}body{margin:0;font:15px/1.5 "PingFang SC","Noto Sans CJK SC","Microsoft YaHei",system-ui,sans-serif;color:var(--ink);background:var(--bg)}
     header.top{display:flex;gap:1.5rem;align-items:center;padding:.6rem 1.2rem;background:#0f2a47;color:#fff}
-    header.top a{color:#fff;text-decoration:none}header.top .brand{font-weight:700}header.top nav{display:flex;gap:1rem}
+    header.top a{color:#fff;text-decoration:none}header.top form.who{margin-left:auto;display:flex;gap:.6rem;align-items:center}header.top form.who button{font-size:.85rem;padding:.2rem .7rem;background:transparent;border:1px solid #fff}header.top .brand{font-weight:700}header.top nav{display:flex;gap:1rem}
     main{max-width:1280px;margin:0 auto;padding:1rem 1.2rem}h1{font-size:1.5rem;margin:.4rem 0 1rem}h2{font-size:1.15rem;margin:1.4rem 0 .6rem}
     .en{color:var(--muted);font-size:.8em;font-weight:400;margin-left:.5em}
     .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:1rem}

@@ -13,6 +13,7 @@ enum PagesController {
     }
 
     static func dashboard(_ req: Request) async throws -> Response {
+        if req.homeAreaCode != BundledAreas.gualiTownCode { return req.redirect(to: "/areas/\(req.homeAreaCode)") }
         let f = try await DashboardController.figures(for: BundledAreas.gualiTownCode, req: req)
         return Layout.page(title: "瓜沥镇除险保安 一屏归集", subtitle: "Guali town hazard campaign dashboard",
                            figuresNodes(f, childPath: "villages", childLabel: "村社排名", childEn: "Villages ranked"))
@@ -140,7 +141,7 @@ enum PagesController {
         let lineage = try await q.lineage(s.microGridCode)
         let parent = try await s.parentId.asyncMap { try await q.subject($0) } ?? nil
         let (tenants, tenantCount) = try await q.subjects(.init(parentID: id), limit: 100, offset: 0)
-        let dto = SubjectDTO(s)
+        let dto = SubjectDTO(s, revealPhone: req.revealsPhoneNumbers)
         return Layout.page(
             title: s.name, subtitle: "\(s.subjectKind.en)",
             .div(.class("crumbs"), .forEach(lineage) { a in .a(.href(areaHref(a)), .text(a.shortName)) }),

@@ -1,0 +1,140 @@
+import Foundation
+import SQLKit
+import SafeGridCore
+import Vapor
+
+/// The `users` and `login_failures` tables.
+struct AccountStore {
+    let sql: any SQLDatabase
+
+    static let userColumns = ["id", "username", "display_name", "role", "area_code", "department", "active", "password_hash"]
+
+    static func account(_ row: any SQLRow) throws -> Account {
+        Account(id: try row.decode(column: "id", as: UUID.self),
+                username: try row.decode(column: "username", as: String.self),
+                displayName: try row.decode(column: "display_name", as: String.self),
+                role: Role(rawValue: try row.decode(column: "role", as: String.self)) ?? .viewer,
+                areaCode: try row.decode(column: "area_code", as: String.self),
+                department: try row.decode(column: "department", as: String?.self).flatMap(Department.init(rawValue:)))
+    }
+
+    /// An account as stored: the account, whether it is active, and its password hash.
+    struct StoredAccount {
+        let account: Account
+        let active: Bool
+        let passwordHash: String
+    }
+
+    func user(username: String) async throws -> StoredAccount? {
+        try await stored(sql.select().columns(Self.userColumns).from("users").where("username", .equal, SQLBind(username)).first())
+    }
+
+    func user(id: UUID) async throws -> StoredAccount? {
+        try await stored(sql.select().columns(Self.userColumns).from("users").where("id", .equal, SQLBind(id)).first())
+    }
+
+    private func stored(_ row: (any SQLRow)?) async throws -> StoredAccount? {
+        guard let row else { return nil }
+        return StoredAccount(account: try Self.account(row), active: try row.decode(column: "active", as: Bool.self),
+                             passwordHash: try row.decode(column: "password_hash", as: String.self))
+    }
+
+    /// The accounts whose home area lies inside `scope`, by user name.
+    func users(in scope: Jurisdiction) async throws -> [StoredAccount] {
+        var q = sql.select().columns(Self.userColumns).from("users")
+        if !scope.isEverything { q = q.where("area_code", .like, SQLBind(scope.areaCode + "%")) }
+        return try await q.orderBy("username").all().map {
+            StoredAccount(account: try Self.account($0), active: try $0.decode(column: "active", as: Bool.self),
+                          passwordHash: try $0.decode(column: "password_hash", as: String.self))
+        }
+    }
+
+    func insert(_ a: Account, passwordHash: String, at now: Date) async throws {
+        try await sql.insert(into: "users")
+            .columns("id", "username", "display_name", "password_hash", "role", "area_code", "department", "active", "created_at", "updated_at")
+            .values(SQLBind(a.id), SQLBind(a.username), SQLBind(a.displayName), SQLBind(passwordHash), SQLBind(a.role.rawValue),
+                    SQLBind(a.areaCode), SQLBind(a.department?.rawValue), SQLBind(true), SQLBind(now), SQLBind(now))
+            .run()
+    }
+
+    func update(_ a: Account, active: Bool, passwordHash: String?, at now: Date) async throws {
+        var q = sql.update("users").set("display_name", to: SQLBind(a.displayName)).set("role", to: SQLBind(a.role.rawValue))
+            .set("area_code", to: SQLBind(a.areaCode)).set("department", to: SQLBind(a.department?.rawValue))
+            .set("active", to: SQLBind(active)).set("updated_at", to: SQLBind(now))
+        if let passwordHash { q = q.set("password_hash", to: SQLBind(passwordHash)) }
+        try await q.where("id", .equal, SQLBind(a.id)).run()
+    }
+
+    /// Active district admins (the last one may not be demoted or deactivated).
+    func activeDistrictAdmins() async throws -> Int {
+        try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("users")
+            .where("role", .equal, SQLBind(Role.districtAdmin.rawValue)).where("active", .equal, SQLLiteral.boolean(true))
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    /// Revokes every open session of a user (after a password change, demotion or deactivation).
+    func revokeSessions(user id: UUID, at now: Date) async throws {
+        try await sql.update("auth_sessions").set("revoked_at", to: SQLBind(now))
+            .where("user_id", .equal, SQLBind(id)).where("revoked_at", .is, SQLLiteral.null).run()
+    }
+
+    // MARK: Failed sign-ins
+
+    func failures(_ username: String) async throws -> LoginThrottle.Record? {
+        guard let row = try await sql.select().columns("failures", "first_failure_at", "last_failure_at").from("login_failures")
+            .where("username", .equal, SQLBind(username)).first() else { return nil }
+        return LoginThrottle.Record(failures: try row.decode(column: "failures", as: Int.self),
+                                    firstFailureAt: try row.decode(column: "first_failure_at", as: Date.self),
+                                    lastFailureAt: try row.decode(column: "last_failure_at", as: Date.self))
+    }
+
+    func record(_ r: LoginThrottle.Record, for username: String) async throws {
+        try await sql.delete(from: "login_failures").where("username", .equal, SQLBind(username)).run()
+        try await sql.insert(into: "login_failures").columns("username", "failures", "first_failure_at", "last_failure_at")
+            .values(SQLBind(username), SQLBind(r.failures), SQLBind(r.firstFailureAt), SQLBind(r.lastFailureAt)).run()
+    }
+
+    func clearFailures(_ username: String) async throws {
+        try await sql.delete(from: "login_failures").where("username", .equal, SQLBind(username)).run()
+    }
+}
+
+/// Checking a user name and password (both sign-in paths: the API token and the web form).
+enum SignIn {
+    /// The same answer for an unknown user, a wrong password and an inactive account, so the
+    /// reply never tells which user names exist.
+    static let failure = "用户名或密码错误 · wrong user name or password"
+
+    /// A Bcrypt hash of a random password, verified when the user name is unknown so that the
+    /// answer takes as long as for a known one.
+    static let decoyHash: String = (try? Bcrypt.hash(AuthSessions.randomToken(), cost: 12)) ?? ""
+
+    static var throttle: LoginThrottle { LoginThrottle() }
+
+    /// The account of `username` when `password` is right.
+    /// - Throws: 401 with ``failure`` for a wrong pair; 429 with `Retry-After` once the user
+    ///   name has had ``LoginThrottle/maxFailures`` failures in a row (known or not).
+    static func check(username raw: String, password: String, req: Request) async throws -> Account {
+        let username = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        let now = req.services.now()
+        let key = String(username.prefix(64))
+        let store = AccountStore(sql: req.sql)
+        if let until = throttle.lockedUntil(try await store.failures(key), now: now) {
+            throw Abort(.tooManyRequests, headers: ["Retry-After": String(Int(until.timeIntervalSince(now).rounded(.up)))],
+                        reason: "登录失败次数过多，请于 \(Layout.time(until)) 后再试 · too many failed sign-ins; try again after \(Layout.time(until)) (Asia/Shanghai)")
+        }
+        let stored = try await store.user(username: username)
+        let hash = stored?.passwordHash ?? decoyHash
+        let matches = (try? await req.password.async.verify(password, created: hash).get()) ?? false
+        guard let stored, stored.active, matches, password.utf8.count <= AccountRules.maximumPasswordBytes else {
+            try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
+                let s = AccountStore(sql: sql)
+                try await s.record(throttle.failed(try await s.failures(key), now: now), for: key)
+            }
+            req.logger.notice("sign-in failed", metadata: ["username": .string(key)])
+            throw Abort(.unauthorized, reason: failure)
+        }
+        try await store.clearFailures(key)
+        return stored.account
+    }
+}

@@ -1,0 +1,202 @@
+import Crypto
+import Foundation
+import SQLKit
+import SafeGridCore
+import Vapor
+
+/// Who made a request: the account and the session (web cookie or API bearer token) it came with.
+struct SignedIn: Sendable {
+    let account: Account
+    let sessionID: UUID
+    /// `api` (bearer token) or `web` (session cookie).
+    let kind: String
+    /// The session's anti-forgery token (forms' `_csrf`, scripts' `X-CSRF-Token`).
+    let csrfToken: String
+    let expiresAt: Date
+}
+
+struct SignedInKey: StorageKey { typealias Value = SignedIn }
+
+extension Request {
+    /// The signed-in person, set by ``Authenticator``; `nil` for anonymous requests.
+    var signedIn: SignedIn? {
+        get { storage[SignedInKey.self] }
+        set { storage[SignedInKey.self] = newValue }
+    }
+
+    /// The signed-in account.
+    /// - Throws: 401 when nobody is signed in (routes behind ``RequireAccount`` never are).
+    func account() throws -> Account {
+        guard let a = signedIn?.account else { throw Abort(.unauthorized, reason: "sign in first") }
+        return a
+    }
+
+    /// What this request may see: the account's area, or nothing for an anonymous request.
+    /// Every read through ``queries`` is restricted to it.
+    var jurisdiction: Jurisdiction { signedIn?.account.jurisdiction ?? .nothing }
+
+    /// The area a request without `areaCode` is about: the account's home area, or 瓜沥镇 for
+    /// district-wide accounts.
+    var homeAreaCode: String {
+        guard let a = signedIn?.account, !a.jurisdiction.isEverything else { return BundledAreas.gualiTownCode }
+        return a.areaCode
+    }
+
+    /// Whether responsible parties' phone numbers are shown in full to this request
+    /// (``Role/seesPartyPhoneNumbers``); otherwise they are masked as `138****0000`.
+    var revealsPhoneNumbers: Bool { signedIn?.account.role.seesPartyPhoneNumbers ?? false }
+}
+
+/// Sessions and tokens (the `auth_sessions` table): random 256-bit values given out once and
+/// stored as their SHA-256, so a copy of the database signs nobody in.
+enum AuthSessions {
+    static let cookieName = "safegrid_session"
+    /// How long a bearer token or a web session lasts (12 hours: one working day and a bit).
+    static let lifetime: TimeInterval = 12 * 3600
+
+    static func randomToken(bytes: Int = 32) -> String {
+        var g = SystemRandomNumberGenerator()
+        let raw = (0..<bytes).map { _ in UInt8.random(in: 0...255, using: &g) }
+        return Data(raw).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func digest(_ token: String) -> String { Hex.encode(SHA256.hash(data: Data(token.utf8))) }
+
+    /// Opens a session for `account`; answers the token (shown once) and the session.
+    static func open(_ account: Account, kind: String, sql: any SQLDatabase, now: Date) async throws -> (token: String, session: SignedIn) {
+        let token = randomToken()
+        let session = SignedIn(account: account, sessionID: UUID(), kind: kind, csrfToken: randomToken(bytes: 18),
+                               expiresAt: now.addingTimeInterval(lifetime))
+        try await sql.insert(into: "auth_sessions")
+            .columns("id", "token_sha256", "user_id", "kind", "csrf_token", "created_at", "expires_at")
+            .values(SQLBind(session.sessionID), SQLBind(digest(token)), SQLBind(account.id), SQLBind(kind),
+                    SQLBind(session.csrfToken), SQLBind(now), SQLBind(session.expiresAt))
+            .run()
+        return (token, session)
+    }
+
+    /// The live session of a token: not revoked, not expired, its account active.
+    static func find(token: String, sql: any SQLDatabase, now: Date) async throws -> SignedIn? {
+        guard !token.isEmpty, token.count <= 128 else { return nil }
+        guard let row = try await sql.select()
+            .column(SQLColumn("id", table: "auth_sessions"), as: "session_id")
+            .column(SQLColumn("kind", table: "auth_sessions"))
+            .column(SQLColumn("csrf_token", table: "auth_sessions"))
+            .column(SQLColumn("expires_at", table: "auth_sessions"))
+            .columns(AccountStore.userColumns.map { SQLColumn($0, table: "users") })
+            .from("auth_sessions")
+            .join("users", on: SQLColumn("user_id", table: "auth_sessions"), .equal, SQLColumn("id", table: "users"))
+            .where(SQLColumn("token_sha256", table: "auth_sessions"), .equal, SQLBind(digest(token)))
+            .where(SQLColumn("revoked_at", table: "auth_sessions"), .is, SQLLiteral.null)
+            .where(SQLColumn("expires_at", table: "auth_sessions"), .greaterThan, SQLBind(now))
+            .where(SQLColumn("active", table: "users"), .equal, SQLLiteral.boolean(true))
+            .first()
+        else { return nil }
+        return SignedIn(account: try AccountStore.account(row), sessionID: try row.decode(column: "session_id", as: UUID.self),
+                        kind: try row.decode(column: "kind", as: String.self),
+                        csrfToken: try row.decode(column: "csrf_token", as: String.self),
+                        expiresAt: try row.decode(column: "expires_at", as: Date.self))
+    }
+
+    static func revoke(_ id: UUID, sql: any SQLDatabase, now: Date) async throws {
+        try await sql.update("auth_sessions").set("revoked_at", to: SQLBind(now)).where("id", .equal, SQLBind(id)).run()
+    }
+}
+
+/// Reads the bearer token or the session cookie of every request and sets ``Request/signedIn``.
+/// A bearer token that is unknown, revoked or expired is answered 401 at once (a client that
+/// sent credentials should learn they failed); a stale cookie is ignored (the pages then ask
+/// the browser to sign in again).
+struct Authenticator: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        let now = request.services.now()
+        if let bearer = request.headers.bearerAuthorization?.token {
+            guard let session = try await AuthSessions.find(token: bearer, sql: request.sql, now: now), session.kind == "api" else {
+                throw Abort(.unauthorized, headers: ["WWW-Authenticate": "Bearer realm=\"safegrid\", error=\"invalid_token\""],
+                            reason: "the token is invalid or has expired; ask POST /api/v1/auth/token for a new one")
+            }
+            request.signedIn = session
+        } else if request.headers.first(name: .authorization) != nil, !request.url.path.hasPrefix("/open311/") {
+            throw Abort(.unauthorized, headers: ["WWW-Authenticate": "Bearer realm=\"safegrid\""],
+                        reason: "send the token as 'Authorization: Bearer <token>'")
+        } else if let cookie = request.cookies[AuthSessions.cookieName]?.string,
+                  let session = try await AuthSessions.find(token: cookie, sql: request.sql, now: now), session.kind == "web" {
+            request.signedIn = session
+        }
+        guard let session = request.signedIn else { return try await next.respond(to: request) }
+        return try await Layout.$signedIn.withValue(session) { try await next.respond(to: request) }
+    }
+}
+
+/// Lets only signed-in requests through; checks the anti-forgery token of cookie-authenticated
+/// writes and keeps viewers from writing.
+///
+/// - API routes: 401 `application/problem+json` with `WWW-Authenticate: Bearer`.
+/// - Pages: a browser's GET is sent to `/login?next=…`; anything else is 401.
+/// - A write (POST, PUT, PATCH, DELETE) authenticated by the session cookie must carry the
+///   session's CSRF token in `X-CSRF-Token` or the form field `_csrf`, else 403. Bearer tokens
+///   are not sent by browsers on their own, so they need none.
+/// - A write by a role that does not write (``Role/writes``) is 403, unless `allowViewerWrites`
+///   (signing out).
+struct RequireAccount: AsyncMiddleware {
+    var pages = false
+    var allowViewerWrites = false
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard let session = request.signedIn else {
+            if pages, request.method == .GET {
+                let target = request.url.path + (request.url.query.map { "?" + $0 } ?? "")
+                return request.redirect(to: "/login?next=" + (target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+            }
+            throw Abort(.unauthorized, headers: ["WWW-Authenticate": "Bearer realm=\"safegrid\""],
+                        reason: "sign in first: POST /api/v1/auth/token with username and password, then send 'Authorization: Bearer <token>'")
+        }
+        let writes = ![.GET, .HEAD, .OPTIONS].contains(request.method)
+        if writes, session.kind == "web" {
+            let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.get(String.self, at: "_csrf"))
+            guard let sent, Self.equal(sent, session.csrfToken) else {
+                throw Abort(.forbidden, reason: "the form has expired or did not come from SafeGrid (CSRF token missing or wrong); reload the page")
+            }
+        }
+        if writes, !allowViewerWrites, !session.account.role.writes {
+            throw Abort(.forbidden, reason: "the role \(session.account.role.rawValue) may only read")
+        }
+        return try await next.respond(to: request)
+    }
+
+    /// Constant-time comparison of two tokens.
+    static func equal(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// Lets through only roles that pass `allowed` (after ``RequireAccount``); others get 403.
+struct RequireRole: AsyncMiddleware {
+    let allowed: @Sendable (Role) -> Bool
+    let description: String
+
+    static let administrators = RequireRole(allowed: { $0.administers }, description: "district and town admins")
+
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        guard let role = request.signedIn?.account.role, allowed(role) else {
+            throw Abort(.forbidden, reason: "only \(description) may do this")
+        }
+        return try await next.respond(to: request)
+    }
+}
+
+extension Request {
+    /// Refuses an action on a hazard of another department by a department inspector (issue 4:
+    /// inspectors sign off only their department's items).
+    /// - Throws: 403 naming the hazard's department.
+    func checkMayAct(onHazard hazard: HazardRow) throws {
+        let account = try account()
+        let department = Department(rawValue: hazard.department) ?? .fireRescue
+        guard account.mayAct(onHazardOf: department) else {
+            throw Abort(.forbidden, reason: "hazard \(hazard.itemCode) belongs to \(department.zh) (\(department.rawValue)); a department inspector of \(account.department?.zh ?? "-") may not sign it off")
+        }
+    }
+}

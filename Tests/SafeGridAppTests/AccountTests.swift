@@ -1,0 +1,178 @@
+import Foundation
+import SafeGridCore
+import Testing
+import Vapor
+import VaporTesting
+@testable import SafeGridApp
+
+@Suite("Accounts: sign-in, tokens, lockout, CSRF, last admin")
+struct AccountTests {
+    func token(_ app: Application, _ username: String, _ password: String) async throws -> Reply {
+        try await app.send(.POST, "/api/v1/auth/token", object: ["username": username, "password": password], token: "")
+    }
+
+    @Test func aTokenSignsInAndSignsOut() async throws {
+        try await withSafeGrid { app in
+            try await makeAccount(app, "guali.admin", role: .townAdmin, area: BundledAreas.gualiTownCode)
+            let r = try await token(app, " Guali.Admin ", testPassword)
+            #expect(r.status == .created, "\(r.body)")
+            #expect(r.json["tokenType"] as? String == "Bearer")
+            #expect(r.json["expiresIn"] as? Int == 43_200)
+            #expect(r.headers.first(name: .cacheControl) == "no-store")
+            let t = try #require(r.json["token"] as? String)
+            let me = try await app.send(.GET, "/api/v1/auth/me", token: t)
+            #expect(me.json["username"] as? String == "guali.admin")
+            #expect(me.json["role"] as? String == "townAdmin")
+            #expect(try await app.send(.DELETE, "/api/v1/auth/token", token: t).status == .noContent)
+            let after = try await app.send(.GET, "/api/v1/auth/me", token: t)
+            #expect(after.status == .unauthorized)
+            #expect(after.headers.first(name: .wwwAuthenticate)?.hasPrefix("Bearer") == true)
+        }
+    }
+
+    @Test func anExpiredTokenIsRefused() async throws {
+        try await withSafeGrid { app in
+            let t = try await makeAccount(app, "late.worker", role: .viewer, area: BundledAreas.gualiTownCode)
+            #expect(try await app.send(.GET, "/api/v1/auth/me", token: t).status == .ok)
+            app.services.now = { testNow.addingTimeInterval(12 * 3600 + 1) }
+            let r = try await app.send(.GET, "/api/v1/subjects", token: t)
+            #expect(r.status == .unauthorized)
+            #expect(r.body.contains("expired"))
+            #expect(try await app.send(.GET, "/api/v1/subjects", headers: ["Authorization": "Basic dXNlcjpwYXNz"]).status == .unauthorized)
+        }
+    }
+
+    @Test func wrongPasswordsLockTheNameWithoutTellingWhetherItExists() async throws {
+        try await withSafeGrid { app in
+            try await makeAccount(app, "grid.worker", role: .viewer, area: BundledAreas.gualiTownCode)
+            var known: [Reply] = []
+            var unknown: [Reply] = []
+            for _ in 0..<5 {
+                known.append(try await token(app, "grid.worker", "wrong password"))
+                unknown.append(try await token(app, "nobody.here", "wrong password"))
+            }
+            #expect(known.allSatisfy { $0.status == .unauthorized })
+            #expect(unknown.allSatisfy { $0.status == .unauthorized })
+            #expect(known[0].json["detail"] as? String == unknown[0].json["detail"] as? String)
+            // The sixth attempt is refused even with the right password, for 15 minutes.
+            let locked = try await token(app, "grid.worker", testPassword)
+            #expect(locked.status == .tooManyRequests)
+            #expect(locked.headers.first(name: "Retry-After") == "900")
+            let lockedUnknown = try await token(app, "nobody.here", testPassword)
+            #expect(lockedUnknown.status == .tooManyRequests)
+            app.services.now = { testNow.addingTimeInterval(15 * 60 + 1) }
+            #expect(try await token(app, "grid.worker", testPassword).status == .created)
+            // Bad bodies name the field.
+            let missing = try await app.send(.POST, "/api/v1/auth/token", object: ["username": "x"], token: "")
+            #expect(missing.status == .unprocessableEntity)
+            #expect(missing.json["field"] as? String == "password")
+        }
+    }
+
+    @Test func aViewerOnlyReads() async throws {
+        try await withSafeGrid { app in
+            let t = try await makeAccount(app, "screen", role: .viewer, area: BundledAreas.gualiTownCode)
+            let mg = try await addMicroGrid(app)
+            let r = try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(microGrid: mg, credit: creditCode("MA2AB3CD")), token: t)
+            #expect(r.status == .forbidden)
+            #expect(try await app.send(.GET, "/api/v1/subjects", token: t).json["total"] as? Int == 0)
+        }
+    }
+
+    @Test func theLastDistrictAdminCannotDemoteThemselves() async throws {
+        try await withSafeGrid { app in
+            let me = try await app.send(.GET, "/api/v1/auth/me")
+            let id = try #require(me.json["id"] as? String)
+            let demote = try await app.send(.PATCH, "/api/v1/users/\(id)", object: ["role": "viewer", "areaCode": BundledAreas.districtCode])
+            #expect(demote.status == .conflict)
+            #expect(demote.json["field"] as? String == "role")
+            let deactivate = try await app.send(.PATCH, "/api/v1/users/\(id)", object: ["active": false])
+            #expect(deactivate.status == .conflict)
+            // With a second district admin it may.
+            let second = try await app.send(.POST, "/api/v1/users", object: [
+                "username": "qu.admin2", "password": "another secret 7", "role": "districtAdmin", "areaCode": BundledAreas.districtCode])
+            #expect(second.status == .created, "\(second.body)")
+            let ok = try await app.send(.PATCH, "/api/v1/users/\(id)", object: ["role": "viewer", "areaCode": BundledAreas.districtCode])
+            #expect(ok.status == .ok, "\(ok.body)")
+            // Demotion ends the sessions: the old token no longer works.
+            #expect(try await app.send(.GET, "/api/v1/auth/me").status == .unauthorized)
+        }
+    }
+
+    @Test func accountsAreCheckedAndTownAdminsStayInTheirTown() async throws {
+        try await withSafeGrid { app in
+            let town = try await makeAccount(app, "guali.admin", role: .townAdmin, area: BundledAreas.gualiTownCode)
+            let village = "330109113201"
+            func make(_ body: [String: Any], _ t: String? = nil) async throws -> Reply { try await app.send(.POST, "/api/v1/users", object: body, token: t) }
+            let ok = try await make(["username": "v.officer", "password": "village pass 1", "role": "villageOfficer", "areaCode": village], town)
+            #expect(ok.status == .created, "\(ok.body)")
+            #expect(try await make(["username": "v.officer", "password": "village pass 1", "role": "villageOfficer", "areaCode": village]).status == .conflict)
+            let wrongLevel = try await make(["username": "g.w", "password": "grid pass 123", "role": "gridWorker", "areaCode": village])
+            #expect(wrongLevel.status == .unprocessableEntity && wrongLevel.json["field"] as? String == "areaCode")
+            let noDept = try await make(["username": "dept.x", "password": "inspector 123", "role": "departmentInspector", "areaCode": BundledAreas.gualiTownCode])
+            #expect(noDept.json["field"] as? String == "department")
+            let short = try await make(["username": "shorty", "password": "short", "role": "viewer", "areaCode": village])
+            #expect(short.json["field"] as? String == "password")
+            let badName = try await make(["username": "王 五", "password": "long enough 1", "role": "viewer", "areaCode": village])
+            #expect(badName.json["field"] as? String == "username")
+            // A town admin may not make a district admin, nor reach another town.
+            #expect(try await make(["username": "up.admin", "password": "long enough 1", "role": "districtAdmin", "areaCode": BundledAreas.districtCode], town).status == .unprocessableEntity)
+            let users = try await app.send(.GET, "/api/v1/users", token: town)
+            #expect(Set(users.array.compactMap { $0["username"] as? String }) == ["guali.admin", "v.officer"])
+            #expect(!users.body.contains("password"))
+        }
+    }
+
+    @Test func webSignInSetsASessionAndFormsNeedTheirCSRFToken() async throws {
+        try await withSafeGrid { app in
+            try await makeAccount(app, "guali.admin", role: .townAdmin, area: BundledAreas.gualiTownCode)
+            // A page without a session goes to the sign-in form.
+            let page = try await app.send(.GET, "/subjects/x", token: "")
+            #expect(page.status == .seeOther)
+            let form = try await app.send(.GET, "/login", token: "")
+            #expect(form.status == .ok && form.body.contains("name=\"_csrf\""))
+            let cookie = try #require(form.headers.setCookie?[AccountsController.loginCSRFCookie]?.string)
+            func post(_ fields: String, cookie: String?) async throws -> Reply {
+                var h: HTTPHeaders = ["Content-Type": "application/x-www-form-urlencoded"]
+                if let cookie { h.add(name: .cookie, value: cookie) }
+                let r = try await app.testing().sendRequest(.POST, "/login", headers: h, body: ByteBuffer(string: fields))
+                return Reply(status: r.status, headers: r.headers, body: r.body.string)
+            }
+            // Without the form's token: refused, no session.
+            let forged = try await post("username=guali.admin&password=\(testPassword.replacingOccurrences(of: " ", with: "+"))", cookie: nil)
+            #expect(forged.status == .forbidden)
+            #expect(forged.headers.setCookie?[AuthSessions.cookieName] == nil)
+            let wrong = try await post("username=guali.admin&password=nope&_csrf=\(cookie)", cookie: "\(AccountsController.loginCSRFCookie)=\(cookie)")
+            #expect(wrong.status == .unauthorized && wrong.body.contains("用户名或密码错误"))
+            let ok = try await post("username=guali.admin&password=\(testPassword.replacingOccurrences(of: " ", with: "+"))&_csrf=\(cookie)&next=%2Fmessages",
+                                    cookie: "\(AccountsController.loginCSRFCookie)=\(cookie)")
+            #expect(ok.status == .seeOther)
+            #expect(ok.headers.first(name: .location) == "/messages")
+            let session = try #require(ok.headers.setCookie?[AuthSessions.cookieName])
+            #expect(session.isHTTPOnly && session.sameSite == .lax)
+            let sessionCookie = "\(AuthSessions.cookieName)=\(session.string)"
+            // The session opens pages and reads the API; a write needs the session's CSRF token.
+            let home = try await app.testing().sendRequest(.GET, "/messages", headers: ["Cookie": sessionCookie])
+            #expect(home.status == .ok && home.body.string.contains("guali.admin"))
+            let csrf = try #require(home.body.string.range(of: "name=\"_csrf\" value=\"").map { r in
+                String(home.body.string[r.upperBound...].prefix { $0 != "\"" }) })
+            let mg = try await addMicroGrid(app)
+            let body = try JSONSerialization.data(withJSONObject: enterpriseBody(microGrid: mg, credit: creditCode("MA2AB3CD")))
+            let noToken = try await app.testing().sendRequest(.POST, "/api/v1/subjects", headers: ["Cookie": sessionCookie, "Content-Type": "application/json"],
+                                                              body: ByteBuffer(data: body))
+            #expect(noToken.status == .forbidden)
+            let withToken = try await app.testing().sendRequest(.POST, "/api/v1/subjects", headers: [
+                "Cookie": sessionCookie, "Content-Type": "application/json", "X-CSRF-Token": csrf], body: ByteBuffer(data: body))
+            #expect(withToken.status == .created)
+            // Sign-out without the token is refused; with it, the session ends.
+            let h: HTTPHeaders = ["Cookie": sessionCookie, "Content-Type": "application/x-www-form-urlencoded"]
+            #expect(try await app.testing().sendRequest(.POST, "/logout", headers: h, body: ByteBuffer(string: "")).status == .forbidden)
+            let out = try await app.testing().sendRequest(.POST, "/logout", headers: h, body: ByteBuffer(string: "_csrf=\(csrf)"))
+            #expect(out.status == .seeOther)
+            #expect(try await app.testing().sendRequest(.GET, "/messages", headers: ["Cookie": sessionCookie]).status == .seeOther)
+            // An open redirect is not possible through `next`.
+            #expect(AccountsController.safeNext("//evil.example/x") == "/")
+            #expect(AccountsController.safeNext("https://evil.example") == "/")
+        }
+    }
+}
