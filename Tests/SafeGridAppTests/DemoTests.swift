@@ -52,6 +52,30 @@ struct DemoTests {
                 WHERE e.hazard_id = h.id ORDER BY e.seq DESC LIMIT 1)
                 """).first()?.decode(column: "n", as: Int.self)
             #expect(lastEvents == 0)
+
+            // Issue 4: each demo account signs in and sees its own, nested slice of the campaign.
+            var seen: [Role: (area: String, found: Int, subjects: Int)] = [:]
+            for p in DemoAccounts.people {
+                let t = try await app.send(.POST, "/api/v1/auth/token", object: ["username": p.username, "password": DemoAccounts.password], token: "")
+                #expect(t.status == .created, "\(p.username): \(t.body)")
+                let token = t.json["token"] as? String ?? ""
+                let d = try await app.send(.GET, "/api/v1/dashboard", token: token)
+                #expect(d.status == .ok, "\(p.username)")
+                let area = (d.json["area"] as? [String: Any])?["code"] as? String ?? ""
+                let subjects = try await app.send(.GET, "/api/v1/subjects?per=1", token: token).json["total"] as? Int ?? -1
+                seen[p.role] = (area, d.json["hazardsFound"] as? Int ?? -1, subjects)
+                // The admin's count of the same area agrees: the slice is the campaign's, not a copy.
+                let adminView = try await app.send(.GET, "/api/v1/hazards?per=1&areaCode=\(area)")
+                #expect(adminView.json["total"] as? Int == d.json["hazardsFound"] as? Int, "\(p.username) \(area)")
+            }
+            #expect(seen[.townAdmin]?.found == 42_242 && seen[.districtAdmin]?.found == 42_242 && seen[.viewer]?.found == 42_242)
+            #expect(seen[.townAdmin]?.subjects == seen[.districtAdmin]?.subjects)
+            let village = try #require(seen[.villageOfficer]), grid = try #require(seen[.gridWorker]), microSlice = try #require(seen[.microGridWorker])
+            #expect(grid.area.hasPrefix(village.area))
+            #expect(microSlice.area.hasPrefix(grid.area))
+            #expect(42_242 > village.found && village.found > grid.found && grid.found > microSlice.found && microSlice.found > 0,
+                    "\(village.found) \(grid.found) \(microSlice.found)")
+            #expect(seen[.townAdmin]!.subjects > village.subjects && village.subjects > grid.subjects && grid.subjects > microSlice.subjects)
         }
     }
 

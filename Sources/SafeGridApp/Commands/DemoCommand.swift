@@ -55,7 +55,11 @@ struct DemoCommand: AsyncCommand {
             jobs.start(app)
         }
         let config = app.http.server.configuration
-        context.console.print("SafeGrid serves the dashboard at http://\(config.hostname):\(config.port)/ (Ctrl-C to stop)")
+        context.console.print("accounts (password \(DemoAccounts.password)):")
+        for row in try await AccountStore(sql: app.sql).users(in: .everything) {
+            context.console.print("  \(row.account.username.padding(toLength: 20, withPad: " ", startingAt: 0)) \(row.account.role.zh) · \(row.account.role.rawValue) · \(row.account.areaCode)")
+        }
+        context.console.print("SafeGrid serves the dashboard at http://\(config.hostname):\(config.port)/ (Ctrl-C to stop; sign in at /login)")
         var serveInput = CommandInput(arguments: ["safegrid", "serve"])
         let serve = try ServeCommand.Signature(from: &serveInput)
         try await app.servers.asyncCommand.run(using: context, signature: serve)
@@ -75,7 +79,9 @@ struct DemoCommand: AsyncCommand {
         let checklist = try await app.checklists.current(sql: sql)
         let base = try BundledAreas.load()
         if scale != .guali {
-            return try await buildAtScale(app: app, asOf: asOf, seed: seed, scale: scale, checklist: checklist, base: base, log: log)
+            let figures = try await buildAtScale(app: app, asOf: asOf, seed: seed, scale: scale, checklist: checklist, base: base, log: log)
+            try await DemoAccounts.write(app: app)
+            return figures
         }
         var t = Date()
         let campaign = try DemoCampaign(seed: seed, asOf: asOf, checklist: checklist, baseAreas: base)
@@ -120,6 +126,7 @@ struct DemoCommand: AsyncCommand {
                                                     imagePNG: demoSignature, location: subject.location, now: now, links: links, checklists: checklists)
             }
         }
+        try await DemoAccounts.write(app: app)
         let jobs = try await DeadlineJobs.runOnce(app: app, now: now)
         log(String(format: "  signed %d visits, queued %d reminders, grid workers for %d grids in %.1f s",
                    recent.count, jobs.remindersQueued, workers.count, Date().timeIntervalSince(t)))
