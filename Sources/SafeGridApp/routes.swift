@@ -37,6 +37,8 @@ func routes(_ app: Application) throws {
     // with its CSRF token for writes); viewers only read.
     let open = app.grouped("api", "v1").grouped(JSONBodyMiddleware())
     open.post("auth", "token", use: AccountsController.token)
+    // Licensing systems: their own API key (scope clearance) instead of a person's token.
+    open.get("clearance", use: ClearanceController.check)
     let session = open.grouped(RequireAccount(allowViewerWrites: true))
     session.delete("auth", "token", use: AccountsController.revoke)
     session.get("auth", "me", use: AccountsController.me)

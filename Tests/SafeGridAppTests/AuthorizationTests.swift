@@ -113,6 +113,7 @@ struct AuthorizationTests {
     static func isPublic(_ path: String) -> Bool {
         ["/login", "/assets/", "/e/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/open311/", "/sms/"]
             .contains { path == $0 || path.hasPrefix($0) } || path == "/api/v1/auth/token"
+            || path == "/api/v1/clearance"  // a licensing system's API key, not a person's token (ClearanceTests)
     }
 
     @Test func everyRouteEveryRoleInsideAndOutside() async throws {
@@ -269,6 +270,50 @@ struct AuthorizationTests {
             // Nothing changed in B.
             let admin = try await app.send(.GET, "/api/v1/hazards/\(b.hazards[0])")
             #expect(admin.json["state"] as? String == "open")
+        }
+    }
+
+    @Test func licensingSystemsAskWhetherASubjectPassed() async throws {
+        try await withSafeGrid { app in
+            let (a, _, _) = try await campaign(app)
+            let key = try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql in
+                try await ApiClients.create(sql: sql, name: "市场监管许可", scopes: ["clearance"], at: testNow)
+            }
+            let open311Key = try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql in
+                try await ApiClients.create(sql: sql, name: "四平台", scopes: ["open311"], at: testNow)
+            }
+            func ask(_ query: String, key: String?) async throws -> Reply {
+                try await app.send(.GET, "/api/v1/clearance?\(query)", headers: key.map { ["X-API-Key": $0] } ?? [:], token: "")
+            }
+            #expect(try await ask("creditCode=\(creditCode("MA2AB3CD"))", key: nil).status == .unauthorized)
+            #expect(try await ask("creditCode=\(creditCode("MA2AB3CD"))", key: open311Key).status == .unauthorized)
+            let blocked = try await ask("creditCode=\(creditCode("MA2AB3CD"))", key: key)
+            #expect(blocked.status == .ok, "\(blocked.body)")
+            #expect(blocked.json["result"] as? String == "blocked")
+            let hazards = blocked.json["blockingHazards"] as? [[String: Any]] ?? []
+            #expect(hazards.map { $0["itemCode"] as? String ?? "" }.sorted() == ["ELEC-01", "PROD-01"])
+            #expect(hazards.first { $0["itemCode"] as? String == "ELEC-01" }?["dueOn"] as? String == "2026-12-15")
+            let byId = try await ask("subjectId=\(a.subject)", key: key)
+            #expect(byId.json["result"] as? String == "blocked")
+            // Rectify and verify both: passed.
+            for h in a.hazards {
+                for action in ["startRectification", "verifyRectified"] {
+                    let r = try await app.send(.POST, "/api/v1/hazards/\(h)/actions", object: ["action": action, "actor": "李伟"])
+                    #expect(r.status == .ok, "\(r.body)")
+                }
+            }
+            let passed = try await ask("creditCode=\(creditCode("MA2AB3CD").lowercased())", key: key)
+            #expect(passed.json["result"] as? String == "passed", "\(passed.body)")
+            #expect((passed.json["blockingHazards"] as? [Any])?.isEmpty == true)
+            // Bad and unknown codes.
+            let bad = try await ask("creditCode=91330109MA2AB3CDXX", key: key)
+            #expect(bad.status == .unprocessableEntity && bad.json["field"] as? String == "creditCode")
+            #expect(try await ask("creditCode=\(creditCode("MA2AB3CF"))", key: key).status == .notFound)
+            #expect(try await ask("", key: key).status == .unprocessableEntity)
+            // Every call is logged, the refused ones too (not those without a key).
+            let logged = try await app.sql.select().columns("result").from("clearance_calls").orderBy("seq").all()
+                .map { try $0.decode(column: "result", as: String.self) }
+            #expect(logged == ["blocked", "blocked", "passed", "invalid", "unknown", "invalid"])
         }
     }
 }

@@ -125,6 +125,12 @@ struct CampaignQueries {
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
     }
 
+    /// The subject with this credit code (GB 32100, 18 characters), inside the scope.
+    func subject(creditCode: String) async throws -> SubjectRow? {
+        try await scoped(sql.select().columns("*").from("subjects").where("credit_code", .equal, SQLBind(creditCode)))
+            .first(decoding: SubjectRow.self, keyDecodingStrategy: .snakeCaseColumns)
+    }
+
     /// Whether any subject of the district has this credit code (unscoped: codes are unique
     /// across the district, and a duplicate must be refused wherever the first one is).
     func subjectExists(creditCode: String) async throws -> Bool {
