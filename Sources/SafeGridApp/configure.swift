@@ -92,6 +92,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.migrations.add(CreateClosedLoop())
     app.migrations.add(CreateDashboardCounters())
     app.migrations.add(CreateExchange())
+    app.migrations.add(CreateLedgerImports())
     app.storage[InspectionIntakeKey.self] = InspectionIntake()
     app.lifecycle.use(WebhookLoop())
 
@@ -129,5 +130,6 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.asyncCommands.use(RecountCommand(), as: "recount")
     app.asyncCommands.use(ApiKeyCommand(), as: "apikey")
     app.asyncCommands.use(BackupCommand(), as: "backup")
+    app.asyncCommands.use(ImportCommand(), as: "import")
     app.lifecycle.use(DeadlineJobsRunner())
 }

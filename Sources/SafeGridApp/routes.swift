@@ -24,6 +24,10 @@ func routes(_ app: Application) throws {
     app.get("readyz", use: Operations.ready)
     app.get("metrics", use: Telemetry.scrape)
     app.get("openapi.json", use: OpenAPIDocument.serve)
+    app.get("imports", use: ImportsPage.form)
+    app.on(.POST, "imports", body: .collect(maxSize: ImportsController.maxSize), use: ImportsPage.dryRun)
+    app.get("imports", ":id", use: ImportsPage.show)
+    app.post("imports", ":id", "apply", use: ImportsPage.apply)
 
     // JSON API.
     let api = app.grouped("api", "v1").grouped(JSONBodyMiddleware())
@@ -50,6 +54,9 @@ func routes(_ app: Application) throws {
     api.get("webhooks", use: Webhooks.list)
     api.delete("webhooks", ":id", use: Webhooks.remove)
     api.get("webhooks", ":id", "deliveries", use: Webhooks.deliveries)
+    // Imports take the spreadsheet itself as the body (not JSON).
+    ImportsController.routes(app.grouped("api", "v1"))
+    ExportsController.routes(api)
     messagingRoutes(app, api: api)
     Open311Controller.routes(app)
 }
