@@ -106,7 +106,7 @@ public enum HazardImporter {
                 guard !v.isBlank else { return nil }
                 do {
                     let d = try LedgerValues.date(v, system: system)
-                    if d > options.today { problem(field, "\(d) is in the future (today is \(options.today))"); return nil }
+                    if field != .dueOn, d > options.today { problem(field, "\(d) is in the future (today is \(options.today))"); return nil }
                     return d
                 } catch { problem(field, error.reason); return nil }
             }

@@ -16,7 +16,7 @@ final class HazardImportTests: XCTestCase {
             ,航坞五金店,航坞路8号,航坞社区,ELEC-02,,很严重,明天,,,
             \(Self.code1),,,,ELEC-01,,,2026-10-16,2026-10-01,,
             \(Self.code1),,,,ELEC-02,,,2026-10-16,,已整改,
-            \(Self.code1),,,,ELEC-01,,一般,2026-10-16,,,
+            \(Self.code1),,,,ELEC-01,,一般,2026-10-17,,,
             """
         let table = try LedgerReader.read(Data(csv.utf8))
         let r = HazardImporter.validate(table, villages: try Fixture.areas(), checklist: checklist,
@@ -39,7 +39,7 @@ final class HazardImportTests: XCTestCase {
         XCTAssertTrue(reasons(6).contains { $0.contains("before the found day") }, "\(reasons(6))")
         XCTAssertTrue(reasons(7).contains { $0.hasPrefix("整改日期: a rectified hazard") }, "\(reasons(7))")
         XCTAssertEqual(r.rejectedRows, [4, 5, 6, 7])
-        // Row 8 repeats row 2's subject and item but on another day: a different hazard.
+        // Row 8 repeats row 2's subject and item on another day: a different hazard.
         XCTAssertEqual(r.candidates[2].severity, .general)
     }
 
