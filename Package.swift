@@ -47,6 +47,7 @@ let package = Package(
             name: "SafeGridApp",
             dependencies: [
                 "SafeGridCore",
+                "SafeGridLedger",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -74,6 +75,7 @@ let package = Package(
             name: "SafeGridAppTests",
             dependencies: [
                 "SafeGridApp",
+                "SafeGridLedger",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),

@@ -95,6 +95,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.migrations.add(CreateClosedLoop())
     app.migrations.add(CreateDashboardCounters())
     app.migrations.add(CreateExchange())
+    app.migrations.add(CreateLedgerImports())
     app.migrations.add(CreateAccounts())
     app.storage[InspectionIntakeKey.self] = InspectionIntake()
     app.lifecycle.use(WebhookLoop())
@@ -136,6 +137,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.asyncCommands.use(RecountCommand(), as: "recount")
     app.asyncCommands.use(ApiKeyCommand(), as: "apikey")
     app.asyncCommands.use(BackupCommand(), as: "backup")
+    app.asyncCommands.use(ImportCommand(), as: "import")
     app.asyncCommands.use(UserCommand(), as: "user")
     app.lifecycle.use(DeadlineJobsRunner())
 }

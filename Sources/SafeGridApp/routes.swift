@@ -31,6 +31,11 @@ func routes(_ app: Application) throws {
     pages.get("inspections", ":id", "notice", use: SignaturesController.noticePage)
     pages.get("inspections", ":id", "signature.png", use: SignaturesController.image)
     pages.get("evidence", ":evidence", use: EvidenceController.photo)
+    let adminPages = pages.grouped(RequireRole.administrators)
+    adminPages.get("imports", use: ImportsPage.form)
+    adminPages.on(.POST, "imports", body: .collect(maxSize: ImportsController.maxSize), use: ImportsPage.dryRun)
+    adminPages.get("imports", ":id", use: ImportsPage.show)
+    adminPages.post("imports", ":id", "apply", use: ImportsPage.apply)
 
     // JSON API.
     // Every route but the token's answers 401 without a valid bearer token (or session cookie
@@ -70,6 +75,9 @@ func routes(_ app: Application) throws {
     admin.get("webhooks", use: Webhooks.list)
     admin.delete("webhooks", ":id", use: Webhooks.remove)
     admin.get("webhooks", ":id", "deliveries", use: Webhooks.deliveries)
+    // Imports take the spreadsheet itself as the body (not JSON); admins only, into their area.
+    ImportsController.routes(app.grouped("api", "v1").grouped(RequireAccount()).grouped(RequireRole.administrators))
+    ExportsController.routes(api)
     messagingRoutes(app, api: api, pages: pages)
     Open311Controller.routes(app)
 }

@@ -15,6 +15,14 @@ public enum LedgerField: String, CaseIterable, Sendable, Hashable, Codable {
     case item, itemCode, severity, department, state
     case dueOn, inspectedOn, rectifiedOn
     case note
+    /// 状态日期: the day the hazard took its current state (rebound, closure, start of work).
+    case stateOn
+    /// 整改过程: a hazard's events as text (export only; recognised, never imported).
+    case events
+    /// 分色: a subject's colour (export only; recognised, never imported: colours follow hazards).
+    case colour
+    /// 关停日期: when a subject was closed down (export only; closure is imported as hazard state 已关停).
+    case closedDownOn
     /// 导入问题: the column ``LedgerTable/rejectedRows(_:problems:sheetName:)`` adds; recognised so
     /// that a fixed rejected-rows file re-imports without warnings, never imported.
     case importProblems
@@ -53,6 +61,10 @@ public enum LedgerField: String, CaseIterable, Sendable, Hashable, Codable {
         case .inspectedOn: ["发现日期", "检查日期", "检查时间", "排查日期", "排查时间", "发现时间", "inspectedOn", "inspected on", "inspection date", "inspectedAt"]
         case .rectifiedOn: ["整改日期", "整改完成日期", "整改完成时间", "rectifiedOn", "rectified on"]
         case .note: ["备注", "说明", "note", "notes", "remark", "remarks"]
+        case .stateOn: ["状态日期", "状态变更日期", "stateOn", "state on"]
+        case .events: ["整改过程", "处置过程", "events", "timeline"]
+        case .colour: ["分色", "颜色", "当前分色", "colour", "color"]
+        case .closedDownOn: ["关停日期", "closedDownOn", "closed down on"]
         case .importProblems: ["导入问题", "importProblems", "import problems"]
         }
     }
@@ -84,6 +96,10 @@ public enum LedgerField: String, CaseIterable, Sendable, Hashable, Codable {
         case .inspectedOn: "发现日期"
         case .rectifiedOn: "整改日期"
         case .note: "备注"
+        case .stateOn: "状态日期"
+        case .events: "整改过程"
+        case .colour: "分色"
+        case .closedDownOn: "关停日期"
         case .importProblems: "导入问题"
         }
     }

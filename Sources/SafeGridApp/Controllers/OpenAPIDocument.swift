@@ -110,11 +110,54 @@ enum OpenAPIDocument {
                   answer: (200, nil), errors: [404]),
         Operation(method: "get", path: "/api/v1/webhooks/{id}/deliveries", tag: "exchange", summary: "The latest 100 delivery attempts",
                   answer: (200, nil), errors: [404]),
+        Operation(method: "post", path: "/api/v1/imports", tag: "exchange",
+                  summary: "Import a ledger (台账): the .xlsx or .csv file is the raw body (≤ 64 MB); per-row report, stored under its id",
+                  query: [("kind", ["type": "string", "enum": ImportKind.allCases.map(\.rawValue)], "subjects (default) or hazards"),
+                          ("dryRun", ["type": "boolean"], "report only, write nothing (the file is kept to apply later)"),
+                          ("fileName", text, "shown in the report"), ("town", areaCode, "resolve village names within this town")],
+                  answer: (201, "ImportReport"), errors: [413, 422]),
+        Operation(method: "get", path: "/api/v1/imports/{id}", tag: "exchange", summary: "A stored import report",
+                  answer: (200, "ImportReport"), errors: [404]),
+        Operation(method: "post", path: "/api/v1/imports/{id}/apply", tag: "exchange", summary: "Apply the file of a stored dry run (once)",
+                  answer: (201, "ImportReport"), errors: [404, 409, 422]),
+        Operation(method: "get", path: "/api/v1/imports/{id}/rejected.csv", tag: "exchange",
+                  summary: "The rejected rows with a 导入问题 column, as CSV (UTF-8 BOM), to fix and import again", answer: (200, nil), errors: [404]),
+        Operation(method: "get", path: "/api/v1/imports/{id}/rejected.xlsx", tag: "exchange",
+                  summary: "The rejected rows with a 导入问题 column, as XLSX", answer: (200, nil), errors: [404]),
+    ] + exports + [
         Operation(method: "get", path: "/api/v1/messages", tag: "closed loop", summary: "The SMS outbox (phones masked, links redacted)",
                   query: [("state", text, "recipient state: queued, sending, sent, delivered, failed"),
                           ("kind", text, "notice, reminder, overdueAlert"), ("subjectId", idParam, "of this subject"),
                           ("page", int, "1…100000"), ("per", int, "1…200, default 50")], answer: (200, nil)),
     ] + open311 }
+
+    /// Ledger exports: subjects, hazards (with timelines) and the per-village summary, as XLSX and CSV.
+    static var exports: [Operation] {
+        let subjectFilters: [(name: String, schema: [String: Any], description: String)] = [
+            ("areaCode", areaCode, "within this area"), ("kind", ["type": "string", "enum": SubjectKind.allCases.map(\.rawValue)], "subject kind"),
+            ("colour", text, "colour key"), ("q", text, "name contains")]
+        let hazardFilters: [(name: String, schema: [String: Any], description: String)] = [
+            ("areaCode", areaCode, "within this area"), ("kind", ["type": "string", "enum": SubjectKind.allCases.map(\.rawValue)], "subject kind"),
+            ("state", text, "comma list of states"), ("severity", text, "severity"), ("department", text, "department"),
+            ("itemCode", text, "checklist item"), ("overdue", ["type": "boolean"], "open and past the deadline"),
+            ("foundFrom", date, "found on or after"), ("foundTo", date, "found on or before")]
+        let villageFilters: [(name: String, schema: [String: Any], description: String)] = [
+            ("areaCode", areaCode, "the town (default 瓜沥镇) or district whose children are listed"),
+            ("kind", ["type": "string", "enum": SubjectKind.allCases.map(\.rawValue)], "only this kind's columns")]
+        var out: [Operation] = []
+        for ext in ["xlsx", "csv"] {
+            let what = ext == "xlsx" ? "XLSX (date and number cells)" : "CSV (UTF-8 BOM, streamed)"
+            out.append(Operation(method: "get", path: "/api/v1/exports/subjects.\(ext)", tag: "exchange",
+                                 summary: "Subjects as a ledger, \(what); importable as it is", query: subjectFilters, answer: (200, nil)))
+            out.append(Operation(method: "get", path: "/api/v1/exports/hazards.\(ext)", tag: "exchange",
+                                 summary: "Hazards with their days, state and timeline, \(what); importable as it is", query: hazardFilters,
+                                 answer: (200, nil)))
+            out.append(Operation(method: "get", path: "/api/v1/exports/villages.\(ext)", tag: "exchange",
+                                 summary: "The dashboard's per-village summary, \(what)", query: villageFilters, answer: (200, nil),
+                                 errors: [404, 422]))
+        }
+        return out
+    }
 
     /// Open311 GeoReport v2, each in `.json` and `.xml`.
     static var open311: [Operation] {
@@ -180,6 +223,19 @@ enum OpenAPIDocument {
                                     "aboveScale": ["type": "boolean"], "rooms": int, "parentId": idParam,
                                     "microGridCode": areaCode, "party": party, "location": location],
                                    required: ["kind", "name", "address", "microGridCode", "party"]),
+            "ImportReport": object(["id": idParam, "kind": text, "dryRun": ["type": "boolean"], "format": text,
+                                    "totals": object(["rows": int, "created": int, "updated": int, "unchanged": int, "rejected": int],
+                                                     required: ["rows", "created", "updated", "unchanged", "rejected"]),
+                                    "fileProblems": ["type": "array", "items": ["type": "object"]],
+                                    "rows": ["type": "array", "items": object([
+                                        "row": int, "action": ["type": "string", "enum": ["created", "updated", "unchanged", "rejected"]],
+                                        "subjectId": idParam, "changed": ["type": "array", "items": text],
+                                        "problems": ["type": "array", "items": object(["column": text, "columnLetters": text, "reason": text,
+                                                                                        "severity": text], required: ["reason", "severity"])]],
+                                        required: ["row", "action", "changed", "problems"])],
+                                    "failedBatches": ["type": "array", "items": text],
+                                    "seconds": ["type": "number"], "rowsPerSecond": ["type": "number"]],
+                                   required: ["kind", "dryRun", "format", "totals", "rows"], open: true),
             "CloseDownInput": object(["actor": text, "reason": text, "occurredAt": timestamp], required: ["actor", "reason"]),
             "InspectionSubmission": object(["clientId": ["type": "string", "minLength": 1, "maxLength": 100],
                                             "subjectId": idParam, "checklistVersion": int, "inspectedAt": timestamp,

@@ -137,6 +137,104 @@ struct CampaignQueries {
         try await sql.select().column("id").from("subjects").where("credit_code", .equal, SQLBind(creditCode)).first() != nil
     }
 
+    /// Stored subjects with these credit codes, or lying in these villages (ledger import's
+    /// match by credit code, or by name and address within the village).
+    func subjects(creditCodes: [String], villageCodes: [String]) async throws -> [SubjectRow] {
+        var rows: [SubjectRow] = []
+        var seen = Set<UUID>()
+        for (column, values) in [("credit_code", creditCodes), ("village_code", villageCodes)] {
+            for chunk in Array(Set(values)).sorted().chunked(DashboardCounters.idsPerRead) {
+                for row in try await scoped(sql.select().columns("*").from("subjects").where(SQLIdentifier(column), .in, SQLBind.group(chunk)))
+                    .all(decoding: SubjectRow.self, keyDecodingStrategy: .snakeCaseColumns) where seen.insert(row.id).inserted {
+                    rows.append(row)
+                }
+            }
+        }
+        return rows
+    }
+
+    /// The hazards of these subjects, oldest first (ledger import matches them by item and found day).
+    func hazards(subjects ids: [UUID]) async throws -> [HazardRow] {
+        var rows: [HazardRow] = []
+        for chunk in Array(Set(ids)).chunked(DashboardCounters.idsPerRead) {
+            rows += try await scoped(sql.select().columns("*").from("hazards").where("subject_id", .in, SQLBind.group(chunk)))
+                .orderBy("found_at").orderBy("item_code").all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
+        }
+        return rows
+    }
+
+    /// Subjects in pages by id (exports): at most `limit` after `cursor`.
+    func subjectsPage(_ f: SubjectFilter, after cursor: UUID?, limit: Int) async throws -> [SubjectRow] {
+        var q = scoped(sql.select().columns("*").from("subjects"))
+        if let kind = f.kind { q = q.where("kind", .equal, SQLBind(kind.rawValue)) }
+        if let code = f.areaCode, let column = Self.areaColumn(for: code) { q = q.where(SQLIdentifier(column), .equal, SQLBind(code)) }
+        if let colour = f.colour { q = q.where("colour", .equal, SQLBind(colour.key)) }
+        if let parent = f.parentID { q = q.where("parent_id", .equal, SQLBind(parent)) }
+        if let s = f.search, !s.isEmpty { q = q.where(SQLContains(column: "name", text: s)) }
+        if let cursor { q = q.where("id", .greaterThan, SQLBind(cursor)) }
+        return try await q.orderBy("id").limit(limit).all(decoding: SubjectRow.self, keyDecodingStrategy: .snakeCaseColumns)
+    }
+
+    /// Hazards in pages by id (exports): at most `limit` after `cursor`, with the list's filters.
+    func hazardsPage(_ f: HazardFilter, after cursor: UUID?, limit: Int) async throws -> [HazardRow] {
+        var q = scoped(sql.select().columns("*").from("hazards"))
+        if let code = f.areaCode, let column = Self.areaColumn(for: code) { q = q.where(SQLIdentifier(column), .equal, SQLBind(code)) }
+        if let id = f.subjectID { q = q.where("subject_id", .equal, SQLBind(id)) }
+        if let kind = f.kind { q = q.where("subject_kind", .equal, SQLBind(kind.rawValue)) }
+        if !f.states.isEmpty { q = q.where("state", .in, SQLBind.group(f.states.map(\.rawValue))) }
+        if let s = f.severity { q = q.where("severity", .equal, SQLBind(s.rawValue)) }
+        if let d = f.department { q = q.where("department", .equal, SQLBind(d.rawValue)) }
+        if let c = f.itemCode { q = q.where("item_code", .equal, SQLBind(c)) }
+        if let now = f.overdueAt {
+            q = q.where("state", .in, SQLBind.group(Self.openStates)).where("due_at", .lessThan, SQLBind(now))
+        }
+        if let from = f.foundFrom { q = q.where("found_on", .greaterThanOrEqual, SQLBind(from.description)) }
+        if let to = f.foundTo { q = q.where("found_on", .lessThanOrEqual, SQLBind(to.description)) }
+        if let cursor { q = q.where("id", .greaterThan, SQLBind(cursor)) }
+        return try await q.orderBy("id").limit(limit).all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
+    }
+
+    /// The events of these hazards in commit order (exports' timelines).
+    func events(hazards ids: [UUID]) async throws -> [UUID: [HazardEventRow]] {
+        var out: [UUID: [HazardEventRow]] = [:]
+        for chunk in ids.chunked(DashboardCounters.idsPerRead) {
+            for e in try await scopedBySubject(sql.select().columns("*").from("hazard_events").where("hazard_id", .in, SQLBind.group(chunk)))
+                .orderBy("seq").all(decoding: HazardEventRow.self, keyDecodingStrategy: .snakeCaseColumns) {
+                out[e.hazardId, default: []].append(e)
+            }
+        }
+        return out
+    }
+
+    /// Dashboard counters of these areas (``DashboardCounters``), for the village summary export.
+    func counters(of areas: [String]) async throws -> [String: [String: Int]] {
+        try await DashboardCounters(sql: sql).counts(of: areas.filter(sees(area:)))
+    }
+
+    /// Which of these subjects have at least one inspection.
+    func inspectedSubjects(_ ids: [UUID]) async throws -> Set<UUID> {
+        var out = Set<UUID>()
+        for chunk in Array(Set(ids)).chunked(DashboardCounters.idsPerRead) {
+            for row in try await sql.select().distinct().column("subject_id").from("inspections")
+                .where("subject_id", .in, SQLBind.group(chunk)).all() {
+                out.insert(try row.decode(column: "subject_id", as: UUID.self))
+            }
+        }
+        return out
+    }
+
+    /// The latest inspection day (Asia/Shanghai) of each of these subjects that has one.
+    func lastInspectionDays(_ ids: [UUID]) async throws -> [UUID: String] {
+        var out: [UUID: String] = [:]
+        for chunk in Array(Set(ids)).chunked(DashboardCounters.idsPerRead) {
+            for row in try await scopedBySubject(sql.select().column("subject_id").column(SQLFunction("MAX", args: SQLIdentifier("inspected_on")), as: "d")
+                .from("inspections").where("subject_id", .in, SQLBind.group(chunk))).groupBy("subject_id").all() {
+                out[try row.decode(column: "subject_id", as: UUID.self)] = try row.decode(column: "d", as: String.self)
+            }
+        }
+        return out
+    }
+
     struct SubjectFilter: Sendable {
         var kind: SubjectKind?
         var areaCode: String?

@@ -1,11 +1,11 @@
 import Fluent
 import SQLKit
 
-/// 005: people (issue 4) — accounts with a role and a home area, their sign-in sessions (web
+/// 006: people (issue 4) — accounts with a role and a home area, their sign-in sessions (web
 /// cookies and API bearer tokens, both stored only as SHA-256), failed sign-ins per user name
 /// (``LoginThrottle``), and the log of permit-system clearance queries.
 struct CreateAccounts: AsyncMigration {
-    var name: String { "005_CreateAccounts" }
+    var name: String { "006_CreateAccounts" }
 
     func prepare(on database: any Database) async throws {
         try await database.schema("users")
