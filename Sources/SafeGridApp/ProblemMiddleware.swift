@@ -154,10 +154,12 @@ extension DomainError: AbortError {
     }
 }
 
-/// `/api/v1` takes JSON: a write with another content type is 415, an empty one 400.
+/// `/api/v1` takes JSON: a write with another content type is 415; one without a body passes
+/// (actions that take none, such as ranking now), and a handler that needs a body answers 400.
 struct JSONBodyMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        if [.POST, .PUT, .PATCH].contains(request.method) {
+        let empty = (request.body.data?.readableBytes ?? 0) == 0 && request.headers.contentType == nil
+        if [.POST, .PUT, .PATCH].contains(request.method), !empty {
             let type = request.headers.contentType
             let isJSON = type.map { $0.type == "application" && ($0.subType == "json" || $0.subType.hasSuffix("+json")) } ?? false
             guard isJSON else {

@@ -97,6 +97,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.migrations.add(CreateExchange())
     app.migrations.add(CreateLedgerImports())
     app.migrations.add(CreateAccounts())
+    app.migrations.add(CreateRankings())
     app.storage[InspectionIntakeKey.self] = InspectionIntake()
     app.lifecycle.use(WebhookLoop())
 

@@ -15,6 +15,8 @@ enum DeadlineJobs {
         var hazardsReminded = 0
         var hazardsMarkedOverdue = 0
         var alertsQueued = 0
+        /// Key hazard enterprises listed by today's ranking, when it ran in this pass.
+        var keyHazardEnterprisesListed: Int?
     }
 
     static var reminderDays: Int { Environment.get("SAFEGRID_REMINDER_DAYS").flatMap(Int.init) ?? 2 }
@@ -90,6 +92,11 @@ enum DeadlineJobs {
             }
             report.hazardsReminded += count
             if queued { report.remindersQueued += 1 }
+        }
+        // Once a day (Asia/Shanghai): rank the key hazard enterprises.
+        if try await KeyHazards.isDue(sql: sql, now: now) {
+            report.keyHazardEnterprisesListed = try await KeyHazards.rank(app: app, asOf: CalendarDate(shanghai: now), now: now,
+                                                                          trigger: "schedule").enterprisesListed
         }
         return report
     }

@@ -70,6 +70,8 @@ struct DashboardFigures: Content {
     /// The area's children (villages of a town, grids of a village …), best rectification rate first.
     let ranking: [ChildFigures]
     let overdueCount: Int
+    /// 重点隐患企业 listed in the area by the latest ranking (``KeyHazards``).
+    let keyHazardEnterprises: Int
     let overdueBySeverity: [String: Int]
     let overdueOldest: [OverdueHazard]
     /// The last 30 Asia/Shanghai days, oldest first.
@@ -187,7 +189,8 @@ enum DashboardController {
             byKind: Dictionary(uniqueKeysWithValues: kinds.map { ($0.kind, $0) }), kinds: kinds,
             hazardsFound: total.found, hazardsRectified: total.rectified, rectificationRate: total.percent,
             rectificationRateText: total.description, colours: colours, ranking: ranking,
-            overdueCount: n("overdue"), overdueBySeverity: overdueBySeverity,
+            overdueCount: n("overdue"), keyHazardEnterprises: try await KeyHazards.count(in: area.code, sql: sql),
+            overdueBySeverity: overdueBySeverity,
             overdueOldest: oldest, trend: trend)
     }
 }

@@ -87,7 +87,12 @@ enum PagesController {
                            Layout.stat("逾期(处)", String(f.overdueCount), "overdue"),
                            .forEach(Severity.allCases.reversed()) { s in
                                Layout.stat(s.zh, String(f.overdueBySeverity[s.rawValue] ?? 0), s.en)
-                           }))),
+                           })),
+                 .div(.class("card key"),
+                      .h3(.text("重点隐患企业"), .span(.class("en"), .text("Key hazard enterprises (worst 15% per village)"))),
+                      .div(.class("stats"),
+                           Layout.stat("名单(家)", String(f.keyHazardEnterprises), "listed"),
+                           .a(.href("/key-hazards?areaCode=\(f.area.code)"), .text("查看名单 See the list"))))),
             .div(.class("grid"),
                  .div(.h2(.text("整改率"), .span(.class("en"), .text("Rectification rate by kind"))),
                       Layout.svg(SVG.bars(kinds.map { ($0.zh, $0.rectificationRate, $0.rectificationRateText, "#0b5cad") },
