@@ -98,6 +98,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.migrations.add(CreateLedgerImports())
     app.migrations.add(CreateAccounts())
     app.migrations.add(CreateRankings())
+    app.migrations.add(CreateEnforcement())
     app.storage[InspectionIntakeKey.self] = InspectionIntake()
     app.lifecycle.use(WebhookLoop())
 

@@ -21,7 +21,7 @@ extension AreaCodes {
     }
 
     /// Whether `code` is a 14-digit grid or a 17-digit micro-grid code (what tasks are assigned by).
-    static func isGridOrMicroGrid(_ code: String) -> Bool {
+    public static func isGridOrMicroGrid(_ code: String) -> Bool {
         let level = AreaLevel(codeLength: code.count)
         return (level == .grid || level == .microGrid) && code.allSatisfy(\.isASCIIDigitCharacter)
     }

@@ -74,3 +74,44 @@ struct KeyHazardTests {
         }
     }
 }
+
+@Suite("Task lists (网格日常管): routine by risk, directed by the town, quota")
+struct TaskListTests {
+    @Test func aGridWorkersDayHasItsDueAndDirectedTasks() async throws {
+        try await withSafeGrid { app in
+            let ids = try await KeyHazardTests().sixEnterprises(app)
+            let worker = try await makeAccount(app, "wg.1", role: .gridWorker, area: "33010911320101")
+            // Everything was inspected today: nothing routine is due yet.
+            let today = try await app.send(.GET, "/api/v1/tasks", token: worker)
+            #expect(today.status == .ok, "\(today.body)")
+            #expect((today.json["tasks"] as? [Any])?.isEmpty == true)
+            let quota = today.json["quota"] as? [String: Any] ?? [:]
+            #expect(quota["done"] as? Int == 6 && quota["target"] as? Int == 40 && quota["worker"] as? String == "gridWorker")
+            // The town directs one inspection: it shows today, with the subject's open hazards.
+            let directed = try await app.send(.POST, "/api/v1/tasks/directed", object: ["subjectId": ids[3], "dueOn": "2026-12-02", "reason": "群众举报堵塞通道"])
+            #expect(directed.status == .created, "\(directed.body)")
+            #expect(try await app.send(.POST, "/api/v1/tasks/directed", object: ["subjectId": ids[3], "dueOn": "2026-12-02", "reason": "x"],
+                                       token: worker).status == .forbidden)
+            let bad = try await app.send(.POST, "/api/v1/tasks/directed", object: ["subjectId": ids[3], "dueOn": "2026-11-01", "reason": "x"])
+            #expect(bad.status == .unprocessableEntity && bad.json["field"] as? String == "dueOn")
+            let withDirected = try await app.send(.GET, "/api/v1/tasks", token: worker)
+            let tasks = withDirected.json["tasks"] as? [[String: Any]] ?? []
+            #expect(tasks.count == 1)
+            #expect((tasks.first?["subjectId"] as? String)?.lowercased() == ids[3].lowercased())
+            #expect((tasks.first?["openHazards"] as? [Any])?.count == 3)
+            #expect((tasks.first?["directed"] as? [[String: Any]])?.first?["reason"] as? String == "群众举报堵塞通道")
+            // 61 days on, every enterprise is due (60 days at most; sooner with open serious hazards).
+            let later = try await app.send(.GET, "/api/v1/tasks?date=2027-01-30", token: worker)
+            let due = later.json["tasks"] as? [[String: Any]] ?? []
+            #expect(due.count == 6)
+            #expect(due.filter { $0["reason"] as? String == "routine" }.count == 1)  // the one without hazards
+            // A village officer asks for the grid's list; outside the area it is 404; a village is not a worker's area.
+            let officer = try await makeAccount(app, "v.1", role: .villageOfficer, area: "330109113201")
+            #expect(try await app.send(.GET, "/api/v1/tasks?areaCode=33010911320101", token: officer).status == .ok)
+            #expect(try await app.send(.GET, "/api/v1/tasks", token: officer).status == .unprocessableEntity)
+            #expect(try await app.send(.GET, "/api/v1/tasks?areaCode=33010911320201", token: worker).status == .notFound)
+            let page = try await app.send(.GET, "/tasks", token: worker)
+            #expect(page.status == .ok && page.body.contains("企业3"))
+        }
+    }
+}

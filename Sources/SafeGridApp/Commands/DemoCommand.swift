@@ -102,6 +102,9 @@ struct DemoCommand: AsyncCommand {
             try await store.insert(subjects: subjects.filter { $0.parentId != nil }, at: now)
             try await store.write(batches, recordedAt: now)
         }
+        let enforcement = try await DemoEnforcementWriter.write(campaign: campaign, base: base, app: app)
+        log("  joint enforcement: \(enforcement.actions) actions (\(enforcement.share) of the district), \(enforcement.enterprisesClosed) closed, "
+            + "\(enforcement.enterprisesWithDemolitions) with demolitions")
         log(String(format: "  wrote %d grids, %d micro-grids and the campaign in %.1f s",
                    newAreas.filter { $0.level == .grid }.count, newAreas.filter { $0.level == .microGrid }.count,
                    Date().timeIntervalSince(t)))

@@ -42,6 +42,13 @@ enum OpenAPIDocument {
                   query: [("areaCode", areaCode, "within this area"), ("limit", int, "1…2000, default 200")], answer: (200, nil), errors: [404]),
         Operation(method: "post", path: "/api/v1/key-hazards/rank", tag: "rankings", summary: "Rank now (admins); also runs daily",
                   answer: (201, nil), errors: [403]),
+        Operation(method: "get", path: "/api/v1/tasks", tag: "tasks",
+                  summary: "网格日常管: a grid's or micro-grid's inspection tasks for a day (routine by risk, directed), nearest first, with open hazards and the month's quota",
+                  query: [("areaCode", areaCode, "grid or micro-grid (default: the worker's own)"), ("date", date, "default today (Asia/Shanghai)"),
+                          ("latitude", ["type": "number"], "WGS-84"), ("longitude", ["type": "number"], "WGS-84")],
+                  answer: (200, nil), errors: [404, 422]),
+        Operation(method: "post", path: "/api/v1/tasks/directed", tag: "tasks", summary: "定向: the town directs an inspection of a subject by a day (admins)",
+                  body: "DirectedTaskInput", answer: (201, nil), errors: [403, 422]),
         Operation(method: "delete", path: "/api/v1/auth/token", tag: "accounts", summary: "Sign out: revoke this token",
                   answer: (204, nil), errors: []),
         Operation(method: "get", path: "/api/v1/auth/me", tag: "accounts", summary: "The signed-in account",
@@ -131,7 +138,7 @@ enum OpenAPIDocument {
                   summary: "The rejected rows with a 导入问题 column, as CSV (UTF-8 BOM), to fix and import again", answer: (200, nil), errors: [404]),
         Operation(method: "get", path: "/api/v1/imports/{id}/rejected.xlsx", tag: "exchange",
                   summary: "The rejected rows with a 导入问题 column, as XLSX", answer: (200, nil), errors: [404]),
-    ] + exports + [
+    ] + exports + enforcement + [
         Operation(method: "get", path: "/api/v1/messages", tag: "closed loop", summary: "The SMS outbox (phones masked, links redacted)",
                   query: [("state", text, "recipient state: queued, sending, sent, delivered, failed"),
                           ("kind", text, "notice, reminder, overdueAlert"), ("subjectId", idParam, "of this subject"),
@@ -211,6 +218,7 @@ enum OpenAPIDocument {
                              "dueOn": date, "mode": text, "rectifiedOnSite": ["type": "boolean"]],
                             required: ["itemCode", "outcome"])
         return [
+            "DirectedTaskInput": object(["subjectId": idParam, "dueOn": date, "reason": text], required: ["subjectId", "dueOn", "reason"]),
             "Credentials": object(["username": text, "password": text], required: ["username", "password"]),
             "Token": object(["token": text, "tokenType": ["type": "string", "enum": ["Bearer"]], "expiresIn": int, "expiresAt": timestamp,
                              "account": ["$ref": "#/components/schemas/Account"]], required: ["token", "tokenType", "expiresIn"]),

@@ -123,7 +123,7 @@ enum ExportsController {
     /// The per-village summary of the dashboard: subjects inspected, hazards found, rectified,
     /// rate per kind, open and overdue, in the dashboard's ranking order.
     static func villages(_ req: Request, _ format: Format) async throws -> Response {
-        let code = try await Input.areaCode(req) ?? BundledAreas.gualiTownCode
+        let code = try await Input.areaCode(req) ?? req.homeAreaCode
         let kind: SubjectKind? = try Input.optionalEnum(req.query[String.self, at: "kind"], "kind")
         let kinds = kind.map { [$0] } ?? SubjectKind.allCases
         guard let area = try await req.queries.area(code) else { throw DomainError(.notFound, field: "areaCode", reason: "no area \(code)") }

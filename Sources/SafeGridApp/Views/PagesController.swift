@@ -15,7 +15,9 @@ enum PagesController {
     static func dashboard(_ req: Request) async throws -> Response {
         if req.homeAreaCode != BundledAreas.gualiTownCode { return req.redirect(to: "/areas/\(req.homeAreaCode)") }
         let f = try await DashboardController.figures(for: BundledAreas.gualiTownCode, req: req)
+        let enforcement = try await EnforcementStore.figures(townCode: BundledAreas.gualiTownCode, sql: req.sql)
         return Layout.page(title: "瓜沥镇除险保安 一屏归集", subtitle: "Guali town hazard campaign dashboard",
+                           .div(.class("grid"), EnforcementController.dashboardNodes(enforcement)),
                            figuresNodes(f, childPath: "villages", childLabel: "村社排名", childEn: "Villages ranked"))
     }
 

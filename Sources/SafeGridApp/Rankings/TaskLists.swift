@@ -1,0 +1,245 @@
+import Foundation
+import Plot
+import SQLKit
+import SafeGridCore
+import Vapor
+
+/// 网格日常管 (issue 4, part 3): a grid or micro-grid worker's inspection tasks for a day.
+///
+/// - **Routine tasks** come from ``InspectionFrequency``: every subject of the area is due
+///   `interval` days after its last inspection (rental housing and parks 30, enterprises 60,
+///   street shops 90 — NFPA 1730's high/moderate/low risk ratio; key hazard enterprises and
+///   subjects with an open extremely severe hazard 7, with an open serious hazard 14); a subject
+///   never inspected is due at once. A task is done by any inspection of the subject.
+/// - **Directed tasks** (定向) are assigned by the town (`POST /api/v1/tasks/directed`) to one
+///   subject with a due day and a reason; done by the subject's first inspection after it was
+///   assigned.
+/// - **Quota** (定额): ``TaskQuota/default(for:period:)`` per worker and month, counted as
+///   inspections of subjects in the worker's area (inspections name people, not accounts).
+/// - Order: nearest first from the worker's position (`latitude`, `longitude`, WGS-84), else by
+///   due day.
+enum TaskLists {
+    struct HazardLine: Content {
+        let id: UUID
+        let itemCode: String
+        let item: String?
+        let severity: String
+        let dueOn: String
+        let overdue: Bool
+    }
+
+    struct TaskLine: Content {
+        let subjectId: UUID
+        let name: String
+        let address: String
+        let kind: String
+        let colour: ColourDTO?
+        let keyHazardEnterprise: Bool
+        let dueOn: String
+        let overdue: Bool
+        let overdueDays: Int
+        /// `routine`, `keyHazardEnterprise`, `openExtremelySevereHazard`, `openSeriousHazard`, or nil
+        /// when only directed.
+        let reason: String?
+        let intervalDays: Int?
+        let directed: [DirectedDTO]
+        /// Metres from the worker's position; nil without a position or a location.
+        let distanceMetres: Int?
+        let openHazards: [HazardLine]
+    }
+
+    struct DirectedDTO: Content {
+        let id: UUID
+        let subjectId: UUID
+        let assignedBy: String
+        let assignedOn: String
+        let dueOn: String
+        let reason: String
+        let completedOn: String?
+    }
+
+    struct QuotaDTO: Content {
+        let worker: String
+        let period: String
+        let from: String
+        let through: String
+        let target: Int
+        let done: Int
+        let remaining: Int
+        let met: Bool
+    }
+
+    struct TaskListDTO: Content {
+        let date: String
+        let areaCode: String
+        let quota: QuotaDTO
+        let tasks: [TaskLine]
+    }
+
+    /// The grid or micro-grid a request is about: `areaCode`, else the account's own area.
+    /// - Throws: 422 when neither is a grid or micro-grid; 404 outside the jurisdiction.
+    static func workerArea(_ req: Request) async throws -> String {
+        let code = try await Input.areaCode(req) ?? req.signedIn?.account.areaCode ?? ""
+        guard AreaCodes.isGridOrMicroGrid(code) else {
+            throw DomainError.invalid("areaCode", "task lists belong to a grid (14 digits) or micro-grid (17 digits); give areaCode")
+        }
+        guard req.queries.sees(area: code) else { throw DomainError(.notFound, field: "areaCode", reason: "no area with code \(code)") }
+        return code
+    }
+
+    /// `GET /api/v1/tasks?date=&areaCode=&latitude=&longitude=`.
+    static func list(_ req: Request) async throws -> TaskListDTO {
+        let area = try await workerArea(req)
+        let now = req.services.now()
+        let day = try Input.calendarDate(req.query[String.self, at: "date"], "date") ?? CalendarDate(shanghai: now)
+        var position: GeoPoint? = nil
+        if let lat = req.query[Double.self, at: "latitude"], let lon = req.query[Double.self, at: "longitude"] {
+            do { position = try GeoPoint(latitude: lat, longitude: lon, datum: .wgs84) } catch { throw DomainError.invalid("latitude", error) }
+        }
+        return try await build(req, area: area, day: day, position: position, now: now)
+    }
+
+    static func build(_ req: Request, area: String, day: CalendarDate, position: GeoPoint?, now: Date) async throws -> TaskListDTO {
+        let q = req.queries
+        guard let column = CampaignQueries.areaColumn(for: area) else { throw DomainError.invalid("areaCode", "not a grid") }
+        let subjects = try await q.scoped(req.sql.select().columns("*").from("subjects").where(SQLIdentifier(column), .equal, SQLBind(area)))
+            .all(decoding: SubjectRow.self, keyDecodingStrategy: .snakeCaseColumns)
+        let byID = Dictionary(uniqueKeysWithValues: subjects.map { ($0.id, $0) })
+        let lastVisit = try await q.lastInspectionDays(subjects.map(\.id))
+        let listed = Set(try await req.sql.select().column("subject_id").from("key_hazard_enterprises")
+            .where(SQLIdentifier(column), .equal, SQLBind(area)).all().map { try $0.decode(column: "subject_id", as: UUID.self) })
+        let open = try await q.scoped(req.sql.select().columns("*").from("hazards").where(SQLIdentifier(column), .equal, SQLBind(area))
+            .where("state", .in, SQLBind.group(CampaignQueries.openStates)))
+            .orderBy("due_at").all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
+        let openBySubject = Dictionary(grouping: open, by: \.subjectId)
+        let routineSubjects = subjects.map { s in
+            InspectionFrequency.TaskSubject(
+                subjectId: s.id, kind: s.subjectKind, areaCode: s.microGridCode,
+                lastInspectedOn: lastVisit[s.id].flatMap { try? CalendarDate($0) }, isKeyHazardEnterprise: listed.contains(s.id),
+                worstOpenSeverity: (openBySubject[s.id] ?? []).compactMap { Severity(rawValue: $0.severity) }.max(),
+                closedDown: s.closedDownAt != nil, location: s.location)
+        }
+        let routine = try InspectionFrequency.tasks(for: routineSubjects, from: day, through: day)
+        let directed = try await directedTasks(req, column: column, area: area)
+        let lines = try InspectionTasks.today(routine: routine, directed: directed, workerArea: area, on: day, from: position,
+                                              locations: Dictionary(uniqueKeysWithValues: subjects.compactMap { s in s.location.map { (s.id, $0) } }))
+        var items: [String: ChecklistItem] = [:]
+        for h in open where items[h.itemCode] == nil { items[h.itemCode] = try await req.checklists.item(h.itemCode, version: h.checklistVersion, sql: req.sql) }
+        let tasks = lines.prefix(500).compactMap { t -> TaskLine? in
+            guard let s = byID[t.subjectId] else { return nil }
+            return TaskLine(subjectId: s.id, name: s.name, address: s.address, kind: s.kind, colour: s.subjectColour.map(ColourDTO.init),
+                            keyHazardEnterprise: listed.contains(s.id), dueOn: t.dueOn.description, overdue: t.isOverdue,
+                            overdueDays: t.overdueDays, reason: t.routine?.reason.rawValue, intervalDays: t.routine?.intervalDays,
+                            directed: t.directed.map(dto), distanceMetres: t.metres.map { Int($0.rounded()) },
+                            openHazards: (openBySubject[s.id] ?? []).map { h in
+                                HazardLine(id: h.id, itemCode: h.itemCode, item: items[h.itemCode]?.zh, severity: h.severity,
+                                           dueOn: CalendarDate(shanghai: h.dueAt).description, overdue: h.dueAt < now)
+                            })
+        }
+        // Quota: inspections of the area's subjects in the month.
+        let worker: TaskQuota.Worker = area.count == AreaLevel.microGrid.codeLength ? .microGridWorker : .gridWorker
+        let quota = TaskQuota.default(for: worker, period: .month)
+        let bounds = QuotaPeriod.month.bounds(containing: day)
+        let done = try await req.sql.select().column("inspected_on").from("inspections")
+            .where("subject_id", .in, SQLSubquery.select { $0.column("id").from("subjects").where(SQLIdentifier(column), .equal, SQLBind(area)) })
+            .where("inspected_on", .greaterThanOrEqual, SQLBind(bounds.first.description))
+            .where("inspected_on", .lessThanOrEqual, SQLBind(bounds.last.description)).all()
+            .compactMap { try? CalendarDate(try $0.decode(column: "inspected_on", as: String.self)) }
+        let progress = quota.progress(completedOn: done, on: day)
+        return TaskListDTO(date: day.description, areaCode: area,
+                           quota: QuotaDTO(worker: worker.rawValue, period: QuotaPeriod.month.rawValue, from: progress.first.description,
+                                           through: progress.last.description, target: quota.target, done: progress.done,
+                                           remaining: progress.remaining, met: progress.isMet),
+                           tasks: Array(tasks))
+    }
+
+    static func dto(_ d: DirectedTask) -> DirectedDTO {
+        DirectedDTO(id: d.id, subjectId: d.subjectId, assignedBy: d.assignedBy, assignedOn: d.assignedOn.description,
+                    dueOn: d.dueOn.description, reason: d.reason, completedOn: d.completedOn?.description)
+    }
+
+    /// Directed tasks of an area, each with the day of the subject's first inspection after it
+    /// was assigned (which completes it).
+    static func directedTasks(_ req: Request, column: String, area: String) async throws -> [DirectedTask] {
+        let rows = try await req.sql.select().columns("*").from("directed_tasks").where(SQLIdentifier(column), .equal, SQLBind(area))
+            .orderBy("due_on").all()
+        var out: [DirectedTask] = []
+        for r in rows {
+            let subject = try r.decode(column: "subject_id", as: UUID.self)
+            let assigned = try CalendarDate(try r.decode(column: "assigned_on", as: String.self))
+            // Done by the first visit after the task was given (a visit earlier that day does not count).
+            let given = try r.decode(column: "created_at", as: Date.self)
+            let first = try await req.sql.select().column(SQLFunction("MIN", args: SQLIdentifier("inspected_on")), as: "d").from("inspections")
+                .where("subject_id", .equal, SQLBind(subject)).where("inspected_at", .greaterThanOrEqual, SQLBind(given)).first()
+            let completed = try first?.decode(column: "d", as: String?.self).flatMap { try? CalendarDate($0) }
+            out.append(try DirectedTask(id: try r.decode(column: "id", as: UUID.self), subjectId: subject,
+                                        areaCode: try r.decode(column: "micro_grid_code", as: String.self),
+                                        assignedBy: try r.decode(column: "assigned_by", as: String.self), assignedOn: assigned,
+                                        dueOn: try CalendarDate(try r.decode(column: "due_on", as: String.self)),
+                                        reason: try r.decode(column: "reason", as: String.self), completedOn: completed))
+        }
+        return out
+    }
+
+    struct DirectedInput: Content {
+        let subjectId: String
+        let dueOn: String
+        let reason: String
+    }
+
+    /// `POST /api/v1/tasks/directed` (admins): 定向 — inspect this subject by `dueOn`.
+    static func direct(_ req: Request) async throws -> Response {
+        let account = try req.account()
+        let input = try req.content.decode(DirectedInput.self)
+        let id = try Input.uuid(input.subjectId, "subjectId")
+        guard let subject = try await req.queries.subject(id) else { throw DomainError.invalid("subjectId", "no subject with id \(id)") }
+        guard let due = try Input.calendarDate(input.dueOn, "dueOn") else { throw DomainError.invalid("dueOn", "dueOn is required") }
+        let now = req.services.now()
+        let task = try DirectedTask(id: UUID(), subjectId: id, areaCode: subject.microGridCode, assignedBy: account.displayName,
+                                    assignedOn: CalendarDate(shanghai: now), dueOn: due, reason: input.reason)
+        try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
+            try await CampaignStore(sql: sql).insert("directed_tasks", ["id", "subject_id", "town_code", "village_code", "grid_code",
+                                                                        "micro_grid_code", "assigned_by", "assigned_on", "due_on", "reason", "created_at"],
+                                                     [[task.id, id, subject.townCode, subject.villageCode, subject.gridCode, subject.microGridCode,
+                                                       task.assignedBy, task.assignedOn.description, task.dueOn.description, task.reason, now]])
+        }
+        return try Response.json(dto(task), status: .created)
+    }
+
+    /// `/tasks`: the worker's phone page — today's tasks, nearest first once the phone shares
+    /// its position, each with the subject's open hazards.
+    static func page(_ req: Request) async throws -> Response {
+        let area = try await workerArea(req)
+        let list = try await self.list(req)
+        let script = """
+        document.getElementById("locate").addEventListener("click", function () {
+          if (!navigator.geolocation) return;
+          navigator.geolocation.getCurrentPosition(function (p) {
+            var u = new URL(location.href);
+            u.searchParams.set("latitude", p.coords.latitude.toFixed(6));
+            u.searchParams.set("longitude", p.coords.longitude.toFixed(6));
+            location.href = u.toString();
+          });
+        });
+        """
+        return Layout.page(title: "今日任务", subtitle: "Today's inspection tasks · \(area) · \(list.date)", nodes: [
+            .div(.class("stats"),
+                 Layout.stat("待查(家)", String(list.tasks.count), "due"),
+                 Layout.stat("逾期(家)", String(list.tasks.filter(\.overdue).count), "overdue"),
+                 Layout.stat("本月定额", "\(list.quota.done) / \(list.quota.target)", "quota this month")),
+            .p(.button(.id("locate"), .type(.button), .text("按距离排序 Nearest first"))),
+            .ol(.class("timeline"), .forEach(list.tasks) { t in
+                .li(.strong(.a(.href("/subjects/\(t.subjectId.uuidString.lowercased())"), .text(t.name))),
+                    .text(" · \(t.address)"),
+                    .if(t.keyHazardEnterprise, .span(.class("overdue"), .text(" 重点隐患企业"))),
+                    .p(.text("应查 \(t.dueOn)"), .if(t.overdue, .span(.class("overdue"), .text(" 逾期\(t.overdueDays)天"))),
+                       .unwrap(t.distanceMetres) { .text(" · \($0) 米") },
+                       .forEach(t.directed) { d in .span(.class("en"), .text(" 定向: \(d.reason)（\(d.assignedBy)）")) }),
+                    .if(!t.openHazards.isEmpty, .ul(.forEach(t.openHazards) { h in
+                        .li(.text("\(h.item ?? h.itemCode) · 期限 \(h.dueOn)"), .if(h.overdue, .span(.class("overdue"), .text(" 逾期"))))
+                    })))
+            }),
+            .element(named: "script", nodes: [.raw(script)]),
+        ])
+    }
+}
