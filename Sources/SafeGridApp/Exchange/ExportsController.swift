@@ -63,6 +63,10 @@ enum ExportsController {
         let state = h.hazardState
         // The day of the last verification: the stored rectified day, else (a rebound) the last verify event.
         let rectified = h.rectifiedAt ?? events.last { $0.kind == HazardEventKind.verifyRectified.rawValue }?.occurredAt
+        // 状态日期: the day the hazard entered its state. An overdue mark changes no state (and no
+        // deadline); dating the state by it would put a rebound after its own deadline, and the
+        // import would then give the rebound a fresh default deadline (and lose the overdue mark).
+        let stateOn = events.last { $0.kind != HazardEventKind.markedOverdue.rawValue }?.occurredAt ?? h.lastEventAt
         let timeline = events.map { e in
             "\(Layout.time(e.occurredAt)) \(HazardEventKind(rawValue: e.kind)?.zh ?? e.kind) \(e.actor)" + (e.reason.map { "：\($0)" } ?? "")
         }.joined(separator: "\n")
@@ -73,7 +77,7 @@ enum ExportsController {
             .text(items[h.itemCode]?.department.zh ?? h.department),
             .text((Severity(rawValue: h.severity) ?? .general).zh),
             .date(try! CalendarDate(h.foundOn)), .date(CalendarDate(shanghai: h.dueAt)), .text(state.zh),
-            .date(CalendarDate(shanghai: h.lastEventAt)),
+            .date(CalendarDate(shanghai: stateOn)),
             (state == .rectified || state == .rebound || h.reboundCount > 0) ? (rectified.map { .date(CalendarDate(shanghai: $0)) } ?? .empty) : .empty,
             h.note.map(LedgerValue.text) ?? .empty, .text(timeline),
         ]

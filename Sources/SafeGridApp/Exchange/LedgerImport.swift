@@ -531,6 +531,8 @@ enum LedgerImport {
             guard let subject = subjects[subjectID], var ledger = ledgers[subjectID] else { continue }
             let before = ledger
             var rowsOut: [Int: ImportReport.Row] = [:]
+            // Warnings of rows that are taken (added to their report rows at the end).
+            var warnings: [Int: [ImportReport.Problem]] = [:]
             func done(_ r: HazardImportRow, _ action: String, _ problem: String? = nil, severity: String = "error") {
                 rowsOut[r.row] = .init(row: r.row, action: action, subjectId: subjectID, changed: [],
                                        problems: problem.map { [.init(column: nil, reason: $0, severity: severity)] } ?? [])
@@ -557,8 +559,16 @@ enum LedgerImport {
                                          reason: "台账：整改到位")
                     case .reportRebound:
                         let when = at(r.stateOn, 15, after: id)
+                        let due = r.dueOn.flatMap { $0.endUTC > when ? $0.endUTC : nil }
+                        if let d = r.dueOn, due == nil {
+                            // A deadline before the rebound cannot be the rebound's: it gets the default one.
+                            warnings[r.row, default: []].append(.init(
+                                column: LedgerField.dueOn.zh,
+                                reason: "the deadline \(d) is before the rebound on \(CalendarDate(shanghai: when)); the rebound gets the default \(HazardLifecycle.defaultReboundDays)-day deadline",
+                                severity: "warning"))
+                        }
                         try ledger.apply(.reportRebound, hazard: id, at: when, actor: actor, reason: "台账：隐患反弹",
-                                         newDueAt: r.dueOn.map { $0.endUTC > when ? $0.endUTC : nil } ?? nil)
+                                         newDueAt: due)
                     default: break
                     }
                 }
@@ -628,12 +638,14 @@ enum LedgerImport {
             } catch {
                 // A rule refused one of the subject's rows: none of its rows are taken.
                 ledger = before
+                warnings = [:]
                 let reason = "\(error.field.map { "\($0): " } ?? "")\(error.reason)"
                 for r in hazardRows {
                     rowsOut[r.row] = .init(row: r.row, action: "rejected", subjectId: subjectID, changed: [],
                                            problems: [.init(column: nil, reason: "the subject's hazard rows were refused: \(reason)")])
                 }
             }
+            for (n, w) in warnings { rowsOut[n]?.problems.append(contentsOf: w) }
             out.merge(rowsOut) { _, new in new }
             ledgers[subjectID] = ledger
             let changes = ledger.takeChanges()
