@@ -115,3 +115,34 @@ struct TaskListTests {
         }
     }
 }
+
+@Suite("Performance ranking (绩效)")
+struct PerformanceTests {
+    @Test func villagesAreScoredAndGradedForAPeriod() async throws {
+        try await withSafeGrid { app in
+            _ = try await KeyHazardTests().sixEnterprises(app)
+            let r = try await app.send(.GET, "/api/v1/performance?areaCode=330109113&from=2026-11-01&to=2026-11-30")
+            #expect(r.status == .ok, "\(r.body)")
+            let rows = r.json["rows"] as? [[String: Any]] ?? []
+            #expect(rows.count == 74)
+            let village = try #require(rows.first { $0["code"] as? String == "330109113201" })
+            // Six subjects never visited before November: six tasks, all done on the 30th.
+            #expect(village["tasksDue"] as? Int == 6 && village["tasksDoneOnTime"] as? Int == 6)
+            // 15 hazards found, none signed or rectified yet: reports unconfirmed (the component drops out).
+            #expect(village["hazardsReported"] as? Int == 15 && village["reportsConfirmed"] as? Int == 0)
+            // Tasks 100% (30) and rectification 0% (20), renormalised: 30 ÷ 50 = 60.00, grade C.
+            #expect(village["score"] as? Double == 60.0, "\(village)")
+            #expect(village["grade"] as? String == "C")
+            #expect(village["rank"] as? Int == 1)
+            // The other villages have no records: unranked, no grade.
+            #expect(rows.filter { $0["score"] is Double }.count == 1)
+            // Bad periods and areas.
+            #expect(try await app.send(.GET, "/api/v1/performance?from=2026-12-01&to=2026-11-01").json["field"] as? String == "to")
+            // A grid worker's own grid is scored on its own.
+            let grid = try await app.send(.GET, "/api/v1/performance?areaCode=33010911320101&from=2026-11-01&to=2026-11-30")
+            #expect((grid.json["rows"] as? [[String: Any]])?.map { $0["score"] as? Double } == [60.0])
+            let page = try await app.send(.GET, "/performance?areaCode=330109113&from=2026-11-01&to=2026-11-30")
+            #expect(page.status == .ok && page.body.contains("60.00"))
+        }
+    }
+}

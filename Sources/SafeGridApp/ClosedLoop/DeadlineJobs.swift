@@ -96,7 +96,7 @@ enum DeadlineJobs {
         // Once a day (Asia/Shanghai): rank the key hazard enterprises.
         if try await KeyHazards.isDue(sql: sql, now: now) {
             report.keyHazardEnterprisesListed = try await KeyHazards.rank(app: app, asOf: CalendarDate(shanghai: now), now: now,
-                                                                          trigger: "schedule").enterprisesListed
+                                                                          trigger: "schedule", scheduled: true)?.enterprisesListed
         }
         return report
     }

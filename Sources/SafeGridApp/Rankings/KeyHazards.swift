@@ -25,10 +25,15 @@ enum KeyHazards {
     }
 
     /// Ranks every enterprise of the district on `asOf` and stores the list and its changes.
-    /// - Returns: the run.
+    /// - Parameter scheduled: the daily run: nothing happens when `asOf` was ranked already
+    ///   (checked inside the write transaction, so two instances rank once).
+    /// - Returns: the run, or `nil` for a scheduled run that was not due.
     @discardableResult
-    static func rank(app: Application, asOf: CalendarDate, now: Date, trigger: String) async throws -> RunDTO {
-        try await app.writeGate.transaction(on: app.db) { sql in
+    static func rank(app: Application, asOf: CalendarDate, now: Date, trigger: String, scheduled: Bool = false) async throws -> RunDTO? {
+        try await app.writeGate.transaction(on: app.db) { sql -> RunDTO? in
+            if scheduled, try await sql.select().column("id").from("key_hazard_runs").where("as_of", .equal, SQLBind(asOf.description)).first() != nil {
+                return nil
+            }
             // Open hazards of every enterprise that is not closed down (closed ones are not ranked).
             let rows = try await sql.select()
                 .column(SQLColumn("id", table: "subjects"), as: "sid").column(SQLColumn("village_code", table: "subjects"))
@@ -189,7 +194,8 @@ enum KeyHazards {
     /// `POST /api/v1/key-hazards/rank` (admins): ranks now, for today (Asia/Shanghai).
     static func rankNow(_ req: Request) async throws -> Response {
         let now = req.services.now()
-        let run = try await rank(app: req.application, asOf: CalendarDate(shanghai: now), now: now, trigger: try req.account().username)
+        guard let run = try await rank(app: req.application, asOf: CalendarDate(shanghai: now), now: now, trigger: try req.account().username)
+        else { throw Abort(.internalServerError) }
         return try Response.json(run, status: .created)
     }
 

@@ -54,6 +54,10 @@ enum Layout {
                     else: .header(.class("top"),
                                   .a(.href("/"), .class("brand"), .text("SafeGrid 除险保安")),
                                   .nav(.a(.href(signedIn.map { AccountsController.home($0.account) } ?? "/"), .text("一屏归集 Dashboard")),
+                                       .a(.href("/key-hazards"), .text("重点企业 Key")),
+                                       .a(.href("/performance"), .text("绩效 Ranking")),
+                                       .if(signedIn?.account.role.carriesTasks ?? false, .a(.href("/tasks"), .text("任务 Tasks"))),
+                                       .if(signedIn?.account.role.administers ?? false, .a(.href("/imports"), .text("导入 Import"))),
                                        .a(.href("/messages"), .text("短信 Messages"))),
                                   .unwrap(signedIn) { s in
                                       .form(.class("who"), .method(.post), .action("/logout"),
