@@ -38,6 +38,9 @@ struct KeyHazardTests {
             #expect(list.array.first?["rank"] as? Int == 1 && list.array.first?["quota"] as? Int == 1)
             // Five general hazards (ELEC-01 is serious? the score is Σ weight × 10 when nothing is overdue).
             #expect((list.array.first?["points"] as? Int ?? 0) >= 50)
+            #expect(try await app.send(.GET, "/api/v1/subjects/\(ids[5])").json["keyHazardEnterprise"] as? Bool == true)
+            #expect(try await app.send(.GET, "/api/v1/subjects/\(ids[4])").json["keyHazardEnterprise"] as? Bool == false)
+            #expect(try await app.send(.GET, "/subjects/\(ids[5])").body.contains("重点隐患企业"))
             let dashboard = try await app.send(.GET, "/api/v1/dashboard?areaCode=330109113201")
             #expect(dashboard.json["keyHazardEnterprises"] as? Int == 1)
             // Another village's grid worker sees none of it.

@@ -104,6 +104,8 @@ enum SubjectsController {
 
     struct SubjectDetailDTO: Content {
         let subject: SubjectDTO
+        /// Listed as a key hazard enterprise (重点隐患企业) by the latest ranking.
+        let keyHazardEnterprise: Bool
         let hazards: [HazardDTO]
         let colourHistory: [ColourChangeDTO]
     }
@@ -125,6 +127,7 @@ enum SubjectsController {
         let events = Dictionary(grouping: try await q.events(subject: id), by: \.hazardId)
         return SubjectDetailDTO(
             subject: SubjectDTO(row, revealPhone: req.revealsPhoneNumbers),
+            keyHazardEnterprise: try await KeyHazards.isListed(id, sql: req.sql),
             hazards: try await req.hazardDTOs(try await q.hazards(subject: id), events: events),
             colourHistory: try await q.colourHistory(subject: id).map {
                 ColourChangeDTO(colour: SubjectColour(key: $0.colour).map(ColourDTO.init), previous: $0.previous,

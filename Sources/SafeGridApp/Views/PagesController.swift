@@ -149,8 +149,11 @@ enum PagesController {
         let parent = try await s.parentId.asyncMap { try await q.subject($0) } ?? nil
         let (tenants, tenantCount) = try await q.subjects(.init(parentID: id), limit: 100, offset: 0)
         let dto = SubjectDTO(s, revealPhone: req.revealsPhoneNumbers)
+        let listed = try await KeyHazards.isListed(id, sql: req.sql)
         return Layout.page(
             title: s.name, subtitle: "\(s.subjectKind.en)",
+            .if(listed, .p(.a(.href("/key-hazards?areaCode=\(s.villageCode)"), .class("overdue"),
+                              .text("重点隐患企业 · Key hazard enterprise (inspected every 7 days)")))),
             .div(.class("crumbs"), .forEach(lineage) { a in .a(.href(areaHref(a)), .text(a.shortName)) }),
             .dl(.class("kv"),
                 .dt("颜色 Colour"), .dd(Layout.swatch(s.subjectColour)),
