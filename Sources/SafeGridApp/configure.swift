@@ -76,6 +76,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     _ = app.writeGate
     _ = app.dashboardCache
     _ = app.checklists
+    _ = app.signInAttempts
 
     switch storage {
     case .sqliteFile(let path):

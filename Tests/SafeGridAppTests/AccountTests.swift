@@ -69,6 +69,17 @@ struct AccountTests {
         }
     }
 
+    @Test func oneAddressTryingManyNamesIsSlowedDown() async throws {
+        try await withSafeGrid { app in
+            var statuses: [HTTPStatus] = []
+            for i in 0..<31 { statuses.append(try await token(app, "sprayed.\(i)", "Summer2026!").status) }
+            #expect(statuses.prefix(30).allSatisfy { $0 == .unauthorized })
+            #expect(statuses.last == .tooManyRequests)
+            app.services.now = { testNow.addingTimeInterval(5 * 60) }
+            #expect(try await token(app, "sprayed.31", "Summer2026!").status == .unauthorized)
+        }
+    }
+
     @Test func aViewerOnlyReads() async throws {
         try await withSafeGrid { app in
             let t = try await makeAccount(app, "screen", role: .viewer, area: BundledAreas.gualiTownCode)

@@ -149,3 +149,25 @@ struct PerformanceTests {
         }
     }
 }
+
+@Suite("Webhooks keep to their maker's jurisdiction")
+struct WebhookJurisdictionTests {
+    @Test func aTownAdminsWebhookSeesOnlyItsTown() async throws {
+        try await withSafeGrid { app in
+            let town = try await makeAccount(app, "guali.hooks", role: .townAdmin, area: BundledAreas.gualiTownCode)
+            let other = try await CampaignQueries(sql: app.sql, scope: .everything).children(of: BundledAreas.districtCode)
+                .map(\.code).first { $0 != BundledAreas.gualiTownCode }!
+            let otherAdmin = try await makeAccount(app, "other.hooks", role: .townAdmin, area: other)
+            let made = try await app.send(.POST, "/api/v1/webhooks", object: ["url": "http://127.0.0.1:9/hook", "from": "beginning"], token: town)
+            #expect(made.status == .created, "\(made.body)")
+            let id = made.json["id"] as? String ?? ""
+            #expect(try await app.send(.GET, "/api/v1/webhooks", token: town).array.count == 1)
+            #expect(try await app.send(.GET, "/api/v1/webhooks", token: otherAdmin).array.isEmpty)
+            #expect(try await app.send(.GET, "/api/v1/webhooks/\(id)/deliveries", token: otherAdmin).status == .notFound)
+            #expect(try await app.send(.DELETE, "/api/v1/webhooks/\(id)", token: otherAdmin).status == .notFound)
+            #expect(try await app.send(.GET, "/api/v1/webhooks").array.count == 1)  // the district admin sees it
+            let scope = try await app.sql.select().column("scope_code").from("webhook_subscriptions").first()?.decode(column: "scope_code", as: String.self)
+            #expect(scope == BundledAreas.gualiTownCode)
+        }
+    }
+}

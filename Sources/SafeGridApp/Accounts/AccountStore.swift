@@ -117,6 +117,12 @@ enum SignIn {
     static func check(username raw: String, password: String, req: Request) async throws -> Account {
         let username = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let now = req.services.now()
+        // Many user names from one address (password spraying): at most 30 attempts in 5 minutes.
+        let address = req.remoteAddress?.ipAddress ?? "unknown"
+        if let retry = await req.application.signInAttempts.attempt(from: address, at: now) {
+            throw Abort(.tooManyRequests, headers: ["Retry-After": String(retry)],
+                        reason: "登录尝试过于频繁，请稍后再试 · too many sign-in attempts from this address; try again in \(retry) s")
+        }
         let key = String(username.prefix(64))
         let store = AccountStore(sql: req.sql)
         if let until = throttle.lockedUntil(try await store.failures(key), now: now) {
@@ -136,5 +142,35 @@ enum SignIn {
         }
         try await store.clearFailures(key)
         return stored.account
+    }
+}
+
+/// Sign-in attempts per client address in fixed windows (in this process): the second limit,
+/// beside ``LoginThrottle``'s per user name, against one address trying many user names.
+actor SignInAttempts {
+    static let limit = 30
+    static let window: TimeInterval = 5 * 60
+    private var windows: [String: (start: Date, count: Int)] = [:]
+
+    /// Counts an attempt; answers the seconds to wait when over the limit, else `nil`.
+    func attempt(from address: String, at now: Date) -> Int? {
+        if windows.count > 10_000 { windows = windows.filter { now.timeIntervalSince($0.value.start) < Self.window } }
+        var w = windows[address] ?? (now, 0)
+        if now.timeIntervalSince(w.start) >= Self.window { w = (now, 0) }
+        w.count += 1
+        windows[address] = w
+        guard w.count > Self.limit else { return nil }
+        return max(1, Int((w.start.addingTimeInterval(Self.window).timeIntervalSince(now)).rounded(.up)))
+    }
+}
+
+struct SignInAttemptsKey: StorageKey { typealias Value = SignInAttempts }
+
+extension Application {
+    var signInAttempts: SignInAttempts {
+        if let a = storage[SignInAttemptsKey.self] { return a }
+        let a = SignInAttempts()
+        storage[SignInAttemptsKey.self] = a
+        return a
     }
 }

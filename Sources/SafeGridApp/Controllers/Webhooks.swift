@@ -78,13 +78,15 @@ enum Webhooks {
         let now = req.services.now()
         let id = UUID()
         let fromBeginning = input.from == "beginning"
+        let scope = req.jurisdiction
         let cursor: Int64 = try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
             let cursor = fromBeginning ? 0 : try await sql.select()
                 .column(SQLFunction("COALESCE", args: SQLFunction("MAX", args: SQLIdentifier("seq")), SQLLiteral.numeric("0")), as: "n")
                 .from("hazard_events").first()?.decode(column: "n", as: Int64.self) ?? 0
             try await sql.insert(into: "webhook_subscriptions")
-                .columns("id", "url", "secret", "cursor", "active", "failures", "next_attempt_at", "created_at")
-                .values(SQLBind(id), SQLBind(url), SQLBind(secret), SQLBind(cursor), SQLBind(true), SQLBind(0), SQLBind(now), SQLBind(now))
+                .columns("id", "url", "secret", "cursor", "active", "failures", "next_attempt_at", "created_at", "scope_code")
+                .values(SQLBind(id), SQLBind(url), SQLBind(secret), SQLBind(cursor), SQLBind(true), SQLBind(0), SQLBind(now), SQLBind(now),
+                        SQLBind(scope.areaCode))
                 .run()
             return cursor
         }
@@ -93,12 +95,21 @@ enum Webhooks {
         return try Response.json(answer, status: .created)
     }
 
+    /// A subscription receives the events of its maker's jurisdiction (`scope_code`), and is
+    /// seen only by admins whose jurisdiction holds it.
+    static func visible(_ q: SQLSelectBuilder, _ req: Request) -> SQLSelectBuilder {
+        let scope = req.jurisdiction
+        return scope.isEverything ? q : q.where("scope_code", .like, SQLBind(scope.areaCode + "%"))
+    }
+
     static func list(_ req: Request) async throws -> [Subscription] {
-        try await req.sql.select().columns("*").from("webhook_subscriptions").orderBy("created_at").all().map(subscription)
+        try await visible(req.sql.select().columns("*").from("webhook_subscriptions"), req).orderBy("created_at").all().map(subscription)
     }
 
     static func remove(_ req: Request) async throws -> Subscription {
         let id = try Input.uuid(req.parameters.get("id"), "id", kind: .notFound)
+        guard try await visible(req.sql.select().column("id").from("webhook_subscriptions").where("id", .equal, SQLBind(id)), req).first() != nil
+        else { throw DomainError(.notFound, field: "id", reason: "no webhook subscription \(id)") }
         return try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
             try await sql.update("webhook_subscriptions").set("active", to: SQLBind(false)).where("id", .equal, SQLBind(id)).run()
             guard let row = try await sql.select().columns("*").from("webhook_subscriptions").where("id", .equal, SQLBind(id)).first() else {
@@ -110,7 +121,7 @@ enum Webhooks {
 
     static func deliveries(_ req: Request) async throws -> [Delivery] {
         let id = try Input.uuid(req.parameters.get("id"), "id", kind: .notFound)
-        guard try await req.sql.select().column("id").from("webhook_subscriptions").where("id", .equal, SQLBind(id)).first() != nil else {
+        guard try await visible(req.sql.select().column("id").from("webhook_subscriptions").where("id", .equal, SQLBind(id)), req).first() != nil else {
             throw DomainError(.notFound, field: "id", reason: "no webhook subscription \(id)")
         }
         return try await req.sql.select().columns("*").from("webhook_deliveries").where("subscription_id", .equal, SQLBind(id))
@@ -171,7 +182,9 @@ enum Webhooks {
         let secret = try sub.decode(column: "secret", as: String.self)
         let cursor = try sub.decode(column: "cursor", as: Int64.self)
         let failures = try sub.decode(column: "failures", as: Int.self)
-        let rows = try await CampaignQueries(sql: app.sql, scope: .everything).events(after: cursor, limit: batch)
+        // Only the events of the maker's jurisdiction (subscriptions made before accounts: all).
+        let scope = Jurisdiction(areaCode: try sub.decode(column: "scope_code", as: String?.self) ?? "")
+        let rows = try await CampaignQueries(sql: app.sql, scope: scope).events(after: cursor, limit: batch)
         guard let last = rows.last else {
             try await release(app, id, cursor: cursor, failures: 0, next: now, error: nil)
             return nil

@@ -66,6 +66,8 @@ struct CreateRankings: AsyncMigration {
             .field("reason", .string, .required)
             .field("created_at", .datetime, .required)
             .create()
+        // Webhooks deliver the events of their maker's jurisdiction (area code; NULL: all, as before).
+        try await database.schema("webhook_subscriptions").field("scope_code", .string).update()
         if let sql = database as? any SQLDatabase {
             for (table, columns) in [("key_hazard_enterprises", ["village_code", "rank"]), ("key_hazard_changes", ["village_code", "seq"]),
                                      ("directed_tasks", ["grid_code", "due_on"]), ("directed_tasks", ["subject_id", "assigned_on"])] {
@@ -75,6 +77,7 @@ struct CreateRankings: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
+        try await database.schema("webhook_subscriptions").deleteField("scope_code").update()
         for table in ["directed_tasks", "key_hazard_changes", "key_hazard_enterprises", "key_hazard_runs"] {
             try await database.schema(table).delete()
         }
