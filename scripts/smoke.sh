@@ -4,13 +4,18 @@
 # Exits non-zero on the first unexpected status. Sends traffic to the given base URL only.
 set -euo pipefail
 BASE=${1:-http://127.0.0.1:8080}
+# Sign in as the demo's town admin (README: accounts; password safegrid-demo).
+TOKEN=$(curl -s -X POST -H 'Content-Type: application/json' \
+  --data "{\"username\":\"${SAFEGRID_USER:-guali.admin}\",\"password\":\"${SAFEGRID_PASSWORD:-safegrid-demo}\"}" \
+  "$BASE/api/v1/auth/token" | python3 -c "import json,sys; print(json.load(sys.stdin)['token'])")
+[ -n "$TOKEN" ] || { echo "FAIL sign-in"; exit 1; }
 check() { # expected-status method path [json]
   local want=$1 method=$2 path=$3 body=${4:-}
   local got
   if [ -n "$body" ]; then
-    got=$(curl -s -o /tmp/smoke.out -w '%{http_code}' -X "$method" -H 'Content-Type: application/json' --data "$body" "$BASE$path")
+    got=$(curl -s -o /tmp/smoke.out -w '%{http_code}' -X "$method" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' --data "$body" "$BASE$path")
   else
-    got=$(curl -s -o /tmp/smoke.out -w '%{http_code}' -X "$method" "$BASE$path")
+    got=$(curl -s -o /tmp/smoke.out -w '%{http_code}' -X "$method" -H "Authorization: Bearer $TOKEN" "$BASE$path")
   fi
   if [ "$got" != "$want" ]; then echo "FAIL $method $path: $got (wanted $want)"; head -c 400 /tmp/smoke.out; echo; exit 1; fi
   echo "ok   $got $method $path"

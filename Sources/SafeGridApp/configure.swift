@@ -101,7 +101,8 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.migrations.add(CreateRankings())
     app.migrations.add(CreateEnforcement())
     app.storage[InspectionIntakeKey.self] = InspectionIntake()
-    app.lifecycle.use(WebhookLoop())
+    app.storage[WebhookLoopKey.self] = WebhookLoop()
+    app.lifecycle.use(app.storage[WebhookLoopKey.self]!)
 
     app.middleware = Middlewares()
     app.middleware.use(RequestIDMiddleware())

@@ -122,6 +122,12 @@ public struct Account: Sendable, Hashable, Codable {
 
     public var jurisdiction: Jurisdiction { Jurisdiction(areaCode: areaCode) }
 
+    /// Whether this person may order a subject closed down (关停): an enforcement decision, for
+    /// district and town admins and inspectors of comprehensive law enforcement (综合执法).
+    public var mayOrderClosure: Bool {
+        role.administers || (role == .departmentInspector && department == .comprehensiveEnforcement)
+    }
+
     /// Whether this person may record an action on a hazard assigned to `department`: a
     /// department inspector signs off only its own department's items (issue 4, part 2); every
     /// other writing role may act on any hazard in its area.

@@ -5,9 +5,10 @@ import SafeGridCore
 public enum LedgerValues {
     // MARK: - Text
 
-    /// Full-width ASCII (U+FF01–U+FF5E) → ASCII, ideographic space (U+3000) and NBSP → space,
+    /// Full-width ASCII (U+FF01–U+FF5E) → ASCII (unless `foldWidth` is false: names and
+    /// addresses keep their `（2号店）` as written), ideographic space (U+3000) and NBSP → space,
     /// zero-width spaces and BOMs removed, then whitespace trimmed at both ends.
-    public static func cleanText(_ raw: String) -> String {
+    public static func cleanText(_ raw: String, foldWidth: Bool = true) -> String {
         // Fast path on the UTF-8 bytes: the characters mapped below all start with a byte C2, E2,
         // E3 or EF (Chinese characters start with E4–E9), so most texts need no mapping.
         var needsMapping = false
@@ -20,7 +21,7 @@ public enum LedgerValues {
             var scalars = String.UnicodeScalarView()
             for u in raw.unicodeScalars {
                 switch u.value {
-                case 0xFF01...0xFF5E: scalars.append(Unicode.Scalar(u.value - 0xFEE0)!)
+                case 0xFF01...0xFF5E where foldWidth: scalars.append(Unicode.Scalar(u.value - 0xFEE0)!)
                 case 0x3000, 0x00A0: scalars.append(" ")
                 case 0x200B, 0x200C, 0x200D, 0xFEFF: continue
                 default: scalars.append(u)
@@ -37,8 +38,8 @@ public enum LedgerValues {
 
     /// The text of a cell for a text field (name, address, person): ``cleanText(_:)`` of
     /// ``LedgerValue/displayText(system:)``; `nil` when blank.
-    public static func text(_ value: LedgerValue, system: ExcelDateSystem = .from1900) -> String? {
-        let s = cleanText(value.displayText(system: system))
+    public static func text(_ value: LedgerValue, system: ExcelDateSystem = .from1900, foldWidth: Bool = true) -> String? {
+        let s = cleanText(value.displayText(system: system), foldWidth: foldWidth)
         return s.isEmpty ? nil : s
     }
 
@@ -238,8 +239,8 @@ public enum LedgerValues {
     ///   distance, e.g. "point is 8.4 km outside 萧山区 (330109)").
     public static func location(latitude: String?, longitude: String?, combined: String? = nil,
                                 datum: Datum, boundary: DistrictBoundary?) throws(InvalidValue) -> Location? {
-        let lat = latitude.map(cleanText).flatMap { $0.isEmpty ? nil : $0 }
-        let lon = longitude.map(cleanText).flatMap { $0.isEmpty ? nil : $0 }
+        let lat = latitude.map { cleanText($0) }.flatMap { $0.isEmpty ? nil : $0 }
+        let lon = longitude.map { cleanText($0) }.flatMap { $0.isEmpty ? nil : $0 }
         let first: Double, second: Double
         switch (lat, lon) {
         case let (a?, b?):
@@ -248,7 +249,7 @@ public enum LedgerValues {
         case (_?, nil): throw InvalidValue("a latitude is given without a longitude")
         case (nil, _?): throw InvalidValue("a longitude is given without a latitude")
         case (nil, nil):
-            guard let c = combined.map(cleanText), !c.isEmpty else { return nil }
+            guard let c = combined.map { cleanText($0) }, !c.isEmpty else { return nil }
             let parts = c.split(whereSeparator: { ",，;；/、 \t".contains($0) }).map(String.init)
             guard parts.count == 2 else {
                 throw InvalidValue("'\(c)' is not a location; expected latitude and longitude such as 30.18,120.46")

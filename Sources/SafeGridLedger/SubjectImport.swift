@@ -153,6 +153,8 @@ public enum SubjectImporter {
                 return row[i].value
             }
             func text(_ field: LedgerField) -> String? { LedgerValues.text(value(field), system: system) }
+            /// Names, addresses and people keep full-width characters as written (the match key folds them).
+            func writtenText(_ field: LedgerField) -> String? { LedgerValues.text(value(field), system: system, foldWidth: false) }
 
             // Kind.
             var kind = options.defaultKind
@@ -171,9 +173,9 @@ public enum SubjectImporter {
             }
 
             // Name and address.
-            let name = text(.name)
+            let name = writtenText(.name)
             if name == nil { problem(.name, "the name is empty") }
-            let address = text(.address)
+            let address = writtenText(.address)
             if address == nil { problem(.address, "the address is empty") }
             for (field, s, max) in [(LedgerField.name, name, TextRules.subjectName), (.address, address, TextRules.address)]
             where !plainText(s, max: max) {
@@ -229,7 +231,7 @@ public enum SubjectImporter {
             }
 
             // Party and phone.
-            let partyName = text(.party)
+            let partyName = writtenText(.party)
             if partyName == nil { problem(.party, "the responsible party's name is empty") }
             if !plainText(partyName, max: TextRules.personName) {
                 do { try TextRules.check(partyName, "party", max: TextRules.personName) } catch { problem(.party, error.reason) }

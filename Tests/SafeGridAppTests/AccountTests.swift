@@ -184,6 +184,9 @@ struct AccountTests {
             // An open redirect is not possible through `next`.
             #expect(AccountsController.safeNext("//evil.example/x") == "/")
             #expect(AccountsController.safeNext("https://evil.example") == "/")
+            #expect(AccountsController.safeNext("/\t/evil.example") == "/")
+            #expect(AccountsController.safeNext("/\\evil.example") == "/")
+            #expect(AccountsController.safeNext("/subjects/1?x=2") == "/subjects/1?x=2")
         }
     }
 }

@@ -186,7 +186,8 @@ struct InspectionAPITests {
             #expect(verify.headers.first(name: .eTag) == "\"3\"")
             let events = verify.json["events"] as? [[String: Any]] ?? []
             #expect(events.map { $0["kind"] as? String } == ["found", "startRectification", "verifyRectified"])
-            #expect(events.last?["actor"] as? String == "李伟")
+            // The name given, and the account that recorded it.
+            #expect(events.last?["actor"] as? String == "李伟（test.admin）")
 
             // Forbidden: verifying a rectified hazard.
             let again = try await app.send(.POST, "/api/v1/hazards/\(id)/actions", object: ["action": "verifyRectified", "actor": "李伟"])

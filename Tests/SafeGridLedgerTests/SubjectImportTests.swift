@@ -89,6 +89,23 @@ final class SubjectImportTests: XCTestCase {
         XCTAssertEqual(again.candidates.first?.phone, .mobile("13900000000"))
     }
 
+    /// Names and addresses keep full-width characters as written; the match key folds them, so
+    /// `（2号店）` and `(2号店)` are the same subject.
+    func testNamesKeepFullWidthCharactersAndMatchHalfWidth() throws {
+        let csv = """
+            类型,名称,地址,村(社区),联系人,联系电话
+            沿街店铺,瓜沥韩记建材店（2号店）,航坞路８号,东湖村,王　五,13800000004
+            沿街店铺,瓜沥韩记建材店(2号店),航坞路8号,东湖村,王五,13800000004
+            """
+        let result = SubjectImporter.validate(try LedgerReader.read(Data(csv.utf8)), villages: try Fixture.areas())
+        XCTAssertEqual(result.candidates.map(\.name), ["瓜沥韩记建材店（2号店）"])
+        XCTAssertEqual(result.candidates.first?.address, "航坞路８号")
+        // The half-width spelling is the same subject: the second row is refused as its duplicate.
+        XCTAssertEqual(result.rejectedRows.count, 1)
+        XCTAssertEqual(SubjectImporter.matchText("瓜沥韩记建材店（2号店）"), SubjectImporter.matchText("瓜沥韩记建材店(2号店)"))
+        XCTAssertEqual(SubjectImporter.matchText("航坞路８号"), SubjectImporter.matchText("航坞路8号"))
+    }
+
     func testMissingRequiredColumnsStopTheFile() throws {
         let table = try LedgerReader.read(Data("名称,备注\n甲,乙\n".utf8))
         let r = SubjectImporter.validate(table, villages: try Fixture.areas())

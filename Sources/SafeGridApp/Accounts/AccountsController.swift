@@ -156,8 +156,10 @@ enum AccountsController {
 
     /// A local path to go back to after signing in; anything else (another host, `//x`) is `/`.
     static func safeNext(_ raw: String?) -> String {
-        guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.hasPrefix("/\\"), !raw.contains("\r"), !raw.contains("\n"),
-              !raw.hasPrefix("/login")
+        // A path on this server only: no scheme or host, no backslash, no whitespace or control
+        // character (browsers drop tabs and newlines, turning `/\t/evil.com` into `//evil.com`).
+        guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.contains("\\"), !raw.hasPrefix("/login"),
+              raw.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && !CharacterSet.whitespacesAndNewlines.contains($0) })
         else { return "/" }
         return raw
     }

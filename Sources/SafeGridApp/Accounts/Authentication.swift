@@ -154,7 +154,13 @@ struct RequireAccount: AsyncMiddleware {
         }
         let writes = ![.GET, .HEAD, .OPTIONS].contains(request.method)
         if writes, session.kind == "web" {
-            let sent = request.headers.first(name: "X-CSRF-Token") ?? (try? request.content.get(String.self, at: "_csrf"))
+            var sent = request.headers.first(name: "X-CSRF-Token")
+            if sent == nil {
+                // A form's field: a large upload (the ledger page) may still be streaming, so
+                // collect it first (up to the largest upload a page takes).
+                _ = try await request.body.collect(max: ImportsController.maxSize.value).get()
+                sent = try? request.content.get(String.self, at: "_csrf")
+            }
             guard let sent, Self.equal(sent, session.csrfToken) else {
                 throw Abort(.forbidden, reason: "the form has expired or did not come from SafeGrid (CSRF token missing or wrong); reload the page")
             }
@@ -197,6 +203,29 @@ extension Request {
         let department = Department(rawValue: hazard.department) ?? .fireRescue
         guard account.mayAct(onHazardOf: department) else {
             throw Abort(.forbidden, reason: "hazard \(hazard.itemCode) belongs to \(department.zh) (\(department.rawValue)); a department inspector of \(account.department?.zh ?? "-") may not sign it off")
+        }
+    }
+}
+
+extension Request {
+    /// The actor a hazard event records: the name the person gave (a team member may sign off
+    /// on the worker's phone) followed by the signed-in account — `李伟（wangge.worker）` — so the
+    /// tamper-evident timeline always says whose account made the change. The name is shortened
+    /// to keep the whole within ``TextRules/personName``; a blank name stays blank (the rules
+    /// refuse it, naming `actor`).
+    func recordedActor(_ named: String) throws -> String {
+        let name = named.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { return name }
+        let suffix = "（\(try account().username)）"
+        return String(name.prefix(max(1, TextRules.personName - suffix.count))) + suffix
+    }
+}
+
+extension Request {
+    /// - Throws: 403 unless the account may order closures (``Account/mayOrderClosure``).
+    func checkMayOrderClosure() throws {
+        guard try account().mayOrderClosure else {
+            throw Abort(.forbidden, reason: "only district and town admins and comprehensive law enforcement (综合执法) inspectors may order a closure (关停)")
         }
     }
 }

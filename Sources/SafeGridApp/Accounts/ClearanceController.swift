@@ -8,9 +8,11 @@ import Vapor
 /// own API key (`safegrid apikey create 市场监管许可 --scope clearance`) in `X-API-Key`.
 ///
 /// The rule: a subject is **blocked** while it has any open hazard (open, rectifying or
-/// rebound — found and not yet verified rectified) or when it is closed down (关停); otherwise
-/// it has **passed**. The answer lists the blocking hazards with their deadlines. Every call is
-/// logged in `clearance_calls` (client, query, subject, result, time), also the refused ones.
+/// rebound — found and not yet verified rectified), when it is closed down (关停), or when it
+/// has never been inspected; otherwise it has **passed**. The answer lists the blocking hazards
+/// with their deadlines. Every call with a valid key is logged in `clearance_calls` (client,
+/// query, subject, result, time), also those refused for a bad or unknown code; a call without
+/// a valid key is answered 401 and only logged by the server's request log.
 enum ClearanceController {
     struct BlockingHazard: Content {
         let id: UUID
@@ -33,6 +35,8 @@ enum ClearanceController {
         let creditCode: String?
         let kind: String
         let closedDown: Bool
+        /// Whether the subject has been inspected at all; a subject never inspected has not passed.
+        let inspected: Bool
         let blockingHazards: [BlockingHazard]
         let checkedAt: String
     }
@@ -87,11 +91,13 @@ enum ClearanceController {
                                            state: h.state, dueOn: CalendarDate(shanghai: h.dueAt).description, overdue: h.dueAt < now))
         }
         let closed = subject.closedDownAt != nil
-        let result = closed || !blocking.isEmpty ? "blocked" : "passed"
+        let inspected = try await !q.inspections(subject: subject.id).isEmpty
+        let result = closed || !blocking.isEmpty || !inspected ? "blocked" : "passed"
         try await log(subject.id, result, blocking.count)
         let reason = closed ? "已关停 closed down on \(CalendarDate(shanghai: subject.closedDownAt!))"
-            : blocking.isEmpty ? "无未整改隐患 no open hazards" : "\(blocking.count) 处隐患未整改 open hazards"
+            : !blocking.isEmpty ? "\(blocking.count) 处隐患未整改 open hazards"
+            : !inspected ? "尚未检查 not inspected yet" : "无未整改隐患 no open hazards"
         return ClearanceDTO(result: result, reason: reason, subjectId: subject.id, name: subject.name, creditCode: subject.creditCode,
-                            kind: subject.kind, closedDown: closed, blockingHazards: blocking, checkedAt: Timestamp.format(now))
+                            kind: subject.kind, closedDown: closed, inspected: inspected, blockingHazards: blocking, checkedAt: Timestamp.format(now))
     }
 }

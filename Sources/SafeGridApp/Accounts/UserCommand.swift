@@ -2,12 +2,13 @@ import Foundation
 import SafeGridCore
 import Vapor
 
+/// `safegrid user unlock USERNAME` lifts a sign-in lockout.
 /// `safegrid user create USERNAME --role ROLE --area CODE [--name 名字] [--department D]`:
 /// makes an account from the shell — the way to the first district admin. The password comes
 /// from `SAFEGRID_PASSWORD` or, when unset, is generated and printed once.
 struct UserCommand: AsyncCommand {
     struct Signature: CommandSignature {
-        @Argument(name: "action", help: "create")
+        @Argument(name: "action", help: "create, or unlock (lift a sign-in lockout)")
         var action: String
         @Argument(name: "username", help: "3-32 characters of a-z 0-9 . _ -")
         var username: String
@@ -25,10 +26,19 @@ struct UserCommand: AsyncCommand {
     var help: String { "Make an account (e.g. the first district admin); password from SAFEGRID_PASSWORD or printed once" }
 
     func run(using context: CommandContext, signature: Signature) async throws {
-        guard signature.action == "create" else {
-            throw Abort(.badRequest, reason: "usage: safegrid user create USERNAME [--role districtAdmin] [--area 330109]")
-        }
         let app = context.application
+        if signature.action == "unlock" {
+            // Lifts a sign-in lockout (LoginThrottle) at once, e.g. after someone locked an admin out.
+            let name = signature.username.trimmingCharacters(in: .whitespaces).lowercased()
+            try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql in
+                try await AccountStore(sql: sql).clearFailures(name)
+            }
+            context.console.print("\(name) may sign in again")
+            return
+        }
+        guard signature.action == "create" else {
+            throw Abort(.badRequest, reason: "usage: safegrid user create USERNAME [--role districtAdmin] [--area 330109] | unlock USERNAME")
+        }
         let username = try AccountRules.username(signature.username)
         guard let role = Role(rawValue: signature.role ?? Role.districtAdmin.rawValue) else {
             throw Abort(.badRequest, reason: "--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")

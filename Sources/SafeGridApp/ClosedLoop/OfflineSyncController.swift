@@ -57,7 +57,7 @@ enum OfflineSyncController {
             try TextRules.check(e.actor, "\(f).actor", max: TextRules.personName)
             try TextRules.check(e.reason, "\(f).reason", max: TextRules.note, multiline: true)
             incoming.append(Incoming(seq: Int64(seq), hazard: try Input.uuid(e.hazardId, "\(f).hazardId"), action: action, at: at,
-                                     actor: e.actor, reason: e.reason, due: try Input.calendarDate(e.dueOn, "\(f).dueOn")?.endUTC))
+                                     actor: try req.recordedActor(e.actor), reason: e.reason, due: try Input.calendarDate(e.dueOn, "\(f).dueOn")?.endUTC))
         }
         let received = incoming
         return try await req.application.writeGate.transaction(on: req.db) { sql in

@@ -49,6 +49,7 @@ enum ReinspectionController {
                               version: try Input.integer(r.version, "results[\(i)].version", in: 1...Int(Int32.max))))
         }
         let planned = steps
+        let actor = try req.recordedActor(input.inspector)
         try await req.application.writeGate.transaction(on: req.db) { sql in
             let q = req.queries(sql)
             guard let subject = try await q.subject(subjectID) else {
@@ -60,7 +61,7 @@ enum ReinspectionController {
             var ledger = try await q.ledger(for: subject)
             for (i, s) in planned.enumerated() {
                 do throws(DomainError) {
-                    try ledger.apply(s.action, hazard: s.id, at: at, actor: input.inspector, reason: s.reason, newDueAt: s.due,
+                    try ledger.apply(s.action, hazard: s.id, at: at, actor: actor, reason: s.reason, newDueAt: s.due,
                                      expectedVersion: s.version)
                 } catch {
                     // Name the result the error belongs to.

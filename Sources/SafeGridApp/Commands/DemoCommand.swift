@@ -49,6 +49,7 @@ struct DemoCommand: AsyncCommand {
             app.lifecycle.use(app.outboxLoop)
             try await app.outboxLoop.didBootAsync(app)
         }
+        app.storage[WebhookLoopKey.self]?.start(app)
         if Environment.get("SAFEGRID_JOBS") != "off" {
             let jobs = DeadlineJobsRunner()
             app.lifecycle.use(jobs)

@@ -72,6 +72,7 @@ enum HazardsController {
             throw DomainError.invalid("action", "close the subject down instead: POST /api/v1/subjects/{id}/close-down")
         }
         let expected = version
+        let actor = try req.recordedActor(input.actor)
         try await req.application.writeGate.transaction(on: req.db) { sql in
             let q = req.queries(sql)
             guard let hazard = try await q.hazard(id), let subject = try await q.subject(hazard.subjectId) else {
@@ -82,7 +83,7 @@ enum HazardsController {
                 throw DomainError.invalid("occurredAt", "the action is dated before the hazard was found")
             }
             var ledger = try await q.ledger(for: subject)
-            try ledger.apply(action, hazard: id, at: at, actor: input.actor, reason: input.reason, newDueAt: dueAt,
+            try ledger.apply(action, hazard: id, at: at, actor: actor, reason: input.reason, newDueAt: dueAt,
                              expectedVersion: expected)
             try await CampaignStore(sql: sql).write([(subject.subject, ledger.takeChanges())], recordedAt: now)
         }

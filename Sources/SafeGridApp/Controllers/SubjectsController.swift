@@ -143,6 +143,7 @@ enum SubjectsController {
 
     /// 关停: `POST /api/v1/subjects/{id}/close-down`; closes the subject's open hazards.
     static func closeDown(_ req: Request) async throws -> SubjectDetailDTO {
+        try req.checkMayOrderClosure()
         let id = try Input.uuid(req.parameters.get("id"), "id", kind: .notFound)
         let input = try req.content.decode(CloseDownInput.self)
         let now = req.services.now()
@@ -150,6 +151,7 @@ enum SubjectsController {
         try InspectionRules.checkNotInFuture(at, "occurredAt", now: now)
         try TextRules.check(input.reason, "reason", max: TextRules.note, multiline: true)
         try TextRules.check(input.actor, "actor", max: TextRules.personName)
+        let actor = try req.recordedActor(input.actor)
         try await req.application.writeGate.transaction(on: req.db) { sql in
             let q = req.queries(sql)
             guard let subject = try await q.subject(id) else { throw DomainError(.notFound, field: "id", reason: "no subject \(id)") }
@@ -157,7 +159,7 @@ enum SubjectsController {
                 throw DomainError.invalid("occurredAt", "the closure is dated long before the subject was recorded")
             }
             var ledger = try await q.ledger(for: subject)
-            try ledger.closeDown(at: at, actor: input.actor, reason: input.reason)
+            try ledger.closeDown(at: at, actor: actor, reason: input.reason)
             try await CampaignStore(sql: sql).write([(subject.subject, ledger.takeChanges())], recordedAt: now)
         }
         return try await show(req)

@@ -254,12 +254,18 @@ extension ChangesController.Change {
     }
 }
 
-/// Delivers webhooks every 5 seconds while the server runs (not in tests nor other commands).
+/// Delivers webhooks every 5 seconds while the server runs (not in tests nor other commands;
+/// the demo starts it once its campaign is built, so it does not compete with the build).
 final class WebhookLoop: LifecycleHandler, @unchecked Sendable {
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     func didBootAsync(_ app: Application) async throws {
-        guard app.runsBackgroundJobs || app.isDemo, Environment.get("SAFEGRID_WEBHOOKS") != "off" else { return }
+        guard app.runsBackgroundJobs else { return }
+        start(app)
+    }
+
+    func start(_ app: Application) {
+        guard Environment.get("SAFEGRID_WEBHOOKS") != "off" else { return }
         task.withLockedValue { current in
             guard current == nil else { return }
             current = Task {
@@ -283,3 +289,5 @@ final class WebhookLoop: LifecycleHandler, @unchecked Sendable {
         await running?.value
     }
 }
+
+struct WebhookLoopKey: StorageKey { typealias Value = WebhookLoop }

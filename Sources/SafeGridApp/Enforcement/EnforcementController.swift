@@ -188,6 +188,8 @@ enum EnforcementController {
         let account = try req.account()
         let teamID = try Input.uuid(input.teamId, "teamId")
         let kind: EnforcementAction.Kind = try Input.enumValue(input.kind, "kind")
+        // A closure ordered closes its subjects down: the same right as 关停 itself.
+        if kind == .closureOrdered { try req.checkMayOrderClosure() }
         let now = req.services.now()
         let today = CalendarDate(shanghai: now)
         guard let on = try Input.calendarDate(input.on, "on") else {

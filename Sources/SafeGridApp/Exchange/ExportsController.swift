@@ -165,8 +165,10 @@ enum ExportsController {
 
     // MARK: Writing
 
+    /// Village names by code: the names of administrative divisions are public (a grid worker's
+    /// rows name their own village, which lies above their jurisdiction); the rows are scoped.
     static func villageNames(_ req: Request) async throws -> [String: Area] {
-        Dictionary(uniqueKeysWithValues: try await req.queries.areas(level: .village).map { ($0.code, $0) })
+        Dictionary(uniqueKeysWithValues: try await CampaignQueries(sql: req.sql, scope: .everything).areas(level: .village).map { ($0.code, $0) })
     }
 
     /// `瓜沥镇-主体台账-2026-11-30.xlsx` (and an ASCII fallback `subjects-330109113-2026-11-30.xlsx`).

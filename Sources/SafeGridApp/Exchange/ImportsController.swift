@@ -62,9 +62,10 @@ enum ImportsController {
             }
             try await sql.insert(into: "ledger_imports")
                 .columns("id", "kind", "dry_run", "file_name", "applied_from", "created_at", "report_json", "rejected_csv", "rejected_xlsx", "file",
-                         "scope_code")
+                         "scope_code", "town_code")
                 .values(SQLBind(id), SQLBind(options.kind.rawValue), SQLBind(options.dryRun), SQLBind(fileName), SQLBind(appliedFrom),
-                        SQLBind(now), SQLBind(json), SQLBind(csv), SQLBind(xlsx), SQLBind(file), SQLBind(options.scope.areaCode))
+                        SQLBind(now), SQLBind(json), SQLBind(csv), SQLBind(xlsx), SQLBind(file), SQLBind(options.scope.areaCode),
+                        SQLBind(options.townCode))
                 .run()
         }
         return report
@@ -76,6 +77,8 @@ enum ImportsController {
         let dryRun: Bool
         let fileName: String?
         let hasFile: Bool
+        /// The dry run's `--town`/`town` restriction, applied again when it is applied.
+        let townCode: String?
     }
 
     static func load(_ req: Request) async throws -> (UUID, Stored) {
@@ -101,7 +104,9 @@ enum ImportsController {
         guard stored.dryRun, let file = try await req.queries.ledgerImportFile(id) else {
             throw DomainError(.conflict, field: "id", reason: "import \(id) is not a dry run waiting to be applied (already applied, or a real run)")
         }
-        return try await runAndStore(file, options: .init(kind: stored.kind, dryRun: false, townCode: nil),
+        // Applied by the person applying it, inside their jurisdiction (which holds the dry run's,
+        // or they could not see it), and with the dry run's town.
+        return try await runAndStore(file, options: .init(kind: stored.kind, dryRun: false, townCode: stored.townCode, scope: req.jurisdiction),
                                      fileName: stored.fileName, appliedFrom: id, app: req.application)
     }
 
@@ -130,14 +135,15 @@ extension CampaignQueries {
     }
 
     func ledgerImport(_ id: UUID) async throws -> ImportsController.Stored? {
-        guard let row = try await sql.select().columns("kind", "dry_run", "file_name", "report_json")
+        guard let row = try await sql.select().columns("kind", "dry_run", "file_name", "report_json", "town_code")
             .column(SQLRaw("CASE WHEN file IS NULL THEN 0 ELSE 1 END"), as: "has_file")
             .from("ledger_imports").where("id", .equal, SQLBind(id)).where(importScope).first()
         else { return nil }
         let report = try JSONDecoder().decode(ImportReport.self, from: Data(try row.decode(column: "report_json", as: String.self).utf8))
         return .init(report: report, kind: ImportKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .subjects,
                      dryRun: try row.decode(column: "dry_run", as: Bool.self), fileName: try row.decode(column: "file_name", as: String?.self),
-                     hasFile: try row.decode(column: "has_file", as: Int.self) != 0)
+                     hasFile: try row.decode(column: "has_file", as: Int.self) != 0,
+                     townCode: try row.decode(column: "town_code", as: String?.self))
     }
 
     func ledgerImportFile(_ id: UUID) async throws -> Data? {

@@ -38,12 +38,20 @@ enum PagesController {
         let childPath = area.level == .village ? "grids" : "areas"
         return Layout.page(
             title: "\(area.shortName) \(area.level.zh)", subtitle: "\(area.level.en) \(area.code)",
-            .div(.class("crumbs"), .forEach(lineage.dropLast()) { a in .a(.href(areaHref(a)), .text(a.shortName)) }),
+            crumbs(Array(lineage.dropLast()), req),
             figuresNodes(f, childPath: childPath, childLabel: "下级排名", childEn: "Children ranked"),
             .h2(.text("检查对象"), .span(.class("en"), .text("Subjects (\(total))"))),
             subjectTable(subjects),
             .if(total > subjects.count, .p(.text("仅显示前 \(subjects.count) 个，完整列表见 /api/v1/subjects?areaCode=\(code)")))
         )
+    }
+
+    /// The area's ancestors: links inside the reader's jurisdiction, plain names above it.
+    static func crumbs(_ lineage: [Area], _ req: Request) -> Node<HTML.BodyContext> {
+        let q = req.queries
+        return .div(.class("crumbs"), .forEach(lineage) { a in
+            q.sees(area: a.code) ? .a(.href(areaHref(a)), .text(a.shortName)) : .span(.text(a.shortName + " ›"))
+        })
     }
 
     static func areaHref(_ a: Area) -> String {
@@ -154,7 +162,7 @@ enum PagesController {
             title: s.name, subtitle: "\(s.subjectKind.en)",
             .if(listed, .p(.a(.href("/key-hazards?areaCode=\(s.villageCode)"), .class("overdue"),
                               .text("重点隐患企业 · Key hazard enterprise (inspected every 7 days)")))),
-            .div(.class("crumbs"), .forEach(lineage) { a in .a(.href(areaHref(a)), .text(a.shortName)) }),
+            crumbs(lineage, req),
             .dl(.class("kv"),
                 .dt("颜色 Colour"), .dd(Layout.swatch(s.subjectColour)),
                 .dt("类型 Kind"), .dd(.text(s.subjectKind.zh + (s.aboveScale ? "（规上企业）" : "") + (s.rooms.map { "，\($0)间" } ?? ""))),

@@ -23,6 +23,8 @@ struct CreateLedgerImports: AsyncMigration {
             .field("file", .data)
             // The importer's jurisdiction (area code; "" for the command line).
             .field("scope_code", .string, .required)
+            // The run's town restriction (`town`), kept for applying a dry run.
+            .field("town_code", .string)
             .create()
     }
 
