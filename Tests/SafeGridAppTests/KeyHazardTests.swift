@@ -171,3 +171,21 @@ struct WebhookJurisdictionTests {
         }
     }
 }
+
+@Suite("Open311 reads are public and consistent")
+struct Open311PublicReadTests {
+    @Test func anAnonymousClientFindsTheRequestItListed() async throws {
+        try await withSafeGrid { app in
+            let mg = try await addMicroGrid(app)
+            let subject = try await createEnterprise(app, microGrid: mg)
+            let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject))
+            let hazard = try #require((r.json["hazards"] as? [[String: Any]])?.first?["id"] as? String)
+            let list = try await app.send(.GET, "/open311/v2/requests.json", token: "")
+            #expect(list.array.contains { ($0["service_request_id"] as? String)?.lowercased() == hazard.lowercased() })
+            let one = try await app.send(.GET, "/open311/v2/requests/\(hazard).json", token: "")
+            #expect(one.status == .ok && one.array.count == 1, "\(one.body)")
+            let byFilter = try await app.send(.GET, "/open311/v2/requests.json?service_request_id=\(hazard)", token: "")
+            #expect(byFilter.array.count == 1)
+        }
+    }
+}

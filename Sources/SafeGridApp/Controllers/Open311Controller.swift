@@ -134,9 +134,22 @@ enum Open311Controller {
     }
 
     /// Runs `body` and encodes its answer (or its error, as GeoReport errors) in `format`.
+    /// Whether reading needs an `api_key` of scope `open311`: `SAFEGRID_OPEN311_READ=key`. By
+    /// default reads are public, as GeoReport v2 describes them (a town that publishes its
+    /// hazards to residents' apps such as 沥家园); a town that does not, sets `key`.
+    static var readsNeedKey: Bool { Environment.get("SAFEGRID_OPEN311_READ") == "key" }
+
     static func answer<T: Encodable>(_ req: Request, _ format: Format, created: Bool = false,
                                      _ body: () async throws -> (value: T, replayed: Bool)) async throws -> Response {
         do {
+            if req.method == .GET, readsNeedKey {
+                guard let key = req.query[String.self, at: "api_key"], !key.isEmpty else {
+                    throw Abort(.unauthorized, reason: "api_key: this server publishes service requests only to API clients")
+                }
+                guard try await ApiClients.client(sql: req.sql, key: key, scope: "open311") != nil else {
+                    throw Abort(.forbidden, reason: "api_key: invalid api_key")
+                }
+            }
             let (value, replayed) = try await body()
             let response = try encode(value, format, status: created && !replayed ? .created : .ok)
             if replayed { response.headers.replaceOrAdd(name: "Idempotent-Replayed", value: "true") }
@@ -264,8 +277,10 @@ enum Open311Controller {
 
     static func lookup(_ req: Request, id: String, checklist: Checklist) async throws -> ServiceRequest? {
         guard let uuid = UUID(uuidString: id) else { return nil }
-        if let h = try await req.queries.hazard(uuid) {
-            return request(hazard: h, subject: try await req.queries.subject(h.subjectId), checklist: checklist)
+        // Open311 reads the whole district (as the list does), not a person's jurisdiction.
+        let q = CampaignQueries(sql: req.sql, scope: .everything)
+        if let h = try await q.hazard(uuid) {
+            return request(hazard: h, subject: try await q.subject(h.subjectId), checklist: checklist)
         }
         if let row = try await req.sql.select().columns("*").from("service_requests").where("id", .equal, SQLBind(uuid)).first() {
             return try request(reported: row, checklist: checklist)

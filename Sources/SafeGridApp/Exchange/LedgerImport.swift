@@ -143,7 +143,15 @@ enum LedgerImport {
         return outcome
     }
 
-    static func formatText(_ f: LedgerFormat) -> String { "\(f)" }
+    /// `csv (gb18030, ;)`, `csv (utf8BOM, tab)` or `xlsx (Sheet1)`.
+    static func formatText(_ f: LedgerFormat) -> String {
+        switch f {
+        case .csv(let encoding, let delimiter):
+            "csv (\(encoding.rawValue), \(delimiter == .tab ? "tab" : delimiter.rawValue))"
+        case .xlsx(let sheet):
+            "xlsx (\(sheet))"
+        }
+    }
 
     // MARK: Report assembly
 
