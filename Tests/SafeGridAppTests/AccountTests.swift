@@ -75,7 +75,10 @@ struct AccountTests {
             for i in 0..<31 { statuses.append(try await token(app, "sprayed.\(i)", "Summer2026!").status) }
             #expect(statuses.prefix(30).allSatisfy { $0 == .unauthorized })
             #expect(statuses.last == .tooManyRequests)
+            // Correct passwords from one address (an office behind one NAT) never count.
+            try await makeAccount(app, "office.user", role: .viewer, area: BundledAreas.gualiTownCode)
             app.services.now = { testNow.addingTimeInterval(5 * 60) }
+            for _ in 0..<40 { #expect(try await token(app, "office.user", testPassword).status == .created) }
             #expect(try await token(app, "sprayed.31", "Summer2026!").status == .unauthorized)
         }
     }
@@ -107,6 +110,11 @@ struct AccountTests {
             #expect(ok.status == .ok, "\(ok.body)")
             // Demotion ends the sessions: the old token no longer works.
             #expect(try await app.send(.GET, "/api/v1/auth/me").status == .unauthorized)
+            // The last admin of a town cannot deactivate themselves either.
+            let town = try await makeAccount(app, "only.town", role: .townAdmin, area: BundledAreas.gualiTownCode)
+            let townID = try #require(try await app.send(.GET, "/api/v1/auth/me", token: town).json["id"] as? String)
+            let quit = try await app.send(.PATCH, "/api/v1/users/\(townID)", object: ["active": false], token: town)
+            #expect(quit.status == .conflict && quit.json["field"] as? String == "active")
         }
     }
 
@@ -175,6 +183,17 @@ struct AccountTests {
             let withToken = try await app.testing().sendRequest(.POST, "/api/v1/subjects", headers: [
                 "Cookie": sessionCookie, "Content-Type": "application/json", "X-CSRF-Token": csrf], body: ByteBuffer(data: body))
             #expect(withToken.status == .created)
+            // The ledger upload page's form carries the token, and a real multipart upload passes.
+            let imports = try await app.testing().sendRequest(.GET, "/imports", headers: ["Cookie": sessionCookie])
+            #expect(imports.body.string.contains("name=\"_csrf\" value=\"\(csrf)\""))
+            var multipart = ByteBuffer()
+            let csv = "类型,名称,地址,村(社区),联系人,联系电话\r\n" + String(repeating: "沿街店铺,测试店,航坞路1号,不存在村,王五,13800000009\r\n", count: 60)
+            multipart.writeString("--sgB\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nsubjects\r\n")
+            multipart.writeString("--sgB\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\n\(csv)\r\n")
+            multipart.writeString("--sgB\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(csrf)\r\n--sgB--\r\n")
+            let upload = try await app.testing().sendRequest(.POST, "/imports", headers: [
+                "Cookie": sessionCookie, "Content-Type": "multipart/form-data; boundary=sgB"], body: multipart)
+            #expect(upload.status == .seeOther, "\(upload.body.string.prefix(300))")
             // Sign-out without the token is refused; with it, the session ends.
             let h: HTTPHeaders = ["Cookie": sessionCookie, "Content-Type": "application/x-www-form-urlencoded"]
             #expect(try await app.testing().sendRequest(.POST, "/logout", headers: h, body: ByteBuffer(string: "")).status == .forbidden)

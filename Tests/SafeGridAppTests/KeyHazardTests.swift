@@ -113,6 +113,9 @@ struct TaskListTests {
             #expect(try await app.send(.GET, "/api/v1/tasks?areaCode=33010911320101", token: officer).status == .ok)
             #expect(try await app.send(.GET, "/api/v1/tasks", token: officer).status == .unprocessableEntity)
             #expect(try await app.send(.GET, "/api/v1/tasks?areaCode=33010911320201", token: worker).status == .notFound)
+            let badPosition = try await app.send(.GET, "/api/v1/tasks?latitude=abc&longitude=120.4", token: worker)
+            #expect(badPosition.status == .unprocessableEntity && badPosition.json["field"] as? String == "latitude")
+            #expect(try await app.send(.GET, "/api/v1/tasks?latitude=30.18", token: worker).json["field"] as? String == "longitude")
             let page = try await app.send(.GET, "/tasks", token: worker)
             #expect(page.status == .ok && page.body.contains("企业3"))
         }
@@ -139,6 +142,10 @@ struct PerformanceTests {
             #expect(village["rank"] as? Int == 1)
             // The other villages have no records: unranked, no grade.
             #expect(rows.filter { $0["score"] is Double }.count == 1)
+            // A period still ahead has nothing missed yet.
+            let ahead = try await app.send(.GET, "/api/v1/performance?areaCode=330109113&from=2026-12-01&to=2026-12-31")
+            let next = (ahead.json["rows"] as? [[String: Any]] ?? []).first { $0["code"] as? String == "330109113201" }
+            #expect(next?["tasksDue"] as? Int == 0)
             // Bad periods and areas.
             #expect(try await app.send(.GET, "/api/v1/performance?from=2026-12-01&to=2026-11-01").json["field"] as? String == "to")
             // A grid worker's own grid is scored on its own.

@@ -65,11 +65,13 @@ struct AccountStore {
         try await q.where("id", .equal, SQLBind(a.id)).run()
     }
 
-    /// Active district admins (the last one may not be demoted or deactivated).
-    func activeDistrictAdmins() async throws -> Int {
-        try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("users")
-            .where("role", .equal, SQLBind(Role.districtAdmin.rawValue)).where("active", .equal, SQLLiteral.boolean(true))
-            .first()?.decode(column: "n", as: Int.self) ?? 0
+    /// Active admins of a role (and area): the last district admin, and the last admin of a
+    /// town, may not be demoted, moved or deactivated.
+    func activeAdmins(_ role: Role, area: String? = nil) async throws -> Int {
+        var q = sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("users")
+            .where("role", .equal, SQLBind(role.rawValue)).where("active", .equal, SQLLiteral.boolean(true))
+        if let area { q = q.where("area_code", .equal, SQLBind(area)) }
+        return try await q.first()?.decode(column: "n", as: Int.self) ?? 0
     }
 
     /// Revokes every open session of a user (after a password change, demotion or deactivation).
@@ -117,9 +119,9 @@ enum SignIn {
     static func check(username raw: String, password: String, req: Request) async throws -> Account {
         let username = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let now = req.services.now()
-        // Many user names from one address (password spraying): at most 30 attempts in 5 minutes.
+        // Many user names from one address (password spraying): at most 30 failed attempts in 5 minutes.
         let address = req.remoteAddress?.ipAddress ?? "unknown"
-        if let retry = await req.application.signInAttempts.attempt(from: address, at: now) {
+        if let retry = await req.application.signInAttempts.refusal(for: address, at: now) {
             throw Abort(.tooManyRequests, headers: ["Retry-After": String(retry)],
                         reason: "登录尝试过于频繁，请稍后再试 · too many sign-in attempts from this address; try again in \(retry) s")
         }
@@ -137,6 +139,7 @@ enum SignIn {
                 let s = AccountStore(sql: sql)
                 try await s.record(throttle.failed(try await s.failures(key), now: now), for: key)
             }
+            await req.application.signInAttempts.failed(from: address, at: now)
             req.logger.notice("sign-in failed", metadata: ["username": .string(key)])
             throw Abort(.unauthorized, reason: failure)
         }
@@ -145,22 +148,27 @@ enum SignIn {
     }
 }
 
-/// Sign-in attempts per client address in fixed windows (in this process): the second limit,
+/// Failed sign-ins per client address in fixed windows (in this process): the second limit,
 /// beside ``LoginThrottle``'s per user name, against one address trying many user names.
+/// Successful sign-ins do not count, so people behind one office NAT are not locked out.
 actor SignInAttempts {
     static let limit = 30
     static let window: TimeInterval = 5 * 60
     private var windows: [String: (start: Date, count: Int)] = [:]
 
-    /// Counts an attempt; answers the seconds to wait when over the limit, else `nil`.
-    func attempt(from address: String, at now: Date) -> Int? {
+    /// The seconds to wait when the address has failed ``limit`` times in this window, else `nil`.
+    func refusal(for address: String, at now: Date) -> Int? {
+        guard let w = windows[address], now.timeIntervalSince(w.start) < Self.window, w.count >= Self.limit else { return nil }
+        return max(1, Int((w.start.addingTimeInterval(Self.window).timeIntervalSince(now)).rounded(.up)))
+    }
+
+    /// Counts a failed attempt.
+    func failed(from address: String, at now: Date) {
         if windows.count > 10_000 { windows = windows.filter { now.timeIntervalSince($0.value.start) < Self.window } }
         var w = windows[address] ?? (now, 0)
         if now.timeIntervalSince(w.start) >= Self.window { w = (now, 0) }
         w.count += 1
         windows[address] = w
-        guard w.count > Self.limit else { return nil }
-        return max(1, Int((w.start.addingTimeInterval(Self.window).timeIntervalSince(now)).rounded(.up)))
     }
 }
 

@@ -213,7 +213,7 @@ enum AccountsController {
     }
 
     /// `PATCH /api/v1/users/{id}`: role, area, department, name, password or `active`. The last
-    /// active district admin cannot be demoted or deactivated (409). Changing the role, area,
+    /// active admin of the district, or of a town, cannot be demoted, moved or deactivated (409). Changing the role, area,
     /// password or deactivating ends the account's sessions.
     static func update(_ req: Request) async throws -> AccountDTO {
         let actor = try req.account()
@@ -236,10 +236,12 @@ enum AccountsController {
         let now = req.services.now()
         try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
             let store = AccountStore(sql: sql)
-            let losesAdmin = c.role == .districtAdmin && current.active && (updated.role != .districtAdmin || !active)
-            if losesAdmin, try await store.activeDistrictAdmins() <= 1 {
-                throw DomainError(.conflict, field: input.active == false ? "active" : "role",
-                                  reason: "\(c.username) is the last active district admin; make another one first")
+            // The last active admin of the district, or of a town, stays one.
+            if c.role.administers, current.active, updated.role != c.role || updated.areaCode != c.areaCode || !active,
+               try await store.activeAdmins(c.role, area: c.role == .townAdmin ? c.areaCode : nil) <= 1 {
+                let of = c.role == .districtAdmin ? "district" : "town \(c.areaCode)"
+                throw DomainError(.conflict, field: input.active == false ? "active" : updated.role != c.role ? "role" : "areaCode",
+                                  reason: "\(c.username) is the last active admin of the \(of); make another one first")
             }
             try await store.update(updated, active: active, passwordHash: hash, at: now)
             if hash != nil || !active || updated.role != c.role || updated.areaCode != c.areaCode || updated.department != c.department {

@@ -155,10 +155,13 @@ struct RequireAccount: AsyncMiddleware {
         let writes = ![.GET, .HEAD, .OPTIONS].contains(request.method)
         if writes, session.kind == "web" {
             var sent = request.headers.first(name: "X-CSRF-Token")
-            if sent == nil {
+            if sent == nil, let type = request.headers.contentType,
+               type == .formData || type == .urlEncodedForm {
                 // A form's field: a large upload (the ledger page) may still be streaming, so
-                // collect it first (up to the largest upload a page takes).
-                _ = try await request.body.collect(max: ImportsController.maxSize.value).get()
+                // collect it first — up to the ledger upload's limit there, the default elsewhere.
+                let max = request.url.path.hasPrefix("/imports") ? ImportsController.maxSize.value
+                    : request.application.routes.defaultMaxBodySize.value
+                _ = try await request.body.collect(max: max).get()
                 sent = try? request.content.get(String.self, at: "_csrf")
             }
             guard let sent, Self.equal(sent, session.csrfToken) else {

@@ -455,7 +455,7 @@ enum ApiClients {
 }
 
 /// `safegrid apikey create NAME [--scope open311,clearance]` makes an API client and prints its
-/// key once; `safegrid apikey list -` lists them; `safegrid apikey revoke NAME` revokes.
+/// key once; `safegrid apikey list all` lists them; `safegrid apikey revoke NAME` revokes.
 struct ApiKeyCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Argument(name: "action", help: "create, list or revoke")
@@ -502,7 +502,7 @@ struct ApiKeyCommand: AsyncCommand {
             guard n > 0 else { throw Abort(.notFound, reason: "no live API key named \(name)") }
             context.console.print("revoked \(n) key\(n == 1 ? "" : "s") of \(name)")
         default:
-            throw Abort(.badRequest, reason: "usage: safegrid apikey create NAME [--scope open311,clearance] | list - | revoke NAME")
+            throw Abort(.badRequest, reason: "usage: safegrid apikey create NAME [--scope open311,clearance] | list all | revoke NAME")
         }
     }
 }

@@ -10,7 +10,8 @@ import Vapor
 /// What each input counts, from records of the period `from…to` (Asia/Shanghai days):
 /// - **tasks due / done on time**: per subject of the area, the routine due day after its last
 ///   visit before the period (``InspectionFrequency/defaultIntervalDays(for:)``; never visited:
-///   the period's first day, or the day it was recorded if later) when it falls in the period, plus directed tasks due in it; done on
+///   the period's first day, or the day it was recorded if later) when it falls in the period
+///   and has passed (or the task is done), plus directed tasks due in it; done on
 ///   time by a visit on or before that day.
 /// - **hazards reported / confirmed**: hazards found in the period; confirmed when the
 ///   responsible party signed the visit's record (the party acknowledges them) or the hazard
@@ -126,8 +127,11 @@ enum Performance {
             let before = days.last { $0 < from }
             let due = before.map { $0.adding(days: InspectionFrequency.defaultIntervalDays(for: kindOf[id]!)) } ?? max(from, recorded[id] ?? from)
             guard due <= to else { continue }
+            let done = days.contains(where: { $0 >= from && $0 <= max(due, from) })
+            // A task still ahead is not missed yet: it counts once done or past its day.
+            guard done || due < CalendarDate(shanghai: now) else { continue }
             out[child, default: PerformanceInputs()].tasksDue += 1
-            if days.contains(where: { $0 >= from && $0 <= max(due, from) }) { out[child, default: PerformanceInputs()].tasksDoneOnTime += 1 }
+            if done { out[child, default: PerformanceInputs()].tasksDoneOnTime += 1 }
         }
         for r in try await inArea(sql.select().columns("subject_id", "due_on", "created_at", childColumn).from("directed_tasks"))
             .where("due_on", .greaterThanOrEqual, SQLBind(from.description)).where("due_on", .lessThanOrEqual, SQLBind(to.description)).all() {
@@ -135,8 +139,10 @@ enum Performance {
             let subject = try r.decode(column: "subject_id", as: UUID.self)
             let due = try CalendarDate(try r.decode(column: "due_on", as: String.self))
             let given = CalendarDate(shanghai: try r.decode(column: "created_at", as: Date.self))
+            let done = (visits[subject] ?? []).contains(where: { $0 >= given && $0 <= due })
+            guard done || due < CalendarDate(shanghai: now) else { continue }
             out[child, default: PerformanceInputs()].tasksDue += 1
-            if (visits[subject] ?? []).contains(where: { $0 >= given && $0 <= due }) { out[child, default: PerformanceInputs()].tasksDoneOnTime += 1 }
+            if done { out[child, default: PerformanceInputs()].tasksDoneOnTime += 1 }
         }
         // Reports: hazards found in the period; confirmed by the party's signature or verification.
         let signed = SQLSubquery.select { $0.column("inspection_id").from("signatures") }

@@ -19,6 +19,7 @@ enum ImportsPage {
 
     static func uploadForm() -> Node<HTML.BodyContext> {
         .form(.method(.post), .action("/imports"), .enctype(.multipartData),
+              Layout.csrfField(),
               .label(.text("台账文件 File (.xlsx / .csv)"),
                      .input(.type(.file), .name("file"), .attribute(named: "accept", value: ".xlsx,.csv,.txt,.tsv"), .required(true))),
               .label(.text("类型 Kind"),
@@ -61,6 +62,7 @@ enum ImportsPage {
                      Layout.stat("未导入", "\(t.rejected)", "Rejected")),
                 .if(stored.dryRun && stored.hasFile,
                     .form(.method(.post), .action("/imports/\(raw)/apply"),
+                          Layout.csrfField(),
                           .button(.type(.submit), .text("导入 Apply (\(t.created + t.updated) 行 rows)")))),
                 .if(stored.dryRun && !stored.hasFile, .p(.text("此试运行已导入 This dry run has been applied."))),
                 .if(t.rejected > 0,
