@@ -41,9 +41,8 @@ struct AccountStore {
 
     /// The accounts whose home area lies inside `scope`, by user name.
     func users(in scope: Jurisdiction) async throws -> [StoredAccount] {
-        var q = sql.select().columns(Self.userColumns).from("users")
-        if !scope.isEverything { q = q.where("area_code", .like, SQLBind(scope.areaCode + "%")) }
-        return try await q.orderBy("username").all().map {
+        try await CampaignQueries(sql: sql, scope: scope).within(sql.select().columns(Self.userColumns).from("users"), codeColumn: "area_code")
+            .orderBy("username").all().map {
             StoredAccount(account: try Self.account($0), active: try $0.decode(column: "active", as: Bool.self),
                           passwordHash: try $0.decode(column: "password_hash", as: String.self))
         }

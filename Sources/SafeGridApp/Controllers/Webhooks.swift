@@ -98,8 +98,7 @@ enum Webhooks {
     /// A subscription receives the events of its maker's jurisdiction (`scope_code`), and is
     /// seen only by admins whose jurisdiction holds it.
     static func visible(_ q: SQLSelectBuilder, _ req: Request) -> SQLSelectBuilder {
-        let scope = req.jurisdiction
-        return scope.isEverything ? q : q.where("scope_code", .like, SQLBind(scope.areaCode + "%"))
+        req.queries.within(q, codeColumn: "scope_code")
     }
 
     static func list(_ req: Request) async throws -> [Subscription] {

@@ -128,16 +128,10 @@ enum ImportsController {
 /// Stored imports are seen by the accounts whose jurisdiction holds the importer's
 /// (`scope_code`: the importer's area; `""` for the command line, seen by district-wide accounts).
 extension CampaignQueries {
-    /// `scope_code LIKE '<scope>%'`, or true for district-wide readers.
-    var importScope: any SQLExpression {
-        scope.isEverything ? SQLBinaryExpression(SQLLiteral.numeric("1"), .equal, SQLLiteral.numeric("1"))
-            : SQLBinaryExpression(SQLIdentifier("scope_code"), .like, SQLBind(scope.areaCode + "%"))
-    }
-
     func ledgerImport(_ id: UUID) async throws -> ImportsController.Stored? {
-        guard let row = try await sql.select().columns("kind", "dry_run", "file_name", "report_json", "town_code")
+        guard let row = try await within(sql.select().columns("kind", "dry_run", "file_name", "report_json", "town_code")
             .column(SQLRaw("CASE WHEN file IS NULL THEN 0 ELSE 1 END"), as: "has_file")
-            .from("ledger_imports").where("id", .equal, SQLBind(id)).where(importScope).first()
+            .from("ledger_imports").where("id", .equal, SQLBind(id)), codeColumn: "scope_code").first()
         else { return nil }
         let report = try JSONDecoder().decode(ImportReport.self, from: Data(try row.decode(column: "report_json", as: String.self).utf8))
         return .init(report: report, kind: ImportKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .subjects,
@@ -147,15 +141,15 @@ extension CampaignQueries {
     }
 
     func ledgerImportFile(_ id: UUID) async throws -> Data? {
-        try await sql.select().column("file").from("ledger_imports").where("id", .equal, SQLBind(id))
-            .where(importScope).first()?
+        try await within(sql.select().column("file").from("ledger_imports").where("id", .equal, SQLBind(id)), codeColumn: "scope_code")
+            .first()?
             .decode(column: "file", as: Data?.self)
     }
 
     func ledgerImportRejected(_ id: UUID, csv: Bool) async throws -> Data? {
         let column = csv ? "rejected_csv" : "rejected_xlsx"
-        return try await sql.select().column(SQLIdentifier(column)).from("ledger_imports").where("id", .equal, SQLBind(id))
-            .where(importScope).first()?
+        return try await within(sql.select().column(SQLIdentifier(column)).from("ledger_imports").where("id", .equal, SQLBind(id)),
+                                codeColumn: "scope_code").first()?
             .decode(column: column, as: Data?.self)
     }
 }

@@ -43,6 +43,12 @@ struct CampaignQueries {
         }
     }
 
+    /// Restricts a query to rows whose area-code column (an area's code, or the code of the
+    /// jurisdiction something was made in) lies inside ``scope``: `column LIKE '<scope>%'`.
+    func within(_ q: SQLSelectBuilder, codeColumn column: String) -> SQLSelectBuilder {
+        scope.isEverything ? q : q.where(SQLIdentifier(column), .like, SQLBind(scope.areaCode + "%"))
+    }
+
     /// `1 = 0`: what a reader outside every area sees.
     static let noRow = SQLBinaryExpression(SQLLiteral.numeric("1"), .equal, SQLLiteral.numeric("0"))
 
@@ -78,9 +84,8 @@ struct CampaignQueries {
     }
 
     func areas(level: AreaLevel) async throws -> [Area] {
-        var q = sql.select().columns("*").from("areas").where("level", .equal, SQLBind(level.rawValue))
-        if !scope.isEverything { q = q.where("code", .like, SQLBind(scope.areaCode + "%")) }
-        return try await q.orderBy("code").all(decoding: AreaRow.self, keyDecodingStrategy: .snakeCaseColumns).map(\.area)
+        try await within(sql.select().columns("*").from("areas").where("level", .equal, SQLBind(level.rawValue)), codeColumn: "code")
+            .orderBy("code").all(decoding: AreaRow.self, keyDecodingStrategy: .snakeCaseColumns).map(\.area)
     }
 
     /// The area and its ancestors, district first.
@@ -165,31 +170,14 @@ struct CampaignQueries {
 
     /// Subjects in pages by id (exports): at most `limit` after `cursor`.
     func subjectsPage(_ f: SubjectFilter, after cursor: UUID?, limit: Int) async throws -> [SubjectRow] {
-        var q = scoped(sql.select().columns("*").from("subjects"))
-        if let kind = f.kind { q = q.where("kind", .equal, SQLBind(kind.rawValue)) }
-        if let code = f.areaCode, let column = Self.areaColumn(for: code) { q = q.where(SQLIdentifier(column), .equal, SQLBind(code)) }
-        if let colour = f.colour { q = q.where("colour", .equal, SQLBind(colour.key)) }
-        if let parent = f.parentID { q = q.where("parent_id", .equal, SQLBind(parent)) }
-        if let s = f.search, !s.isEmpty { q = q.where(SQLContains(column: "name", text: s)) }
+        var q = filtered(sql.select().columns("*").from("subjects"), f)
         if let cursor { q = q.where("id", .greaterThan, SQLBind(cursor)) }
         return try await q.orderBy("id").limit(limit).all(decoding: SubjectRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     /// Hazards in pages by id (exports): at most `limit` after `cursor`, with the list's filters.
     func hazardsPage(_ f: HazardFilter, after cursor: UUID?, limit: Int) async throws -> [HazardRow] {
-        var q = scoped(sql.select().columns("*").from("hazards"))
-        if let code = f.areaCode, let column = Self.areaColumn(for: code) { q = q.where(SQLIdentifier(column), .equal, SQLBind(code)) }
-        if let id = f.subjectID { q = q.where("subject_id", .equal, SQLBind(id)) }
-        if let kind = f.kind { q = q.where("subject_kind", .equal, SQLBind(kind.rawValue)) }
-        if !f.states.isEmpty { q = q.where("state", .in, SQLBind.group(f.states.map(\.rawValue))) }
-        if let s = f.severity { q = q.where("severity", .equal, SQLBind(s.rawValue)) }
-        if let d = f.department { q = q.where("department", .equal, SQLBind(d.rawValue)) }
-        if let c = f.itemCode { q = q.where("item_code", .equal, SQLBind(c)) }
-        if let now = f.overdueAt {
-            q = q.where("state", .in, SQLBind.group(Self.openStates)).where("due_at", .lessThan, SQLBind(now))
-        }
-        if let from = f.foundFrom { q = q.where("found_on", .greaterThanOrEqual, SQLBind(from.description)) }
-        if let to = f.foundTo { q = q.where("found_on", .lessThanOrEqual, SQLBind(to.description)) }
+        var q = filtered(sql.select().columns("*").from("hazards"), f)
         if let cursor { q = q.where("id", .greaterThan, SQLBind(cursor)) }
         return try await q.orderBy("id").limit(limit).all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
     }
@@ -243,19 +231,21 @@ struct CampaignQueries {
         var search: String?
     }
 
+    /// `q` on `subjects` restricted to the scope and the filter (lists, counts and export pages).
+    func filtered(_ q: SQLSelectBuilder, _ f: SubjectFilter) -> SQLSelectBuilder {
+        var q = scoped(q)
+        if let kind = f.kind { q = q.where("kind", .equal, SQLBind(kind.rawValue)) }
+        if let code = f.areaCode, let column = Self.areaColumn(for: code) { q = q.where(SQLIdentifier(column), .equal, SQLBind(code)) }
+        if let colour = f.colour { q = q.where("colour", .equal, SQLBind(colour.key)) }
+        if let parent = f.parentID { q = q.where("parent_id", .equal, SQLBind(parent)) }
+        if let s = f.search, !s.isEmpty { q = q.where(SQLContains(column: "name", text: s)) }
+        return q
+    }
+
     func subjects(_ f: SubjectFilter, limit: Int, offset: Int) async throws -> (rows: [SubjectRow], total: Int) {
-        func apply(_ q: SQLSelectBuilder) -> SQLSelectBuilder {
-            var q = scoped(q)
-            if let kind = f.kind { q = q.where("kind", .equal, SQLBind(kind.rawValue)) }
-            if let code = f.areaCode, let column = Self.areaColumn(for: code) { q = q.where(SQLIdentifier(column), .equal, SQLBind(code)) }
-            if let colour = f.colour { q = q.where("colour", .equal, SQLBind(colour.key)) }
-            if let parent = f.parentID { q = q.where("parent_id", .equal, SQLBind(parent)) }
-            if let s = f.search, !s.isEmpty { q = q.where(SQLContains(column: "name", text: s)) }
-            return q
-        }
-        let total = try await apply(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("subjects"))
+        let total = try await filtered(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("subjects"), f)
             .first()?.decode(column: "n", as: Int.self) ?? 0
-        let rows = try await apply(sql.select().columns("*").from("subjects")).orderBy("name").limit(limit).offset(offset)
+        let rows = try await filtered(sql.select().columns("*").from("subjects"), f).orderBy("name").limit(limit).offset(offset)
             .all(decoding: SubjectRow.self, keyDecodingStrategy: .snakeCaseColumns)
         return (rows, total)
     }
@@ -320,27 +310,29 @@ struct CampaignQueries {
         var foundTo: CalendarDate?
     }
 
-    func hazards(_ f: HazardFilter, limit: Int, offset: Int) async throws -> (rows: [HazardRow], total: Int) {
-        func apply(_ q: SQLSelectBuilder) -> SQLSelectBuilder {
-            var q = scoped(q)
-            if let code = f.areaCode, let column = Self.areaColumn(for: code) { q = q.where(SQLIdentifier(column), .equal, SQLBind(code)) }
-            if let id = f.subjectID { q = q.where("subject_id", .equal, SQLBind(id)) }
-            if let kind = f.kind { q = q.where("subject_kind", .equal, SQLBind(kind.rawValue)) }
-            if !f.states.isEmpty { q = q.where("state", .in, SQLBind.group(f.states.map(\.rawValue))) }
-            if let s = f.severity { q = q.where("severity", .equal, SQLBind(s.rawValue)) }
-            if let d = f.department { q = q.where("department", .equal, SQLBind(d.rawValue)) }
-            if let c = f.itemCode { q = q.where("item_code", .equal, SQLBind(c)) }
-            if let now = f.overdueAt {
-                q = q.where("state", .in, SQLBind.group(Self.openStates)).where("due_at", .lessThan, SQLBind(now))
-            }
-            if let from = f.foundFrom { q = q.where("found_on", .greaterThanOrEqual, SQLBind(from.description)) }
-            if let to = f.foundTo { q = q.where("found_on", .lessThanOrEqual, SQLBind(to.description)) }
-            return q
+    /// `q` on `hazards` restricted to the scope and the filter (lists, counts and export pages).
+    func filtered(_ q: SQLSelectBuilder, _ f: HazardFilter) -> SQLSelectBuilder {
+        var q = scoped(q)
+        if let code = f.areaCode, let column = Self.areaColumn(for: code) { q = q.where(SQLIdentifier(column), .equal, SQLBind(code)) }
+        if let id = f.subjectID { q = q.where("subject_id", .equal, SQLBind(id)) }
+        if let kind = f.kind { q = q.where("subject_kind", .equal, SQLBind(kind.rawValue)) }
+        if !f.states.isEmpty { q = q.where("state", .in, SQLBind.group(f.states.map(\.rawValue))) }
+        if let s = f.severity { q = q.where("severity", .equal, SQLBind(s.rawValue)) }
+        if let d = f.department { q = q.where("department", .equal, SQLBind(d.rawValue)) }
+        if let c = f.itemCode { q = q.where("item_code", .equal, SQLBind(c)) }
+        if let now = f.overdueAt {
+            q = q.where("state", .in, SQLBind.group(Self.openStates)).where("due_at", .lessThan, SQLBind(now))
         }
-        let total = try await apply(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("hazards"))
+        if let from = f.foundFrom { q = q.where("found_on", .greaterThanOrEqual, SQLBind(from.description)) }
+        if let to = f.foundTo { q = q.where("found_on", .lessThanOrEqual, SQLBind(to.description)) }
+        return q
+    }
+
+    func hazards(_ f: HazardFilter, limit: Int, offset: Int) async throws -> (rows: [HazardRow], total: Int) {
+        let total = try await filtered(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("hazards"), f)
             .first()?.decode(column: "n", as: Int.self) ?? 0
         let order = f.overdueAt != nil ? "due_at" : "found_at"
-        let rows = try await apply(sql.select().columns("*").from("hazards"))
+        let rows = try await filtered(sql.select().columns("*").from("hazards"), f)
             .orderBy(order, f.overdueAt != nil ? .ascending : .descending).orderBy("id").limit(limit).offset(offset)
             .all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
         return (rows, total)
