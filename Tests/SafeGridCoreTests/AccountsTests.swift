@@ -66,3 +66,14 @@ final class AccountsTests: XCTestCase {
         XCTAssertEqual(slow?.failures, 1)
     }
 }
+
+final class ClearanceTests: XCTestCase {
+    func testBlockedWhileClosedOpenOrNeverInspected() throws {
+        let day = try CalendarDate("2026-11-20")
+        XCTAssertEqual(Clearance.decide(openHazards: 0, closedDownOn: nil, inspected: true).result, .passed)
+        XCTAssertEqual(Clearance.decide(openHazards: 2, closedDownOn: nil, inspected: true).reason, "2 处隐患未整改 open hazards")
+        XCTAssertEqual(Clearance.decide(openHazards: 0, closedDownOn: nil, inspected: false).result, .blocked)
+        // Closure is named first, even with open hazards.
+        XCTAssertEqual(Clearance.decide(openHazards: 3, closedDownOn: day, inspected: true).reason, "已关停 closed down on 2026-11-20")
+    }
+}

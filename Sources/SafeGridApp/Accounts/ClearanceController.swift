@@ -7,9 +7,8 @@ import Vapor
 /// grant a permit. `GET /api/v1/clearance?creditCode=…` or `?subjectId=…`, with the system's
 /// own API key (`safegrid apikey create 市场监管许可 --scope clearance`) in `X-API-Key`.
 ///
-/// The rule: a subject is **blocked** while it has any open hazard (open, rectifying or
-/// rebound — found and not yet verified rectified), when it is closed down (关停), or when it
-/// has never been inspected; otherwise it has **passed**. The answer lists the blocking hazards
+/// The rule is ``Clearance`` (SafeGridCore): blocked while closed down, with an open hazard, or
+/// never inspected; otherwise passed. The answer lists the blocking hazards
 /// with their deadlines. Every call with a valid key is logged in `clearance_calls` (client,
 /// query, subject, result, time), also those refused for a bad or unknown code; a call without
 /// a valid key is answered 401 and only logged by the server's request log.
@@ -92,11 +91,10 @@ enum ClearanceController {
         }
         let closed = subject.closedDownAt != nil
         let inspected = try await !q.inspections(subject: subject.id).isEmpty
-        let result = closed || !blocking.isEmpty || !inspected ? "blocked" : "passed"
+        let (verdict, reason) = Clearance.decide(openHazards: blocking.count,
+                                                 closedDownOn: subject.closedDownAt.map { CalendarDate(shanghai: $0) }, inspected: inspected)
+        let result = verdict.rawValue
         try await log(subject.id, result, blocking.count)
-        let reason = closed ? "已关停 closed down on \(CalendarDate(shanghai: subject.closedDownAt!))"
-            : !blocking.isEmpty ? "\(blocking.count) 处隐患未整改 open hazards"
-            : !inspected ? "尚未检查 not inspected yet" : "无未整改隐患 no open hazards"
         return ClearanceDTO(result: result, reason: reason, subjectId: subject.id, name: subject.name, creditCode: subject.creditCode,
                             kind: subject.kind, closedDown: closed, inspected: inspected, blockingHazards: blocking, checkedAt: Timestamp.format(now))
     }
