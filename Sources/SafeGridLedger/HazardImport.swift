@@ -90,17 +90,12 @@ public enum HazardImporter {
 
         for row in table.rows {
             if rejected.contains(row.number) { continue }
-            var rowProblems: [LedgerProblem] = []
+            var cells = MappedRow(row, table: table, mapping: mapping)
             func problem(_ field: LedgerField?, _ reason: String, _ severity: LedgerProblem.Severity = .error) {
-                let index = field.flatMap { mapping[$0] }
-                rowProblems.append(LedgerProblem(row: row.number, column: index.map { table.header[$0] } ?? field?.zh,
-                                                 columnIndex: index, reason: reason, severity: severity))
+                cells.problem(field, reason, severity)
             }
-            func value(_ field: LedgerField) -> LedgerValue {
-                guard let i = mapping[field] else { return .empty }
-                return row[i].value
-            }
-            func text(_ field: LedgerField) -> String? { LedgerValues.text(value(field), system: system) }
+            func value(_ field: LedgerField) -> LedgerValue { cells.value(field) }
+            func text(_ field: LedgerField) -> String? { cells.text(field) }
             func date(_ field: LedgerField) -> CalendarDate? {
                 let v = value(field)
                 guard !v.isBlank else { return nil }
@@ -187,7 +182,7 @@ public enum HazardImporter {
                 do { try TextRules.check(note, "note", max: TextRules.note, multiline: true) } catch { problem(.note, error.reason) }
             }
 
-            if let key, let itemCode, let foundOn, !rowProblems.contains(where: { $0.severity == .error }) {
+            if let key, let itemCode, let foundOn, !cells.problems.contains(where: { $0.severity == .error }) {
                 let dup = "\(key)|\(itemCode)|\(foundOn)"
                 if let first = seen[dup] {
                     problem(.itemCode, "the same hazard as row \(first) (\(key), item \(itemCode), found \(foundOn)); the row is left out")
@@ -195,8 +190,8 @@ public enum HazardImporter {
                     seen[dup] = row.number
                 }
             }
-            problems += rowProblems
-            guard let key, let itemCode, let foundOn, !rowProblems.contains(where: { $0.severity == .error }) else {
+            problems += cells.problems
+            guard let key, let itemCode, let foundOn, !cells.problems.contains(where: { $0.severity == .error }) else {
                 rejected.insert(row.number)
                 continue
             }

@@ -142,19 +142,13 @@ public enum SubjectImporter {
             // A row the reader found short, long or cut has shifted or missing fields: its own
             // problem says so, and checking its fields would only add noise.
             if rejected.contains(row.number) { continue }
-            var rowProblems: [LedgerProblem] = []
+            var cells = MappedRow(row, table: table, mapping: mapping)
             func problem(_ field: LedgerField?, _ reason: String, _ severity: LedgerProblem.Severity = .error) {
-                let index = field.flatMap { mapping[$0] }
-                rowProblems.append(LedgerProblem(row: row.number, column: index.map { table.header[$0] } ?? field?.zh,
-                                                 columnIndex: index, reason: reason, severity: severity))
+                cells.problem(field, reason, severity)
             }
-            func value(_ field: LedgerField) -> LedgerValue {
-                guard let i = mapping[field] else { return .empty }
-                return row[i].value
-            }
-            func text(_ field: LedgerField) -> String? { LedgerValues.text(value(field), system: system) }
-            /// Names, addresses and people keep full-width characters as written (the match key folds them).
-            func writtenText(_ field: LedgerField) -> String? { LedgerValues.text(value(field), system: system, foldWidth: false) }
+            func value(_ field: LedgerField) -> LedgerValue { cells.value(field) }
+            func text(_ field: LedgerField) -> String? { cells.text(field) }
+            func writtenText(_ field: LedgerField) -> String? { cells.writtenText(field) }
 
             // Kind.
             var kind = options.defaultKind
@@ -288,7 +282,7 @@ public enum SubjectImporter {
             var matchKey: SubjectMatchKey? = nil
             if let creditCode { matchKey = .creditCode(creditCode.value) }
             else if let name, let address { matchKey = .nameAddress(villageCode: villageCode, name: matchText(name), address: matchText(address)) }
-            if let k = matchKey, !rowProblems.contains(where: { $0.severity == .error }) {
+            if let k = matchKey, !cells.problems.contains(where: { $0.severity == .error }) {
                 let bytes = keyBytes(k)
                 if let first = seen[bytes] {
                     problem(creditCode != nil ? .creditCode : .name, "the same subject as row \(first) (\(k)); the row is left out")
@@ -297,8 +291,8 @@ public enum SubjectImporter {
                 }
             }
 
-            problems += rowProblems
-            if rowProblems.contains(where: { $0.severity == .error }) {
+            problems += cells.problems
+            if cells.problems.contains(where: { $0.severity == .error }) {
                 rejected.insert(row.number)
                 continue
             }
