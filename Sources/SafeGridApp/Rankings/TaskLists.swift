@@ -171,15 +171,23 @@ enum TaskLists {
     static func directedTasks(_ req: Request, column: String, area: String) async throws -> [DirectedTask] {
         let rows = try await req.sql.select().columns("*").from("directed_tasks").where(SQLIdentifier(column), .equal, SQLBind(area))
             .orderBy("due_on").all()
+        // The visits of the tasks' subjects, read once (not one query per task).
+        let subjects = try rows.map { try $0.decode(column: "subject_id", as: UUID.self) }
+        var visits: [UUID: [(at: Date, on: String)]] = [:]
+        for chunk in Array(Set(subjects)).chunked(DashboardCounters.idsPerRead) {
+            for v in try await req.sql.select().columns("subject_id", "inspected_at", "inspected_on").from("inspections")
+                .where("subject_id", .in, SQLBind.group(chunk)).all() {
+                visits[try v.decode(column: "subject_id", as: UUID.self), default: []]
+                    .append((try v.decode(column: "inspected_at", as: Date.self), try v.decode(column: "inspected_on", as: String.self)))
+            }
+        }
         var out: [DirectedTask] = []
         for r in rows {
             let subject = try r.decode(column: "subject_id", as: UUID.self)
             let assigned = try CalendarDate(try r.decode(column: "assigned_on", as: String.self))
             // Done by the first visit after the task was given (a visit earlier that day does not count).
             let given = try r.decode(column: "created_at", as: Date.self)
-            let first = try await req.sql.select().column(SQLFunction("MIN", args: SQLIdentifier("inspected_on")), as: "d").from("inspections")
-                .where("subject_id", .equal, SQLBind(subject)).where("inspected_at", .greaterThanOrEqual, SQLBind(given)).first()
-            let completed = try first?.decode(column: "d", as: String?.self).flatMap { try? CalendarDate($0) }
+            let completed = (visits[subject] ?? []).filter { $0.at >= given }.map(\.on).min().flatMap { try? CalendarDate($0) }
             out.append(try DirectedTask(id: try r.decode(column: "id", as: UUID.self), subjectId: subject,
                                         areaCode: try r.decode(column: "micro_grid_code", as: String.self),
                                         assignedBy: try r.decode(column: "assigned_by", as: String.self), assignedOn: assigned,
