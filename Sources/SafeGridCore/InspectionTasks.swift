@@ -244,3 +244,33 @@ public enum InspectionTasks {
         }
     }
 }
+
+/// How one task of a period counts for performance (绩效, ``PerformanceInputs/tasksDue``).
+public enum TaskOutcome: Sendable, Hashable {
+    /// Not due in the period, or its day is still ahead and it is not done yet (not missed yet).
+    case notCounted
+    case doneOnTime
+    case missed
+
+    /// A subject's routine task in `from…through`: due ``InspectionFrequency/defaultIntervalDays(for:)``
+    /// after its last visit before the period; a subject not visited before is due on the
+    /// period's first day, or on the day it was recorded if later. Done on time by a visit from
+    /// the period's first day to the due day.
+    public static func routine(kind: SubjectKind, visits: [CalendarDate], recordedOn: CalendarDate, from: CalendarDate,
+                               through: CalendarDate, today: CalendarDate) -> TaskOutcome {
+        let before = visits.filter { $0 < from }.max()
+        let due = before.map { $0.adding(days: InspectionFrequency.defaultIntervalDays(for: kind)) } ?? max(from, recordedOn)
+        guard due <= through else { return .notCounted }
+        return outcome(done: visits.contains { $0 >= from && $0 <= max(due, from) }, due: due, today: today)
+    }
+
+    /// A directed task (定向) given on `givenOn` and due on `dueOn`: done on time by a visit
+    /// between the two.
+    public static func directed(givenOn: CalendarDate, dueOn: CalendarDate, visits: [CalendarDate], today: CalendarDate) -> TaskOutcome {
+        outcome(done: visits.contains { $0 >= givenOn && $0 <= dueOn }, due: dueOn, today: today)
+    }
+
+    private static func outcome(done: Bool, due: CalendarDate, today: CalendarDate) -> TaskOutcome {
+        done ? .doneOnTime : due < today ? .missed : .notCounted
+    }
+}

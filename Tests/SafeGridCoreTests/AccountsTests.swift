@@ -77,3 +77,24 @@ final class ClearanceTests: XCTestCase {
         XCTAssertEqual(Clearance.decide(openHazards: 3, closedDownOn: day, inspected: true).reason, "已关停 closed down on 2026-11-20")
     }
 }
+
+final class TaskOutcomeTests: XCTestCase {
+    func testRoutineAndDirectedTasksCountOnceDoneOrPast() throws {
+        let d = { (s: String) in try CalendarDate(s) }
+        let nov1 = try d("2026-11-01"), nov30 = try d("2026-11-30"), today = try d("2026-11-15")
+        // A street shop (90 days) last visited 2026-08-10 is due 2026-11-08: visited on the 5th → on time.
+        XCTAssertEqual(TaskOutcome.routine(kind: .streetShop, visits: [try d("2026-08-10"), try d("2026-11-05")], recordedOn: try d("2026-01-01"),
+                                           from: nov1, through: nov30, today: today), .doneOnTime)
+        // Not visited by the 8th and the 15th is today: missed.
+        XCTAssertEqual(TaskOutcome.routine(kind: .streetShop, visits: [try d("2026-08-10")], recordedOn: try d("2026-01-01"),
+                                           from: nov1, through: nov30, today: today), .missed)
+        // Due on the 20th, still ahead: not counted yet.
+        XCTAssertEqual(TaskOutcome.routine(kind: .streetShop, visits: [try d("2026-08-22")], recordedOn: try d("2026-01-01"),
+                                           from: nov1, through: nov30, today: today), .notCounted)
+        // Due after the period: not counted.
+        XCTAssertEqual(TaskOutcome.routine(kind: .streetShop, visits: [try d("2026-10-01")], recordedOn: try d("2026-01-01"),
+                                           from: nov1, through: nov30, today: today), .notCounted)
+        XCTAssertEqual(TaskOutcome.directed(givenOn: try d("2026-11-10"), dueOn: try d("2026-11-12"), visits: [try d("2026-11-09")], today: today), .missed)
+        XCTAssertEqual(TaskOutcome.directed(givenOn: try d("2026-11-10"), dueOn: try d("2026-11-12"), visits: [try d("2026-11-11")], today: today), .doneOnTime)
+    }
+}

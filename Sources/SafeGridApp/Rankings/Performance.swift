@@ -122,27 +122,22 @@ enum Performance {
                 visits[try r.decode(column: "subject_id", as: UUID.self), default: []].append(d)
             }
         }
-        for (id, child) in childOf {
-            let days = (visits[id] ?? []).sorted()
-            let before = days.last { $0 < from }
-            let due = before.map { $0.adding(days: InspectionFrequency.defaultIntervalDays(for: kindOf[id]!)) } ?? max(from, recorded[id] ?? from)
-            guard due <= to else { continue }
-            let done = days.contains(where: { $0 >= from && $0 <= max(due, from) })
-            // A task still ahead is not missed yet: it counts once done or past its day.
-            guard done || due < CalendarDate(shanghai: now) else { continue }
+        let today = CalendarDate(shanghai: now)
+        func count(_ outcome: TaskOutcome, _ child: String) {
+            guard outcome != .notCounted else { return }
             out[child, default: PerformanceInputs()].tasksDue += 1
-            if done { out[child, default: PerformanceInputs()].tasksDoneOnTime += 1 }
+            if outcome == .doneOnTime { out[child, default: PerformanceInputs()].tasksDoneOnTime += 1 }
+        }
+        for (id, child) in childOf {
+            count(TaskOutcome.routine(kind: kindOf[id]!, visits: visits[id] ?? [], recordedOn: recorded[id] ?? from, from: from,
+                                      through: to, today: today), child)
         }
         for r in try await inArea(sql.select().columns("subject_id", "due_on", "created_at", childColumn).from("directed_tasks"))
             .where("due_on", .greaterThanOrEqual, SQLBind(from.description)).where("due_on", .lessThanOrEqual, SQLBind(to.description)).all() {
-            let child = try r.decode(column: childColumn, as: String.self)
-            let subject = try r.decode(column: "subject_id", as: UUID.self)
-            let due = try CalendarDate(try r.decode(column: "due_on", as: String.self))
-            let given = CalendarDate(shanghai: try r.decode(column: "created_at", as: Date.self))
-            let done = (visits[subject] ?? []).contains(where: { $0 >= given && $0 <= due })
-            guard done || due < CalendarDate(shanghai: now) else { continue }
-            out[child, default: PerformanceInputs()].tasksDue += 1
-            if done { out[child, default: PerformanceInputs()].tasksDoneOnTime += 1 }
+            count(TaskOutcome.directed(givenOn: CalendarDate(shanghai: try r.decode(column: "created_at", as: Date.self)),
+                                       dueOn: try CalendarDate(try r.decode(column: "due_on", as: String.self)),
+                                       visits: visits[try r.decode(column: "subject_id", as: UUID.self)] ?? [], today: today),
+                  try r.decode(column: childColumn, as: String.self))
         }
         // Reports: hazards found in the period; confirmed by the party's signature or verification.
         let signed = SQLSubquery.select { $0.column("inspection_id").from("signatures") }
