@@ -255,13 +255,16 @@ public enum TaskOutcome: Sendable, Hashable {
     /// A subject's routine task in `from…through`: due ``InspectionFrequency/defaultIntervalDays(for:)``
     /// after its last visit before the period; a subject not visited before is due on the
     /// period's first day, or on the day it was recorded if later. Done on time by a visit from
-    /// the period's first day to the due day.
+    /// the period's first day to the due day; a task due before the period counts as due on its
+    /// first day (so a period still ahead counts nothing as missed).
     public static func routine(kind: SubjectKind, visits: [CalendarDate], recordedOn: CalendarDate, from: CalendarDate,
                                through: CalendarDate, today: CalendarDate) -> TaskOutcome {
         let before = visits.filter { $0 < from }.max()
         let due = before.map { $0.adding(days: InspectionFrequency.defaultIntervalDays(for: kind)) } ?? max(from, recordedOn)
         guard due <= through else { return .notCounted }
-        return outcome(done: visits.contains { $0 >= from && $0 <= max(due, from) }, due: due, today: today)
+        // A task already due before the period is the period's from its first day.
+        let day = max(due, from)
+        return outcome(done: visits.contains { $0 >= from && $0 <= day }, due: day, today: today)
     }
 
     /// A directed task (定向) given on `givenOn` and due on `dueOn`: done on time by a visit

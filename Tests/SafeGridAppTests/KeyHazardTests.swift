@@ -146,6 +146,8 @@ struct PerformanceTests {
             let ahead = try await app.send(.GET, "/api/v1/performance?areaCode=330109113&from=2026-12-01&to=2026-12-31")
             let next = (ahead.json["rows"] as? [[String: Any]] ?? []).first { $0["code"] as? String == "330109113201" }
             #expect(next?["tasksDue"] as? Int == 0)
+            let later = try await app.send(.GET, "/api/v1/performance?areaCode=330109113&from=2027-06-01&to=2027-06-30")
+            #expect((later.json["rows"] as? [[String: Any]] ?? []).allSatisfy { $0["tasksDue"] as? Int == 0 })
             // Bad periods and areas.
             #expect(try await app.send(.GET, "/api/v1/performance?from=2026-12-01&to=2026-11-01").json["field"] as? String == "to")
             // A grid worker's own grid is scored on its own.

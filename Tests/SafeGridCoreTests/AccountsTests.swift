@@ -94,6 +94,9 @@ final class TaskOutcomeTests: XCTestCase {
         // Due after the period: not counted.
         XCTAssertEqual(TaskOutcome.routine(kind: .streetShop, visits: [try d("2026-10-01")], recordedOn: try d("2026-01-01"),
                                            from: nov1, through: nov30, today: today), .notCounted)
+        // Overdue since before a period still ahead: nothing missed yet in that period.
+        XCTAssertEqual(TaskOutcome.routine(kind: .streetShop, visits: [try d("2026-06-01")], recordedOn: try d("2026-01-01"),
+                                           from: try d("2027-01-01"), through: try d("2027-01-31"), today: today), .notCounted)
         XCTAssertEqual(TaskOutcome.directed(givenOn: try d("2026-11-10"), dueOn: try d("2026-11-12"), visits: [try d("2026-11-09")], today: today), .missed)
         XCTAssertEqual(TaskOutcome.directed(givenOn: try d("2026-11-10"), dueOn: try d("2026-11-12"), visits: [try d("2026-11-11")], today: today), .doneOnTime)
     }
