@@ -95,6 +95,8 @@ struct XStyleSheet: Decodable {
 /// A cell as the worksheet XML gives it, before typing.
 struct RawCell {
     var ref: String?
+    /// The cell's column (0 = A), from `ref` or, when it has none, one after the previous cell's.
+    var column = 0
     var type: String?
     var style: Int?
     var value: String?
@@ -116,17 +118,43 @@ import FoundationXML
 /// parses, a 10.03 MB one fails with NSXMLParserErrorDomain 1), which a 35,000-row sheet
 /// reaches. Fed from a stream, the same parser reads parts of any size, and the events go
 /// straight into cells instead of a tree.
+///
+/// Limits are enforced while streaming, before anything is built from the part: a few
+/// kilobytes of deflated XML can describe millions of rows that each reach column XFD, which
+/// padded into a table would take many gigabytes. Cells without a value are dropped as they
+/// are read (Excel writes them for formatting alone), so only cells that hold something count
+/// towards the used width.
 final class SheetEvents: NSObject, XMLParserDelegate {
     enum Mode { case worksheet, sharedStrings }
+
+    /// What one part may hold.
+    struct Limits: Sendable {
+        /// Used columns per sheet: a cell holding a value beyond this column refuses the sheet.
+        var maxColumns: Int
+        /// Cells of the table once each row is padded to its last used column (worksheet), or
+        /// shared strings (sharedStrings).
+        var maxCells: Int
+        /// Merged ranges (`<mergeCell>`) per sheet.
+        var maxMerges: Int
+    }
+
     let mode: Mode
-    /// Worksheet: rows in document order, with their `r` (nil when absent).
-    var rows: [(number: Int?, cells: [RawCell])] = []
+    let limits: Limits
+    /// Worksheet: the rows that hold at least one cell with content, in document order, with
+    /// their row number (from `r`, or one after the previous row's).
+    var rows: [(number: Int, cells: [RawCell])] = []
     var merges: [String] = []
     /// Shared strings.
     var strings: [String] = []
+    /// Why the parse was stopped early (a limit was passed).
+    private(set) var failure: LedgerFileError?
+    /// Cells counted so far: per row, its last used column + 1.
+    private(set) var paddedCells = 0
 
     private var cells: [RawCell] = []
-    private var rowNumber: Int? = nil
+    private var rowNumber = 0
+    private var column = -1
+    private var rowWidth = 0
     private var cell = RawCell()
     private var inCell = false
     private var capture = false
@@ -136,14 +164,36 @@ final class SheetEvents: NSObject, XMLParserDelegate {
     private var inPhonetic = false
     private var inItem = false
 
-    init(_ mode: Mode) { self.mode = mode }
+    init(_ mode: Mode, limits: Limits) {
+        self.mode = mode
+        self.limits = limits
+    }
+
+    /// `16384` → `16,384` (the same in every locale).
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n.magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+
+    /// Stops the parse with `error` (the first one is kept).
+    private func fail(_ parser: XMLParser, _ error: LedgerFileError) {
+        if failure == nil { failure = error }
+        parser.abortParsing()
+    }
 
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                 attributes: [String: String] = [:]) {
         switch name {
         case "row" where mode == .worksheet:
-            rowNumber = attributes["r"].flatMap { Int($0) }
+            rowNumber = attributes["r"].flatMap { Int($0) } ?? rowNumber + 1
             cells = []
+            column = -1
+            rowWidth = 0
         case "c" where mode == .worksheet:
             cell = RawCell(ref: attributes["r"], type: attributes["t"], style: attributes["s"].flatMap { Int($0) })
             inCell = true
@@ -164,6 +214,11 @@ final class SheetEvents: NSObject, XMLParserDelegate {
             capture = true
             buffer = ""
         case "mergeCell" where mode == .worksheet:
+            guard merges.count < limits.maxMerges else {
+                fail(parser, LedgerFileError(.tooLarge, found: "a sheet with too many merged cells",
+                                             reason: "the sheet has more than \(SheetEvents.grouped(limits.maxMerges)) merged cell ranges; unmerge them or copy the values to a new sheet"))
+                return
+            }
             if let ref = attributes["ref"] { merges.append(ref) }
         default:
             break
@@ -188,28 +243,56 @@ final class SheetEvents: NSObject, XMLParserDelegate {
             cell.inlineText = XLSXText.unescape(inlineBuffer)
             inInline = false
         case "c" where inCell:
-            cells.append(cell)
             inCell = false
+            if let ref = cell.ref, let (_, col) = Grid.parseRef(ref) { column = col } else { column += 1 }
+            guard column >= 0, column <= 16_383 else { break }
+            // A cell with nothing in it (formatting only) takes no room.
+            guard cell.hasFormula || !(cell.value ?? "").isEmpty || !(cell.inlineText ?? "").isEmpty else { break }
+            guard column < limits.maxColumns else {
+                let at = "\(LedgerTable.columnLetters(column))\(rowNumber)"
+                fail(parser, LedgerFileError(.tooLarge, found: "a sheet wider than \(limits.maxColumns) columns",
+                                             reason: "cell \(at) holds a value in column \(SheetEvents.grouped(column + 1)); a ledger sheet may use at most \(limits.maxColumns) columns (A to \(LedgerTable.columnLetters(limits.maxColumns - 1))). Delete the columns beyond them or copy the ledger's columns to a new sheet"))
+                return
+            }
+            cell.column = column
+            rowWidth = max(rowWidth, column + 1)
+            cells.append(cell)
         case "row" where mode == .worksheet:
-            rows.append((rowNumber, cells))
-            cells = []
+            let number = rowNumber
+            defer { cells = [] }
+            guard number >= 1, number <= 1_048_576, !cells.isEmpty else { break }
+            paddedCells += rowWidth
+            guard paddedCells <= limits.maxCells else {
+                fail(parser, LedgerFileError(.tooLarge, found: "a sheet with too many cells",
+                                             reason: "the sheet holds more than \(SheetEvents.grouped(limits.maxCells)) cells (rows × used columns, reached at row \(SheetEvents.grouped(number))); split it into smaller files"))
+                return
+            }
+            rows.append((number, cells))
         case "si" where inItem:
-            strings.append(XLSXText.unescape(inlineBuffer))
             inItem = false
+            guard strings.count < limits.maxCells else {
+                fail(parser, LedgerFileError(.tooLarge, found: "a workbook with too many shared strings",
+                                             reason: "the workbook's shared strings hold more than \(SheetEvents.grouped(limits.maxCells)) texts; split it into smaller files"))
+                return
+            }
+            strings.append(XLSXText.unescape(inlineBuffer))
         default:
             break
         }
     }
 
     /// Parses `data`.
-    /// - Throws: ``LedgerFileError`` `.corruptWorkbook` naming the part, line and column.
-    static func parse(_ data: Data, mode: Mode, part: String) throws(LedgerFileError) -> SheetEvents {
-        let events = SheetEvents(mode)
+    /// - Throws: ``LedgerFileError`` `.corruptWorkbook` naming the part, line and column;
+    ///   `.tooLarge` when the part passes one of `limits` (the parse stops there).
+    static func parse(_ data: Data, mode: Mode, part: String, limits: Limits) throws(LedgerFileError) -> SheetEvents {
+        let events = SheetEvents(mode, limits: limits)
         let parser = XMLParser(stream: InputStream(data: data))
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
         parser.delegate = events
-        guard parser.parse() else {
+        let parsed = parser.parse()
+        if let failure = events.failure { throw failure }
+        guard parsed else {
             throw LedgerFileError(.corruptWorkbook, found: "a damaged XLSX workbook",
                                   reason: "the workbook part \(part) is not well-formed XML (line \(parser.lineNumber), column \(parser.columnNumber))")
         }
@@ -324,7 +407,9 @@ struct Package {
             throw LedgerFileError(.tooLarge, reason: "the workbook part \(normalized) is \(entry.uncompressedSize / 1_048_576) MiB uncompressed; at most \(maxPartBytes / 1_048_576) MiB are read")
         }
         var out = Data()
-        out.reserveCapacity(Int(entry.uncompressedSize))
+        // The sizes in a ZIP's headers are what its maker claims: reserve at most 16 MiB on
+        // their word, and count the bytes as they inflate.
+        out.reserveCapacity(Int(min(entry.uncompressedSize, 16 * 1_048_576)))
         let limit = maxPartBytes
         do {
             _ = try archive.extract(entry, skipCRC32: false) { chunk in

@@ -23,8 +23,19 @@ import ZIPFoundation
 /// - Dates: the workbook's date system (`<workbookPr date1904="1">`) is returned in
 ///   ``LedgerTable/dateSystem``.
 public enum XLSXReader {
-    /// Largest workbook part inflated (sheet XML, shared strings): 256 MiB.
+    /// Largest workbook part inflated (sheet XML, shared strings): 256 MiB, counted as the part
+    /// inflates (whatever size the ZIP's headers claim).
     public static let maxPartBytes = 256 * 1_048_576
+    /// Most columns a sheet may use (A to IV): a ledger has about 30, and a cell holding a value
+    /// further right refuses the sheet. Empty cells further right (formatting) are ignored.
+    public static let maxColumns = 256
+    /// Most cells of a sheet once each row is padded to its last used column (5,000,000: e.g.
+    /// 200,000 rows of 25 columns), and most shared strings of a workbook.
+    public static let maxCells = 5_000_000
+    /// Most merged ranges of a sheet.
+    public static let maxMerges = 100_000
+
+    static let limits = SheetEvents.Limits(maxColumns: maxColumns, maxCells: maxCells, maxMerges: maxMerges)
 
     /// Reads one sheet as a ``LedgerTable``.
     ///
@@ -32,14 +43,17 @@ public enum XLSXReader {
     /// - Throws: ``LedgerFileError``: `.notASpreadsheet` for a ZIP that is not a workbook (a
     ///   Word or PowerPoint file, an OpenDocument spreadsheet, another archive), `.corruptWorkbook`
     ///   for missing or malformed parts or an unknown sheet name, `.noData` when every sheet is
-    ///   empty, `.tooLarge` over ``maxPartBytes``.
+    ///   empty, `.tooLarge` over ``maxPartBytes``, or for a sheet with a value beyond
+    ///   ``maxColumns``, more than ``maxCells`` cells or ``maxMerges`` merged ranges (found while
+    ///   streaming, before the table is built).
     public static func read(_ data: Data, sheet: String? = nil) throws(LedgerFileError) -> LedgerTable {
         try read(data, sheet: sheet, maxPartBytes: maxPartBytes)
     }
 
-    static func read(_ data: Data, sheet: String?, maxPartBytes: Int) throws(LedgerFileError) -> LedgerTable {
+    static func read(_ data: Data, sheet: String?, maxPartBytes: Int,
+                     limits: SheetEvents.Limits = XLSXReader.limits) throws(LedgerFileError) -> LedgerTable {
         let pkg = try Package(data: data, maxPartBytes: maxPartBytes)
-        let book = try Workbook(pkg)
+        let book = try Workbook(pkg, limits: limits)
         var notes: [LedgerProblem] = []
         let candidates: [Workbook.SheetRef]
         if let sheet {
@@ -55,7 +69,7 @@ public enum XLSXReader {
                 notes.append(LedgerProblem(row: nil, reason: "sheet '\(ref.name)' is not a worksheet (a chart sheet?) and was passed over", severity: .warning))
                 continue
             }
-            let grid = Grid(try SheetEvents.parse(xml, mode: .worksheet, part: path), book: book)
+            let grid = Grid(try SheetEvents.parse(xml, mode: .worksheet, part: path, limits: limits), book: book)
             if grid.rows.isEmpty {
                 if sheet == nil {
                     notes.append(LedgerProblem(row: nil, reason: "sheet '\(ref.name)' is empty and was passed over", severity: .warning))
@@ -71,7 +85,7 @@ public enum XLSXReader {
 
     /// The names of the workbook's sheets in workbook order (hidden ones included).
     public static func sheetNames(_ data: Data) throws(LedgerFileError) -> [String] {
-        try Workbook(Package(data: data, maxPartBytes: maxPartBytes)).sheets.map(\.name)
+        try Workbook(Package(data: data, maxPartBytes: maxPartBytes), limits: limits).sheets.map(\.name)
     }
 
     /// What a ZIP that is not a workbook is, for the error message.
@@ -100,7 +114,7 @@ struct Workbook {
     /// Per cellXfs index: whether its number format is a date format.
     let dateStyles: [Bool]
 
-    init(_ pkg: Package) throws(LedgerFileError) {
+    init(_ pkg: Package, limits: SheetEvents.Limits) throws(LedgerFileError) {
         // The main part from the package relationships (normally xl/workbook.xml).
         var workbookPath = "xl/workbook.xml"
         if let rels = try pkg.decode(XRelationships.self, "_rels/.rels"),
@@ -130,7 +144,7 @@ struct Workbook {
         let sstPath = rels.first(where: { $0.type.hasSuffix("/sharedStrings") }).map { Package.resolve($0.target, from: workbookPath) }
             ?? "xl/sharedStrings.xml"
         if let xml = try pkg.part(sstPath) {
-            sharedStrings = try SheetEvents.parse(xml, mode: .sharedStrings, part: sstPath).strings
+            sharedStrings = try SheetEvents.parse(xml, mode: .sharedStrings, part: sstPath, limits: limits).strings
         } else {
             sharedStrings = []
         }
@@ -164,16 +178,12 @@ struct Grid {
         var notes: [LedgerProblem] = []
         var formulaColumns: [Int: (count: Int, firstRow: Int)] = [:]
         var uncalculated: [(row: Int, column: Int)] = []
-        var previousRow = 0
+        // Row numbers and columns were resolved, and empty cells dropped, while streaming.
         for xr in ws.rows {
-            let number = xr.number ?? previousRow + 1
-            previousRow = number
-            guard number >= 1, number <= 1_048_576 else { continue }
+            let number = xr.number
             var cells: [LedgerCell] = []
-            var column = -1
             for xc in xr.cells {
-                if let ref = xc.ref, let (_, col) = Grid.parseRef(ref) { column = col } else { column += 1 }
-                guard column >= 0, column <= 16_383 else { continue }
+                let column = xc.column
                 let cell = Grid.cell(xc, book: book, row: number, column: column, notes: &notes)
                 if cell.isFormula {
                     if let f = formulaColumns[column] { formulaColumns[column] = (f.count + 1, f.firstRow) }
@@ -301,7 +311,7 @@ struct Grid {
         var position: [Int: Int] = [:]
         for (i, r) in rows.enumerated() { position[r.number] = i }
         var filledData = 0
-        var budget = 20_000_000
+        var budget = XLSXReader.maxCells
         for m in merges {
             guard let topIndex = position[m.top], m.left < rows[topIndex].cells.count else { continue }
             let source = rows[topIndex].cells[m.left]
