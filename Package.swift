@@ -17,7 +17,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.10.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.30.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0" ..< "5.0.0"),
-        .package(url: "https://github.com/JohnSundell/Plot.git", from: "0.14.0"),
+        // Plot 0.14.0 with attribute escaping patched in (vendor/Plot/PATCHES.md).
+        .package(path: "vendor/Plot"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
         .package(url: "https://github.com/CoreOffice/XMLCoder.git", from: "0.18.2"),
@@ -77,6 +78,7 @@ let package = Package(
                 "SafeGridApp",
                 "SafeGridLedger",
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "Plot", package: "Plot"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
             ]

@@ -105,6 +105,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.lifecycle.use(app.storage[WebhookLoopKey.self]!)
 
     app.middleware = Middlewares()
+    app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(RequestIDMiddleware())
     app.middleware.use(ProblemMiddleware())
     app.middleware.use(Authenticator())
@@ -138,6 +139,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(JobsCommand(), as: "jobs")
     app.asyncCommands.use(AuditCommand(), as: "audit")
+    app.asyncCommands.use(CheckCommand(), as: "check")
     app.asyncCommands.use(RecountCommand(), as: "recount")
     app.asyncCommands.use(ApiKeyCommand(), as: "apikey")
     app.asyncCommands.use(BackupCommand(), as: "backup")

@@ -8,7 +8,7 @@ func routes(_ app: Application) throws {
     app.get("login", use: AccountsController.loginPage)
     app.post("login", use: AccountsController.login)
     app.get("assets", "app.css", use: PagesController.stylesheet)
-    app.get("assets", "sign.js", use: Assets.signScript)
+    app.get("assets", ":script", use: Assets.script)
     app.get("e", ":token", use: EvidenceController.page)
     app.on(.POST, "e", ":token", "hazards", ":hazard", "evidence", body: .collect(maxSize: "12mb"), use: EvidenceController.upload)
     app.get("e", ":token", "evidence", ":evidence", use: EvidenceController.photo)

@@ -158,8 +158,11 @@ enum AccountsController {
     static func safeNext(_ raw: String?) -> String {
         // A path on this server only: no scheme or host, no backslash, no whitespace or control
         // character (browsers drop tabs and newlines, turning `/\t/evil.com` into `//evil.com`).
+        // Quotes, angle brackets and backticks have no place in a path of ours (they are
+        // percent-encoded in real links), so a value carrying them is refused outright.
         guard let raw, raw.hasPrefix("/"), !raw.hasPrefix("//"), !raw.contains("\\"), !raw.hasPrefix("/login"),
-              raw.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && !CharacterSet.whitespacesAndNewlines.contains($0) })
+              raw.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F && !CharacterSet.whitespacesAndNewlines.contains($0)
+                  && !"\"'<>`".unicodeScalars.contains($0) })
         else { return "/" }
         return raw
     }

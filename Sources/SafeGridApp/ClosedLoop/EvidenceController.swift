@@ -22,7 +22,9 @@ enum EvidenceController {
 
     static func page(_ req: Request) async throws -> Response {
         let t = try token(req)
-        let q = req.queries
+        // The link itself is the party's authority, for its one subject: the caller has no
+        // account (so no jurisdiction), and a signed-in official opening it sees what the party sees.
+        let q = CampaignQueries(sql: req.sql, scope: .everything)
         guard let subject = try await q.subject(t.subjectID) else { throw Abort(.notFound, reason: "检查对象不存在") }
         let rows = try await q.hazards(subject: subject.id)
         let open = try await req.hazardDTOs(rows.filter { $0.hazardState.isOpen })

@@ -111,14 +111,14 @@ enum TaskLists {
         let q = req.queries
         guard let column = CampaignQueries.areaColumn(for: area) else { throw DomainError.invalid("areaCode", "not a grid") }
         let subjects = try await q.scoped(req.sql.select().columns("*").from("subjects").where(SQLIdentifier(column), .equal, SQLBind(area)))
-            .all(decoding: SubjectRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .rows(SubjectRow.self)
         let byID = Dictionary(uniqueKeysWithValues: subjects.map { ($0.id, $0) })
         let lastVisit = try await q.lastInspectionDays(subjects.map(\.id))
         let listed = Set(try await req.sql.select().column("subject_id").from("key_hazard_enterprises")
             .where(SQLIdentifier(column), .equal, SQLBind(area)).all().map { try $0.decode(column: "subject_id", as: UUID.self) })
         let open = try await q.scoped(req.sql.select().columns("*").from("hazards").where(SQLIdentifier(column), .equal, SQLBind(area))
             .where("state", .in, SQLBind.group(CampaignQueries.openStates)))
-            .orderBy("due_at").all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .orderBy("due_at").rows(HazardRow.self)
         let openBySubject = Dictionary(grouping: open, by: \.subjectId)
         let routineSubjects = subjects.map { s in
             InspectionFrequency.TaskSubject(
@@ -227,17 +227,6 @@ enum TaskLists {
     static func page(_ req: Request) async throws -> Response {
         let area = try await workerArea(req)
         let list = try await self.list(req)
-        let script = """
-        document.getElementById("locate").addEventListener("click", function () {
-          if (!navigator.geolocation) return;
-          navigator.geolocation.getCurrentPosition(function (p) {
-            var u = new URL(location.href);
-            u.searchParams.set("latitude", p.coords.latitude.toFixed(6));
-            u.searchParams.set("longitude", p.coords.longitude.toFixed(6));
-            location.href = u.toString();
-          });
-        });
-        """
         return Layout.page(title: "今日任务", subtitle: "Today's inspection tasks · \(area) · \(list.date)", nodes: [
             .div(.class("stats"),
                  Layout.stat("待查(家)", String(list.tasks.count), "due"),
@@ -255,7 +244,7 @@ enum TaskLists {
                         .li(.text("\(h.item ?? h.itemCode) · 期限 \(h.dueOn)"), .if(h.overdue, .span(.class("overdue"), .text(" 逾期"))))
                     })))
             }),
-            .element(named: "script", nodes: [.raw(script)]),
+            .element(named: "script", nodes: [.attribute(named: "src", value: "/assets/tasks.js")]),
         ])
     }
 }

@@ -2,12 +2,37 @@ import Vapor
 
 /// Scripts served by the app itself (government intranets often have no internet).
 enum Assets {
-    static func signScript(_ req: Request) -> Response {
-        let r = Response(status: .ok, body: .init(string: signJS))
+    /// Every script a page may load, by its path under `/assets/`; pages carry no inline script
+    /// (the Content-Security-Policy allows none).
+    static let scripts: [String: String] = ["sign.js": signJS, "tasks.js": tasksJS]
+
+    static func script(_ req: Request) throws -> Response {
+        guard let name = req.parameters.get("script"), let body = scripts[name] else {
+            throw Abort(.notFound, reason: "no such script")
+        }
+        let r = Response(status: .ok, body: .init(string: body))
         r.headers.contentType = HTTPMediaType(type: "text", subType: "javascript", parameters: ["charset": "utf-8"])
         r.headers.cacheControl = .init(maxAge: 3600)
         return r
     }
+
+    /// The task list's "nearest first" button: reloads the list with the phone's position.
+    static let tasksJS = #"""
+    (function () {
+      "use strict";
+      var button = document.getElementById("locate");
+      if (!button) return;
+      button.addEventListener("click", function () {
+        if (!navigator.geolocation) return;
+        navigator.geolocation.getCurrentPosition(function (p) {
+          var u = new URL(location.href);
+          u.searchParams.set("latitude", p.coords.latitude.toFixed(6));
+          u.searchParams.set("longitude", p.coords.longitude.toFixed(6));
+          location.href = u.toString();
+        });
+      });
+    })();
+    """#
 
     /// The signature pad: pointer events (touch, pen and mouse), sized for the device's pixel
     /// ratio; posts the PNG, the signer and the position (if the phone gives it within 5 s).

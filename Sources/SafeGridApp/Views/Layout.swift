@@ -86,8 +86,15 @@ enum Layout {
 
     static func swatch(_ c: SubjectColour?) -> Node<HTML.BodyContext> {
         guard let c else { return .span(.class("swatch none"), .text("未检查 Not inspected")) }
-        return .span(.class("swatch"), .attribute(named: "style", value: "--c:\(c.hex)"), .text(c.zh))
+        return .span(.class("swatch \(swatchClass(c))"), .text(c.zh))
     }
+
+    /// `c-serious-inProgress`: the class that gives a swatch its colour (the page carries no
+    /// inline style; the Content-Security-Policy allows none).
+    static func swatchClass(_ c: SubjectColour) -> String { "c-" + c.key.replacingOccurrences(of: ".", with: "-") }
+
+    /// One rule per colour, appended to ``css``.
+    static let swatchCSS = SubjectColour.all.map { ".\(swatchClass($0)){--c:\($0.hex)}" }.joined()
 
     static func stat(_ label: String, _ value: String, _ en: String) -> Node<HTML.BodyContext> {
         .div(.class("stat"), .div(.class("v"), .text(value)), .div(.class("l"), .text(label), .span(.class("en"), .text(en))))

@@ -6,7 +6,7 @@ import Vapor
 /// The HTML pages: town dashboard, area (village / grid / micro-grid), subject and hazard.
 enum PagesController {
     static func stylesheet(_ req: Request) -> Response {
-        let r = Response(status: .ok, body: .init(string: Layout.css))
+        let r = Response(status: .ok, body: .init(string: Layout.css + Layout.swatchCSS))
         r.headers.contentType = .css
         r.headers.cacheControl = .init(maxAge: 3600)
         return r
