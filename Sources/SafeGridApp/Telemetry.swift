@@ -25,6 +25,12 @@ enum Telemetry {
             .record(duration)
     }
 
+    /// Counts a stored row that could not be read (``StoredRow``):
+    /// `safegrid_undecodable_rows_total{table}`.
+    static func countUndecodable(table: String) {
+        registry.makeCounter(name: "safegrid_undecodable_rows_total", labels: [("table", table)]).increment()
+    }
+
     static func scrape(_ req: Request) async throws -> Response {
         let sql = req.sql
         var states: [String: Int] = ["queued": 0, "sending": 0, "sent": 0, "delivered": 0, "failed": 0]

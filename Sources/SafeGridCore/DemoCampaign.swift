@@ -216,7 +216,7 @@ public struct DemoCampaign: Sendable {
                             aboveScale: shape.aboveScale > 0 && i % (enterpriseCount / shape.aboveScale + 1) == 1 && parent == nil,
                             rooms: nil, parentId: parent, microGridCode: mg.code,
                             party: rng.chance(0.04)
-                                ? ResponsibleParty(name: names.person(&rng), phone: try! PhoneNumber("0571-8\(rng.int(1_000_000...9_999_999))"))
+                                ? ResponsibleParty(name: names.person(&rng), phone: .landline("0571-8\(rng.int(1_000_000...9_999_999))"))
                                 : party(),
                             location: place(mg))
             enterprises.append(e)
@@ -384,7 +384,8 @@ public struct DemoCampaign: Sendable {
         for (i, v) in villages.enumerated() {
             let lat = 30.135 + (Double(i / side) + rng.unit() * 0.6) * (0.10 / Double(side))
             let lon = 120.405 + (Double(i % side) + rng.unit() * 0.6) * (0.12 / Double(side))
-            out[v.code] = try! GeoPoint(latitude: lat, longitude: lon, datum: .gcj02)
+            // Always inside the bounds GeoPoint checks (30.1–30.3°N, 120.4–120.6°E).
+            out[v.code] = try? GeoPoint(latitude: lat, longitude: lon, datum: .gcj02)
         }
         return out
     }

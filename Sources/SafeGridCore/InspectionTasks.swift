@@ -76,6 +76,11 @@ public struct TaskQuota: Codable, Hashable, Sendable {
         guard (1...1_000).contains(target) else {
             throw .invalid("target", "a quota is 1 to 1000 inspection tasks a \(period.rawValue), got \(target)")
         }
+        self.init(checked: worker, period: period, target: target)
+    }
+
+    /// A quota whose target is already known to lie in 1…1,000.
+    private init(checked worker: Worker, period: QuotaPeriod, target: Int) {
         self.worker = worker
         self.period = period
         self.target = target
@@ -90,7 +95,7 @@ public struct TaskQuota: Codable, Hashable, Sendable {
         case (.microGridWorker, .month): 3
         case (.microGridWorker, .week): 1
         }
-        return try! TaskQuota(worker: worker, period: period, target: target)
+        return TaskQuota(checked: worker, period: period, target: target)
     }
 
     /// The routine visits per worker and period that keep `subjects` (count per kind) on their

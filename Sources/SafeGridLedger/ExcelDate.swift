@@ -18,8 +18,10 @@ public enum ExcelDate {
     /// 9999-12-31 in the 1904 system.
     public static let maxSerial1904 = 2_957_003.0
 
-    private static let epoch1900 = try! CalendarDate(year: 1899, month: 12, day: 30)
-    private static let epoch1904 = try! CalendarDate(year: 1904, month: 1, day: 1)
+    /// 1899-12-30 and 1904-01-01: 25,569 and 24,107 days before 1970-01-01 (noon UTC, so the
+    /// Shanghai day is the same).
+    private static let epoch1900 = CalendarDate(shanghai: Date(timeIntervalSince1970: -25_569 * 86_400 + 43_200))
+    private static let epoch1904 = CalendarDate(shanghai: Date(timeIntervalSince1970: -24_107 * 86_400 + 43_200))
 
     /// The calendar day of a serial; the time of day (the fraction) is dropped.
     ///

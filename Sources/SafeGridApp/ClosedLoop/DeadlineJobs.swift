@@ -28,9 +28,12 @@ enum DeadlineJobs {
         // Overdue: subjects with an open hazard past its deadline and not yet marked.
         let overdueSubjects = try await sql.select().distinct().column("subject_id").from("hazards")
             .where("state", .in, open).where("due_at", .lessThan, SQLBind(now)).where("overdue_at", .is, SQLLiteral.null)
-            .all().map { try $0.decode(column: "subject_id", as: UUID.self) }
+            .all().compactMap { $0.noted("hazards", { try $0.decode(column: "subject_id", as: UUID.self) }, sql) }
         for id in overdueSubjects {
-            let (marked, alert) = try await app.writeGate.transaction(on: app.db) { sql -> (Int, Bool) in
+            // One subject that cannot be written (a stored row the domain cannot read) is logged
+            // and left for the next run; the others are marked.
+            let done = await app.logging("overdue marks of subject \(id)") {
+                try await app.writeGate.transaction(on: app.db) { sql -> (Int, Bool) in
                 let q = CampaignQueries(sql: sql, scope: .everything)
                 guard let subject = try await q.subject(id), subject.closedDownAt == nil else { return (0, false) }
                 var ledger = try await q.ledger(for: subject)
@@ -51,7 +54,9 @@ enum DeadlineJobs {
                     body: text, segments: SMSText.segments(text).segments, recipients: [phone.stored],
                     dedupeKey: "overdue:\(subject.id.uuidString.lowercased()):\(CalendarDate(shanghai: now))"), sql: sql, at: now)
                 return (ids.count, queued != nil)
+                }
             }
+            guard let (marked, alert) = done else { continue }
             report.hazardsMarkedOverdue += marked
             if alert { report.alertsQueued += 1 }
         }
@@ -62,25 +67,25 @@ enum DeadlineJobs {
             .where("state", .in, open).where("due_at", .greaterThanOrEqual, SQLBind(now))
             .where("due_at", .lessThanOrEqual, SQLBind(horizon))
             .where { $0.where("reminded_for", .is, SQLLiteral.null).orWhere(SQLIdentifier("reminded_for"), .notEqual, SQLIdentifier("due_at")) }
-            .all().map { try $0.decode(column: "subject_id", as: UUID.self) }
+            .all().compactMap { $0.noted("hazards", { try $0.decode(column: "subject_id", as: UUID.self) }, sql) }
         let links = app.linkSigning
         for id in reminderSubjects {
-            let (count, queued) = try await app.writeGate.transaction(on: app.db) { sql -> (Int, Bool) in
+            let done = await app.logging("reminders of subject \(id)") {
+                try await app.writeGate.transaction(on: app.db) { sql -> (Int, Bool) in
                 let q = CampaignQueries(sql: sql, scope: .everything)
                 guard let subject = try await q.subject(id), subject.closedDownAt == nil else { return (0, false) }
                 let due = try await sql.select().columns("id", "due_at").from("hazards")
                     .where("subject_id", .equal, SQLBind(id)).where("state", .in, open)
                     .where("due_at", .greaterThanOrEqual, SQLBind(now)).where("due_at", .lessThanOrEqual, SQLBind(horizon))
                     .where { $0.where("reminded_for", .is, SQLLiteral.null).orWhere(SQLIdentifier("reminded_for"), .notEqual, SQLIdentifier("due_at")) }
-                    .all().map { (try $0.decode(column: "id", as: UUID.self), try $0.decode(column: "due_at", as: Date.self)) }
-                guard !due.isEmpty else { return (0, false) }
+                    .all().compactMap { $0.noted("hazards", { (try $0.decode(column: "id", as: UUID.self), try $0.decode(column: "due_at", as: Date.self)) }, sql) }
+                guard let earliest = due.map(\.1).min(), let latest = due.map(\.1).max() else { return (0, false) }
                 for (hazard, dueAt) in due {
                     try await sql.update("hazards").set("reminded_for", to: SQLBind(dueAt))
                         .where("id", .equal, SQLBind(hazard)).run()
                 }
                 guard let phone = subject.phone, phone.isSMSCapable else { return (due.count, false) }
-                let earliest = due.map(\.1).min()!
-                let link = links.evidenceLink(subject: id, expiresAt: max(due.map(\.1).max()!, now).addingTimeInterval(SignatureService.linkGrace))
+                let link = links.evidenceLink(subject: id, expiresAt: max(latest, now).addingTimeInterval(SignatureService.linkGrace))
                 let text = SMSTemplate.deadlineReminder(subjectName: subject.name, hazardCount: due.count,
                                                         dueOn: CalendarDate(shanghai: earliest), link: link)
                 let message = try await Outbox.enqueue(OutgoingMessage(
@@ -89,7 +94,9 @@ enum DeadlineJobs {
                     dedupeKey: "reminder:\(id.uuidString.lowercased()):\(CalendarDate(shanghai: earliest)):"
                         + due.map { $0.0.uuidString.lowercased() }.sorted().joined(separator: ",")), sql: sql, at: now)
                 return (due.count, message != nil)
+                }
             }
+            guard let (count, queued) = done else { continue }
             report.hazardsReminded += count
             if queued { report.remindersQueued += 1 }
         }
@@ -99,6 +106,17 @@ enum DeadlineJobs {
                                                                           trigger: "schedule", scheduled: true)?.enterprisesListed
         }
         return report
+    }
+}
+
+extension Application {
+    /// `body`'s result, or nil when it throws: the error is logged with `what`, and a job goes on
+    /// with its next item instead of stopping at one it cannot do.
+    func logging<T: Sendable>(_ what: String, _ body: () async throws -> T) async -> T? {
+        do { return try await body() } catch {
+            logger.error("job step failed", metadata: ["step": .string(what), "error": .string(String(describing: error))])
+            return nil
+        }
     }
 }
 
@@ -199,7 +217,7 @@ enum Audit {
             pages: while true {
                 let rows = try await sql.select().columns("*").from("hazard_events").where("town_code", .equal, SQLBind(town))
                     .where("seq", .greaterThan, SQLBind(after)).orderBy("seq").limit(10_000)
-                    .all(decoding: HazardEventRow.self, keyDecodingStrategy: .snakeCaseColumns)
+                    .rows(HazardEventRow.self)
                 if rows.isEmpty { break }
                 for row in rows {
                     if row.prevHash != previous || EventChain.hash(previous: previous, row.link) != row.hash {
@@ -209,7 +227,7 @@ enum Audit {
                     previous = row.hash
                     count += 1
                 }
-                after = rows.last!.seq
+                after = rows.last?.seq ?? after
             }
             // Deleting a hazard's newest events leaves the chain whole; a hazard's version counts
             // its events, so compare the two.

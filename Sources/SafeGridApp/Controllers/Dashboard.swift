@@ -167,7 +167,7 @@ enum DashboardController {
             oldestQuery = oldestQuery.where(SQLIdentifier(column), .equal, SQLBind(area.code))
         }
         let oldestRows = try await oldestQuery.orderBy("due_at").orderBy("id").limit(10)
-            .all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .rows(HazardRow.self)
         let names = try await CampaignQueries(sql: sql, scope: .everything).subjects(oldestRows.map(\.subjectId))
         let today = CalendarDate(shanghai: now)
         let oldest = oldestRows.map { h in

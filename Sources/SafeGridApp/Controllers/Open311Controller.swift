@@ -253,7 +253,7 @@ enum Open311Controller {
             q = q.where("state", status == "open" ? .in : .notIn, SQLBind.group(CampaignQueries.openStates))
         }
         let hazards = try await q.orderBy("found_at", .descending).orderBy("id").limit(maxResults)
-            .all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .rows(HazardRow.self)
         let subjects = try await CampaignQueries(sql: req.sql, scope: .everything).subjects(hazards.map(\.subjectId))
         var result = hazards.map { request(hazard: $0, subject: subjects[$0.subjectId], checklist: checklist) }
 

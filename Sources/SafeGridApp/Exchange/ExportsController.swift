@@ -76,7 +76,7 @@ enum ExportsController {
             .text(villages[h.villageCode]?.name ?? h.villageCode), .text(h.itemCode), .text(items[h.itemCode]?.zh ?? ""),
             .text(items[h.itemCode]?.department.zh ?? h.department),
             .text((Severity(rawValue: h.severity) ?? .general).zh),
-            .date(try! CalendarDate(h.foundOn)), .date(CalendarDate(shanghai: h.dueAt)), .text(state.zh),
+            (try? CalendarDate(h.foundOn)).map(LedgerValue.date) ?? .empty, .date(CalendarDate(shanghai: h.dueAt)), .text(state.zh),
             .date(CalendarDate(shanghai: stateOn)),
             (state == .rectified || state == .rebound || h.reboundCount > 0) ? (rectified.map { .date(CalendarDate(shanghai: $0)) } ?? .empty) : .empty,
             h.note.map(LedgerValue.text) ?? .empty, .text(timeline),

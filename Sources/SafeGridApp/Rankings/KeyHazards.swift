@@ -49,15 +49,20 @@ enum KeyHazards {
             var villages: [UUID: String] = [:]
             var hazards: [UUID: [KeyHazardRanking.Hazard]] = [:]
             for r in rows {
-                let id = try r.decode(column: "sid", as: UUID.self)
-                villages[id] = try r.decode(column: "village_code", as: String.self)
-                guard let severity = try r.decode(column: "severity", as: String?.self).flatMap(Severity.init(rawValue:)),
-                      let state = try r.decode(column: "state", as: String?.self).flatMap(HazardState.init(rawValue:)) else { continue }
-                hazards[id, default: []].append(.init(severity: severity, state: state, foundAt: try r.decode(column: "found_at", as: Date.self),
-                                                      dueAt: try r.decode(column: "due_at", as: Date.self)))
+                // Rows that cannot be read are left out (logged and counted), as in every list.
+                guard let (id, village) = r.noted("subjects", { (try $0.decode(column: "sid", as: UUID.self),
+                                                                 try $0.decode(column: "village_code", as: String.self)) }, sql)
+                else { continue }
+                villages[id] = village
+                guard let severity = try? r.decode(column: "severity", as: String?.self).flatMap(Severity.init(rawValue:)),
+                      let state = try? r.decode(column: "state", as: String?.self).flatMap(HazardState.init(rawValue:)),
+                      let (foundAt, dueAt) = r.noted("hazards", { (try $0.decode(column: "found_at", as: Date.self),
+                                                                   try $0.decode(column: "due_at", as: Date.self)) }, sql)
+                else { continue }
+                hazards[id, default: []].append(.init(severity: severity, state: state, foundAt: foundAt, dueAt: dueAt))
             }
-            let candidates = villages.keys.sorted { $0.uuidString < $1.uuidString }.map {
-                KeyHazardRanking.Candidate(subjectId: $0, villageCode: villages[$0]!, hazards: hazards[$0] ?? [])
+            let candidates = villages.sorted { $0.key.uuidString < $1.key.uuidString }.map {
+                KeyHazardRanking.Candidate(subjectId: $0.key, villageCode: $0.value, hazards: hazards[$0.key] ?? [])
             }
             let ranking = try KeyHazardRanking.rank(candidates, asOf: asOf)
             let previous = try await sql.select().column("ranking_json").from("key_hazard_runs")

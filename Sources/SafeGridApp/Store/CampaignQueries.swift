@@ -74,25 +74,25 @@ struct CampaignQueries {
     func area(_ code: String) async throws -> Area? {
         guard sees(area: code) else { return nil }
         return try await sql.select().columns("*").from("areas").where("code", .equal, SQLBind(code))
-            .first(decoding: AreaRow.self, keyDecodingStrategy: .snakeCaseColumns)?.area
+            .firstRow(AreaRow.self)?.area
     }
 
     func children(of code: String) async throws -> [Area] {
         guard sees(area: code) else { return [] }
         return try await sql.select().columns("*").from("areas").where("parent_code", .equal, SQLBind(code))
-            .orderBy("code").all(decoding: AreaRow.self, keyDecodingStrategy: .snakeCaseColumns).map(\.area)
+            .orderBy("code").rows(AreaRow.self).map(\.area)
     }
 
     func areas(level: AreaLevel) async throws -> [Area] {
         try await within(sql.select().columns("*").from("areas").where("level", .equal, SQLBind(level.rawValue)), codeColumn: "code")
-            .orderBy("code").all(decoding: AreaRow.self, keyDecodingStrategy: .snakeCaseColumns).map(\.area)
+            .orderBy("code").rows(AreaRow.self).map(\.area)
     }
 
     /// The area and its ancestors, district first.
     func lineage(_ code: String) async throws -> [Area] {
         let codes = AreaCodes.lineage(of: code)
         let rows = try await sql.select().columns("*").from("areas").where("code", .in, SQLBind.group(codes))
-            .all(decoding: AreaRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .rows(AreaRow.self)
         return rows.map(\.area).sorted { $0.code.count < $1.code.count }
     }
 
@@ -108,7 +108,7 @@ struct CampaignQueries {
         else { return nil }
         let items = try await sql.select().columns("*").from("checklist_items")
             .where("checklist_version", .equal, SQLBind(version)).orderBy("position")
-            .all(decoding: ChecklistItemRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .rows(ChecklistItemRow.self)
         return Checklist(version: version,
                          title: LocalizedText(zh: try head.decode(column: "title_zh", as: String.self),
                                               en: try head.decode(column: "title_en", as: String.self)),
@@ -120,20 +120,20 @@ struct CampaignQueries {
 
     func subject(_ id: UUID) async throws -> SubjectRow? {
         try await scoped(sql.select().columns("*").from("subjects").where("id", .equal, SQLBind(id)))
-            .first(decoding: SubjectRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .firstRow(SubjectRow.self)
     }
 
     func subjects(_ ids: [UUID]) async throws -> [UUID: SubjectRow] {
         guard !ids.isEmpty else { return [:] }
         let rows = try await scoped(sql.select().columns("*").from("subjects").where("id", .in, SQLBind.group(Array(Set(ids)))))
-            .all(decoding: SubjectRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .rows(SubjectRow.self)
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
     }
 
     /// The subject with this credit code (GB 32100, 18 characters), inside the scope.
     func subject(creditCode: String) async throws -> SubjectRow? {
         try await scoped(sql.select().columns("*").from("subjects").where("credit_code", .equal, SQLBind(creditCode)))
-            .first(decoding: SubjectRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .firstRow(SubjectRow.self)
     }
 
     /// Whether any subject of the district has this credit code (unscoped: codes are unique
@@ -150,7 +150,7 @@ struct CampaignQueries {
         for (column, values) in [("credit_code", creditCodes), ("village_code", villageCodes)] {
             for chunk in Array(Set(values)).sorted().chunked(DashboardCounters.idsPerRead) {
                 for row in try await scoped(sql.select().columns("*").from("subjects").where(SQLIdentifier(column), .in, SQLBind.group(chunk)))
-                    .all(decoding: SubjectRow.self, keyDecodingStrategy: .snakeCaseColumns) where seen.insert(row.id).inserted {
+                    .rows(SubjectRow.self) where seen.insert(row.id).inserted {
                     rows.append(row)
                 }
             }
@@ -163,7 +163,7 @@ struct CampaignQueries {
         var rows: [HazardRow] = []
         for chunk in Array(Set(ids)).chunked(DashboardCounters.idsPerRead) {
             rows += try await scoped(sql.select().columns("*").from("hazards").where("subject_id", .in, SQLBind.group(chunk)))
-                .orderBy("found_at").orderBy("item_code").all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
+                .orderBy("found_at").orderBy("item_code").rows(HazardRow.self)
         }
         return rows
     }
@@ -172,14 +172,14 @@ struct CampaignQueries {
     func subjectsPage(_ f: SubjectFilter, after cursor: UUID?, limit: Int) async throws -> [SubjectRow] {
         var q = filtered(sql.select().columns("*").from("subjects"), f)
         if let cursor { q = q.where("id", .greaterThan, SQLBind(cursor)) }
-        return try await q.orderBy("id").limit(limit).all(decoding: SubjectRow.self, keyDecodingStrategy: .snakeCaseColumns)
+        return try await q.orderBy("id").limit(limit).rows(SubjectRow.self)
     }
 
     /// Hazards in pages by id (exports): at most `limit` after `cursor`, with the list's filters.
     func hazardsPage(_ f: HazardFilter, after cursor: UUID?, limit: Int) async throws -> [HazardRow] {
         var q = filtered(sql.select().columns("*").from("hazards"), f)
         if let cursor { q = q.where("id", .greaterThan, SQLBind(cursor)) }
-        return try await q.orderBy("id").limit(limit).all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
+        return try await q.orderBy("id").limit(limit).rows(HazardRow.self)
     }
 
     /// The events of these hazards in commit order (exports' timelines).
@@ -187,7 +187,7 @@ struct CampaignQueries {
         var out: [UUID: [HazardEventRow]] = [:]
         for chunk in ids.chunked(DashboardCounters.idsPerRead) {
             for e in try await scopedBySubject(sql.select().columns("*").from("hazard_events").where("hazard_id", .in, SQLBind.group(chunk)))
-                .orderBy("seq").all(decoding: HazardEventRow.self, keyDecodingStrategy: .snakeCaseColumns) {
+                .orderBy("seq").rows(HazardEventRow.self) {
                 out[e.hazardId, default: []].append(e)
             }
         }
@@ -246,31 +246,31 @@ struct CampaignQueries {
         let total = try await filtered(sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("subjects"), f)
             .first()?.decode(column: "n", as: Int.self) ?? 0
         let rows = try await filtered(sql.select().columns("*").from("subjects"), f).orderBy("name").limit(limit).offset(offset)
-            .all(decoding: SubjectRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .rows(SubjectRow.self)
         return (rows, total)
     }
 
     func colourHistory(subject id: UUID) async throws -> [ColourHistoryRow] {
         try await scopedBySubject(sql.select().columns("*").from("subject_colour_history").where("subject_id", .equal, SQLBind(id)))
-            .orderBy("seq").all(decoding: ColourHistoryRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .orderBy("seq").rows(ColourHistoryRow.self)
     }
 
     // MARK: Hazards
 
     func hazard(_ id: UUID) async throws -> HazardRow? {
         try await scoped(sql.select().columns("*").from("hazards").where("id", .equal, SQLBind(id)))
-            .first(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .firstRow(HazardRow.self)
     }
 
     func hazards(subject id: UUID) async throws -> [HazardRow] {
         try await scoped(sql.select().columns("*").from("hazards").where("subject_id", .equal, SQLBind(id)))
             .orderBy("found_at").orderBy("item_code")
-            .all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .rows(HazardRow.self)
     }
 
     func hazards(inspection id: UUID) async throws -> [HazardRow] {
         try await scoped(sql.select().columns("*").from("hazards").where("inspection_id", .equal, SQLBind(id)))
-            .orderBy("item_code").all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .orderBy("item_code").rows(HazardRow.self)
     }
 
     /// The hazards a visit found: those it created and the open ones it linked a repeated
@@ -284,17 +284,17 @@ struct CampaignQueries {
             if !linked.isEmpty { w = w.orWhere("id", .in, SQLBind.group(linked)) }
             return w
         }
-        return try await scoped(q).orderBy("item_code").all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
+        return try await scoped(q).orderBy("item_code").rows(HazardRow.self)
     }
 
     func events(hazard id: UUID) async throws -> [HazardEventRow] {
         try await scopedBySubject(sql.select().columns("*").from("hazard_events").where("hazard_id", .equal, SQLBind(id)))
-            .orderBy("seq").all(decoding: HazardEventRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .orderBy("seq").rows(HazardEventRow.self)
     }
 
     func events(subject id: UUID) async throws -> [HazardEventRow] {
         try await scopedBySubject(sql.select().columns("*").from("hazard_events").where("subject_id", .equal, SQLBind(id)))
-            .orderBy("seq").all(decoding: HazardEventRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .orderBy("seq").rows(HazardEventRow.self)
     }
 
     struct HazardFilter: Sendable {
@@ -334,7 +334,7 @@ struct CampaignQueries {
         let order = f.overdueAt != nil ? "due_at" : "found_at"
         let rows = try await filtered(sql.select().columns("*").from("hazards"), f)
             .orderBy(order, f.overdueAt != nil ? .ascending : .descending).orderBy("id").limit(limit).offset(offset)
-            .all(decoding: HazardRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .rows(HazardRow.self)
         return (rows, total)
     }
 
@@ -342,7 +342,7 @@ struct CampaignQueries {
 
     func inspection(_ id: UUID) async throws -> InspectionRow? {
         try await scopedBySubject(sql.select().columns("*").from("inspections").where("id", .equal, SQLBind(id)))
-            .first(decoding: InspectionRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .firstRow(InspectionRow.self)
     }
 
     func inspection(clientID: String) async throws -> InspectionRow? {
@@ -355,7 +355,7 @@ struct CampaignQueries {
         var result: [String: InspectionRow] = [:]
         for chunk in Array(Set(clientIDs)).chunked(DashboardCounters.idsPerRead) {
             for row in try await sql.select().columns("*").from("inspections").where("client_id", .in, SQLBind.group(chunk))
-                .all(decoding: InspectionRow.self, keyDecodingStrategy: .snakeCaseColumns) {
+                .rows(InspectionRow.self) {
                 result[row.clientId] = row
             }
         }
@@ -365,7 +365,7 @@ struct CampaignQueries {
     func inspections(subject id: UUID) async throws -> [InspectionRow] {
         try await scopedBySubject(sql.select().columns("*").from("inspections").where("subject_id", .equal, SQLBind(id)))
             .orderBy("inspected_at", .descending)
-            .all(decoding: InspectionRow.self, keyDecodingStrategy: .snakeCaseColumns)
+            .rows(InspectionRow.self)
     }
 
     func team(inspection id: UUID) async throws -> [TeamMember] {
@@ -389,11 +389,28 @@ struct CampaignQueries {
     func events(after cursor: Int64, limit: Int, townCode: String? = nil) async throws -> [HazardEventRow] {
         var q = scopedBySubject(sql.select().columns("*").from("hazard_events").where("seq", .greaterThan, SQLBind(cursor)))
         if let townCode { q = q.where("town_code", .equal, SQLBind(townCode)) }
-        return try await q.orderBy("seq").limit(limit).all(decoding: HazardEventRow.self, keyDecodingStrategy: .snakeCaseColumns)
+        return try await q.orderBy("seq").limit(limit).rows(HazardEventRow.self)
     }
 
     func ledger(for s: SubjectRow) async throws -> SubjectLedger {
-        try await ledgers(for: [s])[s.id]!
+        try await ledgers(for: [s])[s.id] ?? SubjectLedger(subjectID: s.id, kind: s.subjectKind, closedDownAt: s.closedDownAt,
+                                                           hazards: [:], itemCodes: [:], colour: s.subjectColour)
+    }
+
+    /// Subject, id, item code and status of a hazard row; throws for a value the domain cannot read.
+    static func hazardStatus(_ row: any SQLRow) throws -> (subject: UUID, id: UUID, item: String, status: HazardStatus) {
+        let stateText = try row.decode(column: "state", as: String.self)
+        let severityText = try row.decode(column: "severity", as: String.self)
+        guard let state = HazardState(rawValue: stateText) else { throw UnreadableValue(column: "state", value: stateText) }
+        guard let severity = Severity(rawValue: severityText) else { throw UnreadableValue(column: "severity", value: severityText) }
+        let status = HazardStatus(state: state, severity: severity, dueAt: try row.decode(column: "due_at", as: Date.self),
+                                  rectifiedAt: try row.decode(column: "rectified_at", as: Date?.self),
+                                  reboundCount: try row.decode(column: "rebound_count", as: Int.self),
+                                  version: try row.decode(column: "version", as: Int.self),
+                                  lastEventAt: try row.decode(column: "last_event_at", as: Date.self),
+                                  overdueSince: try row.decode(column: "overdue_at", as: Date?.self))
+        return (try row.decode(column: "subject_id", as: UUID.self), try row.decode(column: "id", as: UUID.self),
+                try row.decode(column: "item_code", as: String.self), status)
     }
 
     /// The ledgers of several subjects: each subject's hazards with their current status, read
@@ -407,18 +424,11 @@ struct CampaignQueries {
                          "last_event_at", "overdue_at")
                 .from("hazards").where("subject_id", .in, SQLBind.group(chunk)).all()
             for row in rows {
-                let id = try row.decode(column: "id", as: UUID.self)
-                let subject = try row.decode(column: "subject_id", as: UUID.self)
-                items[subject, default: [:]][id] = try row.decode(column: "item_code", as: String.self)
-                hazards[subject, default: [:]][id] = HazardStatus(
-                    state: HazardState(rawValue: try row.decode(column: "state", as: String.self)) ?? .open,
-                    severity: Severity(rawValue: try row.decode(column: "severity", as: String.self)) ?? .general,
-                    dueAt: try row.decode(column: "due_at", as: Date.self),
-                    rectifiedAt: try row.decode(column: "rectified_at", as: Date?.self),
-                    reboundCount: try row.decode(column: "rebound_count", as: Int.self),
-                    version: try row.decode(column: "version", as: Int.self),
-                    lastEventAt: try row.decode(column: "last_event_at", as: Date.self),
-                    overdueSince: try row.decode(column: "overdue_at", as: Date?.self))
+                // A hazard that cannot be read is left out of its subject's aggregate, as of every
+                // list (``StoredRow``): a write never "repairs" it with a guessed state or severity.
+                guard let h = row.noted("hazards", Self.hazardStatus, sql) else { continue }
+                items[h.subject, default: [:]][h.id] = h.item
+                hazards[h.subject, default: [:]][h.id] = h.status
             }
         }
         return Dictionary(uniqueKeysWithValues: subjects.map { s in

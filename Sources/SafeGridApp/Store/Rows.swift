@@ -1,11 +1,97 @@
 import Foundation
+import Logging
 import Synchronization
 import SQLKit
 import SafeGridCore
 
+/// A row type read from one table. Rows are read one by one (``SQLSelectBuilder/rows(_:)``): a
+/// row that cannot be decoded, or whose values the domain cannot read (``validate()``), is
+/// skipped, logged with its id and counted in `safegrid_undecodable_rows_total{table}`, and the
+/// list, export, page or job goes on without it. Such rows come from other tools, manual fixes
+/// or restored backups; `safegrid check` names them.
+protocol StoredRow: Decodable, Sendable {
+    /// The table the rows come from (for the log and the metric).
+    static var table: String { get }
+    /// Throws when a decoded row holds a value the domain cannot read: a day `2026-13-45`, a
+    /// state or severity SafeGrid does not know.
+    func validate() throws
+}
+
+extension StoredRow {
+    func validate() throws {}
+}
+
+/// A stored value the domain cannot read.
+struct UnreadableValue: Error, CustomStringConvertible {
+    let column: String
+    let value: String
+    var description: String { "\(column) = \(value.prefix(80)) is not readable" }
+}
+
+/// Undecodable rows: logged and counted, never fatal.
+enum UndecodableRows {
+    static func note(table: String, row: any SQLRow, error: any Error, logger: Logger) {
+        let id = (try? row.decode(column: "id", as: UUID.self).uuidString.lowercased())
+            ?? (try? row.decode(column: "id", as: String.self))
+            ?? (try? row.decode(column: "seq", as: Int64.self)).map { "seq \($0)" }
+            ?? "?"
+        logger.error("skipped an undecodable row", metadata: ["table": .string(table), "id": .string(id),
+                                                             "error": .string(String(describing: error))])
+        Telemetry.countUndecodable(table: table)
+    }
+}
+
+extension SQLSelectBuilder {
+    /// The rows that decode and validate, in order; the others skipped and noted (``StoredRow``).
+    func rows<R: StoredRow>(_ type: R.Type) async throws -> [R] {
+        let logger = database.logger
+        return try await all().compactMap { $0.storedRow(type, logger: logger) }
+    }
+
+    /// The first row, or nil when there is none or it cannot be read (noted as for ``rows(_:)``).
+    func firstRow<R: StoredRow>(_ type: R.Type) async throws -> R? {
+        let logger = database.logger
+        return try await first()?.storedRow(type, logger: logger)
+    }
+}
+
+extension SQLRow {
+    /// `read(self)`, or nil (logged and counted against `table`) when it throws.
+    func noted<T>(_ table: String, _ read: (any SQLRow) throws -> T, _ sql: any SQLDatabase) -> T? {
+        do { return try read(self) } catch {
+            UndecodableRows.note(table: table, row: self, error: error, logger: sql.logger)
+            return nil
+        }
+    }
+
+    /// The row as `R`, or nil (logged and counted) when it cannot be decoded or validated.
+    func storedRow<R: StoredRow>(_ type: R.Type, logger: Logger) -> R? {
+        do {
+            let decoded = try decode(model: type, keyDecodingStrategy: .snakeCaseColumns)
+            try decoded.validate()
+            return decoded
+        } catch {
+            UndecodableRows.note(table: R.table, row: self, error: error, logger: logger)
+            return nil
+        }
+    }
+}
+
+/// Checks a stored day (`YYYY-MM-DD`) and a raw value of an enum.
+private func checkDay(_ value: String?, _ column: String) throws {
+    guard let value else { return }
+    do { _ = try CalendarDate(value) } catch { throw UnreadableValue(column: column, value: value) }
+}
+
+private func checkRaw<E: RawRepresentable>(_ value: String?, _ type: E.Type, _ column: String) throws where E.RawValue == String {
+    guard let value else { return }
+    guard E(rawValue: value) != nil else { throw UnreadableValue(column: column, value: value) }
+}
+
 /// Rows as stored; decoded with snake_case → camelCase keys. Convert to domain values with the
 /// `to…` methods at the edge.
-struct AreaRow: Codable, Sendable {
+struct AreaRow: Codable, StoredRow {
+    static let table = "areas"
     let code: String
     let name: String
     let shortName: String
@@ -19,7 +105,8 @@ struct AreaRow: Codable, Sendable {
     }
 }
 
-struct SubjectRow: Codable, Sendable {
+struct SubjectRow: Codable, StoredRow {
+    static let table = "subjects"
     let id: UUID
     let kind: String
     let name: String
@@ -41,6 +128,11 @@ struct SubjectRow: Codable, Sendable {
     let closedDownAt: Date?
     let createdAt: Date
 
+    func validate() throws {
+        try checkRaw(kind, SubjectKind.self, "kind")
+        if let colour, SubjectColour(key: colour) == nil { throw UnreadableValue(column: "colour", value: colour) }
+    }
+
     var subjectKind: SubjectKind { SubjectKind(rawValue: kind) ?? .enterprise }
     var subjectColour: SubjectColour? { colour.flatMap(SubjectColour.init(key:)) }
     var phone: PhoneNumber? { try? PhoneNumber(stored: partyPhone) }
@@ -59,7 +151,8 @@ struct SubjectRow: Codable, Sendable {
     }
 }
 
-struct HazardRow: Codable, Sendable {
+struct HazardRow: Codable, StoredRow {
+    static let table = "hazards"
     let id: UUID
     let inspectionId: UUID
     let subjectId: UUID
@@ -89,6 +182,15 @@ struct HazardRow: Codable, Sendable {
     let photos: String?
     let updatedAt: Date
 
+    func validate() throws {
+        try checkRaw(state, HazardState.self, "state")
+        try checkRaw(severity, Severity.self, "severity")
+        try checkRaw(subjectKind, SubjectKind.self, "subject_kind")
+        try checkDay(foundOn, "found_on")
+        try checkDay(rectifiedOn, "rectified_on")
+        guard reboundCount >= 0, version >= 0 else { throw UnreadableValue(column: "version", value: "\(version)") }
+    }
+
     var hazardState: HazardState { HazardState(rawValue: state) ?? .open }
 
     var status: HazardStatus {
@@ -98,7 +200,8 @@ struct HazardRow: Codable, Sendable {
     }
 }
 
-struct HazardEventRow: Codable, Sendable {
+struct HazardEventRow: Codable, StoredRow {
+    static let table = "hazard_events"
     let seq: Int64
     let hazardId: UUID
     let subjectId: UUID
@@ -124,7 +227,8 @@ struct HazardEventRow: Codable, Sendable {
     }
 }
 
-struct InspectionRow: Codable, Sendable {
+struct InspectionRow: Codable, StoredRow {
+    static let table = "inspections"
     let id: UUID
     let clientId: String
     let requestHash: String
@@ -136,9 +240,12 @@ struct InspectionRow: Codable, Sendable {
     let hazardCount: Int
     let responseJson: String?
     let recordedAt: Date
+
+    func validate() throws { try checkDay(inspectedOn, "inspected_on") }
 }
 
-struct ChecklistItemRow: Codable, Sendable {
+struct ChecklistItemRow: Codable, StoredRow {
+    static let table = "checklist_items"
     let checklistVersion: Int
     let code: String
     let zh: String
@@ -160,7 +267,8 @@ struct ChecklistItemRow: Codable, Sendable {
     }
 }
 
-struct ColourHistoryRow: Codable, Sendable {
+struct ColourHistoryRow: Codable, StoredRow {
+    static let table = "colour_history"
     let seq: Int64
     let subjectId: UUID
     let colour: String
