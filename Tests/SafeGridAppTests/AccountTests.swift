@@ -38,7 +38,7 @@ struct AccountTests {
             let r = try await app.send(.GET, "/api/v1/subjects", token: t)
             #expect(r.status == .unauthorized)
             #expect(r.body.contains("expired"))
-            #expect(try await app.send(.GET, "/api/v1/subjects", headers: ["Authorization": "Basic dXNlcjpwYXNz"]).status == .unauthorized)
+            #expect(try await app.send(.GET, "/api/v1/subjects", headers: ["Authorization": "Basic dXNlcjpwYXNz"], token: app.adminToken).status == .unauthorized)
         }
     }
 
@@ -95,21 +95,21 @@ struct AccountTests {
 
     @Test func theLastDistrictAdminCannotDemoteThemselves() async throws {
         try await withSafeGrid { app in
-            let me = try await app.send(.GET, "/api/v1/auth/me")
+            let me = try await app.send(.GET, "/api/v1/auth/me", token: app.adminToken)
             let id = try #require(me.json["id"] as? String)
-            let demote = try await app.send(.PATCH, "/api/v1/users/\(id)", object: ["role": "viewer", "areaCode": BundledAreas.districtCode])
+            let demote = try await app.send(.PATCH, "/api/v1/users/\(id)", object: ["role": "viewer", "areaCode": BundledAreas.districtCode], token: app.adminToken)
             #expect(demote.status == .conflict)
             #expect(demote.json["field"] as? String == "role")
-            let deactivate = try await app.send(.PATCH, "/api/v1/users/\(id)", object: ["active": false])
+            let deactivate = try await app.send(.PATCH, "/api/v1/users/\(id)", object: ["active": false], token: app.adminToken)
             #expect(deactivate.status == .conflict)
             // With a second district admin it may.
             let second = try await app.send(.POST, "/api/v1/users", object: [
-                "username": "qu.admin2", "password": "another secret 7", "role": "districtAdmin", "areaCode": BundledAreas.districtCode])
+                "username": "qu.admin2", "password": "another secret 7", "role": "districtAdmin", "areaCode": BundledAreas.districtCode], token: app.adminToken)
             #expect(second.status == .created, "\(second.body)")
-            let ok = try await app.send(.PATCH, "/api/v1/users/\(id)", object: ["role": "viewer", "areaCode": BundledAreas.districtCode])
+            let ok = try await app.send(.PATCH, "/api/v1/users/\(id)", object: ["role": "viewer", "areaCode": BundledAreas.districtCode], token: app.adminToken)
             #expect(ok.status == .ok, "\(ok.body)")
             // Demotion ends the sessions: the old token no longer works.
-            #expect(try await app.send(.GET, "/api/v1/auth/me").status == .unauthorized)
+            #expect(try await app.send(.GET, "/api/v1/auth/me", token: app.adminToken).status == .unauthorized)
             // The last admin of a town cannot deactivate themselves either.
             let town = try await makeAccount(app, "only.town", role: .townAdmin, area: BundledAreas.gualiTownCode)
             let townID = try #require(try await app.send(.GET, "/api/v1/auth/me", token: town).json["id"] as? String)

@@ -37,18 +37,18 @@ struct AuthorizationTests {
         let mg = try await addMicroGrid(app, village: village)
         var body = enterpriseBody(microGrid: mg, credit: creditCode(serial))
         body["name"] = name
-        let s = try await app.send(.POST, "/api/v1/subjects", object: body)
+        let s = try await app.send(.POST, "/api/v1/subjects", object: body, token: app.adminToken)
         #expect(s.status == .created, "\(s.body)")
         let subject = s.json["id"] as? String ?? ""
         let i = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject, results: [
             ["itemCode": "ELEC-01", "outcome": "hazard", "note": "车间电线未穿管"],
             ["itemCode": "PROD-01", "outcome": "hazard"],
             ["itemCode": "FIRE-01", "outcome": "pass"],
-        ]))
+        ]), token: app.adminToken)
         #expect(i.status == .created, "\(i.body)")
         let hazards = (i.json["hazards"] as? [[String: Any]] ?? []).sorted { ($0["itemCode"] as? String ?? "") < ($1["itemCode"] as? String ?? "") }
         let signed = try await app.send(.POST, "/api/v1/inspections/\(i.json["id"] as? String ?? "")/signature",
-                                        object: ["signerName": "王建国", "image": signaturePNG])
+                                        object: ["signerName": "王建国", "image": signaturePNG], token: app.adminToken)
         #expect(signed.status == .created, "\(signed.body)")
         return Slice(village: village, grid: String(mg.prefix(14)), microGrid: mg, subject: subject, subjectName: name,
                      inspection: i.json["id"] as? String ?? "", hazards: hazards.compactMap { $0["id"] as? String })
@@ -61,7 +61,7 @@ struct AuthorizationTests {
         let a = try await slice(app, village: villages[0], name: "甲村企业", serial: "MA2AB3CD")
         let b = try await slice(app, village: villages[1], name: Self.marker, serial: "MA2AB3CE")
         let town = BundledAreas.gualiTownCode
-        var people: [Person] = [Person(role: .districtAdmin, token: app.storage[DefaultTokenKey.self]!, area: BundledAreas.districtCode, bOutside: false)]
+        var people: [Person] = [Person(role: .districtAdmin, token: app.adminToken, area: BundledAreas.districtCode, bOutside: false)]
         for (role, area, department, outside) in [
             (Role.townAdmin, town, Department?.none, false), (.departmentInspector, town, .fireRescue, false),
             (.villageOfficer, a.village, nil, true), (.gridWorker, a.grid, nil, true), (.microGridWorker, a.microGrid, nil, true),
@@ -208,7 +208,7 @@ struct AuthorizationTests {
             #expect(subjects.json["total"] as? Int == 1)
             let hazards = try await app.send(.GET, "/api/v1/hazards", token: grid.token)
             #expect(hazards.json["total"] as? Int == 2)
-            let admin = try await app.send(.GET, "/api/v1/hazards")
+            let admin = try await app.send(.GET, "/api/v1/hazards", token: app.adminToken)
             #expect(admin.json["total"] as? Int == 4)
             // The grid worker's dashboard defaults to the grid and counts its 2 hazards.
             let dashboard = try await app.send(.GET, "/api/v1/dashboard", token: grid.token)
@@ -273,7 +273,7 @@ struct AuthorizationTests {
                                            object: ["actor": "张三", "reason": "test"], token: grid.token)
             #expect(close.status == .forbidden && !close.body.contains(Self.marker))
             // Nothing changed in B.
-            let admin = try await app.send(.GET, "/api/v1/hazards/\(b.hazards[0])")
+            let admin = try await app.send(.GET, "/api/v1/hazards/\(b.hazards[0])", token: app.adminToken)
             #expect(admin.json["state"] as? String == "open")
         }
     }
@@ -303,7 +303,7 @@ struct AuthorizationTests {
             // Rectify and verify both: passed.
             for h in a.hazards {
                 for action in ["startRectification", "verifyRectified"] {
-                    let r = try await app.send(.POST, "/api/v1/hazards/\(h)/actions", object: ["action": action, "actor": "李伟"])
+                    let r = try await app.send(.POST, "/api/v1/hazards/\(h)/actions", object: ["action": action, "actor": "李伟"], token: app.adminToken)
                     #expect(r.status == .ok, "\(r.body)")
                 }
             }

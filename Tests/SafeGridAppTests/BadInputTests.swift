@@ -10,7 +10,7 @@ import Vapor
 @Suite("Hostile and odd inputs")
 struct BadInputTests {
     func hazardCount(_ app: Application) async throws -> Int {
-        try await app.send(.GET, "/api/v1/hazards?per=1").json["total"] as? Int ?? -1
+        try await app.send(.GET, "/api/v1/hazards?per=1", token: app.adminToken).json["total"] as? Int ?? -1
     }
 
     @Test func markupInANameIsEscapedOnEveryPage() async throws {
@@ -18,9 +18,9 @@ struct BadInputTests {
             let mg = try await addMicroGrid(app)
             var body = enterpriseBody(microGrid: mg, credit: creditCode("MA2AB3CD"))
             body["name"] = "XSS\"><img src=x onerror=\"alert(1)\">"
-            let r = try await app.send(.POST, "/api/v1/subjects", object: body)
+            let r = try await app.send(.POST, "/api/v1/subjects", object: body, token: app.adminToken)
             #expect(r.status == .created)
-            let page = try await app.send(.GET, "/subjects/\(r.json["id"] as? String ?? "")")
+            let page = try await app.send(.GET, "/subjects/\(r.json["id"] as? String ?? "")", token: app.adminToken)
             #expect(page.status == .ok)
             #expect(!page.body.contains("<img src=x"))
             #expect(page.body.contains("&lt;img src=x"))
@@ -31,12 +31,12 @@ struct BadInputTests {
         try await withSafeGrid { app in
             for query in ["page=9223372036854775807&per=2", "page=184467440737095517&per=100", "page=abc", "per=1.5", "page=0"] {
                 for path in ["/api/v1/hazards", "/api/v1/subjects"] {
-                    let r = try await app.send(.GET, "\(path)?\(query)")
+                    let r = try await app.send(.GET, "\(path)?\(query)", token: app.adminToken)
                     #expect(r.status == .unprocessableEntity, "\(path)?\(query): \(r.body)")
                     #expect(["page", "per"].contains(r.json["field"] as? String ?? ""))
                 }
             }
-            #expect(try await app.send(.GET, "/api/v1/hazards?page=100000").status == .ok)
+            #expect(try await app.send(.GET, "/api/v1/hazards?page=100000", token: app.adminToken).status == .ok)
         }
     }
 
@@ -45,12 +45,12 @@ struct BadInputTests {
             let mg = try await addMicroGrid(app)
             var body = enterpriseBody(microGrid: mg, credit: creditCode("MA2AB3CD"))
             body["name"] = "前\u{0}后缀"
-            let nul = try await app.send(.POST, "/api/v1/subjects", object: body)
+            let nul = try await app.send(.POST, "/api/v1/subjects", object: body, token: app.adminToken)
             #expect(nul.status == .unprocessableEntity)
             #expect(nul.json["field"] as? String == "name")
             body["name"] = "正常名称"
             body["address"] = String(repeating: "路", count: 301)
-            let long = try await app.send(.POST, "/api/v1/subjects", object: body)
+            let long = try await app.send(.POST, "/api/v1/subjects", object: body, token: app.adminToken)
             #expect(long.json["field"] as? String == "address")
 
             let subject = try await createEnterprise(app, microGrid: mg, serial: "MA2AB3CE")
@@ -65,7 +65,7 @@ struct BadInputTests {
                 (inspectionBody(subject: subject, results: [["itemCode": "ELEC-01", "outcome": "hazard", "rectifiedOnSite": true, "dueOn": "2026-12-20"]]), "results[0].dueOn"),
             ]
             for (b, field) in cases {
-                let r = try await app.send(.POST, "/api/v1/inspections", object: b)
+                let r = try await app.send(.POST, "/api/v1/inspections", object: b, token: app.adminToken)
                 #expect(r.status == .unprocessableEntity, "\(field): \(r.body)")
                 #expect(r.json["field"] as? String == field, "\(r.body)")
             }
@@ -76,28 +76,28 @@ struct BadInputTests {
     @Test func bodiesOfTheWrongShapeOrTypeGetTheRightStatus() async throws {
         try await withSafeGrid { app in
             let mg = try await addMicroGrid(app)
-            let empty = try await app.send(.POST, "/api/v1/subjects", json: "")
+            let empty = try await app.send(.POST, "/api/v1/subjects", json: "", token: app.adminToken)
             #expect(empty.status == .badRequest, "\(empty.body)")
             for json in ["[]", "null", "\"x\""] {
-                let r = try await app.send(.POST, "/api/v1/subjects", json: json)
+                let r = try await app.send(.POST, "/api/v1/subjects", json: json, token: app.adminToken)
                 #expect(r.status == .unprocessableEntity, "\(json): \(r.body)")
                 #expect(r.json["detail"] as? String == "the body must be a JSON object")
             }
-            let text = try await app.send(.POST, "/api/v1/subjects", json: "kind=enterprise", contentType: "text/plain")
+            let text = try await app.send(.POST, "/api/v1/subjects", json: "kind=enterprise", contentType: "text/plain", token: app.adminToken)
             #expect(text.status == .unsupportedMediaType)
-            let form = try await app.send(.POST, "/api/v1/subjects", json: "kind=enterprise", contentType: "application/x-www-form-urlencoded")
+            let form = try await app.send(.POST, "/api/v1/subjects", json: "kind=enterprise", contentType: "application/x-www-form-urlencoded", token: app.adminToken)
             #expect(form.status == .unsupportedMediaType)
             var rental = enterpriseBody(microGrid: mg, credit: creditCode("MA2AB3CD"))
             rental["kind"] = "rentalHousing"
             rental["aboveScale"] = false
             for rooms: Any in [2.5, 1e30, 0] {
                 rental["rooms"] = rooms
-                let r = try await app.send(.POST, "/api/v1/subjects", object: rental)
+                let r = try await app.send(.POST, "/api/v1/subjects", object: rental, token: app.adminToken)
                 #expect(r.status == .unprocessableEntity, "\(rooms): \(r.body)")
                 #expect(r.json["field"] as? String == "rooms")
             }
             rental["rooms"] = 4.0
-            #expect(try await app.send(.POST, "/api/v1/subjects", object: rental).status == .created)
+            #expect(try await app.send(.POST, "/api/v1/subjects", object: rental, token: app.adminToken).status == .created)
         }
     }
 
@@ -105,24 +105,24 @@ struct BadInputTests {
         try await withSafeGrid { app in
             let mg = try await addMicroGrid(app)
             _ = try await createEnterprise(app, microGrid: mg)
-            #expect(try await app.send(.GET, "/api/v1/subjects?q=_").json["total"] as? Int == 0)
-            #expect(try await app.send(.GET, "/api/v1/subjects?q=%25").json["total"] as? Int == 0)
-            #expect(try await app.send(.GET, "/api/v1/subjects?q=%E6%81%92%E5%A2%9E").json["total"] as? Int == 1)  // 恒增
+            #expect(try await app.send(.GET, "/api/v1/subjects?q=_", token: app.adminToken).json["total"] as? Int == 0)
+            #expect(try await app.send(.GET, "/api/v1/subjects?q=%25", token: app.adminToken).json["total"] as? Int == 0)
+            #expect(try await app.send(.GET, "/api/v1/subjects?q=%E6%81%92%E5%A2%9E", token: app.adminToken).json["total"] as? Int == 1)  // 恒增
         }
     }
 
     @Test func unknownIdsInFiltersAndPagesAreClear() async throws {
         try await withSafeGrid { app in
-            let r = try await app.send(.GET, "/api/v1/inspections?subjectId=\(UUID().uuidString)")
+            let r = try await app.send(.GET, "/api/v1/inspections?subjectId=\(UUID().uuidString)", token: app.adminToken)
             #expect(r.status == .notFound)
             #expect(r.json["field"] as? String == "subjectId")
-            #expect(try await app.send(.GET, "/api/v1/areas?level=village&parentCode=nope").status == .notFound)
-            let page = try await app.send(.GET, "/villages/999", headers: ["Accept": "text/html"])
+            #expect(try await app.send(.GET, "/api/v1/areas?level=village&parentCode=nope", token: app.adminToken).status == .notFound)
+            let page = try await app.send(.GET, "/villages/999", headers: ["Accept": "text/html"], token: app.adminToken)
             #expect(page.status == .notFound)
             #expect(page.headers.contentType == .html)
             #expect(page.body.contains("找不到页面"))
             // A town code is not a village.
-            #expect(try await app.send(.GET, "/villages/330109001", headers: ["Accept": "text/html"]).status == .notFound)
+            #expect(try await app.send(.GET, "/villages/330109001", headers: ["Accept": "text/html"], token: app.adminToken).status == .notFound)
         }
     }
 
@@ -130,24 +130,24 @@ struct BadInputTests {
         try await withSafeGrid { app in
             let mg = try await addMicroGrid(app)
             let subject = try await createEnterprise(app, microGrid: mg)
-            let created = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject))
+            let created = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken)
             let id = (created.json["hazards"] as? [[String: Any]])?.first?["id"] as? String ?? ""
             let start = try await app.send(.POST, "/api/v1/hazards/\(id)/actions", object: [
-                "action": "startRectification", "actor": "王建国", "occurredAt": "2026-11-30T09:50:00+08:00"])
+                "action": "startRectification", "actor": "王建国", "occurredAt": "2026-11-30T09:50:00+08:00"], token: app.adminToken)
             #expect(start.status == .ok)
             let back = try await app.send(.POST, "/api/v1/hazards/\(id)/actions", object: [
-                "action": "verifyRectified", "actor": "李伟", "occurredAt": "2026-11-30T09:40:00+08:00"])
+                "action": "verifyRectified", "actor": "李伟", "occurredAt": "2026-11-30T09:40:00+08:00"], token: app.adminToken)
             #expect(back.status == .unprocessableEntity)
             #expect(back.json["field"] as? String == "occurredAt")
             let future = try await app.send(.POST, "/api/v1/subjects/\(subject)/close-down", object: [
-                "actor": "镇长", "reason": "x", "occurredAt": "2099-12-31T00:00:00+08:00"])
+                "actor": "镇长", "reason": "x", "occurredAt": "2099-12-31T00:00:00+08:00"], token: app.adminToken)
             #expect(future.json["field"] as? String == "occurredAt")
             let early = try await app.send(.POST, "/api/v1/subjects/\(subject)/close-down", object: [
-                "actor": "镇长", "reason": "x", "occurredAt": "2026-11-30T09:00:00+08:00"])
+                "actor": "镇长", "reason": "x", "occurredAt": "2026-11-30T09:00:00+08:00"], token: app.adminToken)
             #expect(early.json["field"] as? String == "occurredAt")
-            let blank = try await app.send(.POST, "/api/v1/subjects/\(subject)/close-down", object: ["actor": " ", "reason": "x"])
+            let blank = try await app.send(.POST, "/api/v1/subjects/\(subject)/close-down", object: ["actor": " ", "reason": "x"], token: app.adminToken)
             #expect(blank.json["field"] as? String == "actor")
-            let detail = try await app.send(.GET, "/api/v1/subjects/\(subject)")
+            let detail = try await app.send(.GET, "/api/v1/subjects/\(subject)", token: app.adminToken)
             #expect((detail.json["subject"] as? [String: Any])?["closedDownAt"] == nil)
         }
     }

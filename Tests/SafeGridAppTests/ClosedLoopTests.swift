@@ -42,7 +42,7 @@ struct ClosedLoopTests {
     func inspected(_ app: Application) async throws -> (subject: String, inspection: String, hazards: [String]) {
         let mg = try await addMicroGrid(app)
         let subject = try await createEnterprise(app, microGrid: mg)
-        let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject))
+        let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken)
         let hazards = (r.json["hazards"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
         return (subject, r.json["id"] as? String ?? "", hazards)
     }
@@ -57,7 +57,7 @@ struct ClosedLoopTests {
             let (_, inspection, _) = try await inspected(app)
             let sign = try await app.send(.POST, "/api/v1/inspections/\(inspection)/signature",
                                           object: ["signerName": "王建国", "image": signaturePNG,
-                                                   "location": ["latitude": 30.1855, "longitude": 120.4553, "datum": "wgs84"]])
+                                                   "location": ["latitude": 30.1855, "longitude": 120.4553, "datum": "wgs84"]], token: app.adminToken)
             #expect(sign.status == .created, "\(sign.body)")
             #expect(sign.json["noticeNumber"] as? String == "瓜沥整改〔2026〕00001号")
             #expect((sign.json["recordSha256"] as? String)?.count == 64)
@@ -72,20 +72,20 @@ struct ClosedLoopTests {
             #expect(try recipients.first?.decode(column: "phone", as: String.self) == "13800000000")
 
             let again = try await app.send(.POST, "/api/v1/inspections/\(inspection)/signature",
-                                           object: ["signerName": "王建国", "image": signaturePNG])
+                                           object: ["signerName": "王建国", "image": signaturePNG], token: app.adminToken)
             #expect(again.status == .conflict)
             #expect(try await count(app, "messages") == 1)
 
-            let notice = try await app.send(.GET, "/inspections/\(inspection)/notice")
+            let notice = try await app.send(.GET, "/inspections/\(inspection)/notice", token: app.adminToken)
             #expect(notice.status == .ok)
             #expect(notice.body.contains("瓜沥整改〔2026〕00001号"))
             #expect(notice.body.contains("记录与签字时一致"))
-            #expect(try await app.send(.GET, "/inspections/\(inspection)/signature.png").headers.contentType == .png)
+            #expect(try await app.send(.GET, "/inspections/\(inspection)/signature.png", token: app.adminToken).headers.contentType == .png)
 
             // A later change to the signed record is detected.
             try await app.sql.update("inspection_results").set("outcome", to: SQLBind("pass"))
                 .where("item_code", .equal, SQLBind("EVAC-01")).run()
-            let changed = try await app.send(.GET, "/inspections/\(inspection)/notice")
+            let changed = try await app.send(.GET, "/inspections/\(inspection)/notice", token: app.adminToken)
             #expect(changed.body.contains("记录在签字后被改动"))
         }
     }
@@ -105,22 +105,22 @@ struct ClosedLoopTests {
                 (["signerName": "王建国", "image": signaturePNG, "signedAt": "2026-11-29T09:00:00+08:00"], "signedAt"),
             ]
             for (body, field) in cases {
-                let r = try await app.send(.POST, path, object: body)
+                let r = try await app.send(.POST, path, object: body, token: app.adminToken)
                 #expect(r.status == .unprocessableEntity, "\(field): \(r.body.prefix(200))")
                 #expect(r.json["field"] as? String == field)
             }
-            let oversized = try await app.send(.POST, path, object: ["signerName": "王建国", "image": big])
+            let oversized = try await app.send(.POST, path, object: ["signerName": "王建国", "image": big], token: app.adminToken)
             #expect(oversized.status.code == 413 || oversized.status == .unprocessableEntity)
             #expect(try await count(app, "signatures") == 0)
             #expect(try await count(app, "messages") == 0)
             #expect(try await app.send(.POST, "/api/v1/inspections/\(UUID().uuidString)/signature",
-                                       object: ["signerName": "x", "image": signaturePNG]).status == .notFound)
+                                       object: ["signerName": "x", "image": signaturePNG], token: app.adminToken).status == .notFound)
         }
     }
 
     func evidenceLink(_ app: Application, inspection: String) async throws -> String {
         let sign = try await app.send(.POST, "/api/v1/inspections/\(inspection)/signature",
-                                      object: ["signerName": "王建国", "image": signaturePNG])
+                                      object: ["signerName": "王建国", "image": signaturePNG], token: app.adminToken)
         let body = sign.json["smsBody"] as? String ?? ""
         guard let range = body.range(of: "/e/") else { return "" }
         return "/e/" + body[range.upperBound...].prefix(EvidenceToken.length)
@@ -136,10 +136,10 @@ struct ClosedLoopTests {
             let up = try await app.upload("\(link)/hazards/\(hazards[0])/evidence",
                                           multipart([("photo", "fix.jpg", "image/jpeg", tinyJPEG), ("note", nil, nil, Array("已穿管".utf8))]))
             #expect(up.status == .created, "\(up.body)")
-            let h = try await app.send(.GET, "/api/v1/hazards/\(hazards[0])")
+            let h = try await app.send(.GET, "/api/v1/hazards/\(hazards[0])", token: app.adminToken)
             #expect(h.json["state"] as? String == "rectifying")
             #expect((h.json["events"] as? [[String: Any]])?.last?["reason"] as? String == "已穿管")
-            let detail = try await app.send(.GET, "/api/v1/subjects/\(subject)")
+            let detail = try await app.send(.GET, "/api/v1/subjects/\(subject)", token: app.adminToken)
             #expect(((detail.json["subject"] as? [String: Any])?["colour"] as? [String: Any])?["key"] as? String == "extremelySevere.inProgress")
             #expect(try await count(app, "evidence") == 1)
 
@@ -151,7 +151,7 @@ struct ClosedLoopTests {
             // Forged and expired links.
             var forged = Array(link)
             forged[forged.count - 5] = forged[forged.count - 5] == "A" ? "B" : "A"
-            #expect(try await app.send(.GET, String(forged)).status == .forbidden)
+            #expect(try await app.send(.GET, String(forged), token: app.adminToken).status == .forbidden)
             #expect(try await app.send(.GET, "/e/not-a-token").status == .forbidden)
             #expect(try await count(app, "evidence") == 1)
         }
@@ -171,7 +171,7 @@ struct ClosedLoopTests {
             let r = try await app.send(.POST, "/api/v1/reinspections", object: [
                 "subjectId": subject, "inspector": "李伟", "reinspectedAt": "2026-11-30T09:45:00+08:00",
                 "results": [["hazardId": hazards[0], "outcome": "rectified"],
-                            ["hazardId": hazards[1], "outcome": "notYet", "reason": "通道仍堵塞", "dueOn": "2026-12-10"]]])
+                            ["hazardId": hazards[1], "outcome": "notYet", "reason": "通道仍堵塞", "dueOn": "2026-12-10"]]], token: app.adminToken)
             #expect(r.status == .ok, "\(r.body)")
             let states = Dictionary(uniqueKeysWithValues: (r.json["hazards"] as? [[String: Any]] ?? []).map {
                 (($0["id"] as? String ?? "").lowercased(), $0)
@@ -182,17 +182,17 @@ struct ClosedLoopTests {
             // A re-inspection of a hazard that is not open: 409 naming the result; nothing of the batch is written.
             let bad = try await app.send(.POST, "/api/v1/reinspections", object: [
                 "subjectId": subject, "inspector": "李伟",
-                "results": [["hazardId": hazards[1], "outcome": "rectified"], ["hazardId": hazards[0], "outcome": "rectified"]]])
+                "results": [["hazardId": hazards[1], "outcome": "rectified"], ["hazardId": hazards[0], "outcome": "rectified"]]], token: app.adminToken)
             #expect(bad.status == .conflict)
             #expect(bad.json["field"] as? String == "results[1].outcome")
             #expect(bad.json["currentState"] as? String == "rectified")
-            let h1 = try await app.send(.GET, "/api/v1/hazards/\(hazards[1])")
+            let h1 = try await app.send(.GET, "/api/v1/hazards/\(hazards[1])", token: app.adminToken)
             #expect(h1.json["state"] as? String == "open")
             let noReason = try await app.send(.POST, "/api/v1/reinspections", object: [
-                "subjectId": subject, "inspector": "李伟", "results": [["hazardId": hazards[1], "outcome": "notYet"]]])
+                "subjectId": subject, "inspector": "李伟", "results": [["hazardId": hazards[1], "outcome": "notYet"]]], token: app.adminToken)
             #expect(noReason.json["field"] as? String == "results[0].reason")
             let stale = try await app.send(.POST, "/api/v1/reinspections", object: [
-                "subjectId": subject, "inspector": "李伟", "results": [["hazardId": hazards[1], "outcome": "rectified", "version": 1]]])
+                "subjectId": subject, "inspector": "李伟", "results": [["hazardId": hazards[1], "outcome": "rectified", "version": 1]]], token: app.adminToken)
             #expect(stale.status == .conflict)
             #expect(stale.json["field"] as? String == "results[0].version")
         }
@@ -205,20 +205,20 @@ struct ClosedLoopTests {
             let mg = try await addMicroGrid(app)
             let subject = try await createEnterprise(app, microGrid: mg)
             let created = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
-                subject: subject, at: "2026-11-30T10:00:00+08:00", results: [["itemCode": "ELEC-02", "outcome": "hazard"]]))
+                subject: subject, at: "2026-11-30T10:00:00+08:00", results: [["itemCode": "ELEC-02", "outcome": "hazard"]]), token: app.adminToken)
             let hazard = (created.json["hazards"] as? [[String: Any]])?.first
             #expect(hazard?["dueAt"] as? String == "2026-11-30T23:59:59+08:00")  // 0 days: the same day as the visit
             let id = hazard?["id"] as? String ?? ""
             // The later event (verify, 11:00) arrives first, then the earlier one (start, 10:30).
             let first = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-A", "events": [
-                ["seq": 2, "hazardId": id, "action": "verifyRectified", "clientTime": "2026-11-30T11:00:00+08:00", "actor": "李伟"]]])
+                ["seq": 2, "hazardId": id, "action": "verifyRectified", "clientTime": "2026-11-30T11:00:00+08:00", "actor": "李伟"]]], token: app.adminToken)
             #expect(first.status == .ok, "\(first.body)")
             #expect(first.array.first?["status"] as? String == "applied")
             let second = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-A", "events": [
-                ["seq": 1, "hazardId": id, "action": "startRectification", "clientTime": "2026-11-30T10:30:00+08:00", "actor": "王建国"]]])
+                ["seq": 1, "hazardId": id, "action": "startRectification", "clientTime": "2026-11-30T10:30:00+08:00", "actor": "王建国"]]], token: app.adminToken)
             #expect(second.array.first?["status"] as? String == "applied")
             #expect(second.array.first?["late"] as? Bool == true)
-            let h = try await app.send(.GET, "/api/v1/hazards/\(id)")
+            let h = try await app.send(.GET, "/api/v1/hazards/\(id)", token: app.adminToken)
             #expect(h.json["state"] as? String == "rectified")
             let events = h.json["events"] as? [[String: Any]] ?? []
             #expect(events.map { $0["kind"] as? String } == ["found", "verifyRectified", "startRectification"])  // arrival order kept
@@ -226,12 +226,12 @@ struct ClosedLoopTests {
             #expect(events.last?["deviceId"] as? String == "phone-A")
             // A retry of the same events changes nothing.
             let retry = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-A", "events": [
-                ["seq": 1, "hazardId": id, "action": "startRectification", "clientTime": "2026-11-30T10:30:00+08:00", "actor": "王建国"]]])
+                ["seq": 1, "hazardId": id, "action": "startRectification", "clientTime": "2026-11-30T10:30:00+08:00", "actor": "王建国"]]], token: app.adminToken)
             #expect(retry.array.first?["status"] as? String == "duplicate")
-            #expect((try await app.send(.GET, "/api/v1/hazards/\(id)").json["events"] as? [Any])?.count == 3)
+            #expect((try await app.send(.GET, "/api/v1/hazards/\(id)", token: app.adminToken).json["events"] as? [Any])?.count == 3)
             // Not applicable at its place in client order: rejected with a reason, nothing stored.
             let rejected = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-B", "events": [
-                ["seq": 1, "hazardId": id, "action": "verifyRectified", "clientTime": "2026-11-30T12:00:00+08:00", "actor": "张敏"]]])
+                ["seq": 1, "hazardId": id, "action": "verifyRectified", "clientTime": "2026-11-30T12:00:00+08:00", "actor": "张敏"]]], token: app.adminToken)
             #expect(rejected.array.first?["status"] as? String == "rejected")
             let audit = try await Audit.verify(sql: app.sql)
             #expect(audit.intact)
@@ -246,7 +246,7 @@ struct ClosedLoopTests {
             let subject = try await createEnterprise(app, microGrid: mg)
             let created = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
                 subject: subject, results: [["itemCode": "ELEC-03", "outcome": "hazard"],      // general, 3 days → 12-03
-                                            ["itemCode": "FIRE-02", "outcome": "hazard", "rectifiedOnSite": true]]))
+                                            ["itemCode": "FIRE-02", "outcome": "hazard", "rectifiedOnSite": true]]), token: app.adminToken)
             #expect(created.status == .created)
             // Two days before the deadline: one reminder, even with two runs at once.
             let dayBefore = try Timestamp.parse("2026-12-01T09:00:00+08:00")
@@ -264,14 +264,14 @@ struct ClosedLoopTests {
             let (rc, rd) = try await (c, d)
             #expect(rc.hazardsMarkedOverdue + rd.hazardsMarkedOverdue == 1)
             #expect(rc.alertsQueued + rd.alertsQueued == 1)
-            let detail = try await app.send(.GET, "/api/v1/subjects/\(subject)")
+            let detail = try await app.send(.GET, "/api/v1/subjects/\(subject)", token: app.adminToken)
             #expect(((detail.json["subject"] as? [String: Any])?["colour"] as? [String: Any])?["key"] as? String == "serious.inProgress")
             let alert = try await app.sql.select().column("body").from("messages").where("kind", .equal, SQLBind("overdueAlert")).first()
             #expect(try alert?.decode(column: "body", as: String.self).contains("逾期") == true)
             let phones = try await app.sql.select().column("phone").from("message_recipients").all().map { try $0.decode(column: "phone", as: String.self) }
             #expect(phones.contains("13912345678"))
             // A closed-down subject's hazards are never touched again.
-            _ = try await app.send(.POST, "/api/v1/subjects/\(subject)/close-down", object: ["actor": "综合执法组", "reason": "关停"])
+            _ = try await app.send(.POST, "/api/v1/subjects/\(subject)/close-down", object: ["actor": "综合执法组", "reason": "关停"], token: app.adminToken)
             let later = try await DeadlineJobs.runOnce(app: app, now: after.addingTimeInterval(86_400 * 5))
             var nothing = DeadlineJobs.Report()
             nothing.keyHazardEnterprisesListed = 0  // a new day's key hazard ranking, with nothing to list
@@ -282,8 +282,8 @@ struct ClosedLoopTests {
     @Test func auditVerifyNamesTheFirstTamperedEvent() async throws {
         try await withSafeGrid { app in
             let (_, _, hazards) = try await inspected(app)
-            _ = try await app.send(.POST, "/api/v1/hazards/\(hazards[0])/actions", object: ["action": "startRectification", "actor": "王建国"])
-            _ = try await app.send(.POST, "/api/v1/hazards/\(hazards[0])/actions", object: ["action": "verifyRectified", "actor": "李伟"])
+            _ = try await app.send(.POST, "/api/v1/hazards/\(hazards[0])/actions", object: ["action": "startRectification", "actor": "王建国"], token: app.adminToken)
+            _ = try await app.send(.POST, "/api/v1/hazards/\(hazards[0])/actions", object: ["action": "verifyRectified", "actor": "李伟"], token: app.adminToken)
             let intact = try await Audit.verify(sql: app.sql)
             #expect(intact.intact)
             #expect(intact.lines == ["town 330109113: 4 events, chain intact"])
@@ -309,14 +309,14 @@ struct DeliveryReportTests {
             _ = try await app.outboxSender.runOnce(now: testNow)
             let ids = try await app.sql.select().columns("id", "phone").from("message_recipients").orderBy("phone").all()
                 .map { try $0.decode(column: "id", as: UUID.self).uuidString.lowercased() }
-            #expect(try await app.send(.GET, "/sms/dlr/\(ids[0])?type=1").status == .ok)
-            #expect(try await app.send(.GET, "/sms/dlr/\(ids[1])?type=16").status == .ok)
-            #expect(try await app.send(.GET, "/sms/dlr/\(ids[1])?type=1").status == .ok)   // too late: stays failed
+            #expect(try await app.send(.GET, "/sms/dlr/\(ids[0])?type=1", token: app.adminToken).status == .ok)
+            #expect(try await app.send(.GET, "/sms/dlr/\(ids[1])?type=16", token: app.adminToken).status == .ok)
+            #expect(try await app.send(.GET, "/sms/dlr/\(ids[1])?type=1", token: app.adminToken).status == .ok)   // too late: stays failed
             let states = try await app.sql.select().column("state").from("message_recipients").orderBy("phone").all()
                 .map { try $0.decode(column: "state", as: String.self) }
             #expect(states == ["delivered", "failed"])
-            #expect(try await app.send(.GET, "/sms/dlr/\(UUID().uuidString)?type=1").status == .notFound)
-            #expect(try await app.send(.GET, "/sms/dlr/\(ids[0])?type=x").status == .unprocessableEntity)
+            #expect(try await app.send(.GET, "/sms/dlr/\(UUID().uuidString)?type=1", token: app.adminToken).status == .notFound)
+            #expect(try await app.send(.GET, "/sms/dlr/\(ids[0])?type=x", token: app.adminToken).status == .unprocessableEntity)
         }
     }
 }
@@ -326,7 +326,7 @@ struct ClosedLoopRegressionTests {
     func inspected(_ app: Application) async throws -> (subject: String, inspection: String, hazards: [String]) {
         let mg = try await addMicroGrid(app)
         let subject = try await createEnterprise(app, microGrid: mg)
-        let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject))
+        let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken)
         return (subject, r.json["id"] as? String ?? "", (r.json["hazards"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
     }
 
@@ -334,7 +334,7 @@ struct ClosedLoopRegressionTests {
         try await withSafeGrid { app in
             let (_, inspection, hazards) = try await inspected(app)
             let sign = try await app.send(.POST, "/api/v1/inspections/\(inspection)/signature",
-                                          object: ["signerName": "王建国", "image": signaturePNG])
+                                          object: ["signerName": "王建国", "image": signaturePNG], token: app.adminToken)
             let body = sign.json["smsBody"] as? String ?? ""
             let link = "/e/" + body[body.range(of: "/e/")!.upperBound...].prefix(EvidenceToken.length)
             let r = try await app.testing().sendRequest(.POST, "\(link)/hazards/\(hazards[0])/evidence", headers: [
@@ -347,12 +347,12 @@ struct ClosedLoopRegressionTests {
             let page = try await app.send(.GET, link)
             #expect(!page.body.contains("href=\"/messages\""))
             // The message list never shows the link's token.
-            let list = try await app.send(.GET, "/api/v1/messages")
+            let list = try await app.send(.GET, "/api/v1/messages", token: app.adminToken)
             #expect(!list.body.contains(String(link.dropFirst(3))))
             #expect(list.body.contains("\\/e\\/…"))
             // Changing who signed is detected.
             try await app.sql.update("signatures").set("signer_name", to: SQLBind("王五")).run()
-            #expect(try await app.send(.GET, "/inspections/\(inspection)/notice").body.contains("记录在签字后被改动"))
+            #expect(try await app.send(.GET, "/inspections/\(inspection)/notice", token: app.adminToken).body.contains("记录在签字后被改动"))
         }
     }
 
@@ -361,13 +361,13 @@ struct ClosedLoopRegressionTests {
             let (_, inspection, _) = try await inspected(app)
             let path = "/api/v1/inspections/\(inspection)/signature"
             let far = try await app.send(.POST, path, object: ["signerName": "王建国", "image": signaturePNG,
-                                                               "location": ["latitude": 39.9, "longitude": 116.4]])
+                                                               "location": ["latitude": 39.9, "longitude": 116.4]], token: app.adminToken)
             #expect(far.json["field"] as? String == "location")
             let fake = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(String(repeating: "not a png ", count: 30).utf8))
-            let r = try await app.send(.POST, path, object: ["signerName": "王建国", "image": "data:image/png;base64," + fake.base64EncodedString()])
+            let r = try await app.send(.POST, path, object: ["signerName": "王建国", "image": "data:image/png;base64," + fake.base64EncodedString()], token: app.adminToken)
             #expect(r.json["field"] as? String == "image")
             let trick = try await app.send(.POST, path, object: ["signerName": "王建国",
-                                                                 "image": "data:text/plain;x=image/png;base64," + signaturePNG.split(separator: ",")[1]])
+                                                                 "image": "data:text/plain;x=image/png;base64," + signaturePNG.split(separator: ",")[1]], token: app.adminToken)
             #expect(trick.json["field"] as? String == "image")
         }
     }
@@ -376,12 +376,12 @@ struct ClosedLoopRegressionTests {
         try await withSafeGrid { app in
             let (subject, _, _) = try await inspected(app)
             let again = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
-                subject: subject, at: "2026-11-30T09:50:00+08:00", results: [["itemCode": "ELEC-01", "outcome": "hazard"]]))
+                subject: subject, at: "2026-11-30T09:50:00+08:00", results: [["itemCode": "ELEC-01", "outcome": "hazard"]]), token: app.adminToken)
             let id = again.json["id"] as? String ?? ""
-            let sign = try await app.send(.POST, "/api/v1/inspections/\(id)/signature", object: ["signerName": "王建国", "image": signaturePNG])
+            let sign = try await app.send(.POST, "/api/v1/inspections/\(id)/signature", object: ["signerName": "王建国", "image": signaturePNG], token: app.adminToken)
             #expect(sign.json["smsQueued"] as? Bool == true)
             #expect((sign.json["smsBody"] as? String)?.contains("电气线路") == true)
-            let notice = try await app.send(.GET, "/inspections/\(id)/notice")
+            let notice = try await app.send(.GET, "/inspections/\(id)/notice", token: app.adminToken)
             #expect(notice.body.contains("电气线路未穿管"))
         }
     }
@@ -391,7 +391,7 @@ struct ClosedLoopRegressionTests {
             let (_, _, hazards) = try await inspected(app)
             let r = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-C", "events": [
                 ["seq": 5, "hazardId": hazards[0], "action": "startRectification", "clientTime": "2026-11-30T09:40:00+08:00", "actor": "王"],
-                ["seq": 5, "hazardId": hazards[1], "action": "startRectification", "clientTime": "2026-11-30T09:41:00+08:00", "actor": "王"]]])
+                ["seq": 5, "hazardId": hazards[1], "action": "startRectification", "clientTime": "2026-11-30T09:41:00+08:00", "actor": "王"]]], token: app.adminToken)
             #expect(r.status == .unprocessableEntity)
             #expect(r.json["field"] as? String == "events[1].seq")
         }
@@ -400,15 +400,15 @@ struct ClosedLoopRegressionTests {
     @Test func aReboundWithoutADateGetsAFreshDeadline() async throws {
         try await withSafeGrid { app in
             let (subject, _, hazards) = try await inspected(app)
-            _ = try await app.send(.POST, "/api/v1/hazards/\(hazards[0])/actions", object: ["action": "verifyRectified", "actor": "李伟"])
+            _ = try await app.send(.POST, "/api/v1/hazards/\(hazards[0])/actions", object: ["action": "verifyRectified", "actor": "李伟"], token: app.adminToken)
             let r = try await app.send(.POST, "/api/v1/reinspections", object: [
-                "subjectId": subject, "inspector": "李伟", "results": [["hazardId": hazards[0], "outcome": "rebound", "reason": "又明敷"]]])
+                "subjectId": subject, "inspector": "李伟", "results": [["hazardId": hazards[0], "outcome": "rebound", "reason": "又明敷"]]], token: app.adminToken)
             #expect(r.status == .ok)
-            let h = try await app.send(.GET, "/api/v1/hazards/\(hazards[0])")
+            let h = try await app.send(.GET, "/api/v1/hazards/\(hazards[0])", token: app.adminToken)
             #expect(h.json["dueOn"] as? String == "2026-12-07")   // 7 days from the re-inspection day
             let future = try await app.send(.POST, "/api/v1/reinspections", object: [
                 "subjectId": subject, "inspector": "李伟", "reinspectedAt": "2026-11-30T08:00:00+08:00",
-                "results": [["hazardId": hazards[1], "outcome": "rectified"]]])
+                "results": [["hazardId": hazards[1], "outcome": "rectified"]]], token: app.adminToken)
             #expect(future.json["field"] as? String == "reinspectedAt")
         }
     }
@@ -418,12 +418,12 @@ struct ClosedLoopRegressionTests {
             let mg = try await addMicroGrid(app)
             let subject = try await createEnterprise(app, microGrid: mg)
             _ = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
-                subject: subject, results: [["itemCode": "ELEC-03", "outcome": "hazard"]]))
+                subject: subject, results: [["itemCode": "ELEC-03", "outcome": "hazard"]]), token: app.adminToken)
             let day = try Timestamp.parse("2026-12-01T09:00:00+08:00")
             #expect(try await DeadlineJobs.runOnce(app: app, now: day).remindersQueued == 1)
             _ = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
                 subject: subject, at: "2026-11-30T09:55:00+08:00",
-                results: [["itemCode": "ELEC-01", "outcome": "hazard", "dueOn": "2026-12-03"]]))
+                results: [["itemCode": "ELEC-01", "outcome": "hazard", "dueOn": "2026-12-03"]]), token: app.adminToken)
             #expect(try await DeadlineJobs.runOnce(app: app, now: day.addingTimeInterval(60)).remindersQueued == 1)
             #expect(try await DeadlineJobs.runOnce(app: app, now: day.addingTimeInterval(120)).remindersQueued == 0)
         }
@@ -432,7 +432,7 @@ struct ClosedLoopRegressionTests {
     @Test func auditNoticesTheNewestEventsDeleted() async throws {
         try await withSafeGrid { app in
             let (_, _, hazards) = try await inspected(app)
-            _ = try await app.send(.POST, "/api/v1/hazards/\(hazards[0])/actions", object: ["action": "verifyRectified", "actor": "李伟"])
+            _ = try await app.send(.POST, "/api/v1/hazards/\(hazards[0])/actions", object: ["action": "verifyRectified", "actor": "李伟"], token: app.adminToken)
             #expect(try await Audit.verify(sql: app.sql).intact)
             let last = try await app.sql.select().column("seq").from("hazard_events").orderBy("seq", .descending).limit(1).first()?
                 .decode(column: "seq", as: Int64.self) ?? 0

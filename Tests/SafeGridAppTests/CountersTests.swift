@@ -43,7 +43,7 @@ struct CountersTests {
                     body["rooms"] = 5 + i
                     body["name"] = "出租房\(i)号"
                 }
-                let r = try await app.send(.POST, "/api/v1/subjects", object: body)
+                let r = try await app.send(.POST, "/api/v1/subjects", object: body, token: app.adminToken)
                 #expect(r.status == .created, "subject \(i): \(r.body)")
                 subjects.append(r.json["id"] as? String ?? "")
             }
@@ -59,7 +59,7 @@ struct CountersTests {
                     let at = Timestamp.format(testNow.addingTimeInterval(-Double(daysAgo) * 86_400 - 3_600))
                     let results = Self.items.prefix(6).map { ["itemCode": $0, "outcome": failed.contains($0) ? "hazard" : "pass"] }
                         + failed.filter { !Self.items.prefix(6).contains($0) }.map { ["itemCode": $0, "outcome": "hazard"] }
-                    let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject, at: at, results: results))
+                    let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject, at: at, results: results), token: app.adminToken)
                     if r.status == .created {
                         accepted += 1
                         hazards += (r.json["hazards"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
@@ -74,7 +74,7 @@ struct CountersTests {
                     if action == "notYetRectified", Bool.random(using: &rng) {
                         body["dueOn"] = CalendarDate(shanghai: testNow).adding(days: Int.random(in: -3...10, using: &rng)).description
                     }
-                    let r = try await app.send(.POST, "/api/v1/hazards/\(hazard)/actions", object: body)
+                    let r = try await app.send(.POST, "/api/v1/hazards/\(hazard)/actions", object: body, token: app.adminToken)
                     if r.status == .ok { accepted += 1 }
                     label = "\(action) \(r.status.code)"
                 } else if roll == 8 {
@@ -83,7 +83,7 @@ struct CountersTests {
                 } else {
                     let subject = subjects.randomElement(using: &rng)!
                     let r = try await app.send(.POST, "/api/v1/subjects/\(subject)/close-down",
-                                               object: ["actor": "综合执法队", "reason": "无证经营，责令关停"])
+                                               object: ["actor": "综合执法队", "reason": "无证经营，责令关停"], token: app.adminToken)
                     if r.status == .ok { accepted += 1 }
                     label = "close-down \(r.status.code)"
                 }
@@ -95,7 +95,7 @@ struct CountersTests {
             // The dashboard from the counters equals plain aggregates over the rows.
             let sql = app.sql
             for area in ["330109", "330109113", "330109113201", grids[1]] {
-                let d = try await app.send(.GET, "/api/v1/dashboard?areaCode=\(area)")
+                let d = try await app.send(.GET, "/api/v1/dashboard?areaCode=\(area)", token: app.adminToken)
                 #expect(d.status == .ok)
                 let column = CampaignQueries.areaColumn(for: area)
                 func count(_ filter: String) async throws -> Int {
@@ -123,7 +123,7 @@ struct CountersTests {
         try await withSafeGrid { app in
             let mg = try await addMicroGrid(app)
             let subject = try await createEnterprise(app, microGrid: mg)
-            let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject))
+            let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken)
             #expect(r.status == .created)
             let counters = DashboardCounters(sql: app.sql)
             let good = try await counters.stored()
@@ -170,7 +170,7 @@ struct InspectionIntakeTests {
             for i in 0..<5 { bodies.append(("unknown", inspectionBody(subject: UUID().uuidString, clientId: "nobody-\(i)"))) }
             let encoded = try bodies.map { ($0.kind, String(decoding: try JSONSerialization.data(withJSONObject: $0.body), as: UTF8.self)) }
             let replies = try await withThrowingTaskGroup(of: (String, Reply).self) { group in
-                for (kind, json) in encoded { group.addTask { (kind, try await app.send(.POST, "/api/v1/inspections", json: json)) } }
+                for (kind, json) in encoded { group.addTask { (kind, try await app.send(.POST, "/api/v1/inspections", json: json, token: app.adminToken)) } }
                 var all: [(String, Reply)] = []
                 for try await r in group { all.append(r) }
                 return all

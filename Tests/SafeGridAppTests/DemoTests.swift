@@ -10,7 +10,7 @@ struct DemoTests {
     @Test func theDashboardShowsTheArticlesFigures() async throws {
         try await withSafeGrid { app in
             _ = try await DemoCommand.build(app: app, asOf: try CalendarDate("2026-11-30"), seed: 20220725)
-            let r = try await app.send(.GET, "/api/v1/dashboard")
+            let r = try await app.send(.GET, "/api/v1/dashboard", token: app.adminToken)
             #expect(r.status == .ok)
             let byKind = r.json["byKind"] as? [String: [String: Any]] ?? [:]
             let e = byKind["enterprise"] ?? [:], s = byKind["streetShop"] ?? [:], h = byKind["rentalHousing"] ?? [:]
@@ -30,12 +30,12 @@ struct DemoTests {
             #expect(colours.count == 11)
             #expect(colours.first { ($0["colour"] as? [String: Any])?["key"] as? String == "closedDown" }?["subjects"] as? Int == 77)
 
-            let grids = try await app.send(.GET, "/api/v1/areas?level=grid")
+            let grids = try await app.send(.GET, "/api/v1/areas?level=grid", token: app.adminToken)
             #expect(grids.array.count == 160)
-            let micro = try await app.send(.GET, "/api/v1/areas?level=microGrid")
+            let micro = try await app.send(.GET, "/api/v1/areas?level=microGrid", token: app.adminToken)
             #expect(micro.array.count == 2_283)
 
-            let page = try await app.send(.GET, "/")
+            let page = try await app.send(.GET, "/", token: app.adminToken)
             #expect(page.body.contains("33.99%"))
             #expect(page.body.contains("31.37%"))
             #expect(page.body.contains("<svg"))
@@ -65,7 +65,7 @@ struct DemoTests {
                 let subjects = try await app.send(.GET, "/api/v1/subjects?per=1", token: token).json["total"] as? Int ?? -1
                 seen[p.role] = (area, d.json["hazardsFound"] as? Int ?? -1, subjects)
                 // The admin's count of the same area agrees: the slice is the campaign's, not a copy.
-                let adminView = try await app.send(.GET, "/api/v1/hazards?per=1&areaCode=\(area)")
+                let adminView = try await app.send(.GET, "/api/v1/hazards?per=1&areaCode=\(area)", token: app.adminToken)
                 #expect(adminView.json["total"] as? Int == d.json["hazardsFound"] as? Int, "\(p.username) \(area)")
             }
             #expect(seen[.townAdmin]?.found == 42_242 && seen[.districtAdmin]?.found == 42_242 && seen[.viewer]?.found == 42_242)

@@ -15,7 +15,7 @@ struct EnforcementTests {
     @Test func theDemoReproducesTheArticlesEnforcementFigures() async throws {
         try await withSafeGrid { app in
             _ = try await DemoCommand.build(app: app, asOf: try CalendarDate("2026-11-30"), seed: 20220725)
-            let r = try await app.send(.GET, "/api/v1/enforcement?areaCode=\(BundledAreas.gualiTownCode)")
+            let r = try await app.send(.GET, "/api/v1/enforcement?areaCode=\(BundledAreas.gualiTownCode)", token: app.adminToken)
             #expect(r.status == .ok, "\(r.body.prefix(300))")
             let f = r.json
             #expect(f["actions"] as? Int == 3_012)
@@ -35,7 +35,7 @@ struct EnforcementTests {
             #expect(byKind["closureOrdered"] == 77)
 
             // The district: its own actions, recorded and tallied, are the whole.
-            let d = try await app.send(.GET, "/api/v1/enforcement?areaCode=\(BundledAreas.districtCode)")
+            let d = try await app.send(.GET, "/api/v1/enforcement?areaCode=\(BundledAreas.districtCode)", token: app.adminToken)
             #expect(d.json["actions"] as? Int == district)
             #expect(d.json["shareText"] as? String == "100.0%")
 
@@ -77,11 +77,11 @@ struct EnforcementTests {
             // A team of one department is no joint team.
             var team: [String: Any] = ["name": "瓜沥镇综合执法测试组", "townCode": BundledAreas.gualiTownCode,
                                        "members": [["name": "张伟", "department": "fireRescue"], ["name": "李娜", "department": "fireRescue"]]]
-            let single = try await app.send(.POST, "/api/v1/enforcement/teams", object: team)
+            let single = try await app.send(.POST, "/api/v1/enforcement/teams", object: team, token: app.adminToken)
             #expect(single.status == .unprocessableEntity)
             #expect(single.json["field"] as? String == "members")
             team["members"] = [["name": "张伟", "department": "comprehensiveEnforcement"], ["name": "李娜", "department": "fireRescue"]]
-            let made = try await app.send(.POST, "/api/v1/enforcement/teams", object: team)
+            let made = try await app.send(.POST, "/api/v1/enforcement/teams", object: team, token: app.adminToken)
             #expect(made.status == .created, "\(made.body)")
             #expect((made.json["departments"] as? [String])?.count == 2)
             let teamId = made.json["id"] as? String ?? ""
@@ -93,7 +93,7 @@ struct EnforcementTests {
                 if let squareMetres { body["squareMetres"] = squareMetres }
                 return body
             }
-            let negative = try await app.send(.POST, "/api/v1/enforcement/actions", object: action("demolition", [a], squareMetres: -5))
+            let negative = try await app.send(.POST, "/api/v1/enforcement/actions", object: action("demolition", [a], squareMetres: -5), token: app.adminToken)
             #expect(negative.status == .unprocessableEntity)
             #expect(negative.json["field"] as? String == "squareMetres")
             let outside = try await app.send(.POST, "/api/v1/enforcement/actions", object: action("demolition", [b], squareMetres: 120.5),
@@ -110,12 +110,12 @@ struct EnforcementTests {
             #expect(demolished.status == .created, "\(demolished.body)")
             #expect(Self.number(demolished.json["squareMetres"]) == 120.5)
             // A closure ordered closes the subject down.
-            let closed = try await app.send(.POST, "/api/v1/enforcement/actions", object: action("closureOrdered", [b]))
+            let closed = try await app.send(.POST, "/api/v1/enforcement/actions", object: action("closureOrdered", [b]), token: app.adminToken)
             #expect(closed.status == .created, "\(closed.body)")
-            let subject = try await app.send(.GET, "/api/v1/subjects/\(b)")
+            let subject = try await app.send(.GET, "/api/v1/subjects/\(b)", token: app.adminToken)
             #expect((subject.json["subject"] as? [String: Any])?["closedDownAt"] as? String != nil)
 
-            let town = try await app.send(.GET, "/api/v1/enforcement?areaCode=\(BundledAreas.gualiTownCode)")
+            let town = try await app.send(.GET, "/api/v1/enforcement?areaCode=\(BundledAreas.gualiTownCode)", token: app.adminToken)
             #expect(town.json["actions"] as? Int == 2)
             #expect(town.json["enterprisesClosed"] as? Int == 1)
             #expect(town.json["enterprisesWithDemolitions"] as? Int == 1)

@@ -14,12 +14,12 @@ struct KeyHazardTests {
         for i in 0..<6 {
             var body = enterpriseBody(microGrid: mg, credit: creditCode("MA2AB3C\(i)"))
             body["name"] = "企业\(i)"
-            let s = try await app.send(.POST, "/api/v1/subjects", object: body)
+            let s = try await app.send(.POST, "/api/v1/subjects", object: body, token: app.adminToken)
             #expect(s.status == .created, "\(s.body)")
             let id = s.json["id"] as? String ?? ""
             ids.append(id)
             let results: [[String: Any]] = items.enumerated().map { (k, code) in ["itemCode": code, "outcome": k < i ? "hazard" : "pass"] }
-            let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: id, results: results))
+            let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: id, results: results), token: app.adminToken)
             #expect(r.status == .created, "\(r.body)")
         }
         return ids
@@ -28,20 +28,20 @@ struct KeyHazardTests {
     @Test func theWorstFifteenPercentAreListedAndReRankingKeepsHistory() async throws {
         try await withSafeGrid { app in
             let ids = try await sixEnterprises(app)
-            let run = try await app.send(.POST, "/api/v1/key-hazards/rank")
+            let run = try await app.send(.POST, "/api/v1/key-hazards/rank", token: app.adminToken)
             #expect(run.status == .created, "\(run.body)")
             // ⌈15% × 6⌉ = 1: the enterprise with five open hazards.
             #expect(run.json["enterprisesListed"] as? Int == 1)
             #expect(run.json["entered"] as? Int == 1)
-            let list = try await app.send(.GET, "/api/v1/key-hazards")
+            let list = try await app.send(.GET, "/api/v1/key-hazards", token: app.adminToken)
             #expect(list.array.map { $0["subjectId"] as? String }.compactMap { $0?.lowercased() } == [ids[5].lowercased()])
             #expect(list.array.first?["rank"] as? Int == 1 && list.array.first?["quota"] as? Int == 1)
             // Five general hazards (ELEC-01 is serious? the score is Σ weight × 10 when nothing is overdue).
             #expect((list.array.first?["points"] as? Int ?? 0) >= 50)
-            #expect(try await app.send(.GET, "/api/v1/subjects/\(ids[5])").json["keyHazardEnterprise"] as? Bool == true)
-            #expect(try await app.send(.GET, "/api/v1/subjects/\(ids[4])").json["keyHazardEnterprise"] as? Bool == false)
-            #expect(try await app.send(.GET, "/subjects/\(ids[5])").body.contains("重点隐患企业"))
-            let dashboard = try await app.send(.GET, "/api/v1/dashboard?areaCode=330109113201")
+            #expect(try await app.send(.GET, "/api/v1/subjects/\(ids[5])", token: app.adminToken).json["keyHazardEnterprise"] as? Bool == true)
+            #expect(try await app.send(.GET, "/api/v1/subjects/\(ids[4])", token: app.adminToken).json["keyHazardEnterprise"] as? Bool == false)
+            #expect(try await app.send(.GET, "/subjects/\(ids[5])", token: app.adminToken).body.contains("重点隐患企业"))
+            let dashboard = try await app.send(.GET, "/api/v1/dashboard?areaCode=330109113201", token: app.adminToken)
             #expect(dashboard.json["keyHazardEnterprises"] as? Int == 1)
             // Another village's grid worker sees none of it.
             try await CampaignStore(sql: app.sql).insert(areas: [Area(code: "33010911320201", name: "别的网格", level: .grid, parentCode: "330109113202")])
@@ -51,16 +51,16 @@ struct KeyHazardTests {
             #expect(try await app.send(.POST, "/api/v1/key-hazards/rank", token: elsewhere).status == .forbidden)
 
             // The worst one closes down: it leaves the list, the next worst enters.
-            let close = try await app.send(.POST, "/api/v1/subjects/\(ids[5])/close-down", object: ["actor": "综合执法组", "reason": "关停"])
+            let close = try await app.send(.POST, "/api/v1/subjects/\(ids[5])/close-down", object: ["actor": "综合执法组", "reason": "关停"], token: app.adminToken)
             #expect(close.status == .ok, "\(close.body)")
-            let again = try await app.send(.POST, "/api/v1/key-hazards/rank")
+            let again = try await app.send(.POST, "/api/v1/key-hazards/rank", token: app.adminToken)
             #expect(again.json["entered"] as? Int == 1 && again.json["left"] as? Int == 1)
-            let changes = try await app.send(.GET, "/api/v1/key-hazards/changes")
+            let changes = try await app.send(.GET, "/api/v1/key-hazards/changes", token: app.adminToken)
             let moves = changes.array.map { "\($0["change"] as? String ?? "") \(($0["subjectId"] as? String ?? "").lowercased())" }
             #expect(Set(moves.prefix(2)) == ["entered \(ids[4].lowercased())", "left \(ids[5].lowercased())"])
             #expect(moves.last == "entered \(ids[5].lowercased())")
             // The page shows the list.
-            let page = try await app.send(.GET, "/key-hazards?areaCode=330109113201")
+            let page = try await app.send(.GET, "/key-hazards?areaCode=330109113201", token: app.adminToken)
             #expect(page.status == .ok && page.body.contains("企业4"))
         }
     }
@@ -91,11 +91,11 @@ struct TaskListTests {
             let quota = today.json["quota"] as? [String: Any] ?? [:]
             #expect(quota["done"] as? Int == 6 && quota["target"] as? Int == 40 && quota["worker"] as? String == "gridWorker")
             // The town directs one inspection: it shows today, with the subject's open hazards.
-            let directed = try await app.send(.POST, "/api/v1/tasks/directed", object: ["subjectId": ids[3], "dueOn": "2026-12-02", "reason": "群众举报堵塞通道"])
+            let directed = try await app.send(.POST, "/api/v1/tasks/directed", object: ["subjectId": ids[3], "dueOn": "2026-12-02", "reason": "群众举报堵塞通道"], token: app.adminToken)
             #expect(directed.status == .created, "\(directed.body)")
             #expect(try await app.send(.POST, "/api/v1/tasks/directed", object: ["subjectId": ids[3], "dueOn": "2026-12-02", "reason": "x"],
                                        token: worker).status == .forbidden)
-            let bad = try await app.send(.POST, "/api/v1/tasks/directed", object: ["subjectId": ids[3], "dueOn": "2026-11-01", "reason": "x"])
+            let bad = try await app.send(.POST, "/api/v1/tasks/directed", object: ["subjectId": ids[3], "dueOn": "2026-11-01", "reason": "x"], token: app.adminToken)
             #expect(bad.status == .unprocessableEntity && bad.json["field"] as? String == "dueOn")
             let withDirected = try await app.send(.GET, "/api/v1/tasks", token: worker)
             let tasks = withDirected.json["tasks"] as? [[String: Any]] ?? []
@@ -127,7 +127,7 @@ struct PerformanceTests {
     @Test func villagesAreScoredAndGradedForAPeriod() async throws {
         try await withSafeGrid { app in
             _ = try await KeyHazardTests().sixEnterprises(app)
-            let r = try await app.send(.GET, "/api/v1/performance?areaCode=330109113&from=2026-11-01&to=2026-11-30")
+            let r = try await app.send(.GET, "/api/v1/performance?areaCode=330109113&from=2026-11-01&to=2026-11-30", token: app.adminToken)
             #expect(r.status == .ok, "\(r.body)")
             let rows = r.json["rows"] as? [[String: Any]] ?? []
             #expect(rows.count == 74)
@@ -143,17 +143,17 @@ struct PerformanceTests {
             // The other villages have no records: unranked, no grade.
             #expect(rows.filter { $0["score"] is Double }.count == 1)
             // A period still ahead has nothing missed yet.
-            let ahead = try await app.send(.GET, "/api/v1/performance?areaCode=330109113&from=2026-12-01&to=2026-12-31")
+            let ahead = try await app.send(.GET, "/api/v1/performance?areaCode=330109113&from=2026-12-01&to=2026-12-31", token: app.adminToken)
             let next = (ahead.json["rows"] as? [[String: Any]] ?? []).first { $0["code"] as? String == "330109113201" }
             #expect(next?["tasksDue"] as? Int == 0)
-            let later = try await app.send(.GET, "/api/v1/performance?areaCode=330109113&from=2027-06-01&to=2027-06-30")
+            let later = try await app.send(.GET, "/api/v1/performance?areaCode=330109113&from=2027-06-01&to=2027-06-30", token: app.adminToken)
             #expect((later.json["rows"] as? [[String: Any]] ?? []).allSatisfy { $0["tasksDue"] as? Int == 0 })
             // Bad periods and areas.
-            #expect(try await app.send(.GET, "/api/v1/performance?from=2026-12-01&to=2026-11-01").json["field"] as? String == "to")
+            #expect(try await app.send(.GET, "/api/v1/performance?from=2026-12-01&to=2026-11-01", token: app.adminToken).json["field"] as? String == "to")
             // A grid worker's own grid is scored on its own.
-            let grid = try await app.send(.GET, "/api/v1/performance?areaCode=33010911320101&from=2026-11-01&to=2026-11-30")
+            let grid = try await app.send(.GET, "/api/v1/performance?areaCode=33010911320101&from=2026-11-01&to=2026-11-30", token: app.adminToken)
             #expect((grid.json["rows"] as? [[String: Any]])?.map { $0["score"] as? Double } == [60.0])
-            let page = try await app.send(.GET, "/performance?areaCode=330109113&from=2026-11-01&to=2026-11-30")
+            let page = try await app.send(.GET, "/performance?areaCode=330109113&from=2026-11-01&to=2026-11-30", token: app.adminToken)
             #expect(page.status == .ok && page.body.contains("60.00"))
         }
     }
@@ -174,7 +174,7 @@ struct WebhookJurisdictionTests {
             #expect(try await app.send(.GET, "/api/v1/webhooks", token: otherAdmin).array.isEmpty)
             #expect(try await app.send(.GET, "/api/v1/webhooks/\(id)/deliveries", token: otherAdmin).status == .notFound)
             #expect(try await app.send(.DELETE, "/api/v1/webhooks/\(id)", token: otherAdmin).status == .notFound)
-            #expect(try await app.send(.GET, "/api/v1/webhooks").array.count == 1)  // the district admin sees it
+            #expect(try await app.send(.GET, "/api/v1/webhooks", token: app.adminToken).array.count == 1)  // the district admin sees it
             let scope = try await app.sql.select().column("scope_code").from("webhook_subscriptions").first()?.decode(column: "scope_code", as: String.self)
             #expect(scope == BundledAreas.gualiTownCode)
         }
@@ -187,7 +187,7 @@ struct Open311PublicReadTests {
         try await withSafeGrid { app in
             let mg = try await addMicroGrid(app)
             let subject = try await createEnterprise(app, microGrid: mg)
-            let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject))
+            let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken)
             let hazard = try #require((r.json["hazards"] as? [[String: Any]])?.first?["id"] as? String)
             let list = try await app.send(.GET, "/open311/v2/requests.json", token: "")
             #expect(list.array.contains { ($0["service_request_id"] as? String)?.lowercased() == hazard.lowercased() })

@@ -18,7 +18,7 @@ struct LedgerExchangeTests {
 
     static func upload(_ app: Application, _ data: Data, kind: String = "subjects", dryRun: Bool = false) async throws -> Reply {
         var headers: HTTPHeaders = ["Content-Type": "application/octet-stream"]
-        headers.bearerAuthorization = BearerAuthorization(token: app.storage[DefaultTokenKey.self] ?? "")
+        headers.bearerAuthorization = BearerAuthorization(token: app.adminToken)
         let r = try await app.testing().sendRequest(.POST, "/api/v1/imports?kind=\(kind)&dryRun=\(dryRun)", headers: headers, body: ByteBuffer(data: data))
         return Reply(status: r.status, headers: r.headers, body: r.body.string)
     }
@@ -127,11 +127,11 @@ struct LedgerExchangeTests {
             #expect(try await Self.count(app, "subjects") == 1)
             // The rejected rows download, with their reasons, and re-import as they are.
             let id = r.json["id"] as! String
-            let rejected = try await app.send(.GET, "/api/v1/imports/\(id)/rejected.csv")
+            let rejected = try await app.send(.GET, "/api/v1/imports/\(id)/rejected.csv", token: app.adminToken)
             #expect(rejected.status == .ok)
             #expect(rejected.body.contains("导入问题"))
             #expect(rejected.body.contains("57983"))
-            let xlsx = try await app.send(.GET, "/api/v1/imports/\(id)/rejected.xlsx")
+            let xlsx = try await app.send(.GET, "/api/v1/imports/\(id)/rejected.xlsx", token: app.adminToken)
             #expect(xlsx.headers.first(name: .contentType) == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
             // A text in a date column of a hazard ledger.
@@ -186,7 +186,7 @@ struct LedgerExchangeTests {
         try await withSafeGrid { source in
             _ = try await DemoCommand.build(app: source, asOf: try CalendarDate("2026-11-30"), seed: 7, scale: try DemoScale(argument: "12k"))
             let areas = try await CampaignQueries(sql: source.sql, scope: .everything).areas(level: .grid) + (try await CampaignQueries(sql: source.sql, scope: .everything).areas(level: .microGrid))
-            let want = try await source.send(.GET, "/api/v1/dashboard")
+            let want = try await source.send(.GET, "/api/v1/dashboard", token: source.adminToken)
             // Exported by the town's admin, who sees the parties' phone numbers in full.
             var town = HTTPHeaders()
             town.bearerAuthorization = BearerAuthorization(token: try await makeAccount(source, "export.town", role: .townAdmin,
@@ -205,7 +205,7 @@ struct LedgerExchangeTests {
                     #expect(Self.totals(h)["rejected"] == 0, "\(ext): \(h.body.prefix(2000))")
                     #expect(Self.totals(h)["created"] == 12_000, "\(ext)")
                     _ = try await DeadlineJobs.runOnce(app: target, now: testNow)
-                    let got = try await target.send(.GET, "/api/v1/dashboard")
+                    let got = try await target.send(.GET, "/api/v1/dashboard", token: target.adminToken)
                     Self.expectSameDashboard(want, got, ext)
                     // Counters agree with a recount.
                     let counters = DashboardCounters(sql: target.sql)
@@ -219,7 +219,7 @@ struct LedgerExchangeTests {
                 }
             }
             // The village summary export.
-            let villages = try await source.send(.GET, "/api/v1/exports/villages.csv")
+            let villages = try await source.send(.GET, "/api/v1/exports/villages.csv", token: source.adminToken)
             #expect(villages.status == .ok)
             #expect(villages.body.contains("整改率"))
         }

@@ -20,7 +20,7 @@ struct MessagingAPITests {
                 let reminder = try await enqueue(app, phones: [a], body: "到期提醒", kind: .reminder)
                 _ = try await app.outboxSender.runOnce(now: testNow)
 
-                let r = try await app.send(.GET, "/api/v1/messages")
+                let r = try await app.send(.GET, "/api/v1/messages", token: app.adminToken)
                 #expect(r.status == .ok, "\(r.body)")
                 #expect(r.json["total"] as? Int == 2)
                 let items = r.json["items"] as? [[String: Any]] ?? []
@@ -44,21 +44,21 @@ struct MessagingAPITests {
                 #expect((rb["nextAttemptAt"] as? String)?.hasPrefix("2026-11-30T10:00:") == true)
                 #expect(!r.body.contains("13800001111") && !r.body.contains("13900002222"))
 
-                let queued = try await app.send(.GET, "/api/v1/messages?state=queued")
+                let queued = try await app.send(.GET, "/api/v1/messages?state=queued", token: app.adminToken)
                 #expect((queued.json["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [notice.uuidString])
-                let reminders = try await app.send(.GET, "/api/v1/messages?kind=reminder")
+                let reminders = try await app.send(.GET, "/api/v1/messages?kind=reminder", token: app.adminToken)
                 #expect(reminders.json["total"] as? Int == 1)
-                let bySubject = try await app.send(.GET, "/api/v1/messages?subjectId=\(subject.uuidString)")
+                let bySubject = try await app.send(.GET, "/api/v1/messages?subjectId=\(subject.uuidString)", token: app.adminToken)
                 #expect(bySubject.json["total"] as? Int == 1)
-                let paged = try await app.send(.GET, "/api/v1/messages?per=1&page=2")
+                let paged = try await app.send(.GET, "/api/v1/messages?per=1&page=2", token: app.adminToken)
                 #expect(paged.json["total"] as? Int == 2)
                 #expect((paged.json["items"] as? [[String: Any]])?.first?["id"] as? String == notice.uuidString)
 
-                let bad = try await app.send(.GET, "/api/v1/messages?state=lost")
+                let bad = try await app.send(.GET, "/api/v1/messages?state=lost", token: app.adminToken)
                 #expect(bad.status == .unprocessableEntity)
                 #expect(bad.json["field"] as? String == "state")
-                #expect(try await app.send(.GET, "/api/v1/messages?kind=spam").status == .unprocessableEntity)
-                #expect(try await app.send(.GET, "/api/v1/messages?subjectId=\(UUID())").status == .notFound)
+                #expect(try await app.send(.GET, "/api/v1/messages?kind=spam", token: app.adminToken).status == .unprocessableEntity)
+                #expect(try await app.send(.GET, "/api/v1/messages?subjectId=\(UUID())", token: app.adminToken).status == .notFound)
             }
         }
     }
@@ -78,7 +78,7 @@ struct MessagingAPITests {
                 // The pass at now would reclaim the stuck row; run it just before its lease expired.
                 _ = try await app.outboxSender.runOnce(now: testNow.addingTimeInterval(-10))
 
-                let page = try await app.send(.GET, "/messages")
+                let page = try await app.send(.GET, "/messages", token: app.adminToken)
                 #expect(page.status == .ok)
                 #expect(page.headers.contentType == .html)
                 let html = page.body
@@ -98,10 +98,10 @@ struct MessagingAPITests {
 
     @Test func emptyOutboxPage() async throws {
         try await withSafeGrid { app in
-            let page = try await app.send(.GET, "/messages")
+            let page = try await app.send(.GET, "/messages", token: app.adminToken)
             #expect(page.status == .ok)
             #expect(page.body.contains("还没有短信"))
-            let api = try await app.send(.GET, "/api/v1/messages")
+            let api = try await app.send(.GET, "/api/v1/messages", token: app.adminToken)
             #expect(api.json["total"] as? Int == 0)
         }
     }

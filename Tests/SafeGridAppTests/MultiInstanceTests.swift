@@ -42,8 +42,8 @@ struct MultiInstanceTests {
                     try await configure(b, storage: storage, services: SafeGridServices(now: { testNow }))
                 }) { b in
                     // One account for both: its session lives in the shared database.
-                    try await signInDefault(a)
-                    b.storage[DefaultTokenKey.self] = a.storage[DefaultTokenKey.self]
+                    try await signInAdmin(a)
+                    b.storage[AdminTokenKey.self] = a.storage[AdminTokenKey.self]
                     try await body(a, b)
                 }
             }
@@ -86,7 +86,7 @@ struct MultiInstanceTests {
             let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
                 for (i, json) in bodies.enumerated() {
                     let app = i % 2 == 0 ? a : b
-                    group.addTask { try await app.send(.POST, "/api/v1/inspections", json: json).status }
+                    group.addTask { try await app.send(.POST, "/api/v1/inspections", json: json, token: app.adminToken).status }
                 }
                 var all: [HTTPStatus] = []
                 for try await s in group { all.append(s) }
@@ -107,7 +107,7 @@ struct MultiInstanceTests {
         try await withTwoInstances { a, b in
             let mg = try await addMicroGrid(a)
             let subject = try await createEnterprise(a, microGrid: mg)
-            let first = try await a.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject))
+            let first = try await a.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: a.adminToken)
             let hazard = (first.json["hazards"] as? [[String: Any]])?.first?["id"] as? String ?? ""
             let actions = try (0..<10).map { i in
                 String(decoding: try JSONSerialization.data(withJSONObject: [
@@ -116,7 +116,7 @@ struct MultiInstanceTests {
             let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
                 for (i, json) in actions.enumerated() {
                     let app = i % 2 == 0 ? a : b
-                    group.addTask { try await app.send(.POST, "/api/v1/hazards/\(hazard)/actions", json: json).status }
+                    group.addTask { try await app.send(.POST, "/api/v1/hazards/\(hazard)/actions", json: json, token: app.adminToken).status }
                 }
                 var all: [HTTPStatus] = []
                 for try await s in group { all.append(s) }
@@ -131,7 +131,7 @@ struct MultiInstanceTests {
                 for i in 0..<20 {
                     let app = i % 2 == 0 ? a : b
                     group.addTask {
-                        let r = try await app.send(.POST, "/api/v1/inspections", json: same)
+                        let r = try await app.send(.POST, "/api/v1/inspections", json: same, token: app.adminToken)
                         return (r.status, r.headers.first(name: "Idempotent-Replayed") == "true")
                     }
                 }

@@ -78,7 +78,7 @@ struct Open311Tests {
             // Our hazards are service requests.
             let mg = try await addMicroGrid(app)
             let subject = try await createEnterprise(app, microGrid: mg)
-            let inspection = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject))
+            let inspection = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken)
             let hazard = (inspection.json["hazards"] as? [[String: Any]])?.first?["id"] as? String ?? ""
             let list = try await app.send(.GET, "/open311/v2/requests.json")
             #expect(list.status == .ok)

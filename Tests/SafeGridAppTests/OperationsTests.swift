@@ -18,7 +18,7 @@ struct OperationsTests {
             #expect(r.json["status"] as? String == "ready")
             #expect(h.headers.first(name: "X-Request-Id")?.isEmpty == false)
             // Errors carry the request id too.
-            #expect(try await app.send(.GET, "/api/v1/areas/999").headers.first(name: "X-Request-Id")?.isEmpty == false)
+            #expect(try await app.send(.GET, "/api/v1/areas/999", token: app.adminToken).headers.first(name: "X-Request-Id")?.isEmpty == false)
         }
     }
 
@@ -31,7 +31,7 @@ struct OperationsTests {
         try await withApp(configure: { app in
             try await configure(app, storage: .sqliteFile(db), services: SafeGridServices(now: { testNow }))
         }) { app in
-            try await signInDefault(app)
+            try await signInAdmin(app)
             let mg = try await addMicroGrid(app)
             _ = try await createEnterprise(app, microGrid: mg)
             var context = CommandContext(console: app.console, input: CommandInput(arguments: ["safegrid", copy]))
@@ -65,7 +65,7 @@ struct MetricsTests {
                                                          segments: 1, recipients: ["13800000000"], dedupeKey: "m"), sql: sql, at: testNow)
             }
             Telemetry.recordJob("deadlines", .milliseconds(30))
-            let r = try await app.send(.GET, "/metrics")
+            let r = try await app.send(.GET, "/metrics", token: app.adminToken)
             #expect(r.status == .ok)
             #expect(r.headers.first(name: .contentType)?.hasPrefix("text/plain") == true)
             #expect(r.body.contains("safegrid_sms_recipients{state=\"queued\"} 1"))

@@ -9,16 +9,16 @@ import Vapor
 struct SubjectAPITests {
     @Test func areaTreeHasTheRealTownAndVillages() async throws {
         try await withSafeGrid { app in
-            let town = try await app.send(.GET, "/api/v1/areas/330109113")
+            let town = try await app.send(.GET, "/api/v1/areas/330109113", token: app.adminToken)
             #expect(town.status == .ok)
             #expect((town.json["area"] as? [String: Any])?["name"] as? String == "瓜沥镇")
             let children = town.json["children"] as? [[String: Any]] ?? []
             #expect(children.count == 74)
             #expect(children.filter { $0["villageKind"] as? String == "community" }.count == 11)
             #expect(children.contains { $0["name"] as? String == "东湖村委会" && $0["shortName"] as? String == "东湖村" })
-            let towns = try await app.send(.GET, "/api/v1/areas?level=town")
+            let towns = try await app.send(.GET, "/api/v1/areas?level=town", token: app.adminToken)
             #expect(towns.array.count == 27)
-            let missing = try await app.send(.GET, "/api/v1/areas/999")
+            let missing = try await app.send(.GET, "/api/v1/areas/999", token: app.adminToken)
             #expect(missing.status == .notFound)
             #expect(missing.headers.first(name: .contentType)?.hasPrefix("application/problem+json") == true)
         }
@@ -26,7 +26,7 @@ struct SubjectAPITests {
 
     @Test func checklistIsVersionedWithRealItems() async throws {
         try await withSafeGrid { app in
-            let r = try await app.send(.GET, "/api/v1/checklists/current")
+            let r = try await app.send(.GET, "/api/v1/checklists/current", token: app.adminToken)
             #expect(r.status == .ok)
             #expect(r.json["version"] as? Int == 1)
             let items = r.json["items"] as? [[String: Any]] ?? []
@@ -34,7 +34,7 @@ struct SubjectAPITests {
             let elec = items.first { $0["code"] as? String == "ELEC-01" }
             #expect(elec?["department"] as? String == "fireRescue")
             #expect((elec?["legalBasis"] as? String)?.isEmpty == false)
-            #expect(try await app.send(.GET, "/api/v1/checklists/7").status == .notFound)
+            #expect(try await app.send(.GET, "/api/v1/checklists/7", token: app.adminToken).status == .notFound)
         }
     }
 
@@ -42,7 +42,7 @@ struct SubjectAPITests {
         try await withSafeGrid { app in
             let mg = try await addMicroGrid(app)
             let r = try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(
-                microGrid: mg, credit: creditCode("MA2AB3CD"), phone: "138-0000-0000"))
+                microGrid: mg, credit: creditCode("MA2AB3CD"), phone: "138-0000-0000"), token: app.adminToken)
             #expect(r.status == .created)
             let party = r.json["party"] as? [String: Any]
             #expect(party?["phone"] as? String == "138****0000")
@@ -60,14 +60,14 @@ struct SubjectAPITests {
             let mg = try await addMicroGrid(app)
             for (i, phone) in ["+86 138 0000 0000", "13800000000", "138-0000-0000"].enumerated() {
                 let r = try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(
-                    microGrid: mg, credit: creditCode("MA2AB3C\(i)"), phone: phone))
+                    microGrid: mg, credit: creditCode("MA2AB3C\(i)"), phone: phone), token: app.adminToken)
                 #expect(r.status == .created)
             }
             let phones = try await app.sql.select().column("party_phone").from("subjects").all()
                 .map { try $0.decode(column: "party_phone", as: String.self) }
             #expect(Set(phones) == ["13800000000"])
             let landline = try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(
-                microGrid: mg, credit: creditCode("MA2AB3C9"), phone: "0571-82345678"))
+                microGrid: mg, credit: creditCode("MA2AB3C9"), phone: "0571-82345678"), token: app.adminToken)
             #expect(landline.status == .created)
             #expect((landline.json["party"] as? [String: Any])?["smsCapable"] as? Bool == false)
         }
@@ -89,7 +89,7 @@ struct SubjectAPITests {
                 (enterpriseBody(microGrid: "33010911320199001", credit: good), "microGridCode"),
             ]
             for (body, field) in cases {
-                let r = try await app.send(.POST, "/api/v1/subjects", object: body)
+                let r = try await app.send(.POST, "/api/v1/subjects", object: body, token: app.adminToken)
                 #expect(r.status == .unprocessableEntity, "\(field): \(r.body)")
                 #expect(r.json["field"] as? String == field, "\(r.body)")
                 #expect((r.json["detail"] as? String)?.isEmpty == false)
@@ -97,14 +97,14 @@ struct SubjectAPITests {
             var rental = enterpriseBody(microGrid: mg, credit: good)
             rental["kind"] = "rentalHousing"
             rental["aboveScale"] = false
-            let noRooms = try await app.send(.POST, "/api/v1/subjects", object: rental)
+            let noRooms = try await app.send(.POST, "/api/v1/subjects", object: rental, token: app.adminToken)
             #expect(noRooms.json["field"] as? String == "rooms")
             let count = try await app.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("subjects")
                 .first()?.decode(column: "n", as: Int.self)
             #expect(count == 0)
             // Duplicate credit code: 409.
-            #expect(try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(microGrid: mg, credit: good)).status == .created)
-            let dup = try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(microGrid: mg, credit: good))
+            #expect(try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(microGrid: mg, credit: good), token: app.adminToken).status == .created)
+            let dup = try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(microGrid: mg, credit: good), token: app.adminToken)
             #expect(dup.status == .conflict)
             #expect(dup.json["field"] as? String == "creditCode")
         }
@@ -115,7 +115,7 @@ struct SubjectAPITests {
             let mg = try await addMicroGrid(app)
             let r = try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(
                 microGrid: mg, credit: creditCode("MA2AB3CD"),
-                location: ["latitude": 30.1855, "longitude": 120.4553, "datum": "wgs84"]))
+                location: ["latitude": 30.1855, "longitude": 120.4553, "datum": "wgs84"]), token: app.adminToken)
             #expect(r.status == .created)
             let gcj = r.json["locationGCJ02"] as? [String: Any]
             let lat = gcj?["latitude"] as? Double ?? 0, lon = gcj?["longitude"] as? Double ?? 0

@@ -20,7 +20,7 @@ func withSafeGrid(now: Date = testNow, _ body: (Application) async throws -> Voi
         try await withApp(configure: { app in
             try await configure(app, storage: .sqliteMemory, services: SafeGridServices(now: { now }))
         }, { app in
-            try await signInDefault(app)
+            try await signInAdmin(app)
             try await body(app)
         })
         return
@@ -35,7 +35,7 @@ func withSafeGrid(now: Date = testNow, _ body: (Application) async throws -> Voi
         try await withApp(configure: { app in
             try await configure(app, storage: .postgres(url.string!), services: SafeGridServices(now: { now }))
         }, { app in
-            try await signInDefault(app)
+            try await signInAdmin(app)
             try await body(app)
         })
     } catch {
@@ -106,8 +106,15 @@ enum TestPostgres {
     }
 }
 
-/// The bearer token `app.send` sends unless told otherwise: a district admin's (`test.admin`).
-struct DefaultTokenKey: StorageKey { typealias Value = String }
+/// The bearer token of the district admin (`test.admin`) every test app is made with. Requests
+/// are anonymous unless a test names the account it acts as (`token: app.adminToken`, or a token
+/// from ``makeAccount(_:_:role:area:department:)``).
+struct AdminTokenKey: StorageKey { typealias Value = String }
+
+extension Application {
+    /// The district admin's bearer token (see ``AdminTokenKey``).
+    var adminToken: String { storage[AdminTokenKey.self] ?? "" }
+}
 
 /// The password of every test account.
 let testPassword = "correct horse 42"
@@ -124,8 +131,8 @@ func makeAccount(_ app: Application, _ username: String, role: Role, area: Strin
     }
 }
 
-func signInDefault(_ app: Application) async throws {
-    app.storage[DefaultTokenKey.self] = try await makeAccount(app, "test.admin", role: .districtAdmin, area: BundledAreas.districtCode)
+func signInAdmin(_ app: Application) async throws {
+    app.storage[AdminTokenKey.self] = try await makeAccount(app, "test.admin", role: .districtAdmin, area: BundledAreas.districtCode)
 }
 
 struct Reply {
@@ -138,12 +145,12 @@ struct Reply {
 }
 
 extension Application {
-    /// Sends a request as the default test account (a district admin), or with `token`, or with
-    /// no credentials when `token` is `""`; headers that carry `Authorization` are sent as given.
+    /// Sends a request without credentials, or with the bearer `token` of the account the test
+    /// acts as (`""` is no token); headers that carry `Authorization` are sent as given.
     func send(_ method: HTTPMethod, _ path: String, json: String? = nil, contentType: String = "application/json",
               headers: HTTPHeaders = [:], token: String? = nil) async throws -> Reply {
         var h = headers
-        if h.first(name: .authorization) == nil, let t = token ?? storage[DefaultTokenKey.self], !t.isEmpty {
+        if h.first(name: .authorization) == nil, let t = token, !t.isEmpty {
             h.bearerAuthorization = BearerAuthorization(token: t)
         }
         var body: ByteBuffer? = nil
@@ -189,7 +196,7 @@ func enterpriseBody(microGrid: String, credit: String, phone: String = "+86 138 
 }
 
 func createEnterprise(_ app: Application, microGrid: String, serial: String = "MA2AB3CD") async throws -> String {
-    let r = try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(microGrid: microGrid, credit: creditCode(serial)))
+    let r = try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(microGrid: microGrid, credit: creditCode(serial)), token: app.adminToken)
     #expect(r.status == .created, "\(r.body)")
     return r.json["id"] as? String ?? ""
 }

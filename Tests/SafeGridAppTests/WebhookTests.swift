@@ -56,16 +56,16 @@ struct WebhookTests {
                 let mg = try await addMicroGrid(app)
                 let subject = try await createEnterprise(app, microGrid: mg)
                 // Events before the subscription are not sent (from = now).
-                #expect(try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject)).status == .created)
+                #expect(try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken).status == .created)
                 let secret = "s3cret-s3cret-s3cret"
-                let made = try await app.send(.POST, "/api/v1/webhooks", object: ["url": "http://127.0.0.1:\(subscriber.port)/hook", "secret": secret])
+                let made = try await app.send(.POST, "/api/v1/webhooks", object: ["url": "http://127.0.0.1:\(subscriber.port)/hook", "secret": secret], token: app.adminToken)
                 #expect(made.status == .created, "\(made.body)")
                 let id = made.json["id"] as? String ?? ""
                 #expect(made.json["cursor"] as? String == "2")
                 #expect(try await Webhooks.pass(app: app, now: testNow).delivered == 0)
 
                 let other = try await createEnterprise(app, microGrid: mg, serial: "MA2AB3C7")
-                #expect(try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: other)).status == .created)
+                #expect(try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: other), token: app.adminToken).status == .created)
                 #expect(try await Webhooks.pass(app: app, now: testNow) == (1, 0))
                 let got = subscriber.received.withLockedValue { $0 }
                 #expect(got.count == 1)
@@ -83,31 +83,31 @@ struct WebhookTests {
                 let hazard = try await app.sql.raw("SELECT id FROM hazards WHERE subject_id = \(bind: UUID(uuidString: other)!) LIMIT 1")
                     .first()?.decode(column: "id", as: UUID.self)
                 #expect(try await app.send(.POST, "/api/v1/hazards/\(hazard!.uuidString)/actions",
-                                           object: ["action": "startRectification", "actor": "王建国"]).status == .ok)
+                                           object: ["action": "startRectification", "actor": "王建国"], token: app.adminToken).status == .ok)
                 #expect(try await Webhooks.pass(app: app, now: testNow) == (0, 1))
                 #expect(try await Webhooks.pass(app: app, now: testNow.addingTimeInterval(10)) == (0, 0))   // not yet due
                 #expect(try await Webhooks.pass(app: app, now: testNow.addingTimeInterval(31)) == (1, 0))
                 let last = subscriber.received.withLockedValue { $0 }.last?.body ?? ""
                 #expect(last.contains("startRectification"))
-                let deliveries = try await app.send(.GET, "/api/v1/webhooks/\(id)/deliveries")
+                let deliveries = try await app.send(.GET, "/api/v1/webhooks/\(id)/deliveries", token: app.adminToken)
                 #expect(deliveries.array.map { $0["status"] as? Int } == [204, 500, 204])
-                let list = try await app.send(.GET, "/api/v1/webhooks")
+                let list = try await app.send(.GET, "/api/v1/webhooks", token: app.adminToken)
                 #expect(list.array.first?["cursor"] as? String == "5")
                 #expect(list.array.first?["secret"] == nil)
 
                 // Stopped: nothing more.
-                #expect(try await app.send(.DELETE, "/api/v1/webhooks/\(id)").json["active"] as? Bool == false)
-                #expect(try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: other, at: "2026-11-30T09:40:00+08:00")).status == .created)
+                #expect(try await app.send(.DELETE, "/api/v1/webhooks/\(id)", token: app.adminToken).json["active"] as? Bool == false)
+                #expect(try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: other, at: "2026-11-30T09:40:00+08:00"), token: app.adminToken).status == .created)
                 #expect(try await Webhooks.pass(app: app, now: testNow.addingTimeInterval(60)) == (0, 0))
 
                 for (body, field) in [(["url": "ftp://x"], "url"), (["url": "not a url"], "url"),
                                       (["url": "http://127.0.0.1/h", "secret": "short"], "secret"),
                                       (["url": "http://127.0.0.1/h", "from": "yesterday"], "from")] {
-                    let r = try await app.send(.POST, "/api/v1/webhooks", object: body)
+                    let r = try await app.send(.POST, "/api/v1/webhooks", object: body, token: app.adminToken)
                     #expect(r.status == .unprocessableEntity)
                     #expect(r.json["field"] as? String == field)
                 }
-                #expect(try await app.send(.DELETE, "/api/v1/webhooks/\(UUID())").status == .notFound)
+                #expect(try await app.send(.DELETE, "/api/v1/webhooks/\(UUID())", token: app.adminToken).status == .notFound)
             }
         } catch {
             await subscriber.shutdown()
