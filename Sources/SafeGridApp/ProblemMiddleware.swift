@@ -77,6 +77,7 @@ struct ProblemMiddleware: AsyncMiddleware {
             case .notFound: .notFound
             case .conflict: .conflict
             case .malformed: .badRequest
+            case .forbidden: .forbidden
             }
             return Problem(type: "https://safegrid.local/problems/\(e.kind.rawValue)", title: status.reasonPhrase,
                            status: Int(status.code), detail: e.reason, field: e.field, extra: e.extra)
@@ -150,6 +151,7 @@ extension DomainError: AbortError {
         case .notFound: .notFound
         case .conflict: .conflict
         case .malformed: .badRequest
+        case .forbidden: .forbidden
         }
     }
 }

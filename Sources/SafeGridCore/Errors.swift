@@ -12,9 +12,10 @@ public struct InvalidValue: Error, Equatable, Sendable, CustomStringConvertible 
 /// - `field`: the JSON path of the offending input (`"subjectId"`, `"results[2].itemCode"`), or
 ///   `nil` when the problem is not about one field.
 /// - `kind`: `.invalid` → 422 (or 400 for a body that is not JSON), `.notFound` → 404,
-///   `.conflict` → 409 (state machine, stale version, closed-down subject).
+///   `.conflict` → 409 (state machine, stale version, closed-down subject), `.forbidden` → 403
+///   (the person may not do this, e.g. sign off another department's hazard).
 public struct DomainError: Error, Equatable, Sendable, CustomStringConvertible {
-    public enum Kind: String, Sendable, Equatable { case invalid, notFound, conflict, malformed }
+    public enum Kind: String, Sendable, Equatable { case invalid, notFound, conflict, malformed, forbidden }
     public let kind: Kind
     public let field: String?
     public let reason: String

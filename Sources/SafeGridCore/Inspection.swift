@@ -100,13 +100,19 @@ public enum InspectionRules {
     ///     one of these items links to it instead of creating a duplicate.
     ///   - makeID: identity of the inspection (first call) and of each new hazard (random in the
     ///     server, seeded in the demo).
-    /// - Throws: ``DomainError``: `.conflict` on `subjectId` for a closed-down subject; `.invalid`
+    ///   - account: the signed-in person recording the visit (`nil`: the demo, an import). A
+    ///     hazard fixed on the spot (`rectifiedOnSite`) is signed off as rectified by them, so
+    ///     it must be one they may act on (``Account/mayAct(onHazardOf:)``: a department
+    ///     inspector only their own department's items), whether the hazard is new or the open
+    ///     one the result links to.
+    /// - Throws: ``DomainError``: `.forbidden` on `results[i].rectifiedOnSite` for an item of
+    ///   another department; `.conflict` on `subjectId` for a closed-down subject; `.invalid`
     ///   on `team` (empty, blank name), `inspectedAt` (in the future), `results` (empty),
     ///   `results[i].itemCode` (unknown, not for this kind, twice), `results[i].dueOn` (before
     ///   the visit's date), `results[i].severity` (set on a pass).
     public static func plan(subjectKind: SubjectKind, subjectClosedDown: Bool, checklist: Checklist,
                             inspectedAt: Date, team: [TeamMember], inspector: String, results: [ItemResult],
-                            now: Date, openHazardsByItem: [String: UUID] = [:],
+                            now: Date, openHazardsByItem: [String: UUID] = [:], by account: Account? = nil,
                             makeID: () -> UUID) throws(DomainError) -> InspectionPlan {
         if subjectClosedDown {
             throw DomainError(.conflict, field: "subjectId", reason: "the subject is closed down (已关停); it cannot be inspected")
@@ -161,6 +167,11 @@ public enum InspectionRules {
                     throw .invalid("\(field).\(stray)", "severity, dueOn and rectifiedOnSite belong to a hazard, not a \(r.outcome.rawValue)")
                 }
                 continue
+            }
+            // Fixed on the spot signs the hazard off (the new one, or the open one it links to).
+            if r.rectifiedOnSite, let account, !account.mayAct(onHazardOf: item.department) {
+                throw DomainError(.forbidden, field: "\(field).rectifiedOnSite",
+                                  reason: "item \(item.code) belongs to \(item.department.zh) (\(item.department.rawValue)); a department inspector of \(account.department?.zh ?? "-") may not sign it off as fixed on the spot")
             }
             if let existing = openHazardsByItem[item.code] {
                 linked[item.code] = existing

@@ -65,14 +65,17 @@ public struct SubjectLedger: Sendable {
 
     /// Records a joint inspection. A hazard result for an item whose hazard is still open links
     /// to that hazard (no duplicate); if it was fixed on the spot, the open hazard is verified.
-    /// See ``InspectionRules/plan(subjectKind:subjectClosedDown:checklist:inspectedAt:team:inspector:results:now:makeID:)``.
+    /// `account` is the signed-in person recording it (`nil` for the demo and imports): a
+    /// department inspector may fix on the spot only their own department's items.
+    /// See ``InspectionRules/plan(subjectKind:subjectClosedDown:checklist:inspectedAt:team:inspector:results:now:openHazardsByItem:by:makeID:)``.
     @discardableResult
     public mutating func inspect(checklist: Checklist, inspectedAt: Date, team: [TeamMember], inspector: String,
-                                 results: [ItemResult], now: Date, makeID: () -> UUID) throws(DomainError) -> InspectionPlan {
+                                 results: [ItemResult], now: Date, by account: Account? = nil,
+                                 makeID: () -> UUID) throws(DomainError) -> InspectionPlan {
         let plan = try InspectionRules.plan(subjectKind: kind, subjectClosedDown: isClosedDown, checklist: checklist,
                                             inspectedAt: inspectedAt, team: team, inspector: inspector,
                                             results: results, now: now, openHazardsByItem: openHazardsByItem,
-                                            makeID: makeID)
+                                            by: account, makeID: makeID)
         for h in plan.hazards {
             hazards[h.id] = h.status
             itemCodes[h.id] = h.itemCode

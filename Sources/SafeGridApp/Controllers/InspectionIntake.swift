@@ -25,8 +25,11 @@ actor InspectionIntake {
         let checklistVersion: Int?
         let inspectedAt: Date
         let team: [TeamMember]
+        /// The name given followed by the signed-in account, `李伟（xiaofang.inspector）`.
         let inspector: String
         let results: [ItemResult]
+        /// Who submitted it: the rules check what they may sign off (a hazard fixed on the spot).
+        let account: Account
         /// The submitter's jurisdiction: a subject outside it is answered as unknown.
         let scope: Jurisdiction
     }
@@ -116,7 +119,8 @@ actor InspectionIntake {
                         checklist = try await checklists.current(sql: sql)
                     }
                     let plan = try ledger.inspect(checklist: checklist, inspectedAt: s.inspectedAt, team: s.team,
-                                                  inspector: s.inspector, results: s.results, now: now, makeID: { UUID() })
+                                                  inspector: s.inspector, results: s.results, now: now, by: s.account,
+                                                  makeID: { UUID() })
                     let json = CampaignStore.json(InspectionsController.dto(plan: plan, clientID: s.clientID, subject: subject,
                                                                             checklist: checklist, colour: ledger.colour, now: now))
                     writes.append((subject.subject, ledger.takeChanges()))

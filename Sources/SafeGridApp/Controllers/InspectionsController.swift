@@ -58,9 +58,12 @@ enum InspectionsController {
                        mode: try Input.optionalEnum(r.mode, "results[\(i)].mode"),
                        rectifiedOnSite: r.rectifiedOnSite ?? false)
         }
+        // The record names the signed-in account beside the name typed, as hazard events do;
+        // the typed name stays the team member's (the team list is kept as sent).
         let submission = InspectionIntake.Submission(
             clientID: clientID, requestHash: requestHash(input), subjectID: subjectID, checklistVersion: checklistVersion,
-            inspectedAt: inspectedAt, team: team, inspector: input.inspector, results: results, scope: req.jurisdiction)
+            inspectedAt: inspectedAt, team: team, inspector: try req.recordedActor(input.inspector), results: results,
+            account: try req.account(), scope: req.jurisdiction)
         let outcome = try await req.application.inspectionIntake.submit(submission, app: req.application)
         let response = Response(status: .created, body: .init(string: outcome.json))
         response.headers.contentType = .json
