@@ -122,7 +122,7 @@ struct AccountTests {
         try await withSafeGrid { app in
             let town = try await makeAccount(app, "guali.admin", role: .townAdmin, area: BundledAreas.gualiTownCode)
             let village = "330109113201"
-            func make(_ body: [String: Any], _ t: String? = nil) async throws -> Reply { try await app.send(.POST, "/api/v1/users", object: body, token: t) }
+            func make(_ body: [String: Any], _ t: String? = nil) async throws -> Reply { try await app.send(.POST, "/api/v1/users", object: body, token: t ?? app.adminToken) }
             let ok = try await make(["username": "v.officer", "password": "village pass 1", "role": "villageOfficer", "areaCode": village], town)
             #expect(ok.status == .created, "\(ok.body)")
             #expect(try await make(["username": "v.officer", "password": "village pass 1", "role": "villageOfficer", "areaCode": village]).status == .conflict)
