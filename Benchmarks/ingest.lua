@@ -36,7 +36,8 @@ request = function()
     '{"clientId":"bench-%d-%d-%d","subjectId":"%s","inspectedAt":"%s","inspector":"李伟",' ..
     '"team":[{"name":"李伟","department":"fireRescue"},{"name":"张敏","department":"emergencyManagement"}],' ..
     '"results":[%s]}', os.time(), tid, counter, subject, stamp, table.concat(results, ","))
-  return wrk.format("POST", "/api/v1/inspections", {["Content-Type"] = "application/json"}, body)
+  return wrk.format("POST", "/api/v1/inspections", {["Content-Type"] = "application/json",
+                                                     ["Authorization"] = "Bearer " .. (os.getenv("BENCH_TOKEN") or "")}, body)
 end
 
 -- The report line comes from latency.lua.

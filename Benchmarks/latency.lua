@@ -1,4 +1,8 @@
 -- wrk reporter: one machine-readable line with p50/p95/p99 (ms), requests/s and failures.
+-- With BENCH_TOKEN set, every request carries it as a bearer token (a signed-in user).
+local token = os.getenv("BENCH_TOKEN")
+if token and token ~= "" then wrk.headers["Authorization"] = "Bearer " .. token end
+
 done = function(summary, latency, requests)
   local seconds = summary.duration / 1e6
   local e = summary.errors
