@@ -77,6 +77,9 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     _ = app.dashboardCache
     _ = app.checklists
     _ = app.signInAttempts
+    app.storage[SessionCacheKey.self] = SessionCache()
+    app.trustedProxies = try TrustedProxies.fromEnvironment()
+    await PasswordThreads.start(app)
 
     switch storage {
     case .sqliteFile(let path):

@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
 import SQLKit
 import SafeGridCore
 import SafeGridLedger
@@ -84,6 +85,131 @@ struct InspectionSignOffTests {
             let actors = try await app.sql.raw("SELECT actor FROM hazard_events WHERE hazard_id = \(bind: UUID(uuidString: elec) ?? UUID()) ORDER BY seq")
                 .all().map { try $0.decode(column: "actor", as: String.self) }
             #expect(actors == ["李伟（fire.insp）", "李伟（fire.insp）"])
+        }
+    }
+}
+
+/// Bcrypt (cost 4) that counts its checks.
+struct CountingHasher: PasswordHasher {
+    let checks: NIOLockedValueBox<Int>
+
+    func hash<Password: DataProtocol>(_ password: Password) throws -> [UInt8] {
+        Array(try Bcrypt.hash(String(decoding: Array(password), as: UTF8.self), cost: 4).utf8)
+    }
+
+    func verify<Password: DataProtocol, Digest: DataProtocol>(_ password: Password, created digest: Digest) throws -> Bool {
+        checks.withLockedValue { $0 += 1 }
+        return try Bcrypt.verify(String(decoding: Array(password), as: UTF8.self), created: String(decoding: Array(digest), as: UTF8.self))
+    }
+}
+
+@Suite("Sign-in: attempts counted before Bcrypt, client address, session cache")
+struct SignInHardeningTests {
+    func signIn(_ app: Application, _ username: String, _ password: String, headers: HTTPHeaders = [:]) async throws -> Reply {
+        try await app.send(.POST, "/api/v1/auth/token", object: ["username": username, "password": password], headers: headers, token: "")
+    }
+
+    @Test func fiftyParallelGuessesReachBcryptOnlyFiveTimes() async throws {
+        try await withSafeGrid { app in
+            try await makeAccount(app, "target.user", role: .viewer, area: BundledAreas.gualiTownCode)
+            let checks = NIOLockedValueBox(0)
+            app.passwords.use { _ in CountingHasher(checks: checks) }
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for i in 0..<50 {
+                    group.addTask { try await signIn(app, "target.user", "wrong guess \(i)").status }
+                }
+                return try await group.reduce(into: [HTTPStatus]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .unauthorized }.count == 5)
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 45)
+            #expect(checks.withLockedValue { $0 } == 5)
+            let failures = try await app.sql.select().column("failures").from("login_failures")
+                .where("username", .equal, SQLBind("target.user")).first()?.decode(column: "failures", as: Int.self)
+            #expect(failures == 5)
+            // Still locked for the right password, without a check.
+            #expect(try await signIn(app, "target.user", testPassword).status == .tooManyRequests)
+            #expect(checks.withLockedValue { $0 } == 5)
+        }
+    }
+
+    @Test func aRightPasswordTakesItsCountBackAndBcryptHasItsOwnThreads() async throws {
+        try await withSafeGrid { app in
+            try await makeAccount(app, "right.user", role: .viewer, area: BundledAreas.gualiTownCode)
+            for _ in 0..<3 { #expect(try await signIn(app, "right.user", "wrong password").status == .unauthorized) }
+            #expect(try await signIn(app, "right.user", testPassword).status == .created)
+            #expect(try await app.sql.select().column("failures").from("login_failures").where("username", .equal, SQLBind("right.user")).first() == nil)
+            #expect(ObjectIdentifier(app.passwordThreads) != ObjectIdentifier(app.threadPool))
+        }
+    }
+
+    @Test func theAddressComesFromAProxyHeaderOnlyWhenThePeerIsTheTrustedProxy() async throws {
+        var proxies = TrustedProxies()
+        #expect(proxies.clientAddress(peer: "198.51.100.7", headers: ["X-Forwarded-For": "203.0.113.9"]) == "198.51.100.7")
+        #expect(proxies.clientAddress(peer: nil, headers: ["X-Forwarded-For": "203.0.113.9"]) == "unknown")
+        proxies.proxies = try IPRange.list("10.0.0.1, 10.0.1.0/24")
+        // From the proxy: the right-most address that is not a trusted proxy.
+        #expect(proxies.clientAddress(peer: "10.0.0.1", headers: ["X-Forwarded-For": "1.2.3.4, 203.0.113.9, 10.0.1.5"]) == "203.0.113.9")
+        #expect(proxies.clientAddress(peer: "10.0.0.1", headers: [:]) == "10.0.0.1")
+        #expect(proxies.clientAddress(peer: "10.0.0.1", headers: ["X-Forwarded-For": "not-an-address"]) == "10.0.0.1")
+        // Not from the proxy: the header is ignored.
+        #expect(proxies.clientAddress(peer: "198.51.100.7", headers: ["X-Forwarded-For": "203.0.113.9"]) == "198.51.100.7")
+        proxies.header = "X-Real-IP"
+        #expect(proxies.clientAddress(peer: "10.0.0.1", headers: ["X-Real-IP": "203.0.113.10", "X-Forwarded-For": "1.1.1.1"]) == "203.0.113.10")
+        #expect(throws: ConfigurationError.self) { try TrustedProxies.fromEnvironment { $0 == "SAFEGRID_TRUSTED_PROXY" ? "10.0.0.0/33" : nil } }
+        #expect(try TrustedProxies.fromEnvironment { $0 == "SAFEGRID_TRUSTED_PROXY" ? "10.0.0.5" : nil }.proxies == [IPRange("10.0.0.5/32")!])
+
+        try await withSafeGrid { app in
+            app.trustedProxies = proxies
+            let viaProxy = Request(application: app, method: .POST, url: "/api/v1/auth/token", headers: ["X-Real-IP": "203.0.113.10"],
+                                   remoteAddress: try SocketAddress(ipAddress: "10.0.1.20", port: 4000), on: app.eventLoopGroup.next())
+            #expect(viaProxy.clientAddress == "203.0.113.10")
+            let direct = Request(application: app, method: .POST, url: "/api/v1/auth/token", headers: ["X-Real-IP": "203.0.113.10"],
+                                 remoteAddress: try SocketAddress(ipAddress: "198.51.100.7", port: 4000), on: app.eventLoopGroup.next())
+            #expect(direct.clientAddress == "198.51.100.7")
+
+            // A client that is not the proxy cannot escape the per-address limit by inventing headers.
+            app.trustedProxies = TrustedProxies()
+            for i in 0..<SignInAttempts.limit {
+                let r = try await signIn(app, "sprayed\(i)", "wrong password", headers: ["X-Forwarded-For": "192.0.2.\(i)", "X-Real-IP": "192.0.2.\(i)"])
+                #expect(r.status == .unauthorized)
+            }
+            let refused = try await signIn(app, "sprayed.last", "wrong password", headers: ["X-Forwarded-For": "192.0.2.200"])
+            #expect(refused.status == .tooManyRequests)
+            #expect((refused.json["detail"] as? String)?.contains("too many sign-in attempts from this address") == true)
+        }
+    }
+
+    @Test func aRevokedOrDeactivatedSessionIsRefusedAtOnceDespiteTheCache() async throws {
+        try await withSafeGrid { app in
+            let admin = try await Hardening.admin(app)
+            try await makeAccount(app, "cached.user", role: .viewer, area: BundledAreas.gualiTownCode)
+            let token = try #require(try await signIn(app, "cached.user", testPassword).json["token"] as? String)
+            let me = try await app.send(.GET, "/api/v1/auth/me", token: token)
+            #expect(me.status == .ok)
+            #expect(app.sessionCache.session(AuthSessions.digest(token), now: testNow)?.account.username == "cached.user")
+            #expect(try await app.send(.DELETE, "/api/v1/auth/token", token: token).status == .noContent)
+            #expect(try await app.send(.GET, "/api/v1/auth/me", token: token).status == .unauthorized)
+
+            // Deactivated by an admin: refused at once.
+            let second = try #require(try await signIn(app, "cached.user", testPassword).json["token"] as? String)
+            #expect(try await app.send(.GET, "/api/v1/auth/me", token: second).status == .ok)
+            let id = try #require(try await app.send(.GET, "/api/v1/auth/me", token: second).json["id"] as? String)
+            #expect(try await app.send(.PATCH, "/api/v1/users/\(id)", object: ["active": false], token: admin).status == .ok)
+            #expect(try await app.send(.GET, "/api/v1/auth/me", token: second).status == .unauthorized)
+        }
+    }
+
+    @Test func anotherInstancesRevocationTakesEffectWithinTheTTL() async throws {
+        try await withSafeGrid { app in
+            app.storage[SessionCacheKey.self] = SessionCache(ttl: .milliseconds(300))
+            let token = try await makeAccount(app, "other.instance", role: .viewer, area: BundledAreas.gualiTownCode)
+            #expect(try await app.send(.GET, "/api/v1/auth/me", token: token).status == .ok)
+            // Revoked in the database only, as another instance would: the cached session serves until the TTL.
+            try await app.sql.update("auth_sessions").set("revoked_at", to: SQLBind(testNow))
+                .where("token_sha256", .equal, SQLBind(AuthSessions.digest(token))).run()
+            #expect(try await app.send(.GET, "/api/v1/auth/me", token: token).status == .ok)
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(try await app.send(.GET, "/api/v1/auth/me", token: token).status == .unauthorized)
         }
     }
 }

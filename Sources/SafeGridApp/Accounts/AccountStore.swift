@@ -89,10 +89,28 @@ struct AccountStore {
                                     lastFailureAt: try row.decode(column: "last_failure_at", as: Date.self))
     }
 
-    func record(_ r: LoginThrottle.Record, for username: String) async throws {
-        try await sql.delete(from: "login_failures").where("username", .equal, SQLBind(username)).run()
+    /// Counts one sign-in attempt for `username` before its password is checked, inside the
+    /// caller's write transaction: refused (`.locked`) once the name has
+    /// ``LoginThrottle/maxFailures`` attempts on record, else recorded as a failure, which a
+    /// right password then clears. Atomic: SQLite's write transaction (`BEGIN IMMEDIATE`) holds
+    /// the one write lock, PostgreSQL locks the name's row (made first if missing) until commit,
+    /// so parallel attempts on one name are counted one after another, across instances too.
+    func countAttempt(_ username: String, throttle: LoginThrottle, now: Date) async throws -> SignIn.Reservation {
         try await sql.insert(into: "login_failures").columns("username", "failures", "first_failure_at", "last_failure_at")
-            .values(SQLBind(username), SQLBind(r.failures), SQLBind(r.firstFailureAt), SQLBind(r.lastFailureAt)).run()
+            .values(SQLBind(username), SQLBind(0), SQLBind(now), SQLBind(now)).ignoringConflicts().run()
+        guard let row = try await sql.select().columns("failures", "first_failure_at", "last_failure_at").from("login_failures")
+            .where("username", .equal, SQLBind(username)).for(.update).first() else {
+            throw Abort(.serviceUnavailable, reason: "the sign-in could not be counted; try again")
+        }
+        let current = LoginThrottle.Record(failures: try row.decode(column: "failures", as: Int.self),
+                                           firstFailureAt: try row.decode(column: "first_failure_at", as: Date.self),
+                                           lastFailureAt: try row.decode(column: "last_failure_at", as: Date.self))
+        if let until = throttle.lockedUntil(current, now: now) { return .locked(until: until) }
+        let next = throttle.failed(current.failures == 0 ? nil : current, now: now)
+        try await sql.update("login_failures").set("failures", to: SQLBind(next.failures))
+            .set("first_failure_at", to: SQLBind(next.firstFailureAt)).set("last_failure_at", to: SQLBind(next.lastFailureAt))
+            .where("username", .equal, SQLBind(username)).run()
+        return .counted
     }
 
     func clearFailures(_ username: String) async throws {
@@ -112,61 +130,95 @@ enum SignIn {
 
     static var throttle: LoginThrottle { LoginThrottle() }
 
+    /// What counting an attempt answered.
+    enum Reservation: Sendable {
+        /// Counted: the password may be checked.
+        case counted
+        /// Refused without a check: the name is locked until then.
+        case locked(until: Date)
+    }
+
     /// The account of `username` when `password` is right.
+    ///
+    /// Every attempt is counted before Bcrypt runs — per client address (in this process, see
+    /// ``SignInAttempts``) and per user name (in the database, see
+    /// ``AccountStore/countAttempt(_:throttle:now:)``) — and a right password takes its count
+    /// back. So of many parallel guesses at one name only the first
+    /// ``LoginThrottle/maxFailures`` reach Bcrypt; the rest are refused at once.
     /// - Throws: 401 with ``failure`` for a wrong pair; 429 with `Retry-After` once the user
-    ///   name has had ``LoginThrottle/maxFailures`` failures in a row (known or not).
+    ///   name has had ``LoginThrottle/maxFailures`` failures in a row (known or not), or the
+    ///   client address ``SignInAttempts/limit`` in its window.
     static func check(username raw: String, password: String, req: Request) async throws -> Account {
         let username = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let now = req.services.now()
         // Many user names from one address (password spraying): at most 30 failed attempts in 5 minutes.
-        let address = req.remoteAddress?.ipAddress ?? "unknown"
-        if let retry = await req.application.signInAttempts.refusal(for: address, at: now) {
+        let address = req.clientAddress
+        let attempts = req.application.signInAttempts
+        if let retry = await attempts.reserve(for: address, at: now) {
             throw Abort(.tooManyRequests, headers: ["Retry-After": String(retry)],
                         reason: "登录尝试过于频繁，请稍后再试 · too many sign-in attempts from this address; try again in \(retry) s")
         }
         let key = String(username.prefix(64))
-        let store = AccountStore(sql: req.sql)
-        if let until = throttle.lockedUntil(try await store.failures(key), now: now) {
+        let throttle = throttle
+        let reservation: Reservation
+        do {
+            reservation = try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
+                try await AccountStore(sql: sql).countAttempt(key, throttle: throttle, now: now)
+            }
+        } catch {
+            await attempts.release(for: address, at: now)
+            throw error
+        }
+        if case .locked(let until) = reservation {
+            // Not a guess (no password was checked): the address keeps its allowance.
+            await attempts.release(for: address, at: now)
             throw Abort(.tooManyRequests, headers: ["Retry-After": String(Int(until.timeIntervalSince(now).rounded(.up)))],
                         reason: "登录失败次数过多，请于 \(Layout.time(until)) 后再试 · too many failed sign-ins; try again after \(Layout.time(until)) (Asia/Shanghai)")
         }
-        let stored = try await store.user(username: username)
+        let stored = try await AccountStore(sql: req.sql).user(username: username)
         let hash = stored?.passwordHash ?? decoyHash
-        let matches = (try? await req.password.async.verify(password, created: hash).get()) ?? false
+        let matches = (try? await req.application.verifyPassword(password, hash: hash)) ?? false
         guard let stored, stored.active, matches, password.utf8.count <= AccountRules.maximumPasswordBytes else {
-            try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
-                let s = AccountStore(sql: sql)
-                try await s.record(throttle.failed(try await s.failures(key), now: now), for: key)
-            }
-            await req.application.signInAttempts.failed(from: address, at: now)
+            // Already counted against the name and the address.
             req.logger.notice("sign-in failed", metadata: ["username": .string(key)])
             throw Abort(.unauthorized, reason: failure)
         }
-        try await store.clearFailures(key)
+        try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
+            try await AccountStore(sql: sql).clearFailures(key)
+        }
+        await attempts.release(for: address, at: now)
         return stored.account
     }
 }
 
 /// Failed sign-ins per client address in fixed windows (in this process): the second limit,
 /// beside ``LoginThrottle``'s per user name, against one address trying many user names.
-/// Successful sign-ins do not count, so people behind one office NAT are not locked out.
+/// An attempt is reserved before its password is checked and given back when it succeeds (or
+/// was refused unchecked), so people behind one office NAT are not locked out by signing in,
+/// and parallel guesses cannot all slip past the count.
 actor SignInAttempts {
     static let limit = 30
     static let window: TimeInterval = 5 * 60
     private var windows: [String: (start: Date, count: Int)] = [:]
 
-    /// The seconds to wait when the address has failed ``limit`` times in this window, else `nil`.
-    func refusal(for address: String, at now: Date) -> Int? {
-        guard let w = windows[address], now.timeIntervalSince(w.start) < Self.window, w.count >= Self.limit else { return nil }
-        return max(1, Int((w.start.addingTimeInterval(Self.window).timeIntervalSince(now)).rounded(.up)))
-    }
-
-    /// Counts a failed attempt.
-    func failed(from address: String, at now: Date) {
+    /// The seconds to wait when the address has used ``limit`` attempts in this window (the
+    /// attempt is not counted then); otherwise counts it and answers `nil`.
+    func reserve(for address: String, at now: Date) -> Int? {
         if windows.count > 10_000 { windows = windows.filter { now.timeIntervalSince($0.value.start) < Self.window } }
         var w = windows[address] ?? (now, 0)
         if now.timeIntervalSince(w.start) >= Self.window { w = (now, 0) }
+        guard w.count < Self.limit else {
+            return max(1, Int((w.start.addingTimeInterval(Self.window).timeIntervalSince(now)).rounded(.up)))
+        }
         w.count += 1
+        windows[address] = w
+        return nil
+    }
+
+    /// Gives back an attempt reserved at `now` (it succeeded, or no password was checked).
+    func release(for address: String, at now: Date) {
+        guard var w = windows[address], now.timeIntervalSince(w.start) < Self.window, w.count > 0 else { return }
+        w.count -= 1
         windows[address] = w
     }
 }

@@ -66,6 +66,7 @@ enum AccountsController {
         try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
             try await AuthSessions.revoke(s.sessionID, sql: sql, now: now)
         }
+        req.application.sessionCache.evict(session: s.sessionID)
         return .noContent
     }
 
@@ -142,6 +143,7 @@ enum AccountsController {
             try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
                 try await AuthSessions.revoke(s.sessionID, sql: sql, now: now)
             }
+            req.application.sessionCache.evict(session: s.sessionID)
         }
         let response = req.redirect(to: "/login", redirectType: .normal)
         response.cookies[AuthSessions.cookieName] = HTTPCookies.Value(string: "", maxAge: 0, path: "/")
@@ -201,7 +203,7 @@ enum AccountsController {
         let account = try await placement(req, actor: actor, id: UUID(), username: username,
                                           displayName: input.displayName ?? username, role: input.role, areaCode: input.areaCode,
                                           department: input.department)
-        let hash = try await req.password.async.hash(password).get()
+        let hash = try await req.application.hashPassword(password)
         let now = req.services.now()
         try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
             let store = AccountStore(sql: sql)
@@ -232,7 +234,7 @@ enum AccountsController {
         var newHash: String? = nil
         if let password = input.password {
             do { try AccountRules.checkPassword(password, username: c.username) } catch { throw DomainError.invalid("password", error) }
-            newHash = try await req.password.async.hash(password).get()
+            newHash = try await req.application.hashPassword(password)
         }
         let hash = newHash
         let active = input.active ?? current.active
@@ -251,6 +253,8 @@ enum AccountsController {
                 try await store.revokeSessions(user: c.id, at: now)
             }
         }
+        // Cached sessions carry the account as it was: forget them (revoked ones at once).
+        req.application.sessionCache.evict(user: c.id)
         return AccountDTO(updated, active: active)
     }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 import SafeGridCore
 import Vapor
@@ -102,6 +103,99 @@ enum AuthSessions {
     static func revoke(_ id: UUID, sql: any SQLDatabase, now: Date) async throws {
         try await sql.update("auth_sessions").set("revoked_at", to: SQLBind(now)).where("id", .equal, SQLBind(id)).run()
     }
+
+    /// The live session of a token, from this process's ``SessionCache`` when it was looked up
+    /// in the last few seconds, else from the database (and then cached).
+    static func lookup(token: String, app: Application, now: Date) async throws -> SignedIn? {
+        guard !token.isEmpty, token.count <= 128 else { return nil }
+        let cache = app.sessionCache
+        let key = digest(token)
+        if let hit = cache.session(key, now: now) { return hit }
+        let started = ContinuousClock.now
+        guard let found = try await find(token: token, sql: app.sql, now: now) else { return nil }
+        cache.store(found, key: key, lookedUpAt: started)
+        return found
+    }
+}
+
+/// Sessions looked up in the last ``ttl`` (5 s), so a signed-in request does not read
+/// `auth_sessions` and `users` each time. Keyed by the token's SHA-256 (the token itself is
+/// never kept), at most ``capacity`` entries.
+///
+/// Revocation: signing out, revoking a token and changing or deactivating an account evict
+/// the entries at once on this instance (``evict(session:)``, ``evict(user:)``); other
+/// instances notice within ``ttl``. An entry is also never used past its session's expiry. A
+/// lookup that started before an eviction is not stored, so a request racing a revocation
+/// cannot put the old session back.
+final class SessionCache: Sendable {
+    /// How long an entry is used: 5 s unless made otherwise (tests).
+    let ttl: Duration
+    static let capacity = 10_000
+
+    init(ttl: Duration = .seconds(5)) { self.ttl = ttl }
+
+    private struct Entry {
+        let session: SignedIn
+        let storedAt: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        /// When a session or a user's sessions were last evicted (kept for ``ttl``).
+        var evicted: [UUID: ContinuousClock.Instant] = [:]
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    /// The cached session for a token digest, if fresh and not expired at `now`.
+    func session(_ key: String, now: Date) -> SignedIn? {
+        let clock = ContinuousClock.now
+        return state.withLockedValue { s in
+            guard let e = s.entries[key] else { return nil }
+            guard clock - e.storedAt < ttl, e.session.expiresAt > now else {
+                s.entries[key] = nil
+                return nil
+            }
+            return e.session
+        }
+    }
+
+    /// Caches a session read from the database by a lookup that started at `lookedUpAt`.
+    func store(_ session: SignedIn, key: String, lookedUpAt: ContinuousClock.Instant) {
+        let clock = ContinuousClock.now
+        state.withLockedValue { s in
+            for id in [session.sessionID, session.account.id] {
+                if let at = s.evicted[id], at >= lookedUpAt { return }
+            }
+            if s.entries.count >= Self.capacity {
+                s.entries = s.entries.filter { clock - $0.value.storedAt < ttl }
+                if s.entries.count >= Self.capacity { s.entries.removeAll(keepingCapacity: true) }
+            }
+            s.entries[key] = Entry(session: session, storedAt: clock)
+        }
+    }
+
+    /// Forgets one session (signed out, token revoked).
+    func evict(session id: UUID) { evict(id) { $0.sessionID == id } }
+
+    /// Forgets every session of an account (changed, deactivated, password reset).
+    func evict(user id: UUID) { evict(id) { $0.account.id == id } }
+
+    private func evict(_ id: UUID, where matches: (SignedIn) -> Bool) {
+        let clock = ContinuousClock.now
+        state.withLockedValue { s in
+            s.entries = s.entries.filter { !matches($0.value.session) }
+            s.evicted = s.evicted.filter { clock - $0.value < ttl }
+            s.evicted[id] = clock
+        }
+    }
+}
+
+struct SessionCacheKey: StorageKey { typealias Value = SessionCache }
+
+extension Application {
+    /// The process's session cache (made in `configure`; without it, nothing is cached).
+    var sessionCache: SessionCache { storage[SessionCacheKey.self] ?? SessionCache() }
 }
 
 /// Reads the bearer token or the session cookie of every request and sets ``Request/signedIn``.
@@ -112,7 +206,7 @@ struct Authenticator: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let now = request.services.now()
         if let bearer = request.headers.bearerAuthorization?.token {
-            guard let session = try await AuthSessions.find(token: bearer, sql: request.sql, now: now), session.kind == "api" else {
+            guard let session = try await AuthSessions.lookup(token: bearer, app: request.application, now: now), session.kind == "api" else {
                 throw Abort(.unauthorized, headers: ["WWW-Authenticate": "Bearer realm=\"safegrid\", error=\"invalid_token\""],
                             reason: "the token is invalid or has expired; ask POST /api/v1/auth/token for a new one")
             }
@@ -121,7 +215,7 @@ struct Authenticator: AsyncMiddleware {
             throw Abort(.unauthorized, headers: ["WWW-Authenticate": "Bearer realm=\"safegrid\""],
                         reason: "send the token as 'Authorization: Bearer <token>'")
         } else if let cookie = request.cookies[AuthSessions.cookieName]?.string,
-                  let session = try await AuthSessions.find(token: cookie, sql: request.sql, now: now), session.kind == "web" {
+                  let session = try await AuthSessions.lookup(token: cookie, app: request.application, now: now), session.kind == "web" {
             request.signedIn = session
         }
         guard let session = request.signedIn else { return try await next.respond(to: request) }
