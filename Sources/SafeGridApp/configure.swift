@@ -111,6 +111,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(RequestIDMiddleware())
     app.middleware.use(ProblemMiddleware())
+    app.middleware.use(MethodNotAllowedMiddleware())
     app.middleware.use(Authenticator())
     // Bcrypt cost 12 (≈0.25 s a check on one core); 4 in tests, which make hundreds of accounts.
     app.passwords.use(.bcrypt(cost: app.environment == .testing ? 4 : 12))

@@ -101,6 +101,20 @@ struct TrustTests {
         }
     }
 
+    @Test func aKnownPathWithAnotherMethodIs405WithAllow() async throws {
+        try await withSafeGrid { app in
+            let r = try await app.send(.DELETE, "/api/v1/dashboard", token: app.adminToken)
+            #expect(r.status == .methodNotAllowed)
+            #expect(r.headers.first(name: "Allow") == "GET, HEAD")
+            #expect(r.headers.first(name: .contentType)?.hasPrefix("application/problem+json") == true)
+            let subjects = try await app.send(.PUT, "/api/v1/subjects/\(UUID())")
+            #expect(subjects.status == .methodNotAllowed)
+            #expect(subjects.headers.first(name: "Allow") == "GET, HEAD")
+            #expect(try await app.send(.PATCH, "/api/v1/subjects").headers.first(name: "Allow") == "GET, HEAD, POST")
+            #expect(try await app.send(.GET, "/api/v1/no-such-thing", token: app.adminToken).status == .notFound)
+        }
+    }
+
     @Test func theSignInPageKeepsNextALocalPathAndInert() async throws {
         try await withSafeGrid { app in
             let hostile = "/%22%3E%3Cscript%3Ealert(document.domain)%3C/script%3E"
