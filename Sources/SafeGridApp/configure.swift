@@ -79,6 +79,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     _ = app.signInAttempts
     app.storage[SessionCacheKey.self] = SessionCache()
     app.trustedProxies = try TrustedProxies.fromEnvironment()
+    app.webhookPolicy = try WebhookPolicy.fromEnvironment()
     await PasswordThreads.start(app)
 
     switch storage {

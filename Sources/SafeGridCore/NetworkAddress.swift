@@ -90,6 +90,10 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         if isIPv4 { return bytes.map(String.init).joined(separator: ".") }
+        // RFC 5952 §5: a v4-mapped address keeps its IPv4 part dotted.
+        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF {
+            return "::ffff:" + bytes[12...].map(String.init).joined(separator: ".")
+        }
         var groups: [UInt16] = []
         for i in stride(from: 0, to: 16, by: 2) { groups.append(UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1])) }
         // RFC 5952: the longest run (of two or more) of zero groups becomes "::".

@@ -213,3 +213,148 @@ struct SignInHardeningTests {
         }
     }
 }
+
+/// A receiver on 127.0.0.1: `/hook` answers as told, `/landed` counts visits (a redirect's target).
+final class LoopbackReceiver: Sendable {
+    enum Mode: Sendable { case accept, fail, redirect }
+    let app: Application
+    let port: Int
+    let hooks = NIOLockedValueBox(0)
+    let landed = NIOLockedValueBox(0)
+    let mode = NIOLockedValueBox(Mode.accept)
+
+    private init(app: Application, port: Int) {
+        self.app = app
+        self.port = port
+    }
+
+    static func start() async throws -> LoopbackReceiver {
+        let app = try await Application.make(.testing)
+        app.logger.logLevel = .warning
+        let box = NIOLockedValueBox<LoopbackReceiver?>(nil)
+        app.post("hook") { req -> Response in
+            guard let me = box.withLockedValue({ $0 }) else { return Response(status: .serviceUnavailable) }
+            me.hooks.withLockedValue { $0 += 1 }
+            switch me.mode.withLockedValue({ $0 }) {
+            case .accept: return Response(status: .noContent)
+            case .fail: return Response(status: .internalServerError, body: .init(string: "stack trace: db password hunter2 at 10.0.0.7"))
+            case .redirect:
+                let r = Response(status: .found)
+                r.headers.replaceOrAdd(name: .location, value: "http://127.0.0.1:\(me.port)/landed")
+                return r
+            }
+        }
+        app.on(.POST, "landed") { req -> HTTPStatus in
+            box.withLockedValue { $0 }?.landed.withLockedValue { $0 += 1 }
+            return .noContent
+        }
+        app.get("landed") { req -> HTTPStatus in
+            box.withLockedValue { $0 }?.landed.withLockedValue { $0 += 1 }
+            return .noContent
+        }
+        try await app.asyncBoot()
+        try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+        let me = LoopbackReceiver(app: app, port: app.http.server.shared.localAddress?.port ?? 0)
+        box.withLockedValue { $0 = me }
+        return me
+    }
+
+    func shutdown() async {
+        await app.server.shutdown()
+        try? await app.asyncShutdown()
+    }
+}
+
+@Suite("Webhooks go only to allowed addresses")
+struct WebhookAddressTests {
+    @Test func literalInternalAddressesAreRefusedAtCreation() async throws {
+        try await withSafeGrid { app in
+            let admin = try await Hardening.admin(app)
+            let refused: [(String, String)] = [
+                ("http://127.0.0.1:8080/h", "a loopback address (127.0.0.1)"), ("http://10.1.2.3/h", "a private address (10.1.2.3)"),
+                ("http://172.16.5.4/h", "a private address (172.16.5.4)"), ("https://192.168.1.1/h", "a private address (192.168.1.1)"),
+                ("http://100.64.0.9/h", "a shared (carrier-grade NAT) address (100.64.0.9)"),
+                ("http://169.254.169.254/latest/meta-data", "a link-local address (169.254.169.254)"),
+                ("http://0.0.0.0:80/h", "a unspecified address (0.0.0.0)"), ("http://224.0.0.1/h", "a multicast address (224.0.0.1)"),
+                ("http://[::1]:8080/h", "a loopback address (::1)"), ("http://[fd00::1]/h", "a unique local address (fd00::1)"),
+                ("http://[fe80::1]/h", "a link-local address (fe80::1)"), ("http://[::ffff:127.0.0.1]/h", "a loopback address (::ffff:127.0.0.1)"),
+                ("http://2130706433/h", "a loopback address (127.0.0.1)"), ("http://0x7f.1/h", "a loopback address (127.0.0.1)"),
+                ("http://localhost:8080/h", "localhost (a loopback address)"), ("http://LOCALHOST./h", "localhost (a loopback address)"),
+            ]
+            for (url, what) in refused {
+                let r = try await app.send(.POST, "/api/v1/webhooks", object: ["url": url], token: admin)
+                #expect(r.status == .unprocessableEntity, "\(url): \(r.status)")
+                #expect(r.json["field"] as? String == "url")
+                #expect(r.json["detail"] as? String == "url points at \(what); webhooks go only to public addresses (an intranet receiver must be listed in SAFEGRID_WEBHOOK_ALLOW)", "\(url)")
+            }
+            #expect(try await Hardening.count(app, "webhook_subscriptions") == 0)
+            // A public address and a name pass creation (a name is judged when delivering).
+            #expect(try await app.send(.POST, "/api/v1/webhooks", object: ["url": "https://203.0.113.5/h"], token: admin).status == .created)
+            #expect(try await app.send(.POST, "/api/v1/webhooks", object: ["url": "https://hooks.example.com/h"], token: admin).status == .created)
+            // An allowed intranet block passes.
+            app.webhookPolicy = WebhookPolicy(allowed: try IPRange.list("10.20.0.0/16"))
+            #expect(try await app.send(.POST, "/api/v1/webhooks", object: ["url": "http://10.20.3.4/h"], token: admin).status == .created)
+            #expect(try await app.send(.POST, "/api/v1/webhooks", object: ["url": "http://10.21.3.4/h"], token: admin).status == .unprocessableEntity)
+            #expect(throws: ConfigurationError.self) { try WebhookPolicy.fromEnvironment { _ in "10.0.0.0/8, intranet" } }
+            // Plain HTTP connects to the checked address; the Host header keeps what was written.
+            let loopback = WebhookPolicy(allowed: try IPRange.list("127.0.0.1, ::1"))
+            let v6 = try await WebhookTarget.resolve("http://[::1]:9/h?x=1", policy: loopback)
+            #expect(v6.connectURL == "http://[::1]:9/h?x=1")
+            #expect(v6.hostHeader == "[::1]:9")
+            let numeric = try await WebhookTarget.resolve("http://2130706433:9/h", policy: loopback)
+            #expect(numeric.connectURL == "http://127.0.0.1:9/h")
+            #expect(numeric.hostHeader == "2130706433:9")
+        }
+    }
+
+    @Test func noDeliveryToARefusedAddressNoRedirectAndOnlyOurOwnErrorText() async throws {
+        let receiver = try await LoopbackReceiver.start()
+        do {
+            try await withSafeGrid { app in
+                let admin = try await Hardening.admin(app)
+                app.webhookPolicy = WebhookPolicy(allowed: try IPRange.list("127.0.0.1"))
+                let made = try await app.send(.POST, "/api/v1/webhooks", object: ["url": "http://127.0.0.1:\(receiver.port)/hook", "from": "beginning"], token: admin)
+                #expect(made.status == .created, "\(made.body)")
+                let id = made.json["id"] as? String ?? ""
+                let subject = try await Hardening.subject(app, token: admin)
+                #expect(try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: admin).status == .created)
+
+                // The allowance withdrawn: the delivery is not attempted.
+                app.webhookPolicy = WebhookPolicy()
+                #expect(try await Webhooks.pass(app: app, now: testNow) == (0, 1))
+                #expect(receiver.hooks.withLockedValue { $0 } == 0)
+
+                // Allowed again; the subscriber redirects: not followed, a failed delivery.
+                app.webhookPolicy = WebhookPolicy(allowed: try IPRange.list("127.0.0.1"))
+                receiver.mode.withLockedValue { $0 = .redirect }
+                #expect(try await Webhooks.pass(app: app, now: testNow.addingTimeInterval(31)) == (0, 1))
+                #expect(receiver.hooks.withLockedValue { $0 } == 1)
+                #expect(receiver.landed.withLockedValue { $0 } == 0)
+
+                // It fails with a body: only our words are kept.
+                receiver.mode.withLockedValue { $0 = .fail }
+                #expect(try await Webhooks.pass(app: app, now: testNow.addingTimeInterval(200)) == (0, 1))
+                let deliveries = try await app.send(.GET, "/api/v1/webhooks/\(id)/deliveries", token: admin).array
+                #expect(deliveries.map { $0["status"] as? Int } == [500, 302, nil])
+                #expect(deliveries.map { $0["error"] as? String } == ["answered 500", "answered 302", "refused: the host is a loopback address (127.0.0.1)"])
+                let listed = try await app.send(.GET, "/api/v1/webhooks", token: admin).array.first
+                #expect(listed?["lastError"] as? String == "answered 500")
+
+                // A closed port: a generic text, not the client's error.
+                receiver.mode.withLockedValue { $0 = .accept }
+                try await app.sql.update("webhook_subscriptions").set("url", to: SQLBind("http://127.0.0.1:1/hook")).run()
+                #expect(try await Webhooks.pass(app: app, now: testNow.addingTimeInterval(3_600)) == (0, 1))
+                #expect(try await app.send(.GET, "/api/v1/webhooks", token: admin).array.first?["lastError"] as? String == "could not connect or send")
+
+                // Back on the receiver: delivered.
+                try await app.sql.update("webhook_subscriptions").set("url", to: SQLBind("http://127.0.0.1:\(receiver.port)/hook")).run()
+                #expect(try await Webhooks.pass(app: app, now: testNow.addingTimeInterval(7_200)) == (1, 0))
+                #expect(receiver.hooks.withLockedValue { $0 } == 3)
+            }
+        } catch {
+            await receiver.shutdown()
+            throw error
+        }
+        await receiver.shutdown()
+    }
+}

@@ -2,9 +2,15 @@ import Crypto
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOPosix
 import SQLKit
 import SafeGridCore
 import Vapor
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Outgoing webhooks: each subscriber receives the change feed (``ChangesController``) from its
 /// cursor on, as `POST {url}` with a JSON body `{"subscriptionId", "deliveryId", "changes", "next"}`
@@ -18,6 +24,16 @@ import Vapor
 /// again, so a subscriber misses nothing; it may see a batch twice when its 2xx is lost, and
 /// can drop repeats by `cursor`. Subscriptions are claimed with a lease, so two instances never
 /// deliver the same batch at once.
+///
+/// Where webhooks may go (``WebhookPolicy``): the host is resolved at each delivery and every
+/// address it has must be public — not loopback, private (10/8, 172.16/12, 192.168/16), shared
+/// (100.64/10), link-local, unique local, unspecified, multicast or reserved, in IPv4 or IPv6,
+/// v4-mapped forms judged by their IPv4 address — unless `SAFEGRID_WEBHOOK_ALLOW` lists it (an
+/// intranet receiver). A plain-HTTP delivery connects to the address that was checked (the
+/// `Host` header keeps the name), so a second DNS answer cannot swap it; HTTPS connects by name
+/// and the certificate must match it. Redirects are not followed (a 3xx is a failed delivery).
+/// A failed delivery stores a short text of ours (`answered 500`, `timed out`), never the
+/// subscriber's body or the client's error.
 enum Webhooks {
     static let batch = 100
     static let timeout: TimeAmount = .seconds(10)
@@ -62,6 +78,10 @@ enum Webhooks {
         guard url.count <= 1_000, let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(),
               scheme == "http" || scheme == "https", let host = parts.host, !host.isEmpty else {
             throw DomainError.invalid("url", "url must be an http or https address")
+        }
+        // A literal address (or localhost) is judged now; a name is judged at each delivery.
+        if let refusal = req.application.webhookPolicy.refusalOfLiteral(host) {
+            throw DomainError.invalid("url", "url points at \(refusal); webhooks go only to public addresses (an intranet receiver must be listed in SAFEGRID_WEBHOOK_ALLOW)")
         }
         let secret: String
         if let s = input.secret {
@@ -154,6 +174,20 @@ enum Webhooks {
     /// - Returns: how many batches were answered 2xx and how many failed.
     @discardableResult
     static func pass(app: Application, now: Date) async throws -> (delivered: Int, failed: Int) {
+        // A client of its own: no redirects, whatever the application's shared client does.
+        let client = HTTPClient(eventLoopGroup: app.eventLoopGroup,
+                                configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: timeout)))
+        do {
+            let result = try await pass(app: app, now: now, client: client)
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    private static func pass(app: Application, now: Date, client: HTTPClient) async throws -> (delivered: Int, failed: Int) {
         let candidates = try await app.sql.raw("""
             SELECT id FROM webhook_subscriptions WHERE active = \(bind: true) AND next_attempt_at <= \(bind: now)
             AND (lease_until IS NULL OR lease_until < \(bind: now)) ORDER BY next_attempt_at LIMIT 20
@@ -168,14 +202,14 @@ enum Webhooks {
                     """).all().count
             }
             guard claimed == 1 else { continue }
-            guard let outcome = try await deliver(app: app, subscription: id, now: now) else { continue }
+            guard let outcome = try await deliver(app: app, subscription: id, now: now, client: client) else { continue }
             if outcome { delivered += 1 } else { failed += 1 }
         }
         return (delivered, failed)
     }
 
     /// Sends the next batch of one claimed subscription; `nil` when there was nothing new.
-    static func deliver(app: Application, subscription id: UUID, now: Date) async throws -> Bool? {
+    static func deliver(app: Application, subscription id: UUID, now: Date, client: HTTPClient) async throws -> Bool? {
         guard let sub = try await app.sql.select().columns("*").from("webhook_subscriptions").where("id", .equal, SQLBind(id)).first() else { return nil }
         let url = try sub.decode(column: "url", as: String.self)
         let secret = try sub.decode(column: "secret", as: String.self)
@@ -201,30 +235,35 @@ enum Webhooks {
                                            changes: rows.map(ChangesController.Change.init), next: String(last.seq)))
         let started = ContinuousClock.now
         var status: Int? = nil
-        var error: String? = nil
+        var failure: String? = nil
         do {
+            let target = try await WebhookTarget.resolve(url, policy: app.webhookPolicy)
             var headers = HTTPHeaders()
             headers.contentType = .json
+            headers.add(name: "Host", value: target.hostHeader)
             headers.add(name: "X-SafeGrid-Signature", value: signature(body, secret: secret))
             headers.add(name: "X-SafeGrid-Delivery", value: deliveryID.uuidString.lowercased())
             headers.add(name: "X-SafeGrid-Timestamp", value: Timestamp.format(now))
-            let response = try await app.client.post(URI(string: url), headers: headers) { req in
-                req.body = ByteBuffer(data: body)
-                req.timeout = timeout
-            }.get()
+            let request = try HTTPClient.Request(url: target.connectURL, method: .POST, headers: headers, body: .data(body))
+            let response = try await client.execute(request: request, deadline: .now() + timeout).get()
             status = Int(response.status.code)
-            if !(200..<300).contains(Int(response.status.code)) { error = "answered \(response.status.code)" }
-        } catch let e {
-            error = String(describing: e).prefix(300).description
+            if !(200..<300).contains(Int(response.status.code)) { failure = "answered \(response.status.code)" }
+        } catch let refused as WebhookTarget.Refused {
+            failure = refused.description
+        } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
+            failure = "timed out"
+        } catch {
+            // The client's error may carry the subscriber's words or our network's details.
+            failure = "could not connect or send"
         }
         let ms = Int((ContinuousClock.now - started) / .milliseconds(1))
-        let ok = error == nil
-        let (answered, failure) = (status, error)
+        let ok = failure == nil
+        let (answered, error) = (status, failure)
         try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql in
             try await sql.insert(into: "webhook_deliveries")
                 .columns("subscription_id", "delivery_id", "first_seq", "last_seq", "events", "status", "error", "attempted_at", "duration_ms")
                 .values(SQLBind(id), SQLBind(deliveryID), SQLBind(rows[0].seq), SQLBind(last.seq), SQLBind(rows.count), SQLBind(answered),
-                        SQLBind(failure), SQLBind(now), SQLBind(ms))
+                        SQLBind(error), SQLBind(now), SQLBind(ms))
                 .run()
         }
         if ok {
@@ -290,3 +329,124 @@ final class WebhookLoop: LifecycleHandler, @unchecked Sendable {
 }
 
 struct WebhookLoopKey: StorageKey { typealias Value = WebhookLoop }
+
+/// Where webhooks may be delivered: public addresses, and the blocks of `SAFEGRID_WEBHOOK_ALLOW`
+/// (comma-separated addresses or CIDR blocks, e.g. `10.20.0.0/16` for an intranet receiver).
+struct WebhookPolicy: Sendable {
+    var allowed: [IPRange] = []
+
+    /// - Throws: ``ConfigurationError`` for an entry that is not an address or CIDR block.
+    static func fromEnvironment(_ env: (String) -> String? = { Environment.get($0) }) throws -> WebhookPolicy {
+        guard let raw = env("SAFEGRID_WEBHOOK_ALLOW"), !raw.trimmingCharacters(in: .whitespaces).isEmpty else { return WebhookPolicy() }
+        do { return WebhookPolicy(allowed: try IPRange.list(raw)) } catch {
+            throw ConfigurationError(description: "SAFEGRID_WEBHOOK_ALLOW: \(error.reason)")
+        }
+    }
+
+    /// Why an address may not be called (`"a loopback address (127.0.0.1)"`), or `nil`.
+    func refusal(_ address: IPAddress) -> String? {
+        OutboundAddressRule.refusal(address, allowed: allowed).map { "a \($0) address (\(address))" }
+    }
+
+    /// For a URL's host written as an address (any form the resolver would accept as one, such
+    /// as `0x7f.1` or `2130706433`), or named `localhost`: why it is refused, or `nil`. Names
+    /// are judged when delivering.
+    func refusalOfLiteral(_ host: String) -> String? {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        let lowered = bare.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        if lowered == "localhost" || lowered.hasSuffix(".localhost") {
+            return allowed.isEmpty ? "localhost (a loopback address)" : refusal(IPAddress("127.0.0.1")!)
+        }
+        guard let address = IPAddress(bare) ?? WebhookTarget.numericAddress(bare) else { return nil }
+        return refusal(address)
+    }
+}
+
+struct WebhookPolicyKey: StorageKey { typealias Value = WebhookPolicy }
+
+extension Application {
+    /// Set in `configure` from `SAFEGRID_WEBHOOK_ALLOW`; tests set their own.
+    var webhookPolicy: WebhookPolicy {
+        get { storage[WebhookPolicyKey.self] ?? WebhookPolicy() }
+        set { storage[WebhookPolicyKey.self] = newValue }
+    }
+}
+
+/// A webhook URL checked for delivery: its host resolved and every address allowed.
+struct WebhookTarget {
+    /// The URL to connect to: for `http`, the host replaced by the checked address.
+    let connectURL: String
+    /// The `Host` header: the URL's own host (and port when given).
+    let hostHeader: String
+
+    /// A delivery that was not attempted because of where it would go.
+    struct Refused: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// - Throws: ``Refused`` when the URL cannot be read, its host does not resolve, or one of
+    ///   its addresses is not allowed by `policy`.
+    static func resolve(_ url: String, policy: WebhookPolicy) async throws -> WebhookTarget {
+        guard var parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(), let rawHost = parts.host, !rawHost.isEmpty else {
+            throw Refused(description: "refused: the url cannot be read")
+        }
+        let host = rawHost.hasPrefix("[") && rawHost.hasSuffix("]") ? String(rawHost.dropFirst().dropLast()) : rawHost
+        if let literal = policy.refusalOfLiteral(host) { throw Refused(description: "refused: the host is \(literal)") }
+        let addresses = try await NIOThreadPool.singleton.runIfActive { try lookUp(host) }
+        guard let first = addresses.first else { throw Refused(description: "refused: the host has no address") }
+        for a in addresses {
+            if let why = policy.refusal(a) { throw Refused(description: "refused: the host resolves to \(why)") }
+        }
+        let hostHeader = (host.contains(":") ? "[\(host)]" : host) + (parts.port.map { ":\($0)" } ?? "")
+        guard scheme == "http" else { return WebhookTarget(connectURL: url, hostHeader: hostHeader) }
+        parts.host = first.isIPv4 ? first.description : "[\(first)]"
+        guard let pinned = parts.string else { throw Refused(description: "refused: the url cannot be read") }
+        return WebhookTarget(connectURL: pinned, hostHeader: hostHeader)
+    }
+
+    /// The addresses of `host` from the system resolver (blocking; run on a thread pool).
+    /// - Throws: ``Refused`` when it does not resolve.
+    static func lookUp(_ host: String, numericOnly: Bool = false) throws -> [IPAddress] {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        #if canImport(Glibc)
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        #else
+        hints.ai_socktype = SOCK_STREAM
+        #endif
+        if numericOnly { hints.ai_flags = AI_NUMERICHOST }
+        var list: UnsafeMutablePointer<addrinfo>? = nil
+        guard getaddrinfo(host, nil, &hints, &list) == 0, let head = list else {
+            throw Refused(description: "refused: the host does not resolve")
+        }
+        defer { freeaddrinfo(head) }
+        var out: [IPAddress] = []
+        var next: UnsafeMutablePointer<addrinfo>? = head
+        while let info = next {
+            if let sa = info.pointee.ai_addr {
+                switch info.pointee.ai_family {
+                case AF_INET:
+                    let bytes = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { p in
+                        withUnsafeBytes(of: p.pointee.sin_addr) { Array($0) }
+                    }
+                    if let a = IPAddress(bytes: bytes) { out.append(a) }
+                case AF_INET6:
+                    let bytes = sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { p in
+                        withUnsafeBytes(of: p.pointee.sin6_addr) { Array($0) }
+                    }
+                    if let a = IPAddress(bytes: bytes) { out.append(a) }
+                default:
+                    break
+                }
+            }
+            next = info.pointee.ai_next
+        }
+        return out
+    }
+
+    /// `host` read as a numeric address the way the system resolver reads one (inet_aton forms
+    /// such as `127.1`, `0x7f.0.0.1`, `2130706433`), without any lookup; `nil` for a name.
+    static func numericAddress(_ host: String) -> IPAddress? {
+        (try? lookUp(host, numericOnly: true))?.first
+    }
+}
