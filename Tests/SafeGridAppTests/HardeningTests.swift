@@ -358,3 +358,47 @@ struct WebhookAddressTests {
         await receiver.shutdown()
     }
 }
+
+@Suite("Open311 reads: no inspectors' notes, bounded id lists")
+struct Open311ExposureTests {
+    @Test func aHazardsDescriptionIsTheChecklistTextNotTheInspectorsNote() async throws {
+        try await withSafeGrid { app in
+            let admin = try await Hardening.admin(app)
+            let subject = try await Hardening.subject(app, token: admin)
+            let visit = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
+                subject: subject, results: [["itemCode": "ELEC-01", "outcome": "hazard", "note": "老板王建国说钥匙在13800000000手里"]]), token: admin)
+            #expect(visit.status == .created, "\(visit.body)")
+            let hazard = (visit.json["hazards"] as? [[String: Any]])?.first?["id"] as? String ?? ""
+            let checklist = try await app.checklists.current(sql: app.sql)
+            let text = try #require(checklist.item("ELEC-01")?.zh)
+
+            let list = try await app.send(.GET, "/open311/v2/requests.json", token: "")
+            #expect(list.status == .ok)
+            #expect(list.array.map { $0["description"] as? String } == [text])
+            #expect(!list.body.contains("王建国") && !list.body.contains("13800000000"))
+            let one = try await app.send(.GET, "/open311/v2/requests/\(hazard).json", token: "")
+            #expect(one.array.first?["description"] as? String == text)
+            let xml = try await app.send(.GET, "/open311/v2/requests.xml", token: "")
+            #expect(!xml.body.contains("王建国"))
+            let byID = try await app.send(.GET, "/open311/v2/requests.json?service_request_id=\(hazard)", token: "")
+            #expect(byID.array.map { $0["description"] as? String } == [text])
+        }
+    }
+
+    @Test func atMostFiftyIdsPerRequest() async throws {
+        try await withSafeGrid { app in
+            let fifty = (0..<50).map { _ in UUID().uuidString }.joined(separator: ",")
+            let ok = try await app.send(.GET, "/open311/v2/requests.json?service_request_id=\(fifty)", token: "")
+            #expect(ok.status == .ok)
+            #expect(ok.array.isEmpty)
+            let many = (0..<1_000).map { _ in UUID().uuidString }.joined(separator: ",")
+            let refused = try await app.send(.GET, "/open311/v2/requests.json?service_request_id=\(many)", token: "")
+            #expect(refused.status == .badRequest)
+            #expect(refused.array.first?["code"] as? Int == 400)
+            #expect(refused.array.first?["description"] as? String == "service_request_id: at most 50 ids per request, got 1000; ask in several requests")
+            let xml = try await app.send(.GET, "/open311/v2/requests.xml?service_request_id=\(many)", token: "")
+            #expect(xml.status == .badRequest)
+            #expect(xml.body.contains("<error>"))
+        }
+    }
+}

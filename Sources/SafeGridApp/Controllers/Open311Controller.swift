@@ -12,8 +12,9 @@ import XMLCoder
 /// - `services.{json|xml}`: one service per checklist item (code `ELEC-01`, name in Chinese and
 ///   English, group = hazard category, keywords = department).
 /// - `services/{code}.{fmt}`: the service definition (optional attributes of a report).
-/// - `requests.{fmt}`: hazards and reported requests; filters `service_request_id` (comma list;
-///   others then ignored), `service_code`, `start_date`/`end_date` (RFC 3339, any offset,
+/// - `requests.{fmt}`: hazards and reported requests; filters `service_request_id` (comma list
+///   of at most ``maxIDs``, 400 beyond; others then ignored), `service_code`,
+///   `start_date`/`end_date` (RFC 3339, any offset,
 ///   fractional seconds; default the last 90 days), `status` (`open`/`closed`); at most 1,000,
 ///   newest first.
 /// - `requests/{id}.{fmt}`, `tokens/{token}.{fmt}`.
@@ -23,7 +24,9 @@ import XMLCoder
 ///   A repeat of the same parameters by the same client answers the first request.
 ///
 /// Our states map to `open` (open, rectifying, rebound) and `closed` (rectified, closed down),
-/// with the detail in `status_notes`. Errors follow GeoReport: a list of `{code, description}`.
+/// with the detail in `status_notes`. A hazard's `description` is its checklist item's text, never
+/// the inspector's note (reads are public); a reported request's is the reporter's own. Errors
+/// follow GeoReport: a list of `{code, description}`.
 enum Open311Controller {
     enum Format: String, CaseIterable { case json, xml }
 
@@ -224,13 +227,20 @@ enum Open311Controller {
     // MARK: Requests
 
     static let maxResults = 1_000
+    /// Most ids one `service_request_id` list may name (each is a lookup, and reads need no key).
+    static let maxIDs = 50
     static let defaultDays = 90.0
 
     static func requests(_ req: Request) async throws -> [ServiceRequest] {
         let checklist = try await req.checklists.current(sql: req.sql)
         if let ids = req.query[String.self, at: "service_request_id"], !ids.isEmpty {
+            let list = ids.split(separator: ",")
+            guard list.count <= maxIDs else {
+                throw DomainError(.malformed, field: "service_request_id",
+                                  reason: "at most \(maxIDs) ids per request, got \(list.count); ask in several requests")
+            }
             var found: [ServiceRequest] = []
-            for id in ids.split(separator: ",").prefix(maxResults) {
+            for id in list {
                 if let r = try await lookup(req, id: String(id).trimmingCharacters(in: .whitespaces), checklist: checklist) { found.append(r) }
             }
             return found
@@ -299,7 +309,8 @@ enum Open311Controller {
         return ServiceRequest(
             service_request_id: h.id.uuidString.lowercased(), status: state.isOpen ? "open" : "closed", status_notes: notes,
             service_name: item.map { "\($0.zh) \($0.en)" }, service_code: h.itemCode,
-            description: h.note ?? item?.zh, agency_responsible: Department(rawValue: h.department)?.zh,
+            // The checklist's words only: the inspector's note may name people or details not for the public.
+            description: item?.zh, agency_responsible: Department(rawValue: h.department)?.zh,
             service_notice: nil, requested_datetime: Timestamp.format(h.foundAt), updated_datetime: Timestamp.format(h.lastEventAt),
             expected_datetime: Timestamp.format(h.dueAt), address: subject?.address,
             lat: position?.latitude, long: position?.longitude, media_url: nil)
