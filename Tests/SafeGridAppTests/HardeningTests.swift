@@ -402,3 +402,49 @@ struct Open311ExposureTests {
         }
     }
 }
+
+@Suite("Evidence uploads are capped per hazard and per link")
+struct EvidenceCapTests {
+    /// A distinct JPEG (by content) for each `n`.
+    static func photo(_ n: Int) -> [UInt8] { tinyJPEG + [UInt8(n & 0xFF), UInt8(n >> 8)] }
+
+    @Test func tenPhotosPerHazardAndThirtyPerLink() async throws {
+        try await withSafeGrid { app in
+            let admin = try await Hardening.admin(app)
+            let subject = try await Hardening.subject(app, token: admin)
+            let visit = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject, results: [
+                ["itemCode": "ELEC-01", "outcome": "hazard"], ["itemCode": "EVAC-01", "outcome": "hazard"],
+                ["itemCode": "FIRE-03", "outcome": "hazard"], ["itemCode": "FIRE-04", "outcome": "hazard"]]), token: admin)
+            let hazards = (visit.json["hazards"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+            #expect(hazards.count == 4)
+            let subjectID = try #require(UUID(uuidString: subject))
+            let link = "/e/" + EvidenceToken(subjectID: subjectID, expiresAt: testNow.addingTimeInterval(7 * 86_400)).signed(key: app.linkSigning.key)
+            func upload(_ link: String, _ hazard: String, _ n: Int) async throws -> Reply {
+                try await app.upload("\(link)/hazards/\(hazard)/evidence", multipart([("photo", "p.jpg", "image/jpeg", Self.photo(n))]))
+            }
+
+            for n in 0..<10 { #expect(try await upload(link, hazards[0], n).status == .created) }
+            let eleventh = try await upload(link, hazards[0], 10)
+            #expect(eleventh.status == .conflict, "\(eleventh.body)")
+            #expect(eleventh.json["field"] as? String == "photo")
+            #expect(eleventh.json["limit"] as? String == "10")
+            #expect((eleventh.json["detail"] as? String)?.contains("this link has taken 10 photos for this hazard") == true)
+            // The same photo again is no new photo: accepted, stored once.
+            #expect(try await upload(link, hazards[0], 3).status == .created)
+            for n in 100..<110 { #expect(try await upload(link, hazards[1], n).status == .created) }
+            for n in 200..<210 { #expect(try await upload(link, hazards[2], n).status == .created) }
+            let thirtyFirst = try await upload(link, hazards[3], 300)
+            #expect(thirtyFirst.status == .conflict, "\(thirtyFirst.body)")
+            #expect(thirtyFirst.json["limit"] as? String == "30")
+            #expect((thirtyFirst.json["detail"] as? String)?.contains("this link has taken 30 photos") == true)
+            #expect(try await Hardening.count(app, "evidence") == 30)
+            // The refused upload changed nothing: the fourth hazard is still untouched.
+            #expect(try await app.send(.GET, "/api/v1/hazards/\(hazards[3])", token: admin).json["state"] as? String == "open")
+
+            // A new link (a reminder's) has its own allowance.
+            let next = "/e/" + EvidenceToken(subjectID: subjectID, expiresAt: testNow.addingTimeInterval(14 * 86_400)).signed(key: app.linkSigning.key)
+            #expect(try await upload(next, hazards[3], 300).status == .created)
+            #expect(try await Hardening.count(app, "evidence") == 31)
+        }
+    }
+}

@@ -62,6 +62,19 @@ enum EvidenceController {
         var note: String?
     }
 
+    /// Most photos one SMS link takes for one hazard, and for all of its subject's hazards. The
+    /// link is bearer authority in the hands of whoever has the message, so what it can store is
+    /// bounded; the party asks the grid worker for a new link (a reminder sends one) to add more.
+    static let maxPhotosPerHazard = 10
+    static let maxPhotosPerLink = 30
+
+    /// `POST /e/{token}/hazards/{hazard}/evidence` (multipart `photo`, `note`): stores the photo
+    /// (a repeat of the same photo for the hazard is stored once) and moves the hazard to
+    /// rectification in progress.
+    /// - Throws: 403/410 for a bad or expired link; 404 for a hazard not of the link's subject;
+    ///   422 on `photo` (not an image) or `note`; 409 on `hazard` when it is no longer open, or on
+    ///   `photo` when the link has taken ``maxPhotosPerHazard`` photos for this hazard or
+    ///   ``maxPhotosPerLink`` in all (`limit` in the problem body).
     static func upload(_ req: Request) async throws -> Response {
         let t = try token(req)
         let hazardID = try Input.uuid(req.parameters.get("hazard"), "hazard", kind: .notFound)
@@ -85,11 +98,24 @@ enum EvidenceController {
             let duplicate = try await sql.select().column("id").from("evidence")
                 .where("hazard_id", .equal, SQLBind(hazardID)).where("sha256", .equal, SQLBind(info.sha256)).first()
             if duplicate == nil {
+                // Counted inside the write transaction, so parallel uploads cannot pass the cap together.
+                let (forHazard, forLink) = try await photoCounts(sql: sql, link: t, hazard: hazardID)
+                if forHazard >= maxPhotosPerHazard {
+                    throw DomainError(.conflict, field: "photo",
+                                      reason: "此链接已为该隐患上传 \(maxPhotosPerHazard) 张照片，已达上限 · this link has taken \(maxPhotosPerHazard) photos for this hazard, the most it takes; ask the grid worker for a new link",
+                                      extra: ["limit": String(maxPhotosPerHazard)])
+                }
+                if forLink >= maxPhotosPerLink {
+                    throw DomainError(.conflict, field: "photo",
+                                      reason: "此链接已上传 \(maxPhotosPerLink) 张照片，已达上限 · this link has taken \(maxPhotosPerLink) photos, the most it takes; ask the grid worker for a new link",
+                                      extra: ["limit": String(maxPhotosPerLink)])
+                }
                 try await sql.insert(into: "evidence")
-                    .columns("id", "hazard_id", "subject_id", "content_type", "byte_count", "sha256", "orientation", "data", "note", "uploaded_at")
+                    .columns("id", "hazard_id", "subject_id", "content_type", "byte_count", "sha256", "orientation", "data", "note", "uploaded_at",
+                             "link_expires_at")
                     .values(SQLBind(UUID()), SQLBind(hazardID), SQLBind(subject.id), SQLBind(info.format.mimeType),
                             SQLBind(info.byteCount), SQLBind(info.sha256), SQLBind(info.orientation), SQLBind(Data(bytes)),
-                            SQLBind((note?.isEmpty ?? true) ? nil : note), SQLBind(now))
+                            SQLBind((note?.isEmpty ?? true) ? nil : note), SQLBind(now), SQLBind(t.expiresAt))
                     .run()
             }
             // Evidence moves an untouched (or rebounded) hazard to rectification in progress.
@@ -106,6 +132,20 @@ enum EvidenceController {
             return try Response.json(["state": HazardState.rectifying.rawValue, "sha256": info.sha256], status: .created)
         }
         return req.redirect(to: "/e/\(req.parameters.get("token") ?? "")?ok=1", redirectType: .normal)
+    }
+
+    /// Photos already taken through `link`: for `hazard`, and for all of the link's subject.
+    static func photoCounts(sql: any SQLDatabase, link: EvidenceToken, hazard: UUID) async throws -> (hazard: Int, link: Int) {
+        let rows = try await sql.select().column("hazard_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("evidence")
+            .where("subject_id", .equal, SQLBind(link.subjectID)).where("link_expires_at", .equal, SQLBind(link.expiresAt))
+            .groupBy("hazard_id").all()
+        var forHazard = 0, forLink = 0
+        for row in rows {
+            let n = try row.decode(column: "n", as: Int.self)
+            forLink += n
+            if try row.decode(column: "hazard_id", as: UUID.self) == hazard { forHazard = n }
+        }
+        return (forHazard, forLink)
     }
 
     /// An uploaded photo, for the party (through their link) and for the hazard page.
