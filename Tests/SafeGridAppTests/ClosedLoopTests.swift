@@ -301,6 +301,8 @@ struct ClosedLoopTests {
 struct DeliveryReportTests {
     @Test func aDeliveryReportMovesASentRecipientToDeliveredOrFailed() async throws {
         try await withSafeGrid { app in
+            // The gateway's token (the log provider's, which the test sends with).
+            app.deliveryReportTokens = ["log": "dlr-token-0123456789"]
             try await app.writeGate.transaction(on: app.db) { sql in
                 try await Outbox.enqueue(OutgoingMessage(kind: .notice, subjectID: nil, inspectionID: nil, hazardID: nil, body: "测试",
                                                          segments: 1, recipients: ["13800000000", "13900000000"], dedupeKey: "t"),
@@ -309,14 +311,14 @@ struct DeliveryReportTests {
             _ = try await app.outboxSender.runOnce(now: testNow)
             let ids = try await app.sql.select().columns("id", "phone").from("message_recipients").orderBy("phone").all()
                 .map { try $0.decode(column: "id", as: UUID.self).uuidString.lowercased() }
-            #expect(try await app.send(.GET, "/sms/dlr/\(ids[0])?type=1", token: app.adminToken).status == .ok)
-            #expect(try await app.send(.GET, "/sms/dlr/\(ids[1])?type=16", token: app.adminToken).status == .ok)
-            #expect(try await app.send(.GET, "/sms/dlr/\(ids[1])?type=1", token: app.adminToken).status == .ok)   // too late: stays failed
+            #expect(try await app.send(.GET, "/sms/dlr/\(ids[0])?type=1&token=dlr-token-0123456789", token: app.adminToken).status == .ok)
+            #expect(try await app.send(.GET, "/sms/dlr/\(ids[1])?type=16&token=dlr-token-0123456789", token: app.adminToken).status == .ok)
+            #expect(try await app.send(.GET, "/sms/dlr/\(ids[1])?type=1&token=dlr-token-0123456789", token: app.adminToken).status == .ok)   // too late: stays failed
             let states = try await app.sql.select().column("state").from("message_recipients").orderBy("phone").all()
                 .map { try $0.decode(column: "state", as: String.self) }
             #expect(states == ["delivered", "failed"])
-            #expect(try await app.send(.GET, "/sms/dlr/\(UUID().uuidString)?type=1", token: app.adminToken).status == .notFound)
-            #expect(try await app.send(.GET, "/sms/dlr/\(ids[0])?type=x", token: app.adminToken).status == .unprocessableEntity)
+            #expect(try await app.send(.GET, "/sms/dlr/\(UUID().uuidString)?type=1&token=dlr-token-0123456789", token: app.adminToken).status == .notFound)
+            #expect(try await app.send(.GET, "/sms/dlr/\(ids[0])?type=x&token=dlr-token-0123456789", token: app.adminToken).status == .unprocessableEntity)
         }
     }
 }

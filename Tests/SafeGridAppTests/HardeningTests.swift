@@ -448,3 +448,93 @@ struct EvidenceCapTests {
         }
     }
 }
+
+/// Keeps what is logged.
+struct CapturingLogHandler: LogHandler {
+    let lines: NIOLockedValueBox<[String]>
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+             file: String, function: String, line: UInt) {
+        lines.withLockedValue { $0.append(message.description) }
+    }
+}
+
+@Suite("SMS: delivery reports need the gateway's token; the log keeps no link token")
+struct SMSHardeningTests {
+    static let gatewayToken = "kannel-dlr-secret-42"
+
+    /// Two sent recipients (by the log provider); answers their ids in phone order.
+    func sentRecipients(_ app: Application) async throws -> [String] {
+        try await app.writeGate.transaction(on: app.db) { sql in
+            try await Outbox.enqueue(OutgoingMessage(kind: .notice, subjectID: nil, inspectionID: nil, hazardID: nil, body: "测试",
+                                                     segments: 1, recipients: ["13800000000", "13900000000"], dedupeKey: "dlr"),
+                                     sql: sql, at: testNow)
+        }
+        _ = try await app.outboxSender.runOnce(now: testNow)
+        return try await app.sql.select().column("id").from("message_recipients").orderBy("phone").all()
+            .map { try $0.decode(column: "id", as: UUID.self).uuidString.lowercased() }
+    }
+
+    func states(_ app: Application) async throws -> [String] {
+        try await app.sql.select().column("state").from("message_recipients").orderBy("phone").all()
+            .map { try $0.decode(column: "state", as: String.self) }
+    }
+
+    @Test func aReportWithoutTheGatewaysTokenChangesNothing() async throws {
+        try await withSafeGrid { app in
+            let ids = try await sentRecipients(app)
+            // No token configured: nothing is accepted.
+            let unset = try await app.send(.GET, "/sms/dlr/\(ids[0])?type=1&token=anything-at-all-0000", token: "")
+            #expect(unset.status == .forbidden)
+            #expect(unset.headers.first(name: .contentType)?.hasPrefix("application/problem+json") == true)
+
+            app.deliveryReportTokens = ["log": Self.gatewayToken]
+            let none = try await app.send(.GET, "/sms/dlr/\(ids[0])?type=1", token: "")
+            #expect(none.status == .unauthorized)
+            #expect(none.json["detail"] as? String == "a delivery report must carry the gateway's token (token=… in the dlr-url, or X-SafeGrid-DLR-Token)")
+            let wrong = try await app.send(.GET, "/sms/dlr/\(ids[0])?type=1&token=kannel-dlr-secret-43", token: "")
+            #expect(wrong.status == .forbidden)
+            #expect(try await app.send(.POST, "/sms/dlr/\(ids[1])?type=2", headers: ["X-SafeGrid-DLR-Token": "nope"], token: "").status == .forbidden)
+            #expect(try await states(app) == ["sent", "sent"])
+
+            // The gateway's own reports: by query and by header.
+            #expect(try await app.send(.GET, "/sms/dlr/\(ids[0])?type=1&token=\(Self.gatewayToken)", token: "").status == .ok)
+            #expect(try await app.send(.GET, "/sms/dlr/\(ids[1])?type=16", headers: ["X-SafeGrid-DLR-Token": Self.gatewayToken], token: "").status == .ok)
+            #expect(try await states(app) == ["delivered", "failed"])
+
+            // Another provider's token does not report on the log provider's messages.
+            app.deliveryReportTokens = ["log": Self.gatewayToken, "kannel": "another-gateway-token"]
+            #expect(try await app.send(.GET, "/sms/dlr/\(ids[0])?type=2&token=another-gateway-token", token: "").status == .notFound)
+            #expect(try await states(app) == ["delivered", "failed"])
+        }
+    }
+
+    @Test func tokensComeFromTheEnvironmentPerProvider() throws {
+        let env = ["SAFEGRID_SMS_DLR_TOKEN": "configured-provider-token", "SAFEGRID_SMS_DLR_TOKEN_ALIYUN": "aliyun-token-0123456789"]
+        #expect(try MessagingConfig.deliveryReportTokens({ env[$0] }, provider: "kannel")
+                == ["kannel": "configured-provider-token", "aliyun": "aliyun-token-0123456789"])
+        #expect(throws: MessagingConfig.Invalid.self) { try MessagingConfig.deliveryReportTokens({ $0 == "SAFEGRID_SMS_DLR_TOKEN" ? "short" : nil }, provider: "kannel") }
+        #expect(DeliveryReports.provider(presenting: "aliyun-token-0123456789", tokens: ["kannel": "configured-provider-token", "aliyun": "aliyun-token-0123456789"]) == "aliyun")
+        #expect(DeliveryReports.provider(presenting: "aliyun-token-012345678", tokens: ["aliyun": "aliyun-token-0123456789"]) == nil)
+    }
+
+    @Test func theLogProviderLeavesTheLinksTokenOut() async throws {
+        let lines = NIOLockedValueBox<[String]>([])
+        let provider = LogSMSProvider(logger: Logger(label: "sms-test") { _ in CapturingLogHandler(lines: lines) })
+        let token = EvidenceToken(subjectID: UUID(), expiresAt: testNow.addingTimeInterval(86_400)).signed(key: SymmetricKey(size: .bits256))
+        let text = "【瓜沥镇】请于12月15日前整改，上传照片：https://safegrid.example/e/\(token) 。另见 http://127.0.0.1:8080/e/\(token)?ok=1"
+        _ = try await provider.send(to: "13800000000", text: text, messageID: "m-1")
+        let logged = lines.withLockedValue { $0 }
+        #expect(logged.count == 1)
+        #expect(!(logged.first ?? token).contains(token))
+        #expect(logged.first == "SMS (log provider) to 138****0000 [m-1]: 【瓜沥镇】请于12月15日前整改，上传照片：https://safegrid.example/e/[redacted] 。另见 http://127.0.0.1:8080/e/[redacted]?ok=1")
+        #expect(SMSFormat.redactingLinks("no link here") == "no link here")
+        #expect(SMSFormat.redactingLinks("trailing /e/") == "trailing /e/")
+    }
+}

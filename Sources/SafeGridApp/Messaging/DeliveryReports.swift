@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SQLKit
 import SafeGridCore
@@ -8,8 +9,37 @@ import Vapor
 /// and `SAFEGRID_SMS_DLR_MASK=19`). Types (Kannel): 1 delivered, 2 undelivered, 16 rejected by
 /// the SMSC; 4 buffered and 8 submitted are acknowledged and change nothing. A report moves a
 /// `sent` recipient to `delivered` or `failed` (never back to `queued`: it is not sent again).
+///
+/// Reports are authenticated: the gateway sends the token set for its provider
+/// (`SAFEGRID_SMS_DLR_TOKEN` for the configured provider, or `SAFEGRID_SMS_DLR_TOKEN_KANNEL`,
+/// `…_ALIYUN`, `…_LOG` by name) as the `token` query parameter — put it in the `dlr-url`,
+/// `…/sms/dlr/{id}?type=%d&token=<token>` — or the `X-SafeGrid-DLR-Token` header. Without one
+/// the answer is 401, with a wrong one (or none configured) 403, and nothing changes; a report
+/// for a message sent by another provider is answered as unknown (404).
 enum DeliveryReports {
+    /// The provider whose token `presented` is (compared in constant time), or `nil`.
+    static func provider(presenting presented: String, tokens: [String: String]) -> String? {
+        let given = Array(SHA256.hash(data: Data(presented.utf8)))
+        var match: String? = nil
+        for (name, token) in tokens.sorted(by: { $0.key < $1.key }) where !token.isEmpty {
+            let expected = Array(SHA256.hash(data: Data(token.utf8)))
+            // Digests of equal length, compared without an early exit.
+            if zip(given, expected).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 { match = name }
+        }
+        return match
+    }
+
     static func receive(_ req: Request) async throws -> Response {
+        let tokens = req.application.deliveryReportTokens
+        guard !tokens.isEmpty else {
+            throw Abort(.forbidden, reason: "delivery reports are not accepted: no gateway token is set (SAFEGRID_SMS_DLR_TOKEN)")
+        }
+        guard let presented = req.query[String.self, at: "token"] ?? req.headers.first(name: "X-SafeGrid-DLR-Token"), !presented.isEmpty else {
+            throw Abort(.unauthorized, reason: "a delivery report must carry the gateway's token (token=… in the dlr-url, or X-SafeGrid-DLR-Token)")
+        }
+        guard let provider = provider(presenting: presented, tokens: tokens) else {
+            throw Abort(.forbidden, reason: "the delivery report's token is not the gateway's")
+        }
         let id = try Input.uuid(req.parameters.get("id"), "id", kind: .notFound)
         guard let raw = req.query[String.self, at: "type"], let type = Int(raw) else {
             throw DomainError.invalid("type", "type must be the Kannel delivery report type (1, 2, 4, 8 or 16)")
@@ -22,8 +52,10 @@ enum DeliveryReports {
         default: throw DomainError.invalid("type", "unknown delivery report type \(type)")
         }
         let known = try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql -> Bool in
-            guard let row = try await sql.select().column("state").from("message_recipients")
+            guard let row = try await sql.select().columns("state", "provider").from("message_recipients")
                 .where("id", .equal, SQLBind(id)).first() else { return false }
+            // Another provider's message is not this gateway's to report on.
+            if let sentBy = try row.decode(column: "provider", as: String?.self), sentBy != provider { return false }
             guard let state, try row.decode(column: "state", as: String.self) == "sent" else { return true }
             var update = sql.update("message_recipients").set("state", to: SQLBind(state)).set("updated_at", to: SQLBind(now))
             if state == "delivered" {
@@ -36,5 +68,17 @@ enum DeliveryReports {
         }
         guard known else { throw DomainError(.notFound, field: "id", reason: "no message recipient \(id)") }
         return Response(status: .ok, body: .init(string: "ok"))
+    }
+}
+
+struct DeliveryReportTokensKey: StorageKey { typealias Value = [String: String] }
+
+extension Application {
+    /// Per SMS provider name (`kannel`, `aliyun`, `log`), the token its delivery reports carry.
+    /// Set by `configureMessaging` from the environment unless set before; empty: no report is
+    /// accepted.
+    var deliveryReportTokens: [String: String] {
+        get { storage[DeliveryReportTokensKey.self] ?? [:] }
+        set { storage[DeliveryReportTokensKey.self] = newValue }
     }
 }

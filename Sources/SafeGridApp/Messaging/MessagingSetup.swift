@@ -20,6 +20,9 @@ func configureMessaging(_ app: Application) throws {
         app.smsProvider = try MessagingConfig.provider(env, client: app.client, logger: app.logger,
                                                        timeout: app.outboxSettings.timeout)
     }
+    if app.storage[DeliveryReportTokensKey.self] == nil {
+        app.deliveryReportTokens = try MessagingConfig.deliveryReportTokens(env, provider: app.smsProvider.name)
+    }
     if app.outboxSettings.backgroundLoop, !app.isDemo {
         app.lifecycle.use(app.outboxLoop)
     }
@@ -87,6 +90,8 @@ extension Application {
 /// | `SAFEGRID_SMS_TIMEOUT` | seconds per request (default 10) |
 /// | `SAFEGRID_SMS_CONCURRENCY`, `SAFEGRID_SMS_BATCH`, `SAFEGRID_SMS_MAX_ATTEMPTS` | sender (8, 32, 6) |
 /// | `SAFEGRID_SMS_SENDER` | `off` disables the background sender |
+/// | `SAFEGRID_SMS_DLR_TOKEN` | the token the configured provider's delivery reports carry (at least 16 characters; without it reports are refused) |
+/// | `SAFEGRID_SMS_DLR_TOKEN_KANNEL`, `…_ALIYUN`, `…_LOG` | the same for a provider by name (messages sent before a switch of provider) |
 enum MessagingConfig {
     struct Invalid: Error, CustomStringConvertible, AbortError {
         let description: String
@@ -113,6 +118,21 @@ enum MessagingConfig {
         case let other?: throw Invalid(description: "SAFEGRID_SMS_SENDER must be on or off, got '\(other)'")
         }
         return s
+    }
+
+    /// Delivery report tokens by provider name: `SAFEGRID_SMS_DLR_TOKEN` for `provider`, and
+    /// `SAFEGRID_SMS_DLR_TOKEN_<NAME>` for each provider by name.
+    /// - Throws: ``Invalid`` for a token shorter than 16 characters.
+    static func deliveryReportTokens(_ env: (String) -> String?, provider: String) throws -> [String: String] {
+        var tokens: [String: String] = [:]
+        for name in ["kannel", "aliyun", "log"] {
+            if let t = env("SAFEGRID_SMS_DLR_TOKEN_\(name.uppercased())"), !t.isEmpty { tokens[name] = t }
+        }
+        if let t = env("SAFEGRID_SMS_DLR_TOKEN"), !t.isEmpty { tokens[provider] = t }
+        for (name, token) in tokens where token.count < 16 {
+            throw Invalid(description: "the delivery report token of \(name) must have at least 16 characters")
+        }
+        return tokens
     }
 
     static func provider(_ env: (String) -> String?, client: @autoclosure () -> any Client, logger: Logger,

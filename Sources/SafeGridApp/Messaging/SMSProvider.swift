@@ -47,18 +47,38 @@ struct SMSFailure: Error, Sendable, CustomStringConvertible, Equatable {
 }
 
 /// The default provider (and the demo's): writes each message to the application log and
-/// reports success. Nothing leaves the machine.
+/// reports success. Nothing leaves the machine. The evidence link's token is left out of the
+/// log (``SMSFormat/redactingLinks(_:)``): it is a bearer secret, and logs are read by many.
 struct LogSMSProvider: SMSProvider {
     let logger: Logger
     var name: String { "log" }
 
     func send(to phone: String, text: String, messageID: String) async throws -> String {
-        logger.info("SMS (log provider) to \(SMSFormat.masked(phone)) [\(messageID)]: \(text)")
+        logger.info("SMS (log provider) to \(SMSFormat.masked(phone)) [\(messageID)]: \(SMSFormat.redactingLinks(text))")
         return "log-\(messageID)"
     }
 }
 
 enum SMSFormat {
+    /// The text with the token of every evidence link (`…/e/<token>`) replaced by `[redacted]`:
+    /// `请上传 https://x.gov.cn/e/AbC…_9 ` → `请上传 https://x.gov.cn/e/[redacted] `. The token is
+    /// the run of base64url characters (`A–Z a–z 0–9 - _`) after `/e/`.
+    static func redactingLinks(_ text: String) -> String {
+        guard text.contains("/e/") else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let r = rest.range(of: "/e/") {
+            out += rest[..<r.upperBound]
+            rest = rest[r.upperBound...]
+            let token = rest.prefix { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+            if !token.isEmpty {
+                out += "[redacted]"
+                rest = rest.dropFirst(token.count)
+            }
+        }
+        return out + rest
+    }
+
     /// `138****0000` for a stored number; `****` for anything unreadable.
     static func masked(_ stored: String) -> String {
         (try? PhoneNumber(stored: stored))?.masked ?? "****"
