@@ -538,3 +538,45 @@ struct SMSHardeningTests {
         #expect(SMSFormat.redactingLinks("trailing /e/") == "trailing /e/")
     }
 }
+
+@Suite("Offline sync: a device's sequence belongs to the account that sends it")
+struct OfflineSyncAccountTests {
+    @Test func anotherAccountCannotPreemptOrReplayADevicesEvents() async throws {
+        let evening = try Timestamp.parse("2026-11-30T18:00:00+08:00")
+        try await withSafeGrid(now: evening) { app in
+            let admin = try await Hardening.admin(app)
+            let owner = try await makeAccount(app, "phone.owner", role: .townAdmin, area: BundledAreas.gualiTownCode)
+            let other = try await makeAccount(app, "other.user", role: .townAdmin, area: BundledAreas.gualiTownCode)
+            let subject = try await Hardening.subject(app, token: admin)
+            let visit = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
+                subject: subject, at: "2026-11-30T10:00:00+08:00",
+                results: [["itemCode": "ELEC-01", "outcome": "hazard"], ["itemCode": "EVAC-01", "outcome": "hazard"]]), token: admin)
+            let hazards = (visit.json["hazards"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+            #expect(hazards.count == 2)
+
+            // The other account sends first under the owner's device id and seq (it saw them on a timeline).
+            let preempt = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-A", "events": [
+                ["seq": 5, "hazardId": hazards[1], "action": "startRectification", "clientTime": "2026-11-30T11:00:00+08:00", "actor": "张敏"]]], token: other)
+            #expect(preempt.array.first?["status"] as? String == "applied")
+            // The owner's own event with that seq is still applied, not taken for a duplicate.
+            let own = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-A", "events": [
+                ["seq": 5, "hazardId": hazards[0], "action": "startRectification", "clientTime": "2026-11-30T10:30:00+08:00", "actor": "李伟"]]], token: owner)
+            #expect(own.array.first?["status"] as? String == "applied", "\(own.body)")
+            // A retry by the owner is a duplicate; the same pair from the other account is its own.
+            let retry = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-A", "events": [
+                ["seq": 5, "hazardId": hazards[0], "action": "startRectification", "clientTime": "2026-11-30T10:30:00+08:00", "actor": "李伟"]]], token: owner)
+            #expect(retry.array.first?["status"] as? String == "duplicate")
+            let replay = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-A", "events": [
+                ["seq": 6, "hazardId": hazards[0], "action": "verifyRectified", "clientTime": "2026-11-30T12:00:00+08:00", "actor": "张敏"]]], token: other)
+            #expect(replay.array.first?["status"] as? String == "applied")
+
+            let stored = try await app.sql.raw("SELECT device_id, device_seq FROM hazard_events WHERE device_id IS NOT NULL ORDER BY seq").all()
+                .map { "\(try $0.decode(column: "device_id", as: String.self))#\(try $0.decode(column: "device_seq", as: Int64.self))" }
+            #expect(stored == ["other.user/phone-A#5", "phone.owner/phone-A#5", "other.user/phone-A#6"])
+            let events = try await app.send(.GET, "/api/v1/hazards/\(hazards[0])", token: admin).json["events"] as? [[String: Any]] ?? []
+            #expect(events.compactMap { $0["deviceId"] as? String } == ["phone-A", "phone-A"])
+            #expect(events.map { $0["actor"] as? String } == ["李伟（h.admin）", "李伟（phone.owner）", "张敏（other.user）"])
+            #expect(try await Audit.verify(sql: app.sql).intact)
+        }
+    }
+}

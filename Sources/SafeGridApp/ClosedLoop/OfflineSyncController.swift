@@ -31,14 +31,29 @@ enum OfflineSyncController {
         let reason: String?
     }
 
+    /// The key a device's events are stored and deduplicated under: `wangge.worker/phone-A`.
+    /// A device id is shown on hazard timelines to everyone who reads them, so it is qualified
+    /// by the account that sends it: another account using the same id has its own sequence,
+    /// and can neither replay nor pre-empt this one's. (User names hold no `/`.)
+    static func deviceKey(username: String, device: String) -> String { "\(username)/\(device)" }
+
+    /// The phone's own id in a stored key (`wangge.worker/phone-A` → `phone-A`); a key stored
+    /// before keys were qualified is returned as it is.
+    static func deviceName(_ stored: String) -> String {
+        guard let slash = stored.firstIndex(of: "/"),
+              (try? AccountRules.username(String(stored[..<slash]))) == String(stored[..<slash]) else { return stored }
+        return String(stored[stored.index(after: slash)...])
+    }
+
     /// `POST /api/v1/sync`: events recorded offline. Each hazard's events are applied in client
-    /// time order whatever order they arrive in; a retry of the same (deviceId, seq) is a
-    /// no-op; the receipt time is kept and late arrivals are flagged.
+    /// time order whatever order they arrive in; a retry of the same (deviceId, seq) by the
+    /// same account is a no-op; the receipt time is kept and late arrivals are flagged.
     static func sync(_ req: Request) async throws -> [SyncResult] {
         let input = try req.content.decode(SyncInput.self)
-        let device = input.deviceId.trimmingCharacters(in: .whitespaces)
-        guard !device.isEmpty else { throw DomainError.invalid("deviceId", "deviceId is required") }
-        try TextRules.check(device, "deviceId", max: 100)
+        let phone = input.deviceId.trimmingCharacters(in: .whitespaces)
+        guard !phone.isEmpty else { throw DomainError.invalid("deviceId", "deviceId is required") }
+        try TextRules.check(phone, "deviceId", max: 100)
+        let device = deviceKey(username: try req.account().username, device: phone)
         guard input.events.count <= 1_000 else { throw DomainError.invalid("events", "at most 1000 events per request") }
         let now = req.services.now()
         struct Incoming: Sendable { let seq: Int64; let hazard: UUID; let action: HazardAction; let at: Date; let actor: String; let reason: String?; let due: Date? }
@@ -63,7 +78,7 @@ enum OfflineSyncController {
         return try await req.application.writeGate.transaction(on: req.db) { sql in
             let q = req.queries(sql)
             var results: [Int64: SyncResult] = [:]
-            // Retries: already stored (deviceId, seq) pairs.
+            // Retries: already stored (account and deviceId, seq) pairs.
             var fresh: [Incoming] = []
             for e in received {
                 let seen = try await sql.select().column("seq").from("hazard_events")

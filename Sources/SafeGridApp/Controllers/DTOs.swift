@@ -119,6 +119,8 @@ struct HazardEventDTO: Content {
     let occurredAt: String
     let recordedAt: String
     let dueAt: String?
+    /// The phone's id as it sent it (stored qualified by the account, see
+    /// ``OfflineSyncController/deviceKey(username:device:)``).
     let deviceId: String?
     let deviceSeq: Int64?
     /// Arrived after an event with a later client time had been applied.
@@ -126,7 +128,7 @@ struct HazardEventDTO: Content {
     let hash: String
 
     init(_ e: HazardEventRow) {
-        deviceId = e.deviceId
+        deviceId = e.deviceId.map(OfflineSyncController.deviceName)
         deviceSeq = e.deviceSeq
         late = e.late
         hash = e.hash
