@@ -201,14 +201,16 @@ struct SignInHardeningTests {
 
     @Test func anotherInstancesRevocationTakesEffectWithinTheTTL() async throws {
         try await withSafeGrid { app in
-            app.storage[SessionCacheKey.self] = SessionCache(ttl: .milliseconds(300))
+            let elapsed = NIOLockedValueBox(Duration.zero)
+            app.storage[SessionCacheKey.self] = SessionCache(ttl: .seconds(5), clock: { elapsed.withLockedValue { $0 } })
             let token = try await makeAccount(app, "other.instance", role: .viewer, area: BundledAreas.gualiTownCode)
             #expect(try await app.send(.GET, "/api/v1/auth/me", token: token).status == .ok)
             // Revoked in the database only, as another instance would: the cached session serves until the TTL.
             try await app.sql.update("auth_sessions").set("revoked_at", to: SQLBind(testNow))
                 .where("token_sha256", .equal, SQLBind(AuthSessions.digest(token))).run()
+            elapsed.withLockedValue { $0 = .milliseconds(4_900) }
             #expect(try await app.send(.GET, "/api/v1/auth/me", token: token).status == .ok)
-            try await Task.sleep(for: .milliseconds(400))
+            elapsed.withLockedValue { $0 = .seconds(5) }
             #expect(try await app.send(.GET, "/api/v1/auth/me", token: token).status == .unauthorized)
         }
     }

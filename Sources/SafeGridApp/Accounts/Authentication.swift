@@ -111,7 +111,7 @@ enum AuthSessions {
         let cache = app.sessionCache
         let key = digest(token)
         if let hit = cache.session(key, now: now) { return hit }
-        let started = ContinuousClock.now
+        let started = cache.clock()
         guard let found = try await find(token: token, sql: app.sql, now: now) else { return nil }
         cache.store(found, key: key, lookedUpAt: started)
         return found
@@ -131,28 +131,36 @@ final class SessionCache: Sendable {
     /// How long an entry is used: 5 s unless made otherwise (tests).
     let ttl: Duration
     static let capacity = 10_000
+    /// A monotonic clock (the wall clock may jump): time since an arbitrary start.
+    let clock: @Sendable () -> Duration
 
-    init(ttl: Duration = .seconds(5)) { self.ttl = ttl }
+    init(ttl: Duration = .seconds(5), clock: @escaping @Sendable () -> Duration = SessionCache.uptime) {
+        self.ttl = ttl
+        self.clock = clock
+    }
+
+    private static let start = ContinuousClock.now
+    @Sendable static func uptime() -> Duration { ContinuousClock.now - start }
 
     private struct Entry {
         let session: SignedIn
-        let storedAt: ContinuousClock.Instant
+        let storedAt: Duration
     }
 
     private struct State {
         var entries: [String: Entry] = [:]
         /// When a session or a user's sessions were last evicted (kept for ``ttl``).
-        var evicted: [UUID: ContinuousClock.Instant] = [:]
+        var evicted: [UUID: Duration] = [:]
     }
 
     private let state = NIOLockedValueBox(State())
 
     /// The cached session for a token digest, if fresh and not expired at `now`.
     func session(_ key: String, now: Date) -> SignedIn? {
-        let clock = ContinuousClock.now
+        let tick = self.clock()
         return state.withLockedValue { s in
             guard let e = s.entries[key] else { return nil }
-            guard clock - e.storedAt < ttl, e.session.expiresAt > now else {
+            guard tick - e.storedAt < ttl, e.session.expiresAt > now else {
                 s.entries[key] = nil
                 return nil
             }
@@ -161,17 +169,17 @@ final class SessionCache: Sendable {
     }
 
     /// Caches a session read from the database by a lookup that started at `lookedUpAt`.
-    func store(_ session: SignedIn, key: String, lookedUpAt: ContinuousClock.Instant) {
-        let clock = ContinuousClock.now
+    func store(_ session: SignedIn, key: String, lookedUpAt: Duration) {
+        let tick = self.clock()
         state.withLockedValue { s in
             for id in [session.sessionID, session.account.id] {
                 if let at = s.evicted[id], at >= lookedUpAt { return }
             }
             if s.entries.count >= Self.capacity {
-                s.entries = s.entries.filter { clock - $0.value.storedAt < ttl }
+                s.entries = s.entries.filter { tick - $0.value.storedAt < ttl }
                 if s.entries.count >= Self.capacity { s.entries.removeAll(keepingCapacity: true) }
             }
-            s.entries[key] = Entry(session: session, storedAt: clock)
+            s.entries[key] = Entry(session: session, storedAt: tick)
         }
     }
 
@@ -182,11 +190,11 @@ final class SessionCache: Sendable {
     func evict(user id: UUID) { evict(id) { $0.account.id == id } }
 
     private func evict(_ id: UUID, where matches: (SignedIn) -> Bool) {
-        let clock = ContinuousClock.now
+        let tick = self.clock()
         state.withLockedValue { s in
             s.entries = s.entries.filter { !matches($0.value.session) }
-            s.evicted = s.evicted.filter { clock - $0.value < ttl }
-            s.evicted[id] = clock
+            s.evicted = s.evicted.filter { tick - $0.value < ttl }
+            s.evicted[id] = tick
         }
     }
 }
