@@ -46,16 +46,18 @@ struct ProblemMiddleware: AsyncMiddleware {
             if problem.status >= 500 {
                 request.logger.report(error: error)
             }
-            if !request.url.path.hasPrefix("/api/"), request.headers.accept.contains(where: { $0.mediaType == .html }) {
-                return Layout.errorPage(status: HTTPResponseStatus(statusCode: problem.status), detail: problem.detail,
-                                        forParty: request.url.path.hasPrefix("/e/"))
+            let response: Response
+            if Self.answersWithPage(request) {
+                response = Layout.errorPage(status: HTTPResponseStatus(statusCode: problem.status), detail: problem.detail,
+                                            forParty: request.url.path.hasPrefix("/e/"))
+            } else {
+                response = Response(status: HTTPResponseStatus(statusCode: problem.status))
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                response.body = .init(data: (try? encoder.encode(problem)) ?? Data())
+                response.headers.replaceOrAdd(name: .contentType, value: "application/problem+json; charset=utf-8")
             }
-            let response = Response(status: HTTPResponseStatus(statusCode: problem.status))
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            response.body = .init(data: (try? encoder.encode(problem)) ?? Data())
-            response.headers.replaceOrAdd(name: .contentType, value: "application/problem+json; charset=utf-8")
-            // An abort's own headers (WWW-Authenticate, Retry-After) go with it.
+            // An abort's own headers (WWW-Authenticate, Retry-After, Allow) go with it.
             if let abort = error as? any AbortError {
                 for (name, value) in abort.headers where name.lowercased() != "content-type" { response.headers.replaceOrAdd(name: name, value: value) }
             }
@@ -63,10 +65,19 @@ struct ProblemMiddleware: AsyncMiddleware {
         }
     }
 
+    /// Whether an error is answered as an HTML page: a browser's request (it accepts text/html)
+    /// for a page. The machine interfaces (`/api/`, Open311, the API description) always answer
+    /// problem+json, whatever `Accept` says.
+    static func answersWithPage(_ request: Request) -> Bool {
+        let path = request.url.path
+        guard !path.hasPrefix("/api/"), !path.hasPrefix("/open311/"), path != "/openapi.json" else { return false }
+        return request.headers.accept.contains(where: { $0.mediaType == .html })
+    }
+
     static func problem(for error: any Error, request: Request) -> Problem {
         let bodyIsEmpty = request.body.data.map { $0.readableBytes == 0 } ?? true
         if [.POST, .PUT, .PATCH].contains(request.method), bodyIsEmpty,
-           error is DecodingError || (error as? any AbortError)?.status == .unprocessableEntity {
+           error is DecodingError || (!(error is DomainError) && (error as? any AbortError)?.status == .unprocessableEntity) {
             return Problem(type: "https://safegrid.local/problems/malformed", title: HTTPStatus.badRequest.reasonPhrase,
                            status: 400, detail: "the body is empty; send a JSON object", field: nil, extra: [:])
         }

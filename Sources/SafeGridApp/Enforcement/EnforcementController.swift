@@ -316,23 +316,3 @@ enum EnforcementController {
                   Layout.stat("腾出空间(亩)", String(format: "%.2f", f.muFreed), "land freed")))
     }
 }
-
-extension OpenAPIDocument {
-    /// The joint-enforcement routes (``EnforcementController``), for ``operations``.
-    static var enforcement: [Operation] { [
-        Operation(method: "get", path: "/api/v1/enforcement", tag: "enforcement",
-                  summary: "综合执法: actions, share of the district total (%), enterprises closed and with demolitions, m² demolished, 亩 freed",
-                  query: [("areaCode", areaCode, "district, town (default: yours) or an area below a town")], answer: (200, nil), errors: [404]),
-        Operation(method: "get", path: "/api/v1/enforcement/actions", tag: "enforcement",
-                  summary: "Enforcement actions concerning subjects in your area, latest first",
-                  query: [("areaCode", areaCode, "within this area"), ("page", int, "1…100000"), ("per", int, "1…200, default 50")],
-                  answer: (200, nil), errors: [404, 422]),
-        Operation(method: "post", path: "/api/v1/enforcement/actions", tag: "enforcement",
-                  summary: "Record an action of a joint team at subjects in your area (a closure ordered closes them down)",
-                  answer: (201, nil), errors: [403, 422]),
-        Operation(method: "get", path: "/api/v1/enforcement/teams", tag: "enforcement", summary: "The joint teams of your town",
-                  query: [("townCode", areaCode, "district readers: this town's")], answer: (200, nil), errors: [422]),
-        Operation(method: "post", path: "/api/v1/enforcement/teams", tag: "enforcement",
-                  summary: "Make a joint team (admins): members from at least 2 departments", answer: (201, nil), errors: [403, 422]),
-    ] }
-}

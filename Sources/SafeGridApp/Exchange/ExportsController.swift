@@ -97,9 +97,12 @@ enum ExportsController {
         let filter = f
         let villages = try await villageNames(req)
         let name = try await fileName(req, "主体台账", "subjects", format)
+        // Read through one handle taken now: a streamed page runs after the handler returned,
+        // when the request may no longer reach the application's databases (shutdown).
+        let queries = req.queries
         return try await export(req, format: format, name: name, sheet: "主体 Subjects", header: subjectHeader.map(\.zh)) { cursor in
-            let rows = try await req.queries.subjectsPage(filter, after: cursor, limit: pageSize)
-            let visits = try await req.queries.lastInspectionDays(rows.map(\.id))
+            let rows = try await queries.subjectsPage(filter, after: cursor, limit: pageSize)
+            let visits = try await queries.lastInspectionDays(rows.map(\.id))
             return (rows.map { subjectValues($0, villages: villages, lastVisit: visits[$0.id], req: req) }, rows.last?.id)
         }
     }
@@ -115,10 +118,11 @@ enum ExportsController {
         for i in checklist.items { items[i.code] = i }
         let allItems = items
         let name = try await fileName(req, "隐患台账", "hazards", format)
+        let queries = req.queries
         return try await export(req, format: format, name: name, sheet: "隐患 Hazards", header: hazardHeader.map(\.zh)) { cursor in
-            let rows = try await req.queries.hazardsPage(filter, after: cursor, limit: pageSize)
-            let subjects = try await req.queries.subjects(rows.map(\.subjectId))
-            let events = try await req.queries.events(hazards: rows.map(\.id))
+            let rows = try await queries.hazardsPage(filter, after: cursor, limit: pageSize)
+            let subjects = try await queries.subjects(rows.map(\.subjectId))
+            let events = try await queries.events(hazards: rows.map(\.id))
             return (rows.map { hazardValues($0, subject: subjects[$0.subjectId], events: events[$0.id] ?? [], villages: villages, items: allItems) },
                     rows.last?.id)
         }

@@ -183,7 +183,15 @@ enum KeyHazards {
     /// `GET /api/v1/key-hazards/changes?areaCode=&limit=`: who entered and left, newest first.
     static func changes(_ req: Request) async throws -> [ChangeDTO] {
         let area = try await Input.areaCode(req)
-        let limit = min(max(req.query[Int.self, at: "limit"] ?? 200, 1), 2_000)
+        let limit: Int
+        switch req.query[String.self, at: "limit"] {
+        case nil, "": limit = 200
+        case let raw?:
+            guard let n = Int(raw), (1...2_000).contains(n) else {
+                throw DomainError.invalid("limit", "limit must be a whole number from 1 to 2000, got '\(raw.prefix(40))'")
+            }
+            limit = n
+        }
         let rows = try await scoped(req.sql.select().columns("*").from("key_hazard_changes"), req: req, areaCode: area)
             .orderBy("seq", .descending).limit(limit).all()
         let subjects = try await req.queries.subjects(try rows.map { try $0.decode(column: "subject_id", as: UUID.self) })
