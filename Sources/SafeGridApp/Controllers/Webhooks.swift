@@ -355,7 +355,11 @@ struct WebhookPolicy: Sendable {
         let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         let lowered = bare.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
         if lowered == "localhost" || lowered.hasSuffix(".localhost") {
-            return allowed.isEmpty ? "localhost (a loopback address)" : refusal(IPAddress("127.0.0.1")!)
+            // Resolved at delivery like any name, when loopback is allowed.
+            guard let loopback = IPAddress("127.0.0.1"), allowed.contains(where: { $0.contains(loopback) }) else {
+                return "localhost (a loopback address)"
+            }
+            return nil
         }
         guard let address = IPAddress(bare) ?? WebhookTarget.numericAddress(bare) else { return nil }
         return refusal(address)
