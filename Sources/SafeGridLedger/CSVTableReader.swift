@@ -35,6 +35,7 @@ public enum CSVTableReader {
                             endsInsideCharacter: Bool = false,
                             restoreNeutralisedFormulas: Bool = true) throws(LedgerFileError) -> LedgerTable {
         let delimiter = delimiter ?? detectDelimiter(text)
+        try checkWidth(text, delimiter: delimiter)
         let reader: CSVReader
         do {
             reader = try CSVReader(string: text, hasHeaderRow: false, trimFields: false, delimiter: delimiter.scalar)
@@ -189,6 +190,32 @@ public enum CSVTableReader {
         let rest = s.utf8.dropFirst()
         guard let next = rest.first, FormulaGuard.triggers.contains(next) else { return s }
         return String(s.dropFirst())
+    }
+
+    /// The most fields a record may have: a ledger has a few dozen columns; XLSX sheets are held
+    /// to the same 256 (A to IV).
+    public static let maxFields = 256
+
+    /// Refuses a text with a record of more than ``maxFields`` fields before the CSV library
+    /// builds it: a 60 MB line of commas would otherwise become 60 million strings. Counts
+    /// delimiters outside quotes, one pass over the bytes.
+    /// - Throws: ``LedgerFileError`` `.tooLarge` naming the line.
+    static func checkWidth(_ text: String, delimiter: CSVDelimiter) throws(LedgerFileError) {
+        guard let d = delimiter.rawValue.utf8.first else { return }
+        var fields = 1, line = 1, quoted = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): quoted.toggle()
+            case UInt8(ascii: "\n") where !quoted: fields = 1; line += 1
+            case d where !quoted:
+                fields += 1
+                if fields > maxFields {
+                    throw LedgerFileError(.tooLarge, found: "a line of more than \(maxFields) fields",
+                                          reason: "line \(line) has more than \(maxFields) fields; a ledger may have at most \(maxFields) columns. Check the separator, or delete the columns beyond them")
+                }
+            default: break
+            }
+        }
     }
 
     /// Chooses the delimiter of a CSV/TSV text by counting commas, semicolons and tabs outside

@@ -10,6 +10,21 @@ final class CSVReaderTests: XCTestCase {
         t.rows.map { $0.cells.map { $0.value.displayText() } }
     }
 
+    func testARecordWiderThan256FieldsIsRefusedBeforeItIsBuilt() throws {
+        let wide = "名称" + String(repeating: ",x", count: 5_000_000) + "\n"
+        XCTAssertThrowsError(try CSVTableReader.read(Data(wide.utf8))) { error in
+            XCTAssertEqual((error as? LedgerFileError)?.kind, .tooLarge)
+            XCTAssertTrue("\(error)".contains("line 1"), "\(error)")
+        }
+        // 256 fields are read; commas inside quotes are no fields.
+        let header = (1...256).map { "c\($0)" }.joined(separator: ",")
+        let quoted = "\"" + String(repeating: ",", count: 1_000) + "\"" + String(repeating: ",v", count: 255)
+        let table = try CSVTableReader.read(Data((header + "\n" + quoted + "\n").utf8))
+        XCTAssertEqual(table.header.count, 256)
+        XCTAssertEqual(table.rows.first?.cells.count, 256)
+        XCTAssertEqual(table.rows.first?.cells.first?.value.displayText(), String(repeating: ",", count: 1_000))
+    }
+
     func testEveryEncodingReadsTheSameTable() throws {
         let expected = [["杭州东湖纺织有限公司", "瓜沥镇东湖村1号", "13800000000"], ["航坞五金店, 分店", "航坞路\"8\"号", "0571-82345678"]]
         var utf16le = Data([0xFF, 0xFE])
