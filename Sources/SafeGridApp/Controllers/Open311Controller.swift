@@ -233,6 +233,11 @@ enum Open311Controller {
 
     static func requests(_ req: Request) async throws -> [ServiceRequest] {
         let checklist = try await req.checklists.current(sql: req.sql)
+        // The dates are checked even when ids are given (then they filter nothing): a bad value is a 422 either way.
+        let now = req.services.now()
+        let end = try req.query[String.self, at: "end_date"].map { s throws(DomainError) in try Input.timestamp(s, "end_date") } ?? now
+        let start = try req.query[String.self, at: "start_date"].map { s throws(DomainError) in try Input.timestamp(s, "start_date") }
+            ?? end.addingTimeInterval(-defaultDays * 86_400)
         if let ids = req.query[String.self, at: "service_request_id"], !ids.isEmpty {
             let list = ids.split(separator: ",")
             guard list.count <= maxIDs else {
@@ -245,10 +250,6 @@ enum Open311Controller {
             }
             return found
         }
-        let now = req.services.now()
-        let end = try req.query[String.self, at: "end_date"].map { s throws(DomainError) in try Input.timestamp(s, "end_date") } ?? now
-        let start = try req.query[String.self, at: "start_date"].map { s throws(DomainError) in try Input.timestamp(s, "start_date") }
-            ?? end.addingTimeInterval(-defaultDays * 86_400)
         guard start <= end else { throw DomainError.invalid("start_date", "start_date is after end_date") }
         let status = req.query[String.self, at: "status"].flatMap { $0.isEmpty ? nil : $0 }
         guard status == nil || status == "open" || status == "closed" else {

@@ -58,7 +58,8 @@ enum OpenAPIDocument {
     static func object(_ properties: [String: Any], required: [String], open: Bool = false) -> [String: Any] {
         ["type": "object", "properties": properties, "required": required, "additionalProperties": open]
     }
-    /// A request body object: its optional members may also be `null` (read as absent).
+    /// A request body object: its optional members may also be `null` (read as absent), and
+    /// members it does not name are ignored (clients may send more).
     static func input(_ properties: [String: Any], required: [String]) -> [String: Any] {
         var members = properties
         for (name, schema) in properties where !required.contains(name) {
@@ -71,7 +72,7 @@ enum OpenAPIDocument {
                 members[name] = ["anyOf": [s, ["type": "null"]]]
             }
         }
-        return object(members, required: required)
+        return object(members, required: required, open: true)
     }
     static func oneOf(_ values: [String]) -> [String: Any] { ["type": "string", "enum": values] }
     static func oneOf<E: RawRepresentable & CaseIterable>(_ type: E.Type) -> [String: Any] where E.RawValue == String {
@@ -95,6 +96,10 @@ enum OpenAPIDocument {
     /// An area code filter; empty for none.
     static var areaFilter: [String: Any] { ["type": "string", "pattern": "^(\(areaCodePattern))?$"] }
     static var date: [String: Any] { ["type": "string", "format": "date", "description": "YYYY-MM-DD, Asia/Shanghai calendar"] }
+    /// An optional day: a date, or empty for none.
+    static var dateOrEmpty: [String: Any] {
+        ["type": "string", "anyOf": [["format": "date"], ["maxLength": 0]], "description": "YYYY-MM-DD (Asia/Shanghai); empty for none"]
+    }
     static var timestamp: [String: Any] {
         ["type": "string", "format": "date-time", "description": "RFC 3339 with an offset; answered in +08:00"]
     }
@@ -152,8 +157,9 @@ enum OpenAPIDocument {
                   body: "UserChangeInput", answer: (200, "Account"), errors: [404, 409, 422]),
         Operation(method: "get", path: "/api/v1/clearance", tag: "accounts",
                   summary: "前置入口管: passed or blocked (open hazards with deadlines, closed down, or never inspected); X-API-Key of a licensing system (scope clearance); every call logged",
-                  query: [q("creditCode", ["type": "string", "maxLength": 40], "统一社会信用代码 (GB 32100, 18 characters)"),
-                          q("subjectId", ["type": "string", "maxLength": 40], "or the subject's id (a UUID)")],
+                  query: [q("creditCode", ["type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"],
+                            "统一社会信用代码 (GB 32100, 18 characters with its check character); give this or subjectId"),
+                          q("subjectId", idParam, "or the subject's id")],
                   answer: (200, "Clearance"), errors: [401, 404, 422], secured: false),
     ] }
 
@@ -170,7 +176,7 @@ enum OpenAPIDocument {
                   summary: "网格日常管: a grid's or micro-grid's inspection tasks for a day (routine by risk, directed), nearest first, with open hazards and the month's quota",
                   query: [q("areaCode", ["type": "string", "pattern": "^([0-9]{14}|[0-9]{17})$"],
                             "the grid (14 digits) or micro-grid (17 digits); a grid or micro-grid worker may leave it out for their own", required: true),
-                          q("date", date, "default today (Asia/Shanghai)"),
+                          q("date", dateOrEmpty, "default today (Asia/Shanghai)"),
                           q("latitude", ["type": "number", "minimum": -90, "maximum": 90], "WGS-84 degrees; give with longitude"),
                           q("longitude", ["type": "number", "minimum": -180, "maximum": 180], "WGS-84 degrees; give with latitude")],
                   answer: (200, "TaskList"), errors: [404, 422]),
@@ -179,8 +185,8 @@ enum OpenAPIDocument {
         Operation(method: "get", path: "/api/v1/performance", tag: "rankings",
                   summary: "绩效: villages of a town or grids of a village ranked by the composite score (weights 30/20/10/20/20) and grade A–E for a period of at most a year",
                   query: [q("areaCode", areaFilter, "a district, town or village (default: the reader's area)"),
-                          q("from", date, "default: this month's first day"),
-                          q("to", date, "default: this month's last day; from…to at most 366 days")],
+                          q("from", dateOrEmpty, "default: this month's first day"),
+                          q("to", dateOrEmpty, "default: this month's last day; from…to at most 366 days")],
                   answer: (200, "Performance"), errors: [404, 422]),
     ] }
 
@@ -206,7 +212,7 @@ enum OpenAPIDocument {
                 q("severity", filter(Severity.self), "severity"), q("kind", filter(SubjectKind.self), "subject kind"),
                 q("department", filter(Department.self), "department of the checklist item"), q("itemCode", text, "checklist item code"),
                 q("overdue", bool, "only open hazards past their deadline"),
-                q("foundFrom", date, "found on or after (Asia/Shanghai day)"), q("foundTo", date, "found on or before")]
+                q("foundFrom", dateOrEmpty, "found on or after (Asia/Shanghai day)"), q("foundTo", dateOrEmpty, "found on or before")]
     }
 
     static var campaign: [Operation] { [
@@ -385,7 +391,7 @@ enum OpenAPIDocument {
         let result = input(["itemCode": ["type": "string", "pattern": "^[A-Z]+-[0-9]{2}$"], "outcome": oneOf(ItemOutcome.self),
                              "note": paragraph(TextRules.note),
                              "photos": array(line(TextRules.photoReference), max: TextRules.photosPerItem),
-                             "severity": oneOf(Severity.self), "dueOn": date, "mode": oneOf(RectificationMode.self),
+                             "severity": oneOf(Severity.self), "dueOn": dateOrEmpty, "mode": oneOf(RectificationMode.self),
                              "rectifiedOnSite": bool],
                             required: ["itemCode", "outcome"])
         let localized = object(["zh": text, "en": text], required: ["zh", "en"])
@@ -495,15 +501,15 @@ enum OpenAPIDocument {
                                         "foundAt", "dueAt", "dueOn", "overdue", "reboundCount", "version"]),
             "HazardPage": page("Hazard"),
             "HazardActionInput": input(["action": oneOf(HazardAction.allCases.filter { $0 != .closeDown }.map(\.rawValue)),
-                                         "actor": name, "reason": reason, "dueOn": date, "occurredAt": timestamp,
+                                         "actor": name, "reason": reason, "dueOn": dateOrEmpty, "occurredAt": timestamp,
                                          "version": int(1...Int(Int32.max))],
                                         required: ["action", "actor"]),
 
             // Inspections and the closed loop
             "InspectionSubmission": input(["clientId": ["type": "string", "minLength": 1, "maxLength": 100, "pattern": "^\\S(\(printable)*\\S)?$"],
                                             "subjectId": uuid, "checklistVersion": int(1...100_000), "inspectedAt": timestamp,
-                                            "inspector": name, "team": array(member, max: TextRules.teamMembers),
-                                            "results": array(result)],
+                                            "inspector": name, "team": array(member, max: TextRules.teamMembers).merging(["minItems": 1]) { $1 },
+                                            "results": array(result).merging(["minItems": 1]) { $1 }],
                                            required: ["clientId", "subjectId", "inspectedAt", "inspector", "team", "results"]),
             "Inspection": object(["id": uuid, "clientId": text, "subjectId": uuid, "checklistVersion": int, "inspectedAt": timestamp,
                                   "inspector": text, "team": array(memberOut),
@@ -514,6 +520,7 @@ enum OpenAPIDocument {
             "InspectionList": array(ref("Inspection")),
             "SignatureInput": input(["signerName": name, "signerPhone": phone, "signedAt": timestamp,
                                       "image": ["type": "string", "maxLength": 720_000,
+                                                "pattern": "^(data:image/png;base64,)?([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$",
                                                 "description": "PNG as data:image/png;base64,… or bare base64 (100 bytes … 512 KB decoded)"],
                                       "location": location], required: ["signerName", "image"]),
             "SignatureReceipt": object(["inspectionId": uuid, "noticeNumber": text, "signedAt": timestamp,
@@ -523,12 +530,12 @@ enum OpenAPIDocument {
             "ReinspectionInput": input(["subjectId": uuid, "inspector": name, "reinspectedAt": timestamp,
                                          "results": array(input(
                                             ["hazardId": uuid, "outcome": oneOf(ReinspectionController.Outcome.self),
-                                             "reason": reason, "dueOn": date, "version": int(1...Int(Int32.max))], required: ["hazardId", "outcome"]))
+                                             "reason": reason, "dueOn": dateOrEmpty, "version": int(1...Int(Int32.max))], required: ["hazardId", "outcome"]))
                                             .merging(["minItems": 1]) { $1 }],
                                         required: ["subjectId", "inspector", "results"]),
             "SyncInput": input(["deviceId": words(100), "events": array(input(
                 ["seq": int(0...Int(Int32.max)), "hazardId": uuid, "action": oneOf(HazardAction.allCases.filter { $0 != .closeDown }.map(\.rawValue)),
-                 "clientTime": timestamp, "actor": name, "reason": reason, "dueOn": date],
+                 "clientTime": timestamp, "actor": name, "reason": reason, "dueOn": dateOrEmpty],
                 required: ["seq", "hazardId", "action", "clientTime", "actor"]), max: 1_000)], required: ["deviceId", "events"]),
             "SyncResults": array(object(["seq": int, "status": oneOf(["applied", "duplicate", "rejected"]), "late": bool, "reason": text],
                                         required: ["seq", "status", "late"])),
