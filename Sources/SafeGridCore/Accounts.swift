@@ -1,6 +1,6 @@
 import Foundation
 
-/// What a signed-in person is in the campaign (issue 4). Each role has a home area at one level
+/// What a signed-in person is in the campaign. Each role has a home area at one level
 /// of the area tree and sees only what lies inside it (``Jurisdiction``).
 ///
 /// | role | home area | writes | party phone numbers |
@@ -129,7 +129,7 @@ public struct Account: Sendable, Hashable, Codable {
     }
 
     /// Whether this person may record an action on a hazard assigned to `department`: a
-    /// department inspector signs off only its own department's items (issue 4, part 2); every
+    /// department inspector signs off only its own department's items; every
     /// other writing role may act on any hazard in its area.
     public func mayAct(onHazardOf department: Department) -> Bool {
         guard role.writes else { return false }

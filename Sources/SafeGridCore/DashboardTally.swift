@@ -9,7 +9,7 @@ import Foundation
 /// (``HazardFacts/contribution``, ``SubjectFacts/contribution``). A recount sums the
 /// contributions of all records afresh; the two must always agree. With counters the
 /// dashboard costs a few indexed reads of at most (1 + children) × metrics rows, whatever the
-/// number of hazards (issue 6: p95 ≤ 20 ms at 1,000,000 hazards).
+/// number of hazards (p95 ≤ 20 ms at 1,000,000 hazards).
 ///
 /// Metric names (stable; stored in `area_counters.metric`):
 ///

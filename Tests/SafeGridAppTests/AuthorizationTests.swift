@@ -6,7 +6,7 @@ import Vapor
 import VaporTesting
 @testable import SafeGridApp
 
-/// Issue 4: every route × every role × inside/outside the person's area. The routes come from
+/// Every route × every role × inside/outside the person's area. The routes come from
 /// the router, so a route added later is walked too — and one with a path parameter this test
 /// cannot fill fails it until the parameter is taught below.
 @Suite("Authorization: every route, every role, inside and outside the area")

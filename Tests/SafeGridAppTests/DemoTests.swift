@@ -53,7 +53,7 @@ struct DemoTests {
                 """).first()?.decode(column: "n", as: Int.self)
             #expect(lastEvents == 0)
 
-            // Issue 4: each demo account signs in and sees its own, nested slice of the campaign.
+            // Each demo account signs in and sees its own, nested slice of the campaign.
             var seen: [Role: (area: String, found: Int, subjects: Int)] = [:]
             for p in DemoAccounts.people {
                 let t = try await app.send(.POST, "/api/v1/auth/token", object: ["username": p.username, "password": DemoAccounts.password], token: "")

@@ -5,7 +5,7 @@ import Testing
 import Vapor
 @testable import SafeGridApp
 
-/// 综合执法 (joint enforcement, issue 4 part 6): the article's figures from the demo's records
+/// 综合执法 (joint enforcement): the article's figures from the demo's records
 /// (shared/seed/guali-campaign-article.txt: 累计开展行动3012次，占全区总量的46.8%以上 … 关停企业77家，
 /// 拆除593家企业的违法建筑8万多平方米，腾出产业发展空间100余亩), and the rules of the API.
 @Suite("Joint enforcement: the article's figures from records, teams and actions through the API")

@@ -7,7 +7,7 @@ import Vapor
 @testable import SafeGridApp
 
 /// Ledger (台账) import and export through the app: write path, batches, idempotency, the bad
-/// inputs of issue 5, and the round trip of a demo campaign through XLSX and CSV.
+/// inputs, and the round trip of a demo campaign through XLSX and CSV.
 @Suite("Ledger exchange: import and export")
 struct LedgerExchangeTests {
     static let village = "330109113201"

@@ -300,8 +300,8 @@ struct RequireRole: AsyncMiddleware {
 }
 
 extension Request {
-    /// Refuses an action on a hazard of another department by a department inspector (issue 4:
-    /// inspectors sign off only their department's items).
+    /// Refuses an action on a hazard of another department by a department inspector
+    /// (inspectors sign off only their department's items).
     /// - Throws: 403 naming the hazard's department.
     func checkMayAct(onHazard hazard: HazardRow) throws {
         let account = try account()

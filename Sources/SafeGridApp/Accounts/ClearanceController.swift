@@ -3,7 +3,7 @@ import SQLKit
 import SafeGridCore
 import Vapor
 
-/// 前置入口管 (issue 4, part 7): licensing systems ask whether a subject has passed before they
+/// 前置入口管: licensing systems ask whether a subject has passed before they
 /// grant a permit. `GET /api/v1/clearance?creditCode=…` or `?subjectId=…`, with the system's
 /// own API key (`safegrid apikey create 市场监管许可 --scope clearance`) in `X-API-Key`.
 ///

@@ -443,7 +443,7 @@ struct AnyEncodable: Encodable {
 
 /// API clients of other platforms: keys made once, stored as SHA-256.
 enum ApiClients {
-    /// What a key may do: `open311` (report service requests), `clearance` (permit checks, issue 4).
+    /// What a key may do: `open311` (report service requests), `clearance` (permit checks).
     static let scopes = ["open311", "clearance"]
 
     /// Makes a client and returns its key (`sg_` + 40 hex digits), shown only now.

@@ -4,7 +4,7 @@ import SQLKit
 import SafeGridCore
 import Vapor
 
-/// `/api/v1/enforcement`: 综合执法 (joint enforcement, issue 4 part 6). Joint teams drawn from
+/// `/api/v1/enforcement`: 综合执法 (joint enforcement). Joint teams drawn from
 /// several departments record actions at subjects — inspection actions, closures ordered,
 /// illegal buildings demolished (m²), land freed (亩) — and the dashboard shows the campaign's
 /// figures as the article gives them (shared/seed/guali-campaign-article.txt: 累计开展行动3012次，

@@ -2,7 +2,7 @@ import Foundation
 import SQLKit
 import SafeGridCore
 
-/// 综合执法 (joint enforcement, issue 4 part 6) in SQL: writes of teams, actions with their
+/// 综合执法 (joint enforcement) in SQL: writes of teams, actions with their
 /// subjects and tallies (inside the caller's transaction, through ``CampaignStore``), and the
 /// reads the figures are computed from.
 ///

@@ -3,7 +3,7 @@ import SQLKit
 import SafeGridCore
 import Vapor
 
-/// 重点隐患企业 (issue 4, part 5): the district's enterprises ranked village by village with
+/// 重点隐患企业: the district's enterprises ranked village by village with
 /// ``KeyHazardRanking`` (score from open hazards weighted by severity and overdue days; the
 /// worst 15%, rounded up, ties at the boundary all listed, villages under 5 enterprises not
 /// ranked), stored as the current list plus the history of who entered and left it.

@@ -4,7 +4,7 @@ import SQLKit
 import SafeGridCore
 import Vapor
 
-/// 绩效 (issue 4, part 4): per village of a town, or per grid (its grid worker) of a village, a
+/// 绩效: per village of a town, or per grid (its grid worker) of a village, a
 /// ``PerformanceScore`` for a period, ranked best first; a grid or micro-grid on its own.
 ///
 /// What each input counts, from records of the period `from…to` (Asia/Shanghai days):

@@ -4,7 +4,7 @@ import SQLKit
 import SafeGridCore
 import Vapor
 
-/// 网格日常管 (issue 4, part 3): a grid or micro-grid worker's inspection tasks for a day.
+/// 网格日常管: a grid or micro-grid worker's inspection tasks for a day.
 ///
 /// - **Routine tasks** come from ``InspectionFrequency``: every subject of the area is due
 ///   `interval` days after its last inspection (rental housing and parks 30, enterprises 60,

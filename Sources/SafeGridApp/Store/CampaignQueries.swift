@@ -4,7 +4,7 @@ import SafeGridCore
 
 /// Read queries of the campaign (SQLKit, dialect-neutral builders and binds).
 ///
-/// **Jurisdiction lives here** (issue 4): every query answers only rows inside `scope` — an
+/// **Jurisdiction lives here**: every query answers only rows inside `scope` — an
 /// area outside it is `nil`, a subject, hazard or inspection outside it is `nil` (the handlers
 /// answer 404, never 403, so nothing tells that it exists), and lists and their totals count
 /// only what is inside. Request handlers get theirs from ``Request/queries`` (the signed-in

@@ -1,7 +1,7 @@
 import Fluent
 import SQLKit
 
-/// 006: people (issue 4) — accounts with a role and a home area, their sign-in sessions (web
+/// 006: people — accounts with a role and a home area, their sign-in sessions (web
 /// cookies and API bearer tokens, both stored only as SHA-256), failed sign-ins per user name
 /// (``LoginThrottle``), and the log of permit-system clearance queries.
 struct CreateAccounts: AsyncMigration {

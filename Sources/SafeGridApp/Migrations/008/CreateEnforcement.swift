@@ -1,7 +1,7 @@
 import Fluent
 import SQLKit
 
-/// 008: joint enforcement (综合执法, issue 4 part 6; source: the campaign article,
+/// 008: joint enforcement (综合执法; source: the campaign article,
 /// shared/seed/guali-campaign-article.txt): the joint teams, their actions with the subjects each
 /// concerns, and the counts of towns that report their actions without recording them one by one
 /// (for the district total the share is taken of). Days are `YYYY-MM-DD` Asia/Shanghai text, as
