@@ -105,6 +105,8 @@ enum OpenAPIDocument {
     }
     /// Characters other than C0/C1 controls.
     static let printable = "[^\\x00-\\x1F\\x7F-\\x9F]"
+    /// Characters other than controls and spaces.
+    static let visible = "[^\\s\\x00-\\x1F\\x7F-\\x9F]"
     /// One line of text without control characters, at most `max` characters.
     static func line(_ max: Int) -> [String: Any] { ["type": "string", "maxLength": max, "pattern": "^\(printable)*$"] }
     /// As ``line(_:)`` with at least one character that is not a space.
@@ -483,7 +485,7 @@ enum OpenAPIDocument {
                  "then": ["required": ["rooms"], "properties": ["rooms": ["type": "integer"]]],
                  "else": ["properties": ["rooms": ["type": "null"]]]],
             ]]) { $1 },
-            "CloseDownInput": input(["actor": name, "reason": reason, "occurredAt": timestamp], required: ["actor", "reason"]),
+            "CloseDownInput": input(["actor": name, "reason": words(TextRules.note), "occurredAt": timestamp], required: ["actor", "reason"]),
             "HazardEvent": object(["seq": int, "kind": oneOf(HazardEventKind.self), "label": text, "fromState": oneOf(HazardState.self),
                                    "toState": oneOf(HazardState.self), "actor": text, "reason": text, "occurredAt": timestamp,
                                    "recordedAt": timestamp, "dueAt": timestamp, "deviceId": text, "deviceSeq": int, "late": bool,
@@ -506,7 +508,7 @@ enum OpenAPIDocument {
                                         required: ["action", "actor"]),
 
             // Inspections and the closed loop
-            "InspectionSubmission": input(["clientId": ["type": "string", "minLength": 1, "maxLength": 100, "pattern": "^\\S(\(printable)*\\S)?$"],
+            "InspectionSubmission": input(["clientId": ["type": "string", "minLength": 1, "maxLength": 100, "pattern": "^\(visible)(\(printable)*\(visible))?$"],
                                             "subjectId": uuid, "checklistVersion": int(1...100_000), "inspectedAt": timestamp,
                                             "inspector": name, "team": array(member, max: TextRules.teamMembers).merging(["minItems": 1]) { $1 },
                                             "results": array(result).merging(["minItems": 1]) { $1 }],
@@ -519,7 +521,7 @@ enum OpenAPIDocument {
                                  required: ["id", "clientId", "subjectId", "checklistVersion", "inspectedAt", "inspector", "team", "results", "hazards"]),
             "InspectionList": array(ref("Inspection")),
             "SignatureInput": input(["signerName": name, "signerPhone": phone, "signedAt": timestamp,
-                                      "image": ["type": "string", "maxLength": 720_000,
+                                      "image": ["type": "string", "minLength": 136, "maxLength": 720_000,
                                                 "pattern": "^(data:image/png;base64,)?([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$",
                                                 "description": "PNG as data:image/png;base64,… or bare base64 (100 bytes … 512 KB decoded)"],
                                       "location": location], required: ["signerName", "image"]),
@@ -535,7 +537,8 @@ enum OpenAPIDocument {
                                         required: ["subjectId", "inspector", "results"]),
             "SyncInput": input(["deviceId": words(100), "events": array(input(
                 ["seq": int(0...Int(Int32.max)), "hazardId": uuid, "action": oneOf(HazardAction.allCases.filter { $0 != .closeDown }.map(\.rawValue)),
-                 "clientTime": timestamp, "actor": name, "reason": reason, "dueOn": dateOrEmpty],
+                 "clientTime": timestamp, "actor": ["type": "string", "description": "checked per event: a blank actor rejects the event, not the batch"],
+                 "reason": reason, "dueOn": dateOrEmpty],
                 required: ["seq", "hazardId", "action", "clientTime", "actor"]), max: 1_000)], required: ["deviceId", "events"]),
             "SyncResults": array(object(["seq": int, "status": oneOf(["applied", "duplicate", "rejected"]), "late": bool, "reason": text],
                                         required: ["seq", "status", "late"])),
