@@ -537,7 +537,7 @@ enum OpenAPIDocument {
                                         required: ["subjectId", "inspector", "results"]),
             "SyncInput": input(["deviceId": words(100), "events": array(input(
                 ["seq": int(0...Int(Int32.max)), "hazardId": uuid, "action": oneOf(HazardAction.allCases.filter { $0 != .closeDown }.map(\.rawValue)),
-                 "clientTime": timestamp, "actor": ["type": "string", "description": "checked per event: a blank actor rejects the event, not the batch"],
+                 "clientTime": timestamp, "actor": line(TextRules.personName).merging(["description": "a blank actor rejects the event (status rejected), not the batch"]) { $1 },
                  "reason": reason, "dueOn": dateOrEmpty],
                 required: ["seq", "hazardId", "action", "clientTime", "actor"]), max: 1_000)], required: ["deviceId", "events"]),
             "SyncResults": array(object(["seq": int, "status": oneOf(["applied", "duplicate", "rejected"]), "late": bool, "reason": text],
