@@ -105,6 +105,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.migrations.add(CreateRankings())
     app.migrations.add(CreateEnforcement())
     app.migrations.add(AddEvidenceLink())
+    app.migrations.add(AddWebhookRemoval())
     app.storage[InspectionIntakeKey.self] = InspectionIntake()
     app.storage[WebhookLoopKey.self] = WebhookLoop()
     app.lifecycle.use(app.storage[WebhookLoopKey.self]!)

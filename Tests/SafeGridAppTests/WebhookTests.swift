@@ -99,6 +99,10 @@ struct WebhookTests {
 
                 // Stopped: nothing more.
                 #expect(try await app.send(.DELETE, "/api/v1/webhooks/\(id)", token: app.adminToken).json["active"] as? Bool == false)
+                // Removed is gone: not listed, no deliveries, not removed twice.
+                #expect(try await app.send(.GET, "/api/v1/webhooks/\(id)/deliveries", token: app.adminToken).status == .notFound)
+                #expect(try await app.send(.DELETE, "/api/v1/webhooks/\(id)", token: app.adminToken).status == .notFound)
+                #expect(!(try await app.send(.GET, "/api/v1/webhooks", token: app.adminToken).body.lowercased().contains(id.lowercased())))
                 #expect(try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: other, at: "2026-11-30T09:40:00+08:00"), token: app.adminToken).status == .created)
                 #expect(try await Webhooks.pass(app: app, now: testNow.addingTimeInterval(60)) == (0, 0))
 

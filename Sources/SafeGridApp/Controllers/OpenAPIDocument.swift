@@ -90,6 +90,10 @@ enum OpenAPIDocument {
     static var bool: [String: Any] { ["type": "boolean"] }
     static func int(_ range: ClosedRange<Int>) -> [String: Any] { ["type": "integer", "minimum": range.lowerBound, "maximum": range.upperBound] }
     static var count: [String: Any] { ["type": "integer", "minimum": 0] }
+    /// A whole number in `range`, or empty for the default (a query value; see the conventions).
+    static func intOrEmpty(_ range: ClosedRange<Int>) -> [String: Any] {
+        ["anyOf": [int(range), ["type": "string", "maxLength": 0]]]
+    }
     /// District (6 digits), town (9), village (12), grid (14) or micro-grid (17).
     static let areaCodePattern = "[0-9]{6}([0-9]{3}([0-9]{3}([0-9]{2}([0-9]{3})?)?)?)?"
     static var areaCode: [String: Any] { ["type": "string", "pattern": "^\(areaCodePattern)$"] }
@@ -119,8 +123,8 @@ enum OpenAPIDocument {
     }
     /// A whole number of a page query (`page` 1…100000, `per` 1…200).
     static var paging: [Param] {
-        [Param(name: "page", schema: int(1...100_000), description: "1…100000, default 1"),
-         Param(name: "per", schema: int(1...200), description: "1…200, default 50")]
+        [Param(name: "page", schema: intOrEmpty(1...100_000), description: "1…100000, default 1 (also when empty)"),
+         Param(name: "per", schema: intOrEmpty(1...200), description: "1…200, default 50 (also when empty)")]
     }
     static func q(_ name: String, _ schema: [String: Any], _ description: String, required: Bool = false) -> Param {
         Param(name: name, schema: schema, description: description, required: required)

@@ -117,8 +117,9 @@ enum Webhooks {
 
     /// A subscription receives the events of its maker's jurisdiction (`scope_code`), and is
     /// seen only by admins whose jurisdiction holds it.
+    /// Subscriptions the reader may see: inside their area and not removed.
     static func visible(_ q: SQLSelectBuilder, _ req: Request) -> SQLSelectBuilder {
-        req.queries.within(q, codeColumn: "scope_code")
+        req.queries.within(q, codeColumn: "scope_code").where("removed_at", .is, SQLLiteral.null)
     }
 
     static func list(_ req: Request) async throws -> [Subscription] {
@@ -130,7 +131,8 @@ enum Webhooks {
         guard try await visible(req.sql.select().column("id").from("webhook_subscriptions").where("id", .equal, SQLBind(id)), req).first() != nil
         else { throw DomainError(.notFound, field: "id", reason: "no webhook subscription \(id)") }
         return try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
-            try await sql.update("webhook_subscriptions").set("active", to: SQLBind(false)).where("id", .equal, SQLBind(id)).run()
+            try await sql.update("webhook_subscriptions").set("active", to: SQLBind(false))
+                .set("removed_at", to: SQLBind(req.services.now())).where("id", .equal, SQLBind(id)).run()
             guard let row = try await sql.select().columns("*").from("webhook_subscriptions").where("id", .equal, SQLBind(id)).first() else {
                 throw DomainError(.notFound, field: "id", reason: "no webhook subscription \(id)")
             }
