@@ -55,7 +55,13 @@ public enum EventChain {
         }
     }
 
-    public static func millis(_ d: Date) -> Int64 { Int64((d.timeIntervalSince1970 * 1000).rounded()) }
+    /// Milliseconds since 1970, held to what `Int64` holds (a corrupt stored time far outside
+    /// any real one hashes to an end of the range instead of trapping).
+    public static func millis(_ d: Date) -> Int64 {
+        let ms = (d.timeIntervalSince1970 * 1000).rounded()
+        guard ms.isFinite else { return ms > 0 ? .max : .min }
+        return Int64(min(max(ms, -9.2e18), 9.2e18))
+    }
 
     /// The instant of `millis`, as written to the database.
     public static func date(millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }

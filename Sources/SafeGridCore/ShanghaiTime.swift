@@ -43,6 +43,18 @@ private func pad(_ n: Int, _ width: Int) -> String {
 }
 
 /// Floor division of seconds into (day number, second of day).
+/// Whole seconds since 1970 of `d`, rounded toward the past, held to 0001-01-01…9999-12-31 (UTC):
+/// an instant outside those years (or not finite) — only a corrupt stored value can be one —
+/// is shown as the nearest end instead of trapping on the conversion to `Int`.
+func clampedSeconds(_ d: Date) -> Int {
+    let t = d.timeIntervalSince1970
+    guard t.isFinite else { return t > 0 ? latestSecond : earliestSecond }
+    return Int(min(max(t.rounded(.down), Double(earliestSecond)), Double(latestSecond)))
+}
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
+let earliestSecond = -62_135_596_800
+let latestSecond = 253_402_300_799
+
 private func splitSeconds(_ t: Int) -> (days: Int, second: Int) {
     let days = t >= 0 ? t / 86_400 : -((-t + 86_399) / 86_400)
     return (days, t - days * 86_400)
@@ -152,7 +164,7 @@ public enum Timestamp {
     }
 
     private static func render(_ d: Date, offset: Int, suffix: String) -> String {
-        let t = Int(d.timeIntervalSince1970.rounded(.down)) + offset
+        let t = clampedSeconds(d) + offset
         let (days, sec) = splitSeconds(t)
         let c = civilFromDays(days)
         return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(sec / 3600, 2)):\(pad(sec / 60 % 60, 2)):\(pad(sec % 60, 2))\(suffix)"
@@ -256,7 +268,7 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
 
     /// The Asia/Shanghai calendar day that contains the instant `date`.
     public init(shanghai date: Date) {
-        let t = Int(date.timeIntervalSince1970.rounded(.down)) + shanghaiOffsetSeconds
+        let t = clampedSeconds(date) + shanghaiOffsetSeconds
         self.init(dayNumber: splitSeconds(t).days)
     }
 

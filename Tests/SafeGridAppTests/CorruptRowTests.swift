@@ -15,6 +15,8 @@ struct CorruptRowTests {
     static let corruptions: [(column: String, value: String)] = [
         ("found_on", "2026-13-45"), ("state", "exploded"), ("rebound_count", "many"),
         ("subject_id", "not-a-uuid"), ("due_at", "next tuesday"), ("severity", "apocalyptic"),
+        // Times no clock shows: far past, far future, infinite (stored as numbers).
+        ("due_at", "-1e300"), ("found_at", "1e300"), ("due_at", "inf"), ("micro_grid_code", "nope"),
     ]
 
     @Test(arguments: corruptions.indices)
@@ -29,7 +31,9 @@ struct CorruptRowTests {
             #expect(hazards.count == 2)
             let bad = hazards[0], good = hazards[1]
             // Behind the app's back: a text where the column's kind expects something else.
-            guard try await corrupt(app, "UPDATE hazards SET \(unsafeRaw: column) = \(bind: value) WHERE id = \(bind: UUID(uuidString: bad))") else { return }
+            let number = Double(value)
+            guard try await corrupt(app, number.map { "UPDATE hazards SET \(unsafeRaw: column) = \(bind: $0) WHERE id = \(bind: UUID(uuidString: bad))" }
+                                    ?? "UPDATE hazards SET \(unsafeRaw: column) = \(bind: value) WHERE id = \(bind: UUID(uuidString: bad))") else { return }
 
             let admin = app.adminToken
             // Lists and details: the good hazard, without the bad one.
@@ -79,6 +83,14 @@ struct CorruptRowTests {
             let body = inspectionBody(subject: other, clientId: "client-1")
             #expect(try await app.send(.POST, "/api/v1/inspections", object: body, token: app.adminToken).status == .created)
             try await app.sql.raw("UPDATE subjects SET kind = 'spaceship' WHERE id = \(bind: UUID(uuidString: subject))").run()
+            // A third enterprise, inspected, whose micro-grid code is no code: ranked and jobs run without it.
+            let third = try await createEnterprise(app, microGrid: mg, serial: "MA2AB3CF")
+            #expect(try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: third), token: app.adminToken).status == .created)
+            let corrupted = try await corrupt(app, "UPDATE subjects SET micro_grid_code = 'nope' WHERE id = \(bind: UUID(uuidString: third))")
+            await #expect(throws: Never.self) {
+                _ = try await KeyHazards.rank(app: app, asOf: CalendarDate(shanghai: testNow), now: testNow, trigger: "test", scheduled: false)
+            }
+            await #expect(throws: Never.self) { _ = try await DeadlineJobs.runOnce(app: app, now: testNow.addingTimeInterval(86_400 * 90)) }
             try await app.sql.raw("UPDATE inspections SET response_json = '{broken' WHERE client_id = 'client-1'").run()
             let admin = app.adminToken
             let list = try await app.send(.GET, "/api/v1/subjects", token: admin)
@@ -92,6 +104,7 @@ struct CorruptRowTests {
             #expect(replay.status.code < 500, "\(replay.body)")
             let found = try await StoredRowCheck.run(sql: app.sql)
             #expect(found.contains { $0.table == "subjects" && $0.id == subject.lowercased() })
+            #expect(!corrupted || found.contains { $0.table == "subjects" && $0.id == third.lowercased() })
         }
     }
 

@@ -172,7 +172,7 @@ enum SignIn {
         if case .locked(let until) = reservation {
             // Not a guess (no password was checked): the address keeps its allowance.
             await attempts.release(for: address, at: now)
-            throw Abort(.tooManyRequests, headers: ["Retry-After": String(Int(until.timeIntervalSince(now).rounded(.up)))],
+            throw Abort(.tooManyRequests, headers: ["Retry-After": String(Int(min(max(until.timeIntervalSince(now), 1), 86_400).rounded(.up)))],
                         reason: "登录失败次数过多，请于 \(Layout.time(until)) 后再试 · too many failed sign-ins; try again after \(Layout.time(until)) (Asia/Shanghai)")
         }
         let stored = try await AccountStore(sql: req.sql).user(username: username)

@@ -83,7 +83,8 @@ enum KeyHazards {
             try await store.insert("key_hazard_enterprises", ["subject_id", "town_code", "village_code", "grid_code", "micro_grid_code", "rank",
                                                               "quota", "points", "open_hazards", "overdue_hazards", "since", "run_id"],
                                    key.map { v, e in
-                                       let c = areaCodes[e.subjectId] ?? AreaCodes.lineage(of: v) + ["", ""]
+                                       // Five levels however short a stored code is (a corrupt one among them).
+                                       let c = (areaCodes[e.subjectId] ?? AreaCodes.lineage(of: v)) + Array(repeating: "", count: 5)
                                        return [e.subjectId, c[1], c[2], c[3], c[4], e.rank, ranking.village(v)?.quota ?? 0, e.score.points,
                                                e.score.openHazards, e.score.overdueHazards, since[e.subjectId] ?? asOf.description, runID]
                                    })
@@ -91,7 +92,7 @@ enum KeyHazards {
             try await store.insert("key_hazard_changes", ["run_id", "subject_id", "town_code", "village_code", "grid_code", "micro_grid_code",
                                                           "change", "why", "points", "rank", "as_of"],
                                    movements.map { kind, m in
-                                       let c = areaCodes[m.subjectId] ?? AreaCodes.lineage(of: m.villageCode) + ["", ""]
+                                       let c = (areaCodes[m.subjectId] ?? AreaCodes.lineage(of: m.villageCode)) + Array(repeating: "", count: 5)
                                        return [runID, m.subjectId, c[1], c[2], c[3], c[4], kind, m.why.rawValue, m.score?.points, m.rank,
                                                asOf.description]
                                    })

@@ -57,7 +57,7 @@ struct CampaignStore {
                                       "town_code", "village_code", "grid_code", "micro_grid_code", "party_name", "party_phone",
                                       "latitude", "longitude", "datum", "colour", "closed_down_at", "created_at"],
                          subjects.map { s in
-                             let c = AreaCodes.lineage(of: s.microGridCode)
+                             let c = AreaCodes.lineage(of: s.microGridCode) + ["", "", "", ""]
                              return [s.id, s.kind.rawValue, s.name, s.address, s.creditCode?.value, s.aboveScale, s.rooms,
                                      s.parentId, c[1], c[2], c[3], s.microGridCode, s.party.name, s.party.phone.stored,
                                      s.location?.latitude, s.location?.longitude, s.location?.datum.rawValue,
@@ -91,7 +91,8 @@ struct CampaignStore {
         })
 
         for (subject, changes) in batches {
-            let codes = AreaCodes.lineage(of: subject.microGridCode)
+            // Padded: a subject read from storage has a checked code, but a short one must not trap.
+            let codes = AreaCodes.lineage(of: subject.microGridCode) + ["", "", "", ""]
             var created = Set<UUID>()
             for plan in changes.inspections {
                 let m = meta[plan.id]

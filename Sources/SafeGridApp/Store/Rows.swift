@@ -83,6 +83,21 @@ private func checkDay(_ value: String?, _ column: String) throws {
     do { _ = try CalendarDate(value) } catch { throw UnreadableValue(column: column, value: value) }
 }
 
+/// Checks a stored micro-grid code: 17 digits (``AreaCodes``), the level every subject and
+/// hazard hangs from.
+private func checkMicroGrid(_ value: String, _ column: String) throws {
+    guard value.count == 17, value.utf8.allSatisfy({ (48...57).contains($0) }) else {
+        throw UnreadableValue(column: column, value: value)
+    }
+}
+
+/// Checks a stored instant lies within years 1900…9999 (what the pages and the hash chain show).
+private func checkInstant(_ value: Date?, _ column: String) throws {
+    guard let value else { return }
+    let t = value.timeIntervalSince1970
+    guard t.isFinite, t >= -2_208_988_800, t <= 253_402_300_799 else { throw UnreadableValue(column: column, value: "\(t)") }
+}
+
 private func checkRaw<E: RawRepresentable>(_ value: String?, _ type: E.Type, _ column: String) throws where E.RawValue == String {
     guard let value else { return }
     guard E(rawValue: value) != nil else { throw UnreadableValue(column: column, value: value) }
@@ -130,6 +145,9 @@ struct SubjectRow: Codable, StoredRow {
 
     func validate() throws {
         try checkRaw(kind, SubjectKind.self, "kind")
+        try checkMicroGrid(microGridCode, "micro_grid_code")
+        try checkInstant(closedDownAt, "closed_down_at")
+        try checkInstant(createdAt, "created_at")
         if let colour, SubjectColour(key: colour) == nil { throw UnreadableValue(column: "colour", value: colour) }
     }
 
@@ -188,6 +206,11 @@ struct HazardRow: Codable, StoredRow {
         try checkRaw(subjectKind, SubjectKind.self, "subject_kind")
         try checkDay(foundOn, "found_on")
         try checkDay(rectifiedOn, "rectified_on")
+        try checkMicroGrid(microGridCode, "micro_grid_code")
+        for (instant, column) in [(foundAt, "found_at"), (dueAt, "due_at"), (rectifiedAt, "rectified_at"),
+                                  (lastEventAt, "last_event_at"), (overdueAt, "overdue_at"), (remindedFor, "reminded_for")] {
+            try checkInstant(instant, column)
+        }
         guard reboundCount >= 0, version >= 0 else { throw UnreadableValue(column: "version", value: "\(version)") }
     }
 
@@ -220,6 +243,12 @@ struct HazardEventRow: Codable, StoredRow {
     let prevHash: String
     let hash: String
 
+    func validate() throws {
+        try checkInstant(occurredAt, "occurred_at")
+        try checkInstant(recordedAt, "recorded_at")
+        try checkInstant(dueAt, "due_at")
+    }
+
     var link: EventChain.Link {
         EventChain.Link(hazardID: hazardId, subjectID: subjectId, townCode: townCode, kind: kind, fromState: fromState,
                         toState: toState, actor: actor, reason: reason, occurredAt: occurredAt, dueAt: dueAt,
@@ -241,7 +270,11 @@ struct InspectionRow: Codable, StoredRow {
     let responseJson: String?
     let recordedAt: Date
 
-    func validate() throws { try checkDay(inspectedOn, "inspected_on") }
+    func validate() throws {
+        try checkDay(inspectedOn, "inspected_on")
+        try checkInstant(inspectedAt, "inspected_at")
+        try checkInstant(recordedAt, "recorded_at")
+    }
 }
 
 struct ChecklistItemRow: Codable, StoredRow {
