@@ -108,6 +108,25 @@ struct CorruptRowTests {
         }
     }
 
+    @Test func aCorruptDirectedTaskLeavesTheTaskListStandingAndALongSearchIsRefused() async throws {
+        try await withSafeGrid { app in
+            let mg = try await addMicroGrid(app)
+            let subject = try await createEnterprise(app, microGrid: mg)
+            let given = try await app.send(.POST, "/api/v1/tasks/directed",
+                                           object: ["subjectId": subject, "dueOn": "2026-12-05", "reason": "群众举报"], token: app.adminToken)
+            #expect(given.status == .created, "\(given.body)")
+            #expect(try await corrupt(app, "UPDATE directed_tasks SET due_on = '2026-02-30'"))
+            let tasks = try await app.send(.GET, "/api/v1/tasks?areaCode=\(mg)", token: app.adminToken)
+            #expect(tasks.status == .ok, "\(tasks.body)")
+            #expect(tasks.body.lowercased().contains(subject.lowercased()))
+            // A name search longer than any name is refused plainly, not a database error.
+            let long = try await app.send(.GET, "/api/v1/subjects?q=" + String(repeating: "a", count: 50_000), token: app.adminToken)
+            #expect(long.status == .unprocessableEntity)
+            #expect(long.json["field"] as? String == "q")
+            #expect(try await app.send(.GET, "/api/v1/subjects?q=" + String(repeating: "a", count: 200), token: app.adminToken).status == .ok)
+        }
+    }
+
     /// Runs a corrupting statement on one connection with foreign keys off (SQLite), or as it is
     /// (PostgreSQL). False when PostgreSQL's column types refuse the value: such a row cannot exist there.
     func corrupt(_ app: Application, _ statement: SQLQueryString) async throws -> Bool {

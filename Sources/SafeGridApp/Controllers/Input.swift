@@ -4,6 +4,19 @@ import Vapor
 
 /// Parsing of request values into domain values, each failure a ``DomainError`` naming the field.
 enum Input {
+    /// The longest name search (`q`), in characters: longer patterns cost the database more
+    /// than any name is long (SQLite refuses a LIKE pattern of about 50,000 characters).
+    static let maxSearch = 200
+
+    /// `q`, a name search: at most ``maxSearch`` characters (422 naming `q` beyond).
+    static func search(_ req: Request) throws -> String? {
+        let q = req.query[String.self, at: "q"]
+        if let q, q.count > maxSearch {
+            throw DomainError.invalid("q", "q has \(q.count) characters; at most \(maxSearch) are allowed")
+        }
+        return q
+    }
+
     static func uuid(_ raw: String?, _ field: String, kind: DomainError.Kind = .invalid) throws(DomainError) -> UUID {
         guard let raw, let id = UUID(uuidString: raw.trimmingCharacters(in: .whitespaces)) else {
             throw DomainError(kind, field: field, reason: "\(field) must be a UUID, got \(raw.map { "'\($0)'" } ?? "nothing")")

@@ -225,7 +225,7 @@ enum OpenAPIDocument {
         Operation(method: "get", path: "/api/v1/subjects", tag: "subjects", summary: "Subjects, filtered and paged",
                   query: [q("kind", filter(SubjectKind.self), "subject kind"), q("areaCode", areaFilter, "within this area"),
                           q("colour", ["type": "string", "enum": [""] + SubjectColour.all.map(\.key)], "colour key, e.g. serious.inProgress"),
-                          q("q", text, "name contains (wildcards literal)"), q("parentId", idParam, "tenants of a park")] + paging,
+                          q("q", ["type": "string", "maxLength": Input.maxSearch], "name contains (wildcards literal); at most 200 characters"), q("parentId", idParam, "tenants of a park")] + paging,
                   answer: (200, "SubjectPage"), errors: [404, 422]),
         Operation(method: "post", path: "/api/v1/subjects", tag: "subjects", summary: "Register a subject (credit code checked by GB 32100)",
                   body: "SubjectInput", answer: (201, "Subject"), errors: [409, 422], headers: ["Location": "/api/v1/subjects/{id}"]),
@@ -298,7 +298,7 @@ enum OpenAPIDocument {
     static var exports: [Operation] {
         let subjectFilters: [Param] = [
             q("areaCode", areaFilter, "within this area"), q("kind", filter(SubjectKind.self), "subject kind"),
-            q("colour", ["type": "string", "enum": [""] + SubjectColour.all.map(\.key)], "colour key"), q("q", text, "name contains")]
+            q("colour", ["type": "string", "enum": [""] + SubjectColour.all.map(\.key)], "colour key"), q("q", ["type": "string", "maxLength": Input.maxSearch], "name contains; at most 200 characters")]
         let villageFilters: [Param] = [
             q("areaCode", areaFilter, "the town (default 瓜沥镇) or district whose children are listed"),
             q("kind", filter(SubjectKind.self), "only this kind's columns")]

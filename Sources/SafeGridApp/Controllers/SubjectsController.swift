@@ -97,7 +97,7 @@ enum SubjectsController {
             f.colour = colour
         }
         if let p = req.query[String.self, at: "parentId"] { f.parentID = try Input.uuid(p, "parentId") }
-        f.search = req.query[String.self, at: "q"]
+        f.search = try Input.search(req)
         let (rows, total) = try await req.queries.subjects(f, limit: per, offset: offset)
         return Page(items: rows.map { SubjectDTO($0, revealPhone: req.revealsPhoneNumbers) }, page: page, per: per, total: total)
     }

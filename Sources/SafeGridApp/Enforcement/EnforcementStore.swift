@@ -118,14 +118,15 @@ enum EnforcementStore {
                     .append((try row.decode(column: "position", as: Int.self), try row.decode(column: "subject_id", as: UUID.self)))
             }
         }
-        return try zip(ids, rows).map { id, row in
-            try EnforcementAction(
+        // An action row that cannot be read is left out (logged and counted), as in every list.
+        return zip(ids, rows).compactMap { id, row in
+            row.noted("enforcement_actions", { row in try EnforcementAction(
                 id: id, teamId: row.decode(column: "team_id", as: UUID.self), townCode: row.decode(column: "town_code", as: String.self),
                 subjectIds: (subjects[id] ?? []).sorted { $0.position < $1.position }.map { $0.id },
                 on: CalendarDate(row.decode(column: "on_day", as: String.self)),
                 kind: EnforcementAction.Kind(rawValue: row.decode(column: "kind", as: String.self)) ?? .inspection,
                 squareMetres: row.decode(column: "square_metres", as: Double?.self), mu: row.decode(column: "mu", as: Double?.self),
-                note: row.decode(column: "note", as: String?.self))
+                note: row.decode(column: "note", as: String?.self)) }, sql)
         }
     }
 
@@ -156,9 +157,12 @@ enum EnforcementStore {
             .column(SQLFunction("MAX", args: SQLIdentifier("on_day")), as: "last_day")
             .from("enforcement_actions").where("town_code", .like, SQLBind(districtCode + "%")).groupBy("town_code").all()
         for row in rows {
-            out[try row.decode(column: "town_code", as: String.self)] = (
-                count: try row.decode(column: "n", as: Int.self), from: try CalendarDate(row.decode(column: "first_day", as: String.self)),
-                through: try CalendarDate(row.decode(column: "last_day", as: String.self)))
+            guard let figures = row.noted("enforcement_actions", { row in
+                (town: try row.decode(column: "town_code", as: String.self), count: try row.decode(column: "n", as: Int.self),
+                 from: try CalendarDate(row.decode(column: "first_day", as: String.self)),
+                 through: try CalendarDate(row.decode(column: "last_day", as: String.self)))
+            }, sql) else { continue }
+            out[figures.town] = (figures.count, figures.from, figures.through)
         }
         return out
     }
@@ -167,10 +171,12 @@ enum EnforcementStore {
     private static func tallies(districtCode: String, sql: any SQLDatabase) async throws -> [EnforcementTally] {
         try await sql.select().columns("town_code", "actions", "from_day", "through_day").from("enforcement_tallies")
             .where("town_code", .like, SQLBind(districtCode + "%")).orderBy("town_code").orderBy("from_day").all()
-            .map { row in
-                try EnforcementTally(townCode: row.decode(column: "town_code", as: String.self), actions: row.decode(column: "actions", as: Int.self),
-                                     from: CalendarDate(row.decode(column: "from_day", as: String.self)),
-                                     through: CalendarDate(row.decode(column: "through_day", as: String.self)))
+            .compactMap { row in
+                row.noted("enforcement_tallies", { row in
+                    try EnforcementTally(townCode: row.decode(column: "town_code", as: String.self), actions: row.decode(column: "actions", as: Int.self),
+                                         from: CalendarDate(row.decode(column: "from_day", as: String.self)),
+                                         through: CalendarDate(row.decode(column: "through_day", as: String.self)))
+                }, sql)
             }
     }
 

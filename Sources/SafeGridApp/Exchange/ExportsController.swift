@@ -93,7 +93,7 @@ enum ExportsController {
             guard let colour = SubjectColour(key: c) else { throw DomainError.invalid("colour", "'\(c)' is not a colour key") }
             f.colour = colour
         }
-        f.search = req.query[String.self, at: "q"]
+        f.search = try Input.search(req)
         let filter = f
         let villages = try await villageNames(req)
         let name = try await fileName(req, "主体台账", "subjects", format)

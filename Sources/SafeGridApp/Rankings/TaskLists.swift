@@ -183,16 +183,20 @@ enum TaskLists {
         }
         var out: [DirectedTask] = []
         for r in rows {
+            // A directed task that cannot be read is left out (logged and counted); the list goes on.
+            guard let task = r.noted("directed_tasks", { r in
             let subject = try r.decode(column: "subject_id", as: UUID.self)
             let assigned = try CalendarDate(try r.decode(column: "assigned_on", as: String.self))
             // Done by the first visit after the task was given (a visit earlier that day does not count).
             let given = try r.decode(column: "created_at", as: Date.self)
             let completed = (visits[subject] ?? []).filter { $0.at >= given }.map(\.on).min().flatMap { try? CalendarDate($0) }
-            out.append(try DirectedTask(id: try r.decode(column: "id", as: UUID.self), subjectId: subject,
-                                        areaCode: try r.decode(column: "micro_grid_code", as: String.self),
-                                        assignedBy: try r.decode(column: "assigned_by", as: String.self), assignedOn: assigned,
-                                        dueOn: try CalendarDate(try r.decode(column: "due_on", as: String.self)),
-                                        reason: try r.decode(column: "reason", as: String.self), completedOn: completed))
+            return try DirectedTask(id: try r.decode(column: "id", as: UUID.self), subjectId: subject,
+                                    areaCode: try r.decode(column: "micro_grid_code", as: String.self),
+                                    assignedBy: try r.decode(column: "assigned_by", as: String.self), assignedOn: assigned,
+                                    dueOn: try CalendarDate(try r.decode(column: "due_on", as: String.self)),
+                                    reason: try r.decode(column: "reason", as: String.self), completedOn: completed)
+            }, req.sql) else { continue }
+            out.append(task)
         }
         return out
     }
