@@ -61,8 +61,8 @@ load() { # connections path [script]  (BENCH_TOKEN in the environment: sent as a
   fi
   echo "$out"
 }
-# A bearer token of a demo account (password safegrid-demo): the district admin reads the
-# district dashboard; the town admin submits inspections in 瓜沥镇 and the towns it may see.
+# A bearer token of a demo account (password safegrid-demo); the district admin (qu.admin) reads
+# the district dashboard and submits the ingest's inspections anywhere in the district.
 sign_in() { # username
   curl -sf -X POST -H 'Content-Type: application/json' --data "{\"username\":\"$1\",\"password\":\"safegrid-demo\"}" \
     "http://127.0.0.1:$PORT/api/v1/auth/token" | python3 -c "import json,sys; print(json.load(sys.stdin)['token'])" \
