@@ -16,24 +16,12 @@ struct XLSXLimitsTests {
         return xml
     }
 
-    static func error(_ body: () throws -> Void) -> LedgerFileError? {
-        do {
-            try body()
-            return nil
-        } catch let e as LedgerFileError {
-            return e
-        } catch {
-            Issue.record("unexpected \(error)")
-            return nil
-        }
-    }
-
     @Test func aSheetReachingColumnXFDIsRefusedBeforeItIsPadded() throws {
         // 100,000 rows with a value in XFD: about 12 KB deflated, and 1.6 billion cells (tens
         // of gigabytes) had each row been padded to 16,384 cells.
         let data = try Fixture.workbook(sheets: [("台账", Self.wideRows(100_000, column: "XFD"), "", nil)])
         #expect(data.count < 16_000, "\(data.count) bytes")
-        let e = Self.error { _ = try LedgerReader.read(data) }
+        let e = fileError { _ = try LedgerReader.read(data) }
         #expect(e?.kind == .tooLarge)
         #expect(e?.reason == "cell XFD2 holds a value in column 16,384; a ledger sheet may use at most 256 columns (A to IV). Delete the columns beyond them or copy the ledger's columns to a new sheet")
     }
@@ -45,7 +33,7 @@ struct XLSXLimitsTests {
         #expect(inside.rows.map { $0.cells.count } == [256, 256, 256])
         #expect(inside.rows[0].cells[255].value == .number(1))
 
-        let e = Self.error { _ = try LedgerReader.read(try Fixture.workbook(sheets: [("S", Self.wideRows(3, column: "IW"), "", nil)])) }
+        let e = fileError { _ = try LedgerReader.read(try Fixture.workbook(sheets: [("S", Self.wideRows(3, column: "IW"), "", nil)])) }
         #expect(e?.kind == .tooLarge)
         #expect(e?.reason.hasPrefix("cell IW2 holds a value in column 257;") == true)
     }
@@ -67,7 +55,7 @@ struct XLSXLimitsTests {
         for r in 2...601 { rows += "<row r=\"\(r)\"><c r=\"B\(r)\"><v>\(r)</v></c></row>" }
         let data = try Fixture.workbook(sheets: [("S", rows, "", nil)])
         let limits = SheetEvents.Limits(maxColumns: 256, maxCells: 1_000, maxMerges: 10)
-        let e = Self.error { _ = try XLSXReader.read(data, sheet: nil, maxPartBytes: XLSXReader.maxPartBytes, limits: limits) }
+        let e = fileError { _ = try XLSXReader.read(data, sheet: nil, maxPartBytes: XLSXReader.maxPartBytes, limits: limits) }
         #expect(e?.kind == .tooLarge)
         #expect(e?.reason == "the sheet holds more than 1,000 cells (rows × used columns, reached at row 501); split it into smaller files")
         let roomy = SheetEvents.Limits(maxColumns: 256, maxCells: 1_202, maxMerges: 10)
@@ -78,13 +66,13 @@ struct XLSXLimitsTests {
         let limits = SheetEvents.Limits(maxColumns: 256, maxCells: 100, maxMerges: 2)
         let rows = "<row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"s\"><v>1</v></c></row>"
         let strings = try Fixture.workbook(sheets: [("S", rows, "", nil)], sharedStrings: (0..<101).map { "s\($0)" })
-        let e = Self.error { _ = try XLSXReader.read(strings, sheet: nil, maxPartBytes: XLSXReader.maxPartBytes, limits: limits) }
+        let e = fileError { _ = try XLSXReader.read(strings, sheet: nil, maxPartBytes: XLSXReader.maxPartBytes, limits: limits) }
         #expect(e?.kind == .tooLarge)
         #expect(e?.reason == "the workbook's shared strings hold more than 100 texts; split it into smaller files")
 
         let merges = "<mergeCells><mergeCell ref=\"A2:A3\"/><mergeCell ref=\"A4:A5\"/><mergeCell ref=\"A6:A7\"/></mergeCells>"
         let merged = try Fixture.workbook(sheets: [("S", rows, merges, nil)], sharedStrings: ["名称", "地址"])
-        let m = Self.error { _ = try XLSXReader.read(merged, sheet: nil, maxPartBytes: XLSXReader.maxPartBytes, limits: limits) }
+        let m = fileError { _ = try XLSXReader.read(merged, sheet: nil, maxPartBytes: XLSXReader.maxPartBytes, limits: limits) }
         #expect(m?.kind == .tooLarge)
         #expect(m?.reason == "the sheet has more than 2 merged cell ranges; unmerge them or copy the values to a new sheet")
     }
@@ -104,7 +92,7 @@ struct XLSXLimitsTests {
             i += 1
         }
         #expect(patched == 2)
-        let e = Self.error { _ = try XLSXReader.read(data, sheet: nil, maxPartBytes: 1_048_576) }
+        let e = fileError { _ = try XLSXReader.read(data, sheet: nil, maxPartBytes: 1_048_576) }
         #expect(e?.kind == .tooLarge)
         #expect(e?.reason == "the workbook part xl/workbook.xml inflates beyond 1 MiB")
     }
