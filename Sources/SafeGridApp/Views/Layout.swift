@@ -122,12 +122,16 @@ enum Layout {
     .overdue{color:#b71c1c;font-weight:600}dl.kv{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;background:#fff;border:1px solid var(--line);border-radius:8px;padding:.8rem 1rem}
     dl.kv dt{color:var(--muted)}dl.kv dd{margin:0}ol.timeline{list-style:none;padding:0;margin:0}ol.timeline li{border-left:3px solid var(--line);padding:.2rem .8rem;margin-left:.3rem}
     .crumbs{font-size:.9rem;margin-bottom:.4rem}.crumbs a{margin-right:.4rem}footer{color:var(--muted);font-size:.8rem;text-align:center;padding:1rem}
-    form label{display:block;margin:.5rem 0}form input[type=text],form input[type=tel],form textarea{display:block;width:100%;max-width:420px;font-size:1rem;padding:.4rem;border:1px solid var(--line);border-radius:6px}
+    form label{display:block;margin:.5rem 0}form input[type=text],form input[type=tel],form input[type=password],form textarea{display:block;width:100%;max-width:420px;font-size:1rem;padding:.4rem;border:1px solid var(--line);border-radius:6px}
     canvas.pad{display:block;width:100%;max-width:640px;height:220px;border:2px dashed #8aa;border-radius:8px;background:#fff;touch-action:none}
     .actions{display:flex;gap:1rem;margin:.8rem 0}.actions button,form button{font-size:1rem;padding:.5rem 1.2rem;border-radius:6px;border:1px solid #0b5cad;background:#0b5cad;color:#fff}
     .actions button#clear{background:#fff;color:#0b5cad}.status{color:#b71c1c}.ok{color:#2e7d32;font-weight:600}
     .notice .number{text-align:right;font-weight:600}.signature{max-width:320px;border-bottom:1px solid #333}img.evidence{max-width:240px;max-height:240px;image-orientation:from-image;border:1px solid var(--line);margin:.2rem}
     @media print{header.top,footer,.no-print{display:none}body{background:#fff}main{max-width:none}}
-    @media (max-width:600px){main{padding:.6rem}h1{font-size:1.2rem}.stat .v{font-size:1.2rem}}
+    header.top nav a{white-space:nowrap}
+    @media (max-width:600px){main{padding:.6rem}h1{font-size:1.2rem}.stat .v{font-size:1.2rem}
+    header.top{flex-wrap:wrap;gap:.3rem .8rem;padding:.5rem .8rem}header.top nav{order:3;width:100%;overflow-x:auto;gap:.9rem;padding-bottom:.2rem}
+    header.top form.who{margin-left:auto}header.top form.who span{display:none}
+    table{display:block;overflow-x:auto}}
     """
 }
