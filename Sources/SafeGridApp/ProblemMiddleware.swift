@@ -83,13 +83,7 @@ struct ProblemMiddleware: AsyncMiddleware {
         }
         switch error {
         case let e as DomainError:
-            let status: HTTPStatus = switch e.kind {
-            case .invalid: .unprocessableEntity
-            case .notFound: .notFound
-            case .conflict: .conflict
-            case .malformed: .badRequest
-            case .forbidden: .forbidden
-            }
+            let status = e.status
             return Problem(type: "https://safegrid.local/problems/\(e.kind.rawValue)", title: status.reasonPhrase,
                            status: Int(status.code), detail: e.reason, field: e.field, extra: e.extra)
         case let e as DecodingError:

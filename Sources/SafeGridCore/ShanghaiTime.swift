@@ -152,6 +152,10 @@ public enum Timestamp {
         return Date(timeIntervalSince1970: Double(whole) + fraction)
     }
 
+    /// The instants SafeGrid reads from storage: 1900-01-01 to 9999-12-31 (UTC). Anything else
+    /// (a far or infinite number written by another tool) makes the stored row unreadable.
+    public static let readable = Date(timeIntervalSince1970: -2_208_988_800)...Date(timeIntervalSince1970: 253_402_300_799)
+
     /// `"2024-10-16T09:30:00+08:00"`: the instant in Asia/Shanghai, whole seconds (a fraction is
     /// truncated toward the past).
     public static func format(_ d: Date) -> String {

@@ -30,11 +30,17 @@ struct UnreadableValue: Error, CustomStringConvertible {
 
 /// Undecodable rows: logged and counted, never fatal.
 enum UndecodableRows {
-    static func note(table: String, row: any SQLRow, error: any Error, logger: Logger) {
-        let id = (try? row.decode(column: "id", as: UUID.self).uuidString.lowercased())
-            ?? (try? row.decode(column: "id", as: String.self))
-            ?? (try? row.decode(column: "seq", as: Int64.self)).map { "seq \($0)" }
+    /// A row's id for the log and `safegrid check`: its UUID in lower case, its text key, or
+    /// `seq N` for events; `?` when even that cannot be read.
+    static func id(of row: any SQLRow, key: String = "id") -> String {
+        if key == "seq" || !row.contains(column: key), let seq = try? row.decode(column: "seq", as: Int64.self) { return "seq \(seq)" }
+        return (try? row.decode(column: key, as: UUID.self).uuidString.lowercased())
+            ?? (try? row.decode(column: key, as: String.self))
             ?? "?"
+    }
+
+    static func note(table: String, row: any SQLRow, error: any Error, logger: Logger) {
+        let id = self.id(of: row)
         logger.error("skipped an undecodable row", metadata: ["table": .string(table), "id": .string(id),
                                                              "error": .string(String(describing: error))])
         Telemetry.countUndecodable(table: table)
@@ -65,11 +71,16 @@ extension SQLRow {
     }
 
     /// The row as `R`, or nil (logged and counted) when it cannot be decoded or validated.
+    /// The row as `R`, decoded and validated; throws what made it unreadable.
+    func readStoredRow<R: StoredRow>(_ type: R.Type) throws -> R {
+        let decoded = try decode(model: type, keyDecodingStrategy: .snakeCaseColumns)
+        try decoded.validate()
+        return decoded
+    }
+
     func storedRow<R: StoredRow>(_ type: R.Type, logger: Logger) -> R? {
         do {
-            let decoded = try decode(model: type, keyDecodingStrategy: .snakeCaseColumns)
-            try decoded.validate()
-            return decoded
+            return try readStoredRow(type)
         } catch {
             UndecodableRows.note(table: R.table, row: self, error: error, logger: logger)
             return nil
@@ -91,11 +102,10 @@ private func checkMicroGrid(_ value: String, _ column: String) throws {
     }
 }
 
-/// Checks a stored instant lies within years 1900…9999 (what the pages and the hash chain show).
+/// Checks a stored instant is one SafeGrid can have written (``Timestamp/readable``).
 private func checkInstant(_ value: Date?, _ column: String) throws {
     guard let value else { return }
-    let t = value.timeIntervalSince1970
-    guard t.isFinite, t >= -2_208_988_800, t <= 253_402_300_799 else { throw UnreadableValue(column: column, value: "\(t)") }
+    guard Timestamp.readable.contains(value) else { throw UnreadableValue(column: column, value: "\(value.timeIntervalSince1970)") }
 }
 
 private func checkRaw<E: RawRepresentable>(_ value: String?, _ type: E.Type, _ column: String) throws where E.RawValue == String {

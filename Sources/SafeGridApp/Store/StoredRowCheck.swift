@@ -37,13 +37,9 @@ enum StoredRowCheck {
             let rows = try await sql.select().columns("*").from(R.table).orderBy(key).limit(pageSize).offset(offset).all()
             for row in rows {
                 do {
-                    let decoded = try row.decode(model: type, keyDecodingStrategy: .snakeCaseColumns)
-                    try decoded.validate()
+                    _ = try row.readStoredRow(type)
                 } catch {
-                    let id = (try? row.decode(column: key, as: UUID.self).uuidString.lowercased())
-                        ?? (try? row.decode(column: key, as: Int64.self)).map { "seq \($0)" }
-                        ?? (try? row.decode(column: key, as: String.self)) ?? "?"
-                    found.append(Finding(table: R.table, id: id, reason: String(describing: error)))
+                    found.append(Finding(table: R.table, id: UndecodableRows.id(of: row, key: key), reason: String(describing: error)))
                 }
             }
             if rows.count < pageSize { break }
