@@ -360,10 +360,7 @@ def main():
     for p in problems:
         log(f"  FAIL {p}")
     # schemathesis exits 1 for a generator hiccup too; what counts is what was found.
-    if faults or problems or errors or exit_code not in ((0, 1) if tool_errors else (0,)):
-        log(f"  scratch folder kept: {work}")
-        sys.exit(1)
-    common.shutil.rmtree(work, ignore_errors=True)
+    common.finish(faults or problems or errors or exit_code not in ((0, 1) if tool_errors else (0,)), work)
 
 
 if __name__ == "__main__":

@@ -228,3 +228,12 @@ def workdir(name):
 def require_binary():
     if not os.path.exists(BINARY):
         sys.exit(f"no binary at {BINARY}: run `swift build --product safegrid` first")
+
+
+def finish(failed, work, keep_note=None):
+    """End a suite: on failure keep its scratch folder (named in the log, with `keep_note` if
+    given) and exit 1; on success remove it."""
+    if failed:
+        log(keep_note or f"  scratch folder kept: {work}")
+        sys.exit(1)
+    shutil.rmtree(work, ignore_errors=True)

@@ -227,10 +227,7 @@ def main():
         f"restart {max(restart_seconds or [0]):.1f} s at most, {time.time() - started:.0f} s")
     for f in failures:
         log("  FAIL", f)
-    if failures:
-        log(f"  scratch folder kept: {work}")
-        sys.exit(1)
-    common.shutil.rmtree(work, ignore_errors=True)
+    common.finish(failures, work)
 
 
 if __name__ == "__main__":

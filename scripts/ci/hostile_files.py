@@ -338,10 +338,7 @@ def main():
         f"{time.time() - started:.0f} s")
     for name, problems in failures:
         log(f"  FAIL {name}: {'; '.join(problems)}")
-    if failures:
-        log(f"  server log: {work}/server.log")
-        sys.exit(1)
-    common.shutil.rmtree(work, ignore_errors=True)
+    common.finish(failures, work, f"  server log: {work}/server.log")
 
 
 if __name__ == "__main__":

@@ -282,10 +282,7 @@ def main():
     if never:
         log(f"  note: {len(never)} accepted values were not seen on any page checked, e.g. "
             + ", ".join(sorted({plants.rows[n]['field'] for n in never})[:10]))
-    if unique or csp_missing or problems:
-        log(f"  scratch folder kept: {work}")
-        sys.exit(1)
-    common.shutil.rmtree(work, ignore_errors=True)
+    common.finish(unique or csp_missing or problems, work)
 
 
 def plant_everything(base, admin, worker, plants, problems, db):
