@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "SafeGridCore", targets: ["SafeGridCore"]),
         .library(name: "SafeGridApp", targets: ["SafeGridApp"]),
         .library(name: "SafeGridLedger", targets: ["SafeGridLedger"]),
+        .library(name: "SafeGridDemo", targets: ["SafeGridDemo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/vapor.git", from: "4.110.0"),
@@ -60,9 +61,21 @@ let package = Package(
                 .product(name: "XMLCoder", package: "XMLCoder"),
             ]
         ),
+        // The demo campaign: seeded generators that reproduce the article's figures through the
+        // domain rules, the `safegrid demo` command that writes them through the app's write
+        // path, and the demo accounts. Production code never refers to it.
+        .target(
+            name: "SafeGridDemo",
+            dependencies: [
+                "SafeGridCore",
+                "SafeGridApp",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ]
+        ),
         .executableTarget(
             name: "safegrid",
-            dependencies: ["SafeGridApp"]
+            dependencies: ["SafeGridApp", "SafeGridDemo"]
         ),
         .testTarget(
             name: "SafeGridCoreTests",
@@ -73,10 +86,15 @@ let package = Package(
             dependencies: ["SafeGridLedger"]
         ),
         .testTarget(
+            name: "SafeGridDemoTests",
+            dependencies: ["SafeGridDemo", "SafeGridCore"]
+        ),
+        .testTarget(
             name: "SafeGridAppTests",
             dependencies: [
                 "SafeGridApp",
                 "SafeGridLedger",
+                "SafeGridDemo",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "Plot", package: "Plot"),
                 .product(name: "SQLKit", package: "sql-kit"),

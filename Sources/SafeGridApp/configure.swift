@@ -43,14 +43,14 @@ extension Application {
         set { storage[SafeGridServicesKey.self] = newValue }
     }
 
-    var writeGate: WriteGate {
+    package var writeGate: WriteGate {
         if let gate = storage[WriteGateKey.self] { return gate }
         let gate = WriteGate()
         storage[WriteGateKey.self] = gate
         return gate
     }
 
-    var sql: any SQLDatabase { db as! any SQLDatabase }
+    package var sql: any SQLDatabase { db as! any SQLDatabase }
 }
 
 extension Request {
@@ -143,7 +143,6 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
 
     try configureMessaging(app)
     try routes(app)
-    app.asyncCommands.use(DemoCommand(), as: "demo")
     app.asyncCommands.use(JobsCommand(), as: "jobs")
     app.asyncCommands.use(AuditCommand(), as: "audit")
     app.asyncCommands.use(CheckCommand(), as: "check")
@@ -153,4 +152,9 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.asyncCommands.use(ImportCommand(), as: "import")
     app.asyncCommands.use(UserCommand(), as: "user")
     app.lifecycle.use(DeadlineJobsRunner())
+}
+
+extension Application {
+    /// The server's clock (``SafeGridServices/now``), for other modules of the package.
+    package func now() -> Date { services.now() }
 }

@@ -135,7 +135,7 @@ public enum AreaCodes {
 }
 
 extension Character {
-    var isASCIIDigitCharacter: Bool { isASCII && isNumber }
+    package var isASCIIDigitCharacter: Bool { isASCII && isNumber }
 }
 
 /// The real structure bundled with SafeGrid: 萧山区, its 27 towns (NBS 2023) and the 74
@@ -144,6 +144,11 @@ public enum BundledAreas {
     public static let districtCode = "330109"
     public static let districtName = "萧山区"
     public static let gualiTownCode = "330109113"
+    /// 瓜沥's grids, one grid worker each (article: 160个网格). The bundled villages carry no
+    /// grids; a town draws its own.
+    public static let gualiGrids = 160
+    /// 瓜沥's micro-grids, one micro-grid worker each (article: 2283个微网格).
+    public static let gualiMicroGrids = 2_283
 
     /// District, towns and 瓜沥's villages, parents before children.
     /// - Throws: ``InvalidValue`` if a bundled file is missing or malformed.

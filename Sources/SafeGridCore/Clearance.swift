@@ -5,7 +5,7 @@ import Foundation
 /// hazard (open, rectifying or rebound — found and not yet verified rectified), or has never
 /// been inspected; otherwise it has **passed**.
 public enum Clearance {
-    public enum Result: String, Codable, Sendable, Hashable {
+    public enum Verdict: String, Codable, Sendable, Hashable {
         case passed, blocked
     }
 
@@ -15,7 +15,7 @@ public enum Clearance {
     ///   - openHazards: hazards of the subject in an open state.
     ///   - closedDownOn: the Asia/Shanghai day it was closed down, if it was.
     ///   - inspected: whether any inspection of the subject is recorded.
-    public static func decide(openHazards: Int, closedDownOn: CalendarDate?, inspected: Bool) -> (result: Result, reason: String) {
+    public static func decide(openHazards: Int, closedDownOn: CalendarDate?, inspected: Bool) -> (result: Verdict, reason: String) {
         if let day = closedDownOn { return (.blocked, "已关停 closed down on \(day)") }
         if openHazards > 0 { return (.blocked, "\(openHazards) 处隐患未整改 open hazards") }
         if !inspected { return (.blocked, "尚未检查 not inspected yet") }

@@ -77,8 +77,13 @@ public struct DashboardTally: Sendable, Equatable {
     public struct Contribution: Sendable, Equatable {
         /// District, town, village, grid and micro-grid codes (``AreaCodes/lineage(of:)``).
         public let areas: [String]
-        /// Metric → count; every count is 1 except `rooms.<kind>`.
+        /// Metric key (``DashboardMetric/key``) → count; every count is 1 except `rooms.<kind>`.
         public let metrics: [String: Int]
+
+        init(areas: [String], metrics: [DashboardMetric: Int]) {
+            self.areas = areas
+            self.metrics = Dictionary(uniqueKeysWithValues: metrics.map { ($0.key.key, $0.value) })
+        }
     }
 }
 
@@ -109,18 +114,18 @@ public struct HazardFacts: Sendable, Equatable {
 
     /// The hazard's counts (see ``DashboardTally`` for the metric names).
     public var contribution: DashboardTally.Contribution {
-        var m: [String: Int] = ["found": 1, "found.\(kind.rawValue)": 1, "foundOn.\(foundOn)": 1]
+        var m: [DashboardMetric: Int] = [.found: 1, .foundOf(kind): 1, .foundOn(foundOn): 1]
         if state == .rectified {
-            m["rectified"] = 1
-            m["rectified.\(kind.rawValue)"] = 1
-            if let day = rectifiedOn { m["rectifiedOn.\(day)"] = 1 }
+            m[.rectified] = 1
+            m[.rectifiedOf(kind)] = 1
+            if let day = rectifiedOn { m[.rectifiedOn(day)] = 1 }
         }
         if state.isOpen {
-            m["open"] = 1
-            m["open.\(kind.rawValue)"] = 1
+            m[.open] = 1
+            m[.openOf(kind)] = 1
             if markedOverdue {
-                m["overdue"] = 1
-                m["overdue.\(severity.rawValue)"] = 1
+                m[.overdue] = 1
+                m[.overdueOf(severity)] = 1
             }
         }
         return .init(areas: AreaCodes.lineage(of: microGridCode), metrics: m)
@@ -148,12 +153,12 @@ public struct SubjectFacts: Sendable, Equatable {
 
     /// The subject's counts (see ``DashboardTally`` for the metric names).
     public var contribution: DashboardTally.Contribution {
-        var m: [String: Int] = [:]
+        var m: [DashboardMetric: Int] = [:]
         if inspected {
-            m["inspected.\(kind.rawValue)"] = 1
-            if let rooms, rooms != 0 { m["rooms.\(kind.rawValue)"] = rooms }
+            m[.inspectedOf(kind)] = 1
+            if let rooms, rooms != 0 { m[.roomsOf(kind)] = rooms }
         }
-        if let colour { m["colour.\(colour.key)"] = 1 }
+        if let colour { m[.colour(colour)] = 1 }
         return .init(areas: AreaCodes.lineage(of: microGridCode), metrics: m)
     }
 }

@@ -14,7 +14,7 @@ import Foundation
 extension AreaCodes {
     /// Checks that `code` is a 9-digit town code.
     /// - Throws: ``DomainError`` `.invalid` on `field` otherwise.
-    static func checkTown(_ code: String, field: String) throws(DomainError) {
+    package static func checkTown(_ code: String, field: String) throws(DomainError) {
         guard code.count == AreaLevel.town.codeLength, code.allSatisfy(\.isASCIIDigitCharacter) else {
             throw .invalid(field, "a town code has \(AreaLevel.town.codeLength) digits, got '\(code)'")
         }
@@ -108,7 +108,7 @@ public struct EnforcementAction: Codable, Hashable, Sendable, Identifiable {
     public enum Kind: String, Codable, CodingKeyRepresentable, CaseIterable, Sendable, Hashable {
         /// 检查行动: a joint inspection action (综合查一次) at the subjects.
         case inspection
-        /// 责令关停: closure ordered (the subject's ledger is closed down the same day, ``SubjectLedger/closeDown(at:actor:reason:)``).
+        /// 责令关停: closure ordered (the subject's dossier is closed down the same day, ``SubjectDossier/closeDown(at:actor:reason:)``).
         case closureOrdered
         /// 拆除违法建筑: illegal buildings demolished, `squareMetres` m².
         case demolition

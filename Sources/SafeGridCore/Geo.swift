@@ -43,7 +43,7 @@ public struct GeoPoint: Hashable, Sendable, Codable {
         self.datum = datum
     }
 
-    init(unchecked latitude: Double, _ longitude: Double, _ datum: Datum) {
+    package init(unchecked latitude: Double, _ longitude: Double, _ datum: Datum) {
         self.latitude = latitude
         self.longitude = longitude
         self.datum = datum

@@ -243,11 +243,30 @@ public enum HazardLifecycle {
 }
 
 extension HazardLifecycle {
+    /// The actions that bring a hazard from `stored` to `target`, in order (a ledger row or
+    /// another platform gives only the state a hazard reached); closure is the subject's and
+    /// takes none here. `nil` when `target` is not ahead of `stored`.
+    public static func path(from stored: HazardState, to target: HazardState) -> [HazardAction]? {
+        if stored == target { return [] }
+        switch (stored, target) {
+        case (.open, .rectifying), (.rebound, .rectifying): return [.startRectification]
+        case (.open, .rectified), (.rectifying, .rectified), (.rebound, .rectified): return [.verifyRectified]
+        case (.open, .rebound), (.rectifying, .rebound): return [.verifyRectified, .reportRebound]
+        case (.rectified, .rebound): return [.reportRebound]
+        case (_, .closedDown) where stored.isOpen: return []
+        default: return nil
+        }
+    }
+}
+
+extension HazardLifecycle {
     /// Marks an open hazard overdue (the deadline has passed).
     /// - Returns: `nil` when there is nothing to mark (not open, already marked, not yet due);
     ///   else the new status and the `markedOverdue` event (actor `system`).
     public static func markOverdue(_ status: HazardStatus, at: Date) -> (HazardStatus, HazardEvent)? {
-        guard status.state.isOpen, status.overdueSince == nil, at > status.dueAt else { return nil }
+        guard DeadlineRules.needsOverdueMark(state: status.state, dueAt: status.dueAt, overdueSince: status.overdueSince, now: at) else {
+            return nil
+        }
         var next = status
         next.overdueSince = at
         next.version += 1

@@ -6,7 +6,7 @@ import Foundation
 /// deadline. Its SHA-256 is stored with the signature; recomputing it later shows whether the
 /// record still says what was signed.
 public struct InspectionRecord: Sendable, Equatable {
-    public struct Result: Sendable, Equatable {
+    public struct SignedResult: Sendable, Equatable {
         public let itemCode: String
         public let outcome: String
         public let hazardID: UUID?
@@ -36,7 +36,7 @@ public struct InspectionRecord: Sendable, Equatable {
     public let subjectID: UUID
     public let inspectedAt: Date
     public let checklistVersion: Int
-    public let results: [Result]
+    public let results: [SignedResult]
     public let hazards: [Hazard]
     /// Who inspected: the inspector and the team as `name·department` lines.
     public let inspector: String
@@ -45,7 +45,7 @@ public struct InspectionRecord: Sendable, Equatable {
     public let notes: [String: String]
 
     public init(inspectionID: UUID, subjectID: UUID, inspectedAt: Date, checklistVersion: Int,
-                results: [Result], hazards: [Hazard], inspector: String = "", team: [String] = [],
+                results: [SignedResult], hazards: [Hazard], inspector: String = "", team: [String] = [],
                 notes: [String: String] = [:]) {
         self.inspector = inspector
         self.team = team

@@ -61,11 +61,6 @@ public struct TaskQuota: Codable, Hashable, Sendable {
         public var zh: String { self == .gridWorker ? "网格员" : "微网格员" }
     }
 
-    /// Grid workers of 瓜沥 (article: 160个网格).
-    public static let gualiGridWorkers = DemoCampaign.gualiGrids
-    /// Micro-grid workers of 瓜沥 (article: 2283个微网格).
-    public static let gualiMicroGridWorkers = DemoCampaign.gualiMicroGrids
-
     public let worker: Worker
     public let period: QuotaPeriod
     /// Inspection tasks to complete in the period, ≥ 1.

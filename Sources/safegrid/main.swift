@@ -1,3 +1,4 @@
 import SafeGridApp
+import SafeGridDemo
 
-try await SafeGridMain.run()
+try await SafeGridMain.run(extra: [DemoCommand.registration])

@@ -4,6 +4,7 @@ import SafeGridCore
 import Testing
 import Vapor
 @testable import SafeGridApp
+@testable import SafeGridDemo
 
 @Suite("Dashboard counters: kept in the write's transaction, always equal to a recount")
 struct CountersTests {

@@ -4,6 +4,7 @@ import Testing
 import SQLKit
 import Vapor
 @testable import SafeGridApp
+@testable import SafeGridDemo
 
 @Suite("The demo campaign: the article's figures from records")
 struct DemoTests {

@@ -4,6 +4,7 @@ import SQLKit
 import Testing
 import Vapor
 @testable import SafeGridApp
+@testable import SafeGridDemo
 
 /// 综合执法 (joint enforcement): the article's figures from the demo's records
 /// (shared/seed/guali-campaign-article.txt: 累计开展行动3012次，占全区总量的46.8%以上 … 关停企业77家，

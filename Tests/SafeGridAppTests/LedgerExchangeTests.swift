@@ -5,6 +5,7 @@ import SQLKit
 import Testing
 import Vapor
 @testable import SafeGridApp
+@testable import SafeGridDemo
 
 /// Ledger (台账) import and export through the app: write path, batches, idempotency, the bad
 /// inputs, and the round trip of a demo campaign through XLSX and CSV.

@@ -1,33 +1,43 @@
 import Foundation
-import SQLKit
-import SafeGridCore
 import Vapor
+
+/// A command another module of the package adds to the `safegrid` executable (the demo's
+/// `safegrid demo`), with the check it makes before the application exists.
+package struct ExtraCommand: Sendable {
+    package let name: String
+    package let command: any AsyncCommand
+    /// Called with the arguments after the command's name, before the application is made: may
+    /// refuse them (with a message naming the option) and may choose another storage.
+    package let prepare: @Sendable (_ arguments: [String], _ storage: inout StorageChoice) throws -> Void
+
+    package init(name: String, command: any AsyncCommand,
+                 prepare: @escaping @Sendable (_ arguments: [String], _ storage: inout StorageChoice) throws -> Void) {
+        self.name = name
+        self.command = command
+        self.prepare = prepare
+    }
+}
 
 /// The entry point of the `safegrid` executable.
 public enum SafeGridMain {
-    /// `safegrid demo` uses its own file, `data/demo.sqlite`, made anew on each run (unless
-    /// `DATABASE_URL` names a PostgreSQL database, which must then be empty); every other command
-    /// uses `data/safegrid.sqlite` or `DATABASE_URL`.
-    public static func run() async throws {
+    /// Every command uses `data/safegrid.sqlite` or `DATABASE_URL` unless an extra command's
+    /// `prepare` chooses otherwise (the demo makes its own file anew).
+    package static func run(extra: [ExtraCommand] = []) async throws {
         var env = try Environment.detect()
         try LoggingSystem.bootstrap(from: &env)
         Telemetry.bootstrap()
         var storage = StorageChoice.fromEnvironment()
-        if env.arguments.dropFirst().first == "demo" {
-            // Refuse bad options before the demo file is made anew, so a typo loses nothing.
-            do { try DemoCommand.preflight(Array(env.arguments.dropFirst(2))) } catch {
+        if let name = env.arguments.dropFirst().first, let command = extra.first(where: { $0.name == name }) {
+            // Refuse bad options before anything is made anew, so a typo loses nothing.
+            do { try command.prepare(Array(env.arguments.dropFirst(2)), &storage) } catch {
                 FileHandle.standardError.write(Data("safegrid: \(error)\n".utf8))
                 exit(1)
             }
         }
-        if env.arguments.dropFirst().first == "demo", case .sqliteFile = storage {
-            let path = Environment.get("SAFEGRID_DEMO_SQLITE") ?? "data/demo.sqlite"
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-            storage = .sqliteFile(path)
-        }
         let app = try await Application.make(env)
         do {
             try await configure(app, storage: storage)
+            for command in extra { app.asyncCommands.use(command.command, as: command.name) }
             try await app.execute()
             await InFlight.shared.drain(timeout: 10)
         } catch {

@@ -238,3 +238,25 @@ struct ChecklistDTO: Content {
     let publishedOn: String
     let items: [ChecklistItem]
 }
+
+extension InspectionDTO {
+    /// The answer to an inspection submission, built from what the rules planned (also stored
+    /// with the inspection and answered again to a repeat of the same submission).
+    init(plan: InspectionPlan, clientID: String, subject: SubjectRow, checklist: Checklist, colour: SubjectColour?, now: Date) {
+        self.init(
+            id: plan.id, clientId: clientID, subjectId: subject.id, checklistVersion: checklist.version,
+            inspectedAt: Timestamp.format(plan.inspectedAt), inspector: plan.inspector,
+            team: plan.team.map { TeamMemberDTO(name: $0.name, department: $0.department.rawValue) },
+            results: plan.results.map { r in
+                let linked = plan.linkedHazards[r.itemCode]
+                return ItemResultDTO(itemCode: r.itemCode, outcome: r.outcome.rawValue, note: r.note,
+                                     hazardId: linked ?? plan.hazards.first { $0.itemCode == r.itemCode }?.id,
+                                     linked: r.outcome == .hazard ? linked != nil : nil)
+            },
+            hazards: plan.hazards.map { h in
+                HazardDTO(HazardRow(planned: h, subject: subject, version: checklist.version, recordedAt: now),
+                          item: checklist.item(h.itemCode), now: now)
+            },
+            subjectColour: colour.map(ColourDTO.init))
+    }
+}

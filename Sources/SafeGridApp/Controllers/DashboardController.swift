@@ -5,22 +5,22 @@ import Vapor
 
 /// The one-screen dashboard (一屏归集) of an area: the figures the big screen shows, as JSON and
 /// as the HTML page. Read from the dashboard counters (``DashboardCounters``), not aggregated.
-struct DashboardFigures: Content {
-    struct KindFigures: Content {
+package struct DashboardFigures: Content {
+    package struct KindFigures: Content {
         let kind: String
-        let zh: String
+        package let zh: String
         let en: String
         /// Subjects with at least one inspection.
-        let subjectsInspected: Int
+        package let subjectsInspected: Int
         /// Rooms (间) of the inspected rental housing; `nil` for other kinds.
-        let roomsInspected: Int?
-        let hazardsFound: Int
-        let hazardsRectified: Int
+        package let roomsInspected: Int?
+        package let hazardsFound: Int
+        package let hazardsRectified: Int
         let hazardsOpen: Int
         /// 整改率 in percent, two decimals, half up (33.99).
         let rectificationRate: Double
         /// `"33.99%"`.
-        let rectificationRateText: String
+        package let rectificationRateText: String
     }
 
     struct ColourCount: Content {
@@ -61,7 +61,7 @@ struct DashboardFigures: Content {
     let generatedAt: String
     /// Per subject kind, keyed by kind (`enterprise`, `streetShop`, `rentalHousing`, `smallMicroPark`).
     let byKind: [String: KindFigures]
-    let kinds: [KindFigures]
+    package let kinds: [KindFigures]
     let hazardsFound: Int
     let hazardsRectified: Int
     let rectificationRate: Double
@@ -78,7 +78,7 @@ struct DashboardFigures: Content {
     let trend: [TrendDay]
 }
 
-enum DashboardController {
+package enum DashboardController {
     /// `GET /api/v1/dashboard?areaCode=`: the figures as JSON; the encoded body is cached with
     /// the figures, so a big screen polling an unchanged area costs no encoding.
     static func json(_ req: Request) async throws -> Response {
@@ -125,42 +125,41 @@ enum DashboardController {
     /// indexed reads of the area's and its children's counter rows plus the ten oldest overdue
     /// hazards through a partial index — the same cost at 10,000 and at 1,000,000 hazards.
     /// "Overdue" means marked overdue by the deadline job, which runs every minute.
-    static func compute(area: Area, sql: any SQLDatabase, children: [Area], now: Date) async throws -> DashboardFigures {
+    package static func compute(area: Area, sql: any SQLDatabase, children: [Area], now: Date) async throws -> DashboardFigures {
         let counters = DashboardCounters(sql: sql)
         let own = try await counters.counts(of: [area.code])[area.code] ?? [:]
-        func n(_ metric: String) -> Int { own[metric] ?? 0 }
+        func n(_ metric: DashboardMetric) -> Int { own[metric.key] ?? 0 }
 
         let kinds = SubjectKind.allCases.map { k in
-            let rate = RectificationRate(found: n("found.\(k.rawValue)"), rectified: n("rectified.\(k.rawValue)"))
+            let rate = RectificationRate(found: n(.foundOf(k)), rectified: n(.rectifiedOf(k)))
             return DashboardFigures.KindFigures(
-                kind: k.rawValue, zh: k.zh, en: k.en, subjectsInspected: n("inspected.\(k.rawValue)"),
-                roomsInspected: k == .rentalHousing ? n("rooms.\(k.rawValue)") : nil,
-                hazardsFound: rate.found, hazardsRectified: rate.rectified, hazardsOpen: n("open.\(k.rawValue)"),
+                kind: k.rawValue, zh: k.zh, en: k.en, subjectsInspected: n(.inspectedOf(k)),
+                roomsInspected: k == .rentalHousing ? n(.roomsOf(k)) : nil,
+                hazardsFound: rate.found, hazardsRectified: rate.rectified, hazardsOpen: n(.openOf(k)),
                 rectificationRate: rate.percent, rectificationRateText: rate.description)
         }
-        let total = RectificationRate(found: n("found"), rectified: n("rectified"))
-        let colours = SubjectColour.all.map { DashboardFigures.ColourCount(colour: ColourDTO($0), subjects: n("colour.\($0.key)")) }
+        let total = RectificationRate(found: n(.found), rectified: n(.rectified))
+        let colours = SubjectColour.all.map { DashboardFigures.ColourCount(colour: ColourDTO($0), subjects: n(.colour($0))) }
 
         // Ranking of the children.
-        let perChild = try await counters.counts(of: children.map(\.code), metrics: ["found", "rectified", "open", "overdue"])
-        let rows = children.map { c -> (area: Area, counts: [String: Int], rate: RectificationRate) in
+        let perChild = try await counters.counts(of: children.map(\.code),
+                                                 metrics: [DashboardMetric.found, .rectified, .open, .overdue].map(\.key))
+        let rows = children.map { c -> (area: Area, entry: AreaRanking.Entry, open: Int) in
             let v = perChild[c.code] ?? [:]
-            return (c, v, RectificationRate(found: v["found"] ?? 0, rectified: v["rectified"] ?? 0))
-        }.sorted {
-            if $0.rate.basisPoints != $1.rate.basisPoints { return $0.rate.basisPoints > $1.rate.basisPoints }
-            if ($0.counts["overdue"] ?? 0) != ($1.counts["overdue"] ?? 0) { return ($0.counts["overdue"] ?? 0) < ($1.counts["overdue"] ?? 0) }
-            return $0.area.code < $1.area.code
-        }
+            func m(_ metric: DashboardMetric) -> Int { v[metric.key] ?? 0 }
+            return (c, AreaRanking.Entry(code: c.code, rate: RectificationRate(found: m(.found), rectified: m(.rectified)),
+                                         overdue: m(.overdue)), m(.open))
+        }.sorted { AreaRanking.ranksAbove($0.entry, $1.entry) }
         let ranking = rows.enumerated().map { (i, r) in
-            DashboardFigures.ChildFigures(rank: i + 1, code: r.area.code, name: r.area.shortName, hazardsFound: r.rate.found,
-                                          hazardsRectified: r.rate.rectified, hazardsOpen: r.counts["open"] ?? 0,
-                                          hazardsOverdue: r.counts["overdue"] ?? 0,
-                                          rectificationRate: r.rate.percent, rectificationRateText: r.rate.description)
+            DashboardFigures.ChildFigures(rank: i + 1, code: r.area.code, name: r.area.shortName, hazardsFound: r.entry.rate.found,
+                                          hazardsRectified: r.entry.rate.rectified, hazardsOpen: r.open,
+                                          hazardsOverdue: r.entry.overdue,
+                                          rectificationRate: r.entry.rate.percent, rectificationRateText: r.entry.rate.description)
         }
 
         // Overdue hazards: counts from the counters, the oldest ten through the partial index.
         let overdueBySeverity = Dictionary(uniqueKeysWithValues: Severity.allCases.compactMap { s in
-            n("overdue.\(s.rawValue)") == 0 ? nil : (s.rawValue, n("overdue.\(s.rawValue)"))
+            n(.overdueOf(s)) == 0 ? nil : (s.rawValue, n(.overdueOf(s)))
         })
         var oldestQuery = sql.select().columns("*").from("hazards").where(SQLRaw(CreateDashboardCounters.markedOverdue))
         if let column = CampaignQueries.areaColumn(for: area.code) {
@@ -180,8 +179,8 @@ enum DashboardController {
         // 30-day trend.
         let start = today.adding(days: -29)
         let trend = (0..<30).map { i -> DashboardFigures.TrendDay in
-            let d = start.adding(days: i).description
-            return DashboardFigures.TrendDay(date: d, found: n("foundOn.\(d)"), rectified: n("rectifiedOn.\(d)"))
+            let d = start.adding(days: i)
+            return DashboardFigures.TrendDay(date: d.description, found: n(.foundOn(d)), rectified: n(.rectifiedOn(d)))
         }
 
         return DashboardFigures(
@@ -189,7 +188,7 @@ enum DashboardController {
             byKind: Dictionary(uniqueKeysWithValues: kinds.map { ($0.kind, $0) }), kinds: kinds,
             hazardsFound: total.found, hazardsRectified: total.rectified, rectificationRate: total.percent,
             rectificationRateText: total.description, colours: colours, ranking: ranking,
-            overdueCount: n("overdue"), keyHazardEnterprises: try await KeyHazards.count(in: area.code, sql: sql),
+            overdueCount: n(.overdue), keyHazardEnterprises: try await KeyHazards.count(in: area.code, sql: sql),
             overdueBySeverity: overdueBySeverity,
             overdueOldest: oldest, trend: trend)
     }

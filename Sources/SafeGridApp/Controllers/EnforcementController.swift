@@ -199,30 +199,34 @@ enum EnforcementController {
         var subjectIDs: [UUID] = []
         for (i, raw) in input.subjectIds.enumerated() { subjectIDs.append(try Input.uuid(raw, "subjectIds[\(i)]")) }
         let ids = subjectIDs, squareMetres = input.squareMetres, mu = input.mu, note = input.note
-        let action: EnforcementAction = try await req.application.writeGate.transaction(on: req.db) { sql in
-            let q = req.queries(sql)
+        let action: EnforcementAction = try await req.campaignWrite { tx in
+            let sql = tx.sql, q = tx.queries
             guard let team = try await EnforcementStore.team(teamID, sql: sql), EnforcementController.reaches(town: team.townCode, req) else {
                 throw DomainError.invalid("teamId", "no joint enforcement team \(teamID) of your town")
             }
             let action = try EnforcementAction(id: UUID(), teamId: teamID, townCode: team.townCode, subjectIds: ids, on: on, kind: kind,
                                                squareMetres: squareMetres, mu: mu, note: note)
-            var closures: [(subject: Subject, changes: LedgerChanges)] = []
+            var closing: [SubjectRow] = []
             for (i, id) in ids.enumerated() {
                 guard let subject = try await q.subject(id), subject.townCode == team.townCode else {
                     throw DomainError.invalid("subjectIds[\(i)]", "no subject \(id) of town \(team.townCode) in your area")
                 }
                 guard kind == .closureOrdered, subject.closedDownAt == nil else { continue }
-                var ledger = try await q.ledger(for: subject)
-                do throws(DomainError) {
-                    try ledger.closeDown(at: on == today ? now : on.endUTC, actor: "\(team.team.name) · \(account.displayName)",
-                                         reason: "综合执法组责令关停 closure ordered by the joint enforcement team")
-                } catch {
-                    throw error.field == "occurredAt" ? DomainError.invalid("on", error.reason) : error
-                }
-                closures.append((subject: subject.subject, changes: ledger.takeChanges()))
+                closing.append(subject)
             }
             try await EnforcementStore.insert(actions: [action], at: now, sql: sql)
-            if !closures.isEmpty { try await CampaignStore(sql: sql).write(closures, recordedAt: now) }
+            try await tx.changeAll(closing) { batch in
+                for subject in closing {
+                    guard var dossier = batch.dossiers[subject.id] else { continue }
+                    do throws(DomainError) {
+                        try dossier.closeDown(at: on == today ? now : on.endUTC, actor: "\(team.team.name) · \(account.displayName)",
+                                              reason: "综合执法组责令关停 closure ordered by the joint enforcement team")
+                    } catch {
+                        throw error.field == "occurredAt" ? DomainError.invalid("on", error.reason) : error
+                    }
+                    batch.stage(subject.subject, &dossier)
+                }
+            }
             return action
         }
         return try Response.json(ActionDTO(action), status: .created)

@@ -85,8 +85,9 @@ enum EvidenceController {
         let note = upload.note?.trimmingCharacters(in: .whitespacesAndNewlines)
         try TextRules.check(note, "note", max: TextRules.note, multiline: true)
         let now = req.services.now()
-        try await req.application.writeGate.transaction(on: req.db) { sql in
-            let q = CampaignQueries(sql: sql, scope: .everything)
+        // The link is the party's authority: its subject is read whoever holds it.
+        try await req.application.campaignWrite(scope: .everything, recordedAt: now) { tx in
+            let sql = tx.sql, q = tx.queries
             guard let hazard = try await q.hazard(hazardID), hazard.subjectId == t.subjectID,
                   let subject = try await q.subject(t.subjectID) else {
                 throw DomainError(.notFound, field: "hazard", reason: "no such hazard for this link")
@@ -120,10 +121,10 @@ enum EvidenceController {
             }
             // Evidence moves an untouched (or rebounded) hazard to rectification in progress.
             if hazard.hazardState != .rectifying {
-                var ledger = try await q.ledger(for: subject)
-                try ledger.apply(.startRectification, hazard: hazardID, at: now, actor: "当事人 \(subject.partyName)",
-                                 reason: (note?.isEmpty ?? true) ? "上传整改照片" : note)
-                try await CampaignStore(sql: sql).write([(subject.subject, ledger.takeChanges())], recordedAt: now)
+                try await tx.change(subject) { dossier in
+                    try dossier.apply(.startRectification, hazard: hazardID, at: now, actor: "当事人 \(subject.partyName)",
+                                      reason: (note?.isEmpty ?? true) ? "上传整改照片" : note)
+                }
             }
         }
         // API clients ask for JSON only; browsers send text/html (and */*).

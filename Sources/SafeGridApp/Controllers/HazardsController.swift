@@ -73,19 +73,15 @@ enum HazardsController {
         }
         let expected = version
         let actor = try req.recordedActor(input.actor)
-        try await req.application.writeGate.transaction(on: req.db) { sql in
-            let q = req.queries(sql)
-            guard let hazard = try await q.hazard(id), let subject = try await q.subject(hazard.subjectId) else {
+        try await req.campaignWrite { tx in
+            guard let hazard = try await tx.queries.hazard(id), let subject = try await tx.queries.subject(hazard.subjectId) else {
                 throw DomainError(.notFound, field: "id", reason: "no hazard \(id)")
             }
             try req.checkMayAct(onHazard: hazard)
-            if at < hazard.foundAt {
-                throw DomainError.invalid("occurredAt", "the action is dated before the hazard was found")
+            try await tx.change(subject) { dossier in
+                try dossier.apply(action, hazard: id, at: at, actor: actor, reason: input.reason, newDueAt: dueAt,
+                                  expectedVersion: expected)
             }
-            var ledger = try await q.ledger(for: subject)
-            try ledger.apply(action, hazard: id, at: at, actor: actor, reason: input.reason, newDueAt: dueAt,
-                             expectedVersion: expected)
-            try await CampaignStore(sql: sql).write([(subject.subject, ledger.takeChanges())], recordedAt: now)
         }
         let dto = try await show(req)
         let response = try Response.json(dto)

@@ -71,26 +71,6 @@ enum InspectionsController {
         return response
     }
 
-    /// The answer to a submission (also stored, and answered again to a repeat).
-    static func dto(plan: InspectionPlan, clientID: String, subject: SubjectRow, checklist: Checklist,
-                    colour: SubjectColour?, now: Date) -> InspectionDTO {
-        InspectionDTO(
-            id: plan.id, clientId: clientID, subjectId: subject.id, checklistVersion: checklist.version,
-            inspectedAt: Timestamp.format(plan.inspectedAt), inspector: plan.inspector,
-            team: plan.team.map { TeamMemberDTO(name: $0.name, department: $0.department.rawValue) },
-            results: plan.results.map { r in
-                let linked = plan.linkedHazards[r.itemCode]
-                return ItemResultDTO(itemCode: r.itemCode, outcome: r.outcome.rawValue, note: r.note,
-                                     hazardId: linked ?? plan.hazards.first { $0.itemCode == r.itemCode }?.id,
-                                     linked: r.outcome == .hazard ? linked != nil : nil)
-            },
-            hazards: plan.hazards.map { h in
-                HazardDTO(HazardRow(planned: h, subject: subject, version: checklist.version, recordedAt: now),
-                          item: checklist.item(h.itemCode), now: now)
-            },
-            subjectColour: colour.map(ColourDTO.init))
-    }
-
     /// SHA-256 (hex) of the body re-encoded with sorted keys: the same submission hashes the same
     /// whatever its key order or whitespace.
     static func requestHash(_ input: SubmissionInput) -> String {

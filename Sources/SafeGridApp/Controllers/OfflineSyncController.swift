@@ -75,8 +75,8 @@ enum OfflineSyncController {
                                      actor: try req.recordedActor(e.actor), reason: e.reason, due: try Input.calendarDate(e.dueOn, "\(f).dueOn")?.endUTC))
         }
         let received = incoming
-        return try await req.application.writeGate.transaction(on: req.db) { sql in
-            let q = req.queries(sql)
+        return try await req.campaignWrite { tx in
+            let sql = tx.sql, q = tx.queries
             var results: [Int64: SyncResult] = [:]
             // Retries: already stored (account and deviceId, seq) pairs.
             var fresh: [Incoming] = []
@@ -144,14 +144,15 @@ enum OfflineSyncController {
                 var final = status
                 final.version = hazard.version + newEvents.count
                 final.overdueSince = status.state.isOpen && status.dueAt == hazard.dueAt ? hazard.overdueAt : nil
-                var ledger = try await q.ledger(for: subject)
-                do throws(DomainError) {
-                    try ledger.replace(hazard: hazardID, with: final, newEvents: newEvents, at: now)
-                } catch {
-                    for e in events { results[e.seq] = SyncResult(seq: e.seq, status: "rejected", late: false, reason: error.reason) }
-                    continue
+                let refusal = try await tx.change(subject) { dossier -> DomainError? in
+                    do throws(DomainError) {
+                        try dossier.replace(hazard: hazardID, with: final, newEvents: newEvents, at: now)
+                        return nil
+                    } catch { return error }
                 }
-                try await CampaignStore(sql: sql).write([(subject.subject, ledger.takeChanges())], recordedAt: now)
+                if let refusal {
+                    for e in events { results[e.seq] = SyncResult(seq: e.seq, status: "rejected", late: false, reason: refusal.reason) }
+                }
             }
             return received.map { results[$0.seq] ?? SyncResult(seq: $0.seq, status: "rejected", late: false, reason: "not processed") }
         }

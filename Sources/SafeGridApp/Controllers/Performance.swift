@@ -177,7 +177,7 @@ enum Performance {
         // 整改率 of each child, from the counters.
         let children = area.level == childLevel ? [area.code] : try await q.children(of: area.code).map(\.code)
         for (code, c) in try await q.counters(of: children) {
-            out[code, default: PerformanceInputs()].areaRectification = RectificationRate(found: c["found"] ?? 0, rectified: c["rectified"] ?? 0)
+            out[code, default: PerformanceInputs()].areaRectification = RectificationRate(found: c[DashboardMetric.found.key] ?? 0, rectified: c[DashboardMetric.rectified.key] ?? 0)
         }
         return out
     }

@@ -50,18 +50,18 @@ enum ReinspectionController {
         }
         let planned = steps
         let actor = try req.recordedActor(input.inspector)
-        try await req.application.writeGate.transaction(on: req.db) { sql in
-            let q = req.queries(sql)
+        try await req.campaignWrite { tx in
+            let q = tx.queries
             guard let subject = try await q.subject(subjectID) else {
                 throw DomainError.invalid("subjectId", "no subject with id \(subjectID)")
             }
             for s in planned {
                 if let hazard = try await q.hazard(s.id), hazard.subjectId == subject.id { try req.checkMayAct(onHazard: hazard) }
             }
-            var ledger = try await q.ledger(for: subject)
+            try await tx.change(subject) { dossier in
             for (i, s) in planned.enumerated() {
                 do throws(DomainError) {
-                    try ledger.apply(s.action, hazard: s.id, at: at, actor: actor, reason: s.reason, newDueAt: s.due,
+                    try dossier.apply(s.action, hazard: s.id, at: at, actor: actor, reason: s.reason, newDueAt: s.due,
                                      expectedVersion: s.version)
                 } catch {
                     // Name the result the error belongs to.
@@ -74,7 +74,7 @@ enum ReinspectionController {
                     throw DomainError(error.kind, field: field, reason: error.reason, extra: error.extra)
                 }
             }
-            try await CampaignStore(sql: sql).write([(subject.subject, ledger.takeChanges())], recordedAt: now)
+            }
         }
         return try await SubjectsController.detail(subjectID, req: req)
     }

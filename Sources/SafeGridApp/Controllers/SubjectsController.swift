@@ -59,8 +59,8 @@ enum SubjectsController {
                               location: location)
         try subject.validate(boundary: req.services.boundary)
         let now = req.services.now()
-        try await req.application.writeGate.transaction(on: req.db) { sql in
-            let q = req.queries(sql)
+        try await req.campaignWrite { tx in
+            let q = tx.queries
             guard let mg = try await q.area(subject.microGridCode), mg.level == .microGrid else {
                 throw DomainError.invalid("microGridCode", "no micro-grid with code \(subject.microGridCode)")
             }
@@ -75,7 +75,7 @@ enum SubjectsController {
             if let code = creditCode?.value, try await q.subjectExists(creditCode: code) {
                 throw DomainError(.conflict, field: "creditCode", reason: "a subject with credit code \(code) already exists")
             }
-            try await CampaignStore(sql: sql).insert(subjects: [subject], at: now)
+            try await tx.create([subject])
         }
         guard let row = try await req.queries.subject(subject.id) else { throw Abort(.internalServerError) }
         let response = try Response.json(SubjectDTO(row, revealPhone: req.revealsPhoneNumbers), status: .created)
@@ -152,15 +152,12 @@ enum SubjectsController {
         try TextRules.check(input.reason, "reason", max: TextRules.note, multiline: true)
         try TextRules.check(input.actor, "actor", max: TextRules.personName)
         let actor = try req.recordedActor(input.actor)
-        try await req.application.writeGate.transaction(on: req.db) { sql in
-            let q = req.queries(sql)
-            guard let subject = try await q.subject(id) else { throw DomainError(.notFound, field: "id", reason: "no subject \(id)") }
+        try await req.campaignWrite { tx in
+            guard let subject = try await tx.queries.subject(id) else { throw DomainError(.notFound, field: "id", reason: "no subject \(id)") }
             if at < subject.createdAt.addingTimeInterval(-InspectionRules.oldestVisit) {
                 throw DomainError.invalid("occurredAt", "the closure is dated long before the subject was recorded")
             }
-            var ledger = try await q.ledger(for: subject)
-            try ledger.closeDown(at: at, actor: actor, reason: input.reason)
-            try await CampaignStore(sql: sql).write([(subject.subject, ledger.takeChanges())], recordedAt: now)
+            try await tx.change(subject) { try $0.closeDown(at: at, actor: actor, reason: input.reason) }
         }
         return try await show(req)
     }

@@ -9,9 +9,9 @@ import Vapor
 /// Deadlines are the end of an Asia/Shanghai calendar day. Hazards that are rectified or
 /// closed down are never touched. Each subject is handled in its own transaction that re-reads
 /// its hazards, and reminders are keyed per deadline, so two runs at once send nothing twice.
-enum DeadlineJobs {
-    struct Report: Content, Equatable {
-        var remindersQueued = 0
+package enum DeadlineJobs {
+    package struct Report: Content, Equatable {
+        package var remindersQueued = 0
         var hazardsReminded = 0
         var hazardsMarkedOverdue = 0
         var alertsQueued = 0
@@ -19,40 +19,39 @@ enum DeadlineJobs {
         var keyHazardEnterprisesListed: Int?
     }
 
-    static var reminderDays: Int { Environment.get("SAFEGRID_REMINDER_DAYS").flatMap(Int.init) ?? 2 }
+    static var reminderDays: Int { Environment.get("SAFEGRID_REMINDER_DAYS").flatMap(Int.init) ?? DeadlineRules.defaultReminderDays }
 
-    static func runOnce(app: Application, now: Date, reminderDays: Int = DeadlineJobs.reminderDays) async throws -> Report {
+    package static func runOnce(app: Application, now: Date, reminderDays: Int = DeadlineJobs.reminderDays) async throws -> Report {
         var report = Report()
         let sql = app.sql
-        let open = SQLBind.group(CampaignQueries.openStates)
-        // Overdue: subjects with an open hazard past its deadline and not yet marked.
-        let overdueSubjects = try await sql.select().distinct().column("subject_id").from("hazards")
-            .where("state", .in, open).where("due_at", .lessThan, SQLBind(now)).where("overdue_at", .is, SQLLiteral.null)
-            .all().compactMap { $0.noted("hazards", { try $0.decode(column: "subject_id", as: UUID.self) }, sql) }
+        // Overdue: subjects with an open hazard past its deadline and not yet marked (their
+        // dossiers apply ``DeadlineRules/needsOverdueMark(state:dueAt:overdueSince:now:)``).
+        let overdueSubjects = try await DeadlineCandidates(sql: sql).subjectsWithOverdueCandidates(now: now)
         for id in overdueSubjects {
             // One subject that cannot be written (a stored row the domain cannot read) is logged
             // and left for the next run; the others are marked.
             let done = await app.logging("overdue marks of subject \(id)") {
-                try await app.writeGate.transaction(on: app.db) { sql -> (Int, Bool) in
-                let q = CampaignQueries(sql: sql, scope: .everything)
+                try await app.campaignWrite(scope: .everything, recordedAt: now) { tx -> (Int, Bool) in
+                let sql = tx.sql, q = tx.queries
                 guard let subject = try await q.subject(id), subject.closedDownAt == nil else { return (0, false) }
-                var ledger = try await q.ledger(for: subject)
-                let ids = ledger.markOverdue(at: now)
+                let (ids, dueDates) = try await tx.change(subject) { dossier in
+                    let ids = dossier.markOverdue(at: now)
+                    return (ids, ids.compactMap { dossier.hazards[$0]?.dueAt })
+                }
                 guard !ids.isEmpty else { return (0, false) }
-                try await CampaignStore(sql: sql).write([(subject.subject, ledger.takeChanges())], recordedAt: now)
                 // Alert the grid worker, once per subject and day.
                 guard let worker = try await sql.select().columns("name", "phone").from("grid_workers")
                     .where("grid_code", .equal, SQLBind(subject.gridCode)).first(),
                       let phone = try? PhoneNumber(stored: try worker.decode(column: "phone", as: String.self)),
                       phone.isSMSCapable else { return (ids.count, false) }
                 let grid = try await q.area(subject.gridCode)
-                let earliest = ids.compactMap { ledger.hazards[$0]?.dueAt }.min() ?? now
+                let earliest = dueDates.min() ?? now
                 let text = SMSTemplate.overdueAlert(gridName: grid?.shortName ?? subject.gridCode, subjectName: subject.name,
                                                     hazardCount: ids.count, dueOn: CalendarDate(shanghai: earliest))
                 let queued = try await Outbox.enqueue(OutgoingMessage(
                     kind: .overdueAlert, subjectID: subject.id, inspectionID: nil, hazardID: ids.count == 1 ? ids[0] : nil,
                     body: text, segments: SMSText.segments(text).segments, recipients: [phone.stored],
-                    dedupeKey: "overdue:\(subject.id.uuidString.lowercased()):\(CalendarDate(shanghai: now))"), sql: sql, at: now)
+                    dedupeKey: DeadlineRules.overdueAlertKey(subject: subject.id, now: now)), sql: sql, at: now)
                 return (ids.count, queued != nil)
                 }
             }
@@ -62,28 +61,19 @@ enum DeadlineJobs {
         }
 
         // Reminders: open hazards due within N days whose deadline has had no reminder.
-        let horizon = CalendarDate(shanghai: now).adding(days: reminderDays).endUTC
-        let reminderSubjects = try await sql.select().distinct().column("subject_id").from("hazards")
-            .where("state", .in, open).where("due_at", .greaterThanOrEqual, SQLBind(now))
-            .where("due_at", .lessThanOrEqual, SQLBind(horizon))
-            .where { $0.where("reminded_for", .is, SQLLiteral.null).orWhere(SQLIdentifier("reminded_for"), .notEqual, SQLIdentifier("due_at")) }
-            .all().compactMap { $0.noted("hazards", { try $0.decode(column: "subject_id", as: UUID.self) }, sql) }
+        let candidates = DeadlineCandidates(sql: sql)
+        let reminderSubjects = Set(try await candidates.reminders(subject: nil, now: now, reminderDays: reminderDays).map(\.subject))
+            .sorted { $0.uuidString < $1.uuidString }
         let links = app.linkSigning
         for id in reminderSubjects {
             let done = await app.logging("reminders of subject \(id)") {
                 try await app.writeGate.transaction(on: app.db) { sql -> (Int, Bool) in
                 let q = CampaignQueries(sql: sql, scope: .everything)
                 guard let subject = try await q.subject(id), subject.closedDownAt == nil else { return (0, false) }
-                let due = try await sql.select().columns("id", "due_at").from("hazards")
-                    .where("subject_id", .equal, SQLBind(id)).where("state", .in, open)
-                    .where("due_at", .greaterThanOrEqual, SQLBind(now)).where("due_at", .lessThanOrEqual, SQLBind(horizon))
-                    .where { $0.where("reminded_for", .is, SQLLiteral.null).orWhere(SQLIdentifier("reminded_for"), .notEqual, SQLIdentifier("due_at")) }
-                    .all().compactMap { $0.noted("hazards", { (try $0.decode(column: "id", as: UUID.self), try $0.decode(column: "due_at", as: Date.self)) }, sql) }
+                let due = try await DeadlineCandidates(sql: sql).reminders(subject: id, now: now, reminderDays: reminderDays)
+                    .map { ($0.hazard, $0.dueAt) }
                 guard let earliest = due.map(\.1).min(), let latest = due.map(\.1).max() else { return (0, false) }
-                for (hazard, dueAt) in due {
-                    try await sql.update("hazards").set("reminded_for", to: SQLBind(dueAt))
-                        .where("id", .equal, SQLBind(hazard)).run()
-                }
+                try await DeadlineCandidates(sql: sql).markReminded(due)
                 guard let phone = subject.phone, phone.isSMSCapable else { return (due.count, false) }
                 let link = links.evidenceLink(subject: id, expiresAt: max(latest, now).addingTimeInterval(SignatureService.linkGrace))
                 let text = SMSTemplate.deadlineReminder(subjectName: subject.name, hazardCount: due.count,
@@ -91,8 +81,7 @@ enum DeadlineJobs {
                 let message = try await Outbox.enqueue(OutgoingMessage(
                     kind: .reminder, subjectID: id, inspectionID: nil, hazardID: due.count == 1 ? due[0].0 : nil, body: text,
                     segments: SMSText.segments(text).segments, recipients: [phone.stored],
-                    dedupeKey: "reminder:\(id.uuidString.lowercased()):\(CalendarDate(shanghai: earliest)):"
-                        + due.map { $0.0.uuidString.lowercased() }.sorted().joined(separator: ",")), sql: sql, at: now)
+                    dedupeKey: DeadlineRules.reminderKey(subject: id, earliestDue: earliest, hazards: due.map(\.0))), sql: sql, at: now)
                 return (due.count, message != nil)
                 }
             }
@@ -159,5 +148,23 @@ struct DeadlineJobsRunner: LifecycleHandler {
         state.task?.cancel()
         _ = await state.task?.value
         try? await JobLease(sql: app.sql).release(Self.leaseName, holder: leaseHolderID)
+    }
+}
+
+extension Application {
+    /// Starts the SMS sender, webhook deliveries and the deadline jobs in a process whose boot
+    /// did not (the demo starts them once its campaign is built, so they do not compete with
+    /// the build). Each honours its own off switch.
+    package func startBackgroundWork() async throws {
+        if outboxSettings.backgroundLoop {
+            lifecycle.use(outboxLoop)
+            try await outboxLoop.didBootAsync(self)
+        }
+        storage[WebhookLoopKey.self]?.start(self)
+        if Environment.get("SAFEGRID_JOBS") != "off" {
+            let jobs = DeadlineJobsRunner()
+            lifecycle.use(jobs)
+            jobs.start(self)
+        }
     }
 }

@@ -4,8 +4,10 @@ import SafeGridCore
 import Vapor
 
 /// The `users` and `login_failures` tables.
-struct AccountStore {
-    let sql: any SQLDatabase
+package struct AccountStore {
+    package let sql: any SQLDatabase
+
+    package init(sql: any SQLDatabase) { self.sql = sql }
 
     static let userColumns = ["id", "username", "display_name", "role", "area_code", "department", "active", "password_hash"]
 
@@ -19,8 +21,8 @@ struct AccountStore {
     }
 
     /// An account as stored: the account, whether it is active, and its password hash.
-    struct StoredAccount {
-        let account: Account
+    package struct StoredAccount {
+        package let account: Account
         let active: Bool
         let passwordHash: String
     }
@@ -40,7 +42,7 @@ struct AccountStore {
     }
 
     /// The accounts whose home area lies inside `scope`, by user name.
-    func users(in scope: Jurisdiction) async throws -> [StoredAccount] {
+    package func users(in scope: Jurisdiction) async throws -> [StoredAccount] {
         try await CampaignQueries(sql: sql, scope: scope).within(sql.select().columns(Self.userColumns).from("users"), codeColumn: "area_code")
             .orderBy("username").all().map {
             StoredAccount(account: try Self.account($0), active: try $0.decode(column: "active", as: Bool.self),
@@ -48,7 +50,7 @@ struct AccountStore {
         }
     }
 
-    func insert(_ a: Account, passwordHash: String, at now: Date) async throws {
+    package func insert(_ a: Account, passwordHash: String, at now: Date) async throws {
         try await sql.insert(into: "users")
             .columns("id", "username", "display_name", "password_hash", "role", "area_code", "department", "active", "created_at", "updated_at")
             .values(SQLBind(a.id), SQLBind(a.username), SQLBind(a.displayName), SQLBind(passwordHash), SQLBind(a.role.rawValue),

@@ -4,20 +4,20 @@ import SafeGridCore
 import Vapor
 
 enum Audit {
-    struct Result: Sendable {
+    struct Outcome: Sendable {
         var intact = true
         var lines: [String] = []
         /// The first broken event's `seq` per town.
         var broken: [String: Int64] = [:]
     }
 
-    static func verify(sql: any SQLDatabase, town: String? = nil) async throws -> Result {
+    static func verify(sql: any SQLDatabase, town: String? = nil) async throws -> Outcome {
         var towns: [String] = []
         if let town { towns = [town] } else {
             towns = try await sql.select().distinct().column("town_code").from("hazard_events").all()
                 .map { try $0.decode(column: "town_code", as: String.self) }.sorted()
         }
-        var result = Result()
+        var result = Outcome()
         for town in towns {
             var previous = EventChain.genesis
             var after: Int64 = 0

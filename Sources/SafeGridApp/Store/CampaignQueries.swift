@@ -10,10 +10,15 @@ import SafeGridCore
 /// only what is inside. Request handlers get theirs from ``Request/queries`` (the signed-in
 /// account's area); background jobs, commands and the public channels (Open311, the SMS link)
 /// pass ``Jurisdiction/everything`` explicitly.
-struct CampaignQueries {
-    let sql: any SQLDatabase
+package struct CampaignQueries {
+    package let sql: any SQLDatabase
     /// What the reader may see.
-    let scope: Jurisdiction
+    package let scope: Jurisdiction
+
+    package init(sql: any SQLDatabase, scope: Jurisdiction) {
+        self.sql = sql
+        self.scope = scope
+    }
 
     /// Restricts a query on a table with the denormalised area columns (`subjects`, `hazards`)
     /// to ``scope``.
@@ -71,19 +76,19 @@ struct CampaignQueries {
 
     // MARK: Areas
 
-    func area(_ code: String) async throws -> Area? {
+    package func area(_ code: String) async throws -> Area? {
         guard sees(area: code) else { return nil }
         return try await sql.select().columns("*").from("areas").where("code", .equal, SQLBind(code))
             .firstRow(AreaRow.self)?.area
     }
 
-    func children(of code: String) async throws -> [Area] {
+    package func children(of code: String) async throws -> [Area] {
         guard sees(area: code) else { return [] }
         return try await sql.select().columns("*").from("areas").where("parent_code", .equal, SQLBind(code))
             .orderBy("code").rows(AreaRow.self).map(\.area)
     }
 
-    func areas(level: AreaLevel) async throws -> [Area] {
+    package func areas(level: AreaLevel) async throws -> [Area] {
         try await within(sql.select().columns("*").from("areas").where("level", .equal, SQLBind(level.rawValue)), codeColumn: "code")
             .orderBy("code").rows(AreaRow.self).map(\.area)
     }
@@ -118,7 +123,7 @@ struct CampaignQueries {
 
     // MARK: Subjects
 
-    func subject(_ id: UUID) async throws -> SubjectRow? {
+    package func subject(_ id: UUID) async throws -> SubjectRow? {
         try await scoped(sql.select().columns("*").from("subjects").where("id", .equal, SQLBind(id)))
             .firstRow(SubjectRow.self)
     }
@@ -131,7 +136,7 @@ struct CampaignQueries {
     }
 
     /// The subject with this credit code (GB 32100, 18 characters), inside the scope.
-    func subject(creditCode: String) async throws -> SubjectRow? {
+    package func subject(creditCode: String) async throws -> SubjectRow? {
         try await scoped(sql.select().columns("*").from("subjects").where("credit_code", .equal, SQLBind(creditCode)))
             .firstRow(SubjectRow.self)
     }
@@ -340,12 +345,12 @@ struct CampaignQueries {
 
     // MARK: Inspections
 
-    func inspection(_ id: UUID) async throws -> InspectionRow? {
+    package func inspection(_ id: UUID) async throws -> InspectionRow? {
         try await scopedBySubject(sql.select().columns("*").from("inspections").where("id", .equal, SQLBind(id)))
             .firstRow(InspectionRow.self)
     }
 
-    func inspection(clientID: String) async throws -> InspectionRow? {
+    package func inspection(clientID: String) async throws -> InspectionRow? {
         try await inspections(clientIDs: [clientID])[clientID]
     }
 
@@ -392,13 +397,13 @@ struct CampaignQueries {
         return try await q.orderBy("seq").limit(limit).rows(HazardEventRow.self)
     }
 
-    func ledger(for s: SubjectRow) async throws -> SubjectLedger {
-        try await ledgers(for: [s])[s.id] ?? SubjectLedger(subjectID: s.id, kind: s.subjectKind, closedDownAt: s.closedDownAt,
+    func dossier(for s: SubjectRow) async throws -> SubjectDossier {
+        try await dossiers(for: [s])[s.id] ?? SubjectDossier(subjectID: s.id, kind: s.subjectKind, closedDownAt: s.closedDownAt,
                                                            hazards: [:], itemCodes: [:], colour: s.subjectColour)
     }
 
     /// Subject, id, item code and status of a hazard row; throws for a value the domain cannot read.
-    static func hazardStatus(_ row: any SQLRow) throws -> (subject: UUID, id: UUID, item: String, status: HazardStatus) {
+    static func hazardStatus(_ row: any SQLRow) throws -> (subject: UUID, id: UUID, item: String, foundAt: Date, status: HazardStatus) {
         let stateText = try row.decode(column: "state", as: String.self)
         let severityText = try row.decode(column: "severity", as: String.self)
         guard let state = HazardState(rawValue: stateText) else { throw UnreadableValue(column: "state", value: stateText) }
@@ -410,30 +415,32 @@ struct CampaignQueries {
                                   lastEventAt: try row.decode(column: "last_event_at", as: Date.self),
                                   overdueSince: try row.decode(column: "overdue_at", as: Date?.self))
         return (try row.decode(column: "subject_id", as: UUID.self), try row.decode(column: "id", as: UUID.self),
-                try row.decode(column: "item_code", as: String.self), status)
+                try row.decode(column: "item_code", as: String.self), try row.decode(column: "found_at", as: Date.self), status)
     }
 
-    /// The ledgers of several subjects: each subject's hazards with their current status, read
+    /// The dossiers of several subjects: each subject's hazards with their current status, read
     /// in one query per 2,000 subjects.
-    func ledgers(for subjects: [SubjectRow]) async throws -> [UUID: SubjectLedger] {
+    func dossiers(for subjects: [SubjectRow]) async throws -> [UUID: SubjectDossier] {
         var hazards: [UUID: [UUID: HazardStatus]] = [:]
         var items: [UUID: [UUID: String]] = [:]
+        var found: [UUID: [UUID: Date]] = [:]
         for chunk in subjects.map(\.id).chunked(DashboardCounters.idsPerRead) {
             let rows = try await sql.select()
                 .columns("id", "subject_id", "item_code", "state", "severity", "due_at", "rectified_at", "rebound_count", "version",
-                         "last_event_at", "overdue_at")
+                         "last_event_at", "overdue_at", "found_at")
                 .from("hazards").where("subject_id", .in, SQLBind.group(chunk)).all()
             for row in rows {
                 // A hazard that cannot be read is left out of its subject's aggregate, as of every
                 // list (``StoredRow``): a write never "repairs" it with a guessed state or severity.
                 guard let h = row.noted("hazards", Self.hazardStatus, sql) else { continue }
                 items[h.subject, default: [:]][h.id] = h.item
+                found[h.subject, default: [:]][h.id] = h.foundAt
                 hazards[h.subject, default: [:]][h.id] = h.status
             }
         }
         return Dictionary(uniqueKeysWithValues: subjects.map { s in
-            (s.id, SubjectLedger(subjectID: s.id, kind: s.subjectKind, closedDownAt: s.closedDownAt, hazards: hazards[s.id] ?? [:],
-                                 itemCodes: items[s.id] ?? [:], colour: s.subjectColour))
+            (s.id, SubjectDossier(subjectID: s.id, kind: s.subjectKind, closedDownAt: s.closedDownAt, hazards: hazards[s.id] ?? [:],
+                                 itemCodes: items[s.id] ?? [:], foundAt: found[s.id] ?? [:], colour: s.subjectColour))
         })
     }
 }

@@ -3,7 +3,7 @@ import SQLKit
 import SafeGridCore
 
 /// Idempotency and audit data of an inspection, kept beside the domain's ``InspectionPlan``.
-struct InspectionMeta: Sendable {
+package struct InspectionMeta: Sendable {
     /// The client-generated submission id.
     let clientID: String
     /// SHA-256 (hex) of the canonical request body.
@@ -65,12 +65,12 @@ struct CampaignStore {
                          })
     }
 
-    /// Writes the changes of many ledgers: new inspections (with team, results, hazards and
+    /// Writes the changes of many dossiers: new inspections (with team, results, hazards and
     /// their first events), events on existing hazards, hazard status updates, colour history
     /// and the subjects' current colour and closure.
     /// - Parameter meta: idempotency data per inspection id; inspections without an entry get
     ///   `client_id` = `"demo-" + id`.
-    func write(_ batches: [(subject: Subject, changes: LedgerChanges)], meta: [UUID: InspectionMeta] = [:],
+    func write(_ batches: [(subject: Subject, changes: DossierChanges)], meta: [UUID: InspectionMeta] = [:],
                recordedAt: Date) async throws {
         try await Self.serialiseCampaignWrites(sql)
         var inspections: [[any Encodable & Sendable]] = []

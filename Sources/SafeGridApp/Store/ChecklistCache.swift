@@ -3,7 +3,7 @@ import SafeGridCore
 import Vapor
 
 /// Published checklist versions never change, so each is read from the database once.
-actor ChecklistCache {
+package actor ChecklistCache {
     private var versions: [Int: Checklist] = [:]
     private var latest: Int?
 
@@ -14,7 +14,7 @@ actor ChecklistCache {
         return c
     }
 
-    func current(sql: any SQLDatabase) async throws -> Checklist {
+    package func current(sql: any SQLDatabase) async throws -> Checklist {
         if latest == nil { latest = try await CampaignQueries(sql: sql, scope: .everything).checklistVersions().last }
         guard let latest, let c = try await checklist(latest, sql: sql) else {
             throw Abort(.serviceUnavailable, reason: "no checklist is published")
@@ -31,7 +31,7 @@ actor ChecklistCache {
 struct ChecklistCacheKey: StorageKey { typealias Value = ChecklistCache }
 
 extension Application {
-    var checklists: ChecklistCache {
+    package var checklists: ChecklistCache {
         if let c = storage[ChecklistCacheKey.self] { return c }
         let c = ChecklistCache()
         storage[ChecklistCacheKey.self] = c

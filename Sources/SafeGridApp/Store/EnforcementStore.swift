@@ -16,11 +16,11 @@ import SafeGridCore
 ///
 /// Units: m² demolished, 亩 freed; days `YYYY-MM-DD` Asia/Shanghai (the `on_day`, `from_day`,
 /// `through_day` columns).
-enum EnforcementStore {
+package enum EnforcementStore {
     // MARK: Writes
 
     /// Writes joint teams of the town `townCode` (9 digits).
-    static func insert(teams: [EnforcementTeam], townCode: String, at: Date, sql: any SQLDatabase) async throws {
+    package static func insert(teams: [EnforcementTeam], townCode: String, at: Date, sql: any SQLDatabase) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let rows: [[any Encodable & Sendable]] = try teams.map { t in
@@ -33,7 +33,7 @@ enum EnforcementStore {
 
     /// Writes actions and the subjects each concerns (in `subjectIds` order). The teams and
     /// subjects must exist (foreign keys).
-    static func insert(actions: [EnforcementAction], at: Date, sql: any SQLDatabase) async throws {
+    package static func insert(actions: [EnforcementAction], at: Date, sql: any SQLDatabase) async throws {
         let store = CampaignStore(sql: sql)
         let rows: [[any Encodable & Sendable]] = actions.map { a in
             [a.id, a.teamId, a.townCode, a.kind.rawValue, a.on.description, a.squareMetres, a.mu, a.note, at]
@@ -48,7 +48,7 @@ enum EnforcementStore {
     }
 
     /// Writes counts of actions not recorded one by one (district total only).
-    static func insert(tallies: [EnforcementTally], sql: any SQLDatabase) async throws {
+    package static func insert(tallies: [EnforcementTally], sql: any SQLDatabase) async throws {
         let rows: [[any Encodable & Sendable]] = tallies.map {
             [$0.townCode, $0.actions, $0.from.description, $0.through.description]
         }
@@ -189,7 +189,7 @@ enum EnforcementStore {
     ///   actions still count in the district total. `nil`: the whole town.
     /// - Returns: actions (次), share (% of the district), enterprises closed and with
     ///   demolitions (家), m² demolished and 亩 freed, as ``EnforcementFigures`` computes them.
-    static func figures(townCode: String, within subjects: (any SQLExpression)? = nil, sql: any SQLDatabase) async throws -> EnforcementFigures {
+    package static func figures(townCode: String, within subjects: (any SQLExpression)? = nil, sql: any SQLDatabase) async throws -> EnforcementFigures {
         var q = selectActions(sql).where("town_code", .equal, SQLBind(townCode))
         if let concerning = actionsConcerning(subjects) { q = q.where(SQLIdentifier("id"), .in, concerning) }
         let own = try await actions(of: try await q.all(), visible: subjects, sql: sql)

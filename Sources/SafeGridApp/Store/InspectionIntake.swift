@@ -7,9 +7,9 @@ import Vapor
 ///
 /// Submissions that arrive while a write transaction runs wait in a queue; the next transaction
 /// takes all of them (up to ``maxBatch``): one read of their idempotency keys, subjects and open
-/// ledgers, the domain rules applied to each in arrival order (two visits to one subject see
-/// each other), and one bulk write through ``CampaignStore/write(_:meta:recordedAt:)`` — the
-/// path the demo uses for thousands of ledgers. A submission the rules refuse gets its own error
+/// dossiers, the domain rules applied to each in arrival order (two visits to one subject see
+/// each other), and one bulk write through ``CampaignTransaction/changeAll(_:_:)`` — the
+/// path the demo uses for thousands of dossiers. A submission the rules refuse gets its own error
 /// and is left out; the others commit together. Should the bulk write itself fail, each
 /// submission of the batch is retried alone, so one bad row cannot fail its neighbours.
 ///
@@ -82,16 +82,14 @@ actor InspectionIntake {
     private static func transaction(_ batch: [Submission], app: Application) async throws -> [Result<Outcome, any Error>] {
         let now = app.services.now()
         let checklists = app.checklists
-        return try await app.writeGate.transaction(on: app.db) { sql in
-            // Read unscoped (the batch mixes submitters); each submission is checked against its own scope.
-            let queries = CampaignQueries(sql: sql, scope: .everything)
+        // Read unscoped (the batch mixes submitters); each submission is checked against its own scope.
+        return try await app.campaignWrite(scope: .everything, recordedAt: now) { tx in
+            let sql = tx.sql, queries = tx.queries
             let stored = try await queries.inspections(clientIDs: batch.map(\.clientID))
             let subjects = try await queries.subjects(batch.map(\.subjectID))
-            var ledgers = try await queries.ledgers(for: Array(subjects.values))
+            return try await tx.changeAll(Array(subjects.values)) { dossiers in
             var outcomes: [Result<Outcome, any Error>] = []
             var accepted: [String: (hash: String, json: String, id: UUID)] = [:]
-            var writes: [(subject: Subject, changes: LedgerChanges)] = []
-            var meta: [UUID: InspectionMeta] = [:]
             for s in batch {
                 do {
                     if let existing = stored[s.clientID] {
@@ -106,7 +104,7 @@ actor InspectionIntake {
                         outcomes.append(.success((earlier.json, true)))
                         continue
                     }
-                    guard let subject = subjects[s.subjectID], s.scope.contains(subject.microGridCode), var ledger = ledgers[s.subjectID] else {
+                    guard let subject = subjects[s.subjectID], s.scope.contains(subject.microGridCode), var dossier = dossiers.dossiers[s.subjectID] else {
                         throw DomainError.invalid("subjectId", "no subject with id \(s.subjectID)")
                     }
                     let checklist: Checklist
@@ -118,22 +116,21 @@ actor InspectionIntake {
                     } else {
                         checklist = try await checklists.current(sql: sql)
                     }
-                    let plan = try ledger.inspect(checklist: checklist, inspectedAt: s.inspectedAt, team: s.team,
+                    let plan = try dossier.inspect(checklist: checklist, inspectedAt: s.inspectedAt, team: s.team,
                                                   inspector: s.inspector, results: s.results, now: now, by: s.account,
                                                   makeID: { UUID() })
-                    let json = CampaignStore.json(InspectionsController.dto(plan: plan, clientID: s.clientID, subject: subject,
-                                                                            checklist: checklist, colour: ledger.colour, now: now))
-                    writes.append((subject.subject, ledger.takeChanges()))
-                    ledgers[s.subjectID] = ledger
-                    meta[plan.id] = InspectionMeta(clientID: s.clientID, requestHash: s.requestHash, responseJSON: json)
+                    let json = CampaignStore.json(InspectionDTO(plan: plan, clientID: s.clientID, subject: subject,
+                                                                checklist: checklist, colour: dossier.colour, now: now))
+                    dossiers.stage(subject.subject, &dossier,
+                                   meta: [plan.id: InspectionMeta(clientID: s.clientID, requestHash: s.requestHash, responseJSON: json)])
                     accepted[s.clientID] = (s.requestHash, json, plan.id)
                     outcomes.append(.success((json, false)))
                 } catch {
                     outcomes.append(.failure(error))
                 }
             }
-            try await CampaignStore(sql: sql).write(writes, meta: meta, recordedAt: now)
             return outcomes
+            }
         }
     }
 

@@ -344,7 +344,8 @@ enum LedgerImport {
                 .sorted { $0.0 < $1.0 }
             for batch in work.chunked(batchSize) {
                 do {
-                    try await app.writeGate.transaction(on: app.db) { sql in
+                    try await app.campaignWrite(scope: .everything, recordedAt: now) { tx in
+                        let sql = tx.sql
                         var inserts: [Subject] = []
                         var changedRooms: [(UUID, Int?)] = []
                         for (_, w) in batch {
@@ -375,19 +376,19 @@ enum LedgerImport {
                             }
                             try await counters.add(tally)
                         }
-                        try await CampaignStore(sql: sql).insert(subjects: inserts, at: now)
-                        var writes: [(Subject, LedgerChanges)] = []
+                        try await tx.create(inserts)
+                        var writes: [(Subject, DossierChanges)] = []
                         var meta: [UUID: InspectionMeta] = [:]
                         for (_, w) in batch {
                             let s: Subject
                             switch w { case .create(let x): s = x; case .update(_, let x): s = x }
                             guard let day = visits[s.id] else { continue }
-                            var ledger = SubjectLedger(subjectID: s.id, kind: s.kind)
-                            let (plan, changes) = try cleanVisit(&ledger, kind: s.kind, day: day, checklist: checklist, now: now)
+                            var dossier = SubjectDossier(subjectID: s.id, kind: s.kind)
+                            let (plan, changes) = try cleanVisit(&dossier, kind: s.kind, day: day, checklist: checklist, now: now)
                             meta[plan.id] = InspectionMeta(clientID: plan.clientID, requestHash: "", responseJSON: nil)
                             writes.append((s, changes))
                         }
-                        if !writes.isEmpty { try await CampaignStore(sql: sql).write(writes, meta: meta, recordedAt: now) }
+                        try await tx.record(writes, meta: meta)
                     }
                 } catch {
                     let first = batch.first!.0, last = batch.last!.0
@@ -405,17 +406,17 @@ enum LedgerImport {
     }
 
     /// A visit on `day` that found nothing: every item of the checklist that applies to the kind passed.
-    static func cleanVisit(_ ledger: inout SubjectLedger, kind: SubjectKind, day: CalendarDate, checklist: Checklist,
-                           now: Date) throws -> ((id: UUID, clientID: String), LedgerChanges) {
-        let clientID = "ledger-" + Hex.encode(Array(SHA256.hash(data: Data("\(ledger.subjectID)|\(day)|clean".utf8))))
+    static func cleanVisit(_ dossier: inout SubjectDossier, kind: SubjectKind, day: CalendarDate, checklist: Checklist,
+                           now: Date) throws -> ((id: UUID, clientID: String), DossierChanges) {
+        let clientID = "ledger-" + Hex.encode(Array(SHA256.hash(data: Data("\(dossier.subjectID)|\(day)|clean".utf8))))
         let inspectedAt = min(day.startUTC.addingTimeInterval(9 * 3600), now)
         let ruleNow = inspectedAt < now.addingTimeInterval(-InspectionRules.oldestVisit + 3600) ? inspectedAt.addingTimeInterval(3600) : now
         var n = 0
-        let plan = try ledger.inspect(checklist: checklist, inspectedAt: inspectedAt, team: [TeamMember(name: actor, department: .fireRescue)],
+        let plan = try dossier.inspect(checklist: checklist, inspectedAt: inspectedAt, team: [TeamMember(name: actor, department: .fireRescue)],
                                       inspector: actor,
                                       results: checklist.items.filter { $0.applies(to: kind) }.map { ItemResult(itemCode: $0.code, outcome: .pass) },
                                       now: ruleNow, makeID: { defer { n += 1 }; return stableID("\(clientID)|\(n)") })
-        return ((plan.id, clientID), ledger.takeChanges())
+        return ((plan.id, clientID), dossier.takeChanges())
     }
 
     static func samePlace(_ a: GeoPoint?, _ b: GeoPoint?) -> Bool {
@@ -472,10 +473,12 @@ enum LedgerImport {
             let planned: [Int: ImportReport.Row]
             do {
                 if options.dryRun {
-                    planned = try await plan(work, checklist: checklist, sql: app.sql, now: now, write: false)
+                    planned = try await plan(work, checklist: checklist, sql: app.sql, now: now).rows
                 } else {
-                    planned = try await app.writeGate.transaction(on: app.db) { sql in
-                        try await plan(work, checklist: checklist, sql: sql, now: now, write: true)
+                    planned = try await app.campaignWrite(scope: .everything, recordedAt: now) { tx in
+                        let (rows, writes, meta) = try await plan(work, checklist: checklist, sql: tx.sql, now: now)
+                        try await tx.record(writes, meta: meta)
+                        return rows
                     }
                 }
             } catch {
@@ -498,20 +501,6 @@ enum LedgerImport {
         return Outcome(report: report, rejected: rejected)
     }
 
-    /// The actions that bring a hazard from `stored` to `target` (closure is the subject's);
-    /// `nil` when `target` is not ahead of `stored`.
-    static func path(from stored: HazardState, to target: HazardState) -> [HazardAction]? {
-        if stored == target { return [] }
-        switch (stored, target) {
-        case (.open, .rectifying), (.rebound, .rectifying): return [.startRectification]
-        case (.open, .rectified), (.rectifying, .rectified), (.rebound, .rectified): return [.verifyRectified]
-        case (.open, .rebound), (.rectifying, .rebound): return [.verifyRectified, .reportRebound]
-        case (.rectified, .rebound): return [.reportRebound]
-        case (_, .closedDown) where stored.isOpen: return []
-        default: return nil
-        }
-    }
-
     /// A stable UUID from text (SHA-256, version-4 layout bits set).
     static func stableID(_ text: String) -> UUID {
         var b = Array(SHA256.hash(data: Data(text.utf8)).prefix(16))
@@ -520,24 +509,26 @@ enum LedgerImport {
         return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
     }
 
-    /// Plans (and with `write`, writes) the hazard rows of some subjects through their ledgers.
-    static func plan(_ work: [(UUID, [HazardImportRow])], checklist: Checklist, sql: any SQLDatabase, now: Date,
-                     write: Bool) async throws -> [Int: ImportReport.Row] {
+    /// Plans the hazard rows of some subjects through their dossiers (read in `sql`).
+    /// - Returns: the report rows, and the dossiers' changes for ``CampaignTransaction/record(_:meta:)``
+    ///   to write (the caller's transaction; a dry run writes nothing).
+    static func plan(_ work: [(UUID, [HazardImportRow])], checklist: Checklist, sql: any SQLDatabase, now: Date) async throws
+        -> (rows: [Int: ImportReport.Row], writes: [(Subject, DossierChanges)], meta: [UUID: InspectionMeta]) {
         // The subjects were matched inside the importer's jurisdiction already.
         let q = CampaignQueries(sql: sql, scope: .everything)
         let subjects = try await q.subjects(work.map(\.0))
-        var ledgers = try await q.ledgers(for: Array(subjects.values))
+        var dossiers = try await q.dossiers(for: Array(subjects.values))
         var stored: [String: HazardRow] = [:]   // subject|item|found day
         for h in try await q.hazards(subjects: work.map(\.0)) { stored["\(h.subjectId)|\(h.itemCode)|\(h.foundOn)"] = h }
         let items = Dictionary(checklist.items.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         let position = Dictionary(checklist.items.enumerated().map { ($1.code, $0) }, uniquingKeysWith: { a, _ in a })
         var out: [Int: ImportReport.Row] = [:]
-        var writes: [(Subject, LedgerChanges)] = []
+        var writes: [(Subject, DossierChanges)] = []
         var meta: [UUID: InspectionMeta] = [:]
 
         for (subjectID, hazardRows) in work {
-            guard let subject = subjects[subjectID], var ledger = ledgers[subjectID] else { continue }
-            let before = ledger
+            guard let subject = subjects[subjectID], var dossier = dossiers[subjectID] else { continue }
+            let before = dossier
             var rowsOut: [Int: ImportReport.Row] = [:]
             // Warnings of rows that are taken (added to their report rows at the end).
             var warnings: [Int: [ImportReport.Problem]] = [:]
@@ -554,16 +545,16 @@ enum LedgerImport {
                 return t
             }
             func advance(_ id: UUID, from state: HazardState, _ r: HazardImportRow) throws(DomainError) -> Bool {
-                guard var steps = path(from: state, to: r.state) else { return false }
+                guard var steps = HazardLifecycle.path(from: state, to: r.state) else { return false }
                 // 整改中 after a rebound (a rectified day is given): verified, found again, at work again.
                 if r.state == .rectifying, r.rectifiedOn != nil, state == .open { steps = [.verifyRectified, .reportRebound, .startRectification] }
                 for step in steps {
                     switch step {
                     case .startRectification:
-                        try ledger.apply(.startRectification, hazard: id, at: at(r.stateOn, r.rectifiedOn == nil ? 11 : 16, after: id),
+                        try dossier.apply(.startRectification, hazard: id, at: at(r.stateOn, r.rectifiedOn == nil ? 11 : 16, after: id),
                                          actor: actor, reason: "台账：整改中")
                     case .verifyRectified:
-                        try ledger.apply(.verifyRectified, hazard: id, at: at(r.rectifiedOn ?? r.foundOn, 12, after: id), actor: actor,
+                        try dossier.apply(.verifyRectified, hazard: id, at: at(r.rectifiedOn ?? r.foundOn, 12, after: id), actor: actor,
                                          reason: "台账：整改到位")
                     case .reportRebound:
                         let when = at(r.stateOn, 15, after: id)
@@ -575,7 +566,7 @@ enum LedgerImport {
                                 reason: "the deadline \(d) is before the rebound on \(CalendarDate(shanghai: when)); the rebound gets the default \(HazardLifecycle.defaultReboundDays)-day deadline",
                                 severity: "warning"))
                         }
-                        try ledger.apply(.reportRebound, hazard: id, at: when, actor: actor, reason: "台账：隐患反弹",
+                        try dossier.apply(.reportRebound, hazard: id, at: when, actor: actor, reason: "台账：隐患反弹",
                                          newDueAt: due)
                     default: break
                     }
@@ -592,10 +583,10 @@ enum LedgerImport {
                     else { newByDay[r.foundOn, default: []].append(r) }
                 }
                 for (r, h) in existingRows {
-                    cursor[h.id] = ledger.hazards[h.id]?.lastEventAt ?? h.lastEventAt
-                    let state = ledger.hazards[h.id]?.state ?? h.hazardState
+                    cursor[h.id] = dossier.hazards[h.id]?.lastEventAt ?? h.lastEventAt
+                    let state = dossier.hazards[h.id]?.state ?? h.hazardState
                     if r.state == .closedDown || (r.state == state) { done(r, "unchanged"); continue }
-                    if ledger.isClosedDown {
+                    if dossier.isClosedDown {
                         done(r, "unchanged", "the subject is closed down; the hazard stays \(state.zh)", severity: "warning"); continue
                     }
                     if try advance(h.id, from: state, r) { rowsOut[r.row] = .init(row: r.row, action: "updated", subjectId: subjectID, changed: [LedgerField.state.zh], problems: []) }
@@ -603,7 +594,7 @@ enum LedgerImport {
                 }
                 for day in newByDay.keys.sorted() {
                     let dayRows = newByDay[day]!.sorted { (position[$0.itemCode] ?? 0) < (position[$1.itemCode] ?? 0) }
-                    if ledger.isClosedDown {
+                    if dossier.isClosedDown {
                         for r in dayRows { done(r, "rejected", "the subject \(subject.name) is closed down (已关停); no new hazard can be recorded") }
                         continue
                     }
@@ -615,7 +606,7 @@ enum LedgerImport {
                         ? inspectedAt.addingTimeInterval(3600) : now
                     // A ledger row may be older than a live visit's one-year limit: the rule is
                     // checked against the visit itself (the row's day was checked against today).
-                    let plan = try ledger.inspect(
+                    let plan = try dossier.inspect(
                         checklist: checklist, inspectedAt: inspectedAt, team: [TeamMember(name: actor, department: department)],
                         inspector: actor,
                         results: dayRows.map { ItemResult(itemCode: $0.itemCode, outcome: .hazard, note: $0.note, severity: $0.severity, dueOn: $0.dueOn) },
@@ -634,10 +625,10 @@ enum LedgerImport {
                     }
                 }
                 // Closure: the latest day of the rows that say 已关停.
-                if !ledger.isClosedDown, let day = hazardRows.filter({ $0.state == .closedDown }).map(\.stateOn).max() {
-                    let latest = ledger.hazards.values.compactMap(\.lastEventAt).max() ?? .distantPast
+                if !dossier.isClosedDown, let day = hazardRows.filter({ $0.state == .closedDown }).map(\.stateOn).max() {
+                    let latest = dossier.hazards.values.compactMap(\.lastEventAt).max() ?? .distantPast
                     let when = max(min(day.startUTC.addingTimeInterval(16 * 3600), now), latest.addingTimeInterval(60))
-                    try ledger.closeDown(at: when, actor: actor, reason: "台账：已关停")
+                    try dossier.closeDown(at: when, actor: actor, reason: "台账：已关停")
                     for r in hazardRows where r.state == .closedDown && rowsOut[r.row]?.action == "unchanged" {
                         rowsOut[r.row]?.action = "updated"
                         rowsOut[r.row]?.changed = [LedgerField.state.zh]
@@ -645,7 +636,7 @@ enum LedgerImport {
                 }
             } catch {
                 // A rule refused one of the subject's rows: none of its rows are taken.
-                ledger = before
+                dossier = before
                 warnings = [:]
                 let reason = "\(error.field.map { "\($0): " } ?? "")\(error.reason)"
                 for r in hazardRows {
@@ -655,14 +646,11 @@ enum LedgerImport {
             }
             for (n, w) in warnings { rowsOut[n]?.problems.append(contentsOf: w) }
             out.merge(rowsOut) { _, new in new }
-            ledgers[subjectID] = ledger
-            let changes = ledger.takeChanges()
+            dossiers[subjectID] = dossier
+            let changes = dossier.takeChanges()
             if !changes.isEmpty { writes.append((subject.subject, changes)) }
         }
-        if write, !writes.isEmpty {
-            try await CampaignStore(sql: sql).write(writes, meta: meta, recordedAt: now)
-        }
-        return out
+        return (out, writes, meta)
     }
 }
 

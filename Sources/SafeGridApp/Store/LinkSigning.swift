@@ -6,7 +6,7 @@ import Vapor
 
 /// The server's signing key for evidence links, kept in `app_secrets` (made on first start, so
 /// every instance on one database signs alike) unless `SAFEGRID_SECRET` (64 hex digits) is set.
-struct LinkSigning: Sendable {
+package struct LinkSigning: Sendable {
     let key: SymmetricKey
     /// Base of the links put in SMS (`SAFEGRID_PUBLIC_URL`, default `http://127.0.0.1:8080`).
     let publicURL: String
@@ -44,7 +44,7 @@ struct LinkSigning: Sendable {
 struct LinkSigningKey: StorageKey { typealias Value = LinkSigning }
 
 extension Application {
-    var linkSigning: LinkSigning {
+    package var linkSigning: LinkSigning {
         guard let s = storage[LinkSigningKey.self] else { fatalError("configure() loads the link key") }
         return s
     }

@@ -115,7 +115,7 @@ private func checkRaw<E: RawRepresentable>(_ value: String?, _ type: E.Type, _ c
 
 /// Rows as stored; decoded with snake_case → camelCase keys. Convert to domain values with the
 /// `to…` methods at the edge.
-struct AreaRow: Codable, StoredRow {
+package struct AreaRow: Codable, StoredRow {
     static let table = "areas"
     let code: String
     let name: String
@@ -130,9 +130,9 @@ struct AreaRow: Codable, StoredRow {
     }
 }
 
-struct SubjectRow: Codable, StoredRow {
+package struct SubjectRow: Codable, StoredRow {
     static let table = "subjects"
-    let id: UUID
+    package let id: UUID
     let kind: String
     let name: String
     let address: String
@@ -144,7 +144,7 @@ struct SubjectRow: Codable, StoredRow {
     let villageCode: String
     let gridCode: String
     let microGridCode: String
-    let partyName: String
+    package let partyName: String
     let partyPhone: String
     let latitude: Double?
     let longitude: Double?
@@ -163,15 +163,15 @@ struct SubjectRow: Codable, StoredRow {
 
     var subjectKind: SubjectKind { SubjectKind(rawValue: kind) ?? .enterprise }
     var subjectColour: SubjectColour? { colour.flatMap(SubjectColour.init(key:)) }
-    var phone: PhoneNumber? { try? PhoneNumber(stored: partyPhone) }
-    var location: GeoPoint? {
+    package var phone: PhoneNumber? { try? PhoneNumber(stored: partyPhone) }
+    package var location: GeoPoint? {
         guard let latitude, let longitude, let d = datum.flatMap(Datum.init(rawValue:)) else { return nil }
         return try? GeoPoint(latitude: latitude, longitude: longitude, datum: d)
     }
 
     /// The domain subject. Rows written by SafeGrid always convert; a row edited by another tool
     /// with an unreadable phone falls back to a landline-free placeholder that is never texted.
-    var subject: Subject {
+    package var subject: Subject {
         Subject(id: id, kind: subjectKind, name: name, address: address,
                 creditCode: creditCode.flatMap { try? CreditCode($0) }, aboveScale: aboveScale, rooms: rooms,
                 parentId: parentId, microGridCode: microGridCode,
@@ -181,7 +181,7 @@ struct SubjectRow: Codable, StoredRow {
 
 struct HazardRow: Codable, StoredRow {
     static let table = "hazards"
-    let id: UUID
+    package let id: UUID
     let inspectionId: UUID
     let subjectId: UUID
     let subjectKind: String
@@ -266,14 +266,14 @@ struct HazardEventRow: Codable, StoredRow {
     }
 }
 
-struct InspectionRow: Codable, StoredRow {
+package struct InspectionRow: Codable, StoredRow {
     static let table = "inspections"
     let id: UUID
     let clientId: String
     let requestHash: String
-    let subjectId: UUID
+    package let subjectId: UUID
     let checklistVersion: Int
-    let inspectedAt: Date
+    package let inspectedAt: Date
     let inspectedOn: String
     let inspector: String
     let hazardCount: Int

@@ -7,15 +7,15 @@ import Vapor
 /// On-site e-signature: the responsible party signs the inspection record on the inspector's
 /// phone; in the same transaction the signature, the record's SHA-256 and the SMS notice (with
 /// the evidence link) are written.
-enum SignatureService {
+package enum SignatureService {
     /// Largest accepted signature image (PNG bytes).
     static let maxImageBytes = 512 * 1024
     /// Smallest PNG that can hold a drawn signature; anything shorter is an empty canvas or junk.
     static let minImageBytes = 100
     /// How long the evidence link in the SMS stays valid after the latest deadline.
-    static let linkGrace: TimeInterval = 30 * 24 * 3600
+    package static let linkGrace: TimeInterval = 30 * 24 * 3600
 
-    struct Signed: Content {
+    package struct Signed: Content {
         let inspectionId: UUID
         let noticeNumber: String
         let signedAt: String
@@ -57,7 +57,7 @@ enum SignatureService {
     /// - Throws: ``DomainError``: 404 unknown inspection; 409 already signed; 422 on
     ///   `signerName`, `signerPhone`, `image` (missing, not a PNG, empty, over 512 KB),
     ///   `signedAt` (before the inspection or in the future).
-    static func sign(sql: any SQLDatabase, scope: Jurisdiction, inspectionID: UUID, signerName: String, signerPhone: PhoneNumber,
+    package static func sign(sql: any SQLDatabase, scope: Jurisdiction, inspectionID: UUID, signerName: String, signerPhone: PhoneNumber,
                      signedAt: Date, imagePNG: [UInt8], location: GeoPoint?, now: Date,
                      links: LinkSigning, checklists: ChecklistCache) async throws -> Signed {
         let q = CampaignQueries(sql: sql, scope: scope)

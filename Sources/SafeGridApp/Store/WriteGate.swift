@@ -7,7 +7,7 @@ import SQLKit
 /// can fail with `SQLITE_BUSY` at once when two such transactions meet, whatever the busy
 /// handler. Funnelling every write transaction through this gate removes that failure for one
 /// server process; PostgreSQL needs no gate but is not harmed by it.
-actor WriteGate {
+package actor WriteGate {
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
     /// Counts committed write transactions; read models cached under an older value are stale.
@@ -29,7 +29,7 @@ actor WriteGate {
     /// commits together or not at all.
     /// - Parameter changesCampaign: `false` for writes that no read model depends on (the SMS
     ///   outbox's delivery states), so that cached dashboard figures stay valid.
-    func transaction<T: Sendable>(on database: any Database, changesCampaign: Bool = true,
+    package func transaction<T: Sendable>(on database: any Database, changesCampaign: Bool = true,
                                   _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         await acquire()
         do {

@@ -1,4 +1,5 @@
 import Foundation
+import SafeGridCore
 
 /// SplitMix64 (Steele, Lea & Flood 2014): a small seeded generator whose sequence is the same
 /// on every platform and Swift version, so the demo campaign is reproducible from its seed.

@@ -1,4 +1,5 @@
 import Foundation
+import SafeGridCore
 
 /// The figures a demo campaign must reproduce for one subject kind.
 public struct DemoKindTarget: Sendable, Hashable {
@@ -12,9 +13,15 @@ public struct DemoKindTarget: Sendable, Hashable {
 /// A town's 除险保安 campaign — 瓜沥镇 as in the article, or a synthesised town of a larger demo
 /// (``DemoScale``, ``DemoTownPlan``) — built from a seed through the same rules that serve real
 /// inspections: every subject is a ``SubjectLedger``; every hazard comes from
-/// ``SubjectLedger/inspect(checklist:inspectedAt:team:inspector:results:now:makeID:)``; every
-/// rectification, rebound and closure from ``SubjectLedger/apply(_:hazard:at:actor:reason:newDueAt:expectedVersion:)``
-/// and ``SubjectLedger/closeDown(at:actor:reason:)``. Only the choice of what happens is random.
+/// ``SubjectDossier/inspect(checklist:inspectedAt:team:inspector:results:now:makeID:)``; every
+/// rectification, rebound and closure from ``SubjectDossier/apply(_:hazard:at:actor:reason:newDueAt:expectedVersion:)``
+/// and ``SubjectDossier/closeDown(at:actor:reason:)``. Only the choice of what happens is random.
+/// A grid worker (网格员): a name and a mobile for the grid's overdue alerts.
+public struct GridWorker: Sendable, Hashable {
+    public let name: String
+    public let phone: PhoneNumber
+}
+
 public struct DemoCampaign: Sendable {
     /// The article's figures (瓜沥镇, 2022). Rental-room rectification is not in the article; the
     /// demo uses 3,487 of 9,821 (35.51%).
@@ -23,8 +30,8 @@ public struct DemoCampaign: Sendable {
         DemoKindTarget(kind: .streetShop, inspected: 5_351, hazards: 16_180, rectified: 5_075),
         DemoKindTarget(kind: .rentalHousing, inspected: 17_120, hazards: 9_821, rectified: 3_487),
     ]
-    public static let gualiGrids = 160
-    public static let gualiMicroGrids = 2_283
+    public static let gualiGrids = BundledAreas.gualiGrids
+    public static let gualiMicroGrids = BundledAreas.gualiMicroGrids
     /// 规上企业 in 瓜沥 (article: 现有规上企业319家).
     public static let gualiAboveScale = 319
     /// Enterprises closed down (article: 已累计关停企业77家).
@@ -46,13 +53,13 @@ public struct DemoCampaign: Sendable {
     /// These are the rows to insert; the district, the towns and 瓜沥's villages are reference data.
     public private(set) var newAreas: [Area] = []
     public private(set) var subjects: [Subject] = []
-    /// One ledger per subject, in the order of `subjects`, holding all changes to write.
-    public private(set) var ledgers: [SubjectLedger] = []
+    /// One dossier per subject, in the order of `subjects`, holding all changes to write.
+    public private(set) var dossiers: [SubjectDossier] = []
     /// One grid worker (网格员) per grid: who receives the overdue alerts of that grid.
-    public private(set) var gridWorkers: [(gridCode: String, worker: ResponsibleParty)] = []
+    public private(set) var gridWorkers: [(gridCode: String, worker: GridWorker)] = []
 
-    /// Hazards found in the campaign (all kinds): the sum of the ledgers' hazards.
-    public var hazardCount: Int { ledgers.reduce(0) { $0 + $1.hazards.count } }
+    /// Hazards found in the campaign (all kinds): the sum of the dossiers' hazards.
+    public var hazardCount: Int { dossiers.reduce(0) { $0 + $1.hazards.count } }
 
     /// Builds the 瓜沥 campaign of the article.
     /// - Parameters:
@@ -76,7 +83,7 @@ public struct DemoCampaign: Sendable {
     /// Builds one town of a larger demo (``DemoScale``), from its plan: the 瓜沥 campaign of the
     /// article for an ``DemoTownPlan/Source/article`` plan, else a synthesised town with the plan's
     /// villages (``DemoTownPlan/villages(baseAreas:)``), grids, micro-grids and per-kind targets,
-    /// through the same rules (every hazard from ``SubjectLedger/inspect(checklist:inspectedAt:team:inspector:results:now:makeID:)``).
+    /// through the same rules (every hazard from ``SubjectDossier/inspect(checklist:inspectedAt:team:inspector:results:now:makeID:)``).
     /// - Parameters:
     ///   - baseAreas: the bundled tree (``BundledAreas/load()``): the district, the plan's town and,
     ///     for 瓜沥, its villages.
@@ -149,7 +156,7 @@ public struct DemoCampaign: Sendable {
         let microGridByCode = Dictionary(uniqueKeysWithValues: microGrids.map { ($0.code, $0) })
         let microGridsByVillage = Dictionary(grouping: microGrids) { String($0.code.prefix(12)) }
         self.gridWorkers = areas.filter { $0.level == .grid }.map { grid in
-            (grid.code, ResponsibleParty(name: names.person(&rng), phone: names.mobile(&rng)))
+            (grid.code, GridWorker(name: names.person(&rng), phone: names.mobile(&rng)))
         }
         let centres = if let anchor = shape.anchor {
             Self.villageCentres(villages, around: anchor, rng: &rng)
@@ -242,7 +249,7 @@ public struct DemoCampaign: Sendable {
         self.subjects = subjects
 
         // Ledgers: one joint inspection per subject, then the follow-up.
-        var ledgers = subjects.map { SubjectLedger(subjectID: $0.id, kind: $0.kind) }
+        var dossiers = subjects.map { SubjectDossier(subjectID: $0.id, kind: $0.kind) }
         var closing = Set<Int>()
         let enterpriseIndices = subjects.indices.filter { subjects[$0].kind == .enterprise }
         var candidates = enterpriseIndices
@@ -297,7 +304,7 @@ public struct DemoCampaign: Sendable {
                         results.append(ItemResult(itemCode: item.code, outcome: rng.chance(0.05) ? .notApplicable : .pass))
                     }
                 }
-                let plan = try ledgers[i].inspect(checklist: checklist, inspectedAt: inspectedAt, team: team,
+                let plan = try dossiers[i].inspect(checklist: checklist, inspectedAt: inspectedAt, team: team,
                                                   inspector: team[0].name, results: results, now: now,
                                                   makeID: { rng.uuid() })
                 // Follow-up, in time order per hazard.
@@ -308,7 +315,7 @@ public struct DemoCampaign: Sendable {
                 }
                 if closing.contains(i) {
                     let at = later(inspectedAt, maxDays: 30)
-                    try ledgers[i].closeDown(at: at, actor: "综合执法组", reason: "违法违规生产经营，依法责令关停")
+                    try dossiers[i].closeDown(at: at, actor: "综合执法组", reason: "违法违规生产经营，依法责令关停")
                     continue
                 }
                 // Follow-up happens on later days only; a visit on the day before asOf has none yet.
@@ -317,24 +324,24 @@ public struct DemoCampaign: Sendable {
                     if rectify.contains(slotKey(i, n)) {
                         let at = later(inspectedAt, maxDays: 40)
                         if rng.chance(0.5) {
-                            try ledgers[i].apply(.startRectification, hazard: h.id, at: at.addingTimeInterval(-3600),
+                            try dossiers[i].apply(.startRectification, hazard: h.id, at: at.addingTimeInterval(-3600),
                                                  actor: subjects[i].party.name, reason: "已整改，上传整改照片")
                         }
-                        try ledgers[i].apply(.verifyRectified, hazard: h.id, at: at, actor: names.person(&rng),
+                        try dossiers[i].apply(.verifyRectified, hazard: h.id, at: at, actor: names.person(&rng),
                                              reason: "复查：整改到位")
                     } else if rng.chance(0.02), daysLeft > 3 {
                         // 隐患反弹: verified, then found again.
                         let fixed = later(inspectedAt, maxDays: daysLeft / 2)
-                        try ledgers[i].apply(.verifyRectified, hazard: h.id, at: fixed, actor: names.person(&rng), reason: "复查：整改到位")
+                        try dossiers[i].apply(.verifyRectified, hazard: h.id, at: fixed, actor: names.person(&rng), reason: "复查：整改到位")
                         let again = later(fixed, maxDays: 20)
-                        try ledgers[i].apply(.reportRebound, hazard: h.id, at: again, actor: names.person(&rng),
+                        try dossiers[i].apply(.reportRebound, hazard: h.id, at: again, actor: names.person(&rng),
                                              reason: "巡查发现隐患再次出现", newDueAt: CalendarDate(shanghai: again).adding(days: 7).endUTC)
                         if rng.chance(0.4) {
-                            try ledgers[i].apply(.startRectification, hazard: h.id, at: again.addingTimeInterval(3600),
+                            try dossiers[i].apply(.startRectification, hazard: h.id, at: again.addingTimeInterval(3600),
                                                  actor: subjects[i].party.name, reason: "再次整改中")
                         }
                     } else if rng.chance(0.22) {
-                        try ledgers[i].apply(.startRectification, hazard: h.id, at: later(inspectedAt, maxDays: 20),
+                        try dossiers[i].apply(.startRectification, hazard: h.id, at: later(inspectedAt, maxDays: 20),
                                              actor: subjects[i].party.name, reason: "已开始整改")
                     }
                 }
@@ -342,8 +349,8 @@ public struct DemoCampaign: Sendable {
         }
         // The overdue job's last run of the day before asOf (23:59:59 Asia/Shanghai): open hazards
         // past their deadline are marked overdue, which raises their subject's colour.
-        for i in ledgers.indices { ledgers[i].markOverdue(at: lastEventDay.endUTC) }
-        self.ledgers = ledgers
+        for i in dossiers.indices { dossiers[i].markOverdue(at: lastEventDay.endUTC) }
+        self.dossiers = dossiers
     }
 
     /// `grids` grids over the villages (every village two, some three) and `microGrids`

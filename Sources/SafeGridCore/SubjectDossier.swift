@@ -9,8 +9,8 @@ public struct ColourChange: Hashable, Sendable {
     public let cause: String
 }
 
-/// What a ledger operation changed, for the caller to write in one transaction.
-public struct LedgerChanges: Sendable {
+/// What a dossier operation changed, for the caller to write in one transaction.
+public struct DossierChanges: Sendable {
     /// Inspections recorded, with the hazards they created and those hazards' initial events.
     public var inspections: [InspectionPlan] = []
     /// Events on existing hazards, in order.
@@ -28,27 +28,30 @@ public struct LedgerChanges: Sendable {
 }
 
 /// One subject and its hazards: the unit of consistency of the closed loop. Every inspection,
-/// hazard action and closure goes through a ledger, which applies the domain rules
+/// hazard action and closure goes through a dossier, which applies the domain rules
 /// (``InspectionRules``, ``HazardLifecycle``, ``ColourRule``) and collects the rows to write.
-/// The server loads a ledger per request; the demo drives thousands of them with the same code.
-public struct SubjectLedger: Sendable {
+/// The server loads a dossier per request; the demo drives thousands of them with the same code.
+public struct SubjectDossier: Sendable {
     public let subjectID: UUID
     public let kind: SubjectKind
     public private(set) var closedDownAt: Date?
     public private(set) var hazards: [UUID: HazardStatus]
     /// The checklist item of each hazard (to link a repeated finding to the open hazard).
     public private(set) var itemCodes: [UUID: String]
+    /// When each hazard was found (UTC): no action on it may be dated earlier.
+    public private(set) var foundAt: [UUID: Date]
     /// `nil` until the subject has been inspected.
     public private(set) var colour: SubjectColour?
-    public private(set) var changes = LedgerChanges()
+    public private(set) var changes = DossierChanges()
 
     public init(subjectID: UUID, kind: SubjectKind, closedDownAt: Date? = nil, hazards: [UUID: HazardStatus] = [:],
-                itemCodes: [UUID: String] = [:], colour: SubjectColour? = nil) {
+                itemCodes: [UUID: String] = [:], foundAt: [UUID: Date] = [:], colour: SubjectColour? = nil) {
         self.subjectID = subjectID
         self.kind = kind
         self.closedDownAt = closedDownAt
         self.hazards = hazards
         self.itemCodes = itemCodes
+        self.foundAt = foundAt
         self.colour = colour
     }
 
@@ -79,6 +82,7 @@ public struct SubjectLedger: Sendable {
         for h in plan.hazards {
             hazards[h.id] = h.status
             itemCodes[h.id] = h.itemCode
+            foundAt[h.id] = h.foundAt
         }
         changes.inspections.append(plan)
         recolour(at: inspectedAt, cause: "inspection", force: true)
@@ -93,7 +97,8 @@ public struct SubjectLedger: Sendable {
     /// Applies one action to one of the subject's hazards.
     /// - Throws: ``DomainError`` `.notFound` on `hazardId` if the hazard is not the subject's;
     ///   whatever ``HazardLifecycle/apply(_:to:at:actor:reason:newDueAt:expectedVersion:)`` throws;
-    ///   `.conflict` when acting on a closed-down subject's hazard (other than by closing it).
+    ///   `.conflict` when acting on a closed-down subject's hazard (other than by closing it);
+    ///   `.invalid` on `occurredAt` for an action dated before the hazard was found.
     @discardableResult
     public mutating func apply(_ action: HazardAction, hazard id: UUID, at: Date, actor: String, reason: String?,
                                newDueAt: Date? = nil, expectedVersion: Int? = nil) throws(DomainError) -> HazardEvent {
@@ -104,6 +109,7 @@ public struct SubjectLedger: Sendable {
             throw DomainError(.conflict, field: "action", reason: "the subject is closed down (已关停)",
                               extra: ["currentState": status.state.rawValue])
         }
+        try checkNotBeforeFound(id, at)
         let (next, event) = try HazardLifecycle.apply(action, to: status, at: at, actor: actor, reason: reason,
                                                       newDueAt: newDueAt, expectedVersion: expectedVersion)
         hazards[id] = next
@@ -140,6 +146,7 @@ public struct SubjectLedger: Sendable {
             throw DomainError(.notFound, field: "hazardId", reason: "no hazard \(id) on subject \(subjectID)")
         }
         if isClosedDown { throw DomainError(.conflict, field: "hazardId", reason: "the subject is closed down (已关停)") }
+        for e in newEvents { try checkNotBeforeFound(id, e.occurredAt) }
         hazards[id] = status
         for e in newEvents { changes.events.append((id, e)) }
         changes.updatedHazards[id] = status
@@ -174,9 +181,17 @@ public struct SubjectLedger: Sendable {
         return open
     }
 
+    /// Every path (the API, re-inspection, offline sync, imports, jobs) applies this rule here,
+    /// not at its own edge.
+    private func checkNotBeforeFound(_ id: UUID, _ at: Date) throws(DomainError) {
+        if let found = foundAt[id], at < found {
+            throw .invalid("occurredAt", "the action is dated before the hazard was found")
+        }
+    }
+
     /// Hands over the collected changes and starts a new batch.
-    public mutating func takeChanges() -> LedgerChanges {
-        defer { changes = LedgerChanges() }
+    public mutating func takeChanges() -> DossierChanges {
+        defer { changes = DossierChanges() }
         return changes
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SafeGridCore
 
 /// Believable, deterministic Chinese names for the demo (people, enterprises, shops, streets).
 /// Uniqueness of enterprise and shop names within a town is kept by a counter suffix.

@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import SafeGridApp
 import SafeGridCore
 import Vapor
 
@@ -10,15 +11,15 @@ import Vapor
 /// buildings demolished over 80,000–90,000 m², 100–110 亩 freed.
 enum DemoEnforcementWriter {
     /// - Parameters:
-    ///   - campaign: the 瓜沥 demo campaign, its subjects and ledgers already written.
+    ///   - campaign: the 瓜沥 demo campaign, its subjects and dossiers already written.
     ///   - base: the bundled area tree (``BundledAreas/load()``), for the district's other towns.
     /// - Returns: 瓜沥's figures, read from the database (``EnforcementStore/figures(townCode:within:sql:)``).
     /// - Throws: ``DomainError`` when the campaign is too small for the article's figures (fewer
     ///   than 593 open enterprises).
     @discardableResult
-    static func write(campaign: DemoCampaign, base: [Area], app: Application) async throws -> EnforcementFigures {
+    static func record(campaign: DemoCampaign, base: [Area], app: Application) async throws -> EnforcementFigures {
         let demo = try DemoEnforcement(campaign: campaign, baseAreas: base)
-        let now = app.services.now()
+        let now = app.now()
         try await app.writeGate.transaction(on: app.db) { sql in
             try await EnforcementStore.insert(teams: demo.teams, townCode: demo.townCode, at: now, sql: sql)
             try await EnforcementStore.insert(actions: demo.actions, at: now, sql: sql)

@@ -1,4 +1,5 @@
 import Foundation
+import SafeGridCore
 
 /// How much demo data `safegrid demo --scale` builds, and the plan of its towns.
 ///

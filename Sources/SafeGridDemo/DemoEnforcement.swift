@@ -1,4 +1,5 @@
 import Foundation
+import SafeGridCore
 
 /// The demo's joint enforcement (综合执法) in 瓜沥镇: teams and actions generated from a seed so
 /// that ``EnforcementFigures`` computed from the records reproduce the article exactly:
@@ -7,7 +8,7 @@ import Foundation
 /// |---|---|---|
 /// | actions of the town | 3,012 (``gualiActions``) | 累计开展行动3012次 |
 /// | district total | 6,435 (``districtActions``): 3,012 ÷ 6,435 = 46.806% ≥ 46.8%, shown 46.8% | 占全区总量的46.8%以上 |
-/// | enterprises closed | the enterprises the campaign closed down (77, ``DemoCampaign/gualiClosedDown``), one closure each, on its ledger's day | 已累计关停企业77家 |
+/// | enterprises closed | the enterprises the campaign closed down (77, ``DemoCampaign/gualiClosedDown``), one closure each, on its dossier's day | 已累计关停企业77家 |
 /// | enterprises with demolitions | 593 (``gualiEnterprisesWithDemolitions``) | 拆除593家企业的违法建筑 |
 /// | m² demolished | a whole number drawn in 80,500…89,500 (``squareMetresRange``) | 8万多平方米 |
 /// | 亩 freed | a number of 0.01 亩 drawn in 100.50…109.50 (``muRange``) | 腾出…空间100余亩 |
@@ -149,7 +150,7 @@ public struct DemoEnforcement: Sendable {
                                                  subjectIds: subjects, on: on, kind: kind, squareMetres: squareMetres, mu: mu))
         }
 
-        // Closures, on each ledger's day.
+        // Closures, on each dossier's day.
         for (id, closedOn) in closures.sorted(by: { $0.key.uuidString < $1.key.uuidString }) {
             try act(.closureOrdered, [id], on: closedOn)
         }
@@ -220,8 +221,8 @@ public struct DemoEnforcement: Sendable {
     }
 
     /// The enforcement of a demo campaign (``DemoCampaign``, the 瓜沥 campaign of the article):
-    /// its enterprises (village from the micro-grid code, first inspection from the ledger), the
-    /// enterprises its ledgers closed down (closure day = the ledger's `closedDownAt` in
+    /// its enterprises (village from the micro-grid code, first inspection from the dossier), the
+    /// enterprises its dossiers closed down (closure day = the dossier's `closedDownAt` in
     /// Asia/Shanghai) and the district's other towns from `baseAreas`.
     /// - Parameters:
     ///   - baseAreas: the bundled tree (``BundledAreas/load()``), for the other towns and the town's name.
@@ -234,11 +235,11 @@ public struct DemoEnforcement: Sendable {
     public init(campaign: DemoCampaign, baseAreas: [Area], from: CalendarDate? = nil, seed: UInt64? = nil) throws(DomainError) {
         var enterprises: [Enterprise] = []
         var closures: [UUID: CalendarDate] = [:]
-        for (subject, ledger) in zip(campaign.subjects, campaign.ledgers) where subject.kind == .enterprise {
-            let first = ledger.changes.inspections.map(\.inspectedAt).min().map { CalendarDate(shanghai: $0) }
+        for (subject, dossier) in zip(campaign.subjects, campaign.dossiers) where subject.kind == .enterprise {
+            let first = dossier.changes.inspections.map(\.inspectedAt).min().map { CalendarDate(shanghai: $0) }
             enterprises.append(Enterprise(id: subject.id, villageCode: String(subject.microGridCode.prefix(AreaLevel.village.codeLength)),
                                           inspectedOn: first))
-            if let closed = ledger.closedDownAt { closures[subject.id] = CalendarDate(shanghai: closed) }
+            if let closed = dossier.closedDownAt { closures[subject.id] = CalendarDate(shanghai: closed) }
         }
         let towns = baseAreas.filter { $0.level == .town }
         let townName = towns.first { $0.code == campaign.townCode }?.name ?? "瓜沥镇"

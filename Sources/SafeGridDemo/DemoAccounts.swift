@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import SafeGridApp
 import SafeGridCore
 import Vapor
 
@@ -24,7 +25,7 @@ enum DemoAccounts {
     /// that grid's first micro-grid, so each sees a nested, smaller slice of the same campaign.
     /// - Returns: user name, role and home area of each account.
     @discardableResult
-    static func write(app: Application) async throws -> [(username: String, role: Role, area: String)] {
+    static func create(app: Application) async throws -> [(username: String, role: Role, area: String)] {
         let q = CampaignQueries(sql: app.sql, scope: .everything)
         let grids = try await q.areas(level: .grid).filter { $0.code.hasPrefix(BundledAreas.gualiTownCode) }
         guard let grid = grids.first, let micro = try await q.children(of: grid.code).first else {
@@ -41,7 +42,7 @@ enum DemoAccounts {
             }
         }
         let hash = try app.password.hash(password)
-        let now = app.services.now()
+        let now = app.now()
         let made = people.map { (username: $0.username, role: $0.role, area: area($0.role)) }
         let accounts = people.map { p in
             Account(id: UUID(), username: p.username, displayName: p.name, role: p.role, areaCode: area(p.role), department: p.department)

@@ -1,12 +1,26 @@
 import Foundation
 import SQLKit
+import SafeGridApp
 import SafeGridCore
 import Vapor
 
 /// `safegrid demo`: builds the 瓜沥 campaign from a fixed seed through the domain rules, writes
 /// it in batches in one transaction, prints what it built and how long it took, then serves.
-struct DemoCommand: AsyncCommand {
-    struct Signature: CommandSignature {
+package struct DemoCommand: AsyncCommand {
+    /// `safegrid demo`: checks the options, then (on SQLite) uses its own file made anew,
+    /// `data/demo.sqlite` or `SAFEGRID_DEMO_SQLITE`; with `DATABASE_URL` the database must be empty.
+    package static let registration = ExtraCommand(name: "demo", command: DemoCommand()) { arguments, storage in
+        try preflight(arguments)
+        if case .sqliteFile = storage {
+            let path = Environment.get("SAFEGRID_DEMO_SQLITE") ?? "data/demo.sqlite"
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            storage = .sqliteFile(path)
+        }
+    }
+
+    package init() {}
+
+    package struct Signature: CommandSignature {
         @Option(name: "as-of", help: "Last day of the campaign, YYYY-MM-DD (Asia/Shanghai); default today")
         var asOf: String?
         @Option(name: "seed", help: "Random seed (default 20220725); the same seed and date give the same campaign")
@@ -15,21 +29,21 @@ struct DemoCommand: AsyncCommand {
         var scale: String?
         @Flag(name: "no-serve", help: "Build the database and exit")
         var noServe: Bool
-        init() {}
+        package init() {}
     }
 
-    var help: String { "Build the 瓜沥镇 demo campaign (data/demo.sqlite) and serve it on 127.0.0.1:8080" }
+    package var help: String { "Build the 瓜沥镇 demo campaign (data/demo.sqlite) and serve it on 127.0.0.1:8080" }
 
-    func run(using context: CommandContext, signature: Signature) async throws {
+    package func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let started = Date()
         let asOf: CalendarDate
         if let s = signature.asOf {
             do { asOf = try CalendarDate(s) } catch { throw Abort(.badRequest, reason: "--as-of: \(error.reason)") }
         } else {
-            asOf = CalendarDate(shanghai: app.services.now())
+            asOf = CalendarDate(shanghai: app.now())
         }
-        guard asOf <= CalendarDate(shanghai: app.services.now()) else {
+        guard asOf <= CalendarDate(shanghai: app.now()) else {
             throw Abort(.badRequest, reason: "--as-of \(asOf) is in the future; the demo builds a campaign that has happened")
         }
         let scale: DemoScale
@@ -45,16 +59,7 @@ struct DemoCommand: AsyncCommand {
         }
         guard !signature.noServe else { return }
         // The SMS sender and the deadline jobs start once the campaign is built.
-        if app.outboxSettings.backgroundLoop {
-            app.lifecycle.use(app.outboxLoop)
-            try await app.outboxLoop.didBootAsync(app)
-        }
-        app.storage[WebhookLoopKey.self]?.start(app)
-        if Environment.get("SAFEGRID_JOBS") != "off" {
-            let jobs = DeadlineJobsRunner()
-            app.lifecycle.use(jobs)
-            jobs.start(app)
-        }
+        try await app.startBackgroundWork()
         let config = app.http.server.configuration
         context.console.print("accounts (password \(DemoAccounts.password)):")
         for row in try await AccountStore(sql: app.sql).users(in: .everything) {
@@ -69,7 +74,7 @@ struct DemoCommand: AsyncCommand {
     /// Builds the campaign into the (empty) database of `app`.
     /// - Returns: the town dashboard figures after the build.
     /// - Throws: if the database already holds subjects, or a rule refuses a generated record.
-    static func build(app: Application, asOf: CalendarDate, seed: UInt64, scale: DemoScale = .guali,
+    package static func build(app: Application, asOf: CalendarDate, seed: UInt64, scale: DemoScale = .guali,
                       log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> DashboardFigures {
         let sql = app.sql
         let existing = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("subjects")
@@ -81,29 +86,25 @@ struct DemoCommand: AsyncCommand {
         let base = try BundledAreas.load()
         if scale != .guali {
             let figures = try await buildAtScale(app: app, asOf: asOf, seed: seed, scale: scale, checklist: checklist, base: base, log: log)
-            try await DemoAccounts.write(app: app)
+            try await DemoAccounts.create(app: app)
             return figures
         }
         var t = Date()
         let campaign = try DemoCampaign(seed: seed, asOf: asOf, checklist: checklist, baseAreas: base)
         log(String(format: "  generated %d subjects through the domain rules in %.1f s", campaign.subjects.count, Date().timeIntervalSince(t)))
         t = Date()
-        let now = app.services.now()
+        let now = app.now()
         let newAreas = campaign.areas.filter { $0.level == .grid || $0.level == .microGrid }
-        let batches: [(subject: Subject, changes: LedgerChanges)] = zip(campaign.subjects, campaign.ledgers).map { s, l in
-            var ledger = l
-            return (s, ledger.takeChanges())
+        let batches: [(Subject, DossierChanges)] = zip(campaign.subjects, campaign.dossiers).map { s, l in
+            var dossier = l
+            return (s, dossier.takeChanges())
         }
         let subjects = campaign.subjects
-        try await app.writeGate.transaction(on: app.db) { sql in
-            let store = CampaignStore(sql: sql)
-            try await store.insert(areas: newAreas)
-            // Parents before tenants (foreign key on parent_id).
-            try await store.insert(subjects: subjects.filter { $0.parentId == nil }, at: now)
-            try await store.insert(subjects: subjects.filter { $0.parentId != nil }, at: now)
-            try await store.write(batches, recordedAt: now)
+        try await app.campaignWrite(scope: .everything, recordedAt: now) { tx in
+            try await tx.insert(areas: newAreas)
+            try await tx.create(subjects, dossiers: batches)
         }
-        let enforcement = try await DemoEnforcementWriter.write(campaign: campaign, base: base, app: app)
+        let enforcement = try await DemoEnforcementWriter.record(campaign: campaign, base: base, app: app)
         log("  joint enforcement: \(enforcement.actions) actions (\(enforcement.share) of the district), \(enforcement.enterprisesClosed) closed, "
             + "\(enforcement.enterprisesWithDemolitions) with demolitions")
         log(String(format: "  wrote %d grids, %d micro-grids and the campaign in %.1f s",
@@ -111,9 +112,8 @@ struct DemoCommand: AsyncCommand {
                    Date().timeIntervalSince(t)))
         t = Date()
         let workers = campaign.gridWorkers
-        try await app.writeGate.transaction(on: app.db) { sql in
-            try await CampaignStore(sql: sql).insert("grid_workers", ["grid_code", "name", "phone"],
-                                                    workers.map { [$0.gridCode, $0.worker.name, $0.worker.phone.stored] })
+        try await app.campaignWrite(scope: .everything, recordedAt: now) { tx in
+            try await tx.insert(gridWorkers: workers.map { ($0.gridCode, $0.worker.name, $0.worker.phone) })
         }
         // The most recent visits with open hazards are signed on site, the way inspectors close a visit.
         let recent = try await sql.select().column("id").from("inspections").where("hazard_count", .greaterThan, SQLBind(0))
@@ -130,7 +130,7 @@ struct DemoCommand: AsyncCommand {
                                                     imagePNG: demoSignature, location: subject.location, now: now, links: links, checklists: checklists)
             }
         }
-        try await DemoAccounts.write(app: app)
+        try await DemoAccounts.create(app: app)
         let jobs = try await DeadlineJobs.runOnce(app: app, now: now)
         log(String(format: "  signed %d visits, queued %d reminders, grid workers for %d grids in %.1f s",
                    recent.count, jobs.remindersQueued, workers.count, Date().timeIntervalSince(t)))
@@ -171,8 +171,8 @@ extension DemoCommand {
     }
 
     /// `--scale district|N`: builds and writes one town at a time (each in its own transaction,
-    /// so memory holds one town), through the same ledgers and the same bulk write as the 瓜沥
-    /// demo. Overdue hazards are marked by their ledgers as of now in the same write (the rule
+    /// so memory holds one town), through the same dossiers and the same bulk write as the 瓜沥
+    /// demo. Overdue hazards are marked by their dossiers as of now in the same write (the rule
     /// the deadline job applies, at the start of the `--as-of` day), so the server's first job
     /// run has only reminders left to send.
     /// - Returns: the district's dashboard figures.
@@ -180,7 +180,7 @@ extension DemoCommand {
                              base: [Area], log: @escaping @Sendable (String) -> Void) async throws -> DashboardFigures {
         let plans = try scale.towns(seed: seed, baseAreas: base)
         log("  \(scale): \(plans.count) town\(plans.count == 1 ? "" : "s"), \(plans.map(\.hazards).reduce(0, +)) hazards planned")
-        let now = app.services.now()
+        let now = app.now()
         // Overdue as of the campaign's day (its events end the day before), not the wall clock:
         // the same seed and --as-of give the same hazards.
         let markedAt = min(now, asOf.startUTC)
@@ -191,23 +191,19 @@ extension DemoCommand {
             let generated = Date().timeIntervalSince(t)
             let newAreas = campaign.newAreas
             var hazards = 0
-            let batches: [(subject: Subject, changes: LedgerChanges)] = zip(campaign.subjects, campaign.ledgers).map { s, l in
-                var ledger = l
-                if ledger.closedDownAt == nil { _ = ledger.markOverdue(at: markedAt) }
-                let changes = ledger.takeChanges()
+            let batches: [(Subject, DossierChanges)] = zip(campaign.subjects, campaign.dossiers).map { s, l in
+                var dossier = l
+                if dossier.closedDownAt == nil { _ = dossier.markOverdue(at: markedAt) }
+                let changes = dossier.takeChanges()
                 hazards += changes.inspections.map(\.hazards.count).reduce(0, +)
                 return (s, changes)
             }
             let subjects = campaign.subjects
             let workers = campaign.gridWorkers
-            try await app.writeGate.transaction(on: app.db) { sql in
-                let store = CampaignStore(sql: sql)
-                try await store.insert(areas: newAreas)
-                try await store.insert(subjects: subjects.filter { $0.parentId == nil }, at: now)
-                try await store.insert(subjects: subjects.filter { $0.parentId != nil }, at: now)
-                try await store.write(batches, recordedAt: now)
-                try await store.insert("grid_workers", ["grid_code", "name", "phone"],
-                                       workers.map { [$0.gridCode, $0.worker.name, $0.worker.phone.stored] })
+            try await app.campaignWrite(scope: .everything, recordedAt: now) { tx in
+                try await tx.insert(areas: newAreas)
+                try await tx.create(subjects, dossiers: batches)
+                try await tx.insert(gridWorkers: workers.map { ($0.gridCode, $0.worker.name, $0.worker.phone) })
             }
             totals.subjects += subjects.count
             totals.hazards += hazards

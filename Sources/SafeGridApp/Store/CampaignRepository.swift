@@ -1,0 +1,125 @@
+import Foundation
+import SQLKit
+import SafeGridCore
+import Vapor
+
+/// The one write path of the campaign. Every change to a subject's hazards, inspections, colour
+/// or closure goes: one write transaction (``WriteGate``; on PostgreSQL the campaign lock),
+/// load the subjects' ``SubjectDossier``s, let the domain change them, write every change
+/// (rows, events and their hash chain, colour history, dashboard counters), commit.
+///
+/// Callers get a ``CampaignTransaction`` and say what to change; they never write campaign rows
+/// themselves. A throw anywhere in the body rolls everything back.
+extension Application {
+    /// Runs `body` in one campaign write transaction, reading within `scope`.
+    /// - Parameters:
+    ///   - scope: the jurisdiction reads are restricted to (a request's account; `.everything`
+    ///     for jobs, imports and the demo).
+    ///   - recordedAt: the instant every written row carries as its recording time (UTC).
+    package func campaignWrite<T: Sendable>(scope: Jurisdiction, recordedAt: Date,
+                                            _ body: @escaping @Sendable (CampaignTransaction) async throws -> T) async throws -> T {
+        try await writeGate.transaction(on: db) { sql in
+            try await body(CampaignTransaction(sql: sql, scope: scope, recordedAt: recordedAt))
+        }
+    }
+}
+
+extension Request {
+    /// ``Application/campaignWrite(scope:recordedAt:_:)`` in the signed-in account's
+    /// jurisdiction, recorded at the server's now.
+    func campaignWrite<T: Sendable>(_ body: @escaping @Sendable (CampaignTransaction) async throws -> T) async throws -> T {
+        try await application.campaignWrite(scope: jurisdiction, recordedAt: services.now(), body)
+    }
+}
+
+/// One campaign write transaction: its reads (``queries``, scoped) and the three ways to change
+/// the campaign — one subject (``change(_:_:)``), many at once in one bulk write
+/// (``changeAll(_:_:)``), or subjects new to the database with dossiers made in memory
+/// (``create(_:)``).
+package final class CampaignTransaction: @unchecked Sendable {
+    // Unchecked: used only inside the transaction's closure, by one task at a time.
+    package let sql: any SQLDatabase
+    package let queries: CampaignQueries
+    /// When the rows are recorded (UTC).
+    package let recordedAt: Date
+
+    init(sql: any SQLDatabase, scope: Jurisdiction, recordedAt: Date) {
+        self.sql = sql
+        self.queries = CampaignQueries(sql: sql, scope: scope)
+        self.recordedAt = recordedAt
+    }
+
+    /// Loads `subject`'s dossier, lets `change` alter it and writes what it changed.
+    /// - Returns: what `change` returned.
+    /// - Throws: what `change` throws (nothing is written), or a database error.
+    @discardableResult
+    package func change<T>(_ subject: SubjectRow, _ change: (inout SubjectDossier) throws -> T) async throws -> T {
+        var dossier = try await queries.dossier(for: subject)
+        let result = try change(&dossier)
+        try await CampaignStore(sql: sql).write([(subject.subject, dossier.takeChanges())], recordedAt: recordedAt)
+        return result
+    }
+
+    /// Loads the dossiers of `subjects` once; `change` alters them through the batch and stages
+    /// each subject whose changes are to be written; all staged changes are written together
+    /// (one multi-row statement per table), in the order staged.
+    package func changeAll<T>(_ subjects: [SubjectRow], _ change: (inout DossierBatch) async throws -> T) async throws -> T {
+        var batch = DossierBatch(dossiers: try await queries.dossiers(for: subjects))
+        let result = try await change(&batch)
+        if !batch.staged.isEmpty {
+            try await CampaignStore(sql: sql).write(batch.staged, meta: batch.meta, recordedAt: recordedAt)
+        }
+        return result
+    }
+
+    /// Writes subjects new to the database and what their dossiers (made in memory, e.g. the
+    /// demo's campaign or an import's clean visits) recorded. Parents are written before their
+    /// tenants (the foreign key on `parent_id`).
+    /// - Parameter meta: idempotency data per inspection id (see ``InspectionMeta``).
+    package func create(_ subjects: [Subject], dossiers: [(Subject, DossierChanges)] = [],
+                        meta: [UUID: InspectionMeta] = [:]) async throws {
+        let store = CampaignStore(sql: sql)
+        try await store.insert(subjects: subjects.filter { $0.parentId == nil }, at: recordedAt)
+        try await store.insert(subjects: subjects.filter { $0.parentId != nil }, at: recordedAt)
+        if !dossiers.isEmpty { try await store.write(dossiers, meta: meta, recordedAt: recordedAt) }
+    }
+
+    /// Writes what dossiers of subjects already stored recorded (dossiers made in memory).
+    package func record(_ dossiers: [(Subject, DossierChanges)], meta: [UUID: InspectionMeta] = [:]) async throws {
+        if !dossiers.isEmpty { try await CampaignStore(sql: sql).write(dossiers, meta: meta, recordedAt: recordedAt) }
+    }
+}
+
+/// The dossiers of a ``CampaignTransaction/changeAll(_:_:)``: change them in place, then stage
+/// each subject whose changes are to be written.
+package struct DossierBatch {
+    /// The loaded dossiers by subject id; a subject outside the transaction's scope is absent.
+    package var dossiers: [UUID: SubjectDossier]
+    fileprivate var staged: [(subject: Subject, changes: DossierChanges)] = []
+    fileprivate var meta: [UUID: InspectionMeta] = [:]
+
+    fileprivate init(dossiers: [UUID: SubjectDossier]) { self.dossiers = dossiers }
+
+    /// Takes the changes `dossier` collected so far for writing, and keeps the dossier for
+    /// further changes in this batch (two visits to one subject in a batch see each other).
+    /// An empty set of changes is not written.
+    package mutating func stage(_ subject: Subject, _ dossier: inout SubjectDossier, meta: [UUID: InspectionMeta] = [:]) {
+        let changes = dossier.takeChanges()
+        dossiers[subject.id] = dossier
+        self.meta.merge(meta) { _, new in new }
+        if !changes.isEmpty { staged.append((subject, changes)) }
+    }
+}
+
+extension CampaignTransaction {
+    /// Grids and micro-grids a town draws (the bundled tree holds district, towns and villages).
+    package func insert(areas: [Area]) async throws {
+        try await CampaignStore(sql: sql).insert(areas: areas)
+    }
+
+    /// The grid worker (网格员) of each grid: who receives the grid's overdue alerts.
+    package func insert(gridWorkers: [(gridCode: String, name: String, phone: PhoneNumber)]) async throws {
+        try await CampaignStore(sql: sql).insert("grid_workers", ["grid_code", "name", "phone"],
+                                                 gridWorkers.map { [$0.gridCode, $0.name, $0.phone.stored] })
+    }
+}
