@@ -1,8 +1,8 @@
 import Foundation
-import XCTest
+import Testing
 @testable import SafeGridCore
 
-final class AreaTreeTests: XCTestCase {
+@Suite struct AreaTreeTests {
     /// Village suffix → exact name, worked out independently (Python: sorted by code point, communities
     /// from 001, villages from 201) from Resources/guali-villages.csv.
     private let expectedSuffixes: [String: String] = [
@@ -23,87 +23,87 @@ final class AreaTreeTests: XCTestCase {
 
     private func areas() throws -> [Area] { try BundledAreas.load() }
 
-    func testDistrict() throws {
+    @Test func district() throws {
         let districts = try areas().filter { $0.level == .district }
-        XCTAssertEqual(districts.count, 1)
-        XCTAssertEqual(districts.first?.code, "330109")
-        XCTAssertEqual(districts.first?.name, "萧山区")
-        XCTAssertNil(districts.first?.parentCode)
+        #expect(districts.count == 1)
+        #expect(districts.first?.code == "330109")
+        #expect(districts.first?.name == "萧山区")
+        #expect(districts.first?.parentCode == nil)
     }
 
-    func testTowns() throws {
+    @Test func towns() throws {
         let towns = try areas().filter { $0.level == .town }
-        XCTAssertEqual(towns.count, 27)
-        XCTAssertEqual(Set(towns.map(\.code)).count, 27)
+        #expect(towns.count == 27)
+        #expect(Set(towns.map(\.code)).count == 27)
         for t in towns {
-            XCTAssertEqual(t.code.count, 9, t.name)
-            XCTAssertTrue(t.code.hasPrefix("330109"), t.name)
-            XCTAssertEqual(t.parentCode, "330109", t.name)
-            XCTAssertNil(t.villageKind)
+            #expect(t.code.count == 9, "\(t.name)")
+            #expect(t.code.hasPrefix("330109"), "\(t.name)")
+            #expect(t.parentCode == "330109", "\(t.name)")
+            #expect(t.villageKind == nil)
         }
-        XCTAssertEqual(towns.first { $0.code == "330109113" }?.name, "瓜沥镇")
-        XCTAssertEqual(towns.first { $0.code == "330109001" }?.name, "城厢街道")
-        XCTAssertEqual(towns.first { $0.code == "330109505" }?.name, "萧山钱江世纪城")
+        #expect(towns.first { $0.code == "330109113" }?.name == "瓜沥镇")
+        #expect(towns.first { $0.code == "330109001" }?.name == "城厢街道")
+        #expect(towns.first { $0.code == "330109505" }?.name == "萧山钱江世纪城")
     }
 
-    func testParentsComeFirst() throws {
+    @Test func parentsComeFirst() throws {
         var seen = Set<String>()
         for a in try areas() {
             if let p = a.parentCode {
-                XCTAssertTrue(seen.contains(p), "\(a.code) before its parent \(p)")
-                XCTAssertTrue(a.code.hasPrefix(p), a.code)
+                #expect(seen.contains(p), "\(a.code) before its parent \(p)")
+                #expect(a.code.hasPrefix(p), "\(a.code)")
             }
-            XCTAssertTrue(seen.insert(a.code).inserted, "duplicate \(a.code)")
+            #expect(seen.insert(a.code).inserted, "duplicate \(a.code)")
         }
-        XCTAssertEqual(seen.count, 1 + 27 + 74)
+        #expect(seen.count == 1 + 27 + 74)
     }
 
-    func testVillages() throws {
+    @Test func villages() throws {
         let villages = try areas().filter { $0.level == .village }
-        XCTAssertEqual(villages.count, 74)
-        XCTAssertEqual(villages.filter { $0.villageKind == .village }.count, 63)
-        XCTAssertEqual(villages.filter { $0.villageKind == .community }.count, 11)
+        #expect(villages.count == 74)
+        #expect(villages.filter { $0.villageKind == .village }.count == 63)
+        #expect(villages.filter { $0.villageKind == .community }.count == 11)
         for v in villages {
-            XCTAssertEqual(v.parentCode, "330109113", v.name)
-            XCTAssertEqual(v.code.count, 12, v.name)
-            XCTAssertTrue(v.code.allSatisfy { $0.isASCII && $0.isNumber }, v.code)
-            XCTAssertTrue(v.code.hasPrefix("330109113"), v.code)
+            #expect(v.parentCode == "330109113", "\(v.name)")
+            #expect(v.code.count == 12, "\(v.name)")
+            #expect(v.code.allSatisfy { $0.isASCII && $0.isNumber }, "\(v.code)")
+            #expect(v.code.hasPrefix("330109113"), "\(v.code)")
         }
         let communityCodes = villages.filter { $0.villageKind == .community }.map(\.code).sorted()
-        XCTAssertEqual(communityCodes, (1...11).map { String(format: "330109113%03d", $0) })
+        #expect(communityCodes == (1...11).map { String(format: "330109113%03d", $0) })
         let villageCodes = villages.filter { $0.villageKind == .village }.map(\.code).sorted()
-        XCTAssertEqual(villageCodes, (201...263).map { String(format: "330109113%03d", $0) })
+        #expect(villageCodes == (201...263).map { String(format: "330109113%03d", $0) })
         // Exact names and the code each gets.
-        XCTAssertEqual(expectedSuffixes.count, 74)
+        #expect(expectedSuffixes.count == 74)
         let actual = Dictionary(uniqueKeysWithValues: villages.map { (String($0.code.suffix(3)), $0.name) })
-        XCTAssertEqual(actual, expectedSuffixes)
-        XCTAssertEqual(villages.map(\.code), villages.map(\.code).sorted(), "villages come in code order")
+        #expect(actual == expectedSuffixes)
+        #expect(villages.map(\.code) == villages.map(\.code).sorted(), "villages come in code order")
     }
 
-    func testNamesAndShortNames() throws {
+    @Test func namesAndShortNames() throws {
         let villages = try areas().filter { $0.level == .village }
-        let donghu = try XCTUnwrap(villages.first { $0.name == "东湖村委会" })
-        XCTAssertEqual(donghu.shortName, "东湖村")
-        XCTAssertEqual(donghu.code, "330109113207")
-        XCTAssertEqual(donghu.villageKind, .village)
-        let hangwu = try XCTUnwrap(villages.first { $0.name == "航坞社区" })
-        XCTAssertEqual(hangwu.shortName, "航坞社区")
-        XCTAssertEqual(hangwu.code, "330109113010")
+        let donghu = try #require(villages.first { $0.name == "东湖村委会" })
+        #expect(donghu.shortName == "东湖村")
+        #expect(donghu.code == "330109113207")
+        #expect(donghu.villageKind == .village)
+        let hangwu = try #require(villages.first { $0.name == "航坞社区" })
+        #expect(hangwu.shortName == "航坞社区")
+        #expect(hangwu.code == "330109113010")
         for v in villages {
             switch v.villageKind {
             case .village?:
-                XCTAssertTrue(v.name.hasSuffix("村委会"), v.name)
-                XCTAssertEqual(v.shortName, String(v.name.dropLast(2)), v.name)
+                #expect(v.name.hasSuffix("村委会"), "\(v.name)")
+                #expect(v.shortName == String(v.name.dropLast(2)), "\(v.name)")
             case .community?:
-                XCTAssertTrue(v.name.hasSuffix("社区"), v.name)
-                XCTAssertEqual(v.shortName, v.name)
+                #expect(v.name.hasSuffix("社区"), "\(v.name)")
+                #expect(v.shortName == v.name)
             case nil:
-                XCTFail("\(v.name) has no kind")
+                Issue.record("\(v.name) has no kind")
             }
         }
     }
 
-    func testCodesStableUnderInputOrder() throws {
+    @Test func codesStableUnderInputOrder() throws {
         let villages = try areas().filter { $0.level == .village }
         let input = villages.map { (name: $0.name, shortName: $0.shortName, kind: $0.villageKind!) }
         let forward = try AreaCodes.villages(townCode: "330109113", input)
@@ -113,40 +113,40 @@ final class AreaTreeTests: XCTestCase {
         rng.shuffle(&shuffledInput)
         let shuffled = try AreaCodes.villages(townCode: "330109113", shuffledInput)
         let map = { (areas: [Area]) in Dictionary(uniqueKeysWithValues: areas.map { ($0.name, $0.code) }) }
-        XCTAssertEqual(map(forward), map(reversed))
-        XCTAssertEqual(map(forward), map(shuffled))
-        XCTAssertEqual(map(forward), map(villages))
-        XCTAssertEqual(forward, reversed)
-        XCTAssertEqual(forward, villages)
+        #expect(map(forward) == map(reversed))
+        #expect(map(forward) == map(shuffled))
+        #expect(map(forward) == map(villages))
+        #expect(forward == reversed)
+        #expect(forward == villages)
     }
 
-    func testDuplicateNameThrows() {
+    @Test func duplicateNameThrows() {
         let input: [(name: String, shortName: String, kind: VillageKind)] = [
             ("东湖村委会", "东湖村", .village), ("航坞社区", "航坞社区", .community), ("东湖村委会", "东湖", .community),
         ]
-        XCTAssertThrowsError(try AreaCodes.villages(townCode: "330109113", input)) { error in
-            XCTAssertTrue("\(error)".contains("东湖村委会"), "\(error)")
+        if let error = #expect(throws: (any Error).self, performing: { try AreaCodes.villages(townCode: "330109113", input) }) {
+            #expect("\(error)".contains("东湖村委会"), "\(error)")
         }
     }
 
-    func testBadTownCodeThrows() {
+    @Test func badTownCodeThrows() {
         let input: [(name: String, shortName: String, kind: VillageKind)] = [("东湖村委会", "东湖村", .village)]
-        XCTAssertThrowsError(try AreaCodes.villages(townCode: "33010911", input))
-        XCTAssertThrowsError(try AreaCodes.villages(townCode: "33010911x", input))
+        #expect(throws: (any Error).self) { try AreaCodes.villages(townCode: "33010911", input) }
+        #expect(throws: (any Error).self) { try AreaCodes.villages(townCode: "33010911x", input) }
     }
 
-    func testLineage() {
-        XCTAssertEqual(AreaCodes.lineage(of: "33010911300101001"),
-                       ["330109", "330109113", "330109113001", "33010911300101", "33010911300101001"])
-        XCTAssertEqual(AreaCodes.lineage(of: "330109113207"), ["330109", "330109113", "330109113207"])
-        XCTAssertEqual(AreaCodes.lineage(of: "330109"), ["330109"])
+    @Test func lineage() {
+        #expect(AreaCodes.lineage(of: "33010911300101001") ==
+                ["330109", "330109113", "330109113001", "33010911300101", "33010911300101001"])
+        #expect(AreaCodes.lineage(of: "330109113207") == ["330109", "330109113", "330109113207"])
+        #expect(AreaCodes.lineage(of: "330109") == ["330109"])
     }
 
-    func testGridAndMicroGridCodes() {
-        XCTAssertEqual(AreaCodes.grid(villageCode: "330109113207", index: 3), "33010911320703")
-        XCTAssertEqual(AreaCodes.microGrid(gridCode: "33010911320703", index: 14), "33010911320703014")
-        XCTAssertEqual(AreaLevel.allCases.map(\.codeLength), [6, 9, 12, 14, 17])
-        XCTAssertEqual(AreaLevel(codeLength: 17), .microGrid)
-        XCTAssertNil(AreaLevel(codeLength: 10))
+    @Test func gridAndMicroGridCodes() {
+        #expect(AreaCodes.grid(villageCode: "330109113207", index: 3) == "33010911320703")
+        #expect(AreaCodes.microGrid(gridCode: "33010911320703", index: 14) == "33010911320703014")
+        #expect(AreaLevel.allCases.map(\.codeLength) == [6, 9, 12, 14, 17])
+        #expect(AreaLevel(codeLength: 17) == .microGrid)
+        #expect(AreaLevel(codeLength: 10) == nil)
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
-import XCTest
+import Testing
 @testable import SafeGridCore
 
-final class HazardLifecycleTests: XCTestCase {
+@Suite struct HazardLifecycleTests {
     /// 2024-10-16T09:30:00+08:00.
     private let t0 = Date(timeIntervalSince1970: 1_729_042_200)
     /// 2024-10-23T23:59:59+08:00.
@@ -33,26 +33,25 @@ final class HazardLifecycleTests: XCTestCase {
         }
     }
 
-    func testTableCoversEveryPair() {
-        XCTAssertEqual(Set(expected.keys), Set(HazardAction.allCases))
+    @Test func tableCoversEveryPair() {
+        #expect(Set(expected.keys) == Set(HazardAction.allCases))
         for action in HazardAction.allCases {
-            XCTAssertEqual(Set(expected[action]!.keys), Set(HazardState.allCases), "\(action)")
+            #expect(Set(expected[action]!.keys) == Set(HazardState.allCases), "\(action)")
         }
         // 25 pairs, 12 allowed.
         let allowed = expected.values.flatMap(\.values).filter { $0 != nil }.count
-        XCTAssertEqual(allowed, 12)
+        #expect(allowed == 12)
     }
 
-    func testTargetMatchesTable() {
+    @Test func targetMatchesTable() {
         for action in HazardAction.allCases {
             for state in HazardState.allCases {
-                XCTAssertEqual(HazardLifecycle.target(of: action, from: state), expected[action]![state]!,
-                               "\(action) from \(state)")
+                #expect(HazardLifecycle.target(of: action, from: state) == expected[action]![state]!, "\(action) from \(state)")
             }
         }
     }
 
-    func testApplyEveryPair() {
+    @Test func applyEveryPair() {
         for action in HazardAction.allCases {
             for state in HazardState.allCases {
                 let before = status(state, version: 3)
@@ -61,42 +60,42 @@ final class HazardLifecycleTests: XCTestCase {
                     let (after, event) = try HazardLifecycle.apply(action, to: before, at: t0, actor: "张伟",
                                                                    reason: "复查记录")
                     guard let target = expected[action]![state]! else {
-                        XCTFail("\(label) should be refused, got \(after.state)")
+                        Issue.record("\(label) should be refused, got \(after.state)")
                         continue
                     }
-                    XCTAssertEqual(after.state, target, label)
-                    XCTAssertEqual(after.version, 4, label)
-                    XCTAssertEqual(after.severity, .serious, label)
+                    #expect(after.state == target, "\(label)")
+                    #expect(after.version == 4, "\(label)")
+                    #expect(after.severity == .serious, "\(label)")
                     // A rebound without a date gets the default rebound deadline; nothing else moves it.
                     let expectedDue = action == .reportRebound
                         ? Deadline.due(foundAt: t0, days: HazardLifecycle.defaultReboundDays) : due
-                    XCTAssertEqual(after.dueAt, expectedDue, label)
-                    XCTAssertEqual(event.kind, HazardEventKind(action), label)
-                    XCTAssertEqual(event.kind.rawValue, action.rawValue, label)
-                    XCTAssertEqual(event.fromState, state, label)
-                    XCTAssertEqual(event.toState, target, label)
-                    XCTAssertEqual(event.actor, "张伟", label)
-                    XCTAssertEqual(event.reason, "复查记录", label)
-                    XCTAssertEqual(event.occurredAt, t0, label)
-                    XCTAssertEqual(event.dueAt, action == .reportRebound ? expectedDue : nil, label)
+                    #expect(after.dueAt == expectedDue, "\(label)")
+                    #expect(event.kind == HazardEventKind(action), "\(label)")
+                    #expect(event.kind.rawValue == action.rawValue, "\(label)")
+                    #expect(event.fromState == state, "\(label)")
+                    #expect(event.toState == target, "\(label)")
+                    #expect(event.actor == "张伟", "\(label)")
+                    #expect(event.reason == "复查记录", "\(label)")
+                    #expect(event.occurredAt == t0, "\(label)")
+                    #expect(event.dueAt == (action == .reportRebound ? expectedDue : nil), "\(label)")
                 } catch {
                     guard expected[action]![state]! == nil else {
-                        XCTFail("\(label) should be allowed, got \(error)")
+                        Issue.record("\(label) should be allowed, got \(error)")
                         continue
                     }
-                    XCTAssertEqual(error.kind, .conflict, label)
-                    XCTAssertEqual(error.field, "action", label)
-                    XCTAssertEqual(error.extra["currentState"], state.rawValue, label)
-                    XCTAssertEqual(error.extra["currentVersion"], "3", label)
+                    #expect(error.kind == .conflict, "\(label)")
+                    #expect(error.field == "action", "\(label)")
+                    #expect(error.extra["currentState"] == state.rawValue, "\(label)")
+                    #expect(error.extra["currentVersion"] == "3", "\(label)")
                 }
             }
         }
     }
 
-    func testVersionIncrementsAlongAPath() throws {
+    @Test func versionIncrementsAlongAPath() throws {
         var s = HazardStatus(severity: .general, dueAt: due)
-        XCTAssertEqual(s.version, 1)
-        XCTAssertEqual(s.state, .open)
+        #expect(s.version == 1)
+        #expect(s.state == .open)
         let steps: [(HazardAction, HazardState)] = [
             (.startRectification, .rectifying), (.notYetRectified, .open), (.verifyRectified, .rectified),
             (.reportRebound, .rebound), (.startRectification, .rectifying), (.verifyRectified, .rectified),
@@ -104,136 +103,135 @@ final class HazardLifecycleTests: XCTestCase {
         for (n, (action, target)) in steps.enumerated() {
             (s, _) = try HazardLifecycle.apply(action, to: s, at: t0.addingTimeInterval(Double(n) * 3600), actor: "李明",
                                                reason: "r", expectedVersion: n + 1)
-            XCTAssertEqual(s.state, target)
-            XCTAssertEqual(s.version, n + 2)
+            #expect(s.state == target)
+            #expect(s.version == n + 2)
         }
-        XCTAssertEqual(s.reboundCount, 1)
+        #expect(s.reboundCount == 1)
     }
 
-    func testStaleVersionIsConflict() throws {
+    @Test func staleVersionIsConflict() throws {
         let s = status(.open, version: 5)
         for stale in [4, 6, 1] {
             let error = domainError { () throws(DomainError) in
                 _ = try HazardLifecycle.apply(.startRectification, to: s, at: t0, actor: "李明", reason: nil,
                                               expectedVersion: stale)
             }
-            XCTAssertEqual(error?.kind, .conflict)
-            XCTAssertEqual(error?.field, "version")
-            XCTAssertEqual(error?.extra["currentVersion"], "5")
-            XCTAssertEqual(error?.extra["currentState"], "open")
+            #expect(error?.kind == .conflict)
+            #expect(error?.field == "version")
+            #expect(error?.extra["currentVersion"] == "5")
+            #expect(error?.extra["currentState"] == "open")
         }
         // The stale check comes first, even for a forbidden action.
         let error = domainError { () throws(DomainError) in
             _ = try HazardLifecycle.apply(.reportRebound, to: s, at: t0, actor: "李明", reason: "r", expectedVersion: 2)
         }
-        XCTAssertEqual(error?.field, "version")
+        #expect(error?.field == "version")
         // The right version passes.
         let (next, _) = try HazardLifecycle.apply(.startRectification, to: s, at: t0, actor: "李明", reason: nil,
                                                   expectedVersion: 5)
-        XCTAssertEqual(next.version, 6)
+        #expect(next.version == 6)
     }
 
-    func testReasonRequired() throws {
+    @Test func reasonRequired() throws {
         let cases: [(HazardAction, HazardState)] = [(.notYetRectified, .rectifying), (.reportRebound, .rectified),
                                                     (.closeDown, .open)]
         for (action, state) in cases {
-            XCTAssertTrue(action.requiresReason)
+            #expect(action.requiresReason)
             for reason in [nil, "", "  \n "] as [String?] {
                 let error = domainError { () throws(DomainError) in
                     _ = try HazardLifecycle.apply(action, to: status(state), at: t0, actor: "李明", reason: reason)
                 }
-                XCTAssertEqual(error?.kind, .invalid, "\(action) reason \(String(describing: reason))")
-                XCTAssertEqual(error?.field, "reason", "\(action) reason \(String(describing: reason))")
+                #expect(error?.kind == .invalid, "\(action) reason \(String(describing: reason))")
+                #expect(error?.field == "reason", "\(action) reason \(String(describing: reason))")
             }
         }
-        XCTAssertFalse(HazardAction.startRectification.requiresReason)
-        XCTAssertFalse(HazardAction.verifyRectified.requiresReason)
+        #expect(!HazardAction.startRectification.requiresReason)
+        #expect(!HazardAction.verifyRectified.requiresReason)
         // Optional reasons: blank becomes nil, text is trimmed.
         let (_, e1) = try HazardLifecycle.apply(.startRectification, to: status(.open), at: t0, actor: "李明", reason: nil)
-        XCTAssertNil(e1.reason)
+        #expect(e1.reason == nil)
         let (_, e2) = try HazardLifecycle.apply(.verifyRectified, to: status(.open), at: t0, actor: "李明", reason: "   ")
-        XCTAssertNil(e2.reason)
+        #expect(e2.reason == nil)
         let (_, e3) = try HazardLifecycle.apply(.closeDown, to: status(.open), at: t0, actor: "李明", reason: " 关停 ")
-        XCTAssertEqual(e3.reason, "关停")
+        #expect(e3.reason == "关停")
     }
 
-    func testBlankActorRefused() throws {
+    @Test func blankActorRefused() throws {
         for actor in ["", "   ", "\n\t"] {
             let error = domainError { () throws(DomainError) in
                 _ = try HazardLifecycle.apply(.startRectification, to: status(.open), at: t0, actor: actor, reason: nil)
             }
-            XCTAssertEqual(error?.kind, .invalid)
-            XCTAssertEqual(error?.field, "actor")
+            #expect(error?.kind == .invalid)
+            #expect(error?.field == "actor")
         }
         let (_, event) = try HazardLifecycle.apply(.startRectification, to: status(.open), at: t0, actor: "  王芳 ",
                                                    reason: nil)
-        XCTAssertEqual(event.actor, "王芳")
+        #expect(event.actor == "王芳")
     }
 
-    func testNewDueAt() throws {
+    @Test func newDueAt() throws {
         // Before `at`: refused.
         let error = domainError { () throws(DomainError) in
             _ = try HazardLifecycle.apply(.notYetRectified, to: status(.rectifying), at: t0, actor: "李明",
                                           reason: "未整改", newDueAt: t0.addingTimeInterval(-1))
         }
-        XCTAssertEqual(error?.kind, .invalid)
-        XCTAssertEqual(error?.field, "dueOn")
+        #expect(error?.kind == .invalid)
+        #expect(error?.field == "dueOn")
         // Equal to `at`: accepted, sets dueAt and the event's dueAt.
         let (s1, e1) = try HazardLifecycle.apply(.notYetRectified, to: status(.rectifying), at: t0, actor: "李明",
                                                  reason: "未整改", newDueAt: t0)
-        XCTAssertEqual(s1.dueAt, t0)
-        XCTAssertEqual(e1.dueAt, t0)
-        XCTAssertEqual(s1.state, .open)
+        #expect(s1.dueAt == t0)
+        #expect(e1.dueAt == t0)
+        #expect(s1.state == .open)
         // A rebound's deadline.
         let later = due.addingTimeInterval(7 * 86_400)
         let (s2, e2) = try HazardLifecycle.apply(.reportRebound, to: status(.rectified, rectifiedAt: t0), at: t0,
                                                  actor: "李明", reason: "再次发现", newDueAt: later)
-        XCTAssertEqual(s2.dueAt, later)
-        XCTAssertEqual(e2.dueAt, later)
+        #expect(s2.dueAt == later)
+        #expect(e2.dueAt == later)
         // Other actions cannot carry a deadline.
         let other = domainError { () throws(DomainError) in
             _ = try HazardLifecycle.apply(.startRectification, to: status(.open), at: t0, actor: "李明", reason: nil,
                                           newDueAt: later)
         }
-        XCTAssertEqual(other?.kind, .invalid)
-        XCTAssertEqual(other?.field, "dueOn")
+        #expect(other?.kind == .invalid)
+        #expect(other?.field == "dueOn")
     }
 
-    func testReboundIncrementsCountAndClearsRectifiedAt() throws {
+    @Test func reboundIncrementsCountAndClearsRectifiedAt() throws {
         let s = status(.rectified, version: 4, reboundCount: 1, rectifiedAt: t0)
         let at = t0.addingTimeInterval(86_400)
         let (next, event) = try HazardLifecycle.apply(.reportRebound, to: s, at: at, actor: "李明", reason: "再次发现")
-        XCTAssertEqual(next.state, .rebound)
-        XCTAssertEqual(next.reboundCount, 2)
-        XCTAssertNil(next.rectifiedAt)
-        XCTAssertEqual(next.version, 5)
-        XCTAssertEqual(next.dueAt, Deadline.due(foundAt: at, days: HazardLifecycle.defaultReboundDays),
-                       "no new deadline given: the default rebound period from the rebound")
-        XCTAssertEqual(event.kind, .reportRebound)
-        XCTAssertEqual(event.fromState, .rectified)
+        #expect(next.state == .rebound)
+        #expect(next.reboundCount == 2)
+        #expect(next.rectifiedAt == nil)
+        #expect(next.version == 5)
+        #expect(next.dueAt == Deadline.due(foundAt: at, days: HazardLifecycle.defaultReboundDays), "no new deadline given: the default rebound period from the rebound")
+        #expect(event.kind == .reportRebound)
+        #expect(event.fromState == .rectified)
     }
 
-    func testVerifySetsRectifiedAt() throws {
+    @Test func verifySetsRectifiedAt() throws {
         for state in [HazardState.open, .rectifying, .rebound] {
             let s = status(state, reboundCount: state == .rebound ? 1 : 0)
-            XCTAssertNil(s.rectifiedAt)
+            #expect(s.rectifiedAt == nil)
             let at = t0.addingTimeInterval(12_345)
             let (next, _) = try HazardLifecycle.apply(.verifyRectified, to: s, at: at, actor: "李明", reason: nil)
-            XCTAssertEqual(next.rectifiedAt, at, "\(state)")
-            XCTAssertEqual(next.state, .rectified)
-            XCTAssertEqual(next.reboundCount, s.reboundCount, "verification keeps the rebound count")
+            #expect(next.rectifiedAt == at, "\(state)")
+            #expect(next.state == .rectified)
+            #expect(next.reboundCount == s.reboundCount, "verification keeps the rebound count")
         }
         // Other actions leave rectifiedAt alone.
         let (n2, _) = try HazardLifecycle.apply(.startRectification, to: status(.open), at: t0, actor: "李明", reason: nil)
-        XCTAssertNil(n2.rectifiedAt)
+        #expect(n2.rectifiedAt == nil)
     }
 
-    func testIsOpenAndOverdue() {
-        XCTAssertEqual(HazardState.allCases.filter(\.isOpen), [.open, .rectifying, .rebound])
+    @Test func isOpenAndOverdue() {
+        #expect(HazardState.allCases.filter(\.isOpen) == [.open, .rectifying, .rebound])
         let s = status(.open)
-        XCTAssertFalse(s.isOverdue(at: due))
-        XCTAssertTrue(s.isOverdue(at: due.addingTimeInterval(1)))
-        XCTAssertFalse(status(.rectified).isOverdue(at: due.addingTimeInterval(1)))
-        XCTAssertFalse(status(.closedDown).isOverdue(at: due.addingTimeInterval(1)))
+        #expect(!s.isOverdue(at: due))
+        #expect(s.isOverdue(at: due.addingTimeInterval(1)))
+        #expect(!status(.rectified).isOverdue(at: due.addingTimeInterval(1)))
+        #expect(!status(.closedDown).isOverdue(at: due.addingTimeInterval(1)))
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
-import XCTest
+import Testing
 @testable import SafeGridCore
 
-final class ImageContentTests: XCTestCase {
+@Suite struct ImageContentTests {
     private let notImage = "the file is not a JPEG, PNG or HEIC image"
 
     private func reason(_ bytes: [UInt8], maxBytes: Int = ImageContent.maxBytes) -> String? {
@@ -52,94 +52,94 @@ final class ImageContentTests: XCTestCase {
 
     // MARK: - JPEG
 
-    func testJPEGWithOrientationBothByteOrders() throws {
+    @Test func jpegWithOrientationBothByteOrders() throws {
         for little in [true, false] {
             let info = try ImageContent.inspect(exifJPEG(littleEndian: little, orientation: 6))
-            XCTAssertEqual(info.format, .jpeg)
-            XCTAssertEqual(info.format.mimeType, "image/jpeg")
-            XCTAssertEqual(info.orientation, 6, little ? "II" : "MM")
-            XCTAssertEqual(info.byteCount, exifJPEG(littleEndian: little, orientation: 6).count)
+            #expect(info.format == .jpeg)
+            #expect(info.format.mimeType == "image/jpeg")
+            #expect(info.orientation == 6, "\(little ? "II" : "MM")")
+            #expect(info.byteCount == exifJPEG(littleEndian: little, orientation: 6).count)
         }
         for value in 1...8 {
-            XCTAssertEqual(try ImageContent.inspect(exifJPEG(littleEndian: false, orientation: value)).orientation, value)
+            #expect(try ImageContent.inspect(exifJPEG(littleEndian: false, orientation: value)).orientation == value)
         }
     }
 
-    func testJPEGOrientationOutOfRangeOrWrongType() throws {
-        XCTAssertNil(try ImageContent.inspect(exifJPEG(littleEndian: true, orientation: 0)).orientation)
-        XCTAssertNil(try ImageContent.inspect(exifJPEG(littleEndian: true, orientation: 9)).orientation)
+    @Test func jpegOrientationOutOfRangeOrWrongType() throws {
+        #expect(try ImageContent.inspect(exifJPEG(littleEndian: true, orientation: 0)).orientation == nil)
+        #expect(try ImageContent.inspect(exifJPEG(littleEndian: true, orientation: 9)).orientation == nil)
         let long = jpeg(segment(0xE1, exifHeader + tiff(littleEndian: true, entries: [(0x0112, 4, 1, 6)])))
-        XCTAssertNil(try ImageContent.inspect(long).orientation)
+        #expect(try ImageContent.inspect(long).orientation == nil)
     }
 
-    func testJPEGWithoutExif() throws {
+    @Test func jpegWithoutExif() throws {
         let info = try ImageContent.inspect(jpeg(segment(0xE0, jfif)))
-        XCTAssertEqual(info.format, .jpeg)
-        XCTAssertNil(info.orientation)
-        XCTAssertNil(try ImageContent.inspect([0xFF, 0xD8, 0xFF]).orientation)
+        #expect(info.format == .jpeg)
+        #expect(info.orientation == nil)
+        #expect(try ImageContent.inspect([0xFF, 0xD8, 0xFF]).orientation == nil)
         // An XMP APP1 before the Exif APP1 is skipped.
         let xmp = segment(0xE1, Array("http://ns.adobe.com/xap/1.0/".utf8) + [0] + Array("<x:xmpmeta/>".utf8))
         let withXMP = jpeg(xmp, segment(0xE1, exifHeader + tiff(littleEndian: false, entries: [(0x0112, 3, 1, 8)])))
-        XCTAssertEqual(try ImageContent.inspect(withXMP).orientation, 8)
+        #expect(try ImageContent.inspect(withXMP).orientation == 8)
         // EXIF after the start of scan is not looked for.
         let late: [UInt8] = [0xFF, 0xD8] + Array(scan.dropLast(2)) + segment(0xE1, exifHeader + tiff(littleEndian: true, entries: [(0x0112, 3, 1, 6)]))
-        XCTAssertNil(try ImageContent.inspect(late).orientation)
+        #expect(try ImageContent.inspect(late).orientation == nil)
     }
 
-    func testTruncatedAndMaliciousExifNeverCrash() throws {
+    @Test func truncatedAndMaliciousExifNeverCrash() throws {
         let full = exifJPEG(littleEndian: true, orientation: 6)
         // Every prefix of at least 3 bytes is a JPEG; the orientation is there or nil.
         for n in 3..<full.count {
             let info = try ImageContent.inspect(Array(full.prefix(n)))
-            XCTAssertEqual(info.format, .jpeg)
-            XCTAssertTrue(info.orientation == nil || info.orientation == 6)
+            #expect(info.format == .jpeg)
+            #expect(info.orientation == nil || info.orientation == 6)
         }
         // Segment length running past the end.
-        XCTAssertNil(try ImageContent.inspect([0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF] + exifHeader + [0x49, 0x49]).orientation)
+        #expect(try ImageContent.inspect([0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF] + exifHeader + [0x49, 0x49]).orientation == nil)
         // Length below 2.
-        XCTAssertNil(try ImageContent.inspect([0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x01, 0x00, 0x00]).orientation)
+        #expect(try ImageContent.inspect([0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x01, 0x00, 0x00]).orientation == nil)
         // IFD offset far outside the segment, and pointing into the header.
         for offset in [0x7FFF_FFF0, 4, 0] {
             let t: [UInt8] = [0x49, 0x49] + le16(42) + le32(offset) + [0, 0]
-            XCTAssertNil(try ImageContent.inspect(jpeg(segment(0xE1, exifHeader + t))).orientation, "\(offset)")
+            #expect(try ImageContent.inspect(jpeg(segment(0xE1, exifHeader + t))).orientation == nil, "\(offset)")
         }
         // Entry count claiming 65535 entries with only one present.
         var t = tiff(littleEndian: false, entries: [(0x010F, 2, 1, 0)])
         t[8] = 0xFF
         t[9] = 0xFF
-        XCTAssertNil(try ImageContent.inspect(jpeg(segment(0xE1, exifHeader + t))).orientation)
+        #expect(try ImageContent.inspect(jpeg(segment(0xE1, exifHeader + t))).orientation == nil)
         // Bad byte order mark and bad magic number.
-        XCTAssertNil(try ImageContent.inspect(jpeg(segment(0xE1, exifHeader + [0x49, 0x4D] + le16(42) + le32(8)))).orientation)
-        XCTAssertNil(try ImageContent.inspect(jpeg(segment(0xE1, exifHeader + [0x49, 0x49] + le16(43) + le32(8)))).orientation)
+        #expect(try ImageContent.inspect(jpeg(segment(0xE1, exifHeader + [0x49, 0x4D] + le16(42) + le32(8)))).orientation == nil)
+        #expect(try ImageContent.inspect(jpeg(segment(0xE1, exifHeader + [0x49, 0x49] + le16(43) + le32(8)))).orientation == nil)
         // Long runs of fill bytes and standalone markers terminate.
-        XCTAssertNil(try ImageContent.inspect([0xFF, 0xD8] + [UInt8](repeating: 0xFF, count: 5_000)).orientation)
-        XCTAssertNil(try ImageContent.inspect([0xFF, 0xD8] + Array([[UInt8]](repeating: [0xFF, 0xD0], count: 3_000).joined())).orientation)
+        #expect(try ImageContent.inspect([0xFF, 0xD8] + [UInt8](repeating: 0xFF, count: 5_000)).orientation == nil)
+        #expect(try ImageContent.inspect([0xFF, 0xD8] + Array([[UInt8]](repeating: [0xFF, 0xD0], count: 3_000).joined())).orientation == nil)
         // Random bytes after a JPEG signature.
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<300 {
             let tail = (0..<Int.random(in: 0..<200, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             let info = try ImageContent.inspect([0xFF, 0xD8, 0xFF, 0xE1] + tail)
-            XCTAssertTrue(info.orientation == nil || (1...8).contains(info.orientation!))
+            #expect(info.orientation == nil || (1...8).contains(info.orientation!))
         }
         // Random corruption of a valid EXIF JPEG.
         for _ in 0..<300 {
             var bytes = full
             for _ in 0..<3 { bytes[Int.random(in: 3..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
             let info = try ImageContent.inspect(bytes)
-            XCTAssertTrue(info.orientation == nil || (1...8).contains(info.orientation!))
+            #expect(info.orientation == nil || (1...8).contains(info.orientation!))
         }
     }
 
     // MARK: - PNG, HEIC
 
-    func testPNG() throws {
+    @Test func png() throws {
         let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         let info = try ImageContent.inspect(signature)
-        XCTAssertEqual(info, ImageInfo(format: .png, byteCount: 8, orientation: nil,
-                                       sha256: "4c4b6a3be1314ab86138bef4314dde022e600960d8689a2c8f8631802d20dab6"))
-        XCTAssertEqual(info.format.mimeType, "image/png")
-        XCTAssertEqual(reason(Array(signature.prefix(7))), notImage)
-        XCTAssertEqual(try ImageContent.inspect(Data(signature + [0, 0, 0, 13] + Array("IHDR".utf8))).format, .png)
+        #expect(info == ImageInfo(format: .png, byteCount: 8, orientation: nil,
+                                sha256: "4c4b6a3be1314ab86138bef4314dde022e600960d8689a2c8f8631802d20dab6"))
+        #expect(info.format.mimeType == "image/png")
+        #expect(reason(Array(signature.prefix(7))) == notImage)
+        #expect(try ImageContent.inspect(Data(signature + [0, 0, 0, 13] + Array("IHDR".utf8))).format == .png)
     }
 
     private func ftyp(major: String, compatible: [String]) -> [UInt8] {
@@ -147,73 +147,73 @@ final class ImageContentTests: XCTestCase {
         return be32(body.count + 8) + Array("ftyp".utf8) + body + be32(8) + Array("meta".utf8)
     }
 
-    func testHEIC() throws {
+    @Test func heic() throws {
         let heic = try ImageContent.inspect(ftyp(major: "heic", compatible: ["mif1", "heic"]))
-        XCTAssertEqual(heic.format, .heic)
-        XCTAssertEqual(heic.format.mimeType, "image/heic")
-        XCTAssertNil(heic.orientation)
-        XCTAssertEqual(try ImageContent.inspect(ftyp(major: "mif1", compatible: ["heic"])).format, .heic)
-        XCTAssertEqual(try ImageContent.inspect(ftyp(major: "mif1", compatible: [])).format, .heic)
-        XCTAssertEqual(try ImageContent.inspect(ftyp(major: "msf1", compatible: ["hevc"])).format, .heic)
-        XCTAssertEqual(try ImageContent.inspect(ftyp(major: "isom", compatible: ["heix"])).format, .heic)
+        #expect(heic.format == .heic)
+        #expect(heic.format.mimeType == "image/heic")
+        #expect(heic.orientation == nil)
+        #expect(try ImageContent.inspect(ftyp(major: "mif1", compatible: ["heic"])).format == .heic)
+        #expect(try ImageContent.inspect(ftyp(major: "mif1", compatible: [])).format == .heic)
+        #expect(try ImageContent.inspect(ftyp(major: "msf1", compatible: ["hevc"])).format == .heic)
+        #expect(try ImageContent.inspect(ftyp(major: "isom", compatible: ["heix"])).format == .heic)
         // Size 0 (to the end of the file) and 1 (64-bit size).
         var toEnd = ftyp(major: "heic", compatible: [])
         toEnd.replaceSubrange(0..<4, with: [0, 0, 0, 0])
-        XCTAssertEqual(try ImageContent.inspect(toEnd).format, .heic)
+        #expect(try ImageContent.inspect(toEnd).format == .heic)
         let large: [UInt8] = be32(1) + Array("ftyp".utf8) + be32(0) + be32(24) + Array("mif1".utf8) + be32(0)
-        XCTAssertEqual(try ImageContent.inspect(large).format, .heic)
+        #expect(try ImageContent.inspect(large).format == .heic)
     }
 
-    func testNotHEIC() {
-        XCTAssertEqual(reason(ftyp(major: "isom", compatible: ["iso2", "mp41"])), notImage) // MP4 video
-        XCTAssertEqual(reason(ftyp(major: "qt  ", compatible: [])), notImage) // QuickTime
-        XCTAssertEqual(reason(ftyp(major: "avif", compatible: ["mif1", "miaf"])), notImage) // AV1 image
+    @Test func notHEIC() {
+        #expect(reason(ftyp(major: "isom", compatible: ["iso2", "mp41"])) == notImage) // MP4 video
+        #expect(reason(ftyp(major: "qt  ", compatible: [])) == notImage) // QuickTime
+        #expect(reason(ftyp(major: "avif", compatible: ["mif1", "miaf"])) == notImage) // AV1 image
         // Brands beyond the declared box size are not read.
         var short = ftyp(major: "isom", compatible: ["heic"])
         short.replaceSubrange(0..<4, with: be32(16))
-        XCTAssertEqual(reason(short), notImage)
-        XCTAssertEqual(reason(Array("xxxxftyp".utf8)), notImage)
-        XCTAssertEqual(reason(be32(0xFFFF_FFFF) + Array("ftypheic".utf8)), notImage) // fewer than 16 bytes
+        #expect(reason(short) == notImage)
+        #expect(reason(Array("xxxxftyp".utf8)) == notImage)
+        #expect(reason(be32(0xFFFF_FFFF) + Array("ftypheic".utf8)) == notImage) // fewer than 16 bytes
     }
 
     // MARK: - Refused
 
-    func testOtherFormatsRefused() {
-        XCTAssertEqual(reason(Array("GIF89a".utf8) + [1, 0, 1, 0, 0, 0, 0, 0x3B]), notImage)
-        XCTAssertEqual(reason(Array("%PDF-1.7\n%âãÏÓ\n".utf8)), notImage)
-        XCTAssertEqual(reason(Array("this is a text file renamed photo.jpg\n".utf8)), notImage)
-        XCTAssertEqual(reason([0xFF, 0xD8]), notImage)
-        XCTAssertEqual(reason([0x42, 0x4D, 0, 0, 0, 0]), notImage) // BMP
-        XCTAssertEqual(reason(Array("RIFF\u{0}\u{0}\u{0}\u{0}WEBPVP8 ".utf8)), notImage)
+    @Test func otherFormatsRefused() {
+        #expect(reason(Array("GIF89a".utf8) + [1, 0, 1, 0, 0, 0, 0, 0x3B]) == notImage)
+        #expect(reason(Array("%PDF-1.7\n%âãÏÓ\n".utf8)) == notImage)
+        #expect(reason(Array("this is a text file renamed photo.jpg\n".utf8)) == notImage)
+        #expect(reason([0xFF, 0xD8]) == notImage)
+        #expect(reason([0x42, 0x4D, 0, 0, 0, 0]) == notImage) // BMP
+        #expect(reason(Array("RIFF\u{0}\u{0}\u{0}\u{0}WEBPVP8 ".utf8)) == notImage)
     }
 
-    func testEmpty() {
-        XCTAssertEqual(reason([]), "the file is empty")
-        XCTAssertThrowsError(try ImageContent.inspect(Data())) { error in
-            XCTAssertEqual((error as? InvalidValue)?.reason, "the file is empty")
+    @Test func empty() {
+        #expect(reason([]) == "the file is empty")
+        if let error = #expect(throws: (any Error).self, performing: { try ImageContent.inspect(Data()) }) {
+            #expect((error as? InvalidValue)?.reason == "the file is empty")
         }
     }
 
-    func testTooLarge() throws {
-        XCTAssertEqual(reason([0xFF, 0xD8, 0xFF] + [UInt8](repeating: 0, count: 8), maxBytes: 10),
-                       "the file is 11 bytes; at most 10 bytes")
-        XCTAssertNil(reason([0xFF, 0xD8, 0xFF] + [UInt8](repeating: 0, count: 7), maxBytes: 10))
-        XCTAssertEqual(ImageContent.maxBytes, 10_485_760)
+    @Test func tooLarge() throws {
+        #expect(reason([0xFF, 0xD8, 0xFF] + [UInt8](repeating: 0, count: 8), maxBytes: 10) ==
+                "the file is 11 bytes; at most 10 bytes")
+        #expect(reason([0xFF, 0xD8, 0xFF] + [UInt8](repeating: 0, count: 7), maxBytes: 10) == nil)
+        #expect(ImageContent.maxBytes == 10_485_760)
         let big = [0xFF, 0xD8, 0xFF] + [UInt8](repeating: 0, count: ImageContent.maxBytes - 2)
-        XCTAssertEqual(reason(big), "the file is 10.1 MB; at most 10 MB")
-        XCTAssertThrowsError(try ImageContent.inspect(Data(big))) { error in
-            XCTAssertEqual((error as? InvalidValue)?.reason, "the file is 10.1 MB; at most 10 MB")
+        #expect(reason(big) == "the file is 10.1 MB; at most 10 MB")
+        if let error = #expect(throws: (any Error).self, performing: { try ImageContent.inspect(Data(big)) }) {
+            #expect((error as? InvalidValue)?.reason == "the file is 10.1 MB; at most 10 MB")
         }
-        XCTAssertEqual(try ImageContent.inspect(Array(big.dropLast())).byteCount, ImageContent.maxBytes)
-        XCTAssertEqual(reason([UInt8](repeating: 0x89, count: 13 * 1024 * 1024 / 2 * 3)), "the file is 19.5 MB; at most 10 MB")
-        XCTAssertEqual(reason([UInt8](repeating: 0, count: 3000), maxBytes: 2048), "the file is 3 KB; at most 2 KB")
+        #expect(try ImageContent.inspect(Array(big.dropLast())).byteCount == ImageContent.maxBytes)
+        #expect(reason([UInt8](repeating: 0x89, count: 13 * 1024 * 1024 / 2 * 3)) == "the file is 19.5 MB; at most 10 MB")
+        #expect(reason([UInt8](repeating: 0, count: 3000), maxBytes: 2048) == "the file is 3 KB; at most 2 KB")
     }
 
-    func testSHA256() throws {
+    @Test func sha256() throws {
         // SHA-256 of the JPEG bytes FF D8 FF D9 (computed independently).
         let info = try ImageContent.inspect(Data([0xFF, 0xD8, 0xFF, 0xD9]))
-        XCTAssertEqual(info.sha256, "32461d5bd1773012acef0ba15636752949bd7c2ce50f9172159d9f56cf0dd9af")
-        XCTAssertEqual(info.byteCount, 4)
-        XCTAssertEqual(try ImageContent.inspect([0xFF, 0xD8, 0xFF, 0xD9]), info)
+        #expect(info.sha256 == "32461d5bd1773012acef0ba15636752949bd7c2ce50f9172159d9f56cf0dd9af")
+        #expect(info.byteCount == 4)
+        #expect(try ImageContent.inspect([0xFF, 0xD8, 0xFF, 0xD9]) == info)
     }
 }

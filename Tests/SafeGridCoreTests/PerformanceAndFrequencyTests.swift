@@ -1,11 +1,11 @@
 import Foundation
-import XCTest
+import Testing
 @testable import SafeGridCore
 
-final class PerformanceScoreTests: XCTestCase {
+@Suite struct PerformanceScoreTests {
     private func score(_ inputs: PerformanceInputs) -> PerformanceScore {
         do { return try PerformanceScore(inputs) } catch {
-            XCTFail("\(error)")
+            Issue.record("\(error)")
             fatalError()
         }
     }
@@ -19,95 +19,95 @@ final class PerformanceScoreTests: XCTestCase {
         }
     }
 
-    func testPublishedWeightsSumToOneHundred() {
-        XCTAssertEqual(PerformanceScore.Component.allCases.map(\.weight), [30, 20, 10, 20, 20])
-        XCTAssertEqual(PerformanceScore.Component.allCases.reduce(0) { $0 + $1.weight }, 100)
+    @Test func publishedWeightsSumToOneHundred() {
+        #expect(PerformanceScore.Component.allCases.map(\.weight) == [30, 20, 10, 20, 20])
+        #expect(PerformanceScore.Component.allCases.reduce(0) { $0 + $1.weight } == 100)
     }
 
-    func testEverythingDoneIsOneHundredAndA() {
+    @Test func everythingDoneIsOneHundredAndA() {
         let s = score(PerformanceInputs(tasksDue: 40, tasksDoneOnTime: 40, hazardsReported: 12, reportsConfirmed: 12,
                                         reportQuota: 10, reinspectionsDue: 8, reinspectionsDoneOnTime: 8,
                                         areaRectification: RectificationRate(found: 30, rectified: 30)))
-        XCTAssertEqual(s.basisPoints, 10_000)
-        XCTAssertEqual(s.description, "100.00")
-        XCTAssertEqual(s.grade, .A)
-        XCTAssertEqual(s.parts.count, 5)
-        XCTAssertEqual(s.omitted, [])
+        #expect(s.basisPoints == 10_000)
+        #expect(s.description == "100.00")
+        #expect(s.grade == .A)
+        #expect(s.parts.count == 5)
+        #expect(s.omitted == [])
         // A quota exceeded counts as met, not more.
-        XCTAssertEqual(s.parts.first { $0.component == .reportQuota }?.basisPoints, 10_000)
+        #expect(s.parts.first { $0.component == .reportQuota }?.basisPoints == 10_000)
     }
 
-    func testComposite() {
+    @Test func composite() {
         // 90.00 × 30 + 75.00 × 20 + 60.00 × 10 + 50.00 × 20 + 33.99 × 20 = 6479.80 → 64.80
         let s = score(PerformanceInputs(tasksDue: 10, tasksDoneOnTime: 9, hazardsReported: 5, reportsConfirmed: 3,
                                         reportsRejected: 1, reportQuota: 5, reinspectionsDue: 2, reinspectionsDoneOnTime: 1,
                                         areaRectification: RectificationRate(found: 16_241, rectified: 5_521)))
-        XCTAssertEqual(s.parts.map(\.basisPoints), [9_000, 7_500, 6_000, 5_000, 3_399])
-        XCTAssertEqual(s.basisPoints, 6_480)
-        XCTAssertEqual(s.description, "64.80")
-        XCTAssertEqual(s.points!, 64.8, accuracy: 1e-12)
-        XCTAssertEqual(s.grade, .C)
+        #expect(s.parts.map(\.basisPoints) == [9_000, 7_500, 6_000, 5_000, 3_399])
+        #expect(s.basisPoints == 6_480)
+        #expect(s.description == "64.80")
+        #expect(abs(s.points! - 64.8) <= 1e-12)
+        #expect(s.grade == .C)
     }
 
-    func testPendingReportsDoNotLowerTheValidRate() {
+    @Test func pendingReportsDoNotLowerTheValidRate() {
         // 10 reported: 4 confirmed, 1 rejected, 5 awaiting a decision → 4 ÷ 5.
         let s = score(PerformanceInputs(hazardsReported: 10, reportsConfirmed: 4, reportsRejected: 1))
-        XCTAssertEqual(s.parts.map(\.component), [.validReports])
-        XCTAssertEqual(s.parts[0].numerator, 4)
-        XCTAssertEqual(s.parts[0].denominator, 5)
-        XCTAssertEqual(s.basisPoints, 8_000)
-        XCTAssertEqual(s.grade, .B)
+        #expect(s.parts.map(\.component) == [.validReports])
+        #expect(s.parts[0].numerator == 4)
+        #expect(s.parts[0].denominator == 5)
+        #expect(s.basisPoints == 8_000)
+        #expect(s.grade == .B)
     }
 
-    func testQuotaCountsConfirmedReportsOnly() {
+    @Test func quotaCountsConfirmedReportsOnly() {
         let s = score(PerformanceInputs(hazardsReported: 20, reportsConfirmed: 2, reportsRejected: 18, reportQuota: 8))
-        XCTAssertEqual(s.parts.first { $0.component == .reportQuota }?.basisPoints, 2_500)
-        XCTAssertEqual(s.parts.first { $0.component == .validReports }?.basisPoints, 1_000)
+        #expect(s.parts.first { $0.component == .reportQuota }?.basisPoints == 2_500)
+        #expect(s.parts.first { $0.component == .validReports }?.basisPoints == 1_000)
         // (10 × 2500 + 20 × 1000) ÷ 30 = 1500
-        XCTAssertEqual(s.basisPoints, 1_500)
-        XCTAssertEqual(s.grade, .E)
+        #expect(s.basisPoints == 1_500)
+        #expect(s.grade == .E)
     }
 
-    func testEmptyComponentsAreLeftOutAndWeightsRenormalised() {
+    @Test func emptyComponentsAreLeftOutAndWeightsRenormalised() {
         // Only tasks (30) and valid reports (20): 100% and 0% → 30 ÷ 50 = 60.00.
         let s = score(PerformanceInputs(tasksDue: 3, tasksDoneOnTime: 3, hazardsReported: 1, reportsRejected: 1, reportQuota: 0))
-        XCTAssertEqual(s.omitted, [.reportQuota, .reinspectionsOnTime, .rectificationRate])
-        XCTAssertEqual(s.basisPoints, 6_000)
-        XCTAssertEqual(s.grade, .C)
-        XCTAssertEqual(s.effectiveWeightBasisPoints(.tasksOnTime), 6_000)
-        XCTAssertEqual(s.effectiveWeightBasisPoints(.validReports), 4_000)
-        XCTAssertEqual(s.effectiveWeightBasisPoints(.rectificationRate), 0)
+        #expect(s.omitted == [.reportQuota, .reinspectionsOnTime, .rectificationRate])
+        #expect(s.basisPoints == 6_000)
+        #expect(s.grade == .C)
+        #expect(s.effectiveWeightBasisPoints(.tasksOnTime) == 6_000)
+        #expect(s.effectiveWeightBasisPoints(.validReports) == 4_000)
+        #expect(s.effectiveWeightBasisPoints(.rectificationRate) == 0)
         // A village where no hazard was found has no rectification component (not 0%).
         let v = score(PerformanceInputs(tasksDue: 10, tasksDoneOnTime: 10, areaRectification: RectificationRate(found: 0, rectified: 0)))
-        XCTAssertEqual(v.basisPoints, 10_000)
-        XCTAssertTrue(v.omitted.contains(.rectificationRate))
+        #expect(v.basisPoints == 10_000)
+        #expect(v.omitted.contains(.rectificationRate))
         // No quota (nil) and quota 0 are the same.
-        XCTAssertEqual(score(PerformanceInputs(hazardsReported: 1, reportsConfirmed: 1, reportQuota: nil)).omitted,
-                       score(PerformanceInputs(hazardsReported: 1, reportsConfirmed: 1, reportQuota: 0)).omitted)
+        #expect(score(PerformanceInputs(hazardsReported: 1, reportsConfirmed: 1, reportQuota: nil)).omitted ==
+                score(PerformanceInputs(hazardsReported: 1, reportsConfirmed: 1, reportQuota: 0)).omitted)
     }
 
-    func testNoWorkAtAllHasNoScore() {
+    @Test func noWorkAtAllHasNoScore() {
         let s = score(PerformanceInputs())
-        XCTAssertNil(s.basisPoints)
-        XCTAssertNil(s.grade)
-        XCTAssertNil(s.points)
-        XCTAssertEqual(s.description, "—")
-        XCTAssertEqual(s.parts, [])
-        XCTAssertEqual(s.omitted, PerformanceScore.Component.allCases)
+        #expect(s.basisPoints == nil)
+        #expect(s.grade == nil)
+        #expect(s.points == nil)
+        #expect(s.description == "—")
+        #expect(s.parts == [])
+        #expect(s.omitted == PerformanceScore.Component.allCases)
         // Reports still awaiting a decision are not work to score yet.
-        XCTAssertNil(score(PerformanceInputs(hazardsReported: 7)).basisPoints)
+        #expect(score(PerformanceInputs(hazardsReported: 7)).basisPoints == nil)
     }
 
-    func testGradeBoundaries() {
+    @Test func gradeBoundaries() {
         let cases: [(Int, PerformanceGrade)] = [
             (10_000, .A), (9_000, .A), (8_999, .B), (7_500, .B), (7_499, .C), (6_000, .C), (5_999, .D),
             (4_000, .D), (3_999, .E), (0, .E),
         ]
-        for (bp, grade) in cases { XCTAssertEqual(PerformanceGrade(basisPoints: bp), grade, "\(bp)") }
-        XCTAssertEqual(PerformanceGrade.allCases.map(\.minimumBasisPoints), [9_000, 7_500, 6_000, 4_000, 0])
+        for (bp, grade) in cases { #expect(PerformanceGrade(basisPoints: bp) == grade, "\(bp)") }
+        #expect(PerformanceGrade.allCases.map(\.minimumBasisPoints) == [9_000, 7_500, 6_000, 4_000, 0])
     }
 
-    func testGradesFromScoresAtEachBoundary() {
+    @Test func gradesFromScoresAtEachBoundary() {
         // tasks only: done ÷ due in hundredths of a percent is the score.
         let cases: [(Int, Int, String, PerformanceGrade)] = [
             (8_999, 10_000, "89.99", .B), (9_000, 10_000, "90.00", .A),
@@ -123,36 +123,36 @@ final class PerformanceScoreTests: XCTestCase {
         ]
         for (done, due, text, grade) in cases {
             let s = score(PerformanceInputs(tasksDue: due, tasksDoneOnTime: done))
-            XCTAssertEqual(s.description, text, "\(done)/\(due)")
-            XCTAssertEqual(s.grade, grade, "\(done)/\(due)")
+            #expect(s.description == text, "\(done)/\(due)")
+            #expect(s.grade == grade, "\(done)/\(due)")
         }
     }
 
-    func testCompositeRoundsHalfUpOnce() {
+    @Test func compositeRoundsHalfUpOnce() {
         // tasks 2/3 → 6667, re-inspections 1/3 → 3333: (30 × 6667 + 20 × 3333) ÷ 50 = 5333.4 → 5333.
         let s = score(PerformanceInputs(tasksDue: 3, tasksDoneOnTime: 2, reinspectionsDue: 3, reinspectionsDoneOnTime: 1))
-        XCTAssertEqual(s.basisPoints, 5_333)
+        #expect(s.basisPoints == 5_333)
         // tasks 1/2 (5000) and rectification 1/1 (10000), weights 30 and 20: 350000 ÷ 50 = 7000.
-        XCTAssertEqual(score(PerformanceInputs(tasksDue: 2, tasksDoneOnTime: 1,
-                                               areaRectification: RectificationRate(found: 1, rectified: 1))).basisPoints, 7_000)
+        #expect(score(PerformanceInputs(tasksDue: 2, tasksDoneOnTime: 1,
+                                        areaRectification: RectificationRate(found: 1, rectified: 1))).basisPoints == 7_000)
         // tasks 8999/10000 (30) and valid reports 9001/10000 (20): (269970 + 180020) ÷ 50 = 8999.8 → 9000 → A
         let t = score(PerformanceInputs(tasksDue: 10_000, tasksDoneOnTime: 8_999, hazardsReported: 10_000,
                                         reportsConfirmed: 9_001, reportsRejected: 999))
-        XCTAssertEqual(t.basisPoints, 9_000)
-        XCTAssertEqual(t.grade, .A)
+        #expect(t.basisPoints == 9_000)
+        #expect(t.grade == .A)
     }
 
-    func testRefusesImpossibleInputs() {
-        XCTAssertEqual(field(PerformanceInputs(tasksDue: -1)), "tasksDue")
-        XCTAssertEqual(field(PerformanceInputs(tasksDue: 2, tasksDoneOnTime: 3)), "tasksDoneOnTime")
-        XCTAssertEqual(field(PerformanceInputs(hazardsReported: 3, reportsConfirmed: 2, reportsRejected: 2)), "reportsConfirmed")
-        XCTAssertEqual(field(PerformanceInputs(reportQuota: -5)), "reportQuota")
-        XCTAssertEqual(field(PerformanceInputs(reinspectionsDue: 1, reinspectionsDoneOnTime: 2)), "reinspectionsDoneOnTime")
-        XCTAssertEqual(field(PerformanceInputs(areaRectification: RectificationRate(found: 3, rectified: 4))), "areaRectification.rectified")
-        XCTAssertEqual(field(PerformanceInputs(areaRectification: RectificationRate(found: -3, rectified: 0))), "areaRectification.found")
+    @Test func refusesImpossibleInputs() {
+        #expect(field(PerformanceInputs(tasksDue: -1)) == "tasksDue")
+        #expect(field(PerformanceInputs(tasksDue: 2, tasksDoneOnTime: 3)) == "tasksDoneOnTime")
+        #expect(field(PerformanceInputs(hazardsReported: 3, reportsConfirmed: 2, reportsRejected: 2)) == "reportsConfirmed")
+        #expect(field(PerformanceInputs(reportQuota: -5)) == "reportQuota")
+        #expect(field(PerformanceInputs(reinspectionsDue: 1, reinspectionsDoneOnTime: 2)) == "reinspectionsDoneOnTime")
+        #expect(field(PerformanceInputs(areaRectification: RectificationRate(found: 3, rectified: 4))) == "areaRectification.rectified")
+        #expect(field(PerformanceInputs(areaRectification: RectificationRate(found: -3, rectified: 0))) == "areaRectification.found")
     }
 
-    func testRanking() throws {
+    @Test func ranking() throws {
         let a = score(PerformanceInputs(tasksDue: 10, tasksDoneOnTime: 9))
         let b = score(PerformanceInputs(tasksDue: 20, tasksDoneOnTime: 18))
         let c = score(PerformanceInputs(tasksDue: 10, tasksDoneOnTime: 10))
@@ -160,12 +160,12 @@ final class PerformanceScoreTests: XCTestCase {
         let none = score(PerformanceInputs())
         let places = PerformanceScore.ranked(["张敏": a, "李伟": b, "王芳": c, "赵强": d, "周婷": none, "陈晨": none])
         // 王芳 100; 张敏 and 李伟 tied at 90, by key; 赵强 50; then those without a score, by key.
-        XCTAssertEqual(places.map(\.key), ["王芳", "张敏", "李伟", "赵强", "周婷", "陈晨"])
-        XCTAssertEqual(places.map(\.rank), [1, 2, 2, 4, nil, nil])
+        #expect(places.map(\.key) == ["王芳", "张敏", "李伟", "赵强", "周婷", "陈晨"])
+        #expect(places.map(\.rank) == [1, 2, 2, 4, nil, nil])
     }
 }
 
-final class InspectionFrequencyTests: XCTestCase {
+@Suite struct InspectionFrequencyTests {
     private func day(_ s: String) -> CalendarDate { try! CalendarDate(s) }
     private func id(_ n: Int) -> UUID {
         UUID(uuidString: String(format: "00000000-0000-0000-0000-%012d", n))!
@@ -173,59 +173,59 @@ final class InspectionFrequencyTests: XCTestCase {
     private let grid = "33010911320101"
     private let microGrid = "33010911320101001"
 
-    func testDefaultIntervalPerKind() {
-        XCTAssertEqual(InspectionFrequency.defaultIntervalDays(for: .rentalHousing), 30)
-        XCTAssertEqual(InspectionFrequency.defaultIntervalDays(for: .smallMicroPark), 30)
-        XCTAssertEqual(InspectionFrequency.defaultIntervalDays(for: .enterprise), 60)
-        XCTAssertEqual(InspectionFrequency.defaultIntervalDays(for: .streetShop), 90)
-        XCTAssertEqual(InspectionFrequency.risk(of: .rentalHousing), .high)
-        XCTAssertEqual(InspectionFrequency.risk(of: .enterprise), .moderate)
-        XCTAssertEqual(InspectionFrequency.risk(of: .streetShop), .low)
+    @Test func defaultIntervalPerKind() {
+        #expect(InspectionFrequency.defaultIntervalDays(for: .rentalHousing) == 30)
+        #expect(InspectionFrequency.defaultIntervalDays(for: .smallMicroPark) == 30)
+        #expect(InspectionFrequency.defaultIntervalDays(for: .enterprise) == 60)
+        #expect(InspectionFrequency.defaultIntervalDays(for: .streetShop) == 90)
+        #expect(InspectionFrequency.risk(of: .rentalHousing) == .high)
+        #expect(InspectionFrequency.risk(of: .enterprise) == .moderate)
+        #expect(InspectionFrequency.risk(of: .streetShop) == .low)
         // NFPA 1730's 1 : 2 : 3.
-        XCTAssertEqual(OccupancyRisk.allCases.map(\.intervalDays), [30, 60, 90])
+        #expect(OccupancyRisk.allCases.map(\.intervalDays) == [30, 60, 90])
     }
 
-    func testShortenedForKeyEnterprisesAndOpenSeriousHazards() {
+    @Test func shortenedForKeyEnterprisesAndOpenSeriousHazards() {
         func interval(_ kind: SubjectKind, key: Bool = false, _ worst: Severity? = nil) -> (Int, InspectionFrequency.Reason) {
             let r = InspectionFrequency.interval(kind: kind, isKeyHazardEnterprise: key, worstOpenSeverity: worst)
             return (r.days, r.reason)
         }
-        XCTAssertTrue(interval(.enterprise) == (60, .routine))
-        XCTAssertTrue(interval(.enterprise, .general) == (60, .routine))
-        XCTAssertTrue(interval(.enterprise, key: true) == (7, .keyHazardEnterprise))
-        XCTAssertTrue(interval(.enterprise, .serious) == (14, .openSeriousHazard))
-        XCTAssertTrue(interval(.enterprise, .extremelySevere) == (7, .openExtremelySevereHazard))
-        XCTAssertTrue(interval(.enterprise, key: true, .serious) == (7, .keyHazardEnterprise))
-        XCTAssertTrue(interval(.enterprise, key: true, .extremelySevere) == (7, .keyHazardEnterprise))
-        XCTAssertTrue(interval(.streetShop, .serious) == (14, .openSeriousHazard))
-        XCTAssertTrue(interval(.rentalHousing, .general) == (30, .routine))
-        XCTAssertTrue(interval(.smallMicroPark, .extremelySevere) == (7, .openExtremelySevereHazard))
+        #expect(interval(.enterprise) == (60, .routine))
+        #expect(interval(.enterprise, .general) == (60, .routine))
+        #expect(interval(.enterprise, key: true) == (7, .keyHazardEnterprise))
+        #expect(interval(.enterprise, .serious) == (14, .openSeriousHazard))
+        #expect(interval(.enterprise, .extremelySevere) == (7, .openExtremelySevereHazard))
+        #expect(interval(.enterprise, key: true, .serious) == (7, .keyHazardEnterprise))
+        #expect(interval(.enterprise, key: true, .extremelySevere) == (7, .keyHazardEnterprise))
+        #expect(interval(.streetShop, .serious) == (14, .openSeriousHazard))
+        #expect(interval(.rentalHousing, .general) == (30, .routine))
+        #expect(interval(.smallMicroPark, .extremelySevere) == (7, .openExtremelySevereHazard))
         // The key enterprise's interval is shorter than any enterprise default.
-        XCTAssertLessThan(InspectionFrequency.keyHazardEnterpriseDays, InspectionFrequency.defaultIntervalDays(for: .enterprise))
+        #expect(InspectionFrequency.keyHazardEnterpriseDays < InspectionFrequency.defaultIntervalDays(for: .enterprise))
     }
 
-    func testNextDueAcrossMonthAndYearEnds() {
-        XCTAssertEqual(InspectionFrequency.nextDue(lastInspectedOn: day("2026-11-20"), intervalDays: 14), day("2026-12-04"))
-        XCTAssertEqual(InspectionFrequency.nextDue(lastInspectedOn: day("2026-11-28"), intervalDays: 7), day("2026-12-05"))
-        XCTAssertEqual(InspectionFrequency.nextDue(lastInspectedOn: day("2026-12-15"), intervalDays: 60), day("2027-02-13"))
-        XCTAssertEqual(InspectionFrequency.nextDue(lastInspectedOn: day("2028-02-25"), intervalDays: 7), day("2028-03-03"))
-        XCTAssertEqual(InspectionFrequency.nextDue(lastInspectedOn: day("2027-02-25"), intervalDays: 7), day("2027-03-04"))
-        XCTAssertEqual(InspectionFrequency.nextDue(lastInspectedOn: day("2026-01-31"), intervalDays: 30), day("2026-03-02"))
+    @Test func nextDueAcrossMonthAndYearEnds() {
+        #expect(InspectionFrequency.nextDue(lastInspectedOn: day("2026-11-20"), intervalDays: 14) == day("2026-12-04"))
+        #expect(InspectionFrequency.nextDue(lastInspectedOn: day("2026-11-28"), intervalDays: 7) == day("2026-12-05"))
+        #expect(InspectionFrequency.nextDue(lastInspectedOn: day("2026-12-15"), intervalDays: 60) == day("2027-02-13"))
+        #expect(InspectionFrequency.nextDue(lastInspectedOn: day("2028-02-25"), intervalDays: 7) == day("2028-03-03"))
+        #expect(InspectionFrequency.nextDue(lastInspectedOn: day("2027-02-25"), intervalDays: 7) == day("2027-03-04"))
+        #expect(InspectionFrequency.nextDue(lastInspectedOn: day("2026-01-31"), intervalDays: 30) == day("2026-03-02"))
     }
 
-    func testNextDueCountsFromTheShanghaiDayOfTheVisit() throws {
+    @Test func nextDueCountsFromTheShanghaiDayOfTheVisit() throws {
         // 23:30 Beijing time on 11-30 is still 11-30.
         let late = try Timestamp.parse("2026-11-30T23:30:00+08:00")
-        XCTAssertEqual(InspectionFrequency.nextDue(lastInspectedAt: late, intervalDays: 7), day("2026-12-07"))
+        #expect(InspectionFrequency.nextDue(lastInspectedAt: late, intervalDays: 7) == day("2026-12-07"))
         // 16:30 UTC on 11-30 is 00:30 on 12-01 in Shanghai.
         let utc = try Timestamp.parse("2026-11-30T16:30:00Z")
-        XCTAssertEqual(InspectionFrequency.nextDue(lastInspectedAt: utc, intervalDays: 7), day("2026-12-08"))
+        #expect(InspectionFrequency.nextDue(lastInspectedAt: utc, intervalDays: 7) == day("2026-12-08"))
         // 15:59:59 UTC on 11-30 is 23:59:59 on 11-30.
         let edge = try Timestamp.parse("2026-11-30T15:59:59Z")
-        XCTAssertEqual(InspectionFrequency.nextDue(lastInspectedAt: edge, intervalDays: 1), day("2026-12-01"))
+        #expect(InspectionFrequency.nextDue(lastInspectedAt: edge, intervalDays: 1) == day("2026-12-01"))
     }
 
-    func testTaskListForAPeriod() throws {
+    @Test func taskListForAPeriod() throws {
         let s: [InspectionFrequency.TaskSubject] = [
             // routine enterprise: 10-05 + 60 = 12-04
             .init(subjectId: id(1), kind: .enterprise, areaCode: microGrid, lastInspectedOn: day("2026-10-05")),
@@ -248,55 +248,55 @@ final class InspectionFrequencyTests: XCTestCase {
         ]
         let tasks = try InspectionFrequency.tasks(for: s, from: day("2026-12-01"), through: day("2026-12-07"),
                                                   openTaskSubjectIds: [id(6)])
-        XCTAssertEqual(tasks.map(\.subjectId), [id(3), id(4), id(1), id(7), id(8)])
-        XCTAssertEqual(tasks.map(\.dueOn), ["2026-12-01", "2026-12-01", "2026-12-04", "2026-12-05", "2026-12-07"].map(day))
-        XCTAssertEqual(tasks.map(\.scheduledOn), [day("2026-10-27"), nil, day("2026-12-04"), day("2026-12-05"), day("2026-12-07")])
-        XCTAssertEqual(tasks.map(\.isCatchUp), [true, true, false, false, false])
-        XCTAssertEqual(tasks.map(\.intervalDays), [7, 90, 60, 30, 14])
-        XCTAssertEqual(tasks.map(\.reason), [.keyHazardEnterprise, .routine, .routine, .routine, .openSeriousHazard])
-        XCTAssertEqual(tasks[0].areaCode, grid)
+        #expect(tasks.map(\.subjectId) == [id(3), id(4), id(1), id(7), id(8)])
+        #expect(tasks.map(\.dueOn) == ["2026-12-01", "2026-12-01", "2026-12-04", "2026-12-05", "2026-12-07"].map(day))
+        #expect(tasks.map(\.scheduledOn) == [day("2026-10-27"), nil, day("2026-12-04"), day("2026-12-05"), day("2026-12-07")])
+        #expect(tasks.map(\.isCatchUp) == [true, true, false, false, false])
+        #expect(tasks.map(\.intervalDays) == [7, 90, 60, 30, 14])
+        #expect(tasks.map(\.reason) == [.keyHazardEnterprise, .routine, .routine, .routine, .openSeriousHazard])
+        #expect(tasks[0].areaCode == grid)
 
         // Generating again with the new tasks open duplicates none of them.
         let again = try InspectionFrequency.tasks(for: s, from: day("2026-12-01"), through: day("2026-12-07"),
                                                   openTaskSubjectIds: Set(tasks.map(\.subjectId)).union([id(6)]))
-        XCTAssertEqual(again, [])
+        #expect(again == [])
     }
 
-    func testTaskListRefusesBadInput() {
+    @Test func taskListRefusesBadInput() throws {
         let a = InspectionFrequency.TaskSubject(subjectId: id(1), kind: .enterprise, areaCode: grid, lastInspectedOn: nil)
         func field(_ body: () throws -> Void) -> String? {
             do { try body(); return nil } catch { return (error as? DomainError)?.field }
         }
-        XCTAssertEqual(field { _ = try InspectionFrequency.tasks(for: [a], from: day("2026-12-02"), through: day("2026-12-01")) }, "through")
-        XCTAssertEqual(field { _ = try InspectionFrequency.tasks(for: [a, a], from: day("2026-12-01"), through: day("2026-12-01")) },
-                       "subjects[1].subjectId")
+        #expect(field { _ = try InspectionFrequency.tasks(for: [a], from: day("2026-12-02"), through: day("2026-12-01")) } == "through")
+        #expect(field { _ = try InspectionFrequency.tasks(for: [a, a], from: day("2026-12-01"), through: day("2026-12-01")) } ==
+                "subjects[1].subjectId")
         let village = InspectionFrequency.TaskSubject(subjectId: id(2), kind: .enterprise, areaCode: "330109113201", lastInspectedOn: nil)
-        XCTAssertEqual(field { _ = try InspectionFrequency.tasks(for: [a, village], from: day("2026-12-01"), through: day("2026-12-01")) },
-                       "subjects[1].areaCode")
+        #expect(field { _ = try InspectionFrequency.tasks(for: [a, village], from: day("2026-12-01"), through: day("2026-12-01")) } ==
+                "subjects[1].areaCode")
         // A one-day period is fine.
-        XCTAssertEqual(try InspectionFrequency.tasks(for: [a], from: day("2026-12-01"), through: day("2026-12-01")).count, 1)
+        #expect(try InspectionFrequency.tasks(for: [a], from: day("2026-12-01"), through: day("2026-12-01")).count == 1)
     }
 
-    func testHaversineDistance() throws {
+    @Test func haversineDistance() throws {
         let a = try GeoPoint(latitude: 30.0, longitude: 120.0, datum: .wgs84)
         let b = try GeoPoint(latitude: 31.0, longitude: 120.0, datum: .wgs84)
         // One degree of latitude on the IUGG mean sphere: 6,371,008.8 × π / 180.
-        XCTAssertEqual(a.distanceMetres(to: b), 111_195.08, accuracy: 0.01)
-        XCTAssertEqual(b.distanceMetres(to: a), a.distanceMetres(to: b), accuracy: 1e-6)
-        XCTAssertEqual(a.distanceMetres(to: a), 0)
+        #expect(abs(a.distanceMetres(to: b) - 111_195.08) <= 0.01)
+        #expect(abs(b.distanceMetres(to: a) - a.distanceMetres(to: b)) <= 1e-6)
+        #expect(a.distanceMetres(to: a) == 0)
         // One degree of longitude at 30° N: the great circle (96,297.46 m) is a little shorter
         // than the arc along the parallel (R × cos 30° × π/180 = 96,297.76 m).
         let c = try GeoPoint(latitude: 30.0, longitude: 121.0, datum: .wgs84)
-        XCTAssertEqual(a.distanceMetres(to: c), 96_297.46, accuracy: 0.01)
-        XCTAssertLessThan(a.distanceMetres(to: c), 6_371_008.8 * cos(Double.pi / 6) * Double.pi / 180)
+        #expect(abs(a.distanceMetres(to: c) - 96_297.46) <= 0.01)
+        #expect(a.distanceMetres(to: c) < 6_371_008.8 * cos(Double.pi / 6) * Double.pi / 180)
         // The same place given in GCJ-02 is (almost) 0 m away, not the ~500 m datum shift.
         let guali = try GeoPoint(latitude: 30.18, longitude: 120.46, datum: .wgs84)
         let gualiGCJ = guali.converted(to: .gcj02)
-        XCTAssertGreaterThan(abs(gualiGCJ.longitude - guali.longitude), 0.003)
-        XCTAssertLessThan(guali.distanceMetres(to: gualiGCJ), 0.05)
+        #expect(abs(gualiGCJ.longitude - guali.longitude) > 0.003)
+        #expect(guali.distanceMetres(to: gualiGCJ) < 0.05)
     }
 
-    func testNearestFirst() throws {
+    @Test func nearestFirst() throws {
         let here = try GeoPoint(latitude: 30.18, longitude: 120.46, datum: .wgs84)
         let places: [(String, GeoPoint?)] = [
             ("far", try GeoPoint(latitude: 30.20, longitude: 120.46, datum: .wgs84)),     // ~2.2 km
@@ -307,9 +307,9 @@ final class InspectionFrequencyTests: XCTestCase {
             ("near-twin", try GeoPoint(latitude: 30.181, longitude: 120.46, datum: .wgs84)),
         ]
         let ordered = InspectionFrequency.nearestFirst(places, from: here) { $0.1 }
-        XCTAssertEqual(ordered.map(\.item.0), ["near", "near-twin", "mid", "far", "none", "none2"])
-        XCTAssertEqual(ordered[0].metres!, 111.195, accuracy: 0.01)
-        XCTAssertNil(ordered[4].metres)
-        XCTAssertEqual(InspectionFrequency.nearestFirst([Int](), from: here) { _ in nil }.count, 0)
+        #expect(ordered.map(\.item.0) == ["near", "near-twin", "mid", "far", "none", "none2"])
+        #expect(abs(ordered[0].metres! - 111.195) <= 0.01)
+        #expect(ordered[4].metres == nil)
+        #expect(InspectionFrequency.nearestFirst([Int](), from: here) { _ in nil }.count == 0)
     }
 }

@@ -1,39 +1,39 @@
 import Foundation
-import XCTest
+import Testing
 @testable import SafeGridCore
 
-final class RectificationRateTests: XCTestCase {
+@Suite struct RectificationRateTests {
     private func rate(_ rectified: Int, _ found: Int) -> RectificationRate {
         RectificationRate(found: found, rectified: rectified)
     }
 
-    func testArticleEnterprises() {
+    @Test func articleEnterprises() {
         let r = rate(5_521, 16_241)
-        XCTAssertEqual(r.description, "33.99%")
-        XCTAssertEqual("\(r)", "33.99%")
-        XCTAssertEqual(r.basisPoints, 3_399)
-        XCTAssertEqual(r.percent, 33.99, accuracy: 1e-9)
+        #expect(r.description == "33.99%")
+        #expect("\(r)" == "33.99%")
+        #expect(r.basisPoints == 3_399)
+        #expect(abs(r.percent - 33.99) <= 1e-9)
     }
 
-    func testArticleStreetShops() {
+    @Test func articleStreetShops() {
         let r = rate(5_075, 16_180)
-        XCTAssertEqual(r.description, "31.37%")
-        XCTAssertEqual(r.basisPoints, 3_137)
-        XCTAssertEqual(r.percent, 31.37, accuracy: 1e-9)
+        #expect(r.description == "31.37%")
+        #expect(r.basisPoints == 3_137)
+        #expect(abs(r.percent - 31.37) <= 1e-9)
     }
 
-    func testDemoRentalRooms() {
-        XCTAssertEqual(rate(3_487, 9_821).description, "35.51%")
+    @Test func demoRentalRooms() {
+        #expect(rate(3_487, 9_821).description == "35.51%")
     }
 
-    func testNothingFound() {
+    @Test func nothingFound() {
         let r = rate(0, 0)
-        XCTAssertEqual(r.basisPoints, 0)
-        XCTAssertEqual(r.percent, 0)
-        XCTAssertEqual(r.description, "0.00%")
+        #expect(r.basisPoints == 0)
+        #expect(r.percent == 0)
+        #expect(r.description == "0.00%")
     }
 
-    func testHalfUpRounding() {
+    @Test func halfUpRounding() {
         let cases: [(Int, Int, String, Int)] = [
             (1, 8, "12.50%", 1_250),       // exact
             (1, 3, "33.33%", 3_333),       // 33.333… down
@@ -54,13 +54,13 @@ final class RectificationRateTests: XCTestCase {
         ]
         for (r, f, text, bp) in cases {
             let x = rate(r, f)
-            XCTAssertEqual(x.description, text, "\(r)/\(f)")
-            XCTAssertEqual(x.basisPoints, bp, "\(r)/\(f)")
-            XCTAssertEqual(x.percent, Double(bp) / 100, accuracy: 1e-12, "\(r)/\(f)")
+            #expect(x.description == text, "\(r)/\(f)")
+            #expect(x.basisPoints == bp, "\(r)/\(f)")
+            #expect(abs(x.percent - Double(bp) / 100) <= 1e-12, "\(r)/\(f)")
         }
     }
 
-    func testEveryHalfwayRoundsUp() {
+    @Test func everyHalfwayRoundsUp() {
         // r/f lies exactly halfway between two basis points when 20000·r / f is an odd integer.
         var checked = 0
         for f in [32, 64, 160, 1_600, 20_000, 40_000] {
@@ -68,10 +68,10 @@ final class RectificationRateTests: XCTestCase {
                 guard (20_000 * r) % f == 0 else { continue }
                 let twice = 20_000 * r / f        // 2 × the exact basis points
                 guard twice % 2 == 1 else { continue }
-                XCTAssertEqual(rate(r, f).basisPoints, (twice + 1) / 2, "\(r)/\(f) should round half up")
+                #expect(rate(r, f).basisPoints == (twice + 1) / 2, "\(r)/\(f) should round half up")
                 checked += 1
             }
         }
-        XCTAssertGreaterThan(checked, 100)
+        #expect(checked > 100)
     }
 }

@@ -1,15 +1,15 @@
 import Foundation
-import XCTest
+import Testing
 @testable import SafeGridCore
 
-final class SubjectLedgerTests: XCTestCase {
+@Suite struct SubjectLedgerTests {
     /// 2024-10-16T09:30:00+08:00.
     private let visit = Date(timeIntervalSince1970: 1_729_042_200)
     private let team = [TeamMember(name: "王建国", department: .fireRescue)]
     private let subjectID = UUID(uuidString: "5A1E0000-0000-4000-8000-000000000001")!
-    private var checklist: Checklist!
+    private let checklist: Checklist
 
-    override func setUpWithError() throws {
+    init() throws {
         checklist = try Checklist.bundledDefault()
     }
 
@@ -39,183 +39,183 @@ final class SubjectLedgerTests: XCTestCase {
         return (ledger, plan.hazards.map(\.id))
     }
 
-    func testNewLedgerHasNoColour() {
+    @Test func newLedgerHasNoColour() {
         let ledger = SubjectLedger(subjectID: subjectID, kind: .streetShop)
-        XCTAssertNil(ledger.colour)
-        XCTAssertFalse(ledger.isClosedDown)
-        XCTAssertTrue(ledger.hazards.isEmpty)
-        XCTAssertTrue(ledger.changes.isEmpty)
+        #expect(ledger.colour == nil)
+        #expect(!ledger.isClosedDown)
+        #expect(ledger.hazards.isEmpty)
+        #expect(ledger.changes.isEmpty)
     }
 
-    func testInspectSetsColour() throws {
+    @Test func inspectSetsColour() throws {
         let (ledger, ids) = try inspected()
-        XCTAssertEqual(ids.count, 3)
-        XCTAssertEqual(Set(ledger.hazards.keys), Set(ids))
-        XCTAssertEqual(ledger.colour?.key, "extremelySevere.notRectified")
-        XCTAssertEqual(ledger.changes.colourChanges.count, 1)
+        #expect(ids.count == 3)
+        #expect(Set(ledger.hazards.keys) == Set(ids))
+        #expect(ledger.colour?.key == "extremelySevere.notRectified")
+        #expect(ledger.changes.colourChanges.count == 1)
         let change = ledger.changes.colourChanges[0]
-        XCTAssertNil(change.from)
-        XCTAssertEqual(change.to.key, "extremelySevere.notRectified")
-        XCTAssertEqual(change.cause, "inspection")
-        XCTAssertEqual(change.at, visit)
-        XCTAssertEqual(ledger.changes.inspections.count, 1)
-        XCTAssertEqual(ledger.changes.inspections[0].hazards.map(\.id), ids)
-        XCTAssertTrue(ledger.changes.events.isEmpty, "initial events travel with the plan")
+        #expect(change.from == nil)
+        #expect(change.to.key == "extremelySevere.notRectified")
+        #expect(change.cause == "inspection")
+        #expect(change.at == visit)
+        #expect(ledger.changes.inspections.count == 1)
+        #expect(ledger.changes.inspections[0].hazards.map(\.id) == ids)
+        #expect(ledger.changes.events.isEmpty, "initial events travel with the plan")
     }
 
-    func testCleanInspectionIsRectified() throws {
+    @Test func cleanInspectionIsRectified() throws {
         var ledger = SubjectLedger(subjectID: subjectID, kind: .streetShop)
         try ledger.inspect(checklist: checklist, inspectedAt: visit, team: team, inspector: "王建国",
                            results: [ItemResult(itemCode: "ELEC-01", outcome: .pass)], now: visit, makeID: { UUID() })
-        XCTAssertEqual(ledger.colour?.key, "rectified")
-        XCTAssertEqual(ledger.changes.colourChanges.map(\.cause), ["inspection"])
+        #expect(ledger.colour?.key == "rectified")
+        #expect(ledger.changes.colourChanges.map(\.cause) == ["inspection"])
     }
 
-    func testVerifyAllGivesRectified() throws {
+    @Test func verifyAllGivesRectified() throws {
         var (ledger, ids) = try inspected()
         _ = ledger.takeChanges()
         try ledger.apply(.startRectification, hazard: ids[2], at: day(1), actor: "当事人", reason: nil)
-        XCTAssertEqual(ledger.colour?.key, "extremelySevere.inProgress")
+        #expect(ledger.colour?.key == "extremelySevere.inProgress")
         try ledger.apply(.verifyRectified, hazard: ids[2], at: day(2), actor: "复查员", reason: nil)
-        XCTAssertEqual(ledger.colour?.key, "serious.inProgress", "a rectified hazard beside open ones")
+        #expect(ledger.colour?.key == "serious.inProgress", "a rectified hazard beside open ones")
         try ledger.apply(.verifyRectified, hazard: ids[0], at: day(3), actor: "复查员", reason: nil)
-        XCTAssertEqual(ledger.colour?.key, "general.inProgress")
+        #expect(ledger.colour?.key == "general.inProgress")
         let last = try ledger.apply(.verifyRectified, hazard: ids[1], at: day(4), actor: "复查员", reason: nil,
                                     expectedVersion: 1)
-        XCTAssertEqual(last.kind, .verifyRectified)
-        XCTAssertEqual(ledger.colour?.key, "rectified")
-        XCTAssertTrue(ledger.hazards.values.allSatisfy { $0.state == .rectified })
+        #expect(last.kind == .verifyRectified)
+        #expect(ledger.colour?.key == "rectified")
+        #expect(ledger.hazards.values.allSatisfy { $0.state == .rectified })
         let changes = ledger.changes
-        XCTAssertEqual(changes.events.count, 4)
-        XCTAssertEqual(changes.events.map(\.hazardID), [ids[2], ids[2], ids[0], ids[1]])
-        XCTAssertEqual(changes.updatedHazards.count, 3)
-        XCTAssertEqual(changes.updatedHazards[ids[2]]?.version, 3)
-        XCTAssertEqual(changes.colourChanges.map(\.to.key),
-                       ["extremelySevere.inProgress", "serious.inProgress", "general.inProgress", "rectified"])
-        XCTAssertEqual(changes.colourChanges.map(\.cause),
-                       ["startRectification", "verifyRectified", "verifyRectified", "verifyRectified"])
-        XCTAssertEqual(changes.colourChanges.first?.from?.key, "extremelySevere.notRectified")
-        XCTAssertEqual(changes.colourChanges.last?.at, day(4))
+        #expect(changes.events.count == 4)
+        #expect(changes.events.map(\.hazardID) == [ids[2], ids[2], ids[0], ids[1]])
+        #expect(changes.updatedHazards.count == 3)
+        #expect(changes.updatedHazards[ids[2]]?.version == 3)
+        #expect(changes.colourChanges.map(\.to.key) ==
+                ["extremelySevere.inProgress", "serious.inProgress", "general.inProgress", "rectified"])
+        #expect(changes.colourChanges.map(\.cause) ==
+                ["startRectification", "verifyRectified", "verifyRectified", "verifyRectified"])
+        #expect(changes.colourChanges.first?.from?.key == "extremelySevere.notRectified")
+        #expect(changes.colourChanges.last?.at == day(4))
     }
 
-    func testReboundSituation() throws {
+    @Test func reboundSituation() throws {
         var (ledger, ids) = try inspected()
         for id in ids { try ledger.apply(.verifyRectified, hazard: id, at: day(1), actor: "复查员", reason: nil) }
-        XCTAssertEqual(ledger.colour?.key, "rectified")
+        #expect(ledger.colour?.key == "rectified")
         try ledger.apply(.reportRebound, hazard: ids[1], at: day(5), actor: "网格员", reason: "再次发现",
                          newDueAt: day(12))
-        XCTAssertEqual(ledger.colour?.key, "general.rebound")
-        XCTAssertEqual(ledger.hazards[ids[1]]?.reboundCount, 1)
-        XCTAssertEqual(ledger.hazards[ids[1]]?.dueAt, day(12))
-        XCTAssertEqual(ledger.changes.colourChanges.last?.cause, "reportRebound")
+        #expect(ledger.colour?.key == "general.rebound")
+        #expect(ledger.hazards[ids[1]]?.reboundCount == 1)
+        #expect(ledger.hazards[ids[1]]?.dueAt == day(12))
+        #expect(ledger.changes.colourChanges.last?.cause == "reportRebound")
         try ledger.apply(.startRectification, hazard: ids[1], at: day(6), actor: "当事人", reason: nil)
-        XCTAssertEqual(ledger.colour?.key, "general.rebound", "still a rebound while rectified again")
+        #expect(ledger.colour?.key == "general.rebound", "still a rebound while rectified again")
     }
 
-    func testCloseDown() throws {
+    @Test func closeDown() throws {
         var (ledger, ids) = try inspected()
         try ledger.apply(.verifyRectified, hazard: ids[1], at: day(1), actor: "复查员", reason: nil)
         try ledger.apply(.startRectification, hazard: ids[0], at: day(1), actor: "当事人", reason: nil)
         _ = ledger.takeChanges()
         let closed = try ledger.closeDown(at: day(3), actor: "综合执法组", reason: "依法责令关停")
-        XCTAssertEqual(Set(closed), [ids[0], ids[2]])
-        XCTAssertEqual(ledger.hazards[ids[0]]?.state, .closedDown)
-        XCTAssertEqual(ledger.hazards[ids[2]]?.state, .closedDown)
-        XCTAssertEqual(ledger.hazards[ids[1]]?.state, .rectified, "a rectified hazard stays rectified")
-        XCTAssertEqual(ledger.colour?.key, "closedDown")
-        XCTAssertTrue(ledger.isClosedDown)
-        XCTAssertEqual(ledger.closedDownAt, day(3))
+        #expect(Set(closed) == [ids[0], ids[2]])
+        #expect(ledger.hazards[ids[0]]?.state == .closedDown)
+        #expect(ledger.hazards[ids[2]]?.state == .closedDown)
+        #expect(ledger.hazards[ids[1]]?.state == .rectified, "a rectified hazard stays rectified")
+        #expect(ledger.colour?.key == "closedDown")
+        #expect(ledger.isClosedDown)
+        #expect(ledger.closedDownAt == day(3))
         let changes = ledger.changes
-        XCTAssertEqual(changes.closedDownAt, day(3))
-        XCTAssertEqual(changes.events.count, 2)
-        XCTAssertTrue(changes.events.allSatisfy { $0.event.kind == .closeDown && $0.event.reason == "依法责令关停" })
-        XCTAssertEqual(Set(changes.updatedHazards.keys), [ids[0], ids[2]])
-        XCTAssertEqual(changes.colourChanges.count, 1)
-        XCTAssertEqual(changes.colourChanges[0].cause, "closeDown")
-        XCTAssertEqual(changes.colourChanges[0].from?.key, "extremelySevere.inProgress")
+        #expect(changes.closedDownAt == day(3))
+        #expect(changes.events.count == 2)
+        #expect(changes.events.allSatisfy { $0.event.kind == .closeDown && $0.event.reason == "依法责令关停" })
+        #expect(Set(changes.updatedHazards.keys) == [ids[0], ids[2]])
+        #expect(changes.colourChanges.count == 1)
+        #expect(changes.colourChanges[0].cause == "closeDown")
+        #expect(changes.colourChanges[0].from?.key == "extremelySevere.inProgress")
 
         // Second closure.
         let again = refusal { () throws(DomainError) in
             _ = try ledger.closeDown(at: day(4), actor: "综合执法组", reason: "再次关停")
         }
-        XCTAssertEqual(again?.kind, .conflict)
-        XCTAssertEqual(again?.field, "subjectId")
+        #expect(again?.kind == .conflict)
+        #expect(again?.field == "subjectId")
         // No more work on a closed subject's hazards, and no more inspections.
         let act = refusal { () throws(DomainError) in
             _ = try ledger.apply(.reportRebound, hazard: ids[1], at: day(5), actor: "网格员", reason: "再次发现")
         }
-        XCTAssertEqual(act?.kind, .conflict)
-        XCTAssertEqual(act?.field, "action")
+        #expect(act?.kind == .conflict)
+        #expect(act?.field == "action")
         let inspect = refusal { () throws(DomainError) in
             _ = try ledger.inspect(checklist: checklist, inspectedAt: day(5), team: team, inspector: "王建国",
                                    results: [ItemResult(itemCode: "ELEC-01", outcome: .pass)], now: day(5),
                                    makeID: { UUID() })
         }
-        XCTAssertEqual(inspect?.kind, .conflict)
-        XCTAssertEqual(inspect?.field, "subjectId")
-        XCTAssertEqual(ledger.colour?.key, "closedDown")
+        #expect(inspect?.kind == .conflict)
+        #expect(inspect?.field == "subjectId")
+        #expect(ledger.colour?.key == "closedDown")
     }
 
-    func testCloseDownNeedsReason() throws {
+    @Test func closeDownNeedsReason() throws {
         var (ledger, _) = try inspected()
         let e = refusal { () throws(DomainError) in _ = try ledger.closeDown(at: day(1), actor: "综合执法组", reason: "  ") }
-        XCTAssertEqual(e?.kind, .invalid)
-        XCTAssertEqual(e?.field, "reason")
-        XCTAssertFalse(ledger.isClosedDown)
+        #expect(e?.kind == .invalid)
+        #expect(e?.field == "reason")
+        #expect(!ledger.isClosedDown)
     }
 
-    func testCloseDownUninspectedSubject() throws {
+    @Test func closeDownUninspectedSubject() throws {
         var ledger = SubjectLedger(subjectID: subjectID, kind: .enterprise)
-        XCTAssertEqual(try ledger.closeDown(at: visit, actor: "综合执法组", reason: "无证经营"), [])
-        XCTAssertEqual(ledger.colour?.key, "closedDown")
+        #expect(try ledger.closeDown(at: visit, actor: "综合执法组", reason: "无证经营") == [])
+        #expect(ledger.colour?.key == "closedDown")
     }
 
-    func testUnknownHazardIsNotFound() throws {
+    @Test func unknownHazardIsNotFound() throws {
         var (ledger, _) = try inspected()
         _ = ledger.takeChanges()
         let e = refusal { () throws(DomainError) in
             _ = try ledger.apply(.verifyRectified, hazard: UUID(), at: day(1), actor: "复查员", reason: nil)
         }
-        XCTAssertEqual(e?.kind, .notFound)
-        XCTAssertEqual(e?.field, "hazardId")
-        XCTAssertTrue(ledger.changes.isEmpty)
+        #expect(e?.kind == .notFound)
+        #expect(e?.field == "hazardId")
+        #expect(ledger.changes.isEmpty)
     }
 
-    func testRefusedActionLeavesLedgerUnchanged() throws {
+    @Test func refusedActionLeavesLedgerUnchanged() throws {
         var (ledger, ids) = try inspected()
         _ = ledger.takeChanges()
         let before = ledger.hazards
         let e = refusal { () throws(DomainError) in
             _ = try ledger.apply(.reportRebound, hazard: ids[0], at: day(1), actor: "网格员", reason: "x")
         }
-        XCTAssertEqual(e?.kind, .conflict)
-        XCTAssertEqual(e?.field, "action")
-        XCTAssertEqual(e?.extra["currentState"], "open")
+        #expect(e?.kind == .conflict)
+        #expect(e?.field == "action")
+        #expect(e?.extra["currentState"] == "open")
         let stale = refusal { () throws(DomainError) in
             _ = try ledger.apply(.startRectification, hazard: ids[0], at: day(1), actor: "当事人", reason: nil,
                                  expectedVersion: 7)
         }
-        XCTAssertEqual(stale?.field, "version")
-        XCTAssertEqual(ledger.hazards, before)
-        XCTAssertTrue(ledger.changes.isEmpty)
+        #expect(stale?.field == "version")
+        #expect(ledger.hazards == before)
+        #expect(ledger.changes.isEmpty)
     }
 
-    func testTakeChangesEmpties() throws {
+    @Test func takeChangesEmpties() throws {
         var (ledger, ids) = try inspected()
         try ledger.apply(.startRectification, hazard: ids[0], at: day(1), actor: "当事人", reason: nil)
-        XCTAssertFalse(ledger.changes.isEmpty)
+        #expect(!ledger.changes.isEmpty)
         let taken = ledger.takeChanges()
-        XCTAssertEqual(taken.inspections.count, 1)
-        XCTAssertEqual(taken.events.count, 1)
-        XCTAssertEqual(taken.colourChanges.count, 2)
-        XCTAssertTrue(ledger.changes.isEmpty)
-        XCTAssertTrue(ledger.takeChanges().isEmpty)
+        #expect(taken.inspections.count == 1)
+        #expect(taken.events.count == 1)
+        #expect(taken.colourChanges.count == 2)
+        #expect(ledger.changes.isEmpty)
+        #expect(ledger.takeChanges().isEmpty)
         // State survives the hand-over.
-        XCTAssertEqual(ledger.hazards[ids[0]]?.state, .rectifying)
-        XCTAssertEqual(ledger.colour?.key, "extremelySevere.inProgress")
+        #expect(ledger.hazards[ids[0]]?.state == .rectifying)
+        #expect(ledger.colour?.key == "extremelySevere.inProgress")
         // An action that does not change the colour adds no colour change.
         try ledger.apply(.startRectification, hazard: ids[1], at: day(2), actor: "当事人", reason: nil)
-        XCTAssertEqual(ledger.changes.events.count, 1)
-        XCTAssertTrue(ledger.changes.colourChanges.isEmpty)
+        #expect(ledger.changes.events.count == 1)
+        #expect(ledger.changes.colourChanges.isEmpty)
     }
 }

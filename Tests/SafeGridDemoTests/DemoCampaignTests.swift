@@ -1,5 +1,5 @@
 import Foundation
-import XCTest
+import Testing
 @testable import SafeGridCore
 
 /// The full campaign, built once for the whole class (it takes a while in a debug build).
@@ -10,7 +10,7 @@ private enum Shared {
     }
 }
 
-final class DemoCampaignTests: XCTestCase {
+@Suite struct DemoCampaignTests {
     private func campaign() throws -> DemoCampaign { try Shared.campaign.get() }
 
     private func ledgers(_ kind: SubjectKind, in c: DemoCampaign) -> [SubjectLedger] {
@@ -21,63 +21,63 @@ final class DemoCampaignTests: XCTestCase {
         ledgers(kind, in: c).flatMap { $0.hazards.values }
     }
 
-    func testLedgersMatchSubjects() throws {
+    @Test func ledgersMatchSubjects() throws {
         let c = try campaign()
-        XCTAssertEqual(c.ledgers.count, c.subjects.count)
-        XCTAssertEqual(c.ledgers.map(\.subjectID), c.subjects.map(\.id))
-        XCTAssertEqual(c.ledgers.map(\.kind), c.subjects.map(\.kind))
-        XCTAssertEqual(Set(c.subjects.map(\.id)).count, c.subjects.count, "subject ids are unique")
+        #expect(c.ledgers.count == c.subjects.count)
+        #expect(c.ledgers.map(\.subjectID) == c.subjects.map(\.id))
+        #expect(c.ledgers.map(\.kind) == c.subjects.map(\.kind))
+        #expect(Set(c.subjects.map(\.id)).count == c.subjects.count, "subject ids are unique")
         let hazardIDs = c.ledgers.flatMap { $0.hazards.keys }
-        XCTAssertEqual(Set(hazardIDs).count, hazardIDs.count, "hazard ids are unique")
+        #expect(Set(hazardIDs).count == hazardIDs.count, "hazard ids are unique")
     }
 
-    func testGridsAndMicroGrids() throws {
+    @Test func gridsAndMicroGrids() throws {
         let c = try campaign()
         let byCode = Dictionary(uniqueKeysWithValues: c.areas.map { ($0.code, $0) })
-        XCTAssertEqual(byCode.count, c.areas.count, "area codes are unique")
+        #expect(byCode.count == c.areas.count, "area codes are unique")
         let grids = c.areas.filter { $0.level == .grid }
         let micro = c.areas.filter { $0.level == .microGrid }
-        XCTAssertEqual(grids.count, 160)
-        XCTAssertEqual(micro.count, 2_283)
+        #expect(grids.count == 160)
+        #expect(micro.count == 2_283)
         for g in grids {
-            XCTAssertEqual(g.code.count, 14, g.code)
-            let parent = try XCTUnwrap(g.parentCode.flatMap { byCode[$0] }, g.code)
-            XCTAssertEqual(parent.level, .village, g.code)
-            XCTAssertEqual(parent.parentCode, BundledAreas.gualiTownCode, g.code)
-            XCTAssertTrue(g.code.hasPrefix(parent.code), g.code)
+            #expect(g.code.count == 14, "\(g.code)")
+            let parent = try #require(g.parentCode.flatMap { byCode[$0] }, "\(g.code)")
+            #expect(parent.level == .village, "\(g.code)")
+            #expect(parent.parentCode == BundledAreas.gualiTownCode, "\(g.code)")
+            #expect(g.code.hasPrefix(parent.code), "\(g.code)")
         }
         for m in micro {
-            XCTAssertEqual(m.code.count, 17, m.code)
-            XCTAssertEqual(m.parentCode.flatMap { byCode[$0] }?.level, .grid, m.code)
-            XCTAssertTrue(m.code.hasPrefix(m.parentCode ?? "-"), m.code)
+            #expect(m.code.count == 17, "\(m.code)")
+            #expect(m.parentCode.flatMap { byCode[$0] }?.level == .grid, "\(m.code)")
+            #expect(m.code.hasPrefix(m.parentCode ?? "-"), "\(m.code)")
         }
         let villages = c.areas.filter { $0.level == .village }
-        XCTAssertEqual(villages.count, 74)
+        #expect(villages.count == 74)
         let gridsPerVillage = Dictionary(grouping: grids, by: { $0.parentCode! }).mapValues(\.count)
         for v in villages {
-            XCTAssertGreaterThanOrEqual(gridsPerVillage[v.code] ?? 0, 1, "\(v.name) has no grid")
+            #expect(gridsPerVillage[v.code] ?? 0 >= 1, "\(v.name) has no grid")
         }
         let microPerGrid = Dictionary(grouping: micro, by: { $0.parentCode! }).mapValues(\.count)
-        XCTAssertTrue(grids.allSatisfy { (microPerGrid[$0.code] ?? 0) >= 1 }, "every grid has micro-grids")
+        #expect(grids.allSatisfy { (microPerGrid[$0.code] ?? 0) >= 1 }, "every grid has micro-grids")
         // Every subject lies in an existing micro-grid.
         for s in c.subjects {
-            XCTAssertEqual(byCode[s.microGridCode]?.level, .microGrid, s.name)
+            #expect(byCode[s.microGridCode]?.level == .microGrid, "\(s.name)")
         }
     }
 
-    func testSubjectCounts() throws {
+    @Test func subjectCounts() throws {
         let c = try campaign()
-        XCTAssertEqual(ledgers(.enterprise, in: c).count, 2_928)
-        XCTAssertEqual(c.subjects.filter { $0.kind == .enterprise }.count, 2_928)
-        XCTAssertEqual(ledgers(.streetShop, in: c).count, 5_351)
+        #expect(ledgers(.enterprise, in: c).count == 2_928)
+        #expect(c.subjects.filter { $0.kind == .enterprise }.count == 2_928)
+        #expect(ledgers(.streetShop, in: c).count == 5_351)
         let rooms = c.subjects.filter { $0.kind == .rentalHousing }.map { $0.rooms ?? 0 }
-        XCTAssertEqual(rooms.reduce(0, +), 17_120)
-        XCTAssertTrue(rooms.allSatisfy { $0 >= 1 })
-        XCTAssertEqual(ledgers(.rentalHousing, in: c).count, rooms.count)
-        XCTAssertEqual(ledgers(.smallMicroPark, in: c).count, 18)
+        #expect(rooms.reduce(0, +) == 17_120)
+        #expect(rooms.allSatisfy { $0 >= 1 })
+        #expect(ledgers(.rentalHousing, in: c).count == rooms.count)
+        #expect(ledgers(.smallMicroPark, in: c).count == 18)
     }
 
-    func testHazardsAndRectifiedPerKind() throws {
+    @Test func hazardsAndRectifiedPerKind() throws {
         let c = try campaign()
         let expected: [(SubjectKind, Int, Int, String)] = [
             (.enterprise, 16_241, 5_521, "33.99%"),
@@ -86,59 +86,58 @@ final class DemoCampaignTests: XCTestCase {
         ]
         for (kind, found, rectified, rate) in expected {
             let hs = hazards(kind, in: c)
-            XCTAssertEqual(hs.count, found, "\(kind) hazards")
+            #expect(hs.count == found, "\(kind) hazards")
             let done = hs.filter { $0.state == .rectified }.count
-            XCTAssertEqual(done, rectified, "\(kind) rectified")
-            XCTAssertEqual(RectificationRate(found: hs.count, rectified: done).description, rate, "\(kind)")
+            #expect(done == rectified, "\(kind) rectified")
+            #expect(RectificationRate(found: hs.count, rectified: done).description == rate, "\(kind)")
         }
-        XCTAssertTrue(hazards(.smallMicroPark, in: c).isEmpty)
+        #expect(hazards(.smallMicroPark, in: c).isEmpty)
         // Hazards in the ledgers are exactly those the inspections planned.
         for l in c.ledgers {
             let planned = Set(l.changes.inspections.flatMap { $0.hazards.map(\.id) })
-            XCTAssertEqual(planned, Set(l.hazards.keys))
+            #expect(planned == Set(l.hazards.keys))
         }
     }
 
-    func testClosedDown() throws {
+    @Test func closedDown() throws {
         let c = try campaign()
         let closed = c.ledgers.filter(\.isClosedDown)
-        XCTAssertEqual(closed.count, 77)
-        XCTAssertTrue(closed.allSatisfy { $0.kind == .enterprise })
+        #expect(closed.count == 77)
+        #expect(closed.allSatisfy { $0.kind == .enterprise })
         for l in closed {
-            XCTAssertEqual(l.colour?.key, "closedDown")
-            XCTAssertFalse(l.hazards.values.contains { $0.state.isOpen }, "a closed subject keeps no open hazard")
-            XCTAssertGreaterThan(l.hazards.count, 0)
+            #expect(l.colour?.key == "closedDown")
+            #expect(!(l.hazards.values.contains { $0.state.isOpen }), "a closed subject keeps no open hazard")
+            #expect(l.hazards.count > 0)
         }
     }
 
-    func testEveryColourAppears() throws {
+    @Test func everyColourAppears() throws {
         let c = try campaign()
         var counts: [String: Int] = [:]
         for l in c.ledgers { if let k = l.colour?.key { counts[k, default: 0] += 1 } }
         let missing = SubjectColour.all.map(\.key).filter { counts[$0] == nil }
-        XCTAssertEqual(missing, [], "colours that never appear: \(missing); counts \(counts.sorted { $0.key < $1.key })")
+        #expect(missing == [], "colours that never appear: \(missing); counts \(counts.sorted { $0.key < $1.key })")
         print("demo colour counts:", SubjectColour.all.map { "\($0.key)=\(counts[$0.key] ?? 0)" }.joined(separator: " "))
     }
 
-    func testLedgerColourFollowsTheRule() throws {
+    @Test func ledgerColourFollowsTheRule() throws {
         let c = try campaign()
         for l in c.ledgers {
             guard let colour = l.colour else {
                 // Only the parks, which the campaign never inspects, have no colour.
-                XCTAssertEqual(l.kind, .smallMicroPark)
-                XCTAssertTrue(l.changes.inspections.isEmpty)
+                #expect(l.kind == .smallMicroPark)
+                #expect(l.changes.inspections.isEmpty)
                 continue
             }
-            XCTAssertEqual(colour, ColourRule.colour(closedDown: l.isClosedDown, hazards: Array(l.hazards.values)),
-                           "\(l.subjectID)")
+            #expect(colour == ColourRule.colour(closedDown: l.isClosedDown, hazards: Array(l.hazards.values)), "\(l.subjectID)")
             // The colour history ends at the current colour and starts from none.
-            XCTAssertEqual(l.changes.colourChanges.last?.to, colour)
-            XCTAssertNil(l.changes.colourChanges.first?.from)
+            #expect(l.changes.colourChanges.last?.to == colour)
+            #expect(l.changes.colourChanges.first?.from == nil)
         }
-        XCTAssertEqual(c.ledgers.filter { $0.colour == nil }.count, 18)
+        #expect(c.ledgers.filter { $0.colour == nil }.count == 18)
     }
 
-    func testNoEventOnOrAfterAsOf() throws {
+    @Test func noEventOnOrAfterAsOf() throws {
         let c = try campaign()
         let limit = Shared.asOf.startUTC
         var late: [String] = []
@@ -161,56 +160,56 @@ final class DemoCampaignTests: XCTestCase {
                 for h in p.hazards {
                     let later = l.changes.events.filter { $0.hazardID == h.id }.map(\.event.occurredAt)
                     let all = h.events.map(\.occurredAt) + later
-                    XCTAssertEqual(all, all.sorted(), "events of hazard \(h.id) out of order")
+                    #expect(all == all.sorted(), "events of hazard \(h.id) out of order")
                 }
             }
         }
-        XCTAssertEqual(late.count, 0, "events on or after \(Shared.asOf): \(late.prefix(10))")
+        #expect(late.count == 0, "events on or after \(Shared.asOf): \(late.prefix(10))")
         // Visits fall 72 to 1 days before asOf (follow-up only on later days, ending the day before asOf).
         let visitDays = c.ledgers.flatMap { $0.changes.inspections.map { CalendarDate(shanghai: $0.inspectedAt) } }
-        XCTAssertEqual(visitDays.min(), Shared.asOf.adding(days: -72))
-        XCTAssertEqual(visitDays.max(), Shared.asOf.adding(days: -1))
-        XCTAssertGreaterThanOrEqual(earliest, Shared.asOf.adding(days: -72).startUTC)
+        #expect(visitDays.min() == Shared.asOf.adding(days: -72))
+        #expect(visitDays.max() == Shared.asOf.adding(days: -1))
+        #expect(earliest >= Shared.asOf.adding(days: -72).startUTC)
     }
 
-    func testCreditCodes() throws {
+    @Test func creditCodes() throws {
         let c = try campaign()
         for e in c.subjects where e.kind == .enterprise {
-            let code = try XCTUnwrap(e.creditCode, e.name)
-            XCTAssertEqual(try CreditCode(code.value), code, e.name)
-            XCTAssertEqual(code.divisionCode, "330109")
+            let code = try #require(e.creditCode, "\(e.name)")
+            #expect(try CreditCode(code.value) == code, "\(e.name)")
+            #expect(code.divisionCode == "330109")
         }
         let codes = c.subjects.compactMap(\.creditCode?.value)
-        XCTAssertEqual(Set(codes).count, codes.count, "credit codes are unique")
+        #expect(Set(codes).count == codes.count, "credit codes are unique")
     }
 
-    func testSubjectsValidate() throws {
+    @Test func subjectsValidate() throws {
         let c = try campaign()
         for s in c.subjects {
-            XCTAssertNoThrow(try s.validate(boundary: nil), s.name)
+            #expect(throws: Never.self, "\(s.name)") { try s.validate(boundary: nil) }
         }
     }
 
-    func testParentsFactoryInFactoryAndParks() throws {
+    @Test func parentsFactoryInFactoryAndParks() throws {
         let c = try campaign()
         let byID = Dictionary(uniqueKeysWithValues: c.subjects.map { ($0.id, $0) })
         let enterprises = c.subjects.filter { $0.kind == .enterprise }
         let inFactory = enterprises.filter { $0.parentId.flatMap { byID[$0] }?.kind == .enterprise }
         let inPark = enterprises.filter { $0.parentId.flatMap { byID[$0] }?.kind == .smallMicroPark }
-        XCTAssertGreaterThan(inFactory.count, 0, "厂中厂")
-        XCTAssertGreaterThan(inPark.count, 0, "enterprises in small-micro parks")
+        #expect(inFactory.count > 0, "厂中厂")
+        #expect(inPark.count > 0, "enterprises in small-micro parks")
         for e in enterprises {
             guard let pid = e.parentId else { continue }
-            let parent = try XCTUnwrap(byID[pid], "parent of \(e.name) exists")
-            XCTAssertNotEqual(pid, e.id)
-            XCTAssertEqual(parent.microGridCode, e.microGridCode, "\(e.name) lies where its host lies")
-            if parent.kind == .enterprise { XCTAssertNil(parent.parentId, "hosts are not tenants themselves") }
+            let parent = try #require(byID[pid], "parent of \(e.name) exists")
+            #expect(pid != e.id)
+            #expect(parent.microGridCode == e.microGridCode, "\(e.name) lies where its host lies")
+            if parent.kind == .enterprise { #expect(parent.parentId == nil, "hosts are not tenants themselves") }
         }
-        let first = try XCTUnwrap(enterprises.first)
-        XCTAssertEqual(first.name, "杭州恒增纺织有限公司")
-        XCTAssertEqual(first.parentId.flatMap { byID[$0] }?.kind, .smallMicroPark)
-        XCTAssertEqual(c.subjects.filter { $0.kind == .smallMicroPark }.count, 18)
-        XCTAssertTrue(c.subjects.filter { !$0.kind.isEnterprise }.allSatisfy { $0.parentId == nil })
+        let first = try #require(enterprises.first)
+        #expect(first.name == "杭州恒增纺织有限公司")
+        #expect(first.parentId.flatMap { byID[$0] }?.kind == .smallMicroPark)
+        #expect(c.subjects.filter { $0.kind == .smallMicroPark }.count == 18)
+        #expect(c.subjects.filter { !$0.kind.isEnterprise }.allSatisfy { $0.parentId == nil })
     }
 
     // MARK: Determinism
@@ -234,32 +233,32 @@ final class DemoCampaignTests: XCTestCase {
         }
     }
 
-    func testSameSeedSameCampaign() throws {
+    @Test func sameSeedSameCampaign() throws {
         let a = try small(seed: 42), b = try small(seed: 42)
-        XCTAssertEqual(a.subjects.map(\.id), b.subjects.map(\.id))
-        XCTAssertEqual(a.ledgers.map(\.hazards.count), b.ledgers.map(\.hazards.count))
-        XCTAssertEqual(fingerprint(a), fingerprint(b))
-        XCTAssertEqual(a.areas, b.areas)
-        XCTAssertEqual(a.subjects, b.subjects)
+        #expect(a.subjects.map(\.id) == b.subjects.map(\.id))
+        #expect(a.ledgers.map(\.hazards.count) == b.ledgers.map(\.hazards.count))
+        #expect(fingerprint(a) == fingerprint(b))
+        #expect(a.areas == b.areas)
+        #expect(a.subjects == b.subjects)
         // The small targets are met too.
         for t in Self.smallTargets {
             let hs = a.ledgers.filter { $0.kind == t.kind }.flatMap { $0.hazards.values }
-            XCTAssertEqual(hs.count, t.hazards, "\(t.kind)")
+            #expect(hs.count == t.hazards, "\(t.kind)")
         }
     }
 
-    func testDifferentSeedDifferentCampaign() throws {
+    @Test func differentSeedDifferentCampaign() throws {
         let a = try small(seed: 42), b = try small(seed: 43)
-        XCTAssertNotEqual(a.subjects.map(\.id), b.subjects.map(\.id))
-        XCTAssertNotEqual(a.ledgers.map(\.hazards.count), b.ledgers.map(\.hazards.count))
+        #expect(a.subjects.map(\.id) != b.subjects.map(\.id))
+        #expect(a.ledgers.map(\.hazards.count) != b.ledgers.map(\.hazards.count))
     }
 
-    func testFullCampaignIsReproducible() throws {
+    @Test func fullCampaignIsReproducible() throws {
         let c = try campaign()
         let again = try DemoCampaign(asOf: Shared.asOf, checklist: .bundledDefault(), baseAreas: BundledAreas.load())
-        XCTAssertEqual(again.subjects.map(\.id), c.subjects.map(\.id))
-        XCTAssertEqual(again.ledgers.map(\.hazards.count), c.ledgers.map(\.hazards.count))
-        XCTAssertEqual(fingerprint(again), fingerprint(c))
+        #expect(again.subjects.map(\.id) == c.subjects.map(\.id))
+        #expect(again.ledgers.map(\.hazards.count) == c.ledgers.map(\.hazards.count))
+        #expect(fingerprint(again) == fingerprint(c))
     }
 }
 

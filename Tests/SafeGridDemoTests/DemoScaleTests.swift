@@ -1,5 +1,5 @@
 import Foundation
-import XCTest
+import Testing
 @testable import SafeGridCore
 
 /// Shared inputs, loaded once.
@@ -68,10 +68,10 @@ private func fingerprint(_ c: DemoCampaign) -> String {
     return fnv(lines)
 }
 
-final class DemoScaleTests: XCTestCase {
+@Suite struct DemoScaleTests {
     // MARK: The argument of --scale
 
-    func testParsesTheDocumentedForms() throws {
+    @Test func parsesTheDocumentedForms() throws {
         let cases: [(String, DemoScale)] = [
             ("guali", .guali), ("GUALI", .guali), ("瓜沥", .guali), (" district ", .district), ("District", .district),
             ("xiaoshan", .district),
@@ -81,120 +81,119 @@ final class DemoScaleTests: XCTestCase {
             ("2.5k", .hazards(2_500)), ("1_000k", .hazards(1_000_000)), ("2000000", .hazards(2_000_000)),
         ]
         for (text, expected) in cases {
-            XCTAssertEqual(try DemoScale(argument: text), expected, text)
+            #expect(try DemoScale(argument: text) == expected, "\(text)")
         }
-        XCTAssertEqual(DemoScale.hazards(10_000).description, "10000 hazards")
-        XCTAssertEqual(DemoScale.district.description, "district")
+        #expect(DemoScale.hazards(10_000).description == "10000 hazards")
+        #expect(DemoScale.district.description == "district")
     }
 
-    func testRefusesOtherForms() {
+    @Test func refusesOtherForms() {
         let bad = ["", "abc", "guali2", "0", "999", "1k1", "-5", "-10000", "+10000", "2_000_001", "2000001", "3m", "1e6", "10kk",
                    "k", "_100000", "100000_", "100__000", "10,,000", "1.5", "10.k", "1.0000001m", "1.2345k", "0x10000",
                    "99999999999999999999", "100 000"]
         for text in bad {
-            XCTAssertThrowsError(try DemoScale(argument: text), "\"\(text)\" should be refused") { error in
+            if let error = #expect(throws: (any Error).self, "\"\(text)\" should be refused", performing: { try DemoScale(argument: text) }) {
                 let reason = (error as? InvalidValue)?.reason ?? ""
-                XCTAssertTrue(reason.contains("guali") && reason.contains("district"), "\(text): \(reason)")
+                #expect(reason.contains("guali") && reason.contains("district"), "\(text): \(reason)")
             }
         }
-        XCTAssertEqual((try? DemoScale(argument: "500"))?.description, nil)
+        #expect((try? DemoScale(argument: "500"))?.description == nil)
         do {
             _ = try DemoScale(argument: "3m")
         } catch {
-            XCTAssertTrue(error.reason.contains("2,000,000"), error.reason)
+            #expect(error.reason.contains("2,000,000"), "\(error.reason)")
         }
     }
 
     // MARK: Plans
 
-    func testDistrictPlan() throws {
+    @Test func districtPlan() throws {
         let plans = try DemoScale.district.towns(baseAreas: Fixture.base)
-        XCTAssertEqual(plans.count, 27)
-        XCTAssertEqual(Set(plans.map(\.townCode)), Set(Fixture.towns.map(\.code)), "every town of 萧山区, once")
-        let guali = try XCTUnwrap(plans.first)
-        XCTAssertEqual(guali.townCode, BundledAreas.gualiTownCode)
-        XCTAssertEqual(guali.source, .article)
-        XCTAssertEqual(guali.seed, 20220725, "瓜沥 is the default demo's campaign")
-        XCTAssertEqual(guali.targets, DemoCampaign.gualiTargets)
-        XCTAssertEqual(guali.hazards, 42_242)
-        XCTAssertTrue(plans.dropFirst().allSatisfy { $0.source == .synthesised })
-        XCTAssertEqual(plans.reduce(0) { $0 + $1.hazards }, 1_000_000)
+        #expect(plans.count == 27)
+        #expect(Set(plans.map(\.townCode)) == Set(Fixture.towns.map(\.code)), "every town of 萧山区, once")
+        let guali = try #require(plans.first)
+        #expect(guali.townCode == BundledAreas.gualiTownCode)
+        #expect(guali.source == .article)
+        #expect(guali.seed == 20220725, "瓜沥 is the default demo's campaign")
+        #expect(guali.targets == DemoCampaign.gualiTargets)
+        #expect(guali.hazards == 42_242)
+        #expect(plans.dropFirst().allSatisfy { $0.source == .synthesised })
+        #expect(plans.reduce(0) { $0 + $1.hazards } == 1_000_000)
         let subjects = plans.reduce(0) { $0 + $1.estimatedSubjects }
-        XCTAssertEqual(Double(subjects), 500_000, accuracy: 5_000, "≈ 500,000 subjects")
+        #expect(abs(Double(subjects) - 500_000) <= 5_000, "≈ 500,000 subjects")
         for p in plans.dropFirst() {
-            XCTAssertLessThanOrEqual(p.hazards, DemoScale.districtTownHazardLimit, p.townName)
-            XCTAssertGreaterThan(p.hazards, 15_000, p.townName)
-            XCTAssertGreaterThan(p.targets.first { $0.kind == .enterprise }!.inspected, 0)
-            XCTAssertGreaterThan(p.parks, 0)
-            XCTAssertGreaterThan(p.closedDown, 0)
-            XCTAssertGreaterThan(p.aboveScale, 0)
-            XCTAssertGreaterThanOrEqual(p.grids, 2 * p.villageCount)
-            XCTAssertLessThanOrEqual(p.grids, 3 * p.villageCount)
-            XCTAssertGreaterThanOrEqual(p.microGrids, p.grids)
+            #expect(p.hazards <= DemoScale.districtTownHazardLimit, "\(p.townName)")
+            #expect(p.hazards > 15_000, "\(p.townName)")
+            #expect(p.targets.first { $0.kind == .enterprise }!.inspected > 0)
+            #expect(p.parks > 0)
+            #expect(p.closedDown > 0)
+            #expect(p.aboveScale > 0)
+            #expect(p.grids >= 2 * p.villageCount)
+            #expect(p.grids <= 3 * p.villageCount)
+            #expect(p.microGrids >= p.grids)
             for t in p.targets {
-                XCTAssertLessThan(t.rectified, t.hazards, "\(p.townName) \(t.kind)")
+                #expect(t.rectified < t.hazards, "\(p.townName) \(t.kind)")
                 let rate = Double(t.rectified) / Double(t.hazards)
-                XCTAssertTrue((0.25...0.42).contains(rate), "\(p.townName) \(t.kind) rectified \(rate)")
+                #expect((0.25...0.42).contains(rate), "\(p.townName) \(t.kind) rectified \(rate)")
             }
         }
-        XCTAssertEqual(Set(plans.map(\.seed)).count, 27, "a seed per town")
-        XCTAssertEqual(Set(plans.map(\.ordinal)).count, 27)
-        XCTAssertEqual(try DemoScale.district.towns(baseAreas: Fixture.base), plans, "the plan follows from the seed")
+        #expect(Set(plans.map(\.seed)).count == 27, "a seed per town")
+        #expect(Set(plans.map(\.ordinal)).count == 27)
+        #expect(try DemoScale.district.towns(baseAreas: Fixture.base) == plans, "the plan follows from the seed")
         let other = try DemoScale.district.towns(seed: 7, baseAreas: Fixture.base)
-        XCTAssertEqual(other.reduce(0) { $0 + $1.hazards }, 1_000_000)
-        XCTAssertNotEqual(other.map(\.seed), plans.map(\.seed))
+        #expect(other.reduce(0) { $0 + $1.hazards } == 1_000_000)
+        #expect(other.map(\.seed) != plans.map(\.seed))
     }
 
-    func testHazardCountPlans() throws {
+    @Test func hazardCountPlans() throws {
         for n in [1_000, 10_000, 39_999, 40_001, 100_000, 1_000_000, 1_080_001, 2_000_000] {
             let plans = try DemoScale.hazards(n).towns(baseAreas: Fixture.base)
             let expectedTowns = min(27, (n + 39_999) / 40_000)
-            XCTAssertEqual(plans.count, expectedTowns, "\(n)")
-            XCTAssertEqual(plans.reduce(0) { $0 + $1.hazards }, n, "\(n)")
+            #expect(plans.count == expectedTowns, "\(n)")
+            #expect(plans.reduce(0) { $0 + $1.hazards } == n, "\(n)")
             let subjects = Double(plans.reduce(0) { $0 + $1.estimatedSubjects })
-            XCTAssertEqual(subjects, Double(n) / 2, accuracy: Double(n) * 0.05, "\(n): subjects ≈ n / 2")
-            XCTAssertEqual(plans.first?.townCode, BundledAreas.gualiTownCode, "\(n): 瓜沥 first")
-            XCTAssertTrue(plans.allSatisfy { $0.source == .synthesised }, "\(n)")
-            XCTAssertEqual(Set(plans.map(\.townCode)).count, plans.count)
+            #expect(abs(subjects - Double(n) / 2) <= Double(n) * 0.05, "\(n): subjects ≈ n / 2")
+            #expect(plans.first?.townCode == BundledAreas.gualiTownCode, "\(n): 瓜沥 first")
+            #expect(plans.allSatisfy { $0.source == .synthesised }, "\(n)")
+            #expect(Set(plans.map(\.townCode)).count == plans.count)
             let limit = max(DemoScale.townHazardLimit, (n + plans.count - 1) / plans.count)
-            XCTAssertTrue(plans.allSatisfy { $0.hazards <= limit && $0.hazards > 0 }, "\(n): \(plans.map(\.hazards))")
+            #expect(plans.allSatisfy { $0.hazards <= limit && $0.hazards > 0 }, "\(n): \(plans.map(\.hazards))")
         }
-        XCTAssertEqual(try DemoScale.hazards(1_000).towns(baseAreas: Fixture.base).first?.hazards, 1_000)
-        XCTAssertThrowsError(try DemoScale.hazards(999).towns(baseAreas: Fixture.base))
-        XCTAssertThrowsError(try DemoScale.hazards(100_000).towns(baseAreas: Fixture.base.filter { $0.level != .town }))
+        #expect(try DemoScale.hazards(1_000).towns(baseAreas: Fixture.base).first?.hazards == 1_000)
+        #expect(throws: (any Error).self) { try DemoScale.hazards(999).towns(baseAreas: Fixture.base) }
+        #expect(throws: (any Error).self) { try DemoScale.hazards(100_000).towns(baseAreas: Fixture.base.filter { $0.level != .town }) }
         let guali = try DemoScale.guali.towns(seed: 42, baseAreas: Fixture.base)
-        XCTAssertEqual(guali.map(\.source), [.article])
-        XCTAssertEqual(guali.first?.seed, 42)
+        #expect(guali.map(\.source) == [.article])
+        #expect(guali.first?.seed == 42)
     }
 
-    func testTownSeedIsStable() {
+    @Test func townSeedIsStable() {
         // FNV-1a of the code, then SplitMix64: the same on every platform and Swift version.
-        XCTAssertEqual(DemoScale.townSeed(20220725, townCode: "330109001"), DemoScale.townSeed(20220725, townCode: "330109001"))
-        XCTAssertNotEqual(DemoScale.townSeed(20220725, townCode: "330109001"), DemoScale.townSeed(20220725, townCode: "330109002"))
-        XCTAssertNotEqual(DemoScale.townSeed(20220725, townCode: "330109001"), DemoScale.townSeed(20220726, townCode: "330109001"))
-        XCTAssertEqual(DemoScale.townSeed(20220725, townCode: "330109001"), 1_321_171_659_304_648_153)
+        #expect(DemoScale.townSeed(20220725, townCode: "330109001") == DemoScale.townSeed(20220725, townCode: "330109001"))
+        #expect(DemoScale.townSeed(20220725, townCode: "330109001") != DemoScale.townSeed(20220725, townCode: "330109002"))
+        #expect(DemoScale.townSeed(20220725, townCode: "330109001") != DemoScale.townSeed(20220726, townCode: "330109001"))
+        #expect(DemoScale.townSeed(20220725, townCode: "330109001") == 1_321_171_659_304_648_153)
     }
 
-    func testTownAnchorsAndShortNames() {
+    @Test func townAnchorsAndShortNames() {
         for town in Fixture.towns {
             let a = DemoScale.anchor(ofTown: town.code, name: town.name)
-            XCTAssertNotNil(DemoScale.anchors[town.code], town.name)
-            XCTAssertTrue(DemoCampaign.clearOfBorder(latitude: a.latitude, longitude: a.longitude, boundary: .xiaoshan),
-                          "\(town.name) anchor lies well inside 萧山区")
+            #expect(DemoScale.anchors[town.code] != nil, "\(town.name)")
+            #expect(DemoCampaign.clearOfBorder(latitude: a.latitude, longitude: a.longitude, boundary: .xiaoshan), "\(town.name) anchor lies well inside 萧山区")
             let short = DemoScale.shortName(ofTown: town.name)
-            XCTAssertFalse(short.isEmpty)
-            XCTAssertLessThan(short.count, town.name.count + 1)
+            #expect(!short.isEmpty)
+            #expect(short.count < town.name.count + 1)
         }
-        XCTAssertEqual(DemoScale.shortName(ofTown: "衙前镇"), "衙前")
-        XCTAssertEqual(DemoScale.shortName(ofTown: "城厢街道"), "城厢")
-        XCTAssertEqual(DemoScale.shortName(ofTown: "萧山经济技术开发区"), "开发区")
-        XCTAssertEqual(DemoScale.shortName(ofTown: "红山农场"), "红山")
+        #expect(DemoScale.shortName(ofTown: "衙前镇") == "衙前")
+        #expect(DemoScale.shortName(ofTown: "城厢街道") == "城厢")
+        #expect(DemoScale.shortName(ofTown: "萧山经济技术开发区") == "开发区")
+        #expect(DemoScale.shortName(ofTown: "红山农场") == "红山")
     }
 
-    func testNumerals() {
+    @Test func numerals() {
         let expected = [1: "一", 2: "二", 9: "九", 10: "十", 12: "十二", 20: "二十", 21: "二十一", 100: "一百", 105: "一百零五",
                         110: "一百一十", 1_001: "一千零一", 2_030: "二千零三十"]
-        for (n, text) in expected { XCTAssertEqual(DemoNames.numeral(n), text, "\(n)") }
+        for (n, text) in expected { #expect(DemoNames.numeral(n) == text, "\(n)") }
     }
 
     // MARK: Built towns
@@ -203,43 +202,43 @@ final class DemoScaleTests: XCTestCase {
     /// `DemoCampaign(asOf:checklist:baseAreas:)` has always built. The fingerprint was taken when
     /// the scale work began; the SHA-256 of every record was compared with the build of the code
     /// before it and found equal.
-    func testGualiThroughThePlanIsTheArticleCampaign() throws {
-        let plan = try XCTUnwrap(DemoScale.guali.towns(baseAreas: Fixture.base).first)
+    @Test func gualiThroughThePlanIsTheArticleCampaign() throws {
+        let plan = try #require(DemoScale.guali.towns(baseAreas: Fixture.base).first)
         let c = try Fixture.build(plan)
-        XCTAssertEqual(c.townCode, BundledAreas.gualiTownCode)
-        XCTAssertEqual(c.hazardCount, 42_242)
-        XCTAssertEqual(c.newAreas.count, 160 + 2_283, "瓜沥's villages are reference data")
-        XCTAssertTrue(c.newAreas.allSatisfy { $0.level == .grid || $0.level == .microGrid })
-        XCTAssertEqual(fingerprint(c), "b5442e9e5385b6e2")
+        #expect(c.townCode == BundledAreas.gualiTownCode)
+        #expect(c.hazardCount == 42_242)
+        #expect(c.newAreas.count == 160 + 2_283, "瓜沥's villages are reference data")
+        #expect(c.newAreas.allSatisfy { $0.level == .grid || $0.level == .microGrid })
+        #expect(fingerprint(c) == "b5442e9e5385b6e2")
     }
 
-    func testTenThousandHazards() throws {
+    @Test func tenThousandHazards() throws {
         let towns = try Fixture.tenThousand.get()
-        XCTAssertEqual(towns.count, 1)
-        let c = try XCTUnwrap(towns.first)
-        XCTAssertEqual(c.townCode, BundledAreas.gualiTownCode)
-        XCTAssertEqual(Double(c.hazardCount), 10_000, accuracy: 300, "within 3% of N")
-        XCTAssertEqual(c.hazardCount, 10_000, "in fact exactly N")
-        XCTAssertEqual(Double(c.subjects.count), 5_000, accuracy: 500, "subjects ≈ N / 2")
+        #expect(towns.count == 1)
+        let c = try #require(towns.first)
+        #expect(c.townCode == BundledAreas.gualiTownCode)
+        #expect(abs(Double(c.hazardCount) - 10_000) <= 300, "within 3% of N")
+        #expect(c.hazardCount == 10_000, "in fact exactly N")
+        #expect(abs(Double(c.subjects.count) - 5_000) <= 500, "subjects ≈ N / 2")
         // 瓜沥's bundled villages are used, not synthesised ones.
-        XCTAssertFalse(c.newAreas.contains { $0.level == .village })
-        XCTAssertEqual(c.areas.filter { $0.level == .village }.count, 74)
-        XCTAssertEqual(c.newAreas.filter { $0.level == .grid }.count, 160)
-        XCTAssertEqual(c.newAreas.filter { $0.level == .microGrid }.count, 2_283)
-        let plan = try XCTUnwrap(DemoScale.hazards(10_000).towns(baseAreas: Fixture.base).first)
+        #expect(!(c.newAreas.contains { $0.level == .village }))
+        #expect(c.areas.filter { $0.level == .village }.count == 74)
+        #expect(c.newAreas.filter { $0.level == .grid }.count == 160)
+        #expect(c.newAreas.filter { $0.level == .microGrid }.count == 2_283)
+        let plan = try #require(DemoScale.hazards(10_000).towns(baseAreas: Fixture.base).first)
         for t in plan.targets {
             let hs = c.ledgers.filter { $0.kind == t.kind }.flatMap { $0.hazards.values }
-            XCTAssertEqual(hs.count, t.hazards, "\(t.kind)")
-            XCTAssertEqual(hs.filter { $0.state == .rectified }.count, t.rectified, "\(t.kind) rectified")
+            #expect(hs.count == t.hazards, "\(t.kind)")
+            #expect(hs.filter { $0.state == .rectified }.count == t.rectified, "\(t.kind) rectified")
         }
-        XCTAssertEqual(c.ledgers.filter(\.isClosedDown).count, plan.closedDown)
-        XCTAssertEqual(c.subjects.filter { $0.kind == .smallMicroPark }.count, plan.parks)
+        #expect(c.ledgers.filter(\.isClosedDown).count == plan.closedDown)
+        #expect(c.subjects.filter { $0.kind == .smallMicroPark }.count == plan.parks)
         checkTown(c, townName: "瓜沥镇", shortName: "瓜沥")
     }
 
     /// Towns with synthesised villages, in three corners of the district, and 瓜沥: codes,
     /// names, places, and identities unique across towns.
-    func testSynthesisedTownsAcrossTheDistrict() throws {
+    @Test func synthesisedTownsAcrossTheDistrict() throws {
         let codes = ["330109001", "330109100", "330109401", "330109501", BundledAreas.gualiTownCode]
         var areaCodes = Set<String>(), subjectIDs = Set<UUID>(), hazardIDs = Set<UUID>(), creditCodes = Set<String>()
         var inspectionIDs = Set<UUID>()
@@ -247,88 +246,88 @@ final class DemoScaleTests: XCTestCase {
             let plan = Fixture.smallPlan(code)
             let c = try Fixture.build(plan)
             let town = Fixture.towns.first { $0.code == code }!
-            XCTAssertEqual(c.hazardCount, 3_000, town.name)
+            #expect(c.hazardCount == 3_000, "\(town.name)")
             checkTown(c, townName: town.name, shortName: DemoScale.shortName(ofTown: town.name))
             let villages = c.areas.filter { $0.level == .village }
             if code != BundledAreas.gualiTownCode {
-                XCTAssertEqual(villages.count, plan.villageCount, town.name)
-                XCTAssertEqual(villages.filter { $0.villageKind == .community }.count, plan.communityCount, town.name)
-                XCTAssertEqual(c.newAreas.filter { $0.level == .village }, villages, "\(town.name): villages are new rows")
-                XCTAssertEqual(Set(villages.map(\.name)).count, villages.count, "\(town.name): names unique")
-                XCTAssertEqual(Set(villages.map(\.shortName)).count, villages.count)
+                #expect(villages.count == plan.villageCount, "\(town.name)")
+                #expect(villages.filter { $0.villageKind == .community }.count == plan.communityCount, "\(town.name)")
+                #expect(c.newAreas.filter { $0.level == .village } == villages, "\(town.name): villages are new rows")
+                #expect(Set(villages.map(\.name)).count == villages.count, "\(town.name): names unique")
+                #expect(Set(villages.map(\.shortName)).count == villages.count)
                 for v in villages {
-                    XCTAssertTrue(v.villageKind == .community ? v.name.hasSuffix("社区") && v.shortName == v.name
-                                                              : v.name.hasSuffix("村委会") && v.shortName.hasSuffix("村"), v.name)
+                    #expect(v.villageKind == .community ? v.name.hasSuffix("社区") && v.shortName == v.name
+                                                        : v.name.hasSuffix("村委会") && v.shortName.hasSuffix("村"), "\(v.name)")
                 }
                 // NBS form: communities from 001, villages from 201, in Unicode order of the name.
                 let communities = villages.filter { $0.villageKind == .community }
-                XCTAssertEqual(communities.map { String($0.code.suffix(3)) },
-                               (1...max(1, communities.count)).prefix(communities.count).map { AreaCodes.pad($0, 3) })
-                XCTAssertEqual(communities.map(\.name), communities.map(\.name).sorted {
+                #expect(communities.map { String($0.code.suffix(3)) } ==
+                        (1...max(1, communities.count)).prefix(communities.count).map { AreaCodes.pad($0, 3) })
+                #expect(communities.map(\.name) == communities.map(\.name).sorted {
                     $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars)
                 })
-                XCTAssertTrue(villages.filter { $0.villageKind == .village }.allSatisfy { Int($0.code.suffix(3))! >= 201 })
+                #expect(villages.filter { $0.villageKind == .village }.allSatisfy { Int($0.code.suffix(3))! >= 201 })
             }
-            XCTAssertEqual(c.newAreas.filter { $0.level == .grid }.count, plan.grids)
-            XCTAssertEqual(c.newAreas.filter { $0.level == .microGrid }.count, plan.microGrids)
+            #expect(c.newAreas.filter { $0.level == .grid }.count == plan.grids)
+            #expect(c.newAreas.filter { $0.level == .microGrid }.count == plan.microGrids)
             for a in c.newAreas {
-                XCTAssertTrue(areaCodes.insert(a.code).inserted, "area code \(a.code) appears in two towns")
+                #expect(areaCodes.insert(a.code).inserted, "area code \(a.code) appears in two towns")
             }
-            for s in c.subjects { XCTAssertTrue(subjectIDs.insert(s.id).inserted, "subject id \(s.id) twice") }
-            for s in c.subjects { if let cc = s.creditCode { XCTAssertTrue(creditCodes.insert(cc.value).inserted, cc.value) } }
+            for s in c.subjects { #expect(subjectIDs.insert(s.id).inserted, "subject id \(s.id) twice") }
+            for s in c.subjects { if let cc = s.creditCode { #expect(creditCodes.insert(cc.value).inserted, "\(cc.value)") } }
             for l in c.ledgers {
-                for id in l.hazards.keys { XCTAssertTrue(hazardIDs.insert(id).inserted, "hazard id \(id) twice") }
-                for p in l.changes.inspections { XCTAssertTrue(inspectionIDs.insert(p.id).inserted) }
+                for id in l.hazards.keys { #expect(hazardIDs.insert(id).inserted, "hazard id \(id) twice") }
+                for p in l.changes.inspections { #expect(inspectionIDs.insert(p.id).inserted) }
             }
         }
         // Synthesised credit codes never equal one of the article's 瓜沥 (their serial ends with a letter).
-        XCTAssertTrue(creditCodes.allSatisfy { $0[$0.index($0.startIndex, offsetBy: 15)].isLetter })
+        #expect(creditCodes.allSatisfy { $0[$0.index($0.startIndex, offsetBy: 15)].isLetter })
     }
 
-    func testSameTownPlanSameTown() throws {
+    @Test func sameTownPlanSameTown() throws {
         let plan = Fixture.smallPlan("330109108", hazards: 2_000)
         let a = try Fixture.build(plan), b = try Fixture.build(plan)
-        XCTAssertEqual(a.subjects, b.subjects)
-        XCTAssertEqual(a.areas, b.areas)
-        XCTAssertEqual(a.ledgers.map(\.subjectID), b.ledgers.map(\.subjectID))
-        XCTAssertEqual(a.ledgers.map { $0.hazards.keys.sorted { $0.uuidString < $1.uuidString } },
-                       b.ledgers.map { $0.hazards.keys.sorted { $0.uuidString < $1.uuidString } })
-        XCTAssertEqual(fingerprint(a), fingerprint(b))
+        #expect(a.subjects == b.subjects)
+        #expect(a.areas == b.areas)
+        #expect(a.ledgers.map(\.subjectID) == b.ledgers.map(\.subjectID))
+        #expect(a.ledgers.map { $0.hazards.keys.sorted { $0.uuidString < $1.uuidString } } ==
+                b.ledgers.map { $0.hazards.keys.sorted { $0.uuidString < $1.uuidString } })
+        #expect(fingerprint(a) == fingerprint(b))
         let other = try Fixture.build(Fixture.smallPlan("330109108", hazards: 2_000, seed: 1))
-        XCTAssertNotEqual(other.subjects.map(\.id), a.subjects.map(\.id))
-        XCTAssertEqual(other.hazardCount, 2_000)
+        #expect(other.subjects.map(\.id) != a.subjects.map(\.id))
+        #expect(other.hazardCount == 2_000)
         // The plan itself follows from the seed.
-        XCTAssertEqual(Fixture.smallPlan("330109108", hazards: 2_000), plan)
+        #expect(Fixture.smallPlan("330109108", hazards: 2_000) == plan)
     }
 
     /// `.hazards(100_000)`: three towns, built one at a time as the demo does.
-    func testOneHundredThousandHazards() throws {
+    @Test func oneHundredThousandHazards() throws {
         let plans = try DemoScale.hazards(100_000).towns(baseAreas: Fixture.base)
-        XCTAssertEqual(plans.map(\.townCode), [BundledAreas.gualiTownCode, "330109001", "330109002"])
+        #expect(plans.map(\.townCode) == [BundledAreas.gualiTownCode, "330109001", "330109002"])
         var hazards = 0, subjects = 0
         var subjectIDs = Set<UUID>(), areaCodes = Set<String>(), creditCodes = Set<String>()
         for plan in plans {
             let c = try Fixture.build(plan)
-            XCTAssertEqual(c.townCode, plan.townCode)
-            XCTAssertEqual(c.hazardCount, plan.hazards)
-            XCTAssertLessThanOrEqual(c.hazardCount, DemoScale.townHazardLimit)
+            #expect(c.townCode == plan.townCode)
+            #expect(c.hazardCount == plan.hazards)
+            #expect(c.hazardCount <= DemoScale.townHazardLimit)
             hazards += c.hazardCount
             subjects += c.subjects.count
             for s in c.subjects {
-                XCTAssertTrue(subjectIDs.insert(s.id).inserted)
-                if let cc = s.creditCode { XCTAssertTrue(creditCodes.insert(cc.value).inserted, cc.value) }
+                #expect(subjectIDs.insert(s.id).inserted)
+                if let cc = s.creditCode { #expect(creditCodes.insert(cc.value).inserted, "\(cc.value)") }
             }
-            for a in c.newAreas { XCTAssertTrue(areaCodes.insert(a.code).inserted, a.code) }
+            for a in c.newAreas { #expect(areaCodes.insert(a.code).inserted, "\(a.code)") }
             let villages = Set(c.areas.filter { $0.level == .village }.map(\.code))
-            XCTAssertTrue(c.subjects.allSatisfy { villages.contains(String($0.microGridCode.prefix(12))) })
-            XCTAssertTrue(c.subjects.allSatisfy { $0.address.hasPrefix("杭州市萧山区\(plan.townName)") })
+            #expect(c.subjects.allSatisfy { villages.contains(String($0.microGridCode.prefix(12))) })
+            #expect(c.subjects.allSatisfy { $0.address.hasPrefix("杭州市萧山区\(plan.townName)") })
             // Spot-check the places (every 25th subject; the 10k test checks all).
             for s in stride(from: 0, to: c.subjects.count, by: 25).map({ c.subjects[$0] }) {
-                XCTAssertTrue(DistrictBoundary.xiaoshan.contains(s.location!), "\(s.name) \(s.location!)")
+                #expect(DistrictBoundary.xiaoshan.contains(s.location!), "\(s.name) \(s.location!)")
             }
         }
-        XCTAssertEqual(Double(hazards), 100_000, accuracy: 3_000)
-        XCTAssertEqual(Double(subjects), 50_000, accuracy: 5_000)
+        #expect(abs(Double(hazards) - 100_000) <= 3_000)
+        #expect(abs(Double(subjects) - 50_000) <= 5_000)
     }
 
     // MARK: Helpers
@@ -337,43 +336,42 @@ final class DemoScaleTests: XCTestCase {
     /// parent, subjects valid (places strictly inside 萧山区), addresses and names of the town,
     /// credit codes valid and unique, ledgers following the colour rule, events before `asOf`.
     private func checkTown(_ c: DemoCampaign, townName: String, shortName: String,
-                           file: StaticString = #filePath, line: UInt = #line) {
+                           sourceLocation: SourceLocation = #_sourceLocation) {
         let byCode = Dictionary(c.areas.map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
-        XCTAssertEqual(byCode.count, c.areas.count, "area codes unique", file: file, line: line)
+        #expect(byCode.count == c.areas.count, "area codes unique", sourceLocation: sourceLocation)
         for a in c.areas {
-            XCTAssertEqual(a.code.count, a.level.codeLength, a.code, file: file, line: line)
-            XCTAssertTrue(a.code.allSatisfy(\.isASCIIDigitCharacter), a.code, file: file, line: line)
+            #expect(a.code.count == a.level.codeLength, "\(a.code)", sourceLocation: sourceLocation)
+            #expect(a.code.allSatisfy { $0.isASCIIDigitCharacter }, "\(a.code)", sourceLocation: sourceLocation)
             if let p = a.parentCode {
-                XCTAssertTrue(a.code.hasPrefix(p), a.code, file: file, line: line)
-                XCTAssertEqual(byCode[p]?.level.depth, a.level.depth - 1, "parent of \(a.code)", file: file, line: line)
+                #expect(a.code.hasPrefix(p), "\(a.code)", sourceLocation: sourceLocation)
+                #expect(byCode[p]?.level.depth == a.level.depth - 1, "parent of \(a.code)", sourceLocation: sourceLocation)
             }
         }
-        XCTAssertEqual(Set(c.areas.filter { $0.level == .town }.map(\.code)), [c.townCode], file: file, line: line)
-        XCTAssertTrue(c.newAreas.allSatisfy { $0.code.hasPrefix(c.townCode) }, file: file, line: line)
-        XCTAssertEqual(c.gridWorkers.count, c.areas.filter { $0.level == .grid }.count, file: file, line: line)
+        #expect(Set(c.areas.filter { $0.level == .town }.map(\.code)) == [c.townCode], sourceLocation: sourceLocation)
+        #expect(c.newAreas.allSatisfy { $0.code.hasPrefix(c.townCode) }, sourceLocation: sourceLocation)
+        #expect(c.gridWorkers.count == c.areas.filter { $0.level == .grid }.count, sourceLocation: sourceLocation)
         var outside: [String] = []
         for s in c.subjects {
-            XCTAssertNoThrow(try s.validate(boundary: .xiaoshan), s.name, file: file, line: line)
-            XCTAssertEqual(byCode[s.microGridCode]?.level, .microGrid, s.name, file: file, line: line)
-            XCTAssertTrue(s.address.hasPrefix("杭州市萧山区\(townName)"), s.address, file: file, line: line)
+            #expect(throws: Never.self, "\(s.name)", sourceLocation: sourceLocation) { try s.validate(boundary: .xiaoshan) }
+            #expect(byCode[s.microGridCode]?.level == .microGrid, "\(s.name)", sourceLocation: sourceLocation)
+            #expect(s.address.hasPrefix("杭州市萧山区\(townName)"), "\(s.address)", sourceLocation: sourceLocation)
             if let p = s.location, !DistrictBoundary.xiaoshan.contains(p) { outside.append("\(s.name) \(p)") }
-            if s.kind == .streetShop { XCTAssertTrue(s.name.hasPrefix(shortName), s.name, file: file, line: line) }
+            if s.kind == .streetShop { #expect(s.name.hasPrefix(shortName), "\(s.name)", sourceLocation: sourceLocation) }
         }
-        XCTAssertEqual(outside, [], "places outside 萧山区", file: file, line: line)
+        #expect(outside == [], "places outside 萧山区", sourceLocation: sourceLocation)
         let codes = c.subjects.compactMap(\.creditCode)
-        XCTAssertEqual(Set(codes).count, codes.count, "credit codes unique", file: file, line: line)
-        for code in codes { XCTAssertEqual(try? CreditCode(code.value), code, file: file, line: line) }
+        #expect(Set(codes).count == codes.count, "credit codes unique", sourceLocation: sourceLocation)
+        for code in codes { #expect((try? CreditCode(code.value)) == code, sourceLocation: sourceLocation) }
         let names = c.subjects.filter { $0.kind == .enterprise || $0.kind == .streetShop }.map(\.name)
-        XCTAssertEqual(Set(names).count, names.count, "enterprise and shop names unique in the town", file: file, line: line)
+        #expect(Set(names).count == names.count, "enterprise and shop names unique in the town", sourceLocation: sourceLocation)
         let limit = Fixture.asOf.startUTC
         for l in c.ledgers {
             if let colour = l.colour {
-                XCTAssertEqual(colour, ColourRule.colour(closedDown: l.isClosedDown, hazards: Array(l.hazards.values)),
-                               file: file, line: line)
+                #expect(colour == ColourRule.colour(closedDown: l.isClosedDown, hazards: Array(l.hazards.values)), sourceLocation: sourceLocation)
             } else {
-                XCTAssertEqual(l.kind, .smallMicroPark, file: file, line: line)
+                #expect(l.kind == .smallMicroPark, sourceLocation: sourceLocation)
             }
-            for e in l.changes.events { XCTAssertLessThan(e.event.occurredAt, limit, file: file, line: line) }
+            for e in l.changes.events { #expect(e.event.occurredAt < limit, sourceLocation: sourceLocation) }
         }
     }
 }

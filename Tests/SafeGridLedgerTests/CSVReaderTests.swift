@@ -1,31 +1,31 @@
 import Foundation
 import SafeGridCore
-import XCTest
+import Testing
 @testable import SafeGridLedger
 
-final class CSVReaderTests: XCTestCase {
+@Suite struct CSVReaderTests {
     let text = "企业名称,地址,联系电话\r\n杭州东湖纺织有限公司,瓜沥镇东湖村1号,13800000000\r\n\"航坞五金店, 分店\",\"航坞路\"\"8\"\"号\",0571-82345678\r\n"
 
     private func texts(_ t: LedgerTable) -> [[String]] {
         t.rows.map { $0.cells.map { $0.value.displayText() } }
     }
 
-    func testARecordWiderThan256FieldsIsRefusedBeforeItIsBuilt() throws {
+    @Test func aRecordWiderThan256FieldsIsRefusedBeforeItIsBuilt() throws {
         let wide = "名称" + String(repeating: ",x", count: 5_000_000) + "\n"
-        XCTAssertThrowsError(try CSVTableReader.read(Data(wide.utf8))) { error in
-            XCTAssertEqual((error as? LedgerFileError)?.kind, .tooLarge)
-            XCTAssertTrue("\(error)".contains("line 1"), "\(error)")
+        if let error = #expect(throws: (any Error).self, performing: { try CSVTableReader.read(Data(wide.utf8)) }) {
+            #expect((error as? LedgerFileError)?.kind == .tooLarge)
+            #expect("\(error)".contains("line 1"), "\(error)")
         }
         // 256 fields are read; commas inside quotes are no fields.
         let header = (1...256).map { "c\($0)" }.joined(separator: ",")
         let quoted = "\"" + String(repeating: ",", count: 1_000) + "\"" + String(repeating: ",v", count: 255)
         let table = try CSVTableReader.read(Data((header + "\n" + quoted + "\n").utf8))
-        XCTAssertEqual(table.header.count, 256)
-        XCTAssertEqual(table.rows.first?.cells.count, 256)
-        XCTAssertEqual(table.rows.first?.cells.first?.value.displayText(), String(repeating: ",", count: 1_000))
+        #expect(table.header.count == 256)
+        #expect(table.rows.first?.cells.count == 256)
+        #expect(table.rows.first?.cells.first?.value.displayText() == String(repeating: ",", count: 1_000))
     }
 
-    func testEveryEncodingReadsTheSameTable() throws {
+    @Test func everyEncodingReadsTheSameTable() throws {
         let expected = [["杭州东湖纺织有限公司", "瓜沥镇东湖村1号", "13800000000"], ["航坞五金店, 分店", "航坞路\"8\"号", "0571-82345678"]]
         var utf16le = Data([0xFF, 0xFE])
         for u in text.utf16 { utf16le.append(UInt8(u & 0xFF)); utf16le.append(UInt8(u >> 8)) }
@@ -40,113 +40,113 @@ final class CSVReaderTests: XCTestCase {
         ]
         for (data, encoding) in cases {
             let t = try LedgerReader.read(data)
-            XCTAssertEqual(t.format, .csv(encoding: encoding, delimiter: .comma), "\(encoding)")
-            XCTAssertEqual(t.header, ["企业名称", "地址", "联系电话"], "\(encoding)")
-            XCTAssertEqual(texts(t), expected, "\(encoding)")
-            XCTAssertEqual(t.rows.map(\.number), [2, 3])
-            XCTAssertEqual(t.problems, [], "\(encoding)")
+            #expect(t.format == .csv(encoding: encoding, delimiter: .comma), "\(encoding)")
+            #expect(t.header == ["企业名称", "地址", "联系电话"], "\(encoding)")
+            #expect(texts(t) == expected, "\(encoding)")
+            #expect(t.rows.map(\.number) == [2, 3])
+            #expect(t.problems == [], "\(encoding)")
         }
     }
 
-    func testGB18030BytesAsChineseExcelWritesThem() throws {
+    @Test func gb18030BytesAsChineseExcelWritesThem() throws {
         // '企业名称'.encode('gb18030') in Python: c6f3 d2b5 c3fb b3c6.
         let known = Data([0xC6, 0xF3, 0xD2, 0xB5, 0xC3, 0xFB, 0xB3, 0xC6])
-        XCTAssertEqual(Fixture.gb18030("企业名称"), known)
-        XCTAssertEqual(TextDecoding.gb18030ByFoundation([UInt8](known)), "企业名称")
-        XCTAssertEqual(TextDecoding.gb18030ByIconv([UInt8](known)), "企业名称")
+        #expect(Fixture.gb18030("企业名称") == known)
+        #expect(TextDecoding.gb18030ByFoundation([UInt8](known)) == "企业名称")
+        #expect(TextDecoding.gb18030ByIconv([UInt8](known)) == "企业名称")
         // A four-byte GB18030 sequence (U+20000, outside GBK) and the euro sign.
         let four = Fixture.gb18030("𠀀€")
-        XCTAssertEqual(TextDecoding.gb18030ByIconv([UInt8](four)), "𠀀€")
-        XCTAssertNil(TextDecoding.gb18030ByIconv([0x41, 0xFF, 0xFF]))
+        #expect(TextDecoding.gb18030ByIconv([UInt8](four)) == "𠀀€")
+        #expect(TextDecoding.gb18030ByIconv([0x41, 0xFF, 0xFF]) == nil)
         let t = try LedgerReader.read(Fixture.gb18030("企业名称,地址\n东湖纺织,东湖村\n"))
-        XCTAssertEqual(t.format, .csv(encoding: .gb18030, delimiter: .comma))
-        XCTAssertEqual(texts(t), [["东湖纺织", "东湖村"]])
+        #expect(t.format == .csv(encoding: .gb18030, delimiter: .comma))
+        #expect(texts(t) == [["东湖纺织", "东湖村"]])
     }
 
-    func testDelimiters() throws {
+    @Test func delimiters() throws {
         for (d, delimiter) in [(",", CSVDelimiter.comma), (";", .semicolon), ("\t", .tab)] {
             let s = "名称\(d)地址\(d)备注\n\"A\(d)B\"\(d)东湖村\(d)\"含, 逗号; 分号\"\n店\(d)航坞\(d)\n"
             let t = try LedgerReader.read(Data(s.utf8))
-            XCTAssertEqual(t.format, .csv(encoding: .utf8, delimiter: delimiter), "delimiter \(d)")
-            XCTAssertEqual(t.header, ["名称", "地址", "备注"])
-            XCTAssertEqual(texts(t), [["A\(d)B", "东湖村", "含, 逗号; 分号"], ["店", "航坞", ""]], "delimiter \(d)")
+            #expect(t.format == .csv(encoding: .utf8, delimiter: delimiter), "delimiter \(d)")
+            #expect(t.header == ["名称", "地址", "备注"])
+            #expect(texts(t) == [["A\(d)B", "东湖村", "含, 逗号; 分号"], ["店", "航坞", ""]], "delimiter \(d)")
         }
         // Commas inside a semicolon file's values do not fool the count.
-        XCTAssertEqual(CSVTableReader.detectDelimiter("a;b;c\n1,5;2,5;x\n3;4;y\n"), .semicolon)
-        XCTAssertEqual(CSVTableReader.detectDelimiter("\"a,b,c,d\"\tx\n\"1,2,3\"\ty\n"), .tab)
-        XCTAssertEqual(CSVTableReader.detectDelimiter("name\nfoo\n"), .comma)
+        #expect(CSVTableReader.detectDelimiter("a;b;c\n1,5;2,5;x\n3;4;y\n") == .semicolon)
+        #expect(CSVTableReader.detectDelimiter("\"a,b,c,d\"\tx\n\"1,2,3\"\ty\n") == .tab)
+        #expect(CSVTableReader.detectDelimiter("name\nfoo\n") == .comma)
     }
 
-    func testQuotedLineBreaksKeepRowAndLineNumbers() throws {
+    @Test func quotedLineBreaksKeepRowAndLineNumbers() throws {
         let s = "名称,备注\r\n甲,\"第一行\r\n第二行\r\n第三行\"\r\n乙,普通\r\n\r\n丙,空行之后\r\n"
         let t = try LedgerReader.read(Data(s.utf8))
-        XCTAssertEqual(texts(t), [["甲", "第一行\r\n第二行\r\n第三行"], ["乙", "普通"], ["丙", "空行之后"]])
-        XCTAssertEqual(t.rows.map(\.number), [2, 3, 5])   // as Excel numbers the records
-        XCTAssertEqual(t.rows.map(\.line), [2, 5, 7])     // as a text editor numbers the lines
-        XCTAssertEqual(t.problems, [])
+        #expect(texts(t) == [["甲", "第一行\r\n第二行\r\n第三行"], ["乙", "普通"], ["丙", "空行之后"]])
+        #expect(t.rows.map(\.number) == [2, 3, 5])   // as Excel numbers the records
+        #expect(t.rows.map(\.line) == [2, 5, 7])     // as a text editor numbers the lines
+        #expect(t.problems == [])
     }
 
-    func testShortRowAndLongRowAreReported() throws {
+    @Test func shortRowAndLongRowAreReported() throws {
         let s = "名称,地址,电话\n甲,东湖村,13800000000\n乙,航坞\n丙,东湖村,138,多余\n丁,东湖村,139,\n"
         let t = try LedgerReader.read(Data(s.utf8))
-        XCTAssertEqual(t.rows.count, 4)
-        XCTAssertEqual(t.problems.map(\.description), [
+        #expect(t.rows.count == 4)
+        #expect(t.problems.map(\.description) == [
             "row 3: the row has 2 fields, the header has 3: a field is missing (or a separator)",
             "row 4: the row has 4 fields, the header has 3: a value holds an unquoted separator ','?",
         ])
     }
 
-    func testCutLastLine() throws {
+    @Test func cutLastLine() throws {
         // Ends inside a quoted field.
         let a = try LedgerReader.read(Data("名称,备注\n甲,完整\n乙,\"没有结束的引号\n".utf8))
-        XCTAssertEqual(a.problems.map(\.description), [
+        #expect(a.problems.map(\.description) == [
             "row 3: the last line is cut: the file ends inside a quoted field (an opening \" has no closing \"); the file may be incomplete",
         ])
         // A short last row without a final line break.
         let b = try LedgerReader.read(Data("名称,地址,电话\n甲,东湖村,138\n乙,航".utf8))
-        XCTAssertEqual(b.problems.map(\.description), [
+        #expect(b.problems.map(\.description) == [
             "row 3: the last line is cut: the last line has 2 of 3 fields and no line break at the end; the file may be incomplete",
         ])
-        XCTAssertEqual(b.rows.last?.cells.map { $0.value.displayText() }, ["乙", "航"])
+        #expect(b.rows.last?.cells.map { $0.value.displayText() } == ["乙", "航"])
         // Cut in the middle of a character (UTF-8 and GB18030).
         var c = Data("名称,地址\n甲,东湖村\n".utf8)
         c.removeLast(2)   // "\n" and the last byte of 村
         let ct = try LedgerReader.read(c)
-        XCTAssertEqual(ct.rows.last?.cells.map { $0.value.displayText() }, ["甲", "东湖"])
-        XCTAssertEqual(ct.problems.map(\.description), ["row 2: the last line is cut: the file ends in the middle of a character; the file may be incomplete"])
+        #expect(ct.rows.last?.cells.map { $0.value.displayText() } == ["甲", "东湖"])
+        #expect(ct.problems.map(\.description) == ["row 2: the last line is cut: the file ends in the middle of a character; the file may be incomplete"])
         var g = Fixture.gb18030("名称,地址\n甲,东湖村")
         g.removeLast()
         let gt = try LedgerReader.read(g)
-        XCTAssertEqual(gt.format, .csv(encoding: .gb18030, delimiter: .comma))
-        XCTAssertEqual(gt.rows.last?.cells.map { $0.value.displayText() }, ["甲", "东湖"])
-        XCTAssertEqual(gt.problems.count, 1)
+        #expect(gt.format == .csv(encoding: .gb18030, delimiter: .comma))
+        #expect(gt.rows.last?.cells.map { $0.value.displayText() } == ["甲", "东湖"])
+        #expect(gt.problems.count == 1)
         // A complete last line without a final break is fine.
-        XCTAssertEqual(try LedgerReader.read(Data("名称,地址\n甲,东湖村".utf8)).problems, [])
+        #expect(try LedgerReader.read(Data("名称,地址\n甲,东湖村".utf8)).problems == [])
     }
 
-    func testHeaderOnlyTitleRowsAndBlankLines() throws {
+    @Test func headerOnlyTitleRowsAndBlankLines() throws {
         let h = try LedgerReader.read(Data("\u{FEFF}企业名称,地址\r\n".utf8))
-        XCTAssertEqual(h.header, ["企业名称", "地址"])
-        XCTAssertEqual(h.rows, [])
-        XCTAssertEqual(h.problems, [])
+        #expect(h.header == ["企业名称", "地址"])
+        #expect(h.rows == [])
+        #expect(h.problems == [])
         let t = try LedgerReader.read(Data("瓜沥镇企业台账,,\n\n名称,地址,电话\n甲,东湖村,138\n,,\n".utf8))
-        XCTAssertEqual(t.header, ["名称", "地址", "电话"])
-        XCTAssertEqual(t.headerRowNumber, 3)
-        XCTAssertEqual(t.rows.map(\.number), [4])
-        XCTAssertEqual(t.problems.map(\.description), ["row 1: warning: row 1 has a single filled cell above the header and was skipped as a title"])
+        #expect(t.header == ["名称", "地址", "电话"])
+        #expect(t.headerRowNumber == 3)
+        #expect(t.rows.map(\.number) == [4])
+        #expect(t.problems.map(\.description) == ["row 1: warning: row 1 has a single filled cell above the header and was skipped as a title"])
         let one = try LedgerReader.read(Data("名称\n甲\n乙\n".utf8))
-        XCTAssertEqual(one.header, ["名称"])
-        XCTAssertEqual(texts(one), [["甲"], ["乙"]])
+        #expect(one.header == ["名称"])
+        #expect(texts(one) == [["甲"], ["乙"]])
     }
 
-    func testNeutralisedFormulasAreRestored() throws {
+    @Test func neutralisedFormulasAreRestored() throws {
         let t = try LedgerReader.read(Data("名称,备注\n'=1+2,'-5\n'普通,'@x\n".utf8))
-        XCTAssertEqual(texts(t), [["=1+2", "-5"], ["'普通", "@x"]])
+        #expect(texts(t) == [["=1+2", "-5"], ["'普通", "@x"]])
         let raw = try CSVTableReader.read(Data("名称,备注\n'=1+2,'-5\n".utf8), restoreNeutralisedFormulas: false)
-        XCTAssertEqual(texts(raw), [["'=1+2", "'-5"]])
+        #expect(texts(raw) == [["'=1+2", "'-5"]])
     }
 
-    func testNotSpreadsheets() throws {
+    @Test func notSpreadsheets() throws {
         let cases: [(Data, LedgerFileError.Kind, String)] = [
             (Data(), .empty, "the file is empty (0 bytes)"),
             (Data("%PDF-1.7\n%âãÏÓ\n".utf8), .notASpreadsheet, "the file is a PDF document, not a spreadsheet; upload an .xlsx workbook or a .csv file"),
@@ -163,18 +163,18 @@ final class CSVReaderTests: XCTestCase {
         ]
         for (data, kind, message) in cases {
             let e = fileError { _ = try LedgerReader.read(data) }
-            XCTAssertEqual(e?.kind, kind, message)
-            XCTAssertEqual(e?.reason, message)
+            #expect(e?.kind == kind, "\(message)")
+            #expect(e?.reason == message)
         }
         // ZIP archives that are not workbooks.
         let docx = try Fixture.zip([("[Content_Types].xml", "<Types/>"), ("word/document.xml", "<w:document/>")])
-        XCTAssertEqual(fileError { _ = try LedgerReader.read(docx) }?.reason, "the file is a Word document (.docx), not an XLSX workbook or CSV file")
+        #expect(fileError { _ = try LedgerReader.read(docx) }?.reason == "the file is a Word document (.docx), not an XLSX workbook or CSV file")
         let ods = try Fixture.zip([("mimetype", "application/vnd.oasis.opendocument.spreadsheet"), ("content.xml", "<x/>")])
-        XCTAssertEqual(fileError { _ = try LedgerReader.read(ods) }?.reason, "the file is an OpenDocument spreadsheet (.ods), not an XLSX workbook or CSV file")
+        #expect(fileError { _ = try LedgerReader.read(ods) }?.reason == "the file is an OpenDocument spreadsheet (.ods), not an XLSX workbook or CSV file")
         let other = try Fixture.zip([("photo.jpg", "not really")])
-        XCTAssertEqual(fileError { _ = try LedgerReader.read(other) }?.kind, .notASpreadsheet)
+        #expect(fileError { _ = try LedgerReader.read(other) }?.kind == .notASpreadsheet)
         // A cut ZIP.
         let cut = try Fixture.zip([("a.txt", String(repeating: "x", count: 1000))]).prefix(60)
-        XCTAssertEqual(fileError { _ = try LedgerReader.read(Data(cut)) }?.kind, .corruptWorkbook)
+        #expect(fileError { _ = try LedgerReader.read(Data(cut)) }?.kind == .corruptWorkbook)
     }
 }

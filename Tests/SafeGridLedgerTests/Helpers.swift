@@ -1,6 +1,5 @@
 import Foundation
 import SafeGridCore
-import XCTest
 import ZIPFoundation
 @testable import SafeGridLedger
 
