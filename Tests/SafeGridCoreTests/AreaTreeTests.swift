@@ -109,8 +109,8 @@ import Testing
         let forward = try AreaCodes.villages(townCode: "330109113", input)
         let reversed = try AreaCodes.villages(townCode: "330109113", Array(input.reversed()))
         var shuffledInput = input
-        var rng = SeededGenerator(seed: 7)
-        rng.shuffle(&shuffledInput)
+        var rng = SplitMix64(state: 7)
+        shuffledInput.shuffle(using: &rng)
         let shuffled = try AreaCodes.villages(townCode: "330109113", shuffledInput)
         let map = { (areas: [Area]) in Dictionary(uniqueKeysWithValues: areas.map { ($0.name, $0.code) }) }
         #expect(map(forward) == map(reversed))
@@ -148,5 +148,17 @@ import Testing
         #expect(AreaLevel.allCases.map(\.codeLength) == [6, 9, 12, 14, 17])
         #expect(AreaLevel(codeLength: 17) == .microGrid)
         #expect(AreaLevel(codeLength: 10) == nil)
+    }
+}
+
+/// A fixed-seed generator (SplitMix64) so the shuffled order is the same on every run.
+private struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

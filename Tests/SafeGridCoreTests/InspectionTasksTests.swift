@@ -28,7 +28,7 @@ private func field(_ body: () throws -> Void) -> String? { domainErrorField(body
     @Test func defaultsFollowTheRoutineLoad() {
         let guali: [SubjectKind: Int] = [.enterprise: 2_928, .streetShop: 5_351, .rentalHousing: 3_113, .smallMicroPark: 18]
         for worker in TaskQuota.Worker.allCases {
-            let workers = worker == .gridWorker ? TaskQuota.gualiGridWorkers : TaskQuota.gualiMicroGridWorkers
+            let workers = worker == .gridWorker ? BundledAreas.gualiGrids : BundledAreas.gualiMicroGrids
             for period in QuotaPeriod.allCases {
                 #expect(TaskQuota.default(for: worker, period: period).target ==
                         TaskQuota.derivedTarget(subjects: guali, workers: workers, period: period), "\(worker) \(period)")

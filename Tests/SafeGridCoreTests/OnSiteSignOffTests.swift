@@ -17,20 +17,20 @@ struct OnSiteSignOffTests {
 
     /// An enterprise with an open CHEM-01 hazard (emergency management), found by the demo or an
     /// import (no account).
-    func ledgerWithOpenChemicalHazard() throws -> (SubjectLedger, UUID) {
-        var ledger = SubjectLedger(subjectID: UUID(), kind: .enterprise)
-        let plan = try ledger.inspect(checklist: try Checklist.bundledDefault(), inspectedAt: visit, team: team, inspector: "王建国",
+    func ledgerWithOpenChemicalHazard() throws -> (SubjectDossier, UUID) {
+        var dossier = SubjectDossier(subjectID: UUID(), kind: .enterprise)
+        let plan = try dossier.inspect(checklist: try Checklist.bundledDefault(), inspectedAt: visit, team: team, inspector: "王建国",
                                       results: [ItemResult(itemCode: "CHEM-01", outcome: .hazard)], now: visit, makeID: { UUID() })
-        _ = ledger.takeChanges()
-        return (ledger, try #require(plan.hazards.first?.id))
+        _ = dossier.takeChanges()
+        return (dossier, try #require(plan.hazards.first?.id))
     }
 
     @Test func aFireInspectorCannotFixAnotherDepartmentsOpenHazardOnTheSpot() throws {
-        var (ledger, hazard) = try ledgerWithOpenChemicalHazard()
+        var (dossier, hazard) = try ledgerWithOpenChemicalHazard()
         let checklist = try Checklist.bundledDefault()
         let later = visit.addingTimeInterval(3_600)
         do {
-            try ledger.inspect(checklist: checklist, inspectedAt: later, team: team, inspector: "王建国",
+            try dossier.inspect(checklist: checklist, inspectedAt: later, team: team, inspector: "王建国",
                                results: [ItemResult(itemCode: "ELEC-01", outcome: .pass),
                                          ItemResult(itemCode: "CHEM-01", outcome: .hazard, rectifiedOnSite: true)],
                                now: later, by: inspector(.fireRescue), makeID: { UUID() })
@@ -41,11 +41,11 @@ struct OnSiteSignOffTests {
             #expect(error.reason == "item CHEM-01 belongs to 应急管理 (emergencyManagement); a department inspector of 消防救援 may not sign it off as fixed on the spot")
         }
         // Nothing changed: the hazard stays open and no inspection was recorded.
-        #expect(ledger.hazards[hazard]?.state == .open)
-        #expect(ledger.changes.isEmpty)
+        #expect(dossier.hazards[hazard]?.state == .open)
+        #expect(dossier.changes.isEmpty)
 
         // A new hazard of another department fixed on the spot is refused alike.
-        var fresh = SubjectLedger(subjectID: UUID(), kind: .enterprise)
+        var fresh = SubjectDossier(subjectID: UUID(), kind: .enterprise)
         #expect(throws: DomainError.self) {
             try fresh.inspect(checklist: checklist, inspectedAt: later, team: team, inspector: "王建国",
                               results: [ItemResult(itemCode: "CHEM-01", outcome: .hazard, rectifiedOnSite: true)],
@@ -57,12 +57,12 @@ struct OnSiteSignOffTests {
     @Test func theOwnDepartmentOrAnAdminMayFixItOnTheSpot() throws {
         let checklist = try Checklist.bundledDefault()
         let later = visit.addingTimeInterval(3_600)
-        var (ledger, hazard) = try ledgerWithOpenChemicalHazard()
-        let plan = try ledger.inspect(checklist: checklist, inspectedAt: later, team: team, inspector: "王建国",
+        var (dossier, hazard) = try ledgerWithOpenChemicalHazard()
+        let plan = try dossier.inspect(checklist: checklist, inspectedAt: later, team: team, inspector: "王建国",
                                       results: [ItemResult(itemCode: "CHEM-01", outcome: .hazard, rectifiedOnSite: true)],
                                       now: later, by: inspector(.emergencyManagement), makeID: { UUID() })
         #expect(plan.linkedHazards == ["CHEM-01": hazard])
-        #expect(ledger.hazards[hazard]?.state == .rectified)
+        #expect(dossier.hazards[hazard]?.state == .rectified)
 
         let admin = Account(id: UUID(), username: "town.admin", displayName: "管理员", role: .townAdmin, areaCode: "330109113",
                             department: nil)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SafeGridCore
+@testable import SafeGridDemo
 
 /// The full campaign, built once for the whole class (it takes a while in a debug build).
 private enum Shared {
@@ -13,21 +14,21 @@ private enum Shared {
 @Suite struct DemoCampaignTests {
     private func campaign() throws -> DemoCampaign { try Shared.campaign.get() }
 
-    private func ledgers(_ kind: SubjectKind, in c: DemoCampaign) -> [SubjectLedger] {
-        c.ledgers.filter { $0.kind == kind }
+    private func dossiers(_ kind: SubjectKind, in c: DemoCampaign) -> [SubjectDossier] {
+        c.dossiers.filter { $0.kind == kind }
     }
 
     private func hazards(_ kind: SubjectKind, in c: DemoCampaign) -> [HazardStatus] {
-        ledgers(kind, in: c).flatMap { $0.hazards.values }
+        dossiers(kind, in: c).flatMap { $0.hazards.values }
     }
 
     @Test func ledgersMatchSubjects() throws {
         let c = try campaign()
-        #expect(c.ledgers.count == c.subjects.count)
-        #expect(c.ledgers.map(\.subjectID) == c.subjects.map(\.id))
-        #expect(c.ledgers.map(\.kind) == c.subjects.map(\.kind))
+        #expect(c.dossiers.count == c.subjects.count)
+        #expect(c.dossiers.map(\.subjectID) == c.subjects.map(\.id))
+        #expect(c.dossiers.map(\.kind) == c.subjects.map(\.kind))
         #expect(Set(c.subjects.map(\.id)).count == c.subjects.count, "subject ids are unique")
-        let hazardIDs = c.ledgers.flatMap { $0.hazards.keys }
+        let hazardIDs = c.dossiers.flatMap { $0.hazards.keys }
         #expect(Set(hazardIDs).count == hazardIDs.count, "hazard ids are unique")
     }
 
@@ -67,14 +68,14 @@ private enum Shared {
 
     @Test func subjectCounts() throws {
         let c = try campaign()
-        #expect(ledgers(.enterprise, in: c).count == 2_928)
+        #expect(dossiers(.enterprise, in: c).count == 2_928)
         #expect(c.subjects.filter { $0.kind == .enterprise }.count == 2_928)
-        #expect(ledgers(.streetShop, in: c).count == 5_351)
+        #expect(dossiers(.streetShop, in: c).count == 5_351)
         let rooms = c.subjects.filter { $0.kind == .rentalHousing }.map { $0.rooms ?? 0 }
         #expect(rooms.reduce(0, +) == 17_120)
         #expect(rooms.allSatisfy { $0 >= 1 })
-        #expect(ledgers(.rentalHousing, in: c).count == rooms.count)
-        #expect(ledgers(.smallMicroPark, in: c).count == 18)
+        #expect(dossiers(.rentalHousing, in: c).count == rooms.count)
+        #expect(dossiers(.smallMicroPark, in: c).count == 18)
     }
 
     @Test func hazardsAndRectifiedPerKind() throws {
@@ -93,7 +94,7 @@ private enum Shared {
         }
         #expect(hazards(.smallMicroPark, in: c).isEmpty)
         // Hazards in the ledgers are exactly those the inspections planned.
-        for l in c.ledgers {
+        for l in c.dossiers {
             let planned = Set(l.changes.inspections.flatMap { $0.hazards.map(\.id) })
             #expect(planned == Set(l.hazards.keys))
         }
@@ -101,7 +102,7 @@ private enum Shared {
 
     @Test func closedDown() throws {
         let c = try campaign()
-        let closed = c.ledgers.filter(\.isClosedDown)
+        let closed = c.dossiers.filter(\.isClosedDown)
         #expect(closed.count == 77)
         #expect(closed.allSatisfy { $0.kind == .enterprise })
         for l in closed {
@@ -114,7 +115,7 @@ private enum Shared {
     @Test func everyColourAppears() throws {
         let c = try campaign()
         var counts: [String: Int] = [:]
-        for l in c.ledgers { if let k = l.colour?.key { counts[k, default: 0] += 1 } }
+        for l in c.dossiers { if let k = l.colour?.key { counts[k, default: 0] += 1 } }
         let missing = SubjectColour.all.map(\.key).filter { counts[$0] == nil }
         #expect(missing == [], "colours that never appear: \(missing); counts \(counts.sorted { $0.key < $1.key })")
         print("demo colour counts:", SubjectColour.all.map { "\($0.key)=\(counts[$0.key] ?? 0)" }.joined(separator: " "))
@@ -122,7 +123,7 @@ private enum Shared {
 
     @Test func ledgerColourFollowsTheRule() throws {
         let c = try campaign()
-        for l in c.ledgers {
+        for l in c.dossiers {
             guard let colour = l.colour else {
                 // Only the parks, which the campaign never inspects, have no colour.
                 #expect(l.kind == .smallMicroPark)
@@ -134,7 +135,7 @@ private enum Shared {
             #expect(l.changes.colourChanges.last?.to == colour)
             #expect(l.changes.colourChanges.first?.from == nil)
         }
-        #expect(c.ledgers.filter { $0.colour == nil }.count == 18)
+        #expect(c.dossiers.filter { $0.colour == nil }.count == 18)
     }
 
     @Test func noEventOnOrAfterAsOf() throws {
@@ -142,7 +143,7 @@ private enum Shared {
         let limit = Shared.asOf.startUTC
         var late: [String] = []
         var earliest = Date.distantFuture
-        for l in c.ledgers {
+        for l in c.dossiers {
             var dates: [(String, Date)] = []
             for p in l.changes.inspections {
                 dates.append(("inspection", p.inspectedAt))
@@ -166,7 +167,7 @@ private enum Shared {
         }
         #expect(late.count == 0, "events on or after \(Shared.asOf): \(late.prefix(10))")
         // Visits fall 72 to 1 days before asOf (follow-up only on later days, ending the day before asOf).
-        let visitDays = c.ledgers.flatMap { $0.changes.inspections.map { CalendarDate(shanghai: $0.inspectedAt) } }
+        let visitDays = c.dossiers.flatMap { $0.changes.inspections.map { CalendarDate(shanghai: $0.inspectedAt) } }
         #expect(visitDays.min() == Shared.asOf.adding(days: -72))
         #expect(visitDays.max() == Shared.asOf.adding(days: -1))
         #expect(earliest >= Shared.asOf.adding(days: -72).startUTC)
@@ -226,7 +227,7 @@ private enum Shared {
     }
 
     private func fingerprint(_ c: DemoCampaign) -> [String] {
-        c.ledgers.map { l in
+        c.dossiers.map { l in
             let hs = l.hazards.sorted { $0.key.uuidString < $1.key.uuidString }
                 .map { "\($0.key):\($0.value.state.rawValue):\($0.value.version)" }
             return "\(l.subjectID) \(l.colour?.key ?? "-") \(hs.joined(separator: ","))"
@@ -236,13 +237,13 @@ private enum Shared {
     @Test func sameSeedSameCampaign() throws {
         let a = try small(seed: 42), b = try small(seed: 42)
         #expect(a.subjects.map(\.id) == b.subjects.map(\.id))
-        #expect(a.ledgers.map(\.hazards.count) == b.ledgers.map(\.hazards.count))
+        #expect(a.dossiers.map(\.hazards.count) == b.dossiers.map(\.hazards.count))
         #expect(fingerprint(a) == fingerprint(b))
         #expect(a.areas == b.areas)
         #expect(a.subjects == b.subjects)
         // The small targets are met too.
         for t in Self.smallTargets {
-            let hs = a.ledgers.filter { $0.kind == t.kind }.flatMap { $0.hazards.values }
+            let hs = a.dossiers.filter { $0.kind == t.kind }.flatMap { $0.hazards.values }
             #expect(hs.count == t.hazards, "\(t.kind)")
         }
     }
@@ -250,14 +251,14 @@ private enum Shared {
     @Test func differentSeedDifferentCampaign() throws {
         let a = try small(seed: 42), b = try small(seed: 43)
         #expect(a.subjects.map(\.id) != b.subjects.map(\.id))
-        #expect(a.ledgers.map(\.hazards.count) != b.ledgers.map(\.hazards.count))
+        #expect(a.dossiers.map(\.hazards.count) != b.dossiers.map(\.hazards.count))
     }
 
     @Test func fullCampaignIsReproducible() throws {
         let c = try campaign()
         let again = try DemoCampaign(asOf: Shared.asOf, checklist: .bundledDefault(), baseAreas: BundledAreas.load())
         #expect(again.subjects.map(\.id) == c.subjects.map(\.id))
-        #expect(again.ledgers.map(\.hazards.count) == c.ledgers.map(\.hazards.count))
+        #expect(again.dossiers.map(\.hazards.count) == c.dossiers.map(\.hazards.count))
         #expect(fingerprint(again) == fingerprint(c))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SafeGridCore
+@testable import SafeGridDemo
 
 /// Shared inputs, loaded once.
 private enum Fixture {
@@ -53,7 +54,7 @@ private func fingerprint(_ c: DemoCampaign) -> String {
                      + "\(s.location.map { "\($0.latitude),\($0.longitude)" } ?? "-")")
     }
     for w in c.gridWorkers { lines.append("W \(w.gridCode) \(w.worker.name) \(w.worker.phone.stored)") }
-    for l in c.ledgers {
+    for l in c.dossiers {
         lines.append("L \(l.subjectID) \(l.colour?.key ?? "-") \(l.closedDownAt?.timeIntervalSince1970 ?? 0)")
         for (id, h) in l.hazards.sorted(by: { $0.key.uuidString < $1.key.uuidString }) {
             lines.append("H \(id) \(h.state.rawValue) \(h.severity.rawValue) \(h.version) \(h.dueAt.timeIntervalSince1970)")
@@ -227,11 +228,11 @@ private func fingerprint(_ c: DemoCampaign) -> String {
         #expect(c.newAreas.filter { $0.level == .microGrid }.count == 2_283)
         let plan = try #require(DemoScale.hazards(10_000).towns(baseAreas: Fixture.base).first)
         for t in plan.targets {
-            let hs = c.ledgers.filter { $0.kind == t.kind }.flatMap { $0.hazards.values }
+            let hs = c.dossiers.filter { $0.kind == t.kind }.flatMap { $0.hazards.values }
             #expect(hs.count == t.hazards, "\(t.kind)")
             #expect(hs.filter { $0.state == .rectified }.count == t.rectified, "\(t.kind) rectified")
         }
-        #expect(c.ledgers.filter(\.isClosedDown).count == plan.closedDown)
+        #expect(c.dossiers.filter(\.isClosedDown).count == plan.closedDown)
         #expect(c.subjects.filter { $0.kind == .smallMicroPark }.count == plan.parks)
         checkTown(c, townName: "瓜沥镇", shortName: "瓜沥")
     }
@@ -275,7 +276,7 @@ private func fingerprint(_ c: DemoCampaign) -> String {
             }
             for s in c.subjects { #expect(subjectIDs.insert(s.id).inserted, "subject id \(s.id) twice") }
             for s in c.subjects { if let cc = s.creditCode { #expect(creditCodes.insert(cc.value).inserted, "\(cc.value)") } }
-            for l in c.ledgers {
+            for l in c.dossiers {
                 for id in l.hazards.keys { #expect(hazardIDs.insert(id).inserted, "hazard id \(id) twice") }
                 for p in l.changes.inspections { #expect(inspectionIDs.insert(p.id).inserted) }
             }
@@ -289,9 +290,9 @@ private func fingerprint(_ c: DemoCampaign) -> String {
         let a = try Fixture.build(plan), b = try Fixture.build(plan)
         #expect(a.subjects == b.subjects)
         #expect(a.areas == b.areas)
-        #expect(a.ledgers.map(\.subjectID) == b.ledgers.map(\.subjectID))
-        #expect(a.ledgers.map { $0.hazards.keys.sorted { $0.uuidString < $1.uuidString } } ==
-                b.ledgers.map { $0.hazards.keys.sorted { $0.uuidString < $1.uuidString } })
+        #expect(a.dossiers.map(\.subjectID) == b.dossiers.map(\.subjectID))
+        #expect(a.dossiers.map { $0.hazards.keys.sorted { $0.uuidString < $1.uuidString } } ==
+                b.dossiers.map { $0.hazards.keys.sorted { $0.uuidString < $1.uuidString } })
         #expect(fingerprint(a) == fingerprint(b))
         let other = try Fixture.build(Fixture.smallPlan("330109108", hazards: 2_000, seed: 1))
         #expect(other.subjects.map(\.id) != a.subjects.map(\.id))
@@ -365,7 +366,7 @@ private func fingerprint(_ c: DemoCampaign) -> String {
         let names = c.subjects.filter { $0.kind == .enterprise || $0.kind == .streetShop }.map(\.name)
         #expect(Set(names).count == names.count, "enterprise and shop names unique in the town", sourceLocation: sourceLocation)
         let limit = Fixture.asOf.startUTC
-        for l in c.ledgers {
+        for l in c.dossiers {
             if let colour = l.colour {
                 #expect(colour == ColourRule.colour(closedDown: l.isClosedDown, hazards: Array(l.hazards.values)), sourceLocation: sourceLocation)
             } else {
