@@ -77,6 +77,19 @@ let package = Package(
             name: "safegrid",
             dependencies: ["SafeGridApp", "SafeGridDemo"]
         ),
+        // Benchmarks that print figures (`swift run -c release safegrid-bench …`; see
+        // Benchmarks/README.md): ledger throughput, sample files for other readers, the SMS outbox.
+        .executableTarget(
+            name: "safegrid-bench",
+            dependencies: [
+                "SafeGridCore",
+                "SafeGridLedger",
+                "SafeGridApp",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
+            path: "Benchmarks/Sources/safegrid-bench"
+        ),
         .testTarget(
             name: "SafeGridCoreTests",
             dependencies: ["SafeGridCore"]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks SafeGridLedger's XLSX output with an independent reader (openpyxl).
 
-    SAFEGRID_LEDGER_SAMPLES=/tmp/ledger swift test --filter LedgerSamples
+    swift run safegrid-bench samples /tmp/ledger
     pip install openpyxl   # if missing
     python3 scripts/ledger-openpyxl-check.py /tmp/ledger/sample.xlsx [/tmp/big.xlsx ...]
 

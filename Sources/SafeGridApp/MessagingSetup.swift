@@ -55,18 +55,18 @@ extension Application {
     }
 
     /// The gateway messages go to (default: the log).
-    var smsProvider: any SMSProvider {
+    package var smsProvider: any SMSProvider {
         get { storage[SMSProviderKey.self] ?? LogSMSProvider(logger: logger) }
         set { storage[SMSProviderKey.self] = newValue }
     }
 
-    var outboxSettings: OutboxSettings {
+    package var outboxSettings: OutboxSettings {
         get { storage[OutboxSettingsKey.self] ?? OutboxSettings() }
         set { storage[OutboxSettingsKey.self] = newValue }
     }
 
     /// Delivers the outbox; `runOnce(now:)` is one pass.
-    var outboxSender: OutboxSender { OutboxSender(app: self) }
+    package var outboxSender: OutboxSender { OutboxSender(app: self) }
 
     /// The background loop (registered with the lifecycle when enabled).
     var outboxLoop: OutboxLoop {

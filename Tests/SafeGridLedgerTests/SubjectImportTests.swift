@@ -155,8 +155,9 @@ import Testing
         #expect(r.problems.map(\.description) == ["row 3, 名称 (A): the same subject as row 2 (航坞五金店 at 航坞路8号 in \(r.candidates[0].villageCode!)); the row is left out"])
     }
 
-    /// 100,000 rows: no crash, every bad row numbered, time linear in rows (checked on 20,000 vs 100,000).
-    @Test func hundredThousandRowsStayLinear() throws {
+    /// 100,000 rows: no crash, every bad row numbered. (Whether the time stays linear in rows is
+    /// the benchmark's to say: `safegrid-bench ledger` prints 20,000 against 100,000 rows.)
+    @Test func hundredThousandRowsEveryBadRowNumbered() throws {
         func make(_ n: Int) -> Data {
             var s = "类型,企业名称,统一社会信用代码,地址,村（社区）,联系人,联系电话,纬度,经度\r\n"
             s.reserveCapacity(n * 140)
@@ -171,22 +172,15 @@ import Testing
             return Data(s.utf8)
         }
         let areas = try Fixture.areas()
-        func run(_ n: Int) throws -> (SubjectImport, Double) {
-            let data = make(n)
-            let start = Date()
-            let table = try LedgerReader.read(data)
-            let result = SubjectImporter.validate(table, villages: areas)
-            return (result, Date().timeIntervalSince(start))
+        func run(_ n: Int) throws -> SubjectImport {
+            SubjectImporter.validate(try LedgerReader.read(make(n)), villages: areas)
         }
-        let (small, tSmall) = try run(20_000)
+        let small = try run(20_000)
         #expect(small.candidates.count == 19_980)
-        let (big, tBig) = try run(100_000)
+        let big = try run(100_000)
         #expect(big.candidates.count == 99_900)
         #expect(big.rejectedRows.count == 100)
         #expect(big.rejectedRows.first == 1001)   // row 1 is the header, data row i is row i + 2
         #expect(big.problems.filter { $0.row == 1001 }.count == 2)
-        // Linear: five times the rows in well under ten times the time.
-        #expect(tBig / tSmall < 8, "20k rows \(tSmall) s, 100k rows \(tBig) s")
-        print("subject import: 20,000 rows \(String(format: "%.2f", tSmall)) s, 100,000 rows \(String(format: "%.2f", tBig)) s (\(Int(100_000 / tBig)) rows/s, this build)")
     }
 }

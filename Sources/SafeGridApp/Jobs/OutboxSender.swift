@@ -7,11 +7,11 @@ import SafeGridCore
 import Vapor
 
 /// How the sender works; from the environment (``MessagingConfig``), replaceable in tests.
-struct OutboxSettings: Sendable {
+package struct OutboxSettings: Sendable {
     /// Rows claimed per pass.
-    var batchSize = 32
+    package var batchSize = 32
     /// Sends in flight at once.
-    var concurrency = 8
+    package var concurrency = 8
     /// How long a claimed row belongs to this pass; after that a crash is assumed and the row
     /// is claimable again. Raised to cover a whole batch of timeouts (see ``effectiveLease``).
     var lease: TimeInterval = 60
@@ -75,7 +75,7 @@ struct OutboxPass: Sendable, Equatable {
 /// overwritten. Rows in `sent` or `delivered` are never claimed, so never sent again.
 /// Delivery is at-least-once: a crash between the gateway's acceptance and the record makes the
 /// row claimable again after its lease.
-struct OutboxSender: Sendable {
+package struct OutboxSender: Sendable {
     let app: Application
 
     var settings: OutboxSettings { app.outboxSettings }
@@ -83,7 +83,7 @@ struct OutboxSender: Sendable {
     var logger: Logger { app.logger }
 
     /// One pass at `now`: claim a batch, send it, record the outcomes.
-    func runOnce(now: Date) async throws -> (sent: Int, retried: Int, failed: Int) {
+    package func runOnce(now: Date) async throws -> (sent: Int, retried: Int, failed: Int) {
         let p = try await pass(now: now)
         return (p.sent, p.retried, p.failed)
     }

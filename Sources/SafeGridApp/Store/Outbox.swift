@@ -3,7 +3,7 @@ import SQLKit
 import SafeGridCore
 
 /// What a message is for.
-enum MessageKind: String, Codable, CaseIterable, Sendable {
+package enum MessageKind: String, Codable, CaseIterable, Sendable {
     /// 整改通知: sent to the responsible party when they sign an inspection.
     case notice
     /// A reminder N days before a deadline.
@@ -21,7 +21,7 @@ enum MessageKind: String, Codable, CaseIterable, Sendable {
 }
 
 /// A message to queue: one text for one or more recipients (stored phone numbers, mobile only).
-struct OutgoingMessage: Sendable {
+package struct OutgoingMessage: Sendable {
     let kind: MessageKind
     let subjectID: UUID?
     let inspectionID: UUID?
@@ -31,12 +31,24 @@ struct OutgoingMessage: Sendable {
     let recipients: [String]
     /// One message per purpose: a second enqueue with the same key is ignored.
     let dedupeKey: String
+
+    package init(kind: MessageKind, subjectID: UUID?, inspectionID: UUID?, hazardID: UUID?, body: String, segments: Int,
+                 recipients: [String], dedupeKey: String) {
+        self.kind = kind
+        self.subjectID = subjectID
+        self.inspectionID = inspectionID
+        self.hazardID = hazardID
+        self.body = body
+        self.segments = segments
+        self.recipients = recipients
+        self.dedupeKey = dedupeKey
+    }
 }
 
 /// The durable SMS outbox. Messages are written in the caller's transaction (with the change
 /// that causes them), so a message exists exactly when its cause committed; the sender
 /// delivers them later, per recipient.
-enum Outbox {
+package enum Outbox {
     /// The text with evidence-link tokens replaced by `…`: a link is a bearer credential for the
     /// party's phone only, so lists and pages never show it.
     static func redactingLinks(_ body: String) -> String {
@@ -55,7 +67,7 @@ enum Outbox {
     /// Queues `message` unless one with the same `dedupeKey` exists.
     /// - Returns: the new message id, or `nil` if it was already queued.
     @discardableResult
-    static func enqueue(_ message: OutgoingMessage, sql: any SQLDatabase, at: Date) async throws -> UUID? {
+    package static func enqueue(_ message: OutgoingMessage, sql: any SQLDatabase, at: Date) async throws -> UUID? {
         let existing = try await sql.select().column("id").from("messages")
             .where("dedupe_key", .equal, SQLBind(message.dedupeKey)).first()
         guard existing == nil else { return nil }

@@ -10,8 +10,8 @@ import Vapor
 /// refusal of this message (bad number, denied by a white/black list) and final — except an
 /// authorization failure (`401`/`403` "Authorization failed": our credentials), `408` and `429`,
 /// which are retried; `5xx`, a timeout or a broken connection is retried.
-struct KannelSMSProvider: SMSProvider {
-    struct Config: Sendable {
+package struct KannelSMSProvider: SMSProvider {
+    package struct Config: Sendable {
         /// Full URL of `sendsms`, e.g. `http://127.0.0.1:13013/cgi-bin/sendsms`.
         var url: String
         var username: String
@@ -26,11 +26,28 @@ struct KannelSMSProvider: SMSProvider {
         var usePOST = false
         /// Per request, connection included.
         var timeout: TimeInterval = 10
+
+        package init(url: String, username: String, password: String, from: String? = nil, dlrMask: Int? = nil,
+                     dlrURL: String? = nil, usePOST: Bool = false, timeout: TimeInterval = 10) {
+            self.url = url
+            self.username = username
+            self.password = password
+            self.from = from
+            self.dlrMask = dlrMask
+            self.dlrURL = dlrURL
+            self.usePOST = usePOST
+            self.timeout = timeout
+        }
     }
 
     let config: Config
     let client: any Client
-    var name: String { "kannel" }
+
+    package init(config: Config, client: any Client) {
+        self.config = config
+        self.client = client
+    }
+    package var name: String { "kannel" }
 
     func fields(to phone: String, text: String, messageID: String) -> [(String, String)] {
         var f: [(String, String)] = [
@@ -43,7 +60,7 @@ struct KannelSMSProvider: SMSProvider {
         return f
     }
 
-    func send(to phone: String, text: String, messageID: String) async throws -> String {
+    package func send(to phone: String, text: String, messageID: String) async throws -> String {
         let query = SMSFormat.query(fields(to: phone, text: text, messageID: messageID))
         var request = ClientRequest()
         request.timeout = .milliseconds(Int64(config.timeout * 1000))

@@ -6,7 +6,7 @@ import Vapor
 /// An SMS gateway. `send` hands one text to one mobile number and answers the gateway's id for
 /// it; it throws ``SMSFailure`` (temporary: retry later; permanent: never retry). Any other
 /// error (a connection refused, a timeout) is treated as temporary by the sender.
-protocol SMSProvider: Sendable {
+package protocol SMSProvider: Sendable {
     /// Stored with each sent recipient (`message_recipients.provider`).
     var name: String { get }
     /// - Parameters:
@@ -49,11 +49,13 @@ struct SMSFailure: Error, Sendable, CustomStringConvertible, Equatable {
 /// The default provider (and the demo's): writes each message to the application log and
 /// reports success. Nothing leaves the machine. The evidence link's token is left out of the
 /// log (``SMSFormat/redactingLinks(_:)``): it is a bearer secret, and logs are read by many.
-struct LogSMSProvider: SMSProvider {
+package struct LogSMSProvider: SMSProvider {
     let logger: Logger
-    var name: String { "log" }
 
-    func send(to phone: String, text: String, messageID: String) async throws -> String {
+    package init(logger: Logger) { self.logger = logger }
+    package var name: String { "log" }
+
+    package func send(to phone: String, text: String, messageID: String) async throws -> String {
         logger.info("SMS (log provider) to \(SMSFormat.masked(phone)) [\(messageID)]: \(SMSFormat.redactingLinks(text))")
         return "log-\(messageID)"
     }
