@@ -6,8 +6,11 @@ import NIOPosix
 import SQLKit
 import SafeGridCore
 import Vapor
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
 import Darwin
+#endif
 
 /// Delivers webhooks every 5 seconds while the server runs (not in tests nor other commands;
 /// the demo starts it once its campaign is built, so it does not compete with the build).
