@@ -50,7 +50,7 @@ struct DemoCommand: AsyncCommand {
             try await app.outboxLoop.didBootAsync(app)
         }
         app.storage[WebhookLoopKey.self]?.start(app)
-        if Environment.get("SAFEGRID_JOBS") != "off" {
+        if app.settings.jobs.run {
             let jobs = DeadlineJobsRunner()
             app.lifecycle.use(jobs)
             jobs.start(app)

@@ -5,29 +5,35 @@ import Vapor
 
 /// The entry point of the `safegrid` executable.
 public enum SafeGridMain {
-    /// `safegrid demo` uses its own file, `data/demo.sqlite`, made anew on each run (unless
-    /// `DATABASE_URL` names a PostgreSQL database, which must then be empty); every other command
-    /// uses `data/safegrid.sqlite` or `DATABASE_URL`.
+    /// Reads the settings once (``Settings/fromEnvironment(_:)``) and runs the command.
+    /// `safegrid demo` uses its own file (``Settings/Storage/demoSQLitePath``, default
+    /// `data/demo.sqlite`), made anew on each run, unless `DATABASE_URL` names a PostgreSQL
+    /// database, which must then be empty; every other command uses `DATABASE_URL` or
+    /// ``Settings/Storage/sqlitePath``. A bad setting or option, or any other failure to start,
+    /// is one line on standard error and exit status 1.
     public static func run() async throws {
         var env = try Environment.detect()
         try LoggingSystem.bootstrap(from: &env)
         Telemetry.bootstrap()
-        var storage = StorageChoice.fromEnvironment()
-        if env.arguments.dropFirst().first == "demo" {
+        let isDemo = env.arguments.dropFirst().first == "demo"
+        if isDemo {
             // Refuse bad options before the demo file is made anew, so a typo loses nothing.
             do { try DemoCommand.preflight(Array(env.arguments.dropFirst(2))) } catch {
                 FileHandle.standardError.write(Data("safegrid: \(error)\n".utf8))
                 exit(1)
             }
         }
-        if env.arguments.dropFirst().first == "demo", case .sqliteFile = storage {
-            let path = Environment.get("SAFEGRID_DEMO_SQLITE") ?? "data/demo.sqlite"
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-            storage = .sqliteFile(path)
-        }
+        // Made before the settings are read: making it loads `.env` files into the environment.
         let app = try await Application.make(env)
         do {
-            try await configure(app, storage: storage)
+            let settings = try Settings.fromEnvironment()
+            var storage = settings.storage.choice
+            if isDemo, case .sqliteFile = storage {
+                let path = settings.storage.demoSQLitePath
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+                storage = .sqliteFile(path)
+            }
+            try await configure(app, storage: storage, settings: settings)
             try await app.execute()
             await InFlight.shared.drain(timeout: 10)
         } catch {

@@ -136,16 +136,17 @@ enum Open311Controller {
         return (String(file[..<dot]), format)
     }
 
-    /// Runs `body` and encodes its answer (or its error, as GeoReport errors) in `format`.
-    /// Whether reading needs an `api_key` of scope `open311`: `SAFEGRID_OPEN311_READ=key`. By
-    /// default reads are public, as GeoReport v2 describes them (a town that publishes its
-    /// hazards to residents' apps such as 沥家园); a town that does not, sets `key`.
-    static var readsNeedKey: Bool { Environment.get("SAFEGRID_OPEN311_READ") == "key" }
+    /// Whether reading needs an `api_key` of scope `open311` (``Settings/open311Read``,
+    /// `SAFEGRID_OPEN311_READ=key`). By default reads are public, as GeoReport v2 describes them
+    /// (a town that publishes its hazards to residents' apps such as 沥家园); a town that does
+    /// not, sets `key`.
+    static func readsNeedKey(_ req: Request) -> Bool { req.application.settings.open311Read == .key }
 
+    /// Runs `body` and encodes its answer (or its error, as GeoReport errors) in `format`.
     static func answer<T: Encodable>(_ req: Request, _ format: Format, created: Bool = false,
                                      _ body: () async throws -> (value: T, replayed: Bool)) async throws -> Response {
         do {
-            if req.method == .GET, readsNeedKey {
+            if req.method == .GET, readsNeedKey(req) {
                 guard let key = req.query[String.self, at: "api_key"], !key.isEmpty else {
                     throw Abort(.unauthorized, reason: "api_key: this server publishes service requests only to API clients")
                 }
