@@ -24,14 +24,6 @@ func configureMessaging(_ app: Application) {
     }
 }
 
-/// `GET /api/v1/messages` and the `/messages` page.
-func messagingRoutes(_ app: Application, api: any RoutesBuilder, pages: any RoutesBuilder) {
-    api.get("messages", use: MessagesController.list)
-    pages.get("messages", use: MessagesController.page)
-    app.get("sms", "dlr", ":id", use: DeliveryReports.receive)
-    app.post("sms", "dlr", ":id", use: DeliveryReports.receive)
-}
-
 struct SMSProviderKey: StorageKey { typealias Value = any SMSProvider }
 struct OutboxSettingsKey: StorageKey { typealias Value = OutboxSettings }
 struct OutboxLoopKey: StorageKey { typealias Value = OutboxLoop }
