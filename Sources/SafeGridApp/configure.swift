@@ -14,12 +14,6 @@ public enum StorageChoice: Sendable {
     case sqliteMemory
     /// `postgres://user:pass@host:port/db` (from `DATABASE_URL`).
     case postgres(String)
-
-    /// `DATABASE_URL` if set, else `SAFEGRID_SQLITE` or `./data/safegrid.sqlite`.
-    public static func fromEnvironment() -> StorageChoice {
-        if let url = Environment.get("DATABASE_URL"), !url.isEmpty { return .postgres(url) }
-        return .sqliteFile(Environment.get("SAFEGRID_SQLITE") ?? "data/safegrid.sqlite")
-    }
 }
 
 /// What the server needs besides the database: its clock and the district outline.
@@ -70,16 +64,25 @@ let sqliteThreads = 8
 
 /// Sets up the server: database, migrations, middleware, routes and commands. The tests build
 /// their application with the same function.
-public func configure(_ app: Application, storage: StorageChoice = .fromEnvironment(),
-                      services: SafeGridServices = SafeGridServices()) async throws {
+///
+/// - Parameters:
+///   - storage: the database; `nil` (default): `settings.storage.choice`.
+///   - services: the clock and the district outline.
+///   - settings: what the environment set (``Settings/fromEnvironment(_:)``); default the
+///     defaults, so that tests do not depend on the environment they run in. Kept in
+///     `app.settings`, where everything else reads it.
+/// - Throws: when the database cannot be opened or migrated, or the evidence link key cannot be
+///   loaded.
+public func configure(_ app: Application, storage: StorageChoice? = nil,
+                      services: SafeGridServices = SafeGridServices(), settings: Settings = Settings()) async throws {
+    app.settings = settings
+    let storage = storage ?? settings.storage.choice
     app.services = services
     _ = app.writeGate
     _ = app.dashboardCache
     _ = app.checklists
     _ = app.signInAttempts
     app.storage[SessionCacheKey.self] = SessionCache()
-    app.trustedProxies = try TrustedProxies.fromEnvironment()
-    app.webhookPolicy = try WebhookPolicy.fromEnvironment()
     await PasswordThreads.start(app)
 
     switch storage {
@@ -118,8 +121,8 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     app.middleware.use(Authenticator())
     // Bcrypt cost 12 (≈0.25 s a check on one core); 4 in tests, which make hundreds of accounts.
     app.passwords.use(.bcrypt(cost: app.environment == .testing ? 4 : 12))
-    app.http.server.configuration.hostname = Environment.get("SAFEGRID_HOST") ?? "127.0.0.1"
-    app.http.server.configuration.port = Environment.get("SAFEGRID_PORT").flatMap(Int.init) ?? 8080
+    app.http.server.configuration.hostname = settings.http.host
+    app.http.server.configuration.port = settings.http.port
     app.routes.defaultMaxBodySize = "2mb"
 
     if case .sqliteFile(let path) = storage {
@@ -141,7 +144,7 @@ public func configure(_ app: Application, storage: StorageChoice = .fromEnvironm
     try await app.autoMigrate()
     app.storage[LinkSigningKey.self] = try await LinkSigning.load(app: app)
 
-    try configureMessaging(app)
+    configureMessaging(app)
     try routes(app)
     app.asyncCommands.use(JobsCommand(), as: "jobs")
     app.asyncCommands.use(AuditCommand(), as: "audit")

@@ -1,10 +1,15 @@
 import SafeGridCore
 import Vapor
 
-/// Every route of the server, in one place.
+/// Every route of the server, in one place; the handlers live in their controllers.
+///
+/// Groups carry the middleware: `RequireAccount` (a signed-in person; `pages: true` sends a
+/// browser without a session to /login), `RequireRole.administrators`, and `JSONBodyMiddleware`
+/// on the JSON API. A route's body limit is the default 2 MB unless it says otherwise.
 func routes(_ app: Application) throws {
     // Public: sign-in, assets, health, the SMS link of responsible parties (a signed token, no
-    // account), SMS delivery reports, the API description and Open311 (its own API keys).
+    // account), the API description. SMS delivery reports and Open311 (its own API keys) are
+    // public too, registered at the end.
     app.get("login", use: AccountsController.loginPage)
     app.post("login", use: AccountsController.login)
     app.get("assets", "app.css", use: PagesController.stylesheet)
@@ -52,16 +57,28 @@ func routes(_ app: Application) throws {
     session.get("auth", "me", use: AccountsController.me)
     let api = open.grouped(RequireAccount())
     let admin = api.grouped(RequireRole.administrators)
+
+    // Accounts (admins, inside their area).
     admin.get("users", use: AccountsController.list)
     admin.post("users", use: AccountsController.create)
     admin.patch("users", ":id", use: AccountsController.update)
+
+    // The work of people: key hazard enterprises, task lists, performance.
     api.get("key-hazards", use: KeyHazards.list)
     api.get("key-hazards", "changes", use: KeyHazards.changes)
     admin.post("key-hazards", "rank", use: KeyHazards.rankNow)
     api.get("tasks", use: TaskLists.list)
     api.get("performance", use: Performance.ranking)
     admin.post("tasks", "directed", use: TaskLists.direct)
-    EnforcementController.routes(api: api, admin: admin)
+
+    // Joint enforcement: figures, actions; teams are made by admins.
+    api.get("enforcement", use: EnforcementController.figures)
+    api.get("enforcement", "actions", use: EnforcementController.list)
+    api.post("enforcement", "actions", use: EnforcementController.record)
+    api.get("enforcement", "teams", use: EnforcementController.teams)
+    admin.post("enforcement", "teams", use: EnforcementController.createTeam)
+
+    // The campaign: dashboard, areas, checklists, subjects, inspections, hazards.
     api.get("dashboard", use: DashboardController.json)
     api.get("areas", use: ReferenceController.areas)
     api.get("areas", ":code", use: ReferenceController.area)
@@ -80,14 +97,45 @@ func routes(_ app: Application) throws {
     api.post("hazards", ":id", "actions", use: HazardsController.act)
     api.post("reinspections", use: ReinspectionController.reinspect)
     api.post("sync", use: OfflineSyncController.sync)
+
+    // Other platforms: the change feed and outgoing webhooks (admins).
     api.get("changes", use: ChangesController.list)
     admin.post("webhooks", use: Webhooks.create)
     admin.get("webhooks", use: Webhooks.list)
     admin.delete("webhooks", ":id", use: Webhooks.remove)
     admin.get("webhooks", ":id", "deliveries", use: Webhooks.deliveries)
-    // Imports take the spreadsheet itself as the body (not JSON); admins only, into their area.
-    ImportsController.routes(app.grouped("api", "v1").grouped(RequireAccount()).grouped(RequireRole.administrators))
-    ExportsController.routes(api)
-    messagingRoutes(app, api: api, pages: pages)
-    Open311Controller.routes(app)
+
+    // Ledger imports: the spreadsheet itself is the body (up to ImportsController.maxSize), not
+    // JSON, so outside JSONBodyMiddleware; admins only, into their area.
+    let imports = app.grouped("api", "v1").grouped(RequireAccount()).grouped(RequireRole.administrators)
+    imports.on(.POST, "imports", body: .collect(maxSize: ImportsController.maxSize), use: ImportsController.create)
+    imports.get("imports", ":id", use: ImportsController.show)
+    imports.post("imports", ":id", "apply", use: ImportsController.apply)
+    imports.get("imports", ":id", "rejected.csv") { try await ImportsController.rejected($0, csv: true) }
+    imports.get("imports", ":id", "rejected.xlsx") { try await ImportsController.rejected($0, csv: false) }
+
+    // Ledger exports, with the list endpoints' filters.
+    for format in [ExportsController.Format.xlsx, .csv] {
+        api.get("exports", "subjects.\(format.rawValue)") { try await ExportsController.subjects($0, format) }
+        api.get("exports", "hazards.\(format.rawValue)") { try await ExportsController.hazards($0, format) }
+        api.get("exports", "villages.\(format.rawValue)") { try await ExportsController.villages($0, format) }
+    }
+
+    // SMS: the outbox (API and page), and the gateway's delivery reports (its own token, no account).
+    api.get("messages", use: MessagesController.list)
+    pages.get("messages", use: MessagesController.page)
+    app.get("sms", "dlr", ":id", use: DeliveryReports.receive)
+    app.post("sms", "dlr", ":id", use: DeliveryReports.receive)
+
+    // Open311 GeoReport v2, JSON or XML by the extension; public reads (unless
+    // SAFEGRID_OPEN311_READ=key) and reports with an API key of its own.
+    let open311 = app.grouped("open311", "v2")
+    for format in Open311Controller.Format.allCases {
+        open311.get("services.\(format.rawValue)") { try await Open311Controller.listServices($0, format) }
+        open311.get("requests.\(format.rawValue)") { try await Open311Controller.listRequests($0, format) }
+        open311.post("requests.\(format.rawValue)") { try await Open311Controller.submitRequest($0, format) }
+    }
+    open311.get("services", ":file", use: Open311Controller.showService)
+    open311.get("requests", ":file", use: Open311Controller.showRequest)
+    open311.get("tokens", ":file", use: Open311Controller.showToken)
 }

@@ -8,11 +8,12 @@ import Vapor
 /// it in batches in one transaction, prints what it built and how long it took, then serves.
 package struct DemoCommand: AsyncCommand {
     /// `safegrid demo`: checks the options, then (on SQLite) uses its own file made anew,
-    /// `data/demo.sqlite` or `SAFEGRID_DEMO_SQLITE`; with `DATABASE_URL` the database must be empty.
-    package static let registration = ExtraCommand(name: "demo", command: DemoCommand()) { arguments, storage in
+    /// ``Settings/Storage/demoSQLitePath`` (`data/demo.sqlite`); with `DATABASE_URL` the
+    /// database must be empty.
+    package static let registration = ExtraCommand(name: "demo", command: DemoCommand()) { arguments, settings, storage in
         try preflight(arguments)
         if case .sqliteFile = storage {
-            let path = Environment.get("SAFEGRID_DEMO_SQLITE") ?? "data/demo.sqlite"
+            let path = settings.storage.demoSQLitePath
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             storage = .sqliteFile(path)
         }

@@ -302,7 +302,7 @@ struct DeliveryReportTests {
     @Test func aDeliveryReportMovesASentRecipientToDeliveredOrFailed() async throws {
         try await withSafeGrid { app in
             // The gateway's token (the log provider's, which the test sends with).
-            app.deliveryReportTokens = ["log": "dlr-token-0123456789"]
+            app.settings.sms.deliveryReportTokens = ["log": "dlr-token-0123456789"]
             try await app.writeGate.transaction(on: app.db) { sql in
                 try await Outbox.enqueue(OutgoingMessage(kind: .notice, subjectID: nil, inspectionID: nil, hazardID: nil, body: "测试",
                                                          segments: 1, recipients: ["13800000000", "13900000000"], dedupeKey: "t"),

@@ -146,7 +146,7 @@ struct SignInHardeningTests {
         var proxies = TrustedProxies()
         #expect(proxies.clientAddress(peer: "198.51.100.7", headers: ["X-Forwarded-For": "203.0.113.9"]) == "198.51.100.7")
         #expect(proxies.clientAddress(peer: nil, headers: ["X-Forwarded-For": "203.0.113.9"]) == "unknown")
-        proxies.proxies = try IPRange.list("10.0.0.1, 10.0.1.0/24")
+        proxies.addresses = try IPRange.list("10.0.0.1, 10.0.1.0/24")
         // From the proxy: the right-most address that is not a trusted proxy.
         #expect(proxies.clientAddress(peer: "10.0.0.1", headers: ["X-Forwarded-For": "1.2.3.4, 203.0.113.9, 10.0.1.5"]) == "203.0.113.9")
         #expect(proxies.clientAddress(peer: "10.0.0.1", headers: [:]) == "10.0.0.1")
@@ -155,11 +155,11 @@ struct SignInHardeningTests {
         #expect(proxies.clientAddress(peer: "198.51.100.7", headers: ["X-Forwarded-For": "203.0.113.9"]) == "198.51.100.7")
         proxies.header = "X-Real-IP"
         #expect(proxies.clientAddress(peer: "10.0.0.1", headers: ["X-Real-IP": "203.0.113.10", "X-Forwarded-For": "1.1.1.1"]) == "203.0.113.10")
-        #expect(throws: ConfigurationError.self) { try TrustedProxies.fromEnvironment { $0 == "SAFEGRID_TRUSTED_PROXY" ? "10.0.0.0/33" : nil } }
-        #expect(try TrustedProxies.fromEnvironment { $0 == "SAFEGRID_TRUSTED_PROXY" ? "10.0.0.5" : nil }.proxies == [IPRange("10.0.0.5/32")!])
+        #expect(throws: ConfigurationError.self) { try Settings.fromEnvironment(["SAFEGRID_TRUSTED_PROXY": "10.0.0.0/33"]) }
+        #expect(try Settings.fromEnvironment(["SAFEGRID_TRUSTED_PROXY": "10.0.0.5"]).proxies.addresses == [IPRange("10.0.0.5/32")!])
 
         try await withSafeGrid { app in
-            app.trustedProxies = proxies
+            app.settings.proxies = proxies
             let viaProxy = Request(application: app, method: .POST, url: "/api/v1/auth/token", headers: ["X-Real-IP": "203.0.113.10"],
                                    remoteAddress: try SocketAddress(ipAddress: "10.0.1.20", port: 4000), on: app.eventLoopGroup.next())
             #expect(viaProxy.clientAddress == "203.0.113.10")
@@ -168,7 +168,7 @@ struct SignInHardeningTests {
             #expect(direct.clientAddress == "198.51.100.7")
 
             // A client that is not the proxy cannot escape the per-address limit by inventing headers.
-            app.trustedProxies = TrustedProxies()
+            app.settings.proxies = TrustedProxies()
             for i in 0..<SignInAttempts.limit {
                 let r = try await signIn(app, "sprayed\(i)", "wrong password", headers: ["X-Forwarded-For": "192.0.2.\(i)", "X-Real-IP": "192.0.2.\(i)"])
                 #expect(r.status == .unauthorized)
@@ -294,10 +294,10 @@ struct WebhookAddressTests {
             #expect(try await app.send(.POST, "/api/v1/webhooks", object: ["url": "https://203.0.113.5/h"], token: admin).status == .created)
             #expect(try await app.send(.POST, "/api/v1/webhooks", object: ["url": "https://hooks.example.com/h"], token: admin).status == .created)
             // An allowed intranet block passes.
-            app.webhookPolicy = WebhookPolicy(allowed: try IPRange.list("10.20.0.0/16"))
+            app.settings.webhooks.policy = WebhookPolicy(allowed: try IPRange.list("10.20.0.0/16"))
             #expect(try await app.send(.POST, "/api/v1/webhooks", object: ["url": "http://10.20.3.4/h"], token: admin).status == .created)
             #expect(try await app.send(.POST, "/api/v1/webhooks", object: ["url": "http://10.21.3.4/h"], token: admin).status == .unprocessableEntity)
-            #expect(throws: ConfigurationError.self) { try WebhookPolicy.fromEnvironment { _ in "10.0.0.0/8, intranet" } }
+            #expect(throws: ConfigurationError.self) { try Settings.fromEnvironment(["SAFEGRID_WEBHOOK_ALLOW": "10.0.0.0/8, intranet"]) }
             // Plain HTTP connects to the checked address; the Host header keeps what was written.
             let loopback = WebhookPolicy(allowed: try IPRange.list("127.0.0.1, ::1"))
             let v6 = try await WebhookTarget.resolve("http://[::1]:9/h?x=1", policy: loopback)
@@ -314,7 +314,7 @@ struct WebhookAddressTests {
         do {
             try await withSafeGrid { app in
                 let admin = try await Hardening.admin(app)
-                app.webhookPolicy = WebhookPolicy(allowed: try IPRange.list("127.0.0.1"))
+                app.settings.webhooks.policy = WebhookPolicy(allowed: try IPRange.list("127.0.0.1"))
                 let made = try await app.send(.POST, "/api/v1/webhooks", object: ["url": "http://127.0.0.1:\(receiver.port)/hook", "from": "beginning"], token: admin)
                 #expect(made.status == .created, "\(made.body)")
                 let id = made.json["id"] as? String ?? ""
@@ -322,12 +322,12 @@ struct WebhookAddressTests {
                 #expect(try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: admin).status == .created)
 
                 // The allowance withdrawn: the delivery is not attempted.
-                app.webhookPolicy = WebhookPolicy()
+                app.settings.webhooks.policy = WebhookPolicy()
                 #expect(try await Webhooks.pass(app: app, now: testNow) == (0, 1))
                 #expect(receiver.hooks.withLockedValue { $0 } == 0)
 
                 // Allowed again; the subscriber redirects: not followed, a failed delivery.
-                app.webhookPolicy = WebhookPolicy(allowed: try IPRange.list("127.0.0.1"))
+                app.settings.webhooks.policy = WebhookPolicy(allowed: try IPRange.list("127.0.0.1"))
                 receiver.mode.withLockedValue { $0 = .redirect }
                 #expect(try await Webhooks.pass(app: app, now: testNow.addingTimeInterval(31)) == (0, 1))
                 #expect(receiver.hooks.withLockedValue { $0 } == 1)
@@ -496,7 +496,7 @@ struct SMSHardeningTests {
             #expect(unset.status == .forbidden)
             #expect(unset.headers.first(name: .contentType)?.hasPrefix("application/problem+json") == true)
 
-            app.deliveryReportTokens = ["log": Self.gatewayToken]
+            app.settings.sms.deliveryReportTokens = ["log": Self.gatewayToken]
             let none = try await app.send(.GET, "/sms/dlr/\(ids[0])?type=1", token: "")
             #expect(none.status == .unauthorized)
             #expect(none.json["detail"] as? String == "a delivery report must carry the gateway's token (token=… in the dlr-url, or X-SafeGrid-DLR-Token)")
@@ -511,7 +511,7 @@ struct SMSHardeningTests {
             #expect(try await states(app) == ["delivered", "failed"])
 
             // Another provider's token does not report on the log provider's messages.
-            app.deliveryReportTokens = ["log": Self.gatewayToken, "kannel": "another-gateway-token"]
+            app.settings.sms.deliveryReportTokens = ["log": Self.gatewayToken, "kannel": "another-gateway-token"]
             #expect(try await app.send(.GET, "/sms/dlr/\(ids[0])?type=2&token=another-gateway-token", token: "").status == .notFound)
             #expect(try await states(app) == ["delivered", "failed"])
         }
@@ -519,9 +519,11 @@ struct SMSHardeningTests {
 
     @Test func tokensComeFromTheEnvironmentPerProvider() throws {
         let env = ["SAFEGRID_SMS_DLR_TOKEN": "configured-provider-token", "SAFEGRID_SMS_DLR_TOKEN_ALIYUN": "aliyun-token-0123456789"]
-        #expect(try MessagingConfig.deliveryReportTokens({ env[$0] }, provider: "kannel")
+        let kannel = ["SAFEGRID_SMS_PROVIDER": "kannel", "SAFEGRID_SMS_URL": "http://127.0.0.1:13013/cgi-bin/sendsms",
+                      "SAFEGRID_SMS_USERNAME": "u", "SAFEGRID_SMS_PASSWORD": "p"]
+        #expect(try Settings.fromEnvironment(kannel.merging(env) { $1 }).sms.deliveryReportTokens
                 == ["kannel": "configured-provider-token", "aliyun": "aliyun-token-0123456789"])
-        #expect(throws: MessagingConfig.Invalid.self) { try MessagingConfig.deliveryReportTokens({ $0 == "SAFEGRID_SMS_DLR_TOKEN" ? "short" : nil }, provider: "kannel") }
+        #expect(throws: ConfigurationError.self) { try Settings.fromEnvironment(kannel.merging(["SAFEGRID_SMS_DLR_TOKEN": "short"]) { $1 }) }
         #expect(DeliveryReports.provider(presenting: "aliyun-token-0123456789", tokens: ["kannel": "configured-provider-token", "aliyun": "aliyun-token-0123456789"]) == "aliyun")
         #expect(DeliveryReports.provider(presenting: "aliyun-token-012345678", tokens: ["aliyun": "aliyun-token-0123456789"]) == nil)
     }

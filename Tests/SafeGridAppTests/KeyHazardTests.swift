@@ -163,7 +163,7 @@ struct PerformanceTests {
 struct WebhookJurisdictionTests {
     @Test func aTownAdminsWebhookSeesOnlyItsTown() async throws {
         try await withSafeGrid { app in
-            app.webhookPolicy = WebhookPolicy(allowed: try IPRange.list("127.0.0.1"))   // loopback allowed for the test
+            app.settings.webhooks.policy = WebhookPolicy(allowed: try IPRange.list("127.0.0.1"))   // loopback allowed for the test
             let town = try await makeAccount(app, "guali.hooks", role: .townAdmin, area: BundledAreas.gualiTownCode)
             let other = try await CampaignQueries(sql: app.sql, scope: .everything).children(of: BundledAreas.districtCode)
                 .map(\.code).first { $0 != BundledAreas.gualiTownCode }!

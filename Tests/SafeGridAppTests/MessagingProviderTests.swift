@@ -87,10 +87,10 @@ struct MessagingProviderTests {
         }
     }
 
-    @Test func providersComeFromTheEnvironment() async throws {
+    @Test func providersComeFromTheSettings() async throws {
         try await withSafeGrid { app in
             func provider(_ env: [String: String]) throws -> any SMSProvider {
-                try MessagingConfig.provider({ env[$0] }, client: app.client, logger: app.logger, timeout: 3)
+                try Settings.fromEnvironment(env).sms.gateway.provider(client: app.client, logger: app.logger, timeout: 3)
             }
             #expect(try provider([:]).name == "log")
             #expect(try provider(["SAFEGRID_SMS_PROVIDER": "log"]) is LogSMSProvider)
@@ -104,18 +104,18 @@ struct MessagingProviderTests {
                                        "SAFEGRID_SMS_ACCESS_KEY_SECRET": "secret", "SAFEGRID_SMS_SIGN_NAME": "瓜沥镇",
                                        "SAFEGRID_SMS_TEMPLATE_CODE": "SMS_1"])
             #expect((aliyun as? AliyunSMSProvider)?.config.endpoint == "https://dysmsapi.aliyuncs.com/")
-            #expect(throws: MessagingConfig.Invalid.self) { try provider(["SAFEGRID_SMS_PROVIDER": "kannel"]) }
-            #expect(throws: MessagingConfig.Invalid.self) {
+            #expect(throws: ConfigurationError.self) { try provider(["SAFEGRID_SMS_PROVIDER": "kannel"]) }
+            #expect(throws: ConfigurationError.self) {
                 try provider(["SAFEGRID_SMS_PROVIDER": "kannel", "SAFEGRID_SMS_URL": "ftp://x", "SAFEGRID_SMS_USERNAME": "u",
                               "SAFEGRID_SMS_PASSWORD": "p"])
             }
-            #expect(throws: MessagingConfig.Invalid.self) { try provider(["SAFEGRID_SMS_PROVIDER": "aliyun"]) }
-            #expect(throws: MessagingConfig.Invalid.self) { try provider(["SAFEGRID_SMS_PROVIDER": "twilio"]) }
+            #expect(throws: ConfigurationError.self) { try provider(["SAFEGRID_SMS_PROVIDER": "aliyun"]) }
+            #expect(throws: ConfigurationError.self) { try provider(["SAFEGRID_SMS_PROVIDER": "twilio"]) }
 
-            let s = try MessagingConfig.settings { ["SAFEGRID_SMS_TIMEOUT": "2.5", "SAFEGRID_SMS_SENDER": "off",
-                                                    "SAFEGRID_SMS_MAX_ATTEMPTS": "4"][$0] }
+            let s = try Settings.fromEnvironment(["SAFEGRID_SMS_TIMEOUT": "2.5", "SAFEGRID_SMS_SENDER": "off",
+                                                  "SAFEGRID_SMS_MAX_ATTEMPTS": "4"]).sms.outbox
             #expect(s.timeout == 2.5 && s.maxAttempts == 4 && !s.backgroundLoop)
-            #expect(throws: MessagingConfig.Invalid.self) { try MessagingConfig.settings { ["SAFEGRID_SMS_TIMEOUT": "soon"][$0] } }
+            #expect(throws: ConfigurationError.self) { try Settings.fromEnvironment(["SAFEGRID_SMS_TIMEOUT": "soon"]) }
         }
     }
 

@@ -54,7 +54,7 @@ struct WebhookTests {
         do {
             try await withSafeGrid { app in
                 // The subscriber listens on loopback, which webhooks may reach only when allowed.
-                app.webhookPolicy = WebhookPolicy(allowed: try IPRange.list("127.0.0.1"))
+                app.settings.webhooks.policy = WebhookPolicy(allowed: try IPRange.list("127.0.0.1"))
                 let mg = try await addMicroGrid(app)
                 let subject = try await createEnterprise(app, microGrid: mg)
                 // Events before the subscription are not sent (from = now).

@@ -2,16 +2,17 @@ import Foundation
 import Vapor
 
 /// A command another module of the package adds to the `safegrid` executable (the demo's
-/// `safegrid demo`), with the check it makes before the application exists.
+/// `safegrid demo`), with the check it makes before the application is configured.
 package struct ExtraCommand: Sendable {
     package let name: String
     package let command: any AsyncCommand
-    /// Called with the arguments after the command's name, before the application is made: may
-    /// refuse them (with a message naming the option) and may choose another storage.
-    package let prepare: @Sendable (_ arguments: [String], _ storage: inout StorageChoice) throws -> Void
+    /// Called with the arguments after the command's name and the settings, before the
+    /// database is opened: may refuse the arguments (with a message naming the option) and may
+    /// choose another storage.
+    package let prepare: @Sendable (_ arguments: [String], _ settings: Settings, _ storage: inout StorageChoice) throws -> Void
 
     package init(name: String, command: any AsyncCommand,
-                 prepare: @escaping @Sendable (_ arguments: [String], _ storage: inout StorageChoice) throws -> Void) {
+                 prepare: @escaping @Sendable (_ arguments: [String], _ settings: Settings, _ storage: inout StorageChoice) throws -> Void) {
         self.name = name
         self.command = command
         self.prepare = prepare
@@ -20,23 +21,24 @@ package struct ExtraCommand: Sendable {
 
 /// The entry point of the `safegrid` executable.
 public enum SafeGridMain {
-    /// Every command uses `data/safegrid.sqlite` or `DATABASE_URL` unless an extra command's
-    /// `prepare` chooses otherwise (the demo makes its own file anew).
+    /// Reads the settings once (``Settings/fromEnvironment(_:)``) and runs the command. Every
+    /// command uses `DATABASE_URL` or ``Settings/Storage/sqlitePath`` unless an extra command's
+    /// `prepare` chooses otherwise (the demo makes its own file anew). A bad setting or option,
+    /// or any other failure to start, is one line on standard error and exit status 1.
     package static func run(extra: [ExtraCommand] = []) async throws {
         var env = try Environment.detect()
         try LoggingSystem.bootstrap(from: &env)
         Telemetry.bootstrap()
-        var storage = StorageChoice.fromEnvironment()
-        if let name = env.arguments.dropFirst().first, let command = extra.first(where: { $0.name == name }) {
-            // Refuse bad options before anything is made anew, so a typo loses nothing.
-            do { try command.prepare(Array(env.arguments.dropFirst(2)), &storage) } catch {
-                FileHandle.standardError.write(Data("safegrid: \(error)\n".utf8))
-                exit(1)
-            }
-        }
+        // Made before the settings are read: making it loads `.env` files into the environment.
         let app = try await Application.make(env)
         do {
-            try await configure(app, storage: storage)
+            let settings = try Settings.fromEnvironment()
+            var storage = settings.storage.choice
+            if let name = env.arguments.dropFirst().first, let command = extra.first(where: { $0.name == name }) {
+                // Refuse bad options before anything is made anew, so a typo loses nothing.
+                try command.prepare(Array(env.arguments.dropFirst(2)), settings, &storage)
+            }
+            try await configure(app, storage: storage, settings: settings)
             for command in extra { app.asyncCommands.use(command.command, as: command.name) }
             try await app.execute()
             await InFlight.shared.drain(timeout: 10)

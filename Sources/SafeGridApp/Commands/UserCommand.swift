@@ -55,7 +55,8 @@ struct UserCommand: AsyncCommand {
             throw Abort(.badRequest, reason: "--area: no area with code \(code)")
         }
         try AccountRules.checkPlacement(role: role, area: area, department: department)
-        let given = Environment.get("SAFEGRID_PASSWORD")
+        // Read here, not in Settings: a one-off secret the running server has no use for.
+        let given = Environment.get(Settings.Variable.password.rawValue)
         let password = given ?? AuthSessions.randomToken(bytes: 12)
         try AccountRules.checkPassword(password, username: username)
         let account = Account(id: UUID(), username: username, displayName: signature.name ?? username, role: role,

@@ -169,10 +169,10 @@ enum AccountsController {
         return raw
     }
 
-    /// Cookies are `Secure` when `SAFEGRID_SECURE_COOKIES=1` (behind HTTPS) or the request came
-    /// over HTTPS according to the proxy's `X-Forwarded-Proto`.
+    /// Cookies are `Secure` when ``Settings/HTTP/secureCookies`` is on (behind HTTPS) or the
+    /// request came over HTTPS according to the proxy's `X-Forwarded-Proto`.
     static func secureCookies(_ req: Request) -> Bool {
-        Environment.get("SAFEGRID_SECURE_COOKIES") == "1" || req.headers.first(name: "X-Forwarded-Proto") == "https"
+        req.application.settings.http.secureCookies || req.headers.first(name: "X-Forwarded-Proto") == "https"
     }
 
     // MARK: Accounts

@@ -89,11 +89,12 @@ package enum DashboardController {
         let now = req.services.now()
         let generation = await req.application.writeGate.generation
         let cache = req.application.dashboardCache
-        if DashboardCache.enabled, let body = await cache.json(code, generation: generation, now: now) {
+        let cacheOn = req.application.settings.dashboardCache
+        if cacheOn, let body = await cache.json(code, generation: generation, now: now) {
             return Response.json(encoded: body)
         }
         let response = try Response.json(try await figures(for: code, req: req))
-        if DashboardCache.enabled, let body = response.body.data {
+        if cacheOn, let body = response.body.data {
             await cache.store(json: body, for: code, generation: generation, at: now)
         }
         return response
@@ -109,7 +110,7 @@ package enum DashboardController {
         }
         let now = req.services.now()
         let generation = await req.application.writeGate.generation
-        if DashboardCache.enabled,
+        if req.application.settings.dashboardCache,
            let cached = await req.application.dashboardCache.figures(code, generation: generation, now: now) {
             return cached
         }

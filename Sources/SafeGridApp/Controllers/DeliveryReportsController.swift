@@ -30,7 +30,7 @@ enum DeliveryReports {
     }
 
     static func receive(_ req: Request) async throws -> Response {
-        let tokens = req.application.deliveryReportTokens
+        let tokens = req.application.settings.sms.deliveryReportTokens
         guard !tokens.isEmpty else {
             throw Abort(.forbidden, reason: "delivery reports are not accepted: no gateway token is set (SAFEGRID_SMS_DLR_TOKEN)")
         }
@@ -68,17 +68,5 @@ enum DeliveryReports {
         }
         guard known else { throw DomainError(.notFound, field: "id", reason: "no message recipient \(id)") }
         return Response(status: .ok, body: .init(string: "ok"))
-    }
-}
-
-struct DeliveryReportTokensKey: StorageKey { typealias Value = [String: String] }
-
-extension Application {
-    /// Per SMS provider name (`kannel`, `aliyun`, `log`), the token its delivery reports carry.
-    /// Set by `configureMessaging` from the environment unless set before; empty: no report is
-    /// accepted.
-    var deliveryReportTokens: [String: String] {
-        get { storage[DeliveryReportTokensKey.self] ?? [:] }
-        set { storage[DeliveryReportTokensKey.self] = newValue }
     }
 }

@@ -14,14 +14,6 @@ import Vapor
 /// area (and name only those subjects); an area outside it is 404 like an unknown one. Writers
 /// record actions only at subjects they can see, of the team's town; admins make teams of their town.
 enum EnforcementController {
-    static func routes(api: any RoutesBuilder, admin: any RoutesBuilder) {
-        api.get("enforcement", use: figures)
-        api.get("enforcement", "actions", use: list)
-        api.post("enforcement", "actions", use: record)
-        api.get("enforcement", "teams", use: teams)
-        admin.post("enforcement", "teams", use: createTeam)
-    }
-
     // MARK: Figures
 
     /// The figures of a town (or of the slice of its actions concerning a village, grid or

@@ -23,14 +23,6 @@ enum ExportsController {
 
     enum Format: String { case xlsx, csv }
 
-    static func routes(_ api: any RoutesBuilder) {
-        for format in [Format.xlsx, .csv] {
-            api.get("exports", "subjects.\(format.rawValue)") { try await subjects($0, format) }
-            api.get("exports", "hazards.\(format.rawValue)") { try await hazards($0, format) }
-            api.get("exports", "villages.\(format.rawValue)") { try await villages($0, format) }
-        }
-    }
-
     // MARK: Layouts
 
     static let subjectHeader: [LedgerField] = [.kind, .name, .creditCode, .address, .village, .grid, .microGrid, .party, .phone,

@@ -12,15 +12,8 @@ import Vapor
 /// A file that cannot be read or lacks a required column answers 422 naming the reason, and
 /// nothing is written.
 enum ImportsController {
+    /// The largest file taken, as the request body (here and on the `/imports` page).
     static let maxSize: ByteCount = "64mb"
-
-    static func routes(_ api: any RoutesBuilder) {
-        api.on(.POST, "imports", body: .collect(maxSize: maxSize), use: create)
-        api.get("imports", ":id", use: show)
-        api.post("imports", ":id", "apply", use: apply)
-        api.get("imports", ":id", "rejected.csv") { try await rejected($0, csv: true) }
-        api.get("imports", ":id", "rejected.xlsx") { try await rejected($0, csv: false) }
-    }
 
     static func options(_ req: Request) throws -> LedgerImport.Options {
         let kind: ImportKind = try Input.enumValue(req.query[String.self, at: "kind"] ?? "subjects", "kind")

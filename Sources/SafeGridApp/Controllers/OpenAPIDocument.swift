@@ -825,8 +825,7 @@ enum OpenAPIDocument {
 
     /// `GET /openapi.json`.
     static func serve(_ req: Request) throws -> Response {
-        let base = Environment.get("SAFEGRID_PUBLIC_URL") ?? "http://127.0.0.1:8080"
-        let data = try JSONSerialization.data(withJSONObject: document(serverURL: base),
+        let data = try JSONSerialization.data(withJSONObject: document(serverURL: req.application.settings.http.publicBase),
                                               options: [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted])
         return Response.json(encoded: data)
     }

@@ -80,7 +80,7 @@ enum Webhooks {
             throw DomainError.invalid("url", "url must be an http or https address")
         }
         // A literal address (or localhost) is judged now; a name is judged at each delivery.
-        if let refusal = req.application.webhookPolicy.refusalOfLiteral(host) {
+        if let refusal = req.application.settings.webhooks.policy.refusalOfLiteral(host) {
             throw DomainError.invalid("url", "url points at \(refusal); webhooks go only to public addresses (an intranet receiver must be listed in SAFEGRID_WEBHOOK_ALLOW)")
         }
         let secret: String
@@ -239,7 +239,7 @@ enum Webhooks {
         var status: Int? = nil
         var failure: String? = nil
         do {
-            let target = try await WebhookTarget.resolve(url, policy: app.webhookPolicy)
+            let target = try await WebhookTarget.resolve(url, policy: app.settings.webhooks.policy)
             var headers = HTTPHeaders()
             headers.contentType = .json
             headers.add(name: "Host", value: target.hostHeader)
@@ -295,17 +295,9 @@ extension ChangesController.Change {
 }
 
 /// Where webhooks may be delivered: public addresses, and the blocks of `SAFEGRID_WEBHOOK_ALLOW`
-/// (comma-separated addresses or CIDR blocks, e.g. `10.20.0.0/16` for an intranet receiver).
+/// (``Settings/webhooks``; addresses or CIDR blocks, e.g. `10.20.0.0/16` for an intranet receiver).
 struct WebhookPolicy: Sendable {
     var allowed: [IPRange] = []
-
-    /// - Throws: ``ConfigurationError`` for an entry that is not an address or CIDR block.
-    static func fromEnvironment(_ env: (String) -> String? = { Environment.get($0) }) throws -> WebhookPolicy {
-        guard let raw = env("SAFEGRID_WEBHOOK_ALLOW"), !raw.trimmingCharacters(in: .whitespaces).isEmpty else { return WebhookPolicy() }
-        do { return WebhookPolicy(allowed: try IPRange.list(raw)) } catch {
-            throw ConfigurationError(description: "SAFEGRID_WEBHOOK_ALLOW: \(error.reason)")
-        }
-    }
 
     /// Why an address may not be called (`"a loopback address (127.0.0.1)"`), or `nil`.
     func refusal(_ address: IPAddress) -> String? {
@@ -327,15 +319,5 @@ struct WebhookPolicy: Sendable {
         }
         guard let address = IPAddress(bare) ?? WebhookTarget.numericAddress(bare) else { return nil }
         return refusal(address)
-    }
-}
-
-struct WebhookPolicyKey: StorageKey { typealias Value = WebhookPolicy }
-
-extension Application {
-    /// Set in `configure` from `SAFEGRID_WEBHOOK_ALLOW`; tests set their own.
-    var webhookPolicy: WebhookPolicy {
-        get { storage[WebhookPolicyKey.self] ?? WebhookPolicy() }
-        set { storage[WebhookPolicyKey.self] = newValue }
     }
 }

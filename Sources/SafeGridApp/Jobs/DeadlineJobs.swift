@@ -3,8 +3,8 @@ import SQLKit
 import SafeGridCore
 import Vapor
 
-/// The deadline scheduler: a reminder SMS N days before a deadline (default 2,
-/// `SAFEGRID_REMINDER_DAYS`), and when a deadline passes an overdue mark (an event, and the
+/// The deadline scheduler: a reminder SMS N days before a deadline (``Settings/Jobs/reminderDays``,
+/// default 2), and when a deadline passes an overdue mark (an event, and the
 /// subject's colour rises one level), plus an alert to the grid worker of the subject's grid.
 /// Deadlines are the end of an Asia/Shanghai calendar day. Hazards that are rectified or
 /// closed down are never touched. Each subject is handled in its own transaction that re-reads
@@ -19,9 +19,11 @@ package enum DeadlineJobs {
         var keyHazardEnterprisesListed: Int?
     }
 
-    static var reminderDays: Int { Environment.get("SAFEGRID_REMINDER_DAYS").flatMap(Int.init) ?? DeadlineRules.defaultReminderDays }
-
-    package static func runOnce(app: Application, now: Date, reminderDays: Int = DeadlineJobs.reminderDays) async throws -> Report {
+    /// One pass of every job.
+    /// - Parameter reminderDays: days before a deadline that a reminder goes; `nil` (default):
+    ///   ``Settings/Jobs/reminderDays``.
+    package static func runOnce(app: Application, now: Date, reminderDays: Int? = nil) async throws -> Report {
+        let reminderDays = reminderDays ?? app.settings.jobs.reminderDays
         var report = Report()
         let sql = app.sql
         // Overdue: subjects with an open hazard past its deadline and not yet marked (their
@@ -116,7 +118,7 @@ struct DeadlineJobsRunner: LifecycleHandler {
     let state = State()
 
     func didBootAsync(_ app: Application) async throws {
-        guard app.runsBackgroundJobs, Environment.get("SAFEGRID_JOBS") != "off" else { return }
+        guard app.runsBackgroundJobs, app.settings.jobs.run else { return }
         start(app)
     }
 
@@ -161,7 +163,7 @@ extension Application {
             try await outboxLoop.didBootAsync(self)
         }
         storage[WebhookLoopKey.self]?.start(self)
-        if Environment.get("SAFEGRID_JOBS") != "off" {
+        if settings.jobs.run {
             let jobs = DeadlineJobsRunner()
             lifecycle.use(jobs)
             jobs.start(self)

@@ -6,7 +6,7 @@ import SQLKit
 import SafeGridCore
 import Vapor
 
-/// How the sender works; from the environment (``MessagingConfig``), replaceable in tests.
+/// How the sender works; from ``Settings/sms`` (`configureMessaging`), replaceable in tests.
 package struct OutboxSettings: Sendable {
     /// Rows claimed per pass.
     package var batchSize = 32

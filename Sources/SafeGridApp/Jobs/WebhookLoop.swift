@@ -23,7 +23,7 @@ final class WebhookLoop: LifecycleHandler, @unchecked Sendable {
     }
 
     func start(_ app: Application) {
-        guard Environment.get("SAFEGRID_WEBHOOKS") != "off" else { return }
+        guard app.settings.webhooks.enabled else { return }
         task.withLockedValue { current in
             guard current == nil else { return }
             current = Task {

@@ -2,44 +2,22 @@ import Foundation
 import SafeGridCore
 import Vapor
 
-/// A setting the server cannot start with (named, with what was wrong).
-struct ConfigurationError: Error, CustomStringConvertible {
-    let description: String
-}
-
 /// Which reverse proxies may say who the client is.
 ///
 /// The address a request counts against (sign-in attempts per address) is the TCP peer's,
 /// unless the peer is one of `proxies`: then it is taken from `header`. A header from anyone
 /// else is ignored, so a client cannot pick the address it is counted under.
 ///
-/// Settings: `SAFEGRID_TRUSTED_PROXY` — addresses or CIDR blocks of the proxies, comma-separated
-/// (`10.0.0.5` or `10.0.0.0/24, ::1`); `SAFEGRID_CLIENT_IP_HEADER` — `X-Forwarded-For` (default)
-/// or `X-Real-IP`.
+/// Part of ``Settings`` (``Settings/proxies``).
 struct TrustedProxies: Sendable {
-    var proxies: [IPRange] = []
-    /// `X-Forwarded-For` or `X-Real-IP`.
+    /// The proxies' addresses or CIDR blocks (`SAFEGRID_TRUSTED_PROXY`, separated by commas or
+    /// spaces: `10.0.0.5` or `10.0.0.0/24, ::1`); default none.
+    var addresses: [IPRange] = []
+    /// The header they name the client in (`SAFEGRID_CLIENT_IP_HEADER`): `X-Forwarded-For`
+    /// (default) or `X-Real-IP`.
     var header = "X-Forwarded-For"
 
-    /// - Throws: ``ConfigurationError`` for a value that is not an address list or a known header.
-    static func fromEnvironment(_ env: (String) -> String? = { Environment.get($0) }) throws -> TrustedProxies {
-        var t = TrustedProxies()
-        if let raw = env("SAFEGRID_TRUSTED_PROXY"), !raw.trimmingCharacters(in: .whitespaces).isEmpty {
-            do { t.proxies = try IPRange.list(raw) } catch {
-                throw ConfigurationError(description: "SAFEGRID_TRUSTED_PROXY: \(error.reason)")
-            }
-        }
-        if let raw = env("SAFEGRID_CLIENT_IP_HEADER"), !raw.isEmpty {
-            switch raw.lowercased() {
-            case "x-forwarded-for": t.header = "X-Forwarded-For"
-            case "x-real-ip": t.header = "X-Real-IP"
-            default: throw ConfigurationError(description: "SAFEGRID_CLIENT_IP_HEADER must be X-Forwarded-For or X-Real-IP, got '\(raw)'")
-            }
-        }
-        return t
-    }
-
-    func isTrusted(_ address: IPAddress) -> Bool { proxies.contains { $0.contains(address) } }
+    func isTrusted(_ address: IPAddress) -> Bool { addresses.contains { $0.contains(address) } }
 
     /// The client's address as text (`203.0.113.7`), or `"unknown"` when the peer is unknown.
     ///
@@ -69,20 +47,10 @@ struct TrustedProxies: Sendable {
     }
 }
 
-struct TrustedProxiesKey: StorageKey { typealias Value = TrustedProxies }
-
-extension Application {
-    /// Set in `configure` from the environment; tests set their own.
-    var trustedProxies: TrustedProxies {
-        get { storage[TrustedProxiesKey.self] ?? TrustedProxies() }
-        set { storage[TrustedProxiesKey.self] = newValue }
-    }
-}
-
 extension Request {
     /// The client's address for per-address limits (``TrustedProxies``).
     var clientAddress: String {
-        application.trustedProxies.clientAddress(peer: remoteAddress?.ipAddress, headers: headers)
+        application.settings.proxies.clientAddress(peer: remoteAddress?.ipAddress, headers: headers)
     }
 }
 

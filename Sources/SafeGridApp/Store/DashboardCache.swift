@@ -3,14 +3,12 @@ import SQLKit
 import SafeGridCore
 import Vapor
 
-/// Dashboard figures per area, kept until the next committed write or for ``maxAge``.
+/// Dashboard figures per area, kept until the next committed write or for ``maxAge``; read only
+/// while ``Settings/dashboardCache`` is on.
 actor DashboardCache {
     /// Longest time figures are served without recomputing, so that hazards turning overdue
     /// as the clock passes their deadline show within this time.
     static let maxAge: TimeInterval = 30
-    /// `SAFEGRID_DASHBOARD_CACHE=off` computes the figures from the counters on every request
-    /// (the benchmark measures both ways).
-    static let enabled = Environment.get("SAFEGRID_DASHBOARD_CACHE") != "off"
     private var entries: [String: (generation: Int, at: Date, figures: DashboardFigures)] = [:]
     private var bodies: [String: (generation: Int, at: Date, json: Data)] = [:]
 

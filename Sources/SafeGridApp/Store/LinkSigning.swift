@@ -5,16 +5,15 @@ import SafeGridCore
 import Vapor
 
 /// The server's signing key for evidence links, kept in `app_secrets` (made on first start, so
-/// every instance on one database signs alike) unless `SAFEGRID_SECRET` (64 hex digits) is set.
+/// every instance on one database signs alike) unless ``Settings/secret`` (`SAFEGRID_SECRET`) is set.
 package struct LinkSigning: Sendable {
     let key: SymmetricKey
-    /// Base of the links put in SMS (`SAFEGRID_PUBLIC_URL`, default `http://127.0.0.1:8080`).
+    /// Base of the links put in SMS (``Settings/HTTP/publicBase``).
     let publicURL: String
 
     static func load(app: Application) async throws -> LinkSigning {
-        let publicURL = (Environment.get("SAFEGRID_PUBLIC_URL") ?? "http://127.0.0.1:\(app.http.server.configuration.port)")
-            .trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-        if let hex = Environment.get("SAFEGRID_SECRET"), !hex.isEmpty {
+        let publicURL = app.settings.http.publicBase
+        if let hex = app.settings.secret {
             return LinkSigning(key: try EvidenceToken.makeKey(hex: hex), publicURL: publicURL)
         }
         let sql = app.sql

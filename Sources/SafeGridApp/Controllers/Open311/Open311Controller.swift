@@ -107,25 +107,39 @@ enum Open311Controller {
         var media_url: String?
     }
 
-    static func routes(_ app: Application) {
-        let o = app.grouped("open311", "v2")
-        for format in Format.allCases {
-            o.get("services.\(format.rawValue)") { req in try await answer(req, format) { try await services(req) } }
-            o.get("requests.\(format.rawValue)") { req in try await answer(req, format) { try await requests(req) } }
-            o.post("requests.\(format.rawValue)") { req in try await answer(req, format, created: true) { try await report(req) } }
-        }
-        o.get("services", ":file") { req in
-            let (code, format) = try split(req.parameters.get("file"))
-            return try await answer(req, format) { try await definition(req, code: code) }
-        }
-        o.get("requests", ":file") { req in
-            let (id, format) = try split(req.parameters.get("file"))
-            return try await answer(req, format) { try await request(req, id: id) }
-        }
-        o.get("tokens", ":file") { req in
-            let (token, format) = try split(req.parameters.get("file"))
-            return try await answer(req, format) { try await tokenLookup(req, token: token) }
-        }
+    // MARK: Handlers (routes.swift), each answering in the format of its extension
+
+    /// `GET services.{fmt}`.
+    static func listServices(_ req: Request, _ format: Format) async throws -> Response {
+        try await answer(req, format) { try await services(req) }
+    }
+
+    /// `GET requests.{fmt}`.
+    static func listRequests(_ req: Request, _ format: Format) async throws -> Response {
+        try await answer(req, format) { try await requests(req) }
+    }
+
+    /// `POST requests.{fmt}`: 201, or 200 with `Idempotent-Replayed` for a repeat.
+    static func submitRequest(_ req: Request, _ format: Format) async throws -> Response {
+        try await answer(req, format, created: true) { try await report(req) }
+    }
+
+    /// `GET services/{code}.{fmt}`.
+    static func showService(_ req: Request) async throws -> Response {
+        let (code, format) = try split(req.parameters.get("file"))
+        return try await answer(req, format) { try await definition(req, code: code) }
+    }
+
+    /// `GET requests/{id}.{fmt}`.
+    static func showRequest(_ req: Request) async throws -> Response {
+        let (id, format) = try split(req.parameters.get("file"))
+        return try await answer(req, format) { try await request(req, id: id) }
+    }
+
+    /// `GET tokens/{token}.{fmt}`.
+    static func showToken(_ req: Request) async throws -> Response {
+        let (token, format) = try split(req.parameters.get("file"))
+        return try await answer(req, format) { try await tokenLookup(req, token: token) }
     }
 
     /// `ELEC-01.json` → (`ELEC-01`, .json).
@@ -136,16 +150,17 @@ enum Open311Controller {
         return (String(file[..<dot]), format)
     }
 
-    /// Runs `body` and encodes its answer (or its error, as GeoReport errors) in `format`.
-    /// Whether reading needs an `api_key` of scope `open311`: `SAFEGRID_OPEN311_READ=key`. By
-    /// default reads are public, as GeoReport v2 describes them (a town that publishes its
-    /// hazards to residents' apps such as 沥家园); a town that does not, sets `key`.
-    static var readsNeedKey: Bool { Environment.get("SAFEGRID_OPEN311_READ") == "key" }
+    /// Whether reading needs an `api_key` of scope `open311` (``Settings/open311Read``,
+    /// `SAFEGRID_OPEN311_READ=key`). By default reads are public, as GeoReport v2 describes them
+    /// (a town that publishes its hazards to residents' apps such as 沥家园); a town that does
+    /// not, sets `key`.
+    static func readsNeedKey(_ req: Request) -> Bool { req.application.settings.open311Read == .key }
 
+    /// Runs `body` and encodes its answer (or its error, as GeoReport errors) in `format`.
     static func answer<T: Encodable>(_ req: Request, _ format: Format, created: Bool = false,
                                      _ body: () async throws -> (value: T, replayed: Bool)) async throws -> Response {
         do {
-            if req.method == .GET, readsNeedKey {
+            if req.method == .GET, readsNeedKey(req) {
                 guard let key = req.query[String.self, at: "api_key"], !key.isEmpty else {
                     throw Abort(.unauthorized, reason: "api_key: this server publishes service requests only to API clients")
                 }
