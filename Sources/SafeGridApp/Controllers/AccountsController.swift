@@ -86,17 +86,7 @@ enum AccountsController {
     static func loginForm(_ req: Request, message: String?, status: HTTPStatus) async throws -> Response {
         let csrf = AuthSessions.randomToken(bytes: 18)
         let next = safeNext(req.query[String.self, at: "next"] ?? (try? req.content.get(String.self, at: "next")))
-        let response = Layout.page(title: "登录", subtitle: "Sign in", nodes: [
-            .if(message != nil, .p(.class("status"), .text(message ?? ""))),
-            .form(.method(.post), .action("/login"),
-                  .input(.type(.hidden), .name("_csrf"), .value(csrf)),
-                  .input(.type(.hidden), .name("next"), .value(next)),
-                  .label(.text("用户名 User name"), .input(.type(.text), .name("username"), .attribute(named: "autocomplete", value: "username"),
-                                                          .attribute(named: "autocapitalize", value: "none"), .required(true))),
-                  .label(.text("密码 Password"), .input(.type(.password), .name("password"),
-                                                       .attribute(named: "autocomplete", value: "current-password"), .required(true))),
-                  .button(.type(.submit), .text("登录 Sign in"))),
-        ])
+        let response = LoginPage.render(message: message, csrf: csrf, next: next)
         response.status = status
         response.cookies[loginCSRFCookie] = HTTPCookies.Value(string: csrf, maxAge: 3600, path: "/login", isSecure: secureCookies(req),
                                                               isHTTPOnly: true, sameSite: .strict)

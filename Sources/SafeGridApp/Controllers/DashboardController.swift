@@ -162,12 +162,7 @@ package enum DashboardController {
         let overdueBySeverity = Dictionary(uniqueKeysWithValues: Severity.allCases.compactMap { s in
             n(.overdueOf(s)) == 0 ? nil : (s.rawValue, n(.overdueOf(s)))
         })
-        var oldestQuery = sql.select().columns("*").from("hazards").where(SQLRaw(CreateDashboardCounters.markedOverdue))
-        if let column = CampaignQueries.areaColumn(for: area.code) {
-            oldestQuery = oldestQuery.where(SQLIdentifier(column), .equal, SQLBind(area.code))
-        }
-        let oldestRows = try await oldestQuery.orderBy("due_at").orderBy("id").limit(10)
-            .rows(HazardRow.self)
+        let oldestRows = try await counters.oldestOverdue(in: area.code, limit: 10)
         let names = try await CampaignQueries(sql: sql, scope: .everything).subjects(oldestRows.map(\.subjectId))
         let today = CalendarDate(shanghai: now)
         let oldest = oldestRows.map { h in

@@ -52,19 +52,8 @@ enum DeliveryReports {
         default: throw DomainError.invalid("type", "unknown delivery report type \(type)")
         }
         let known = try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql -> Bool in
-            guard let row = try await sql.select().columns("state", "provider").from("message_recipients")
-                .where("id", .equal, SQLBind(id)).first() else { return false }
-            // Another provider's message is not this gateway's to report on.
-            if let sentBy = try row.decode(column: "provider", as: String?.self), sentBy != provider { return false }
-            guard let state, try row.decode(column: "state", as: String.self) == "sent" else { return true }
-            var update = sql.update("message_recipients").set("state", to: SQLBind(state)).set("updated_at", to: SQLBind(now))
-            if state == "delivered" {
-                update = update.set("delivered_at", to: SQLBind(now))
-            } else {
-                update = update.set("last_error", to: SQLBind("delivery failed (DLR type \(type))"))
-            }
-            try await update.where("id", .equal, SQLBind(id)).run()
-            return true
+            try await DeliveryReportStore(sql: sql).record(recipient: id, provider: provider, state: state,
+                                                              failure: "delivery failed (DLR type \(type))", at: now)
         }
         guard known else { throw DomainError(.notFound, field: "id", reason: "no message recipient \(id)") }
         return Response(status: .ok, body: .init(string: "ok"))

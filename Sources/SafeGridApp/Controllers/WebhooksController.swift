@@ -100,40 +100,27 @@ enum Webhooks {
         let fromBeginning = input.from == "beginning"
         let scope = req.jurisdiction
         let cursor: Int64 = try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
-            let cursor = fromBeginning ? 0 : try await sql.select()
-                .column(SQLFunction("COALESCE", args: SQLFunction("MAX", args: SQLIdentifier("seq")), SQLLiteral.numeric("0")), as: "n")
-                .from("hazard_events").first()?.decode(column: "n", as: Int64.self) ?? 0
-            try await sql.insert(into: "webhook_subscriptions")
-                .columns("id", "url", "secret", "cursor", "active", "failures", "next_attempt_at", "created_at", "scope_code")
-                .values(SQLBind(id), SQLBind(url), SQLBind(secret), SQLBind(cursor), SQLBind(true), SQLBind(0), SQLBind(now), SQLBind(now),
-                        SQLBind(scope.areaCode))
-                .run()
-            return cursor
+            try await WebhookStore(sql: sql).subscribe(id: id, url: url, secret: secret, fromBeginning: fromBeginning,
+                                                       scopeCode: scope.areaCode, at: now)
         }
         let answer = Subscription(id: id, url: url, secret: secret, cursor: String(cursor), active: true, failures: 0,
                                   nextAttemptAt: Timestamp.format(now), lastError: nil)
         return try Response.json(answer, status: .created)
     }
 
-    /// A subscription receives the events of its maker's jurisdiction (`scope_code`), and is
-    /// seen only by admins whose jurisdiction holds it.
-    /// Subscriptions the reader may see: inside their area and not removed.
-    static func visible(_ q: SQLSelectBuilder, _ req: Request) -> SQLSelectBuilder {
-        req.queries.within(q, codeColumn: "scope_code").where("removed_at", .is, SQLLiteral.null)
-    }
-
+    /// A subscription receives the events of its maker's jurisdiction, and is seen only by
+    /// admins whose jurisdiction holds it (``WebhookStore``).
     static func list(_ req: Request) async throws -> [Subscription] {
-        try await visible(req.sql.select().columns("*").from("webhook_subscriptions"), req).orderBy("created_at").all().map(subscription)
+        try await WebhookStore(sql: req.sql).list(visibleTo: req.queries).map(subscription)
     }
 
     static func remove(_ req: Request) async throws -> Subscription {
         let id = try Input.uuid(req.parameters.get("id"), "id", kind: .notFound)
-        guard try await visible(req.sql.select().column("id").from("webhook_subscriptions").where("id", .equal, SQLBind(id)), req).first() != nil
+        guard try await WebhookStore(sql: req.sql).isVisible(id, to: req.queries)
         else { throw DomainError(.notFound, field: "id", reason: "no webhook subscription \(id)") }
+        let now = req.services.now()
         return try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
-            try await sql.update("webhook_subscriptions").set("active", to: SQLBind(false))
-                .set("removed_at", to: SQLBind(req.services.now())).where("id", .equal, SQLBind(id)).run()
-            guard let row = try await sql.select().columns("*").from("webhook_subscriptions").where("id", .equal, SQLBind(id)).first() else {
+            guard let row = try await WebhookStore(sql: sql).remove(id, at: now) else {
                 throw DomainError(.notFound, field: "id", reason: "no webhook subscription \(id)")
             }
             return try subscription(row)
@@ -142,11 +129,10 @@ enum Webhooks {
 
     static func deliveries(_ req: Request) async throws -> [Delivery] {
         let id = try Input.uuid(req.parameters.get("id"), "id", kind: .notFound)
-        guard try await visible(req.sql.select().column("id").from("webhook_subscriptions").where("id", .equal, SQLBind(id)), req).first() != nil else {
+        guard try await WebhookStore(sql: req.sql).isVisible(id, to: req.queries) else {
             throw DomainError(.notFound, field: "id", reason: "no webhook subscription \(id)")
         }
-        return try await req.sql.select().columns("*").from("webhook_deliveries").where("subscription_id", .equal, SQLBind(id))
-            .orderBy("seq", .descending).limit(100).all().map { row in
+        return try await WebhookStore(sql: req.sql).deliveries(of: id).map { row in
                 Delivery(deliveryId: try row.decode(column: "delivery_id", as: UUID.self),
                          firstCursor: String(try row.decode(column: "first_seq", as: Int64.self)),
                          lastCursor: String(try row.decode(column: "last_seq", as: Int64.self)),
@@ -165,126 +151,6 @@ enum Webhooks {
                      lastError: try row.decode(column: "last_error", as: String?.self))
     }
 
-    // MARK: Delivery
-
-    /// The signature header value of `body` under `secret`.
-    static func signature(_ body: Data, secret: String) -> String {
-        "sha256=" + Hex.encode(HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8))))
-    }
-
-    /// One pass: every due, active subscription with new events gets one batch.
-    /// - Returns: how many batches were answered 2xx and how many failed.
-    @discardableResult
-    static func pass(app: Application, now: Date) async throws -> (delivered: Int, failed: Int) {
-        // A client of its own: no redirects, whatever the application's shared client does.
-        let client = HTTPClient(eventLoopGroup: app.eventLoopGroup,
-                                configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: timeout)))
-        do {
-            let result = try await pass(app: app, now: now, client: client)
-            try await client.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-    }
-
-    private static func pass(app: Application, now: Date, client: HTTPClient) async throws -> (delivered: Int, failed: Int) {
-        let candidates = try await app.sql.raw("""
-            SELECT id FROM webhook_subscriptions WHERE active = \(bind: true) AND next_attempt_at <= \(bind: now)
-            AND (lease_until IS NULL OR lease_until < \(bind: now)) ORDER BY next_attempt_at LIMIT 20
-            """).all().map { try $0.decode(column: "id", as: UUID.self) }
-        var delivered = 0, failed = 0
-        for id in candidates {
-            // Claim: only one instance wins the lease.
-            let claimed = try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql in
-                try await sql.raw("""
-                    UPDATE webhook_subscriptions SET lease_until = \(bind: now.addingTimeInterval(lease)) WHERE id = \(bind: id)
-                    AND (lease_until IS NULL OR lease_until < \(bind: now)) RETURNING id
-                    """).all().count
-            }
-            guard claimed == 1 else { continue }
-            guard let outcome = try await deliver(app: app, subscription: id, now: now, client: client) else { continue }
-            if outcome { delivered += 1 } else { failed += 1 }
-        }
-        return (delivered, failed)
-    }
-
-    /// Sends the next batch of one claimed subscription; `nil` when there was nothing new.
-    static func deliver(app: Application, subscription id: UUID, now: Date, client: HTTPClient) async throws -> Bool? {
-        guard let sub = try await app.sql.select().columns("*").from("webhook_subscriptions").where("id", .equal, SQLBind(id)).first() else { return nil }
-        let url = try sub.decode(column: "url", as: String.self)
-        let secret = try sub.decode(column: "secret", as: String.self)
-        let cursor = try sub.decode(column: "cursor", as: Int64.self)
-        let failures = try sub.decode(column: "failures", as: Int.self)
-        // Only the events of the maker's jurisdiction (subscriptions made before accounts: all).
-        let scope = Jurisdiction(areaCode: try sub.decode(column: "scope_code", as: String?.self) ?? "")
-        let rows = try await CampaignQueries(sql: app.sql, scope: scope).events(after: cursor, limit: batch)
-        guard let last = rows.last else {
-            try await release(app, id, cursor: cursor, failures: 0, next: now, error: nil)
-            return nil
-        }
-        let deliveryID = UUID()
-        struct Body: Encodable {
-            let subscriptionId: UUID
-            let deliveryId: UUID
-            let changes: [ChangesController.Change]
-            let next: String
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = try encoder.encode(Body(subscriptionId: id, deliveryId: deliveryID,
-                                           changes: rows.map(ChangesController.Change.init), next: String(last.seq)))
-        let started = ContinuousClock.now
-        var status: Int? = nil
-        var failure: String? = nil
-        do {
-            let target = try await WebhookTarget.resolve(url, policy: app.settings.webhooks.policy)
-            var headers = HTTPHeaders()
-            headers.contentType = .json
-            headers.add(name: "Host", value: target.hostHeader)
-            headers.add(name: "X-SafeGrid-Signature", value: signature(body, secret: secret))
-            headers.add(name: "X-SafeGrid-Delivery", value: deliveryID.uuidString.lowercased())
-            headers.add(name: "X-SafeGrid-Timestamp", value: Timestamp.format(now))
-            let request = try HTTPClient.Request(url: target.connectURL, method: .POST, headers: headers, body: .data(body))
-            let response = try await client.execute(request: request, deadline: .now() + timeout).get()
-            status = Int(response.status.code)
-            if !(200..<300).contains(Int(response.status.code)) { failure = "answered \(response.status.code)" }
-        } catch let refused as WebhookTarget.Refused {
-            failure = refused.description
-        } catch let e as HTTPClientError where e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout {
-            failure = "timed out"
-        } catch {
-            // The client's error may carry the subscriber's words or our network's details.
-            failure = "could not connect or send"
-        }
-        let ms = Int((ContinuousClock.now - started) / .milliseconds(1))
-        let ok = failure == nil
-        let (answered, error) = (status, failure)
-        try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql in
-            try await sql.insert(into: "webhook_deliveries")
-                .columns("subscription_id", "delivery_id", "first_seq", "last_seq", "events", "status", "error", "attempted_at", "duration_ms")
-                .values(SQLBind(id), SQLBind(deliveryID), SQLBind(rows[0].seq), SQLBind(last.seq), SQLBind(rows.count), SQLBind(answered),
-                        SQLBind(error), SQLBind(now), SQLBind(ms))
-                .run()
-        }
-        if ok {
-            try await release(app, id, cursor: last.seq, failures: 0, next: now, error: nil)
-        } else {
-            // The SMS outbox's retry schedule: 30 s × 2ⁿ⁻¹, at most 1 h.
-            let delay = OutboxSettings().backoff(attempts: failures + 1)
-            try await release(app, id, cursor: cursor, failures: failures + 1, next: now.addingTimeInterval(delay), error: error)
-        }
-        return ok
-    }
-
-    static func release(_ app: Application, _ id: UUID, cursor: Int64, failures: Int, next: Date, error: String?) async throws {
-        try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql in
-            try await sql.update("webhook_subscriptions").set("cursor", to: SQLBind(cursor)).set("failures", to: SQLBind(failures))
-                .set("next_attempt_at", to: SQLBind(next)).set("lease_until", to: SQLLiteral.null).set("last_error", to: SQLBind(error))
-                .where("id", .equal, SQLBind(id)).run()
-        }
-    }
 }
 
 extension ChangesController.Change {

@@ -163,6 +163,16 @@ struct DashboardCounters {
         }
         return result
     }
+
+    /// The `limit` hazards marked overdue longest ago (earliest deadline first, then id) in the
+    /// area, through the partial index on the overdue mark.
+    func oldestOverdue(in areaCode: String, limit: Int) async throws -> [HazardRow] {
+        var query = sql.select().columns("*").from("hazards").where(SQLRaw(CreateDashboardCounters.markedOverdue))
+        if let column = CampaignQueries.areaColumn(for: areaCode) {
+            query = query.where(SQLIdentifier(column), .equal, SQLBind(areaCode))
+        }
+        return try await query.orderBy("due_at").orderBy("id").limit(limit).rows(HazardRow.self)
+    }
 }
 
 extension Array {

@@ -1,0 +1,74 @@
+import Crypto
+import Foundation
+import SQLKit
+import SafeGridCore
+import Vapor
+import XMLCoder
+
+/// `POST requests`: a report from a client with an Open311 key.
+extension Open311Controller {
+    // MARK: Reporting
+
+    static let notice = "已受理，网格员将在 24 小时内核实。Received; a grid worker will verify it within 24 hours."
+
+    static func report(_ req: Request) async throws -> (value: [Created], replayed: Bool) {
+        let input: ReportInput
+        do { input = try req.content.decode(ReportInput.self) } catch {
+            throw DomainError.invalid("body", "send form fields (application/x-www-form-urlencoded) or JSON")
+        }
+        guard let key = input.api_key, !key.isEmpty else { throw Abort(.unauthorized, reason: "api_key: api_key is required") }
+        guard let client = try await ApiClients.client(sql: req.sql, key: key, scope: "open311") else {
+            throw Abort(.forbidden, reason: "api_key: invalid api_key")
+        }
+        let checklist = try await req.checklists.current(sql: req.sql)
+        guard let code = input.service_code, checklist.item(code) != nil else {
+            throw DomainError.invalid("service_code", "unknown service_code \(input.service_code ?? "(none)"); see services.json")
+        }
+        func text(_ value: String?, _ field: String, max: Int) throws -> String? {
+            guard let v = value?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
+            try TextRules.check(v, field, max: max, multiline: field == "description")
+            return v
+        }
+        let description = try text(input.description, "description", max: 4_000)
+        let address = try text(input.address_string, "address_string", max: 300)
+        var point: GeoPoint? = nil
+        switch (input.lat?.trimmingCharacters(in: .whitespaces), input.long?.trimmingCharacters(in: .whitespaces)) {
+        case let (lat?, long?) where !lat.isEmpty || !long.isEmpty:
+            guard let la = Double(lat), let lo = Double(long) else { throw DomainError.invalid("lat", "lat and long must be decimal degrees") }
+            do {
+                let p = try GeoPoint(latitude: la, longitude: lo, datum: .wgs84)
+                try DistrictBoundary.xiaoshan.check(p)
+                point = p
+            } catch { throw DomainError.invalid("lat", error) }
+        default:
+            break
+        }
+        guard point != nil || address != nil || !(input.address_id ?? "").isEmpty else {
+            throw DomainError.invalid("lat", "give lat and long, or address_string, or address_id")
+        }
+        let fields: [(String, String?)] = [
+            ("service_code", code), ("lat", point.map { String($0.latitude) }), ("long", point.map { String($0.longitude) }),
+            ("address_string", address), ("address_id", input.address_id), ("description", description),
+            ("first_name", try text(input.first_name, "first_name", max: 100)), ("last_name", try text(input.last_name, "last_name", max: 100)),
+            ("email", try text(input.email, "email", max: 200)), ("phone", try text(input.phone, "phone", max: 40)),
+            ("device_id", try text(input.device_id, "device_id", max: 100)), ("account_id", try text(input.account_id, "account_id", max: 100)),
+            ("media_url", try text(input.media_url, "media_url", max: 1_000)),
+        ]
+        let hash = Hex.encode(SHA256.hash(data: Data(fields.map { "\($0.0)=\($0.1 ?? "")" }.joined(separator: "\u{1F}").utf8)))
+        let now = req.services.now()
+        let values = Dictionary(uniqueKeysWithValues: fields)
+        let position = point
+        return try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
+            let store = ServiceRequestStore(sql: sql)
+            if let row = try await store.report(client: client, requestHash: hash) {
+                return ([Created(service_request_id: try row.decode(column: "id", as: UUID.self).uuidString.lowercased(),
+                                 token: try row.decode(column: "token", as: String.self), service_notice: notice)], true)
+            }
+            let id = UUID()
+            let token = Hex.encode(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) })
+            try await store.insertReport(id: id, token: token, client: client, requestHash: hash, serviceCode: code,
+                                         description: description, position: position, address: address, fields: values, at: now)
+            return ([Created(service_request_id: id.uuidString.lowercased(), token: token, service_notice: notice)], false)
+        }
+    }
+}

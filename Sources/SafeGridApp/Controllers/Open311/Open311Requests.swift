@@ -1,0 +1,138 @@
+import Crypto
+import Foundation
+import SQLKit
+import SafeGridCore
+import Vapor
+import XMLCoder
+
+/// Services (the checklist) and service requests (hazards and reports) as GeoReport reads them.
+extension Open311Controller {
+    // MARK: Services
+
+    static func services(_ req: Request) async throws -> [Service] {
+        let checklist = try await req.checklists.current(sql: req.sql)
+        return checklist.items.map { item in
+            Service(service_code: item.code, service_name: "\(item.zh) \(item.en)",
+                    description: "\(item.en). 依据 \(item.legalBasis)", metadata: true, type: "realtime",
+                    keywords: "\(item.department.zh),\(item.department.rawValue)", group: item.category.zh)
+        }
+    }
+
+    static func definition(_ req: Request, code: String) async throws -> ServiceDefinition {
+        let checklist = try await req.checklists.current(sql: req.sql)
+        guard checklist.item(code) != nil else { throw DomainError(.notFound, field: "service_code", reason: "no service \(code)") }
+        return ServiceDefinition(service_code: code, attributes: [
+            Attribute(variable: true, code: "subject_name", datatype: "string", required: false,
+                      datatype_description: "单位或店铺名称", order: 1, description: "隐患所在单位 Name of the enterprise, shop or building"),
+        ])
+    }
+
+    // MARK: Requests
+
+    static let maxResults = 1_000
+    /// Most ids one `service_request_id` list may name (each is a lookup, and reads need no key).
+    static let maxIDs = 50
+    static let defaultDays = 90.0
+
+    static func requests(_ req: Request) async throws -> [ServiceRequest] {
+        let checklist = try await req.checklists.current(sql: req.sql)
+        // The dates are checked even when ids are given (then they filter nothing): a bad value is a 422 either way.
+        let now = req.services.now()
+        let end = try req.query[String.self, at: "end_date"].map { s throws(DomainError) in try Input.timestamp(s, "end_date") } ?? now
+        let start = try req.query[String.self, at: "start_date"].map { s throws(DomainError) in try Input.timestamp(s, "start_date") }
+            ?? end.addingTimeInterval(-defaultDays * 86_400)
+        if let ids = req.query[String.self, at: "service_request_id"], !ids.isEmpty {
+            let list = ids.split(separator: ",")
+            guard list.count <= maxIDs else {
+                throw DomainError(.malformed, field: "service_request_id",
+                                  reason: "at most \(maxIDs) ids per request, got \(list.count); ask in several requests")
+            }
+            var found: [ServiceRequest] = []
+            for id in list {
+                if let r = try await lookup(req, id: String(id).trimmingCharacters(in: .whitespaces), checklist: checklist) { found.append(r) }
+            }
+            return found
+        }
+        guard start <= end else { throw DomainError.invalid("start_date", "start_date is after end_date") }
+        let status = req.query[String.self, at: "status"].flatMap { $0.isEmpty ? nil : $0 }
+        guard status == nil || status == "open" || status == "closed" else {
+            throw DomainError.invalid("status", "status must be open or closed")
+        }
+        let code = req.query[String.self, at: "service_code"].flatMap { $0.isEmpty ? nil : $0 }
+
+        let store = ServiceRequestStore(sql: req.sql)
+        let filter = ServiceRequestStore.Filter(start: start, end: end, serviceCode: code, status: status)
+        let hazards = try await store.hazards(filter, limit: maxResults)
+        let subjects = try await CampaignQueries(sql: req.sql, scope: .everything).subjects(hazards.map(\.subjectId))
+        var result = hazards.map { request(hazard: $0, subject: subjects[$0.subjectId], checklist: checklist) }
+
+        for row in try await store.reports(filter, limit: maxResults) {
+            result.append(try request(reported: row, checklist: checklist))
+        }
+        return Array(result.sorted { $0.requested_datetime > $1.requested_datetime }.prefix(maxResults))
+    }
+
+    static func request(_ req: Request, id: String) async throws -> [ServiceRequest] {
+        let checklist = try await req.checklists.current(sql: req.sql)
+        guard let r = try await lookup(req, id: id, checklist: checklist) else {
+            throw DomainError(.notFound, field: "service_request_id", reason: "no service request \(id)")
+        }
+        return [r]
+    }
+
+    static func lookup(_ req: Request, id: String, checklist: Checklist) async throws -> ServiceRequest? {
+        guard let uuid = UUID(uuidString: id) else { return nil }
+        // Open311 reads the whole district (as the list does), not a person's jurisdiction.
+        let q = CampaignQueries(sql: req.sql, scope: .everything)
+        if let h = try await q.hazard(uuid) {
+            return request(hazard: h, subject: try await q.subject(h.subjectId), checklist: checklist)
+        }
+        if let row = try await ServiceRequestStore(sql: req.sql).report(uuid) {
+            return try request(reported: row, checklist: checklist)
+        }
+        return nil
+    }
+
+    static func request(hazard h: HazardRow, subject: SubjectRow?, checklist: Checklist) -> ServiceRequest {
+        let state = HazardState(rawValue: h.state) ?? .open
+        let item = checklist.item(h.itemCode)
+        let position = subject?.location?.converted(to: .wgs84)
+        var notes = "\(state.zh) \(state.rawValue)"
+        if state.isOpen { notes += "; 整改期限 due \(CalendarDate(shanghai: h.dueAt))" }
+        if h.overdueAt != nil && state.isOpen { notes += "; 已逾期 overdue" }
+        if h.reboundCount > 0 { notes += "; 反弹 rebounds \(h.reboundCount)" }
+        return ServiceRequest(
+            service_request_id: h.id.uuidString.lowercased(), status: state.isOpen ? "open" : "closed", status_notes: notes,
+            service_name: item.map { "\($0.zh) \($0.en)" }, service_code: h.itemCode,
+            // The checklist's words only: the inspector's note may name people or details not for the public.
+            description: item?.zh, agency_responsible: Department(rawValue: h.department)?.zh,
+            service_notice: nil, requested_datetime: Timestamp.format(h.foundAt), updated_datetime: Timestamp.format(h.lastEventAt),
+            expected_datetime: Timestamp.format(h.dueAt), address: subject?.address,
+            lat: position?.latitude, long: position?.longitude, media_url: nil)
+    }
+
+    static func request(reported row: any SQLRow, checklist: Checklist) throws -> ServiceRequest {
+        let code = try row.decode(column: "service_code", as: String.self)
+        let item = checklist.item(code)
+        return ServiceRequest(
+            service_request_id: try row.decode(column: "id", as: UUID.self).uuidString.lowercased(),
+            status: try row.decode(column: "status", as: String.self),
+            status_notes: try row.decode(column: "status_notes", as: String?.self),
+            service_name: item.map { "\($0.zh) \($0.en)" }, service_code: code,
+            description: try row.decode(column: "description", as: String?.self),
+            agency_responsible: item?.department.zh, service_notice: nil,
+            requested_datetime: Timestamp.format(try row.decode(column: "requested_at", as: Date.self)),
+            updated_datetime: Timestamp.format(try row.decode(column: "updated_at", as: Date.self)),
+            expected_datetime: nil, address: try row.decode(column: "address", as: String?.self),
+            lat: try row.decode(column: "latitude", as: Double?.self), long: try row.decode(column: "longitude", as: Double?.self),
+            media_url: try row.decode(column: "media_url", as: String?.self))
+    }
+
+    static func tokenLookup(_ req: Request, token: String) async throws -> [TokenAnswer] {
+        guard let row = try await ServiceRequestStore(sql: req.sql).report(token: token) else {
+            throw DomainError(.notFound, field: "token", reason: "no request with this token")
+        }
+        return [TokenAnswer(service_request_id: try row.decode(column: "id", as: UUID.self).uuidString.lowercased(),
+                            token: try row.decode(column: "token", as: String.self))]
+    }
+}
