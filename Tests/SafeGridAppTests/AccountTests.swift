@@ -16,13 +16,15 @@ struct AccountTests {
             try await makeAccount(app, "guali.admin", role: .townAdmin, area: BundledAreas.gualiTownCode)
             let r = try await token(app, " Guali.Admin ", testPassword)
             #expect(r.status == .created, "\(r.body)")
-            #expect(r.json["tokenType"] as? String == "Bearer")
-            #expect(r.json["expiresIn"] as? Int == 43_200)
+            let issued = try r.decoded(AccountsController.TokenDTO.self)
+            #expect(issued.tokenType == "Bearer")
+            #expect(issued.expiresIn == 43_200)
             #expect(r.headers.first(name: .cacheControl) == "no-store")
-            let t = try #require(r.json["token"] as? String)
+            let t = issued.token
             let me = try await app.send(.GET, "/api/v1/auth/me", token: t)
-            #expect(me.json["username"] as? String == "guali.admin")
-            #expect(me.json["role"] as? String == "townAdmin")
+            let account = try me.decoded(AccountDTO.self)
+            #expect(account.username == "guali.admin")
+            #expect(account.role == "townAdmin")
             #expect(try await app.send(.DELETE, "/api/v1/auth/token", token: t).status == .noContent)
             let after = try await app.send(.GET, "/api/v1/auth/me", token: t)
             #expect(after.status == .unauthorized)
@@ -53,7 +55,7 @@ struct AccountTests {
             }
             #expect(known.allSatisfy { $0.status == .unauthorized })
             #expect(unknown.allSatisfy { $0.status == .unauthorized })
-            #expect(known[0].json["detail"] as? String == unknown[0].json["detail"] as? String)
+            #expect(try known[0].problem().detail == unknown[0].problem().detail)
             // The sixth attempt is refused even with the right password, for 15 minutes.
             let locked = try await token(app, "grid.worker", testPassword)
             #expect(locked.status == .tooManyRequests)
@@ -65,7 +67,7 @@ struct AccountTests {
             // Bad bodies name the field.
             let missing = try await app.send(.POST, "/api/v1/auth/token", object: ["username": "x"], token: "")
             #expect(missing.status == .unprocessableEntity)
-            #expect(missing.json["field"] as? String == "password")
+            #expect(try missing.problem().field == "password")
         }
     }
 
@@ -89,17 +91,17 @@ struct AccountTests {
             let mg = try await addMicroGrid(app)
             let r = try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(microGrid: mg, credit: creditCode("MA2AB3CD")), token: t)
             #expect(r.status == .forbidden)
-            #expect(try await app.send(.GET, "/api/v1/subjects", token: t).json["total"] as? Int == 0)
+            #expect(try await app.send(.GET, "/api/v1/subjects", token: t).decoded(Page<SubjectDTO>.self).total == 0)
         }
     }
 
     @Test func theLastDistrictAdminCannotDemoteThemselves() async throws {
         try await withSafeGrid { app in
             let me = try await app.send(.GET, "/api/v1/auth/me", token: app.adminToken)
-            let id = try #require(me.json["id"] as? String)
+            let id = try me.decoded(AccountDTO.self).id
             let demote = try await app.send(.PATCH, "/api/v1/users/\(id)", object: ["role": "viewer", "areaCode": BundledAreas.districtCode], token: app.adminToken)
             #expect(demote.status == .conflict)
-            #expect(demote.json["field"] as? String == "role")
+            #expect(try demote.problem().field == "role")
             let deactivate = try await app.send(.PATCH, "/api/v1/users/\(id)", object: ["active": false], token: app.adminToken)
             #expect(deactivate.status == .conflict)
             // With a second district admin it may.
@@ -112,9 +114,9 @@ struct AccountTests {
             #expect(try await app.send(.GET, "/api/v1/auth/me", token: app.adminToken).status == .unauthorized)
             // The last admin of a town cannot deactivate themselves either.
             let town = try await makeAccount(app, "only.town", role: .townAdmin, area: BundledAreas.gualiTownCode)
-            let townID = try #require(try await app.send(.GET, "/api/v1/auth/me", token: town).json["id"] as? String)
+            let townID = try await app.send(.GET, "/api/v1/auth/me", token: town).decoded(AccountDTO.self).id
             let quit = try await app.send(.PATCH, "/api/v1/users/\(townID)", object: ["active": false], token: town)
-            #expect(quit.status == .conflict && quit.json["field"] as? String == "active")
+            #expect(try quit.status == .conflict && quit.problem().field == "active")
         }
     }
 
@@ -127,17 +129,18 @@ struct AccountTests {
             #expect(ok.status == .created, "\(ok.body)")
             #expect(try await make(["username": "v.officer", "password": "village pass 1", "role": "villageOfficer", "areaCode": village]).status == .conflict)
             let wrongLevel = try await make(["username": "g.w", "password": "grid pass 123", "role": "gridWorker", "areaCode": village])
-            #expect(wrongLevel.status == .unprocessableEntity && wrongLevel.json["field"] as? String == "areaCode")
+            #expect(try wrongLevel.status == .unprocessableEntity && wrongLevel.problem().field == "areaCode")
             let noDept = try await make(["username": "dept.x", "password": "inspector 123", "role": "departmentInspector", "areaCode": BundledAreas.gualiTownCode])
-            #expect(noDept.json["field"] as? String == "department")
+            #expect(try noDept.problem().field == "department")
             let short = try await make(["username": "shorty", "password": "short", "role": "viewer", "areaCode": village])
-            #expect(short.json["field"] as? String == "password")
+            #expect(try short.problem().field == "password")
             let badName = try await make(["username": "王 五", "password": "long enough 1", "role": "viewer", "areaCode": village])
-            #expect(badName.json["field"] as? String == "username")
+            #expect(try badName.problem().field == "username")
             // A town admin may not make a district admin, nor reach another town.
             #expect(try await make(["username": "up.admin", "password": "long enough 1", "role": "districtAdmin", "areaCode": BundledAreas.districtCode], town).status == .unprocessableEntity)
             let users = try await app.send(.GET, "/api/v1/users", token: town)
-            #expect(Set(users.array.compactMap { $0["username"] as? String }) == ["guali.admin", "v.officer"])
+            #expect(Set(try users.decoded([AccountDTO].self).map(\.username)) == ["guali.admin", "v.officer"])
+            // Raw: no member of the answer may carry a password (AccountDTO has none to decode).
             #expect(!users.body.contains("password"))
         }
     }

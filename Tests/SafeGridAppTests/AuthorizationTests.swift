@@ -39,19 +39,20 @@ struct AuthorizationTests {
         body["name"] = name
         let s = try await app.send(.POST, "/api/v1/subjects", object: body, token: app.adminToken)
         #expect(s.status == .created, "\(s.body)")
-        let subject = s.json["id"] as? String ?? ""
+        let subject = try s.decoded(SubjectDTO.self).id.uuidString
         let i = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject, results: [
             ["itemCode": "ELEC-01", "outcome": "hazard", "note": "车间电线未穿管"],
             ["itemCode": "PROD-01", "outcome": "hazard"],
             ["itemCode": "FIRE-01", "outcome": "pass"],
         ]), token: app.adminToken)
         #expect(i.status == .created, "\(i.body)")
-        let hazards = (i.json["hazards"] as? [[String: Any]] ?? []).sorted { ($0["itemCode"] as? String ?? "") < ($1["itemCode"] as? String ?? "") }
-        let signed = try await app.send(.POST, "/api/v1/inspections/\(i.json["id"] as? String ?? "")/signature",
+        let inspection = try i.decoded(InspectionDTO.self)
+        let hazards = inspection.hazards.sorted { $0.itemCode < $1.itemCode }
+        let signed = try await app.send(.POST, "/api/v1/inspections/\(inspection.id.uuidString)/signature",
                                         object: ["signerName": "王建国", "image": signaturePNG], token: app.adminToken)
         #expect(signed.status == .created, "\(signed.body)")
         return Slice(village: village, grid: String(mg.prefix(14)), microGrid: mg, subject: subject, subjectName: name,
-                     inspection: i.json["id"] as? String ?? "", hazards: hazards.compactMap { $0["id"] as? String })
+                     inspection: inspection.id.uuidString, hazards: hazards.map(\.id.uuidString))
     }
 
     /// Two villages of 瓜沥 with one enterprise each, and one person per role whose area holds
@@ -205,26 +206,27 @@ struct AuthorizationTests {
             let (a, _, people) = try await campaign(app)
             let grid = try #require(people.first { $0.role == .gridWorker })
             let subjects = try await app.send(.GET, "/api/v1/subjects", token: grid.token)
-            #expect(subjects.json["total"] as? Int == 1)
+            #expect(try subjects.decoded(Page<SubjectDTO>.self).total == 1)
             let hazards = try await app.send(.GET, "/api/v1/hazards", token: grid.token)
-            #expect(hazards.json["total"] as? Int == 2)
+            #expect(try hazards.decoded(Page<HazardDTO>.self).total == 2)
             let admin = try await app.send(.GET, "/api/v1/hazards", token: app.adminToken)
-            #expect(admin.json["total"] as? Int == 4)
+            #expect(try admin.decoded(Page<HazardDTO>.self).total == 4)
             // The grid worker's dashboard defaults to the grid and counts its 2 hazards.
             let dashboard = try await app.send(.GET, "/api/v1/dashboard", token: grid.token)
             #expect(dashboard.status == .ok)
-            #expect((dashboard.json["area"] as? [String: Any])?["code"] as? String == a.grid)
-            #expect(dashboard.json["hazardsFound"] as? Int == 2)
+            let figures = try dashboard.decoded(DashboardFigures.self)
+            #expect(figures.area.code == a.grid)
+            #expect(figures.hazardsFound == 2)
             // The town's and the village's dashboards are outside the grid: 404, as for no area.
             #expect(try await app.send(.GET, "/api/v1/dashboard?areaCode=\(BundledAreas.gualiTownCode)", token: grid.token).status == .notFound)
             #expect(try await app.send(.GET, "/api/v1/dashboard?areaCode=\(a.village)", token: grid.token).status == .notFound)
             // Areas: only the grid and what lies below.
             let areas = try await app.send(.GET, "/api/v1/areas?level=village", token: grid.token)
-            #expect(areas.array.isEmpty)
+            #expect(try areas.decoded([AreaDTO].self).isEmpty)
             // The change feed: only the area's events.
             let feed = try await app.send(.GET, "/api/v1/changes", token: grid.token)
-            let changes = feed.json["changes"] as? [[String: Any]] ?? []
-            #expect(changes.count == 2 && changes.allSatisfy { $0["subjectId"] as? String == a.subject })
+            let changes = try feed.decoded(ChangesController.Page.self).changes
+            #expect(changes.count == 2 && changes.allSatisfy { $0.subjectId.uuidString == a.subject })
         }
     }
 
@@ -233,11 +235,11 @@ struct AuthorizationTests {
             let (a, _, people) = try await campaign(app)
             for p in people where !p.bOutside || p.role != .townAdmin {
                 let r = try await app.send(.GET, "/api/v1/subjects/\(a.subject)", token: p.token)
-                let phone = ((r.json["subject"] as? [String: Any])?["party"] as? [String: Any])?["phone"] as? String
+                let phone = try r.decoded(SubjectsController.SubjectDetailDTO.self).subject.party.phone
                 if p.role.seesPartyPhoneNumbers {
-                    #expect(phone?.replacingOccurrences(of: " ", with: "") == "13800000000", "\(p.role): \(phone ?? "-")")
+                    #expect(phone.replacingOccurrences(of: " ", with: "") == "13800000000", "\(p.role): \(phone)")
                 } else {
-                    #expect(phone == "138****0000", "\(p.role): \(phone ?? "-")")
+                    #expect(phone == "138****0000", "\(p.role): \(phone)")
                 }
             }
         }
@@ -248,9 +250,9 @@ struct AuthorizationTests {
             let (a, _, people) = try await campaign(app)
             let inspector = try #require(people.first { $0.role == .departmentInspector })
             let details = try await app.send(.GET, "/api/v1/subjects/\(a.subject)", token: inspector.token)
-            let hazards = details.json["hazards"] as? [[String: Any]] ?? []
-            let fire = try #require(hazards.first { ($0["department"] as? String) == "fireRescue" }?["id"] as? String)
-            let other = try #require(hazards.first { ($0["department"] as? String) != "fireRescue" }?["id"] as? String)
+            let hazards = try details.decoded(SubjectsController.SubjectDetailDTO.self).hazards
+            let fire = try #require(hazards.first { $0.department == "fireRescue" }?.id.uuidString)
+            let other = try #require(hazards.first { $0.department != "fireRescue" }?.id.uuidString)
             let body: [String: Any] = ["action": "startRectification", "actor": "李伟"]
             #expect(try await app.send(.POST, "/api/v1/hazards/\(other)/actions", object: body, token: inspector.token).status == .forbidden)
             let ok = try await app.send(.POST, "/api/v1/hazards/\(fire)/actions", object: body, token: inspector.token)
@@ -274,7 +276,7 @@ struct AuthorizationTests {
             #expect(close.status == .forbidden && !close.body.contains(Self.marker))
             // Nothing changed in B.
             let admin = try await app.send(.GET, "/api/v1/hazards/\(b.hazards[0])", token: app.adminToken)
-            #expect(admin.json["state"] as? String == "open")
+            #expect(try admin.decoded(HazardDTO.self).state == "open")
         }
     }
 
@@ -294,12 +296,13 @@ struct AuthorizationTests {
             #expect(try await ask("creditCode=\(creditCode("MA2AB3CD"))", key: open311Key).status == .unauthorized)
             let blocked = try await ask("creditCode=\(creditCode("MA2AB3CD"))", key: key)
             #expect(blocked.status == .ok, "\(blocked.body)")
-            #expect(blocked.json["result"] as? String == "blocked")
-            let hazards = blocked.json["blockingHazards"] as? [[String: Any]] ?? []
-            #expect(hazards.map { $0["itemCode"] as? String ?? "" }.sorted() == ["ELEC-01", "PROD-01"])
-            #expect(hazards.first { $0["itemCode"] as? String == "ELEC-01" }?["dueOn"] as? String == "2026-12-15")
+            let blockedDTO = try blocked.decoded(ClearanceController.ClearanceDTO.self)
+            #expect(blockedDTO.result == "blocked")
+            let hazards = blockedDTO.blockingHazards
+            #expect(hazards.map(\.itemCode).sorted() == ["ELEC-01", "PROD-01"])
+            #expect(hazards.first { $0.itemCode == "ELEC-01" }?.dueOn == "2026-12-15")
             let byId = try await ask("subjectId=\(a.subject)", key: key)
-            #expect(byId.json["result"] as? String == "blocked")
+            #expect(try byId.decoded(ClearanceController.ClearanceDTO.self).result == "blocked")
             // Rectify and verify both: passed.
             for h in a.hazards {
                 for action in ["startRectification", "verifyRectified"] {
@@ -308,11 +311,12 @@ struct AuthorizationTests {
                 }
             }
             let passed = try await ask("creditCode=\(creditCode("MA2AB3CD").lowercased())", key: key)
-            #expect(passed.json["result"] as? String == "passed", "\(passed.body)")
-            #expect((passed.json["blockingHazards"] as? [Any])?.isEmpty == true)
+            let passedDTO = try passed.decoded(ClearanceController.ClearanceDTO.self)
+            #expect(passedDTO.result == "passed", "\(passed.body)")
+            #expect(passedDTO.blockingHazards.isEmpty == true)
             // Bad and unknown codes.
             let bad = try await ask("creditCode=91330109MA2AB3CDXX", key: key)
-            #expect(bad.status == .unprocessableEntity && bad.json["field"] as? String == "creditCode")
+            #expect(try bad.status == .unprocessableEntity && bad.problem().field == "creditCode")
             #expect(try await ask("creditCode=\(creditCode("MA2AB3CF"))", key: key).status == .notFound)
             #expect(try await ask("", key: key).status == .unprocessableEntity)
             // Every call is logged, the refused ones too (not those without a key).

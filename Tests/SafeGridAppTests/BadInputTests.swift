@@ -10,7 +10,7 @@ import Vapor
 @Suite("Hostile and odd inputs")
 struct BadInputTests {
     func hazardCount(_ app: Application) async throws -> Int {
-        try await app.send(.GET, "/api/v1/hazards?per=1", token: app.adminToken).json["total"] as? Int ?? -1
+        try await app.send(.GET, "/api/v1/hazards?per=1", token: app.adminToken).decoded(Page<HazardDTO>.self).total
     }
 
     @Test func markupInANameIsEscapedOnEveryPage() async throws {
@@ -20,7 +20,8 @@ struct BadInputTests {
             body["name"] = "XSS\"><img src=x onerror=\"alert(1)\">"
             let r = try await app.send(.POST, "/api/v1/subjects", object: body, token: app.adminToken)
             #expect(r.status == .created)
-            let page = try await app.send(.GET, "/subjects/\(r.json["id"] as? String ?? "")", token: app.adminToken)
+            let id = try r.decoded(SubjectDTO.self).id.uuidString
+            let page = try await app.send(.GET, "/subjects/\(id)", token: app.adminToken)
             #expect(page.status == .ok)
             #expect(!page.body.contains("<img src=x"))
             #expect(page.body.contains("&lt;img src=x"))
@@ -33,7 +34,7 @@ struct BadInputTests {
                 for path in ["/api/v1/hazards", "/api/v1/subjects"] {
                     let r = try await app.send(.GET, "\(path)?\(query)", token: app.adminToken)
                     #expect(r.status == .unprocessableEntity, "\(path)?\(query): \(r.body)")
-                    #expect(["page", "per"].contains(r.json["field"] as? String ?? ""))
+                    #expect(try ["page", "per"].contains(r.problem().field ?? ""))
                 }
             }
             #expect(try await app.send(.GET, "/api/v1/hazards?page=100000", token: app.adminToken).status == .ok)
@@ -47,11 +48,11 @@ struct BadInputTests {
             body["name"] = "前\u{0}后缀"
             let nul = try await app.send(.POST, "/api/v1/subjects", object: body, token: app.adminToken)
             #expect(nul.status == .unprocessableEntity)
-            #expect(nul.json["field"] as? String == "name")
+            #expect(try nul.problem().field == "name")
             body["name"] = "正常名称"
             body["address"] = String(repeating: "路", count: 301)
             let long = try await app.send(.POST, "/api/v1/subjects", object: body, token: app.adminToken)
-            #expect(long.json["field"] as? String == "address")
+            #expect(try long.problem().field == "address")
 
             let subject = try await createEnterprise(app, microGrid: mg, serial: "MA2AB3CE")
             let cases: [([String: Any], String)] = [
@@ -67,7 +68,7 @@ struct BadInputTests {
             for (b, field) in cases {
                 let r = try await app.send(.POST, "/api/v1/inspections", object: b, token: app.adminToken)
                 #expect(r.status == .unprocessableEntity, "\(field): \(r.body)")
-                #expect(r.json["field"] as? String == field, "\(r.body)")
+                #expect(try r.problem().field == field, "\(r.body)")
             }
             #expect(try await hazardCount(app) == 0)
         }
@@ -81,7 +82,7 @@ struct BadInputTests {
             for json in ["[]", "null", "\"x\""] {
                 let r = try await app.send(.POST, "/api/v1/subjects", json: json, token: app.adminToken)
                 #expect(r.status == .unprocessableEntity, "\(json): \(r.body)")
-                #expect(r.json["detail"] as? String == "the body must be a JSON object")
+                #expect(try r.problem().detail == "the body must be a JSON object")
             }
             let text = try await app.send(.POST, "/api/v1/subjects", json: "kind=enterprise", contentType: "text/plain", token: app.adminToken)
             #expect(text.status == .unsupportedMediaType)
@@ -94,7 +95,7 @@ struct BadInputTests {
                 rental["rooms"] = rooms
                 let r = try await app.send(.POST, "/api/v1/subjects", object: rental, token: app.adminToken)
                 #expect(r.status == .unprocessableEntity, "\(rooms): \(r.body)")
-                #expect(r.json["field"] as? String == "rooms")
+                #expect(try r.problem().field == "rooms")
             }
             rental["rooms"] = 4.0
             #expect(try await app.send(.POST, "/api/v1/subjects", object: rental, token: app.adminToken).status == .created)
@@ -105,9 +106,9 @@ struct BadInputTests {
         try await withSafeGrid { app in
             let mg = try await addMicroGrid(app)
             _ = try await createEnterprise(app, microGrid: mg)
-            #expect(try await app.send(.GET, "/api/v1/subjects?q=_", token: app.adminToken).json["total"] as? Int == 0)
-            #expect(try await app.send(.GET, "/api/v1/subjects?q=%25", token: app.adminToken).json["total"] as? Int == 0)
-            #expect(try await app.send(.GET, "/api/v1/subjects?q=%E6%81%92%E5%A2%9E", token: app.adminToken).json["total"] as? Int == 1)  // 恒增
+            #expect(try await app.send(.GET, "/api/v1/subjects?q=_", token: app.adminToken).decoded(Page<SubjectDTO>.self).total == 0)
+            #expect(try await app.send(.GET, "/api/v1/subjects?q=%25", token: app.adminToken).decoded(Page<SubjectDTO>.self).total == 0)
+            #expect(try await app.send(.GET, "/api/v1/subjects?q=%E6%81%92%E5%A2%9E", token: app.adminToken).decoded(Page<SubjectDTO>.self).total == 1)  // 恒增
         }
     }
 
@@ -115,7 +116,7 @@ struct BadInputTests {
         try await withSafeGrid { app in
             let r = try await app.send(.GET, "/api/v1/inspections?subjectId=\(UUID().uuidString)", token: app.adminToken)
             #expect(r.status == .notFound)
-            #expect(r.json["field"] as? String == "subjectId")
+            #expect(try r.problem().field == "subjectId")
             #expect(try await app.send(.GET, "/api/v1/areas?level=village&parentCode=nope", token: app.adminToken).status == .notFound)
             let page = try await app.send(.GET, "/villages/999", headers: ["Accept": "text/html"], token: app.adminToken)
             #expect(page.status == .notFound)
@@ -131,24 +132,24 @@ struct BadInputTests {
             let mg = try await addMicroGrid(app)
             let subject = try await createEnterprise(app, microGrid: mg)
             let created = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken)
-            let id = (created.json["hazards"] as? [[String: Any]])?.first?["id"] as? String ?? ""
+            let id = try created.decoded(InspectionDTO.self).hazards.first?.id.uuidString ?? ""
             let start = try await app.send(.POST, "/api/v1/hazards/\(id)/actions", object: [
                 "action": "startRectification", "actor": "王建国", "occurredAt": "2026-11-30T09:50:00+08:00"], token: app.adminToken)
             #expect(start.status == .ok)
             let back = try await app.send(.POST, "/api/v1/hazards/\(id)/actions", object: [
                 "action": "verifyRectified", "actor": "李伟", "occurredAt": "2026-11-30T09:40:00+08:00"], token: app.adminToken)
             #expect(back.status == .unprocessableEntity)
-            #expect(back.json["field"] as? String == "occurredAt")
+            #expect(try back.problem().field == "occurredAt")
             let future = try await app.send(.POST, "/api/v1/subjects/\(subject)/close-down", object: [
                 "actor": "镇长", "reason": "x", "occurredAt": "2099-12-31T00:00:00+08:00"], token: app.adminToken)
-            #expect(future.json["field"] as? String == "occurredAt")
+            #expect(try future.problem().field == "occurredAt")
             let early = try await app.send(.POST, "/api/v1/subjects/\(subject)/close-down", object: [
                 "actor": "镇长", "reason": "x", "occurredAt": "2026-11-30T09:00:00+08:00"], token: app.adminToken)
-            #expect(early.json["field"] as? String == "occurredAt")
+            #expect(try early.problem().field == "occurredAt")
             let blank = try await app.send(.POST, "/api/v1/subjects/\(subject)/close-down", object: ["actor": " ", "reason": "x"], token: app.adminToken)
-            #expect(blank.json["field"] as? String == "actor")
+            #expect(try blank.problem().field == "actor")
             let detail = try await app.send(.GET, "/api/v1/subjects/\(subject)", token: app.adminToken)
-            #expect((detail.json["subject"] as? [String: Any])?["closedDownAt"] == nil)
+            #expect(try detail.decoded(SubjectsController.SubjectDetailDTO.self).subject.closedDownAt == nil)
         }
     }
 }

@@ -43,8 +43,8 @@ struct ClosedLoopTests {
         let mg = try await addMicroGrid(app)
         let subject = try await createEnterprise(app, microGrid: mg)
         let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken)
-        let hazards = (r.json["hazards"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
-        return (subject, r.json["id"] as? String ?? "", hazards)
+        let dto = try r.decoded(InspectionDTO.self)
+        return (subject, dto.id.uuidString, dto.hazards.map(\.id.uuidString))
     }
 
     func count(_ app: Application, _ table: String) async throws -> Int {
@@ -59,14 +59,15 @@ struct ClosedLoopTests {
                                           object: ["signerName": "王建国", "image": signaturePNG,
                                                    "location": ["latitude": 30.1855, "longitude": 120.4553, "datum": "wgs84"]], token: app.adminToken)
             #expect(sign.status == .created, "\(sign.body)")
-            #expect(sign.json["noticeNumber"] as? String == "瓜沥整改〔2026〕00001号")
-            #expect((sign.json["recordSha256"] as? String)?.count == 64)
-            #expect(sign.json["smsQueued"] as? Bool == true)
-            let body = sign.json["smsBody"] as? String ?? ""
+            let signed = try sign.decoded(SignatureService.Signed.self)
+            #expect(signed.noticeNumber == "瓜沥整改〔2026〕00001号")
+            #expect(signed.recordSha256.count == 64)
+            #expect(signed.smsQueued == true)
+            let body = signed.smsBody ?? ""
             #expect(body.hasPrefix("【瓜沥除险保安】杭州恒增纺织有限公司"))
             #expect(body.contains("2026-12-15"))          // the earliest deadline
             #expect(body.contains("/e/"))                 // the evidence link
-            #expect((sign.json["smsSegments"] as? Int ?? 9) <= 3)
+            #expect((signed.smsSegments ?? 9) <= 3)
             let recipients = try await app.sql.select().columns("phone", "state").from("message_recipients").all()
             #expect(recipients.count == 1)
             #expect(try recipients.first?.decode(column: "phone", as: String.self) == "13800000000")
@@ -107,7 +108,7 @@ struct ClosedLoopTests {
             for (body, field) in cases {
                 let r = try await app.send(.POST, path, object: body, token: app.adminToken)
                 #expect(r.status == .unprocessableEntity, "\(field): \(r.body.prefix(200))")
-                #expect(r.json["field"] as? String == field)
+                #expect(try r.problem().field == field)
             }
             let oversized = try await app.send(.POST, path, object: ["signerName": "王建国", "image": big], token: app.adminToken)
             #expect(oversized.status.code == 413 || oversized.status == .unprocessableEntity)
@@ -121,7 +122,7 @@ struct ClosedLoopTests {
     func evidenceLink(_ app: Application, inspection: String) async throws -> String {
         let sign = try await app.send(.POST, "/api/v1/inspections/\(inspection)/signature",
                                       object: ["signerName": "王建国", "image": signaturePNG], token: app.adminToken)
-        let body = sign.json["smsBody"] as? String ?? ""
+        let body = try sign.decoded(SignatureService.Signed.self).smsBody ?? ""
         guard let range = body.range(of: "/e/") else { return "" }
         return "/e/" + body[range.upperBound...].prefix(EvidenceToken.length)
     }
@@ -137,17 +138,18 @@ struct ClosedLoopTests {
                                           multipart([("photo", "fix.jpg", "image/jpeg", tinyJPEG), ("note", nil, nil, Array("已穿管".utf8))]))
             #expect(up.status == .created, "\(up.body)")
             let h = try await app.send(.GET, "/api/v1/hazards/\(hazards[0])", token: app.adminToken)
-            #expect(h.json["state"] as? String == "rectifying")
-            #expect((h.json["events"] as? [[String: Any]])?.last?["reason"] as? String == "已穿管")
+            let hazard = try h.decoded(HazardDTO.self)
+            #expect(hazard.state == "rectifying")
+            #expect(hazard.events?.last?.reason == "已穿管")
             let detail = try await app.send(.GET, "/api/v1/subjects/\(subject)", token: app.adminToken)
-            #expect(((detail.json["subject"] as? [String: Any])?["colour"] as? [String: Any])?["key"] as? String == "extremelySevere.inProgress")
+            #expect(try detail.decoded(SubjectsController.SubjectDetailDTO.self).subject.colour?.key == "extremelySevere.inProgress")
             #expect(try await count(app, "evidence") == 1)
 
             // Not an image (a PDF renamed .jpg): refused by content.
             let pdf = try await app.upload("\(link)/hazards/\(hazards[1])/evidence",
                                            multipart([("photo", "fix.jpg", "image/jpeg", Array("%PDF-1.4 fake".utf8))]))
             #expect(pdf.status == .unprocessableEntity)
-            #expect(pdf.json["field"] as? String == "photo")
+            #expect(try pdf.problem().field == "photo")
             // Forged and expired links.
             var forged = Array(link)
             forged[forged.count - 5] = forged[forged.count - 5] == "A" ? "B" : "A"
@@ -173,28 +175,29 @@ struct ClosedLoopTests {
                 "results": [["hazardId": hazards[0], "outcome": "rectified"],
                             ["hazardId": hazards[1], "outcome": "notYet", "reason": "通道仍堵塞", "dueOn": "2026-12-10"]]], token: app.adminToken)
             #expect(r.status == .ok, "\(r.body)")
-            let states = Dictionary(uniqueKeysWithValues: (r.json["hazards"] as? [[String: Any]] ?? []).map {
-                (($0["id"] as? String ?? "").lowercased(), $0)
+            let states = Dictionary(uniqueKeysWithValues: try r.decoded(SubjectsController.SubjectDetailDTO.self).hazards.map {
+                ($0.id.uuidString.lowercased(), $0)
             })
-            #expect(states[hazards[0].lowercased()]?["state"] as? String == "rectified")
-            #expect(states[hazards[1].lowercased()]?["state"] as? String == "open")
-            #expect(states[hazards[1].lowercased()]?["dueOn"] as? String == "2026-12-10")
+            #expect(states[hazards[0].lowercased()]?.state == "rectified")
+            #expect(states[hazards[1].lowercased()]?.state == "open")
+            #expect(states[hazards[1].lowercased()]?.dueOn == "2026-12-10")
             // A re-inspection of a hazard that is not open: 409 naming the result; nothing of the batch is written.
             let bad = try await app.send(.POST, "/api/v1/reinspections", object: [
                 "subjectId": subject, "inspector": "李伟",
                 "results": [["hazardId": hazards[1], "outcome": "rectified"], ["hazardId": hazards[0], "outcome": "rectified"]]], token: app.adminToken)
             #expect(bad.status == .conflict)
-            #expect(bad.json["field"] as? String == "results[1].outcome")
-            #expect(bad.json["currentState"] as? String == "rectified")
+            let badProblem = try bad.problem()
+            #expect(badProblem.field == "results[1].outcome")
+            #expect(badProblem.extra["currentState"] == "rectified")
             let h1 = try await app.send(.GET, "/api/v1/hazards/\(hazards[1])", token: app.adminToken)
-            #expect(h1.json["state"] as? String == "open")
+            #expect(try h1.decoded(HazardDTO.self).state == "open")
             let noReason = try await app.send(.POST, "/api/v1/reinspections", object: [
                 "subjectId": subject, "inspector": "李伟", "results": [["hazardId": hazards[1], "outcome": "notYet"]]], token: app.adminToken)
-            #expect(noReason.json["field"] as? String == "results[0].reason")
+            #expect(try noReason.problem().field == "results[0].reason")
             let stale = try await app.send(.POST, "/api/v1/reinspections", object: [
                 "subjectId": subject, "inspector": "李伟", "results": [["hazardId": hazards[1], "outcome": "rectified", "version": 1]]], token: app.adminToken)
             #expect(stale.status == .conflict)
-            #expect(stale.json["field"] as? String == "results[0].version")
+            #expect(try stale.problem().field == "results[0].version")
         }
     }
 
@@ -206,33 +209,35 @@ struct ClosedLoopTests {
             let subject = try await createEnterprise(app, microGrid: mg)
             let created = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
                 subject: subject, at: "2026-11-30T10:00:00+08:00", results: [["itemCode": "ELEC-02", "outcome": "hazard"]]), token: app.adminToken)
-            let hazard = (created.json["hazards"] as? [[String: Any]])?.first
-            #expect(hazard?["dueAt"] as? String == "2026-11-30T23:59:59+08:00")  // 0 days: the same day as the visit
-            let id = hazard?["id"] as? String ?? ""
+            let hazard = try created.decoded(InspectionDTO.self).hazards.first
+            #expect(hazard?.dueAt == "2026-11-30T23:59:59+08:00")  // 0 days: the same day as the visit
+            let id = hazard?.id.uuidString ?? ""
             // The later event (verify, 11:00) arrives first, then the earlier one (start, 10:30).
             let first = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-A", "events": [
                 ["seq": 2, "hazardId": id, "action": "verifyRectified", "clientTime": "2026-11-30T11:00:00+08:00", "actor": "李伟"]]], token: app.adminToken)
             #expect(first.status == .ok, "\(first.body)")
-            #expect(first.array.first?["status"] as? String == "applied")
+            #expect(try first.decoded([OfflineSyncController.SyncResult].self).first?.status == "applied")
             let second = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-A", "events": [
                 ["seq": 1, "hazardId": id, "action": "startRectification", "clientTime": "2026-11-30T10:30:00+08:00", "actor": "王建国"]]], token: app.adminToken)
-            #expect(second.array.first?["status"] as? String == "applied")
-            #expect(second.array.first?["late"] as? Bool == true)
+            let secondResults = try second.decoded([OfflineSyncController.SyncResult].self)
+            #expect(secondResults.first?.status == "applied")
+            #expect(secondResults.first?.late == true)
             let h = try await app.send(.GET, "/api/v1/hazards/\(id)", token: app.adminToken)
-            #expect(h.json["state"] as? String == "rectified")
-            let events = h.json["events"] as? [[String: Any]] ?? []
-            #expect(events.map { $0["kind"] as? String } == ["found", "verifyRectified", "startRectification"])  // arrival order kept
-            #expect(events.last?["late"] as? Bool == true)
-            #expect(events.last?["deviceId"] as? String == "phone-A")
+            let synced = try h.decoded(HazardDTO.self)
+            #expect(synced.state == "rectified")
+            let events = synced.events ?? []
+            #expect(events.map(\.kind) == ["found", "verifyRectified", "startRectification"])  // arrival order kept
+            #expect(events.last?.late == true)
+            #expect(events.last?.deviceId == "phone-A")
             // A retry of the same events changes nothing.
             let retry = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-A", "events": [
                 ["seq": 1, "hazardId": id, "action": "startRectification", "clientTime": "2026-11-30T10:30:00+08:00", "actor": "王建国"]]], token: app.adminToken)
-            #expect(retry.array.first?["status"] as? String == "duplicate")
-            #expect((try await app.send(.GET, "/api/v1/hazards/\(id)", token: app.adminToken).json["events"] as? [Any])?.count == 3)
+            #expect(try retry.decoded([OfflineSyncController.SyncResult].self).first?.status == "duplicate")
+            #expect(try await app.send(.GET, "/api/v1/hazards/\(id)", token: app.adminToken).decoded(HazardDTO.self).events?.count == 3)
             // Not applicable at its place in client order: rejected with a reason, nothing stored.
             let rejected = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-B", "events": [
                 ["seq": 1, "hazardId": id, "action": "verifyRectified", "clientTime": "2026-11-30T12:00:00+08:00", "actor": "张敏"]]], token: app.adminToken)
-            #expect(rejected.array.first?["status"] as? String == "rejected")
+            #expect(try rejected.decoded([OfflineSyncController.SyncResult].self).first?.status == "rejected")
             let audit = try await Audit.verify(sql: app.sql)
             #expect(audit.intact)
         }
@@ -265,7 +270,7 @@ struct ClosedLoopTests {
             #expect(rc.hazardsMarkedOverdue + rd.hazardsMarkedOverdue == 1)
             #expect(rc.alertsQueued + rd.alertsQueued == 1)
             let detail = try await app.send(.GET, "/api/v1/subjects/\(subject)", token: app.adminToken)
-            #expect(((detail.json["subject"] as? [String: Any])?["colour"] as? [String: Any])?["key"] as? String == "serious.inProgress")
+            #expect(try detail.decoded(SubjectsController.SubjectDetailDTO.self).subject.colour?.key == "serious.inProgress")
             let alert = try await app.sql.select().column("body").from("messages").where("kind", .equal, SQLBind("overdueAlert")).first()
             #expect(try alert?.decode(column: "body", as: String.self).contains("逾期") == true)
             let phones = try await app.sql.select().column("phone").from("message_recipients").all().map { try $0.decode(column: "phone", as: String.self) }
@@ -329,7 +334,8 @@ struct ClosedLoopRegressionTests {
         let mg = try await addMicroGrid(app)
         let subject = try await createEnterprise(app, microGrid: mg)
         let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken)
-        return (subject, r.json["id"] as? String ?? "", (r.json["hazards"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+        let dto = try r.decoded(InspectionDTO.self)
+        return (subject, dto.id.uuidString, dto.hazards.map(\.id.uuidString))
     }
 
     @Test func aBrowserUploadReturnsToThePageAndTheSealCoversTheSigner() async throws {
@@ -337,7 +343,7 @@ struct ClosedLoopRegressionTests {
             let (_, inspection, hazards) = try await inspected(app)
             let sign = try await app.send(.POST, "/api/v1/inspections/\(inspection)/signature",
                                           object: ["signerName": "王建国", "image": signaturePNG], token: app.adminToken)
-            let body = sign.json["smsBody"] as? String ?? ""
+            let body = try sign.decoded(SignatureService.Signed.self).smsBody ?? ""
             let link = "/e/" + body[body.range(of: "/e/")!.upperBound...].prefix(EvidenceToken.length)
             let r = try await app.testing().sendRequest(.POST, "\(link)/hazards/\(hazards[0])/evidence", headers: [
                 "Content-Type": "multipart/form-data; boundary=sgBOUNDARY",
@@ -364,13 +370,13 @@ struct ClosedLoopRegressionTests {
             let path = "/api/v1/inspections/\(inspection)/signature"
             let far = try await app.send(.POST, path, object: ["signerName": "王建国", "image": signaturePNG,
                                                                "location": ["latitude": 39.9, "longitude": 116.4]], token: app.adminToken)
-            #expect(far.json["field"] as? String == "location")
+            #expect(try far.problem().field == "location")
             let fake = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(String(repeating: "not a png ", count: 30).utf8))
             let r = try await app.send(.POST, path, object: ["signerName": "王建国", "image": "data:image/png;base64," + fake.base64EncodedString()], token: app.adminToken)
-            #expect(r.json["field"] as? String == "image")
+            #expect(try r.problem().field == "image")
             let trick = try await app.send(.POST, path, object: ["signerName": "王建国",
                                                                  "image": "data:text/plain;x=image/png;base64," + signaturePNG.split(separator: ",")[1]], token: app.adminToken)
-            #expect(trick.json["field"] as? String == "image")
+            #expect(try trick.problem().field == "image")
         }
     }
 
@@ -379,10 +385,11 @@ struct ClosedLoopRegressionTests {
             let (subject, _, _) = try await inspected(app)
             let again = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
                 subject: subject, at: "2026-11-30T09:50:00+08:00", results: [["itemCode": "ELEC-01", "outcome": "hazard"]]), token: app.adminToken)
-            let id = again.json["id"] as? String ?? ""
+            let id = try again.decoded(InspectionDTO.self).id.uuidString
             let sign = try await app.send(.POST, "/api/v1/inspections/\(id)/signature", object: ["signerName": "王建国", "image": signaturePNG], token: app.adminToken)
-            #expect(sign.json["smsQueued"] as? Bool == true)
-            #expect((sign.json["smsBody"] as? String)?.contains("电气线路") == true)
+            let signed = try sign.decoded(SignatureService.Signed.self)
+            #expect(signed.smsQueued == true)
+            #expect(signed.smsBody?.contains("电气线路") == true)
             let notice = try await app.send(.GET, "/inspections/\(id)/notice", token: app.adminToken)
             #expect(notice.body.contains("电气线路未穿管"))
         }
@@ -395,7 +402,7 @@ struct ClosedLoopRegressionTests {
                 ["seq": 5, "hazardId": hazards[0], "action": "startRectification", "clientTime": "2026-11-30T09:40:00+08:00", "actor": "王"],
                 ["seq": 5, "hazardId": hazards[1], "action": "startRectification", "clientTime": "2026-11-30T09:41:00+08:00", "actor": "王"]]], token: app.adminToken)
             #expect(r.status == .unprocessableEntity)
-            #expect(r.json["field"] as? String == "events[1].seq")
+            #expect(try r.problem().field == "events[1].seq")
         }
     }
 
@@ -407,11 +414,11 @@ struct ClosedLoopRegressionTests {
                 "subjectId": subject, "inspector": "李伟", "results": [["hazardId": hazards[0], "outcome": "rebound", "reason": "又明敷"]]], token: app.adminToken)
             #expect(r.status == .ok)
             let h = try await app.send(.GET, "/api/v1/hazards/\(hazards[0])", token: app.adminToken)
-            #expect(h.json["dueOn"] as? String == "2026-12-07")   // 7 days from the re-inspection day
+            #expect(try h.decoded(HazardDTO.self).dueOn == "2026-12-07")   // 7 days from the re-inspection day
             let future = try await app.send(.POST, "/api/v1/reinspections", object: [
                 "subjectId": subject, "inspector": "李伟", "reinspectedAt": "2026-11-30T08:00:00+08:00",
                 "results": [["hazardId": hazards[1], "outcome": "rectified"]]], token: app.adminToken)
-            #expect(future.json["field"] as? String == "reinspectedAt")
+            #expect(try future.problem().field == "reinspectedAt")
         }
     }
 

@@ -27,7 +27,7 @@ struct CorruptRowTests {
             let subject = try await createEnterprise(app, microGrid: mg)
             let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken)
             #expect(r.status == .created)
-            let hazards = (r.json["hazards"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            let hazards = try r.decoded(InspectionDTO.self).hazards.map(\.id.uuidString)
             #expect(hazards.count == 2)
             let bad = hazards[0], good = hazards[1]
             // Behind the app's back: a text where the column's kind expects something else.
@@ -122,7 +122,7 @@ struct CorruptRowTests {
             // A name search longer than any name is refused plainly, not a database error.
             let long = try await app.send(.GET, "/api/v1/subjects?q=" + String(repeating: "a", count: 50_000), token: app.adminToken)
             #expect(long.status == .unprocessableEntity)
-            #expect(long.json["field"] as? String == "q")
+            #expect(try long.problem().field == "q")
             #expect(try await app.send(.GET, "/api/v1/subjects?q=" + String(repeating: "a", count: 200), token: app.adminToken).status == .ok)
         }
     }

@@ -46,7 +46,7 @@ struct CountersTests {
                 }
                 let r = try await app.send(.POST, "/api/v1/subjects", object: body, token: app.adminToken)
                 #expect(r.status == .created, "subject \(i): \(r.body)")
-                subjects.append(r.json["id"] as? String ?? "")
+                subjects.append(try r.decoded(SubjectDTO.self).id.uuidString)
             }
             var hazards: [String] = []
             var accepted = 0
@@ -63,7 +63,7 @@ struct CountersTests {
                     let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject, at: at, results: results), token: app.adminToken)
                     if r.status == .created {
                         accepted += 1
-                        hazards += (r.json["hazards"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+                        hazards += try r.decoded(InspectionDTO.self).hazards.map(\.id.uuidString)
                     }
                     label = "inspection \(r.status.code)"
                 } else if roll < 8 {
@@ -98,18 +98,19 @@ struct CountersTests {
             for area in ["330109", "330109113", "330109113201", grids[1]] {
                 let d = try await app.send(.GET, "/api/v1/dashboard?areaCode=\(area)", token: app.adminToken)
                 #expect(d.status == .ok)
+                let figures = try d.decoded(DashboardFigures.self)
                 let column = CampaignQueries.areaColumn(for: area)
                 func count(_ filter: String) async throws -> Int {
                     let scope = column.map { " AND \($0) = '\(area)'" } ?? ""
                     return try await sql.raw("SELECT COUNT(*) AS n FROM hazards WHERE \(unsafeRaw: filter)\(unsafeRaw: scope)")
                         .first()?.decode(column: "n", as: Int.self) ?? -1
                 }
-                #expect(d.json["hazardsFound"] as? Int == (try await count("1 = 1")), "found in \(area)")
-                #expect(d.json["hazardsRectified"] as? Int == (try await count("state = 'rectified'")), "rectified in \(area)")
-                #expect(d.json["overdueCount"] as? Int == (try await count(CreateDashboardCounters.markedOverdue)), "overdue in \(area)")
-                let open = (d.json["kinds"] as? [[String: Any]] ?? []).compactMap { $0["hazardsOpen"] as? Int }.reduce(0, +)
+                #expect(figures.hazardsFound == (try await count("1 = 1")), "found in \(area)")
+                #expect(figures.hazardsRectified == (try await count("state = 'rectified'")), "rectified in \(area)")
+                #expect(figures.overdueCount == (try await count(CreateDashboardCounters.markedOverdue)), "overdue in \(area)")
+                let open = figures.kinds.map(\.hazardsOpen).reduce(0, +)
                 #expect(open == (try await count("state IN ('open','rectifying','rebound')")), "open in \(area)")
-                let coloured = (d.json["colours"] as? [[String: Any]] ?? []).compactMap { $0["subjects"] as? Int }.reduce(0, +)
+                let coloured = figures.colours.map(\.subjects).reduce(0, +)
                 let scope = column.map { " AND \($0) = '\(area)'" } ?? ""
                 let withColour = try await sql.raw("SELECT COUNT(*) AS n FROM subjects WHERE colour IS NOT NULL\(unsafeRaw: scope)")
                     .first()?.decode(column: "n", as: Int.self) ?? -1
@@ -182,10 +183,10 @@ struct InspectionIntakeTests {
             #expect(created.count == 50)
             #expect(created.filter { $0.1.headers.first(name: "Idempotent-Replayed") == "true" }.count == 10)
             #expect(byKind["reused"]?.allSatisfy { $0.1.status == .conflict } == true)
-            #expect(byKind["unknown"]?.allSatisfy { $0.1.status == .unprocessableEntity && $0.1.json["field"] as? String == "subjectId" } == true)
+            #expect(try byKind["unknown"]?.allSatisfy { try $0.1.status == .unprocessableEntity && $0.1.problem().field == "subjectId" } == true)
             let stored = try await app.sql.raw("SELECT COUNT(*) AS n FROM inspections").first()?.decode(column: "n", as: Int.self)
             #expect(stored == 40)
-            let ids = Set(created.compactMap { $0.1.json["id"] as? String })
+            let ids = Set(try created.map { try $0.1.decoded(InspectionDTO.self).id.uuidString })
             #expect(ids.count == 40)
             let counters = DashboardCounters(sql: app.sql)
             #expect(CountersTests.diff(try await counters.stored(), try await counters.recount()).isEmpty)

@@ -13,28 +13,29 @@ struct DemoTests {
             _ = try await DemoCommand.build(app: app, asOf: try CalendarDate("2026-11-30"), seed: 20220725)
             let r = try await app.send(.GET, "/api/v1/dashboard", token: app.adminToken)
             #expect(r.status == .ok)
-            let byKind = r.json["byKind"] as? [String: [String: Any]] ?? [:]
-            let e = byKind["enterprise"] ?? [:], s = byKind["streetShop"] ?? [:], h = byKind["rentalHousing"] ?? [:]
-            #expect(e["subjectsInspected"] as? Int == 2_928)
-            #expect(e["hazardsFound"] as? Int == 16_241)
-            #expect(e["hazardsRectified"] as? Int == 5_521)
-            #expect(e["rectificationRate"] as? Double == 33.99)
-            #expect(s["subjectsInspected"] as? Int == 5_351)
-            #expect(s["hazardsFound"] as? Int == 16_180)
-            #expect(s["hazardsRectified"] as? Int == 5_075)
-            #expect(s["rectificationRateText"] as? String == "31.37%")
-            #expect(h["roomsInspected"] as? Int == 17_120)
-            #expect(h["hazardsFound"] as? Int == 9_821)
-            #expect(r.json["hazardsFound"] as? Int == 42_242)
-            #expect((r.json["ranking"] as? [Any])?.count == 74)
-            let colours = r.json["colours"] as? [[String: Any]] ?? []
+            let dashboard = try r.decoded(DashboardFigures.self)
+            let byKind = dashboard.byKind
+            let e = byKind["enterprise"], s = byKind["streetShop"], h = byKind["rentalHousing"]
+            #expect(e?.subjectsInspected == 2_928)
+            #expect(e?.hazardsFound == 16_241)
+            #expect(e?.hazardsRectified == 5_521)
+            #expect(e?.rectificationRate == 33.99)
+            #expect(s?.subjectsInspected == 5_351)
+            #expect(s?.hazardsFound == 16_180)
+            #expect(s?.hazardsRectified == 5_075)
+            #expect(s?.rectificationRateText == "31.37%")
+            #expect(h?.roomsInspected == 17_120)
+            #expect(h?.hazardsFound == 9_821)
+            #expect(dashboard.hazardsFound == 42_242)
+            #expect(dashboard.ranking.count == 74)
+            let colours = dashboard.colours
             #expect(colours.count == 11)
-            #expect(colours.first { ($0["colour"] as? [String: Any])?["key"] as? String == "closedDown" }?["subjects"] as? Int == 77)
+            #expect(colours.first { $0.colour.key == "closedDown" }?.subjects == 77)
 
             let grids = try await app.send(.GET, "/api/v1/areas?level=grid", token: app.adminToken)
-            #expect(grids.array.count == 160)
+            #expect(try grids.decoded([AreaDTO].self).count == 160)
             let micro = try await app.send(.GET, "/api/v1/areas?level=microGrid", token: app.adminToken)
-            #expect(micro.array.count == 2_283)
+            #expect(try micro.decoded([AreaDTO].self).count == 2_283)
 
             let page = try await app.send(.GET, "/", token: app.adminToken)
             #expect(page.body.contains("33.99%"))
@@ -59,15 +60,16 @@ struct DemoTests {
             for p in DemoAccounts.people {
                 let t = try await app.send(.POST, "/api/v1/auth/token", object: ["username": p.username, "password": DemoAccounts.password], token: "")
                 #expect(t.status == .created, "\(p.username): \(t.body)")
-                let token = t.json["token"] as? String ?? ""
+                let token = try t.decoded(AccountsController.TokenDTO.self).token
                 let d = try await app.send(.GET, "/api/v1/dashboard", token: token)
                 #expect(d.status == .ok, "\(p.username)")
-                let area = (d.json["area"] as? [String: Any])?["code"] as? String ?? ""
-                let subjects = try await app.send(.GET, "/api/v1/subjects?per=1", token: token).json["total"] as? Int ?? -1
-                seen[p.role] = (area, d.json["hazardsFound"] as? Int ?? -1, subjects)
+                let figures = try d.decoded(DashboardFigures.self)
+                let area = figures.area.code
+                let subjects = try await app.send(.GET, "/api/v1/subjects?per=1", token: token).decoded(Page<SubjectDTO>.self).total
+                seen[p.role] = (area, figures.hazardsFound, subjects)
                 // The admin's count of the same area agrees: the slice is the campaign's, not a copy.
                 let adminView = try await app.send(.GET, "/api/v1/hazards?per=1&areaCode=\(area)", token: app.adminToken)
-                #expect(adminView.json["total"] as? Int == d.json["hazardsFound"] as? Int, "\(p.username) \(area)")
+                #expect(try adminView.decoded(Page<HazardDTO>.self).total == figures.hazardsFound, "\(p.username) \(area)")
             }
             #expect(seen[.townAdmin]?.found == 42_242 && seen[.districtAdmin]?.found == 42_242 && seen[.viewer]?.found == 42_242)
             #expect(seen[.townAdmin]?.subjects == seen[.districtAdmin]?.subjects)

@@ -11,34 +11,33 @@ import Vapor
 /// 拆除593家企业的违法建筑8万多平方米，腾出产业发展空间100余亩), and the rules of the API.
 @Suite("Joint enforcement: the article's figures from records, teams and actions through the API")
 struct EnforcementTests {
-    static func number(_ value: Any?) -> Double? { (value as? NSNumber)?.doubleValue }
-
     @Test func theDemoReproducesTheArticlesEnforcementFigures() async throws {
         try await withSafeGrid { app in
             _ = try await DemoCommand.build(app: app, asOf: try CalendarDate("2026-11-30"), seed: 20220725)
             let r = try await app.send(.GET, "/api/v1/enforcement?areaCode=\(BundledAreas.gualiTownCode)", token: app.adminToken)
             #expect(r.status == .ok, "\(r.body.prefix(300))")
-            let f = r.json
-            #expect(f["actions"] as? Int == 3_012)
-            #expect(f["shareText"] as? String == "46.8%")
-            let district = f["districtActions"] as? Int ?? 0
+            let f = try r.decoded(EnforcementController.FiguresDTO.self)
+            #expect(f.actions == 3_012)
+            #expect(f.shareText == "46.8%")
+            let district = f.districtActions
             // "46.8%以上": the exact share is at least 46.8%, not only rounded to it.
             #expect(district > 0 && 3_012 * 1_000 >= 468 * district, "district total \(district)")
-            #expect((Self.number(f["sharePercent"]) ?? 0) >= 46.8)
-            #expect(f["enterprisesClosed"] as? Int == 77)
-            #expect(f["enterprisesWithDemolitions"] as? Int == 593)
-            let squareMetres = Self.number(f["squareMetresDemolished"]) ?? 0
+            #expect(f.sharePercent >= 46.8)
+            #expect(f.enterprisesClosed == 77)
+            #expect(f.enterprisesWithDemolitions == 593)
+            let squareMetres = f.squareMetresDemolished
             #expect(80_000 < squareMetres && squareMetres < 90_000, "\(squareMetres) m²")
-            let mu = Self.number(f["muFreed"]) ?? 0
+            let mu = f.muFreed
             #expect(100 < mu && mu < 110, "\(mu) 亩")
-            let byKind = f["actionsByKind"] as? [String: Int] ?? [:]
+            let byKind = f.actionsByKind
             #expect(byKind.values.reduce(0, +) == 3_012)
             #expect(byKind["closureOrdered"] == 77)
 
             // The district: its own actions, recorded and tallied, are the whole.
             let d = try await app.send(.GET, "/api/v1/enforcement?areaCode=\(BundledAreas.districtCode)", token: app.adminToken)
-            #expect(d.json["actions"] as? Int == district)
-            #expect(d.json["shareText"] as? String == "100.0%")
+            let districtFigures = try d.decoded(EnforcementController.FiguresDTO.self)
+            #expect(districtFigures.actions == district)
+            #expect(districtFigures.shareText == "100.0%")
 
             // A grid worker sees the slice of actions concerning the grid's subjects, and only those subjects.
             let first = try await app.sql.select().column(SQLColumn("grid_code", table: "subjects"))
@@ -49,15 +48,17 @@ struct EnforcementTests {
             let token = try await makeAccount(app, "t.enforcement.grid", role: .gridWorker, area: grid)
             let slice = try await app.send(.GET, "/api/v1/enforcement", token: token)
             #expect(slice.status == .ok, "\(slice.body.prefix(300))")
-            let sliceActions = slice.json["actions"] as? Int ?? 0
+            let sliceFigures = try slice.decoded(EnforcementController.FiguresDTO.self)
+            let sliceActions = sliceFigures.actions
             #expect(sliceActions > 0 && sliceActions < 3_012)
-            #expect(slice.json["districtActions"] as? Int == district)
+            #expect(sliceFigures.districtActions == district)
             let list = try await app.send(.GET, "/api/v1/enforcement/actions?per=200", token: token)
-            #expect(list.json["total"] as? Int == sliceActions)
+            let listed = try list.decoded(Page<EnforcementController.ActionDTO>.self)
+            #expect(listed.total == sliceActions)
             let inGrid = Set(try await app.sql.select().column("id").from("subjects").where("grid_code", .equal, SQLBind(grid)).all()
                 .map { try $0.decode(column: "id", as: UUID.self) })
-            for item in list.json["items"] as? [[String: Any]] ?? [] {
-                let ids = (item["subjectIds"] as? [String] ?? []).compactMap(UUID.init(uuidString:))
+            for item in listed.items {
+                let ids = item.subjectIds
                 #expect(!ids.isEmpty && ids.allSatisfy { inGrid.contains($0) }, "\(item)")
             }
             let town = try await app.send(.GET, "/api/v1/enforcement?areaCode=\(BundledAreas.gualiTownCode)", token: token)
@@ -80,12 +81,13 @@ struct EnforcementTests {
                                        "members": [["name": "张伟", "department": "fireRescue"], ["name": "李娜", "department": "fireRescue"]]]
             let single = try await app.send(.POST, "/api/v1/enforcement/teams", object: team, token: app.adminToken)
             #expect(single.status == .unprocessableEntity)
-            #expect(single.json["field"] as? String == "members")
+            #expect(try single.problem().field == "members")
             team["members"] = [["name": "张伟", "department": "comprehensiveEnforcement"], ["name": "李娜", "department": "fireRescue"]]
             let made = try await app.send(.POST, "/api/v1/enforcement/teams", object: team, token: app.adminToken)
             #expect(made.status == .created, "\(made.body)")
-            #expect((made.json["departments"] as? [String])?.count == 2)
-            let teamId = made.json["id"] as? String ?? ""
+            let madeTeam = try made.decoded(EnforcementController.TeamDTO.self)
+            #expect(madeTeam.departments.count == 2)
+            let teamId = madeTeam.id.uuidString
             let notAdmin = try await app.send(.POST, "/api/v1/enforcement/teams", object: team, token: gridWorker)
             #expect(notAdmin.status == .forbidden)
 
@@ -96,11 +98,11 @@ struct EnforcementTests {
             }
             let negative = try await app.send(.POST, "/api/v1/enforcement/actions", object: action("demolition", [a], squareMetres: -5), token: app.adminToken)
             #expect(negative.status == .unprocessableEntity)
-            #expect(negative.json["field"] as? String == "squareMetres")
+            #expect(try negative.problem().field == "squareMetres")
             let outside = try await app.send(.POST, "/api/v1/enforcement/actions", object: action("demolition", [b], squareMetres: 120.5),
                                              token: gridWorker)
             #expect(outside.status == .unprocessableEntity)
-            #expect(outside.json["field"] as? String == "subjectIds[0]")
+            #expect(try outside.problem().field == "subjectIds[0]")
             #expect(!outside.body.contains("杭州恒增纺织"))
             let byViewer = try await app.send(.POST, "/api/v1/enforcement/actions", object: action("demolition", [a], squareMetres: 120.5),
                                               token: viewer)
@@ -109,30 +111,32 @@ struct EnforcementTests {
             let demolished = try await app.send(.POST, "/api/v1/enforcement/actions", object: action("demolition", [a], squareMetres: 120.5),
                                                 token: gridWorker)
             #expect(demolished.status == .created, "\(demolished.body)")
-            #expect(Self.number(demolished.json["squareMetres"]) == 120.5)
+            #expect(try demolished.decoded(EnforcementController.ActionDTO.self).squareMetres == 120.5)
             // A closure ordered closes the subject down.
             let closed = try await app.send(.POST, "/api/v1/enforcement/actions", object: action("closureOrdered", [b]), token: app.adminToken)
             #expect(closed.status == .created, "\(closed.body)")
             let subject = try await app.send(.GET, "/api/v1/subjects/\(b)", token: app.adminToken)
-            #expect((subject.json["subject"] as? [String: Any])?["closedDownAt"] as? String != nil)
+            #expect(try subject.decoded(SubjectsController.SubjectDetailDTO.self).subject.closedDownAt != nil)
 
             let town = try await app.send(.GET, "/api/v1/enforcement?areaCode=\(BundledAreas.gualiTownCode)", token: app.adminToken)
-            #expect(town.json["actions"] as? Int == 2)
-            #expect(town.json["enterprisesClosed"] as? Int == 1)
-            #expect(town.json["enterprisesWithDemolitions"] as? Int == 1)
-            #expect(Self.number(town.json["squareMetresDemolished"]) == 120.5)
-            #expect(town.json["shareText"] as? String == "100.0%")
-            #expect(town.json["from"] as? String == "2026-11-30")
+            let townFigures = try town.decoded(EnforcementController.FiguresDTO.self)
+            #expect(townFigures.actions == 2)
+            #expect(townFigures.enterprisesClosed == 1)
+            #expect(townFigures.enterprisesWithDemolitions == 1)
+            #expect(townFigures.squareMetresDemolished == 120.5)
+            #expect(townFigures.shareText == "100.0%")
+            #expect(townFigures.from == "2026-11-30")
             // The grid worker's slice: the demolition only, half the district's two actions.
             let slice = try await app.send(.GET, "/api/v1/enforcement", token: gridWorker)
-            #expect(slice.json["actions"] as? Int == 1)
-            #expect(slice.json["enterprisesClosed"] as? Int == 0)
-            #expect(slice.json["shareText"] as? String == "50.0%")
+            let sliceFigures = try slice.decoded(EnforcementController.FiguresDTO.self)
+            #expect(sliceFigures.actions == 1)
+            #expect(sliceFigures.enterprisesClosed == 0)
+            #expect(sliceFigures.shareText == "50.0%")
             let list = try await app.send(.GET, "/api/v1/enforcement/actions", token: gridWorker)
-            #expect(list.json["total"] as? Int == 1)
+            #expect(try list.decoded(Page<EnforcementController.ActionDTO>.self).total == 1)
             #expect(!list.body.lowercased().contains(b.lowercased()))
             let teams = try await app.send(.GET, "/api/v1/enforcement/teams", token: gridWorker)
-            #expect(teams.array.count == 1)
+            #expect(try teams.decoded([EnforcementController.TeamDTO].self).count == 1)
         }
     }
 }

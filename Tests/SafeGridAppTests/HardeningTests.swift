@@ -19,7 +19,7 @@ enum Hardening {
         let mg = try await addMicroGrid(app)
         let r = try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(microGrid: mg, credit: creditCode(serial)), token: token)
         #expect(r.status == .created, "\(r.body)")
-        return r.json["id"] as? String ?? ""
+        return try r.decoded(SubjectDTO.self).id.uuidString
     }
 
     static func count(_ app: Application, _ table: String) async throws -> Int {
@@ -39,10 +39,10 @@ struct ImportLimitTests {
             let r = try await app.testing().sendRequest(.POST, "/api/v1/imports?kind=subjects&dryRun=true", headers: headers, body: ByteBuffer(data: xlsx))
             #expect(r.status == .unprocessableEntity)
             #expect(r.headers.first(name: .contentType)?.hasPrefix("application/problem+json") == true)
-            let json = (try? JSONSerialization.jsonObject(with: Data(r.body.string.utf8))) as? [String: Any] ?? [:]
-            #expect(json["field"] as? String == "file")
-            #expect(json["problem"] as? String == "tooLarge")
-            #expect((json["detail"] as? String)?.hasPrefix("cell IW1 holds a value in column 257; a ledger sheet may use at most 256 columns") == true, "\(json)")
+            let problem = try Reply(status: r.status, headers: r.headers, body: r.body.string).problem()
+            #expect(problem.field == "file")
+            #expect(problem.extra["problem"] == "tooLarge")
+            #expect(problem.detail.hasPrefix("cell IW1 holds a value in column 257; a ledger sheet may use at most 256 columns") == true, "\(problem)")
             #expect(try await Hardening.count(app, "ledger_imports") == 0)
         }
     }
@@ -58,17 +58,18 @@ struct InspectionSignOffTests {
             let first = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
                 subject: subject, at: "2026-11-30T09:00:00+08:00", results: [["itemCode": "CHEM-01", "outcome": "hazard"]]), token: admin)
             #expect(first.status == .created, "\(first.body)")
-            let chem = (first.json["hazards"] as? [[String: Any]])?.first?["id"] as? String ?? ""
+            let chem = try first.decoded(InspectionDTO.self).hazards.first?.id.uuidString ?? ""
 
             let bypass = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
                 subject: subject, at: "2026-11-30T09:30:00+08:00",
                 results: [["itemCode": "ELEC-01", "outcome": "pass"], ["itemCode": "CHEM-01", "outcome": "hazard", "rectifiedOnSite": true]]),
                 token: fire)
             #expect(bypass.status == .forbidden, "\(bypass.body)")
-            #expect(bypass.json["field"] as? String == "results[1].rectifiedOnSite")
-            #expect(bypass.json["detail"] as? String == "item CHEM-01 belongs to 应急管理 (emergencyManagement); a department inspector of 消防救援 may not sign it off as fixed on the spot")
+            let refusal = try bypass.problem()
+            #expect(refusal.field == "results[1].rectifiedOnSite")
+            #expect(refusal.detail == "item CHEM-01 belongs to 应急管理 (emergencyManagement); a department inspector of 消防救援 may not sign it off as fixed on the spot")
             let hazard = try await app.send(.GET, "/api/v1/hazards/\(chem)", token: admin)
-            #expect(hazard.json["state"] as? String == "open")
+            #expect(try hazard.decoded(HazardDTO.self).state == "open")
             #expect(try await Hardening.count(app, "inspections") == 1)
             #expect(try await Hardening.count(app, "hazard_events") == 1)
 
@@ -77,11 +78,12 @@ struct InspectionSignOffTests {
                 subject: subject, at: "2026-11-30T09:40:00+08:00",
                 results: [["itemCode": "ELEC-01", "outcome": "hazard", "rectifiedOnSite": true]]), token: fire)
             #expect(own.status == .created, "\(own.body)")
-            #expect(own.json["inspector"] as? String == "李伟（fire.insp）")
-            #expect((own.json["team"] as? [[String: Any]])?.map { $0["name"] as? String } == ["李伟", "张敏"])
-            let stored = try await app.send(.GET, "/api/v1/inspections/\(own.json["id"] as? String ?? "")", token: admin)
-            #expect(stored.json["inspector"] as? String == "李伟（fire.insp）")
-            let elec = (own.json["hazards"] as? [[String: Any]])?.first?["id"] as? String ?? ""
+            let ownDTO = try own.decoded(InspectionDTO.self)
+            #expect(ownDTO.inspector == "李伟（fire.insp）")
+            #expect(ownDTO.team.map(\.name) == ["李伟", "张敏"])
+            let stored = try await app.send(.GET, "/api/v1/inspections/\(ownDTO.id.uuidString)", token: admin)
+            #expect(try stored.decoded(InspectionDTO.self).inspector == "李伟（fire.insp）")
+            let elec = ownDTO.hazards.first?.id.uuidString ?? ""
             let actors = try await app.sql.raw("SELECT actor FROM hazard_events WHERE hazard_id = \(bind: UUID(uuidString: elec) ?? UUID()) ORDER BY seq")
                 .all().map { try $0.decode(column: "actor", as: String.self) }
             #expect(actors == ["李伟（fire.insp）", "李伟（fire.insp）"])
@@ -175,7 +177,7 @@ struct SignInHardeningTests {
             }
             let refused = try await signIn(app, "sprayed.last", "wrong password", headers: ["X-Forwarded-For": "192.0.2.200"])
             #expect(refused.status == .tooManyRequests)
-            #expect((refused.json["detail"] as? String)?.contains("too many sign-in attempts from this address") == true)
+            #expect(try refused.problem().detail.contains("too many sign-in attempts from this address") == true)
         }
     }
 
@@ -183,7 +185,7 @@ struct SignInHardeningTests {
         try await withSafeGrid { app in
             let admin = try await Hardening.admin(app)
             try await makeAccount(app, "cached.user", role: .viewer, area: BundledAreas.gualiTownCode)
-            let token = try #require(try await signIn(app, "cached.user", testPassword).json["token"] as? String)
+            let token = try await signIn(app, "cached.user", testPassword).decoded(AccountsController.TokenDTO.self).token
             let me = try await app.send(.GET, "/api/v1/auth/me", token: token)
             #expect(me.status == .ok)
             #expect(app.sessionCache.session(AuthSessions.digest(token), now: testNow)?.account.username == "cached.user")
@@ -191,9 +193,9 @@ struct SignInHardeningTests {
             #expect(try await app.send(.GET, "/api/v1/auth/me", token: token).status == .unauthorized)
 
             // Deactivated by an admin: refused at once.
-            let second = try #require(try await signIn(app, "cached.user", testPassword).json["token"] as? String)
+            let second = try await signIn(app, "cached.user", testPassword).decoded(AccountsController.TokenDTO.self).token
             #expect(try await app.send(.GET, "/api/v1/auth/me", token: second).status == .ok)
-            let id = try #require(try await app.send(.GET, "/api/v1/auth/me", token: second).json["id"] as? String)
+            let id = try await app.send(.GET, "/api/v1/auth/me", token: second).decoded(AccountDTO.self).id
             #expect(try await app.send(.PATCH, "/api/v1/users/\(id)", object: ["active": false], token: admin).status == .ok)
             #expect(try await app.send(.GET, "/api/v1/auth/me", token: second).status == .unauthorized)
         }
@@ -286,8 +288,9 @@ struct WebhookAddressTests {
             for (url, what) in refused {
                 let r = try await app.send(.POST, "/api/v1/webhooks", object: ["url": url], token: admin)
                 #expect(r.status == .unprocessableEntity, "\(url): \(r.status)")
-                #expect(r.json["field"] as? String == "url")
-                #expect(r.json["detail"] as? String == "url points at \(what); webhooks go only to public addresses (an intranet receiver must be listed in SAFEGRID_WEBHOOK_ALLOW)", "\(url)")
+                let problem = try r.problem()
+                #expect(problem.field == "url")
+                #expect(problem.detail == "url points at \(what); webhooks go only to public addresses (an intranet receiver must be listed in SAFEGRID_WEBHOOK_ALLOW)", "\(url)")
             }
             #expect(try await Hardening.count(app, "webhook_subscriptions") == 0)
             // A public address and a name pass creation (a name is judged when delivering).
@@ -317,7 +320,7 @@ struct WebhookAddressTests {
                 app.settings.webhooks.policy = WebhookPolicy(allowed: try IPRange.list("127.0.0.1"))
                 let made = try await app.send(.POST, "/api/v1/webhooks", object: ["url": "http://127.0.0.1:\(receiver.port)/hook", "from": "beginning"], token: admin)
                 #expect(made.status == .created, "\(made.body)")
-                let id = made.json["id"] as? String ?? ""
+                let id = try made.decoded(Webhooks.Subscription.self).id.uuidString
                 let subject = try await Hardening.subject(app, token: admin)
                 #expect(try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: admin).status == .created)
 
@@ -336,17 +339,17 @@ struct WebhookAddressTests {
                 // It fails with a body: only our words are kept.
                 receiver.mode.withLockedValue { $0 = .fail }
                 #expect(try await Webhooks.pass(app: app, now: testNow.addingTimeInterval(200)) == (0, 1))
-                let deliveries = try await app.send(.GET, "/api/v1/webhooks/\(id)/deliveries", token: admin).array
-                #expect(deliveries.map { $0["status"] as? Int } == [500, 302, nil])
-                #expect(deliveries.map { $0["error"] as? String } == ["answered 500", "answered 302", "refused: the host is a loopback address (127.0.0.1)"])
-                let listed = try await app.send(.GET, "/api/v1/webhooks", token: admin).array.first
-                #expect(listed?["lastError"] as? String == "answered 500")
+                let deliveries = try await app.send(.GET, "/api/v1/webhooks/\(id)/deliveries", token: admin).decoded([Webhooks.Delivery].self)
+                #expect(deliveries.map(\.status) == [500, 302, nil])
+                #expect(deliveries.map(\.error) == ["answered 500", "answered 302", "refused: the host is a loopback address (127.0.0.1)"])
+                let listed = try await app.send(.GET, "/api/v1/webhooks", token: admin).decoded([Webhooks.Subscription].self).first
+                #expect(listed?.lastError == "answered 500")
 
                 // A closed port: a generic text, not the client's error.
                 receiver.mode.withLockedValue { $0 = .accept }
                 try await app.sql.update("webhook_subscriptions").set("url", to: SQLBind("http://127.0.0.1:1/hook")).run()
                 #expect(try await Webhooks.pass(app: app, now: testNow.addingTimeInterval(3_600)) == (0, 1))
-                #expect(try await app.send(.GET, "/api/v1/webhooks", token: admin).array.first?["lastError"] as? String == "could not connect or send")
+                #expect(try await app.send(.GET, "/api/v1/webhooks", token: admin).decoded([Webhooks.Subscription].self).first?.lastError == "could not connect or send")
 
                 // Back on the receiver: delivered.
                 try await app.sql.update("webhook_subscriptions").set("url", to: SQLBind("http://127.0.0.1:\(receiver.port)/hook")).run()
@@ -370,9 +373,10 @@ struct Open311ExposureTests {
             let visit = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
                 subject: subject, results: [["itemCode": "ELEC-01", "outcome": "hazard", "note": "老板王建国说钥匙在13800000000手里"]]), token: admin)
             #expect(visit.status == .created, "\(visit.body)")
-            let hazard = (visit.json["hazards"] as? [[String: Any]])?.first?["id"] as? String ?? ""
+            let hazard = try visit.decoded(InspectionDTO.self).hazards.first?.id.uuidString ?? ""
             let checklist = try await app.checklists.current(sql: app.sql)
             let text = try #require(checklist.item("ELEC-01")?.zh)
+            // Open311 answers are read raw: their members are named by the GeoReport v2 spec, not by our DTOs.
 
             let list = try await app.send(.GET, "/open311/v2/requests.json", token: "")
             #expect(list.status == .ok)
@@ -390,6 +394,7 @@ struct Open311ExposureTests {
     @Test func atMostFiftyIdsPerRequest() async throws {
         try await withSafeGrid { app in
             let fifty = (0..<50).map { _ in UUID().uuidString }.joined(separator: ",")
+            // Raw: GeoReport v2 shapes (a list of requests, a list of errors with `code` and `description`).
             let ok = try await app.send(.GET, "/open311/v2/requests.json?service_request_id=\(fifty)", token: "")
             #expect(ok.status == .ok)
             #expect(ok.array.isEmpty)
@@ -417,7 +422,7 @@ struct EvidenceCapTests {
             let visit = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject, results: [
                 ["itemCode": "ELEC-01", "outcome": "hazard"], ["itemCode": "EVAC-01", "outcome": "hazard"],
                 ["itemCode": "FIRE-03", "outcome": "hazard"], ["itemCode": "FIRE-04", "outcome": "hazard"]]), token: admin)
-            let hazards = (visit.json["hazards"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+            let hazards = try visit.decoded(InspectionDTO.self).hazards.map(\.id.uuidString)
             #expect(hazards.count == 4)
             let subjectID = try #require(UUID(uuidString: subject))
             let link = "/e/" + EvidenceToken(subjectID: subjectID, expiresAt: testNow.addingTimeInterval(7 * 86_400)).signed(key: app.linkSigning.key)
@@ -428,20 +433,22 @@ struct EvidenceCapTests {
             for n in 0..<10 { #expect(try await upload(link, hazards[0], n).status == .created) }
             let eleventh = try await upload(link, hazards[0], 10)
             #expect(eleventh.status == .conflict, "\(eleventh.body)")
-            #expect(eleventh.json["field"] as? String == "photo")
-            #expect(eleventh.json["limit"] as? String == "10")
-            #expect((eleventh.json["detail"] as? String)?.contains("this link has taken 10 photos for this hazard") == true)
+            let perHazard = try eleventh.problem()
+            #expect(perHazard.field == "photo")
+            #expect(perHazard.extra["limit"] == "10")
+            #expect(perHazard.detail.contains("this link has taken 10 photos for this hazard") == true)
             // The same photo again is no new photo: accepted, stored once.
             #expect(try await upload(link, hazards[0], 3).status == .created)
             for n in 100..<110 { #expect(try await upload(link, hazards[1], n).status == .created) }
             for n in 200..<210 { #expect(try await upload(link, hazards[2], n).status == .created) }
             let thirtyFirst = try await upload(link, hazards[3], 300)
             #expect(thirtyFirst.status == .conflict, "\(thirtyFirst.body)")
-            #expect(thirtyFirst.json["limit"] as? String == "30")
-            #expect((thirtyFirst.json["detail"] as? String)?.contains("this link has taken 30 photos") == true)
+            let perLink = try thirtyFirst.problem()
+            #expect(perLink.extra["limit"] == "30")
+            #expect(perLink.detail.contains("this link has taken 30 photos") == true)
             #expect(try await Hardening.count(app, "evidence") == 30)
             // The refused upload changed nothing: the fourth hazard is still untouched.
-            #expect(try await app.send(.GET, "/api/v1/hazards/\(hazards[3])", token: admin).json["state"] as? String == "open")
+            #expect(try await app.send(.GET, "/api/v1/hazards/\(hazards[3])", token: admin).decoded(HazardDTO.self).state == "open")
 
             // A new link (a reminder's) has its own allowance.
             let next = "/e/" + EvidenceToken(subjectID: subjectID, expiresAt: testNow.addingTimeInterval(14 * 86_400)).signed(key: app.linkSigning.key)
@@ -499,7 +506,7 @@ struct SMSHardeningTests {
             app.settings.sms.deliveryReportTokens = ["log": Self.gatewayToken]
             let none = try await app.send(.GET, "/sms/dlr/\(ids[0])?type=1", token: "")
             #expect(none.status == .unauthorized)
-            #expect(none.json["detail"] as? String == "a delivery report must carry the gateway's token (token=… in the dlr-url, or X-SafeGrid-DLR-Token)")
+            #expect(try none.problem().detail == "a delivery report must carry the gateway's token (token=… in the dlr-url, or X-SafeGrid-DLR-Token)")
             let wrong = try await app.send(.GET, "/sms/dlr/\(ids[0])?type=1&token=kannel-dlr-secret-43", token: "")
             #expect(wrong.status == .forbidden)
             #expect(try await app.send(.POST, "/sms/dlr/\(ids[1])?type=2", headers: ["X-SafeGrid-DLR-Token": "nope"], token: "").status == .forbidden)
@@ -555,31 +562,31 @@ struct OfflineSyncAccountTests {
             let visit = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
                 subject: subject, at: "2026-11-30T10:00:00+08:00",
                 results: [["itemCode": "ELEC-01", "outcome": "hazard"], ["itemCode": "EVAC-01", "outcome": "hazard"]]), token: admin)
-            let hazards = (visit.json["hazards"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+            let hazards = try visit.decoded(InspectionDTO.self).hazards.map(\.id.uuidString)
             #expect(hazards.count == 2)
 
             // The other account sends first under the owner's device id and seq (it saw them on a timeline).
             let preempt = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-A", "events": [
                 ["seq": 5, "hazardId": hazards[1], "action": "startRectification", "clientTime": "2026-11-30T11:00:00+08:00", "actor": "张敏"]]], token: other)
-            #expect(preempt.array.first?["status"] as? String == "applied")
+            #expect(try preempt.decoded([OfflineSyncController.SyncResult].self).first?.status == "applied")
             // The owner's own event with that seq is still applied, not taken for a duplicate.
             let own = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-A", "events": [
                 ["seq": 5, "hazardId": hazards[0], "action": "startRectification", "clientTime": "2026-11-30T10:30:00+08:00", "actor": "李伟"]]], token: owner)
-            #expect(own.array.first?["status"] as? String == "applied", "\(own.body)")
+            #expect(try own.decoded([OfflineSyncController.SyncResult].self).first?.status == "applied", "\(own.body)")
             // A retry by the owner is a duplicate; the same pair from the other account is its own.
             let retry = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-A", "events": [
                 ["seq": 5, "hazardId": hazards[0], "action": "startRectification", "clientTime": "2026-11-30T10:30:00+08:00", "actor": "李伟"]]], token: owner)
-            #expect(retry.array.first?["status"] as? String == "duplicate")
+            #expect(try retry.decoded([OfflineSyncController.SyncResult].self).first?.status == "duplicate")
             let replay = try await app.send(.POST, "/api/v1/sync", object: ["deviceId": "phone-A", "events": [
                 ["seq": 6, "hazardId": hazards[0], "action": "verifyRectified", "clientTime": "2026-11-30T12:00:00+08:00", "actor": "张敏"]]], token: other)
-            #expect(replay.array.first?["status"] as? String == "applied")
+            #expect(try replay.decoded([OfflineSyncController.SyncResult].self).first?.status == "applied")
 
             let stored = try await app.sql.raw("SELECT device_id, device_seq FROM hazard_events WHERE device_id IS NOT NULL ORDER BY seq").all()
                 .map { "\(try $0.decode(column: "device_id", as: String.self))#\(try $0.decode(column: "device_seq", as: Int64.self))" }
             #expect(stored == ["other.user/phone-A#5", "phone.owner/phone-A#5", "other.user/phone-A#6"])
-            let events = try await app.send(.GET, "/api/v1/hazards/\(hazards[0])", token: admin).json["events"] as? [[String: Any]] ?? []
-            #expect(events.compactMap { $0["deviceId"] as? String } == ["phone-A", "phone-A"])
-            #expect(events.map { $0["actor"] as? String } == ["李伟（h.admin）", "李伟（phone.owner）", "张敏（other.user）"])
+            let events = try await app.send(.GET, "/api/v1/hazards/\(hazards[0])", token: admin).decoded(HazardDTO.self).events ?? []
+            #expect(events.compactMap(\.deviceId) == ["phone-A", "phone-A"])
+            #expect(events.map(\.actor) == ["李伟（h.admin）", "李伟（phone.owner）", "张敏（other.user）"])
             #expect(try await Audit.verify(sql: app.sql).intact)
         }
     }

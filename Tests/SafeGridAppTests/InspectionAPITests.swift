@@ -18,19 +18,19 @@ struct InspectionAPITests {
             let subject = try await createEnterprise(app, microGrid: mg)
             // Seen before the inspection: the cached figures must not outlive the write.
             let before = try await app.send(.GET, "/api/v1/dashboard", token: app.adminToken)
-            #expect(before.json["hazardsFound"] as? Int == 0)
+            #expect(try before.decoded(DashboardFigures.self).hazardsFound == 0)
             let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken)
             #expect(r.status == .created, "\(r.body)")
-            let hazards = r.json["hazards"] as? [[String: Any]] ?? []
+            let inspection = try r.decoded(InspectionDTO.self)
+            let hazards = inspection.hazards
             #expect(hazards.count == 2)
-            let elec = hazards.first { $0["itemCode"] as? String == "ELEC-01" }
-            #expect(elec?["severity"] as? String == "serious")
-            #expect(elec?["dueAt"] as? String == "2026-12-15T23:59:59+08:00")   // 15 days, Asia/Shanghai calendar
-            #expect(elec?["state"] as? String == "open")
-            let evac = hazards.first { $0["itemCode"] as? String == "EVAC-01" }
-            #expect(evac?["severity"] as? String == "extremelySevere")
-            let colour = r.json["subjectColour"] as? [String: Any]
-            #expect(colour?["key"] as? String == "extremelySevere.notRectified")
+            let elec = hazards.first { $0.itemCode == "ELEC-01" }
+            #expect(elec?.severity == "serious")
+            #expect(elec?.dueAt == "2026-12-15T23:59:59+08:00")   // 15 days, Asia/Shanghai calendar
+            #expect(elec?.state == "open")
+            let evac = hazards.first { $0.itemCode == "EVAC-01" }
+            #expect(evac?.severity == "extremelySevere")
+            #expect(inspection.subjectColour?.key == "extremelySevere.notRectified")
             #expect(try await count(app, "hazards") == 2)
             #expect(try await count(app, "hazard_events") == 2)
             #expect(try await count(app, "inspection_results") == 3)
@@ -38,10 +38,10 @@ struct InspectionAPITests {
             #expect(try await count(app, "subject_colour_history") == 1)
 
             let dash = try await app.send(.GET, "/api/v1/dashboard", token: app.adminToken)
-            let enterprise = (dash.json["byKind"] as? [String: Any])?["enterprise"] as? [String: Any]
-            #expect(enterprise?["subjectsInspected"] as? Int == 1)
-            #expect(enterprise?["hazardsFound"] as? Int == 2)
-            #expect(enterprise?["hazardsRectified"] as? Int == 0)
+            let enterprise = try dash.decoded(DashboardFigures.self).byKind["enterprise"]
+            #expect(enterprise?.subjectsInspected == 1)
+            #expect(enterprise?.hazardsFound == 2)
+            #expect(enterprise?.hazardsRectified == 0)
         }
     }
 
@@ -63,7 +63,7 @@ struct InspectionAPITests {
             other["inspector"] = "张敏"
             let clash = try await app.send(.POST, "/api/v1/inspections", object: other, token: app.adminToken)
             #expect(clash.status == .conflict)
-            #expect(clash.json["field"] as? String == "clientId")
+            #expect(try clash.problem().field == "clientId")
             #expect(try await count(app, "hazards") == 2)
         }
     }
@@ -90,14 +90,14 @@ struct InspectionAPITests {
             for (body, status, field) in cases {
                 let r = try await app.send(.POST, "/api/v1/inspections", object: body, token: app.adminToken)
                 #expect(r.status == status, "\(field): \(r.body)")
-                #expect(r.json["field"] as? String == field, "\(r.body)")
+                #expect(try r.problem().field == field, "\(r.body)")
                 #expect(r.headers.first(name: .contentType)?.hasPrefix("application/problem+json") == true)
             }
             var missing = inspectionBody(subject: subject)
             missing.removeValue(forKey: "inspector")
             let noInspector = try await app.send(.POST, "/api/v1/inspections", object: missing, token: app.adminToken)
             #expect(noInspector.status == .unprocessableEntity)
-            #expect(noInspector.json["field"] as? String == "inspector")
+            #expect(try noInspector.problem().field == "inspector")
 
             let notJSON = try await app.send(.POST, "/api/v1/inspections", json: "{\"clientId\": ", token: app.adminToken)
             #expect(notJSON.status == .badRequest, "\(notJSON.body)")
@@ -114,25 +114,25 @@ struct InspectionAPITests {
             let mg = try await addMicroGrid(app)
             let subject = try await createEnterprise(app, microGrid: mg)
             let first = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken)
-            let elec = (first.json["hazards"] as? [[String: Any]])?.first { $0["itemCode"] as? String == "ELEC-01" }?["id"] as? String
+            let elec = try first.decoded(InspectionDTO.self).hazards.first { $0.itemCode == "ELEC-01" }?.id
             let second = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(
                 subject: subject, at: "2026-11-30T09:50:00+08:00",
                 results: [["itemCode": "ELEC-01", "outcome": "hazard"],
                           ["itemCode": "EVAC-01", "outcome": "hazard", "rectifiedOnSite": true],
                           ["itemCode": "FIRE-03", "outcome": "hazard"]]), token: app.adminToken)
             #expect(second.status == .created, "\(second.body)")
-            #expect((second.json["hazards"] as? [[String: Any]])?.map { $0["itemCode"] as? String } == ["FIRE-03"])
-            let results = second.json["results"] as? [[String: Any]] ?? []
-            let linked = results.first { $0["itemCode"] as? String == "ELEC-01" }
-            #expect(linked?["linked"] as? Bool == true)
-            #expect((linked?["hazardId"] as? String)?.lowercased() == elec?.lowercased())
+            let repeated = try second.decoded(InspectionDTO.self)
+            #expect(repeated.hazards.map(\.itemCode) == ["FIRE-03"])
+            let linked = repeated.results.first { $0.itemCode == "ELEC-01" }
+            #expect(linked?.linked == true)
+            #expect(linked?.hazardId == elec)
             #expect(try await count(app, "hazards") == 3)
             // The open EVAC-01 hazard was fixed on the spot at the second visit.
             let evac = try await app.send(.GET, "/api/v1/hazards?itemCode=EVAC-01", token: app.adminToken)
-            #expect(((evac.json["items"] as? [[String: Any]])?.first)?["state"] as? String == "rectified")
-            let stored = try await app.send(.GET, "/api/v1/inspections/\(second.json["id"] as? String ?? "")", token: app.adminToken)
-            let storedLinked = (stored.json["results"] as? [[String: Any]])?.first { $0["itemCode"] as? String == "ELEC-01" }
-            #expect((storedLinked?["hazardId"] as? String)?.lowercased() == elec?.lowercased())
+            #expect(try evac.decoded(Page<HazardDTO>.self).items.first?.state == "rectified")
+            let stored = try await app.send(.GET, "/api/v1/inspections/\(repeated.id.uuidString)", token: app.adminToken)
+            let storedLinked = try stored.decoded(InspectionDTO.self).results.first { $0.itemCode == "ELEC-01" }
+            #expect(storedLinked?.hazardId == elec)
         }
     }
 
@@ -144,13 +144,13 @@ struct InspectionAPITests {
             let closed = try await app.send(.POST, "/api/v1/subjects/\(subject)/close-down",
                                             object: ["actor": "综合执法组", "reason": "违法生产，责令关停"], token: app.adminToken)
             #expect(closed.status == .ok, "\(closed.body)")
-            let s = closed.json["subject"] as? [String: Any]
-            #expect((s?["colour"] as? [String: Any])?["key"] as? String == "closedDown")
-            let states = (closed.json["hazards"] as? [[String: Any]] ?? []).map { $0["state"] as? String }
+            let closedDown = try closed.decoded(SubjectsController.SubjectDetailDTO.self)
+            #expect(closedDown.subject.colour?.key == "closedDown")
+            let states = closedDown.hazards.map(\.state)
             #expect(states == ["closedDown", "closedDown"])
             let again = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken)
             #expect(again.status == .conflict)
-            #expect(again.json["field"] as? String == "subjectId")
+            #expect(try again.problem().field == "subjectId")
             #expect(try await count(app, "inspections") == 1)
         }
     }
@@ -161,59 +161,63 @@ struct InspectionAPITests {
             let subject = try await createEnterprise(app, microGrid: mg)
             let body = inspectionBody(subject: subject, results: [["itemCode": "ELEC-01", "outcome": "hazard"]])
             let created = try await app.send(.POST, "/api/v1/inspections", object: body, token: app.adminToken)
-            let id = (created.json["hazards"] as? [[String: Any]])?.first?["id"] as? String ?? ""
+            let id = try created.decoded(InspectionDTO.self).hazards.first?.id.uuidString ?? ""
 
             let start = try await app.send(.POST, "/api/v1/hazards/\(id)/actions",
                                            object: ["action": "startRectification", "actor": "王建国", "version": 1], token: app.adminToken)
             #expect(start.status == .ok, "\(start.body)")
-            #expect(start.json["state"] as? String == "rectifying")
-            #expect(start.json["version"] as? Int == 2)
+            let started = try start.decoded(HazardDTO.self)
+            #expect(started.state == "rectifying")
+            #expect(started.version == 2)
             let colour1 = try await app.send(.GET, "/api/v1/subjects/\(subject)", token: app.adminToken)
-            #expect(((colour1.json["subject"] as? [String: Any])?["colour"] as? [String: Any])?["key"] as? String == "serious.inProgress")
+            #expect(try colour1.decoded(SubjectsController.SubjectDetailDTO.self).subject.colour?.key == "serious.inProgress")
 
             // A stale version is a conflict with the current state.
             let stale = try await app.send(.POST, "/api/v1/hazards/\(id)/actions",
                                            object: ["action": "verifyRectified", "actor": "李伟", "version": 1], token: app.adminToken)
             #expect(stale.status == .conflict)
-            #expect(stale.json["field"] as? String == "version")
-            #expect(stale.json["currentState"] as? String == "rectifying")
+            let staleProblem = try stale.problem()
+            #expect(staleProblem.field == "version")
+            #expect(staleProblem.extra["currentState"] == "rectifying")
 
             let verify = try await app.send(.POST, "/api/v1/hazards/\(id)/actions",
                                             object: ["action": "verifyRectified", "actor": "李伟", "reason": "复查整改到位"],
                                             headers: ["If-Match": "\"2\""], token: app.adminToken)
             #expect(verify.status == .ok, "\(verify.body)")
-            #expect(verify.json["state"] as? String == "rectified")
+            let verified = try verify.decoded(HazardDTO.self)
+            #expect(verified.state == "rectified")
             #expect(verify.headers.first(name: .eTag) == "\"3\"")
-            let events = verify.json["events"] as? [[String: Any]] ?? []
-            #expect(events.map { $0["kind"] as? String } == ["found", "startRectification", "verifyRectified"])
+            let events = verified.events ?? []
+            #expect(events.map(\.kind) == ["found", "startRectification", "verifyRectified"])
             // The name given, and the account that recorded it.
-            #expect(events.last?["actor"] as? String == "李伟（test.admin）")
+            #expect(events.last?.actor == "李伟（test.admin）")
 
             // Forbidden: verifying a rectified hazard.
             let again = try await app.send(.POST, "/api/v1/hazards/\(id)/actions", object: ["action": "verifyRectified", "actor": "李伟"], token: app.adminToken)
             #expect(again.status == .conflict)
-            #expect(again.json["currentState"] as? String == "rectified")
+            #expect(try again.problem().extra["currentState"] == "rectified")
 
             let detail = try await app.send(.GET, "/api/v1/subjects/\(subject)", token: app.adminToken)
-            #expect(((detail.json["subject"] as? [String: Any])?["colour"] as? [String: Any])?["key"] as? String == "rectified")
-            #expect((detail.json["colourHistory"] as? [[String: Any]])?.count == 3)
+            let detailDTO = try detail.decoded(SubjectsController.SubjectDetailDTO.self)
+            #expect(detailDTO.subject.colour?.key == "rectified")
+            #expect(detailDTO.colourHistory.count == 3)
 
             // Rebound needs a reason, then moves the colour to rebound.
             let noReason = try await app.send(.POST, "/api/v1/hazards/\(id)/actions", object: ["action": "reportRebound", "actor": "李伟"], token: app.adminToken)
             #expect(noReason.status == .unprocessableEntity)
-            #expect(noReason.json["field"] as? String == "reason")
+            #expect(try noReason.problem().field == "reason")
             let rebound = try await app.send(.POST, "/api/v1/hazards/\(id)/actions",
                                              object: ["action": "reportRebound", "actor": "李伟", "reason": "电线又被明敷", "dueOn": "2026-12-07"], token: app.adminToken)
             #expect(rebound.status == .ok)
-            #expect(rebound.json["dueAt"] as? String == "2026-12-07T23:59:59+08:00")
+            #expect(try rebound.decoded(HazardDTO.self).dueAt == "2026-12-07T23:59:59+08:00")
             let after = try await app.send(.GET, "/api/v1/subjects/\(subject)", token: app.adminToken)
-            #expect(((after.json["subject"] as? [String: Any])?["colour"] as? [String: Any])?["key"] as? String == "serious.rebound")
+            #expect(try after.decoded(SubjectsController.SubjectDetailDTO.self).subject.colour?.key == "serious.rebound")
 
             let unknown = try await app.send(.POST, "/api/v1/hazards/\(UUID().uuidString)/actions", object: ["action": "verifyRectified", "actor": "x"], token: app.adminToken)
             #expect(unknown.status == .notFound)
             let badAction = try await app.send(.POST, "/api/v1/hazards/\(id)/actions", object: ["action": "fly", "actor": "x"], token: app.adminToken)
             #expect(badAction.status == .unprocessableEntity)
-            #expect(badAction.json["field"] as? String == "action")
+            #expect(try badAction.problem().field == "action")
         }
     }
 
@@ -223,23 +227,24 @@ struct InspectionAPITests {
             let subject = try await createEnterprise(app, microGrid: mg)
             _ = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken)
             let all = try await app.send(.GET, "/api/v1/hazards?areaCode=330109113201&per=1", token: app.adminToken)
-            #expect(all.json["total"] as? Int == 2)
-            #expect((all.json["items"] as? [Any])?.count == 1)
+            let allPage = try all.decoded(Page<HazardDTO>.self)
+            #expect(allPage.total == 2)
+            #expect(allPage.items.count == 1)
             let severe = try await app.send(.GET, "/api/v1/hazards?severity=extremelySevere", token: app.adminToken)
-            #expect(severe.json["total"] as? Int == 1)
+            #expect(try severe.decoded(Page<HazardDTO>.self).total == 1)
             let none = try await app.send(.GET, "/api/v1/hazards?areaCode=330109113001", token: app.adminToken)
-            #expect(none.json["total"] as? Int == 0)
+            #expect(try none.decoded(Page<HazardDTO>.self).total == 0)
             let later = try await withSafeGridOverdue(app)
             #expect(later == 0)
             let bad = try await app.send(.GET, "/api/v1/hazards?state=lost", token: app.adminToken)
             #expect(bad.status == .unprocessableEntity)
-            #expect(bad.json["field"] as? String == "state")
+            #expect(try bad.problem().field == "state")
             #expect(try await app.send(.GET, "/api/v1/hazards?per=1000", token: app.adminToken).status == .unprocessableEntity)
         }
     }
 
     func withSafeGridOverdue(_ app: Application) async throws -> Int {
-        try await app.send(.GET, "/api/v1/hazards?overdue=true", token: app.adminToken).json["total"] as? Int ?? -1
+        try await app.send(.GET, "/api/v1/hazards?overdue=true", token: app.adminToken).decoded(Page<HazardDTO>.self).total
     }
 
     @Test func pagesRenderInChinese() async throws {
@@ -247,7 +252,7 @@ struct InspectionAPITests {
             let mg = try await addMicroGrid(app)
             let subject = try await createEnterprise(app, microGrid: mg)
             let created = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken)
-            let hazard = (created.json["hazards"] as? [[String: Any]])?.first?["id"] as? String ?? ""
+            let hazard = try created.decoded(InspectionDTO.self).hazards.first?.id.uuidString ?? ""
             for path in ["/", "/dashboard", "/villages/330109113201", "/grids/33010911320101", "/subjects/\(subject)", "/hazards/\(hazard)"] {
                 let r = try await app.send(.GET, path, token: app.adminToken)
                 #expect(r.status == .ok, "\(path)")
@@ -274,19 +279,21 @@ struct ChangeFeedTests {
             #expect(first.status == .created)
             let page1 = try await app.send(.GET, "/api/v1/changes", token: app.adminToken)
             #expect(page1.status == .ok)
-            let changes1 = page1.json["changes"] as? [[String: Any]] ?? []
+            let feed1 = try page1.decoded(ChangesController.Page.self)
+            let changes1 = feed1.changes
             #expect(changes1.count == 2)     // two hazards found
-            #expect(changes1.allSatisfy { ($0["event"] as? [String: Any])?["kind"] as? String == "found" })
-            let next1 = page1.json["next"] as? String ?? ""
-            #expect(page1.json["hasMore"] as? Bool == false)
+            #expect(changes1.allSatisfy { $0.event.kind == "found" })
+            let next1 = feed1.next
+            #expect(feed1.hasMore == false)
 
             // Nothing new: the same cursor back, no changes.
             let idle = try await app.send(.GET, "/api/v1/changes?after=\(next1)", token: app.adminToken)
-            #expect((idle.json["changes"] as? [Any])?.isEmpty == true)
-            #expect(idle.json["next"] as? String == next1)
+            let idleFeed = try idle.decoded(ChangesController.Page.self)
+            #expect(idleFeed.changes.isEmpty == true)
+            #expect(idleFeed.next == next1)
 
             // A transition and a second inspection: only those, in order, paged by limit=1.
-            let hazard = (first.json["hazards"] as? [[String: Any]])?.first?["id"] as? String ?? ""
+            let hazard = try first.decoded(InspectionDTO.self).hazards.first?.id.uuidString ?? ""
             let act = try await app.send(.POST, "/api/v1/hazards/\(hazard)/actions", object: ["action": "startRectification", "actor": "王建国"], token: app.adminToken)
             #expect(act.status == .ok)
             let other = try await createEnterprise(app, microGrid: mg, serial: "MA2AB3C9")
@@ -295,10 +302,10 @@ struct ChangeFeedTests {
             var seen: [String] = []
             for _ in 0..<10 {
                 let page = try await app.send(.GET, "/api/v1/changes?after=\(cursor)&limit=1", token: app.adminToken)
-                let changes = page.json["changes"] as? [[String: Any]] ?? []
-                seen += changes.compactMap { ($0["event"] as? [String: Any])?["kind"] as? String }
-                cursor = page.json["next"] as? String ?? cursor
-                if page.json["hasMore"] as? Bool != true { break }
+                let feed = try page.decoded(ChangesController.Page.self)
+                seen += feed.changes.map(\.event.kind)
+                cursor = feed.next
+                if feed.hasMore != true { break }
             }
             #expect(seen == ["startRectification", "found", "found"])
             let seqs = try await app.sql.raw("SELECT seq FROM hazard_events ORDER BY seq DESC LIMIT 1").first()?.decode(column: "seq", as: Int64.self)
@@ -307,7 +314,7 @@ struct ChangeFeedTests {
             for bad in ["after=-1", "after=abc", "after=1e3", "limit=0", "limit=5001", "limit=x", "townCode=12"] {
                 let r = try await app.send(.GET, "/api/v1/changes?\(bad)", token: app.adminToken)
                 #expect(r.status == .unprocessableEntity, "\(bad)")
-                #expect(r.json["field"] as? String == String(bad.split(separator: "=")[0]), "\(bad)")
+                #expect(try r.problem().field == String(bad.split(separator: "=")[0]), "\(bad)")
             }
         }
     }

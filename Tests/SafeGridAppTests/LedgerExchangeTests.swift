@@ -24,8 +24,7 @@ struct LedgerExchangeTests {
         return Reply(status: r.status, headers: r.headers, body: r.body.string)
     }
 
-    static func totals(_ r: Reply) -> [String: Int] { (r.json["totals"] as? [String: Int]) ?? [:] }
-    static func rows(_ r: Reply) -> [[String: Any]] { r.json["rows"] as? [[String: Any]] ?? [] }
+    static func report(_ r: Reply) throws -> ImportReport { try r.decoded(ImportReport.self) }
 
     static func count(_ app: Application, _ table: String) async throws -> Int {
         try await app.sql.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()!.decode(column: "n", as: Int.self)
@@ -61,17 +60,17 @@ struct LedgerExchangeTests {
             // A dry run writes nothing.
             let dry = try await Self.upload(app, files[0].1, dryRun: true)
             #expect(dry.status == .ok)
-            #expect(Self.totals(dry)["created"] == 2)
+            #expect(try Self.report(dry).totals.created == 2)
             #expect(try await Self.count(app, "subjects") == 0)
 
             for (i, (label, data)) in files.enumerated() {
                 let r = try await Self.upload(app, data)
                 #expect(r.status == .created, "\(label): \(r.body)")
-                let t = Self.totals(r)
-                #expect(t["rows"] == 2, "\(label)")
-                #expect(t["created"] == (i == 0 ? 2 : 0), "\(label): \(r.body)")
-                #expect(t["unchanged"] == (i == 0 ? 0 : 2), "\(label): \(r.body)")
-                #expect(t["rejected"] == 0, "\(label): \(r.body)")
+                let t = try Self.report(r).totals
+                #expect(t.rows == 2, "\(label)")
+                #expect(t.created == (i == 0 ? 2 : 0), "\(label): \(r.body)")
+                #expect(t.unchanged == (i == 0 ? 0 : 2), "\(label): \(r.body)")
+                #expect(t.rejected == 0, "\(label): \(r.body)")
             }
             #expect(try await Self.count(app, "subjects") == 2)
             let stored = try await app.sql.raw("SELECT name, party_phone, micro_grid_code FROM subjects ORDER BY name").all()
@@ -81,8 +80,9 @@ struct LedgerExchangeTests {
             // An update: a new phone number for the shop.
             let changed = Self.csv(name).replacingOccurrences(of: "0571-82345678", with: "13900000002")
             let u = try await Self.upload(app, Data(changed.utf8))
-            #expect(Self.totals(u)["updated"] == 1)
-            #expect(Self.rows(u).first { $0["action"] as? String == "updated" }?["changed"] as? [String] == ["联系电话"])
+            let update = try Self.report(u)
+            #expect(update.totals.updated == 1)
+            #expect(update.rows.first { $0.action == "updated" }?.changed == ["联系电话"])
         }
     }
 
@@ -93,19 +93,20 @@ struct LedgerExchangeTests {
             // Not a spreadsheet.
             let pdf = try await Self.upload(app, Data("%PDF-1.7\n1 0 obj\n".utf8))
             #expect(pdf.status == .unprocessableEntity)
-            #expect(pdf.json["field"] as? String == "file")
-            #expect((pdf.json["detail"] as? String ?? "").contains("not a spreadsheet"))
+            let notASpreadsheet = try pdf.problem()
+            #expect(notASpreadsheet.field == "file")
+            #expect(notASpreadsheet.detail.contains("not a spreadsheet"))
             // Header only.
             let header = try await Self.upload(app, Data("名称,地址,村(社区),联系人,联系电话,类型\r\n".utf8))
             #expect(header.status == .unprocessableEntity)
-            #expect((header.json["detail"] as? String ?? "").contains("no data rows"))
+            #expect(try header.problem().detail.contains("no data rows"))
             // Empty first sheet.
             let empty = try await Self.upload(app, try XLSXWriter.write([LedgerSheet(name: "空", header: [], rows: [])]))
             #expect(empty.status == .unprocessableEntity, "\(empty.body)")
             // Missing required columns.
             let columns = try await Self.upload(app, Data("名称,地址\r\n甲,乙\r\n".utf8))
             #expect(columns.status == .unprocessableEntity)
-            #expect((columns.json["detail"] as? String ?? "").contains("联系电话"))
+            #expect(try columns.problem().detail.contains("联系电话"))
 
             // Bad rows: latitude 57983, a short row, a cut last line; the good row is imported.
             let csv = """
@@ -117,17 +118,18 @@ struct LedgerExchangeTests {
                 """
             let r = try await Self.upload(app, Data(csv.utf8))
             #expect(r.status == .created, "\(r.body)")
-            #expect(Self.totals(r)["created"] == 1)
-            #expect(Self.totals(r)["rejected"] == 3)
-            let byRow = Dictionary(uniqueKeysWithValues: Self.rows(r).map { ($0["row"] as! Int, $0) })
-            let lat = (byRow[3]?["problems"] as? [[String: Any]])?.first
-            #expect(lat?["column"] as? String == "纬度")
-            #expect((lat?["reason"] as? String ?? "").contains("57983"))
-            #expect(byRow[4]?["action"] as? String == "rejected")
-            #expect(byRow[5]?["action"] as? String == "rejected")
+            let report = try Self.report(r)
+            #expect(report.totals.created == 1)
+            #expect(report.totals.rejected == 3)
+            let byRow = Dictionary(uniqueKeysWithValues: report.rows.map { ($0.row, $0) })
+            let lat = byRow[3]?.problems.first
+            #expect(lat?.column == "纬度")
+            #expect((lat?.reason ?? "").contains("57983"))
+            #expect(byRow[4]?.action == "rejected")
+            #expect(byRow[5]?.action == "rejected")
             #expect(try await Self.count(app, "subjects") == 1)
             // The rejected rows download, with their reasons, and re-import as they are.
-            let id = r.json["id"] as! String
+            let id = try #require(report.id).uuidString
             let rejected = try await app.send(.GET, "/api/v1/imports/\(id)/rejected.csv", token: app.adminToken)
             #expect(rejected.status == .ok)
             #expect(rejected.body.contains("导入问题"))
@@ -139,8 +141,8 @@ struct LedgerExchangeTests {
             let hz = "名称,地址,村(社区),检查项编码,发现日期\r\n好店,航坞路1号,\(name),FIRE-01,下周一\r\n"
             let h = try await Self.upload(app, Data(hz.utf8), kind: "hazards")
             #expect(h.status == .created, "\(h.body)")
-            let p = (Self.rows(h).first?["problems"] as? [[String: Any]]) ?? []
-            #expect(p.contains { $0["column"] as? String == "发现日期" })
+            let p = try Self.report(h).rows.first?.problems ?? []
+            #expect(p.contains { $0.column == "发现日期" })
             #expect(try await Self.count(app, "hazards") == 0)
         }
     }
@@ -149,15 +151,16 @@ struct LedgerExchangeTests {
         try await withSafeGrid { app in
             _ = try await addMicroGrid(app, village: Self.village)
             let name = try await Self.villageName(app)
-            #expect(Self.totals(try await Self.upload(app, Data(Self.csv(name).utf8)))["created"] == 2)
+            #expect(try await Self.report(Self.upload(app, Data(Self.csv(name).utf8))).totals.created == 2)
             let hz = """
                 名称,地址,村(社区),检查项编码,发现日期,整改期限,状态,状态日期,整改日期
                 瓜沥小吃店,瓜沥镇航坞路8号,\(name),FIRE-03,2026-10-01,2026-10-10,隐患反弹,2026-11-20,2026-10-05
                 """
             let r = try await Self.upload(app, Data(hz.utf8), kind: "hazards")
-            #expect(Self.totals(r)["created"] == 1, "\(r.body)")
-            let p = (Self.rows(r).first?["problems"] as? [[String: Any]]) ?? []
-            #expect(p.contains { $0["column"] as? String == "整改期限" && $0["severity"] as? String == "warning" }, "\(r.body)")
+            let report = try Self.report(r)
+            #expect(report.totals.created == 1, "\(r.body)")
+            let p = report.rows.first?.problems ?? []
+            #expect(p.contains { $0.column == "整改期限" && $0.severity == "warning" }, "\(r.body)")
             let due = try await app.sql.raw("SELECT due_at FROM hazards").first()?.decode(column: "due_at", as: Date.self) ?? .distantPast
             #expect(CalendarDate(shanghai: due) == (try CalendarDate("2026-11-27")))
         }
@@ -175,8 +178,9 @@ struct LedgerExchangeTests {
                 沿街店铺,坏店,航坞路2号,\(name),王五,13800000004
                 """
             let r = try await Self.upload(app, Data(csv.utf8))
-            #expect(Self.totals(r)["rejected"] == 2)
-            #expect((r.json["failedBatches"] as? [String])?.first?.contains("refused by test") == true)
+            let report = try Self.report(r)
+            #expect(report.totals.rejected == 2)
+            #expect(report.failedBatches.first?.contains("refused by test") == true)
             #expect(try await Self.count(app, "subjects") == 0)
         }
     }
@@ -201,21 +205,23 @@ struct LedgerExchangeTests {
                 try await withSafeGrid { target in
                     try await CampaignStore(sql: target.sql).insert(areas: areas)
                     let s = try await Self.upload(target, Data(buffer: subjects.body))
-                    #expect(Self.totals(s)["rejected"] == 0, "\(ext): \(s.body.prefix(2000))")
+                    #expect(try Self.report(s).totals.rejected == 0, "\(ext): \(s.body.prefix(2000))")
                     let h = try await Self.upload(target, Data(buffer: hazards.body), kind: "hazards")
-                    #expect(Self.totals(h)["rejected"] == 0, "\(ext): \(h.body.prefix(2000))")
-                    #expect(Self.totals(h)["created"] == 12_000, "\(ext)")
+                    let hazardTotals = try Self.report(h).totals
+                    #expect(hazardTotals.rejected == 0, "\(ext): \(h.body.prefix(2000))")
+                    #expect(hazardTotals.created == 12_000, "\(ext)")
                     _ = try await DeadlineJobs.runOnce(app: target, now: testNow)
                     let got = try await target.send(.GET, "/api/v1/dashboard", token: target.adminToken)
-                    Self.expectSameDashboard(want, got, ext)
+                    try Self.expectSameDashboard(want, got, ext)
                     // Counters agree with a recount.
                     let counters = DashboardCounters(sql: target.sql)
                     #expect(CountersTests.diff(try await counters.stored(), try await counters.recount()).isEmpty)
                     // Again: nothing changes.
                     let s2 = try await Self.upload(target, Data(buffer: subjects.body))
                     let h2 = try await Self.upload(target, Data(buffer: hazards.body), kind: "hazards")
-                    #expect(Self.totals(s2)["unchanged"] == Self.totals(s2)["rows"], "\(ext)")
-                    #expect(Self.totals(h2)["unchanged"] == 12_000, "\(ext)")
+                    let again = try Self.report(s2).totals
+                    #expect(again.unchanged == again.rows, "\(ext)")
+                    #expect(try Self.report(h2).totals.unchanged == 12_000, "\(ext)")
                     #expect(try await Self.count(target, "hazards") == 12_000)
                 }
             }
@@ -226,35 +232,39 @@ struct LedgerExchangeTests {
         }
     }
 
-    static func expectSameDashboard(_ a: Reply, _ b: Reply, _ label: String) {
-        let ka = a.json["byKind"] as? [String: [String: Any]] ?? [:], kb = b.json["byKind"] as? [String: [String: Any]] ?? [:]
+    static func expectSameDashboard(_ a: Reply, _ b: Reply, _ label: String) throws {
+        let da = try a.decoded(DashboardFigures.self), db = try b.decoded(DashboardFigures.self)
+        // Each figure of a kind as text, "-" when absent (rooms are counted for rental housing only).
+        let figures: [(String, (DashboardFigures.KindFigures) -> String)] = [
+            ("subjectsInspected", { "\($0.subjectsInspected)" }), ("roomsInspected", { $0.roomsInspected.map { "\($0)" } ?? "-" }),
+            ("hazardsFound", { "\($0.hazardsFound)" }), ("hazardsRectified", { "\($0.hazardsRectified)" }),
+            ("hazardsOpen", { "\($0.hazardsOpen)" }), ("rectificationRateText", { $0.rectificationRateText }),
+        ]
         for kind in SubjectKind.allCases.map(\.rawValue) {
-            for key in ["subjectsInspected", "roomsInspected", "hazardsFound", "hazardsRectified", "hazardsOpen", "rectificationRateText"] {
-                #expect("\(ka[kind]?[key] ?? "-")" == "\(kb[kind]?[key] ?? "-")", "\(label) \(kind) \(key)")
+            for (key, figure) in figures {
+                #expect((da.byKind[kind].map(figure) ?? "-") == (db.byKind[kind].map(figure) ?? "-"), "\(label) \(kind) \(key)")
             }
         }
-        #expect(a.json["hazardsFound"] as? Int == b.json["hazardsFound"] as? Int, "\(label)")
-        func colours(_ r: Reply) -> [String: Int] {
-            Dictionary(uniqueKeysWithValues: (r.json["colours"] as? [[String: Any]] ?? []).map {
-                (($0["colour"] as? [String: Any])?["key"] as? String ?? "", $0["subjects"] as? Int ?? 0)
-            })
+        #expect(da.hazardsFound == db.hazardsFound, "\(label)")
+        func colours(_ d: DashboardFigures) -> [String: Int] {
+            Dictionary(uniqueKeysWithValues: d.colours.map { ($0.colour.key, $0.subjects) })
         }
         // Overdue marks come back through the deadline job: a rebound keeps its own deadline because
         // the export dates a state by its last state change, not by the overdue mark.
-        #expect(a.json["overdueCount"] as? Int == b.json["overdueCount"] as? Int, "\(label)")
-        #expect(colours(a) == colours(b), "\(label)")
-        func ranking(_ r: Reply) -> [String] {
-            (r.json["ranking"] as? [[String: Any]] ?? []).map {
-                "\($0["code"] ?? "") \($0["hazardsFound"] ?? "") \($0["hazardsRectified"] ?? "") \($0["hazardsOpen"] ?? "") \($0["hazardsOverdue"] ?? "") \($0["rectificationRateText"] ?? "")"
+        #expect(da.overdueCount == db.overdueCount, "\(label)")
+        #expect(colours(da) == colours(db), "\(label)")
+        func ranking(_ d: DashboardFigures) -> [String] {
+            d.ranking.map {
+                "\($0.code) \($0.hazardsFound) \($0.hazardsRectified) \($0.hazardsOpen) \($0.hazardsOverdue) \($0.rectificationRateText)"
             }
         }
-        #expect(ranking(a) == ranking(b), "\(label)")
+        #expect(ranking(da) == ranking(db), "\(label)")
         // The same rows in any order (a difference above shows here by village, not by rank).
-        func rates(_ r: Reply) -> [String] {
-            (r.json["ranking"] as? [[String: Any]] ?? []).map {
-                "\($0["code"] ?? "") \($0["hazardsFound"] ?? "") \($0["hazardsRectified"] ?? "") \($0["hazardsOpen"] ?? "") \($0["rectificationRateText"] ?? "")"
+        func rates(_ d: DashboardFigures) -> [String] {
+            d.ranking.map {
+                "\($0.code) \($0.hazardsFound) \($0.hazardsRectified) \($0.hazardsOpen) \($0.rectificationRateText)"
             }.sorted()
         }
-        #expect(rates(a) == rates(b), "\(label)")
+        #expect(rates(da) == rates(db), "\(label)")
     }
 }

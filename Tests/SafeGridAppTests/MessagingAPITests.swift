@@ -22,41 +22,44 @@ struct MessagingAPITests {
 
                 let r = try await app.send(.GET, "/api/v1/messages", token: app.adminToken)
                 #expect(r.status == .ok, "\(r.body)")
-                #expect(r.json["total"] as? Int == 2)
-                let items = r.json["items"] as? [[String: Any]] ?? []
-                #expect(items.first?["id"] as? String == reminder.uuidString)  // newest first
-                let n = try #require(items.first { $0["id"] as? String == notice.uuidString })
-                #expect(n["kind"] as? String == "notice")
-                #expect(n["body"] as? String == "整改通知")
-                #expect(n["segments"] as? Int == 1)
-                #expect(n["createdAt"] as? String == "2026-11-30T09:59:00+08:00")
-                #expect(n["subjectId"] as? String == subject.uuidString)
-                let recipients = n["recipients"] as? [[String: Any]] ?? []
+                let messages = try r.decoded(Page<MessageDTO>.self)
+                #expect(messages.total == 2)
+                let items = messages.items
+                #expect(items.first?.id == reminder)  // newest first
+                let n = try #require(items.first { $0.id == notice })
+                #expect(n.kind == "notice")
+                #expect(n.body == "整改通知")
+                #expect(n.segments == 1)
+                #expect(n.createdAt == "2026-11-30T09:59:00+08:00")
+                #expect(n.subjectId == subject)
+                let recipients = n.recipients
                 #expect(recipients.count == 2)
-                let ra = try #require(recipients.first { $0["phone"] as? String == "138****1111" })
-                let rb = try #require(recipients.first { $0["phone"] as? String == "139****2222" })
-                #expect(ra["state"] as? String == "sent")
-                #expect(ra["attempts"] as? Int == 1)
-                #expect((ra["sentAt"] as? String)?.hasSuffix("+08:00") == true)
-                #expect(rb["state"] as? String == "queued")
-                #expect(rb["attempts"] as? Int == 1)
-                #expect((rb["lastError"] as? String)?.contains("500") == true)
-                #expect((rb["nextAttemptAt"] as? String)?.hasPrefix("2026-11-30T10:00:") == true)
+                let ra = try #require(recipients.first { $0.phone == "138****1111" })
+                let rb = try #require(recipients.first { $0.phone == "139****2222" })
+                #expect(ra.state == "sent")
+                #expect(ra.attempts == 1)
+                #expect(ra.sentAt?.hasSuffix("+08:00") == true)
+                #expect(rb.state == "queued")
+                #expect(rb.attempts == 1)
+                #expect(rb.lastError?.contains("500") == true)
+                #expect(rb.nextAttemptAt?.hasPrefix("2026-11-30T10:00:") == true)
+                // Raw: the full numbers must appear nowhere in the body, in any member.
                 #expect(!r.body.contains("13800001111") && !r.body.contains("13900002222"))
 
                 let queued = try await app.send(.GET, "/api/v1/messages?state=queued", token: app.adminToken)
-                #expect((queued.json["items"] as? [[String: Any]])?.map { $0["id"] as? String } == [notice.uuidString])
+                #expect(try queued.decoded(Page<MessageDTO>.self).items.map(\.id) == [notice])
                 let reminders = try await app.send(.GET, "/api/v1/messages?kind=reminder", token: app.adminToken)
-                #expect(reminders.json["total"] as? Int == 1)
+                #expect(try reminders.decoded(Page<MessageDTO>.self).total == 1)
                 let bySubject = try await app.send(.GET, "/api/v1/messages?subjectId=\(subject.uuidString)", token: app.adminToken)
-                #expect(bySubject.json["total"] as? Int == 1)
+                #expect(try bySubject.decoded(Page<MessageDTO>.self).total == 1)
                 let paged = try await app.send(.GET, "/api/v1/messages?per=1&page=2", token: app.adminToken)
-                #expect(paged.json["total"] as? Int == 2)
-                #expect((paged.json["items"] as? [[String: Any]])?.first?["id"] as? String == notice.uuidString)
+                let second = try paged.decoded(Page<MessageDTO>.self)
+                #expect(second.total == 2)
+                #expect(second.items.first?.id == notice)
 
                 let bad = try await app.send(.GET, "/api/v1/messages?state=lost", token: app.adminToken)
                 #expect(bad.status == .unprocessableEntity)
-                #expect(bad.json["field"] as? String == "state")
+                #expect(try bad.problem().field == "state")
                 #expect(try await app.send(.GET, "/api/v1/messages?kind=spam", token: app.adminToken).status == .unprocessableEntity)
                 #expect(try await app.send(.GET, "/api/v1/messages?subjectId=\(UUID())", token: app.adminToken).status == .notFound)
             }
@@ -102,7 +105,7 @@ struct MessagingAPITests {
             #expect(page.status == .ok)
             #expect(page.body.contains("还没有短信"))
             let api = try await app.send(.GET, "/api/v1/messages", token: app.adminToken)
-            #expect(api.json["total"] as? Int == 0)
+            #expect(try api.decoded(Page<MessageDTO>.self).total == 0)
         }
     }
 }

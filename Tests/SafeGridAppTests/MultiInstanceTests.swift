@@ -108,7 +108,7 @@ struct MultiInstanceTests {
             let mg = try await addMicroGrid(a)
             let subject = try await createEnterprise(a, microGrid: mg)
             let first = try await a.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: a.adminToken)
-            let hazard = (first.json["hazards"] as? [[String: Any]])?.first?["id"] as? String ?? ""
+            let hazard = try first.decoded(InspectionDTO.self).hazards.first?.id.uuidString ?? ""
             let actions = try (0..<10).map { i in
                 String(decoding: try JSONSerialization.data(withJSONObject: [
                     "action": i % 2 == 0 ? "startRectification" : "verifyRectified", "actor": "李伟", "version": 1]), as: UTF8.self)

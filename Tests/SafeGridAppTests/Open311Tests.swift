@@ -79,7 +79,8 @@ struct Open311Tests {
             let mg = try await addMicroGrid(app)
             let subject = try await createEnterprise(app, microGrid: mg)
             let inspection = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken)
-            let hazard = (inspection.json["hazards"] as? [[String: Any]])?.first?["id"] as? String ?? ""
+            let hazard = try inspection.decoded(InspectionDTO.self).hazards.first?.id.uuidString ?? ""
+            // From here on raw: Open311 answers are GeoReport v2 shapes, checked as the spec names them.
             let list = try await app.send(.GET, "/open311/v2/requests.json")
             #expect(list.status == .ok)
             #expect(list.array.count == 2)

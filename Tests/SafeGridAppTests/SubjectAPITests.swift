@@ -11,13 +11,14 @@ struct SubjectAPITests {
         try await withSafeGrid { app in
             let town = try await app.send(.GET, "/api/v1/areas/330109113", token: app.adminToken)
             #expect(town.status == .ok)
-            #expect((town.json["area"] as? [String: Any])?["name"] as? String == "瓜沥镇")
-            let children = town.json["children"] as? [[String: Any]] ?? []
+            let detail = try town.decoded(ReferenceController.AreaDetailDTO.self)
+            #expect(detail.area.name == "瓜沥镇")
+            let children = detail.children
             #expect(children.count == 74)
-            #expect(children.filter { $0["villageKind"] as? String == "community" }.count == 11)
-            #expect(children.contains { $0["name"] as? String == "东湖村委会" && $0["shortName"] as? String == "东湖村" })
+            #expect(children.filter { $0.villageKind == "community" }.count == 11)
+            #expect(children.contains { $0.name == "东湖村委会" && $0.shortName == "东湖村" })
             let towns = try await app.send(.GET, "/api/v1/areas?level=town", token: app.adminToken)
-            #expect(towns.array.count == 27)
+            #expect(try towns.decoded([AreaDTO].self).count == 27)
             let missing = try await app.send(.GET, "/api/v1/areas/999", token: app.adminToken)
             #expect(missing.status == .notFound)
             #expect(missing.headers.first(name: .contentType)?.hasPrefix("application/problem+json") == true)
@@ -28,12 +29,13 @@ struct SubjectAPITests {
         try await withSafeGrid { app in
             let r = try await app.send(.GET, "/api/v1/checklists/current", token: app.adminToken)
             #expect(r.status == .ok)
-            #expect(r.json["version"] as? Int == 1)
-            let items = r.json["items"] as? [[String: Any]] ?? []
+            let checklist = try r.decoded(ChecklistDTO.self)
+            #expect(checklist.version == 1)
+            let items = checklist.items
             #expect(items.count >= 30)
-            let elec = items.first { $0["code"] as? String == "ELEC-01" }
-            #expect(elec?["department"] as? String == "fireRescue")
-            #expect((elec?["legalBasis"] as? String)?.isEmpty == false)
+            let elec = items.first { $0.code == "ELEC-01" }
+            #expect(elec?.department == .fireRescue)
+            #expect(elec?.legalBasis.isEmpty == false)
             #expect(try await app.send(.GET, "/api/v1/checklists/7", token: app.adminToken).status == .notFound)
         }
     }
@@ -44,11 +46,12 @@ struct SubjectAPITests {
             let r = try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(
                 microGrid: mg, credit: creditCode("MA2AB3CD"), phone: "138-0000-0000"), token: app.adminToken)
             #expect(r.status == .created)
-            let party = r.json["party"] as? [String: Any]
-            #expect(party?["phone"] as? String == "138****0000")
-            #expect(party?["smsCapable"] as? Bool == true)
-            #expect(r.json["villageCode"] as? String == "330109113201")
-            #expect(r.json["gridCode"] as? String == "33010911320101")
+            let subject = try r.decoded(SubjectDTO.self)
+            let party = subject.party
+            #expect(party.phone == "138****0000")
+            #expect(party.smsCapable == true)
+            #expect(subject.villageCode == "330109113201")
+            #expect(subject.gridCode == "33010911320101")
             let stored = try await app.sql.select().column("party_phone").from("subjects").first()?
                 .decode(column: "party_phone", as: String.self)
             #expect(stored == "13800000000")
@@ -69,7 +72,7 @@ struct SubjectAPITests {
             let landline = try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(
                 microGrid: mg, credit: creditCode("MA2AB3C9"), phone: "0571-82345678"), token: app.adminToken)
             #expect(landline.status == .created)
-            #expect((landline.json["party"] as? [String: Any])?["smsCapable"] as? Bool == false)
+            #expect(try landline.decoded(SubjectDTO.self).party.smsCapable == false)
         }
     }
 
@@ -91,14 +94,15 @@ struct SubjectAPITests {
             for (body, field) in cases {
                 let r = try await app.send(.POST, "/api/v1/subjects", object: body, token: app.adminToken)
                 #expect(r.status == .unprocessableEntity, "\(field): \(r.body)")
-                #expect(r.json["field"] as? String == field, "\(r.body)")
-                #expect((r.json["detail"] as? String)?.isEmpty == false)
+                let problem = try r.problem()
+                #expect(problem.field == field, "\(r.body)")
+                #expect(problem.detail.isEmpty == false)
             }
             var rental = enterpriseBody(microGrid: mg, credit: good)
             rental["kind"] = "rentalHousing"
             rental["aboveScale"] = false
             let noRooms = try await app.send(.POST, "/api/v1/subjects", object: rental, token: app.adminToken)
-            #expect(noRooms.json["field"] as? String == "rooms")
+            #expect(try noRooms.problem().field == "rooms")
             let count = try await app.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("subjects")
                 .first()?.decode(column: "n", as: Int.self)
             #expect(count == 0)
@@ -106,7 +110,7 @@ struct SubjectAPITests {
             #expect(try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(microGrid: mg, credit: good), token: app.adminToken).status == .created)
             let dup = try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(microGrid: mg, credit: good), token: app.adminToken)
             #expect(dup.status == .conflict)
-            #expect(dup.json["field"] as? String == "creditCode")
+            #expect(try dup.problem().field == "creditCode")
         }
     }
 
@@ -117,8 +121,8 @@ struct SubjectAPITests {
                 microGrid: mg, credit: creditCode("MA2AB3CD"),
                 location: ["latitude": 30.1855, "longitude": 120.4553, "datum": "wgs84"]), token: app.adminToken)
             #expect(r.status == .created)
-            let gcj = r.json["locationGCJ02"] as? [String: Any]
-            let lat = gcj?["latitude"] as? Double ?? 0, lon = gcj?["longitude"] as? Double ?? 0
+            let gcj = try r.decoded(SubjectDTO.self).locationGCJ02
+            let lat = gcj?.latitude ?? 0, lon = gcj?.longitude ?? 0
             // GCJ-02 is offset from WGS-84 by a few hundred metres around Hangzhou.
             #expect(abs(lat - 30.1855) > 0.0005 && abs(lat - 30.1855) < 0.01)
             #expect(abs(lon - 120.4553) > 0.0005 && abs(lon - 120.4553) < 0.01)

@@ -140,9 +140,29 @@ struct Reply {
     let headers: HTTPHeaders
     let body: String
 
+    /// The body as untyped JSON. Only for tests that inspect the raw shape (the OpenAPI document,
+    /// Open311's GeoReport formats, a member that must be absent); read answers with ``decoded(_:)``.
     var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:] }
     var array: [[String: Any]] { (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [[String: Any]] ?? [] }
+
+    /// The body decoded as one of the app's own answer types (`InspectionDTO`, `Page<HazardDTO>`, …),
+    /// so that a field renamed in the app fails to compile here instead of reading `nil`. The app
+    /// encodes with a plain `JSONEncoder` (sorted keys, unescaped slashes; times are strings), so a
+    /// plain `JSONDecoder` reads it back. Throws, naming the status and body, when it does not decode.
+    func decoded<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(body.utf8))
+        } catch {
+            throw UndecodableReply(description: "\(status.code) is not a \(T.self): \(error)\nbody: \(body.prefix(2000))")
+        }
+    }
+
+    /// The body as an RFC 9457 problem (`application/problem+json`): `field` names the input,
+    /// `extra` holds members such as `currentState`.
+    func problem() throws -> Problem { try decoded(Problem.self) }
 }
+
+struct UndecodableReply: Error, CustomStringConvertible { let description: String }
 
 extension Application {
     /// Sends a request without credentials, or with the bearer `token` of the account the test
@@ -198,7 +218,7 @@ func enterpriseBody(microGrid: String, credit: String, phone: String = "+86 138 
 func createEnterprise(_ app: Application, microGrid: String, serial: String = "MA2AB3CD") async throws -> String {
     let r = try await app.send(.POST, "/api/v1/subjects", object: enterpriseBody(microGrid: microGrid, credit: creditCode(serial)), token: app.adminToken)
     #expect(r.status == .created, "\(r.body)")
-    return r.json["id"] as? String ?? ""
+    return try r.decoded(SubjectDTO.self).id.uuidString
 }
 
 func inspectionBody(subject: String, clientId: String = UUID().uuidString, at: String = "2026-11-30T09:30:00+08:00",

@@ -17,14 +17,15 @@ struct TrustTests {
         body["party"] = ["name": partyName, "phone": "+86 138 0000 0000"]
         let created = try await app.send(.POST, "/api/v1/subjects", object: body, token: app.adminToken)
         #expect(created.status == .created, "\(created.body)")
-        let subject = created.json["id"] as? String ?? ""
+        let subject = try created.decoded(SubjectDTO.self).id.uuidString
         let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken)
-        let inspection = r.json["id"] as? String ?? ""
-        let hazards = (r.json["hazards"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        let visit = try r.decoded(InspectionDTO.self)
+        let inspection = visit.id.uuidString
+        let hazards = visit.hazards.map(\.id.uuidString)
         let sign = try await app.send(.POST, "/api/v1/inspections/\(inspection)/signature",
                                       object: ["signerName": "王建国", "image": signaturePNG], token: app.adminToken)
         #expect(sign.status == .created, "\(sign.body)")
-        let sms = sign.json["smsBody"] as? String ?? ""
+        let sms = try sign.decoded(SignatureService.Signed.self).smsBody ?? ""
         guard let at = sms.range(of: "/e/") else {
             Issue.record("no link in the SMS: \(sms)")
             return (subject, inspection, hazards, "")
@@ -46,6 +47,7 @@ struct TrustTests {
             let up = try await app.upload("\(link)/hazards/\(hazards[0])/evidence",
                                           multipart([("photo", "a.jpg", "image/jpeg", tinyJPEG), ("note", nil, nil, Array("已整改".utf8))]))
             #expect(up.status == .created, "\(up.body)")
+            // Raw: the party's upload answers a bare {"state", "sha256"}, no API type.
             #expect(up.json["state"] as? String == "rectifying")
             // The photo, anonymously, through the link (and not without it).
             let photoID = try await app.sql.select().column("id").from("evidence").first()?.decode(column: "id", as: UUID.self)
@@ -66,6 +68,7 @@ struct TrustTests {
         try await withSafeGrid { app in
             #expect(try await app.send(.GET, "/healthz").status == .ok)
             #expect(try await app.send(.GET, "/readyz").status == .ok)
+            // Raw: the OpenAPI document and Open311 (GeoReport v2 shapes) are read as a client reads them.
             let api = try await app.send(.GET, "/openapi.json")
             #expect(api.status == .ok)
             #expect(api.json["openapi"] as? String != nil)
@@ -148,7 +151,7 @@ struct TrustTests {
             let again = try await app.send(.POST, "/api/v1/inspections",
                                            object: inspectionBody(subject: subject?.uuidString.lowercased() ?? "", at: "2026-11-30T09:40:00+08:00",
                                                                   results: [["itemCode": "FIRE-01", "outcome": "hazard"]]), token: app.adminToken)
-            let unsigned = again.json["id"] as? String ?? inspection
+            let unsigned = (try? again.decoded(InspectionDTO.self))?.id.uuidString ?? inspection
             let sign = try await app.send(.GET, "/inspections/\(unsigned)/sign", token: app.adminToken)
             #expect(sign.status == .ok)
             #expect(!sign.body.contains("<script>alert"))

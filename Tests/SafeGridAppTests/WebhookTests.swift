@@ -62,8 +62,9 @@ struct WebhookTests {
                 let secret = "s3cret-s3cret-s3cret"
                 let made = try await app.send(.POST, "/api/v1/webhooks", object: ["url": "http://127.0.0.1:\(subscriber.port)/hook", "secret": secret], token: app.adminToken)
                 #expect(made.status == .created, "\(made.body)")
-                let id = made.json["id"] as? String ?? ""
-                #expect(made.json["cursor"] as? String == "2")
+                let subscription = try made.decoded(Webhooks.Subscription.self)
+                let id = subscription.id.uuidString
+                #expect(subscription.cursor == "2")
                 #expect(try await Webhooks.pass(app: app, now: testNow).delivered == 0)
 
                 let other = try await createEnterprise(app, microGrid: mg, serial: "MA2AB3C7")
@@ -72,6 +73,7 @@ struct WebhookTests {
                 let got = subscriber.received.withLockedValue { $0 }
                 #expect(got.count == 1)
                 let body = got.first?.body ?? ""
+                // Raw: the delivered payload is what a subscriber reads (its type is local to Webhooks.deliver).
                 let json = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
                 #expect((json["changes"] as? [Any])?.count == 2)
                 #expect(json["next"] as? String == "4")
@@ -92,13 +94,14 @@ struct WebhookTests {
                 let last = subscriber.received.withLockedValue { $0 }.last?.body ?? ""
                 #expect(last.contains("startRectification"))
                 let deliveries = try await app.send(.GET, "/api/v1/webhooks/\(id)/deliveries", token: app.adminToken)
-                #expect(deliveries.array.map { $0["status"] as? Int } == [204, 500, 204])
+                #expect(try deliveries.decoded([Webhooks.Delivery].self).map(\.status) == [204, 500, 204])
                 let list = try await app.send(.GET, "/api/v1/webhooks", token: app.adminToken)
-                #expect(list.array.first?["cursor"] as? String == "5")
+                #expect(try list.decoded([Webhooks.Subscription].self).first?.cursor == "5")
+                // Raw: the secret must be absent from the listing, not merely empty.
                 #expect(list.array.first?["secret"] == nil)
 
                 // Stopped: nothing more.
-                #expect(try await app.send(.DELETE, "/api/v1/webhooks/\(id)", token: app.adminToken).json["active"] as? Bool == false)
+                #expect(try await app.send(.DELETE, "/api/v1/webhooks/\(id)", token: app.adminToken).decoded(Webhooks.Subscription.self).active == false)
                 // Removed is gone: not listed, no deliveries, not removed twice.
                 #expect(try await app.send(.GET, "/api/v1/webhooks/\(id)/deliveries", token: app.adminToken).status == .notFound)
                 #expect(try await app.send(.DELETE, "/api/v1/webhooks/\(id)", token: app.adminToken).status == .notFound)
@@ -111,7 +114,7 @@ struct WebhookTests {
                                       (["url": "http://127.0.0.1/h", "from": "yesterday"], "from")] {
                     let r = try await app.send(.POST, "/api/v1/webhooks", object: body, token: app.adminToken)
                     #expect(r.status == .unprocessableEntity)
-                    #expect(r.json["field"] as? String == field)
+                    #expect(try r.problem().field == field)
                 }
                 #expect(try await app.send(.DELETE, "/api/v1/webhooks/\(UUID())", token: app.adminToken).status == .notFound)
             }

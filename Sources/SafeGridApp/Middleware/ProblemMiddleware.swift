@@ -33,6 +33,26 @@ struct Problem: Encodable, Sendable {
     }
 }
 
+/// Reads a problem body back, as ``encode(to:)`` writes it: the members other than the five
+/// named ones are `extra`.
+extension Problem: Decodable {
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let type = try c.decode(String.self, forKey: .type)
+        let title = try c.decode(String.self, forKey: .title)
+        let status = try c.decode(Int.self, forKey: .status)
+        let detail = try c.decode(String.self, forKey: .detail)
+        let field = try c.decodeIfPresent(String.self, forKey: .field)
+        let named = Set(["type", "title", "status", "detail", "field"])
+        let more = try decoder.container(keyedBy: Key.self)
+        var extra: [String: String] = [:]
+        for key in more.allKeys where !named.contains(key.stringValue) {
+            extra[key.stringValue] = try more.decode(String.self, forKey: key)
+        }
+        self.init(type: type, title: title, status: status, detail: detail, field: field, extra: extra)
+    }
+}
+
 /// Turns every error into `application/problem+json`: domain errors to 404/409/422, a body
 /// that is not JSON to 400, a JSON value of the wrong type to 422 naming the field, routing
 /// errors to their status; anything unexpected to 500 without internals (logged with the
