@@ -7,19 +7,20 @@ import Vapor
 /// `app.smsProvider` before ``configure(_:storage:services:settings:)`` ran; the same holds for
 /// `app.outboxSettings`. The background loop runs from boot to shutdown, except under
 /// `.testing` (tests call ``OutboxSender/runOnce(now:)``, or set `backgroundLoop` beforehand),
-/// for commands other than `serve` and `demo`, or with `SAFEGRID_SMS_SENDER=off`.
+/// for commands other than `serve` and one that starts the background work itself (the demo),
+/// or with `SAFEGRID_SMS_SENDER=off`.
 func configureMessaging(_ app: Application) {
     if app.storage[OutboxSettingsKey.self] == nil {
         var outbox = app.settings.sms.outbox
         // Only a serving process sends: not `migrate`, `routes`, … nor the tests.
-        outbox.backgroundLoop = outbox.backgroundLoop && (app.runsBackgroundJobs || app.isDemo)
+        outbox.backgroundLoop = outbox.backgroundLoop && (app.runsBackgroundJobs || app.startsBackgroundWorkLater)
         app.outboxSettings = outbox
     }
     if app.storage[SMSProviderKey.self] == nil {
         app.smsProvider = app.settings.sms.gateway.provider(client: app.client, logger: app.logger,
                                                             timeout: app.outboxSettings.timeout)
     }
-    if app.outboxSettings.backgroundLoop, !app.isDemo {
+    if app.outboxSettings.backgroundLoop, !app.startsBackgroundWorkLater {
         app.lifecycle.use(app.outboxLoop)
     }
 }
@@ -27,19 +28,23 @@ func configureMessaging(_ app: Application) {
 struct SMSProviderKey: StorageKey { typealias Value = any SMSProvider }
 struct OutboxSettingsKey: StorageKey { typealias Value = OutboxSettings }
 struct OutboxLoopKey: StorageKey { typealias Value = OutboxLoop }
+struct StartsBackgroundWorkLaterKey: StorageKey { typealias Value = Bool }
 
 extension Application {
     /// Whether this process serves (`serve` or no command) outside tests: only then do the
-    /// background loops (SMS sender, deadline jobs) start at boot. `demo` starts them itself once
-    /// the campaign is built.
+    /// background loops (SMS sender, deadline jobs) start at boot. A command that starts them
+    /// itself when ready (``startsBackgroundWorkLater``) calls ``startBackgroundWork()``.
     var runsBackgroundJobs: Bool {
         let command = environment.arguments.dropFirst().first { !$0.hasPrefix("-") }
         return environment != .testing && (command == nil || command == "serve")
     }
 
-    /// Whether this process is the demo (which starts the background loops after building).
-    var isDemo: Bool {
-        environment != .testing && environment.arguments.dropFirst().first { !$0.hasPrefix("-") } == "demo"
+    /// Whether this process's command starts the background work itself once it is ready (the
+    /// demo, after building its campaign, so the loops do not compete with the build); set by
+    /// ``SafeGridMain`` from ``ExtraCommand/startsBackgroundWork``.
+    var startsBackgroundWorkLater: Bool {
+        get { storage[StartsBackgroundWorkLaterKey.self] ?? false }
+        set { storage[StartsBackgroundWorkLaterKey.self] = newValue }
     }
 
     /// The gateway messages go to (default: the log).

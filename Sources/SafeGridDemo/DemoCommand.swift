@@ -10,7 +10,7 @@ package struct DemoCommand: AsyncCommand {
     /// `safegrid demo`: checks the options, then (on SQLite) uses its own file made anew,
     /// ``Settings/Storage/demoSQLitePath`` (`data/demo.sqlite`); with `DATABASE_URL` the
     /// database must be empty.
-    package static let registration = ExtraCommand(name: "demo", command: DemoCommand()) { arguments, settings, storage in
+    package static let registration = ExtraCommand(name: "demo", command: DemoCommand(), startsBackgroundWork: true) { arguments, settings, storage in
         try preflight(arguments)
         if case .sqliteFile = storage {
             let path = settings.storage.demoSQLitePath

@@ -10,11 +10,15 @@ package struct ExtraCommand: Sendable {
     /// database is opened: may refuse the arguments (with a message naming the option) and may
     /// choose another storage.
     package let prepare: @Sendable (_ arguments: [String], _ settings: Settings, _ storage: inout StorageChoice) throws -> Void
+    /// The command starts the background work (SMS sender, webhooks, deadline jobs) itself
+    /// when ready (``Application/startBackgroundWork()``) instead of at boot.
+    package let startsBackgroundWork: Bool
 
-    package init(name: String, command: any AsyncCommand,
+    package init(name: String, command: any AsyncCommand, startsBackgroundWork: Bool = false,
                  prepare: @escaping @Sendable (_ arguments: [String], _ settings: Settings, _ storage: inout StorageChoice) throws -> Void) {
         self.name = name
         self.command = command
+        self.startsBackgroundWork = startsBackgroundWork
         self.prepare = prepare
     }
 }
@@ -37,6 +41,7 @@ public enum SafeGridMain {
             if let name = env.arguments.dropFirst().first, let command = extra.first(where: { $0.name == name }) {
                 // Refuse bad options before anything is made anew, so a typo loses nothing.
                 try command.prepare(Array(env.arguments.dropFirst(2)), settings, &storage)
+                app.startsBackgroundWorkLater = command.startsBackgroundWork && app.environment != .testing
             }
             try await configure(app, storage: storage, settings: settings)
             for command in extra { app.asyncCommands.use(command.command, as: command.name) }
