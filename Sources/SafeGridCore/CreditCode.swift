@@ -22,7 +22,7 @@
 /// `value` is always the normalised, valid, 18-character uppercase form. Codable as that string;
 /// decoding validates (a bad string is a `DecodingError.dataCorrupted` whose debug description
 /// is the ``InvalidValue`` reason).
-public struct CreditCode: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct CreditCode: CheckedText, Hashable, Sendable, Codable, CustomStringConvertible {
     /// The 18-character code, uppercase ASCII, e.g. `"914403001922038216"`.
     public let value: String
 
@@ -155,34 +155,12 @@ public struct CreditCode: Hashable, Sendable, Codable, CustomStringConvertible {
 
     public var description: String { value }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let s = try container.decode(String.self)
-        do {
-            self = try CreditCode(s)
-        } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.reason)
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(value)
-    }
+    /// Written as ``value``; read back through the same check as ``init(_:)`` (``CheckedText``).
+    public var checkedText: String { value }
 
     /// Trim, full-width → half-width, uppercase.
     private static func normalise(_ raw: String) -> String {
-        var scalars = String.UnicodeScalarView()
-        for u in raw.unicodeScalars {
-            if u.value >= 0xFF01 && u.value <= 0xFF5E {
-                scalars.append(Unicode.Scalar(u.value - 0xFEE0)!)
-            } else if u.value == 0x3000 {
-                scalars.append(" ")
-            } else {
-                scalars.append(u)
-            }
-        }
-        let s = String(scalars)
+        let s = halfWidthASCII(raw)
         let trimmed = s.drop(while: { $0.isWhitespace }).reversed().drop(while: { $0.isWhitespace }).reversed()
         return String(trimmed).uppercased()
     }

@@ -15,7 +15,7 @@ import Foundation
 /// Codable as the ``stored`` string. Decoding accepts anything ``init(_:)`` accepts (so API input
 /// such as `"+86 138 0000 0000"` decodes); a bad string is a `DecodingError.dataCorrupted`
 /// carrying the ``InvalidValue`` reason.
-public enum PhoneNumber: Hashable, Sendable, Codable {
+public enum PhoneNumber: CheckedText, Hashable, Sendable, Codable {
     /// 11 digits, e.g. `"13800000000"`.
     case mobile(String)
     /// `"0571-82345678"`, optionally followed by `"-123"` (extension).
@@ -34,7 +34,7 @@ public enum PhoneNumber: Hashable, Sendable, Codable {
     ///   characters, a foreign country code, too few / too many digits, an unknown mobile prefix
     ///   (`12…`), an unknown area code, a missing area code, or an extension on a mobile number.
     public init(_ raw: String) throws(InvalidValue) {
-        let text = Self.halfWidth(raw)
+        let text = halfWidthASCII(raw)
         if text.allSatisfy({ $0.isWhitespace }) {
             throw InvalidValue("phone number is empty")
         }
@@ -181,20 +181,8 @@ public enum PhoneNumber: Hashable, Sendable, Codable {
         return parts.count >= 3 ? String(parts[2]) : nil
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let s = try container.decode(String.self)
-        do {
-            self = try PhoneNumber(s)
-        } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.reason)
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(stored)
-    }
+    /// Written as ``stored``; read back through the same check as ``init(_:)`` (``CheckedText``).
+    public var checkedText: String { stored }
 
     // MARK: - Parsing helpers
 
@@ -306,20 +294,6 @@ public enum PhoneNumber: Hashable, Sendable, Codable {
         c.isWhitespace || isHyphen(c) || c == "." || c == "(" || c == ")" || c == "（" || c == "）"
     }
 
-    /// Full-width ASCII (U+FF01–U+FF5E) → ASCII; ideographic space → space.
-    private static func halfWidth(_ raw: String) -> String {
-        var scalars = String.UnicodeScalarView()
-        for u in raw.unicodeScalars {
-            if u.value >= 0xFF01 && u.value <= 0xFF5E {
-                scalars.append(Unicode.Scalar(u.value - 0xFEE0)!)
-            } else if u.value == 0x3000 {
-                scalars.append(" ")
-            } else {
-                scalars.append(u)
-            }
-        }
-        return String(scalars)
-    }
 }
 
 private extension Character {

@@ -60,20 +60,6 @@ private func splitSeconds(_ t: Int) -> (days: Int, second: Int) {
     return (days, t - days * 86_400)
 }
 
-/// Full-width ASCII (U+FF01–U+FF5E) → ASCII, ideographic space → space.
-private func halfWidthASCII(_ raw: String) -> String {
-    var scalars = String.UnicodeScalarView()
-    for u in raw.unicodeScalars {
-        if u.value >= 0xFF01 && u.value <= 0xFF5E {
-            scalars.append(Unicode.Scalar(u.value - 0xFEE0)!)
-        } else if u.value == 0x3000 {
-            scalars.append(" ")
-        } else {
-            scalars.append(u)
-        }
-    }
-    return String(scalars)
-}
 
 /// The fixed Asia/Shanghai offset from UTC, in seconds (+08:00).
 private let shanghaiOffsetSeconds = 8 * 3600
@@ -208,7 +194,7 @@ private struct Scanner8 {
 ///
 /// Codable and described as `"YYYY-MM-DD"`; decoding accepts every spelling ``init(_:)``
 /// accepts. Ordered chronologically.
-public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct CalendarDate: CheckedText, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     public let year: Int
     /// 1–12.
     public let month: Int
@@ -306,20 +292,8 @@ public struct CalendarDate: Hashable, Comparable, Sendable, Codable, CustomStrin
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let s = try container.decode(String.self)
-        do {
-            self = try CalendarDate(s)
-        } catch {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.reason)
-        }
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+    /// Written as ``description``; read back through the same check as ``init(_:)`` (``CheckedText``).
+    public var checkedText: String { description }
 }
 
 /// Rectification deadlines (整改期限).

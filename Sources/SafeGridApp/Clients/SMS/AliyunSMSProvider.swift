@@ -72,14 +72,8 @@ struct AliyunSMSProvider: SMSProvider {
     func send(to phone: String, text: String, messageID: String) async throws -> String {
         var request = ClientRequest(method: .GET, url: URI(string: url(phone: phone, text: text, nonce: nonce(), timestamp: clock())))
         request.timeout = .milliseconds(Int64(config.timeout * 1000))
-        let response: ClientResponse
-        do {
-            response = try await client.send(request)
-        } catch {
-            throw SMSFailure.classify(error, timeout: config.timeout)
-        }
-        let body = response.body.map { String(buffer: $0) } ?? ""
-        return try Self.interpret(status: response.status, body: body)
+        let (status, body) = try await client.gatewayExchange(request, timeout: config.timeout)
+        return try Self.interpret(status: status, body: body)
     }
 
     struct Answer: Decodable {

@@ -73,14 +73,8 @@ package struct KannelSMSProvider: SMSProvider {
             request.method = .GET
             request.url = URI(string: config.url + (config.url.contains("?") ? "&" : "?") + query)
         }
-        let response: ClientResponse
-        do {
-            response = try await client.send(request)
-        } catch {
-            throw SMSFailure.classify(error, timeout: config.timeout)
-        }
-        let body = response.body.map { String(buffer: $0) } ?? ""
-        return try Self.interpret(status: response.status, body: body, messageID: messageID)
+        let (status, body) = try await client.gatewayExchange(request, timeout: config.timeout)
+        return try Self.interpret(status: status, body: body, messageID: messageID)
     }
 
     /// The outcome of one `sendsms` answer.

@@ -117,3 +117,17 @@ enum SMSFormat {
         return line.count > limit ? String(line.prefix(limit)) + "…" : line
     }
 }
+
+extension Client {
+    /// Sends `request` to a gateway: its status and body as text, or, when the gateway could
+    /// not be reached or answered too late, the failure classified (``SMSFailure/classify(_:timeout:)``).
+    func gatewayExchange(_ request: ClientRequest, timeout: TimeInterval) async throws -> (status: HTTPStatus, body: String) {
+        let response: ClientResponse
+        do {
+            response = try await send(request)
+        } catch {
+            throw SMSFailure.classify(error, timeout: timeout)
+        }
+        return (response.status, response.body.map { String(buffer: $0) } ?? "")
+    }
+}
