@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import Plot
-import SQLKit
 import SafeGridCore
 import Vapor
 
@@ -66,35 +65,11 @@ enum SignaturesController {
         return try Response.json(signed, status: .created)
     }
 
-    struct SignatureRow: Codable {
-        let inspectionId: UUID
-        let noticeNumber: String
-        let signerName: String
-        let signerPhone: String
-        let signedAt: Date
-        let latitude: Double?
-        let longitude: Double?
-        let datum: String?
-        let imageSha256: String
-        let recordSha256: String
-        let sealSha256: String
-    }
-
-    static func signature(_ id: UUID, sql: any SQLDatabase) async throws -> SignatureRow? {
-        try await sql.select().columns("inspection_id", "notice_number", "signer_name", "signer_phone", "signed_at", "latitude",
-                                       "longitude", "datum", "image_sha256", "record_sha256", "seal_sha256")
-            .from("signatures").where("inspection_id", .equal, SQLBind(id))
-            .first(decoding: SignatureRow.self, keyDecodingStrategy: .snakeCaseColumns)
-    }
-
     static func image(_ req: Request) async throws -> Response {
         let id = try Input.uuid(req.parameters.get("id"), "id", kind: .notFound)
-        guard try await req.queries.inspection(id) != nil,
-              let row = try await req.sql.select().column("image_png").from("signatures")
-            .where("inspection_id", .equal, SQLBind(id)).first() else {
+        guard try await req.queries.inspection(id) != nil, let data = try await SignatureStore(sql: req.sql).image(inspection: id) else {
             throw DomainError(.notFound, field: "id", reason: "the inspection is not signed")
         }
-        let data = try row.decode(column: "image_png", as: Data.self)
         let r = Response(status: .ok, body: .init(data: data))
         r.headers.contentType = .png
         r.headers.cacheControl = .init(isPrivate: true, maxAge: 86_400)
@@ -108,7 +83,8 @@ enum SignaturesController {
         guard let inspection = try await q.inspection(id), let subject = try await q.subject(inspection.subjectId) else {
             throw DomainError(.notFound, field: "id", reason: "no inspection \(id)")
         }
-        if let signed = try await signature(id, sql: req.sql) {
+        let store = SignatureStore(sql: req.sql)
+        if let signed = try await store.signature(inspection: id) {
             return Layout.page(title: "已签字", subtitle: "Already signed",
                                .p(.text("该检查已由 \(signed.signerName) 于 \(Layout.time(signed.signedAt)) 签字确认。")),
                                .p(.a(.href("/inspections/\(id.uuidString.lowercased())/notice"), .text("查看整改通知书 View the notice"))))
@@ -144,12 +120,12 @@ enum SignaturesController {
         guard let inspection = try await q.inspection(id), let subject = try await q.subject(inspection.subjectId) else {
             throw DomainError(.notFound, field: "id", reason: "no inspection \(id)")
         }
-        guard let signed = try await signature(id, sql: req.sql) else {
+        let store = SignatureStore(sql: req.sql)
+        guard let signed = try await store.signature(inspection: id) else {
             throw DomainError(.notFound, field: "id", reason: "the inspection is not signed yet")
         }
         let record = try await SignatureService.record(id, sql: req.sql, scope: req.jurisdiction)
-        let image = try await req.sql.select().column("image_png").from("signatures").where("inspection_id", .equal, SQLBind(id))
-            .first()?.decode(column: "image_png", as: Data.self) ?? Data()
+        let image = try await store.image(inspection: id) ?? Data()
         let imageHash = Hex.encode(SHA256.hash(data: image))
         let seal = SignatureSeal.sha256(recordSHA256: signed.recordSha256, signerName: signed.signerName,
                                         signerPhone: signed.signerPhone, signedAt: signed.signedAt, latitude: signed.latitude,

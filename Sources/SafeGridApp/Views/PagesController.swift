@@ -151,7 +151,7 @@ enum PagesController {
         var inspections: [(InspectionRow, [TeamMember], String?)] = []
         for row in try await q.inspections(subject: id) {
             inspections.append((row, try await q.team(inspection: row.id),
-                                try await SignaturesController.signature(row.id, sql: req.sql)?.noticeNumber))
+                                try await SignatureStore(sql: req.sql).signature(inspection: row.id)?.noticeNumber))
         }
         let lineage = try await q.lineage(s.microGridCode)
         let parent = try await s.parentId.asyncMap { try await q.subject($0) } ?? nil
