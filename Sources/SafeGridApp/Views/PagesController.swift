@@ -225,7 +225,7 @@ enum PagesController {
     static func hazard(_ req: Request) async throws -> Response {
         let h = try await HazardsController.show(req)
         let subject = try await req.queries.subject(h.subjectId)
-        let evidence = try await EvidenceController.list(hazard: h.id, sql: req.sql)
+        let evidence = try await EvidenceStore(sql: req.sql).photos(hazard: h.id)
         return Layout.page(
             title: "\(h.itemCode) \(h.item?.zh ?? "")", subtitle: h.item?.en ?? "Hazard",
             .dl(.class("kv"),
