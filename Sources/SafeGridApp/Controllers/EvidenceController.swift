@@ -1,5 +1,4 @@
 import Foundation
-import Plot
 import SafeGridCore
 import Vapor
 
@@ -19,7 +18,7 @@ enum EvidenceController {
         }
     }
 
-    /// `/e/{token}`: the party's page for the link's subject.
+    /// `/e/{token}`: the party's page (``EvidencePage``) for the link's subject.
     static func page(_ req: Request) async throws -> Response {
         let t = try token(req)
         // The link itself is the party's authority, for its one subject: the caller has no
@@ -31,25 +30,7 @@ enum EvidenceController {
         let photos = try await EvidenceStore(sql: req.sql).photos(subject: subject.id)
         let raw = req.parameters.get("token") ?? ""
         let uploaded = req.query[String.self, at: "ok"] != nil
-        return Layout.page(
-            title: "整改照片上传", subtitle: "Upload rectification photos · \(subject.name)", forParty: true, nodes: [
-            .if(uploaded, .p(.class("ok"), .text("已收到，谢谢！等待复查。Received, thank you."))),
-            .p(.text("链接有效期至 \(Layout.time(t.expiresAt))。每处隐患可上传照片（JPG/PNG/HEIC，不超过10MB）并说明整改情况。")),
-            .if(open.isEmpty, .p(.text("目前没有待整改的隐患。No open hazards."))),
-            .forEach(open) { h in
-                .div(.class("card"),
-                     .h3(.text(h.item?.zh ?? h.itemCode)),
-                     .p(.text("整改期限 \(h.dueOn) · 状态 \(h.stateLabel.zh)"), .if(h.overdue, .span(.class("overdue"), .text(" 已逾期")))),
-                     .forEach(photos[h.id] ?? []) { e in
-                         evidenceNode(src: "/e/\(raw)/evidence/\(e.id.uuidString.lowercased())", type: e.type, note: nil)
-                     },
-                     .form(.method(.post), .action("/e/\(raw)/hazards/\(h.id.uuidString.lowercased())/evidence"),
-                           .enctype(.multipartData),
-                           .label(.text("照片 Photo"), .input(.type(.file), .name("photo"), .attribute(named: "accept", value: "image/jpeg,image/png,image/heic,image/heif"),
-                                                          .required(true))),
-                           .label(.text("整改说明 Note"), .textarea(.name("note"))),
-                           .button(.type(.submit), .text("上传 Upload"))))
-            }])
+        return EvidencePage.render(subject: subject, token: raw, expiresAt: t.expiresAt, open: open, photos: photos, uploaded: uploaded)
     }
 
     struct Upload: Content {
@@ -135,14 +116,5 @@ enum EvidenceController {
         r.headers.replaceOrAdd(name: .contentType, value: photo.contentType)
         r.headers.cacheControl = .init(isPrivate: true, maxAge: 86_400)
         return r
-    }
-
-    /// A photo as shown: an image (EXIF orientation honoured by `image-orientation: from-image`),
-    /// or for HEIC, which most browsers cannot show, a download link.
-    static func evidenceNode(src: String, type: String, note: String?) -> Node<HTML.BodyContext> {
-        if type == ImageFormat.heic.mimeType {
-            return .a(.href(src), .text("HEIC 照片（浏览器无法直接显示，点击下载）"))
-        }
-        return .img(.class("evidence"), .src(src), .alt(note ?? "整改照片"))
     }
 }

@@ -243,7 +243,7 @@ enum PagesController {
             .if(!evidence.isEmpty, .group(
                 .h2(.text("整改照片"), .span(.class("en"), .text("Evidence (\(evidence.count))"))),
                 .forEach(evidence) { e in
-                    .div(EvidenceController.evidenceNode(src: "/evidence/\(e.id.uuidString.lowercased())", type: e.type, note: e.note),
+                    .div(EvidencePage.photo(src: "/evidence/\(e.id.uuidString.lowercased())", type: e.type, note: e.note),
                          .p(.text("\(Layout.time(e.at)) \(e.note ?? "")")))
                 }))
         )
