@@ -157,7 +157,7 @@ enum PagesController {
         let parent = try await s.parentId.asyncMap { try await q.subject($0) } ?? nil
         let (tenants, tenantCount) = try await q.subjects(.init(parentID: id), limit: 100, offset: 0)
         let dto = SubjectDTO(s, revealPhone: req.revealsPhoneNumbers)
-        let listed = try await KeyHazards.isListed(id, sql: req.sql)
+        let listed = try await KeyHazardStore(sql: req.sql).isListed(id)
         return Layout.page(
             title: s.name, subtitle: "\(s.subjectKind.en)",
             .if(listed, .p(.a(.href("/key-hazards?areaCode=\(s.villageCode)"), .class("overdue"),
