@@ -1,7 +1,6 @@
 import Foundation
 import Metrics
 import Prometheus
-import SQLKit
 import Vapor
 
 /// Prometheus metrics at `/metrics`: Vapor's request counters and latency histograms by route
@@ -32,18 +31,14 @@ enum Telemetry {
     }
 
     static func scrape(_ req: Request) async throws -> Response {
-        let sql = req.sql
+        let queries = MetricsQueries(sql: req.sql)
+        // Every known state is reported, 0 when it has no rows, so a state's gauge never goes stale.
         var states: [String: Int] = ["queued": 0, "sending": 0, "sent": 0, "delivered": 0, "failed": 0]
-        for row in try await sql.select().column("state").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-            .from("message_recipients").groupBy("state").all() {
-            states[try row.decode(column: "state", as: String.self)] = try row.decode(column: "n", as: Int.self)
-        }
+        states.merge(try await queries.recipientsByState()) { _, counted in counted }
         for (state, n) in states {
             registry.makeGauge(name: "safegrid_sms_recipients", labels: [("state", state)]).set(Double(n))
         }
-        let overdue = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("hazards")
-            .where("state", .in, SQLBind.group(CampaignQueries.openStates)).where("due_at", .lessThan, SQLBind(req.services.now()))
-            .first()?.decode(column: "n", as: Int.self) ?? 0
+        let overdue = try await queries.overdueHazards(at: req.services.now())
         registry.makeGauge(name: "safegrid_hazards_overdue").set(Double(overdue))
         let response = Response(status: .ok, body: .init(data: Data(registry.emitToBuffer())))
         response.headers.replaceOrAdd(name: .contentType, value: "text/plain; version=0.0.4; charset=utf-8")

@@ -36,19 +36,14 @@ struct ApiKeyCommand: AsyncCommand {
             context.console.print("API key for \(name) (\(scopes.joined(separator: ","))): \(key)")
             context.console.print("It is not stored; keep it now.")
         case "list":
-            for r in try await app.sql.select().columns("name", "scopes", "created_at", "revoked_at").from("api_clients").orderBy("created_at").all() {
-                let revoked = try r.decode(column: "revoked_at", as: Date?.self).map { " revoked \(Timestamp.format($0))" } ?? ""
-                context.console.print("\(try r.decode(column: "name", as: String.self))  \(try r.decode(column: "scopes", as: String.self))  "
-                                      + "made \(Timestamp.format(try r.decode(column: "created_at", as: Date.self)))\(revoked)")
+            for c in try await ApiClients.all(sql: app.sql) {
+                let revoked = c.revokedAt.map { " revoked \(Timestamp.format($0))" } ?? ""
+                context.console.print("\(c.name)  \(c.scopes)  made \(Timestamp.format(c.createdAt))\(revoked)")
             }
         case "revoke":
             let now = app.services.now()
             let n = try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql -> Int in
-                let ids = try await sql.select().column("id").from("api_clients").where("name", .equal, SQLBind(name))
-                    .where("revoked_at", .is, SQLLiteral.null).all().map { try $0.decode(column: "id", as: UUID.self) }
-                guard !ids.isEmpty else { return 0 }
-                try await sql.update("api_clients").set("revoked_at", to: SQLBind(now)).where("id", .in, SQLBind.group(ids)).run()
-                return ids.count
+                try await ApiClients.revoke(named: name, sql: sql, at: now)
             }
             guard n > 0 else { throw Abort(.notFound, reason: "no live API key named \(name)") }
             context.console.print("revoked \(n) key\(n == 1 ? "" : "s") of \(name)")

@@ -19,8 +19,7 @@ enum Operations {
             return (try? Response.json(["status": "database file missing: \(path)"], status: .serviceUnavailable)) ?? Response(status: .serviceUnavailable)
         }
         do {
-            let n = try await req.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("checklists")
-                .first()?.decode(column: "n", as: Int.self) ?? 0
+            let n = try await OperationsStore(sql: req.sql).publishedChecklists()
             guard n > 0 else { return (try? Response.json(["status": "not migrated"], status: .serviceUnavailable)) ?? Response(status: .serviceUnavailable) }
             return (try? Response.json(["status": "ready"])) ?? Response(status: .ok)
         } catch {
@@ -53,7 +52,7 @@ struct BackupCommand: AsyncCommand {
             throw Abort(.conflict, reason: "\(signature.path) exists; choose a new file")
         }
         let started = Date()
-        try await sql.raw("VACUUM INTO \(bind: signature.path)").run()
+        try await OperationsStore(sql: sql).copySQLite(to: signature.path)
         let size = (try? FileManager.default.attributesOfItem(atPath: signature.path)[.size] as? Int) ?? 0
         context.console.print(String(format: "backup written to %@ (%.1f MB) in %.1f s", signature.path,
                                      Double(size) / 1_048_576, Date().timeIntervalSince(started)))

@@ -52,9 +52,8 @@ enum ClearanceController {
         let asked = credit.map { "creditCode=\($0.prefix(40))" } ?? subjectParam.map { "subjectId=\($0.prefix(40))" } ?? "-"
         func log(_ subject: UUID?, _ result: String, _ open: Int) async throws {
             try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
-                try await sql.insert(into: "clearance_calls")
-                    .columns("api_client_id", "query", "subject_id", "result", "open_hazards", "called_at")
-                    .values(SQLBind(client), SQLBind(asked), SQLBind(subject), SQLBind(result), SQLBind(open), SQLBind(now)).run()
+                try await ApiClients.logClearanceCall(sql: sql, client: client, query: asked, subject: subject, result: result,
+                                                      openHazards: open, at: now)
             }
         }
         // A permit system sees the whole district.

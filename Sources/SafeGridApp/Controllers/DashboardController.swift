@@ -184,7 +184,7 @@ package enum DashboardController {
             byKind: Dictionary(uniqueKeysWithValues: kinds.map { ($0.kind, $0) }), kinds: kinds,
             hazardsFound: total.found, hazardsRectified: total.rectified, rectificationRate: total.percent,
             rectificationRateText: total.description, colours: colours, ranking: ranking,
-            overdueCount: n(.overdue), keyHazardEnterprises: try await KeyHazards.count(in: area.code, sql: sql),
+            overdueCount: n(.overdue), keyHazardEnterprises: try await KeyHazardStore(sql: sql).count(in: area.code),
             overdueBySeverity: overdueBySeverity,
             overdueOldest: oldest, trend: trend)
     }

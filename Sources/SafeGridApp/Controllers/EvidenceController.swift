@@ -1,6 +1,4 @@
 import Foundation
-import Plot
-import SQLKit
 import SafeGridCore
 import Vapor
 
@@ -20,6 +18,7 @@ enum EvidenceController {
         }
     }
 
+    /// `/e/{token}`: the party's page (``EvidencePage``) for the link's subject.
     static func page(_ req: Request) async throws -> Response {
         let t = try token(req)
         // The link itself is the party's authority, for its one subject: the caller has no
@@ -28,33 +27,10 @@ enum EvidenceController {
         guard let subject = try await q.subject(t.subjectID) else { throw Abort(.notFound, reason: "检查对象不存在") }
         let rows = try await q.hazards(subject: subject.id)
         let open = try await req.hazardDTOs(rows.filter { $0.hazardState.isOpen })
-        var photos: [UUID: [(id: UUID, type: String)]] = [:]
-        for row in try await req.sql.select().columns("id", "hazard_id", "content_type").from("evidence")
-            .where("subject_id", .equal, SQLBind(subject.id)).orderBy("uploaded_at").all() {
-            photos[try row.decode(column: "hazard_id", as: UUID.self), default: []]
-                .append((try row.decode(column: "id", as: UUID.self), try row.decode(column: "content_type", as: String.self)))
-        }
+        let photos = try await EvidenceStore(sql: req.sql).photos(subject: subject.id)
         let raw = req.parameters.get("token") ?? ""
         let uploaded = req.query[String.self, at: "ok"] != nil
-        return Layout.page(
-            title: "整改照片上传", subtitle: "Upload rectification photos · \(subject.name)", forParty: true, nodes: [
-            .if(uploaded, .p(.class("ok"), .text("已收到，谢谢！等待复查。Received, thank you."))),
-            .p(.text("链接有效期至 \(Layout.time(t.expiresAt))。每处隐患可上传照片（JPG/PNG/HEIC，不超过10MB）并说明整改情况。")),
-            .if(open.isEmpty, .p(.text("目前没有待整改的隐患。No open hazards."))),
-            .forEach(open) { h in
-                .div(.class("card"),
-                     .h3(.text(h.item?.zh ?? h.itemCode)),
-                     .p(.text("整改期限 \(h.dueOn) · 状态 \(h.stateLabel.zh)"), .if(h.overdue, .span(.class("overdue"), .text(" 已逾期")))),
-                     .forEach(photos[h.id] ?? []) { e in
-                         evidenceNode(src: "/e/\(raw)/evidence/\(e.id.uuidString.lowercased())", type: e.type, note: nil)
-                     },
-                     .form(.method(.post), .action("/e/\(raw)/hazards/\(h.id.uuidString.lowercased())/evidence"),
-                           .enctype(.multipartData),
-                           .label(.text("照片 Photo"), .input(.type(.file), .name("photo"), .attribute(named: "accept", value: "image/jpeg,image/png,image/heic,image/heif"),
-                                                          .required(true))),
-                           .label(.text("整改说明 Note"), .textarea(.name("note"))),
-                           .button(.type(.submit), .text("上传 Upload"))))
-            }])
+        return EvidencePage.render(subject: subject, token: raw, expiresAt: t.expiresAt, open: open, photos: photos, uploaded: uploaded)
     }
 
     struct Upload: Content {
@@ -87,7 +63,7 @@ enum EvidenceController {
         let now = req.services.now()
         // The link is the party's authority: its subject is read whoever holds it.
         try await req.application.campaignWrite(scope: .everything, recordedAt: now) { tx in
-            let sql = tx.sql, q = tx.queries
+            let evidence = EvidenceStore(sql: tx.sql), q = tx.queries
             guard let hazard = try await q.hazard(hazardID), hazard.subjectId == t.subjectID,
                   let subject = try await q.subject(t.subjectID) else {
                 throw DomainError(.notFound, field: "hazard", reason: "no such hazard for this link")
@@ -96,11 +72,10 @@ enum EvidenceController {
                 throw DomainError(.conflict, field: "hazard", reason: "this hazard is \(hazard.hazardState.zh); no evidence needed",
                                   extra: ["currentState": hazard.state])
             }
-            let duplicate = try await sql.select().column("id").from("evidence")
-                .where("hazard_id", .equal, SQLBind(hazardID)).where("sha256", .equal, SQLBind(info.sha256)).first()
-            if duplicate == nil {
+            let duplicate = try await evidence.hasPhoto(hazard: hazardID, sha256: info.sha256)
+            if !duplicate {
                 // Counted inside the write transaction, so parallel uploads cannot pass the cap together.
-                let (forHazard, forLink) = try await photoCounts(sql: sql, link: t, hazard: hazardID)
+                let (forHazard, forLink) = try await evidence.photoCounts(link: t, hazard: hazardID)
                 if forHazard >= maxPhotosPerHazard {
                     throw DomainError(.conflict, field: "photo",
                                       reason: "此链接已为该隐患上传 \(maxPhotosPerHazard) 张照片，已达上限 · this link has taken \(maxPhotosPerHazard) photos for this hazard, the most it takes; ask the grid worker for a new link",
@@ -111,13 +86,8 @@ enum EvidenceController {
                                       reason: "此链接已上传 \(maxPhotosPerLink) 张照片，已达上限 · this link has taken \(maxPhotosPerLink) photos, the most it takes; ask the grid worker for a new link",
                                       extra: ["limit": String(maxPhotosPerLink)])
                 }
-                try await sql.insert(into: "evidence")
-                    .columns("id", "hazard_id", "subject_id", "content_type", "byte_count", "sha256", "orientation", "data", "note", "uploaded_at",
-                             "link_expires_at")
-                    .values(SQLBind(UUID()), SQLBind(hazardID), SQLBind(subject.id), SQLBind(info.format.mimeType),
-                            SQLBind(info.byteCount), SQLBind(info.sha256), SQLBind(info.orientation), SQLBind(Data(bytes)),
-                            SQLBind((note?.isEmpty ?? true) ? nil : note), SQLBind(now), SQLBind(t.expiresAt))
-                    .run()
+                try await evidence.insertPhoto(hazard: hazardID, subject: subject.id, image: info, bytes: bytes, note: note, at: now,
+                                               linkExpiresAt: t.expiresAt)
             }
             // Evidence moves an untouched (or rebounded) hazard to rectification in progress.
             if hazard.hazardState != .rectifying {
@@ -135,50 +105,16 @@ enum EvidenceController {
         return req.redirect(to: "/e/\(req.parameters.get("token") ?? "")?ok=1", redirectType: .normal)
     }
 
-    /// Photos already taken through `link`: for `hazard`, and for all of the link's subject.
-    static func photoCounts(sql: any SQLDatabase, link: EvidenceToken, hazard: UUID) async throws -> (hazard: Int, link: Int) {
-        let rows = try await sql.select().column("hazard_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("evidence")
-            .where("subject_id", .equal, SQLBind(link.subjectID)).where("link_expires_at", .equal, SQLBind(link.expiresAt))
-            .groupBy("hazard_id").all()
-        var forHazard = 0, forLink = 0
-        for row in rows {
-            let n = try row.decode(column: "n", as: Int.self)
-            forLink += n
-            if try row.decode(column: "hazard_id", as: UUID.self) == hazard { forHazard = n }
-        }
-        return (forHazard, forLink)
-    }
-
     /// An uploaded photo, for the party (through their link) and for the hazard page.
     static func photo(_ req: Request) async throws -> Response {
         let id = try Input.uuid(req.parameters.get("evidence"), "evidence", kind: .notFound)
-        var query = req.sql.select().columns("content_type", "data").from("evidence").where("id", .equal, SQLBind(id))
-        if req.parameters.get("token") != nil {
-            query = query.where("subject_id", .equal, SQLBind(try token(req).subjectID))
-        } else {
-            query = req.queries.scopedBySubject(query)
+        let reader: EvidenceStore.Reader = req.parameters.get("token") != nil ? .link(subject: try token(req).subjectID) : .account(req.queries)
+        guard let photo = try await EvidenceStore(sql: req.sql).photo(id, for: reader) else {
+            throw DomainError(.notFound, field: "evidence", reason: "no such photo")
         }
-        guard let row = try await query.first() else { throw DomainError(.notFound, field: "evidence", reason: "no such photo") }
-        let r = Response(status: .ok, body: .init(data: try row.decode(column: "data", as: Data.self)))
-        r.headers.replaceOrAdd(name: .contentType, value: try row.decode(column: "content_type", as: String.self))
+        let r = Response(status: .ok, body: .init(data: photo.data))
+        r.headers.replaceOrAdd(name: .contentType, value: photo.contentType)
         r.headers.cacheControl = .init(isPrivate: true, maxAge: 86_400)
         return r
-    }
-
-    /// A photo as shown: an image (EXIF orientation honoured by `image-orientation: from-image`),
-    /// or for HEIC, which most browsers cannot show, a download link.
-    static func evidenceNode(src: String, type: String, note: String?) -> Node<HTML.BodyContext> {
-        if type == ImageFormat.heic.mimeType {
-            return .a(.href(src), .text("HEIC 照片（浏览器无法直接显示，点击下载）"))
-        }
-        return .img(.class("evidence"), .src(src), .alt(note ?? "整改照片"))
-    }
-
-    /// Evidence of a hazard, for its page.
-    static func list(hazard id: UUID, sql: any SQLDatabase) async throws -> [(id: UUID, note: String?, at: Date, type: String)] {
-        try await sql.select().columns("id", "note", "uploaded_at", "content_type").from("evidence")
-            .where("hazard_id", .equal, SQLBind(id)).orderBy("uploaded_at").all()
-            .map { (try $0.decode(column: "id", as: UUID.self), try $0.decode(column: "note", as: String?.self),
-                    try $0.decode(column: "uploaded_at", as: Date.self), try $0.decode(column: "content_type", as: String.self)) }
     }
 }

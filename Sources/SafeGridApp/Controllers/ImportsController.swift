@@ -1,5 +1,4 @@
 import Foundation
-import SQLKit
 import SafeGridCore
 import SafeGridLedger
 import Vapor
@@ -50,31 +49,13 @@ enum ImportsController {
         let now = app.services.now()
         let file = options.dryRun ? data : nil
         try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql in
-            if let appliedFrom {
-                try await sql.update("ledger_imports").set("file", to: SQLLiteral.null).where("id", .equal, SQLBind(appliedFrom)).run()
-            }
-            try await sql.insert(into: "ledger_imports")
-                .columns("id", "kind", "dry_run", "file_name", "applied_from", "created_at", "report_json", "rejected_csv", "rejected_xlsx", "file",
-                         "scope_code", "town_code")
-                .values(SQLBind(id), SQLBind(options.kind.rawValue), SQLBind(options.dryRun), SQLBind(fileName), SQLBind(appliedFrom),
-                        SQLBind(now), SQLBind(json), SQLBind(csv), SQLBind(xlsx), SQLBind(file), SQLBind(options.scope.areaCode),
-                        SQLBind(options.townCode))
-                .run()
+            try await LedgerImportStore(sql: sql).save(id: id, options: options, fileName: fileName, appliedFrom: appliedFrom, at: now,
+                                                       reportJSON: json, rejectedCSV: csv, rejectedXLSX: xlsx, file: file)
         }
         return report
     }
 
-    struct Stored: Sendable {
-        let report: ImportReport
-        let kind: ImportKind
-        let dryRun: Bool
-        let fileName: String?
-        let hasFile: Bool
-        /// The dry run's `--town`/`town` restriction, applied again when it is applied.
-        let townCode: String?
-    }
-
-    static func load(_ req: Request) async throws -> (UUID, Stored) {
+    static func load(_ req: Request) async throws -> (UUID, StoredImport) {
         let id = try Input.uuid(req.parameters.get("id"), "id", kind: .notFound)
         guard let row = try await req.queries.ledgerImport(id) else {
             throw DomainError(.notFound, field: "id", reason: "no import \(id)")
@@ -115,34 +96,5 @@ enum ImportsController {
         headers.replaceOrAdd(name: .contentDisposition, value: ExportsController.contentDisposition(
             ("未导入-\(id.uuidString.lowercased().prefix(8)).\(ext)", "rejected-\(id.uuidString.lowercased().prefix(8)).\(ext)")))
         return Response(status: .ok, headers: headers, body: .init(data: data))
-    }
-}
-
-/// Stored imports are seen by the accounts whose jurisdiction holds the importer's
-/// (`scope_code`: the importer's area; `""` for the command line, seen by district-wide accounts).
-extension CampaignQueries {
-    func ledgerImport(_ id: UUID) async throws -> ImportsController.Stored? {
-        guard let row = try await within(sql.select().columns("kind", "dry_run", "file_name", "report_json", "town_code")
-            .column(SQLRaw("CASE WHEN file IS NULL THEN 0 ELSE 1 END"), as: "has_file")
-            .from("ledger_imports").where("id", .equal, SQLBind(id)), codeColumn: "scope_code").first()
-        else { return nil }
-        let report = try JSONDecoder().decode(ImportReport.self, from: Data(try row.decode(column: "report_json", as: String.self).utf8))
-        return .init(report: report, kind: ImportKind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .subjects,
-                     dryRun: try row.decode(column: "dry_run", as: Bool.self), fileName: try row.decode(column: "file_name", as: String?.self),
-                     hasFile: try row.decode(column: "has_file", as: Int.self) != 0,
-                     townCode: try row.decode(column: "town_code", as: String?.self))
-    }
-
-    func ledgerImportFile(_ id: UUID) async throws -> Data? {
-        try await within(sql.select().column("file").from("ledger_imports").where("id", .equal, SQLBind(id)), codeColumn: "scope_code")
-            .first()?
-            .decode(column: "file", as: Data?.self)
-    }
-
-    func ledgerImportRejected(_ id: UUID, csv: Bool) async throws -> Data? {
-        let column = csv ? "rejected_csv" : "rejected_xlsx"
-        return try await within(sql.select().column(SQLIdentifier(column)).from("ledger_imports").where("id", .equal, SQLBind(id)),
-                                codeColumn: "scope_code").first()?
-            .decode(column: column, as: Data?.self)
     }
 }

@@ -1,7 +1,5 @@
 import Crypto
 import Foundation
-import Plot
-import SQLKit
 import SafeGridCore
 import Vapor
 
@@ -66,35 +64,11 @@ enum SignaturesController {
         return try Response.json(signed, status: .created)
     }
 
-    struct SignatureRow: Codable {
-        let inspectionId: UUID
-        let noticeNumber: String
-        let signerName: String
-        let signerPhone: String
-        let signedAt: Date
-        let latitude: Double?
-        let longitude: Double?
-        let datum: String?
-        let imageSha256: String
-        let recordSha256: String
-        let sealSha256: String
-    }
-
-    static func signature(_ id: UUID, sql: any SQLDatabase) async throws -> SignatureRow? {
-        try await sql.select().columns("inspection_id", "notice_number", "signer_name", "signer_phone", "signed_at", "latitude",
-                                       "longitude", "datum", "image_sha256", "record_sha256", "seal_sha256")
-            .from("signatures").where("inspection_id", .equal, SQLBind(id))
-            .first(decoding: SignatureRow.self, keyDecodingStrategy: .snakeCaseColumns)
-    }
-
     static func image(_ req: Request) async throws -> Response {
         let id = try Input.uuid(req.parameters.get("id"), "id", kind: .notFound)
-        guard try await req.queries.inspection(id) != nil,
-              let row = try await req.sql.select().column("image_png").from("signatures")
-            .where("inspection_id", .equal, SQLBind(id)).first() else {
+        guard try await req.queries.inspection(id) != nil, let data = try await SignatureStore(sql: req.sql).image(inspection: id) else {
             throw DomainError(.notFound, field: "id", reason: "the inspection is not signed")
         }
-        let data = try row.decode(column: "image_png", as: Data.self)
         let r = Response(status: .ok, body: .init(data: data))
         r.headers.contentType = .png
         r.headers.cacheControl = .init(isPrivate: true, maxAge: 86_400)
@@ -108,33 +82,12 @@ enum SignaturesController {
         guard let inspection = try await q.inspection(id), let subject = try await q.subject(inspection.subjectId) else {
             throw DomainError(.notFound, field: "id", reason: "no inspection \(id)")
         }
-        if let signed = try await signature(id, sql: req.sql) {
-            return Layout.page(title: "已签字", subtitle: "Already signed",
-                               .p(.text("该检查已由 \(signed.signerName) 于 \(Layout.time(signed.signedAt)) 签字确认。")),
-                               .p(.a(.href("/inspections/\(id.uuidString.lowercased())/notice"), .text("查看整改通知书 View the notice"))))
+        let store = SignatureStore(sql: req.sql)
+        if let signed = try await store.signature(inspection: id) {
+            return SignaturePage.alreadySigned(signed, inspection: id)
         }
         let hazards = try await req.hazardDTOs(try await q.hazardsOfVisit(id))
-        return Layout.page(
-            title: "现场签字确认", subtitle: "On-site signature · \(subject.name)",
-            .p(.text("检查时间 \(Layout.time(inspection.inspectedAt)) · 检查人 \(inspection.inspector)")),
-            .h2(.text("发现的隐患"), .span(.class("en"), .text("Hazards found (\(hazards.count))"))),
-            .ol(.forEach(hazards) { h in
-                .li(.text("\(h.item?.zh ?? h.itemCode)"), .span(.class("en"), .text("整改期限 \(h.dueOn)")))
-            }),
-            .form(.id("sign-form"), .attribute(named: "data-inspection", value: id.uuidString.lowercased()),
-                  .attribute(named: "data-subject-name", value: subject.name),
-                  .attribute(named: "data-csrf", value: Layout.signedIn?.csrfToken ?? ""),
-                  .label(.text("当事人姓名 Name"), .input(.type(.text), .name("signerName"), .value(subject.partyName), .required(true))),
-                  .label(.text("手机号码 Mobile（留空则用登记号码 \(subject.phone?.masked ?? "")）"),
-                         .input(.type(.tel), .name("signerPhone"), .attribute(named: "autocomplete", value: "tel"))),
-                  .p(.text("请在下框内签名 Sign below")),
-                  .element(named: "canvas", nodes: [.attribute(named: "id", value: "pad"), .attribute(named: "class", value: "pad")]),
-                  .div(.class("actions"),
-                       .button(.type(.button), .id("clear"), .text("清除 Clear")),
-                       .button(.type(.submit), .id("submit"), .text("确认签字 Confirm"))),
-                  .p(.id("status"), .class("status"))),
-            .element(named: "script", nodes: [.attribute(named: "src", value: "/assets/sign.js")])
-        )
+        return SignaturePage.render(inspection: inspection, subject: subject, hazards: hazards)
     }
 
     /// 整改通知书: printable notice of the signed inspection.
@@ -144,12 +97,12 @@ enum SignaturesController {
         guard let inspection = try await q.inspection(id), let subject = try await q.subject(inspection.subjectId) else {
             throw DomainError(.notFound, field: "id", reason: "no inspection \(id)")
         }
-        guard let signed = try await signature(id, sql: req.sql) else {
+        let store = SignatureStore(sql: req.sql)
+        guard let signed = try await store.signature(inspection: id) else {
             throw DomainError(.notFound, field: "id", reason: "the inspection is not signed yet")
         }
         let record = try await SignatureService.record(id, sql: req.sql, scope: req.jurisdiction)
-        let image = try await req.sql.select().column("image_png").from("signatures").where("inspection_id", .equal, SQLBind(id))
-            .first()?.decode(column: "image_png", as: Data.self) ?? Data()
+        let image = try await store.image(inspection: id) ?? Data()
         let imageHash = Hex.encode(SHA256.hash(data: image))
         let seal = SignatureSeal.sha256(recordSHA256: signed.recordSha256, signerName: signed.signerName,
                                         signerPhone: signed.signerPhone, signedAt: signed.signedAt, latitude: signed.latitude,
@@ -157,26 +110,6 @@ enum SignaturesController {
         let intact = record?.sha256 == signed.recordSha256 && imageHash == signed.imageSha256 && seal == signed.sealSha256
         let hazards = try await req.hazardDTOs(try await q.hazardsOfVisit(id))
         let team = try await q.team(inspection: id)
-        return Layout.page(
-            title: "整改通知书", subtitle: "Rectification notice \(signed.noticeNumber)",
-            .div(.class("notice"),
-                 .p(.class("number"), .text(signed.noticeNumber)),
-                 .p(.text("\(subject.name)（\(subject.address)）：")),
-                 .p(.text("\(Layout.time(inspection.inspectedAt)) 联合检查组（\(team.map { "\($0.name)·\($0.department.zh)" }.joined(separator: "、"))）依据“一张表”对你单位进行了综合检查，发现下列安全隐患，请在期限内整改完毕，整改后通过短信链接上传整改照片，等待复查。")),
-                 .table(.tr(.th("序号"), .th("隐患 Hazard"), .th("依据 Legal basis"), .th("严重程度"), .th("整改期限 Due"), .th("状态 State")),
-                        .forEach(Array(hazards.enumerated())) { (i, h) in
-                            .tr(.td(.text(String(i + 1))), .td(.text(h.item?.zh ?? h.itemCode)), .td(.text(h.legalBasis ?? "")),
-                                .td(.text(Severity(rawValue: h.severity)?.zh ?? h.severity)), .td(.text(h.dueOn)),
-                                .td(.class("state-\(h.state)"), .text(h.stateLabel.zh)))
-                        }),
-                 .div(.class("sign-block"),
-                      .p(.text("当事人签字 Signed by \(signed.signerName)，\(Layout.time(signed.signedAt))")),
-                      .img(.src("/inspections/\(id.uuidString.lowercased())/signature.png"), .alt("签名 signature"), .class("signature")),
-                      .p(.class("en"), .text("记录摘要 SHA-256 \(signed.recordSha256)")),
-                      .p(.class(intact ? "ok" : "overdue"),
-                         .text(intact ? "记录与签字时一致 ✓ The record is as signed"
-                                      : "记录在签字后被改动 ✗ The record changed after signing")))),
-            .p(.class("no-print"), .a(.href("/subjects/\(subject.id.uuidString.lowercased())"), .text("返回检查对象 Back to the subject")))
-        )
+        return NoticePage.render(inspection: inspection, subject: subject, signed: signed, hazards: hazards, team: team, intact: intact)
     }
 }

@@ -127,7 +127,7 @@ enum SubjectsController {
         let events = Dictionary(grouping: try await q.events(subject: id), by: \.hazardId)
         return SubjectDetailDTO(
             subject: SubjectDTO(row, revealPhone: req.revealsPhoneNumbers),
-            keyHazardEnterprise: try await KeyHazards.isListed(id, sql: req.sql),
+            keyHazardEnterprise: try await KeyHazardStore(sql: req.sql).isListed(id),
             hazards: try await req.hazardDTOs(try await q.hazards(subject: id), events: events),
             colourHistory: try await q.colourHistory(subject: id).map {
                 ColourChangeDTO(colour: SubjectColour(key: $0.colour).map(ColourDTO.init), previous: $0.previous,

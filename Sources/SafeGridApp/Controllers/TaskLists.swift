@@ -1,6 +1,4 @@
 import Foundation
-import Plot
-import SQLKit
 import SafeGridCore
 import Vapor
 
@@ -109,16 +107,12 @@ enum TaskLists {
 
     static func build(_ req: Request, area: String, day: CalendarDate, position: GeoPoint?, now: Date) async throws -> TaskListDTO {
         let q = req.queries
-        guard let column = CampaignQueries.areaColumn(for: area) else { throw DomainError.invalid("areaCode", "not a grid") }
-        let subjects = try await q.scoped(req.sql.select().columns("*").from("subjects").where(SQLIdentifier(column), .equal, SQLBind(area)))
-            .rows(SubjectRow.self)
+        guard let store = TaskListQueries(queries: q, area: area) else { throw DomainError.invalid("areaCode", "not a grid") }
+        let subjects = try await store.subjects()
         let byID = Dictionary(uniqueKeysWithValues: subjects.map { ($0.id, $0) })
         let lastVisit = try await q.lastInspectionDays(subjects.map(\.id))
-        let listed = Set(try await req.sql.select().column("subject_id").from("key_hazard_enterprises")
-            .where(SQLIdentifier(column), .equal, SQLBind(area)).all().map { try $0.decode(column: "subject_id", as: UUID.self) })
-        let open = try await q.scoped(req.sql.select().columns("*").from("hazards").where(SQLIdentifier(column), .equal, SQLBind(area))
-            .where("state", .in, SQLBind.group(CampaignQueries.openStates)))
-            .orderBy("due_at").rows(HazardRow.self)
+        let listed = try await KeyHazardStore(sql: req.sql).subjects(listedIn: area)
+        let open = try await store.openHazards()
         let openBySubject = Dictionary(grouping: open, by: \.subjectId)
         let routineSubjects = subjects.map { s in
             InspectionFrequency.TaskSubject(
@@ -128,7 +122,7 @@ enum TaskLists {
                 closedDown: s.closedDownAt != nil, location: s.location)
         }
         let routine = try InspectionFrequency.tasks(for: routineSubjects, from: day, through: day)
-        let directed = try await directedTasks(req, column: column, area: area)
+        let directed = try await store.directedTasks()
         let lines = try InspectionTasks.today(routine: routine, directed: directed, workerArea: area, on: day, from: position,
                                               locations: Dictionary(uniqueKeysWithValues: subjects.compactMap { s in s.location.map { (s.id, $0) } }))
         var items: [String: ChecklistItem] = [:]
@@ -148,11 +142,7 @@ enum TaskLists {
         let worker: TaskQuota.Worker = area.count == AreaLevel.microGrid.codeLength ? .microGridWorker : .gridWorker
         let quota = TaskQuota.default(for: worker, period: .month)
         let bounds = QuotaPeriod.month.bounds(containing: day)
-        let done = try await req.sql.select().column("inspected_on").from("inspections")
-            .where("subject_id", .in, SQLSubquery.select { $0.column("id").from("subjects").where(SQLIdentifier(column), .equal, SQLBind(area)) })
-            .where("inspected_on", .greaterThanOrEqual, SQLBind(bounds.first.description))
-            .where("inspected_on", .lessThanOrEqual, SQLBind(bounds.last.description)).all()
-            .compactMap { try? CalendarDate(try $0.decode(column: "inspected_on", as: String.self)) }
+        let done = try await store.inspectionDays(from: bounds.first, through: bounds.last)
         let progress = quota.progress(completedOn: done, on: day)
         return TaskListDTO(date: day.description, areaCode: area,
                            quota: QuotaDTO(worker: worker.rawValue, period: QuotaPeriod.month.rawValue, from: progress.first.description,
@@ -164,41 +154,6 @@ enum TaskLists {
     static func dto(_ d: DirectedTask) -> DirectedDTO {
         DirectedDTO(id: d.id, subjectId: d.subjectId, assignedBy: d.assignedBy, assignedOn: d.assignedOn.description,
                     dueOn: d.dueOn.description, reason: d.reason, completedOn: d.completedOn?.description)
-    }
-
-    /// Directed tasks of an area, each with the day of the subject's first inspection after it
-    /// was assigned (which completes it).
-    static func directedTasks(_ req: Request, column: String, area: String) async throws -> [DirectedTask] {
-        let rows = try await req.sql.select().columns("*").from("directed_tasks").where(SQLIdentifier(column), .equal, SQLBind(area))
-            .orderBy("due_on").all()
-        // The visits of the tasks' subjects, read once (not one query per task).
-        let subjects = try rows.map { try $0.decode(column: "subject_id", as: UUID.self) }
-        var visits: [UUID: [(at: Date, on: String)]] = [:]
-        for chunk in Array(Set(subjects)).chunked(DashboardCounters.idsPerRead) {
-            for v in try await req.sql.select().columns("subject_id", "inspected_at", "inspected_on").from("inspections")
-                .where("subject_id", .in, SQLBind.group(chunk)).all() {
-                visits[try v.decode(column: "subject_id", as: UUID.self), default: []]
-                    .append((try v.decode(column: "inspected_at", as: Date.self), try v.decode(column: "inspected_on", as: String.self)))
-            }
-        }
-        var out: [DirectedTask] = []
-        for r in rows {
-            // A directed task that cannot be read is left out (logged and counted); the list goes on.
-            guard let task = r.noted("directed_tasks", { r in
-            let subject = try r.decode(column: "subject_id", as: UUID.self)
-            let assigned = try CalendarDate(try r.decode(column: "assigned_on", as: String.self))
-            // Done by the first visit after the task was given (a visit earlier that day does not count).
-            let given = try r.decode(column: "created_at", as: Date.self)
-            let completed = (visits[subject] ?? []).filter { $0.at >= given }.map(\.on).min().flatMap { try? CalendarDate($0) }
-            return try DirectedTask(id: try r.decode(column: "id", as: UUID.self), subjectId: subject,
-                                    areaCode: try r.decode(column: "micro_grid_code", as: String.self),
-                                    assignedBy: try r.decode(column: "assigned_by", as: String.self), assignedOn: assigned,
-                                    dueOn: try CalendarDate(try r.decode(column: "due_on", as: String.self)),
-                                    reason: try r.decode(column: "reason", as: String.self), completedOn: completed)
-            }, req.sql) else { continue }
-            out.append(task)
-        }
-        return out
     }
 
     struct DirectedInput: Content {
@@ -218,10 +173,7 @@ enum TaskLists {
         let task = try DirectedTask(id: UUID(), subjectId: id, areaCode: subject.microGridCode, assignedBy: account.displayName,
                                     assignedOn: CalendarDate(shanghai: now), dueOn: due, reason: input.reason)
         try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
-            try await CampaignStore(sql: sql).insert("directed_tasks", ["id", "subject_id", "town_code", "village_code", "grid_code",
-                                                                        "micro_grid_code", "assigned_by", "assigned_on", "due_on", "reason", "created_at"],
-                                                     [[task.id, id, subject.townCode, subject.villageCode, subject.gridCode, subject.microGridCode,
-                                                       task.assignedBy, task.assignedOn.description, task.dueOn.description, task.reason, now]])
+            try await CampaignStore(sql: sql).insert(directedTask: task, subject: subject, at: now)
         }
         return try Response.json(dto(task), status: .created)
     }
@@ -231,24 +183,6 @@ enum TaskLists {
     static func page(_ req: Request) async throws -> Response {
         let area = try await workerArea(req)
         let list = try await self.list(req)
-        return Layout.page(title: "今日任务", subtitle: "Today's inspection tasks · \(area) · \(list.date)", nodes: [
-            .div(.class("stats"),
-                 Layout.stat("待查(家)", String(list.tasks.count), "due"),
-                 Layout.stat("逾期(家)", String(list.tasks.filter(\.overdue).count), "overdue"),
-                 Layout.stat("本月定额", "\(list.quota.done) / \(list.quota.target)", "quota this month")),
-            .p(.button(.id("locate"), .type(.button), .text("按距离排序 Nearest first"))),
-            .ol(.class("timeline"), .forEach(list.tasks) { t in
-                .li(.strong(.a(.href("/subjects/\(t.subjectId.uuidString.lowercased())"), .text(t.name))),
-                    .text(" · \(t.address)"),
-                    .if(t.keyHazardEnterprise, .span(.class("overdue"), .text(" 重点隐患企业"))),
-                    .p(.text("应查 \(t.dueOn)"), .if(t.overdue, .span(.class("overdue"), .text(" 逾期\(t.overdueDays)天"))),
-                       .unwrap(t.distanceMetres) { .text(" · \($0) 米") },
-                       .forEach(t.directed) { d in .span(.class("en"), .text(" 定向: \(d.reason)（\(d.assignedBy)）")) }),
-                    .if(!t.openHazards.isEmpty, .ul(.forEach(t.openHazards) { h in
-                        .li(.text("\(h.item ?? h.itemCode) · 期限 \(h.dueOn)"), .if(h.overdue, .span(.class("overdue"), .text(" 逾期"))))
-                    })))
-            }),
-            .element(named: "script", nodes: [.attribute(named: "src", value: "/assets/tasks.js")]),
-        ])
+        return TaskListPage.render(list, area: area)
     }
 }

@@ -14,19 +14,14 @@ struct JobLease {
     /// - Returns: `true` when `holder` holds the lease now; `false` while another holder's lease
     ///   has not expired.
     func acquire(_ name: String, holder: String, now: Date, duration: TimeInterval) async throws -> Bool {
-        try await sql.raw("""
-            INSERT INTO job_leases (name, holder, lease_until) VALUES (\(bind: name), \(bind: holder), \(bind: now.addingTimeInterval(duration)))
-            ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
-            WHERE job_leases.lease_until < \(bind: now) OR job_leases.holder = excluded.holder
-            """).run()
-        let current = try await sql.select().column("holder").from("job_leases").where("name", .equal, SQLBind(name))
-            .first()?.decode(column: "holder", as: String.self)
-        return current == holder
+        let store = JobLeaseStore(sql: sql)
+        try await store.take(name, holder: holder, until: now.addingTimeInterval(duration), now: now)
+        return try await store.holder(of: name) == holder
     }
 
     /// Gives the lease up (on shutdown), so another instance need not wait for it to expire.
     func release(_ name: String, holder: String) async throws {
-        try await sql.delete(from: "job_leases").where("name", .equal, SQLBind(name)).where("holder", .equal, SQLBind(holder)).run()
+        try await JobLeaseStore(sql: sql).delete(name, holder: holder)
     }
 }
 

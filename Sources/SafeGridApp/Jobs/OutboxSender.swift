@@ -137,45 +137,16 @@ package struct OutboxSender: Sendable {
         let leaseUntil = now.addingTimeInterval(settings.effectiveLease)
         let limit = max(1, settings.batchSize)
         let maxAttempts = settings.maxAttempts
-        let skipLocked: SQLQueryString = app.sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
         // A read first: an idle poll takes no write transaction (each one would count as a
         // write for the read-model caches and wait behind the gate).
-        let due = try await app.sql.raw("""
-            SELECT id FROM message_recipients
-            WHERE (state = 'queued' AND next_attempt_at <= \(bind: now)) OR (state = 'sending' AND lease_until < \(bind: now))
-            LIMIT 1
-            """).first()
-        guard due != nil else { return [] }
+        guard try await OutboxDelivery(sql: app.sql).hasDue(at: now) else { return [] }
         let rows = try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql -> [Claimed] in
-            try await sql.raw("""
-                UPDATE message_recipients SET state = 'failed', lease_until = NULL, updated_at = \(bind: now),
-                  last_error = \(bind: "abandoned while sending (lease expired) after \(maxAttempts) attempts; not sent again")
-                WHERE state = 'sending' AND lease_until < \(bind: now) AND attempts >= \(bind: maxAttempts)
-                """).run()
-            let claimed = try await sql.raw("""
-                UPDATE message_recipients
-                SET state = 'sending', lease_until = \(bind: leaseUntil), attempts = attempts + 1, updated_at = \(bind: now)
-                WHERE id IN (
-                    SELECT id FROM message_recipients
-                    WHERE (state = 'queued' AND next_attempt_at <= \(bind: now))
-                       OR (state = 'sending' AND lease_until < \(bind: now))
-                    ORDER BY next_attempt_at LIMIT \(bind: limit)\(skipLocked)
-                ) AND ((state = 'queued' AND next_attempt_at <= \(bind: now))
-                       OR (state = 'sending' AND lease_until < \(bind: now)))
-                RETURNING id, message_id, phone, attempts
-                """).all()
-            var rows: [(UUID, UUID, String, Int)] = []
-            for r in claimed {
-                rows.append((try r.decode(column: "id", as: UUID.self), try r.decode(column: "message_id", as: UUID.self),
-                             try r.decode(column: "phone", as: String.self), try r.decode(column: "attempts", as: Int.self)))
-            }
+            let outbox = OutboxDelivery(sql: sql)
+            try await outbox.failAbandoned(at: now, maxAttempts: maxAttempts)
+            let rows = try await outbox.claim(at: now, leaseUntil: leaseUntil, limit: limit)
             guard !rows.isEmpty else { return [] }
-            var bodies: [UUID: String] = [:]
-            for r in try await sql.select().columns("id", "body").from("messages")
-                .where("id", .in, SQLBind.group(Set(rows.map(\.1)).map { $0 as any Encodable & Sendable })).all() {
-                bodies[try r.decode(column: "id", as: UUID.self)] = try r.decode(column: "body", as: String.self)
-            }
-            return rows.map { Claimed(id: $0.0, messageID: $0.1, phone: $0.2, attempts: $0.3, body: bodies[$0.1] ?? "") }
+            let bodies = try await outbox.bodies(of: Set(rows.map(\.messageID)))
+            return rows.map { Claimed(id: $0.id, messageID: $0.messageID, phone: $0.phone, attempts: $0.attempts, body: bodies[$0.messageID] ?? "") }
         }
         return rows.sorted { ($0.messageID.uuidString, $0.phone) < ($1.messageID.uuidString, $1.phone) }
     }
@@ -197,10 +168,7 @@ package struct OutboxSender: Sendable {
         do {
             switch result {
             case .success(let providerID):
-                return try await record(row, at: at, set: [
-                    ("state", SQLBind(RecipientState.sent.rawValue)), ("provider", SQLBind(provider.name)),
-                    ("provider_message_id", SQLBind(providerID)), ("sent_at", SQLBind(at)), ("last_error", SQLBind(String?.none)),
-                ]) ? .sent : .lost
+                return try await record(row, at: at, .sent(provider: provider.name, providerMessageID: providerID)) ? .sent : .lost
             case .failure(let failure):
                 let giveUp = failure.kind == .permanent || row.attempts >= settings.maxAttempts
                 let reason = failure.kind == .permanent || row.attempts < settings.maxAttempts
@@ -208,13 +176,10 @@ package struct OutboxSender: Sendable {
                 let next: Date? = giveUp ? nil : at.addingTimeInterval(
                     settings.backoff(attempts: row.attempts) + max(0, settings.jitter(settings.backoff(attempts: row.attempts))))
                 logger.warning("SMS \(giveUp ? "failed" : "will be retried") message=\(row.messageID.uuidString.lowercased()) recipient=\(SMSFormat.masked(row.phone)) attempt=\(row.attempts) provider=\(provider.name): \(failure)")
-                var set: [(String, SQLBind)] = [
-                    ("state", SQLBind(giveUp ? RecipientState.failed.rawValue : RecipientState.queued.rawValue)),
-                    ("last_error", SQLBind(String((failure.kind.rawValue + ": " + reason).prefix(500)))),
-                    ("provider", SQLBind(provider.name)),
-                ]
-                if let next { set.append(("next_attempt_at", SQLBind(next))) }
-                return try await record(row, at: at, set: set) ? (giveUp ? .failed : .retried) : .lost
+                let outcome = OutboxDelivery.Outcome.notSent(state: giveUp ? .failed : .queued,
+                                                             lastError: String((failure.kind.rawValue + ": " + reason).prefix(500)),
+                                                             provider: provider.name, nextAttemptAt: next)
+                return try await record(row, at: at, outcome) ? (giveUp ? .failed : .retried) : .lost
             }
         } catch {
             // The row stays `sending` until its lease expires, then is claimed again.
@@ -225,15 +190,9 @@ package struct OutboxSender: Sendable {
 
     /// Writes the outcome if this claim still holds the row (`sending` with our attempt number).
     /// - Returns: whether the row was ours.
-    func record(_ row: Claimed, at: Date, set: [(String, SQLBind)]) async throws -> Bool {
+    func record(_ row: Claimed, at: Date, _ outcome: OutboxDelivery.Outcome) async throws -> Bool {
         let updated = try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql -> Bool in
-            var q = sql.update("message_recipients")
-            for (column, value) in set { q = q.set(SQLIdentifier(column), to: value) }
-            return try await q.set("lease_until", to: SQLBind(Date?.none)).set("updated_at", to: SQLBind(at))
-                .where("id", .equal, SQLBind(row.id))
-                .where("state", .equal, SQLBind(RecipientState.sending.rawValue))
-                .where("attempts", .equal, SQLBind(row.attempts))
-                .returning("id").all().isEmpty == false
+            try await OutboxDelivery(sql: sql).record(outcome, recipient: row.id, attempts: row.attempts, at: at)
         }
         if !updated {
             logger.warning("SMS outcome dropped: message=\(row.messageID.uuidString.lowercased()) recipient=\(SMSFormat.masked(row.phone)) was reclaimed after its lease expired")

@@ -69,39 +69,18 @@ enum AuthSessions {
         let token = randomToken()
         let session = SignedIn(account: account, sessionID: UUID(), kind: kind, csrfToken: randomToken(bytes: 18),
                                expiresAt: now.addingTimeInterval(lifetime))
-        try await sql.insert(into: "auth_sessions")
-            .columns("id", "token_sha256", "user_id", "kind", "csrf_token", "created_at", "expires_at")
-            .values(SQLBind(session.sessionID), SQLBind(digest(token)), SQLBind(account.id), SQLBind(kind),
-                    SQLBind(session.csrfToken), SQLBind(now), SQLBind(session.expiresAt))
-            .run()
+        try await AccountStore(sql: sql).insertSession(session, tokenSHA256: digest(token), at: now)
         return (token, session)
     }
 
     /// The live session of a token: not revoked, not expired, its account active.
     static func find(token: String, sql: any SQLDatabase, now: Date) async throws -> SignedIn? {
         guard !token.isEmpty, token.count <= 128 else { return nil }
-        guard let row = try await sql.select()
-            .column(SQLColumn("id", table: "auth_sessions"), as: "session_id")
-            .column(SQLColumn("kind", table: "auth_sessions"))
-            .column(SQLColumn("csrf_token", table: "auth_sessions"))
-            .column(SQLColumn("expires_at", table: "auth_sessions"))
-            .columns(AccountStore.userColumns.map { SQLColumn($0, table: "users") })
-            .from("auth_sessions")
-            .join("users", on: SQLColumn("user_id", table: "auth_sessions"), .equal, SQLColumn("id", table: "users"))
-            .where(SQLColumn("token_sha256", table: "auth_sessions"), .equal, SQLBind(digest(token)))
-            .where(SQLColumn("revoked_at", table: "auth_sessions"), .is, SQLLiteral.null)
-            .where(SQLColumn("expires_at", table: "auth_sessions"), .greaterThan, SQLBind(now))
-            .where(SQLColumn("active", table: "users"), .equal, SQLLiteral.boolean(true))
-            .first()
-        else { return nil }
-        return SignedIn(account: try AccountStore.account(row), sessionID: try row.decode(column: "session_id", as: UUID.self),
-                        kind: try row.decode(column: "kind", as: String.self),
-                        csrfToken: try row.decode(column: "csrf_token", as: String.self),
-                        expiresAt: try row.decode(column: "expires_at", as: Date.self))
+        return try await AccountStore(sql: sql).liveSession(tokenSHA256: digest(token), now: now)
     }
 
     static func revoke(_ id: UUID, sql: any SQLDatabase, now: Date) async throws {
-        try await sql.update("auth_sessions").set("revoked_at", to: SQLBind(now)).where("id", .equal, SQLBind(id)).run()
+        try await AccountStore(sql: sql).revokeSession(id, at: now)
     }
 
     /// The live session of a token, from this process's ``SessionCache`` when it was looked up

@@ -151,13 +151,13 @@ enum PagesController {
         var inspections: [(InspectionRow, [TeamMember], String?)] = []
         for row in try await q.inspections(subject: id) {
             inspections.append((row, try await q.team(inspection: row.id),
-                                try await SignaturesController.signature(row.id, sql: req.sql)?.noticeNumber))
+                                try await SignatureStore(sql: req.sql).signature(inspection: row.id)?.noticeNumber))
         }
         let lineage = try await q.lineage(s.microGridCode)
         let parent = try await s.parentId.asyncMap { try await q.subject($0) } ?? nil
         let (tenants, tenantCount) = try await q.subjects(.init(parentID: id), limit: 100, offset: 0)
         let dto = SubjectDTO(s, revealPhone: req.revealsPhoneNumbers)
-        let listed = try await KeyHazards.isListed(id, sql: req.sql)
+        let listed = try await KeyHazardStore(sql: req.sql).isListed(id)
         return Layout.page(
             title: s.name, subtitle: "\(s.subjectKind.en)",
             .if(listed, .p(.a(.href("/key-hazards?areaCode=\(s.villageCode)"), .class("overdue"),
@@ -225,7 +225,7 @@ enum PagesController {
     static func hazard(_ req: Request) async throws -> Response {
         let h = try await HazardsController.show(req)
         let subject = try await req.queries.subject(h.subjectId)
-        let evidence = try await EvidenceController.list(hazard: h.id, sql: req.sql)
+        let evidence = try await EvidenceStore(sql: req.sql).photos(hazard: h.id)
         return Layout.page(
             title: "\(h.itemCode) \(h.item?.zh ?? "")", subtitle: h.item?.en ?? "Hazard",
             .dl(.class("kv"),
@@ -243,7 +243,7 @@ enum PagesController {
             .if(!evidence.isEmpty, .group(
                 .h2(.text("整改照片"), .span(.class("en"), .text("Evidence (\(evidence.count))"))),
                 .forEach(evidence) { e in
-                    .div(EvidenceController.evidenceNode(src: "/evidence/\(e.id.uuidString.lowercased())", type: e.type, note: e.note),
+                    .div(EvidencePage.photo(src: "/evidence/\(e.id.uuidString.lowercased())", type: e.type, note: e.note),
                          .p(.text("\(Layout.time(e.at)) \(e.note ?? "")")))
                 }))
         )
