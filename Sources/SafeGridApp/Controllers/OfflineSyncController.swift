@@ -81,9 +81,8 @@ enum OfflineSyncController {
             // Retries: already stored (account and deviceId, seq) pairs.
             var fresh: [Incoming] = []
             for e in received {
-                let seen = try await sql.select().column("seq").from("hazard_events")
-                    .where("device_id", .equal, SQLBind(device)).where("device_seq", .equal, SQLBind(e.seq)).first()
-                if seen != nil || fresh.contains(where: { $0.seq == e.seq }) {
+                let seen = try await q.eventRecorded(device: device, seq: e.seq)
+                if seen || fresh.contains(where: { $0.seq == e.seq }) {
                     results[e.seq] = SyncResult(seq: e.seq, status: "duplicate", late: false, reason: nil)
                 } else {
                     fresh.append(e)

@@ -42,8 +42,7 @@ package enum DeadlineJobs {
                 }
                 guard !ids.isEmpty else { return (0, false) }
                 // Alert the grid worker, once per subject and day.
-                guard let worker = try await sql.select().columns("name", "phone").from("grid_workers")
-                    .where("grid_code", .equal, SQLBind(subject.gridCode)).first(),
+                guard let worker = try await q.gridWorker(of: subject.gridCode),
                       let phone = try? PhoneNumber(stored: try worker.decode(column: "phone", as: String.self)),
                       phone.isSMSCapable else { return (ids.count, false) }
                 let grid = try await q.area(subject.gridCode)

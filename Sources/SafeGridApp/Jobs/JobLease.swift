@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import Foundation
 import SQLKit
 import Vapor
@@ -27,3 +28,17 @@ struct JobLease {
 
 /// This process's identity as a lease holder: host name, process id and a random suffix.
 let leaseHolderID = "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)/\(UUID().uuidString.prefix(8))"
+
+extension NIOLockedValueBox where Value == Task<Void, Never>? {
+    /// Takes a background loop's task out, cancels it and waits until the step in progress has
+    /// recorded its outcome (a shutdown loses no half-done pass).
+    func cancelAndWait() async {
+        let running = withLockedValue { t -> Task<Void, Never>? in
+            let r = t
+            t = nil
+            return r
+        }
+        running?.cancel()
+        await running?.value
+    }
+}

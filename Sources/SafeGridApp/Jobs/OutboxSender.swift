@@ -236,15 +236,7 @@ final class OutboxLoop: LifecycleHandler, @unchecked Sendable {
     }
 
     /// Stops polling and waits for the pass in progress to record its outcomes.
-    func stop() async {
-        let running = task.withLockedValue { t -> Task<Void, Never>? in
-            let r = t
-            t = nil
-            return r
-        }
-        running?.cancel()
-        await running?.value
-    }
+    func stop() async { await task.cancelAndWait() }
 
     func shutdownAsync(_ app: Application) async { await stop() }
     func shutdown(_ app: Application) {

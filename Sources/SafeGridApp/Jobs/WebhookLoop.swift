@@ -37,15 +37,7 @@ final class WebhookLoop: LifecycleHandler, @unchecked Sendable {
         }
     }
 
-    func shutdownAsync(_ app: Application) async {
-        let running = task.withLockedValue { t -> Task<Void, Never>? in
-            let r = t
-            t = nil
-            return r
-        }
-        running?.cancel()
-        await running?.value
-    }
+    func shutdownAsync(_ app: Application) async { await task.cancelAndWait() }
 }
 
 struct WebhookLoopKey: StorageKey { typealias Value = WebhookLoop }
