@@ -33,17 +33,23 @@ struct DashboardCounters {
         return result
     }
 
+    /// The columns ``subjectFacts(_:)`` reads: a subject's kind, micro-grid, rooms and colour,
+    /// and whether it has an inspection.
+    private func subjectFactsQuery() -> SQLSelectBuilder {
+        sql.select()
+            .column(SQLColumn("id", table: "s")).column(SQLColumn("kind", table: "s"))
+            .column(SQLColumn("micro_grid_code", table: "s")).column(SQLColumn("rooms", table: "s"))
+            .column(SQLColumn("colour", table: "s"))
+            .column(SQLRaw("CASE WHEN EXISTS (SELECT 1 FROM inspections i WHERE i.subject_id = s.id) THEN 1 ELSE 0 END"),
+                    as: "inspected")
+            .from(SQLAlias(SQLIdentifier("subjects"), as: SQLIdentifier("s")))
+    }
+
     /// What the dashboard counts of these subjects as stored now.
     func subjectFacts(_ ids: [UUID]) async throws -> [UUID: SubjectFacts] {
         var result: [UUID: SubjectFacts] = [:]
         for chunk in ids.chunked(Self.idsPerRead) {
-            let rows = try await sql.select()
-                .column(SQLColumn("id", table: "s")).column(SQLColumn("kind", table: "s"))
-                .column(SQLColumn("micro_grid_code", table: "s")).column(SQLColumn("rooms", table: "s"))
-                .column(SQLColumn("colour", table: "s"))
-                .column(SQLRaw("CASE WHEN EXISTS (SELECT 1 FROM inspections i WHERE i.subject_id = s.id) THEN 1 ELSE 0 END"),
-                        as: "inspected")
-                .from(SQLAlias(SQLIdentifier("subjects"), as: SQLIdentifier("s")))
+            let rows = try await subjectFactsQuery()
                 .where(SQLColumn("id", table: "s"), .in, SQLBind.group(chunk)).all()
             for row in rows {
                 guard let id = try? row.decode(column: "id", as: UUID.self), let facts = row.noted("subjects", Self.subjectFacts, sql) else { continue }
@@ -131,13 +137,7 @@ struct DashboardCounters {
         }
         after = nil
         while true {
-            var q = sql.select()
-                .column(SQLColumn("id", table: "s")).column(SQLColumn("kind", table: "s"))
-                .column(SQLColumn("micro_grid_code", table: "s")).column(SQLColumn("rooms", table: "s"))
-                .column(SQLColumn("colour", table: "s"))
-                .column(SQLRaw("CASE WHEN EXISTS (SELECT 1 FROM inspections i WHERE i.subject_id = s.id) THEN 1 ELSE 0 END"),
-                        as: "inspected")
-                .from(SQLAlias(SQLIdentifier("subjects"), as: SQLIdentifier("s")))
+            var q = subjectFactsQuery()
             if let after { q = q.where(SQLColumn("id", table: "s"), .greaterThan, SQLBind(after)) }
             let rows = try await q.orderBy(SQLColumn("id", table: "s")).limit(20_000).all()
             for row in rows { if let facts = row.noted("subjects", Self.subjectFacts, sql) { tally.add(facts.contribution) } }
