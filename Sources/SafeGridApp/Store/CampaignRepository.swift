@@ -49,14 +49,18 @@ package final class CampaignTransaction: @unchecked Sendable {
         self.recordedAt = recordedAt
     }
 
-    /// Loads `subject`'s dossier, lets `change` alter it and writes what it changed.
+    /// Loads `subject`'s dossier, lets `change` alter it and writes what it changed (nothing
+    /// when it changed nothing).
     /// - Returns: what `change` returned.
     /// - Throws: what `change` throws (nothing is written), or a database error.
     @discardableResult
     package func change<T>(_ subject: SubjectRow, _ change: (inout SubjectDossier) throws -> T) async throws -> T {
         var dossier = try await queries.dossier(for: subject)
         let result = try change(&dossier)
-        try await CampaignStore(sql: sql).write([(subject.subject, dossier.takeChanges())], recordedAt: recordedAt)
+        let changes = dossier.takeChanges()
+        if !changes.isEmpty {
+            try await CampaignStore(sql: sql).write([(subject.subject, changes)], recordedAt: recordedAt)
+        }
         return result
     }
 
