@@ -17,7 +17,7 @@ enum PagesController {
         let f = try await DashboardController.figures(for: BundledAreas.gualiTownCode, req: req)
         let enforcement = try await EnforcementStore.figures(townCode: BundledAreas.gualiTownCode, sql: req.sql)
         return Layout.page(title: "瓜沥镇除险保安 一屏归集", subtitle: "Guali town hazard campaign dashboard",
-                           .div(.class("grid"), EnforcementController.dashboardNodes(enforcement)),
+                           .div(.class("grid"), EnforcementCard.card(enforcement)),
                            figuresNodes(f, childPath: "villages", childLabel: "村社排名", childEn: "Villages ranked"))
     }
 
