@@ -33,27 +33,8 @@ package enum DeadlineJobs {
             // One subject that cannot be written (a stored row the domain cannot read) is logged
             // and left for the next run; the others are marked.
             let done = await app.logging("overdue marks of subject \(id)") {
-                try await app.campaignWrite(scope: .everything, recordedAt: now) { tx -> (Int, Bool) in
-                let sql = tx.sql, q = tx.queries
-                guard let subject = try await q.subject(id), subject.closedDownAt == nil else { return (0, false) }
-                let (ids, dueDates) = try await tx.change(subject) { dossier in
-                    let ids = dossier.markOverdue(at: now)
-                    return (ids, ids.compactMap { dossier.hazards[$0]?.dueAt })
-                }
-                guard !ids.isEmpty else { return (0, false) }
-                // Alert the grid worker, once per subject and day.
-                guard let worker = try await q.gridWorker(of: subject.gridCode),
-                      let phone = try? PhoneNumber(stored: try worker.decode(column: "phone", as: String.self)),
-                      phone.isSMSCapable else { return (ids.count, false) }
-                let grid = try await q.area(subject.gridCode)
-                let earliest = dueDates.min() ?? now
-                let text = SMSTemplate.overdueAlert(gridName: grid?.shortName ?? subject.gridCode, subjectName: subject.name,
-                                                    hazardCount: ids.count, dueOn: CalendarDate(shanghai: earliest))
-                let queued = try await Outbox.enqueue(OutgoingMessage(
-                    kind: .overdueAlert, subjectID: subject.id, inspectionID: nil, hazardID: ids.count == 1 ? ids[0] : nil,
-                    body: text, segments: SMSText.segments(text).segments, recipients: [phone.stored],
-                    dedupeKey: DeadlineRules.overdueAlertKey(subject: subject.id, now: now)), sql: sql, at: now)
-                return (ids.count, queued != nil)
+                try await app.campaignWrite(scope: .everything, recordedAt: now) { tx in
+                    try await markOverdue(subject: id, in: tx, now: now)
                 }
             }
             guard let (marked, alert) = done else { continue }
@@ -96,6 +77,34 @@ package enum DeadlineJobs {
                                                                           trigger: "schedule", scheduled: true)?.enterprisesListed
         }
         return report
+    }
+
+    /// Marks the overdue hazards of one subject (``SubjectDossier/markOverdue(at:)``) and queues
+    /// the alert to the grid worker of its grid, once per subject and day.
+    /// - Returns: the hazards marked, and whether an alert was queued.
+    static func markOverdue(subject id: UUID, in tx: CampaignTransaction, now: Date) async throws -> (Int, Bool) {
+        let q = tx.queries
+        guard let subject = try await q.subject(id), subject.closedDownAt == nil else { return (0, false) }
+        var dueDates: [Date] = []
+        let ids: [UUID] = try await tx.change(subject) { dossier in
+            let marked = dossier.markOverdue(at: now)
+            dueDates = marked.compactMap { dossier.hazards[$0]?.dueAt }
+            return marked
+        }
+        guard !ids.isEmpty else { return (0, false) }
+        guard let worker = try await q.gridWorker(of: subject.gridCode) else { return (ids.count, false) }
+        let stored: String
+        do { stored = try worker.decode(column: "phone", as: String.self) } catch { return (ids.count, false) }
+        guard let phone = try? PhoneNumber(stored: stored), phone.isSMSCapable else { return (ids.count, false) }
+        let grid = try await q.area(subject.gridCode)
+        let earliest = dueDates.min() ?? now
+        let text = SMSTemplate.overdueAlert(gridName: grid?.shortName ?? subject.gridCode, subjectName: subject.name,
+                                            hazardCount: ids.count, dueOn: CalendarDate(shanghai: earliest))
+        let queued = try await Outbox.enqueue(OutgoingMessage(
+            kind: .overdueAlert, subjectID: subject.id, inspectionID: nil, hazardID: ids.count == 1 ? ids[0] : nil,
+            body: text, segments: SMSText.segments(text).segments, recipients: [phone.stored],
+            dedupeKey: DeadlineRules.overdueAlertKey(subject: subject.id, now: now)), sql: tx.sql, at: now)
+        return (ids.count, queued != nil)
     }
 }
 
