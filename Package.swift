@@ -77,8 +77,8 @@ let package = Package(
             name: "safegrid",
             dependencies: ["SafeGridApp", "SafeGridDemo"]
         ),
-        // Benchmarks that print figures (`swift run -c release safegrid-bench …`; see
-        // Benchmarks/README.md): ledger throughput, sample files for other readers, the SMS outbox.
+        // Benchmarks that print figures (`swift run -c release safegrid-bench …`; see README.md
+        // and BENCHMARKS.md): ledger throughput, sample files for other readers, the SMS outbox.
         .executableTarget(
             name: "safegrid-bench",
             dependencies: [

@@ -145,8 +145,9 @@ package struct DemoCommand: AsyncCommand {
 }
 
 extension DemoCommand {
-    /// Checks `--scale`, `--as-of` and `--seed` (as `--name value` or `--name=value`) the way
-    /// the command will, before anything is deleted.
+    /// Checks every argument the way the command will — `--scale`, `--as-of` (not after today,
+    /// Asia/Shanghai) and `--seed` (as `--name value` or `--name=value`), `--no-serve`, nothing
+    /// else — before anything is deleted.
     /// - Throws: a message naming the option and what is wrong.
     static func preflight(_ arguments: [String]) throws {
         struct Refused: Error, CustomStringConvertible { let description: String }
@@ -162,14 +163,27 @@ extension DemoCommand {
                 case "--scale":
                     do { _ = try DemoScale(argument: v) } catch { throw Refused(description: "--scale: \(error)") }
                 case "--as-of":
-                    do { _ = try CalendarDate(v) } catch { throw Refused(description: "--as-of: \(error.reason)") }
+                    let day: CalendarDate
+                    do { day = try CalendarDate(v) } catch { throw Refused(description: "--as-of: \(error.reason)") }
+                    let today = CalendarDate(shanghai: Date())
+                    guard day <= today else {
+                        throw Refused(description: "--as-of \(day) is in the future; the demo builds a campaign that has happened")
+                    }
                 default:
                     guard UInt64(v) != nil else { throw Refused(description: "--seed must be a whole number from 0 to 18446744073709551615, got '\(v)'") }
                 }
+            } else if !Self.flags.contains(name) {
+                // An unknown option or a stray word is refused here, before the file is made
+                // anew, rather than by the command after it was.
+                throw Refused(description: a.hasPrefix("-") ? "unknown option \(a) (options: --as-of, --seed, --scale, --no-serve)"
+                                                             : "unexpected argument '\(a)'")
             }
             i += 1
         }
     }
+
+    /// The options without a value `safegrid demo` takes (Vapor's own help flags included).
+    static let flags: Set<String> = ["--no-serve", "--help", "-h"]
 
     /// `--scale district|N`: builds and writes one town at a time (each in its own transaction,
     /// so memory holds one town), through the same dossiers and the same bulk write as the 瓜沥

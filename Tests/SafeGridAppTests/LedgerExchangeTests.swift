@@ -26,6 +26,36 @@ struct LedgerExchangeTests {
 
     static func report(_ r: Reply) throws -> ImportReport { try r.decoded(ImportReport.self) }
 
+    /// Changing the rooms of an inspected rental house by import moves the dashboard's room
+    /// count by the difference, and the counters still equal a recount.
+    @Test func importedRoomChangesMoveTheDashboard() async throws {
+        try await withSafeGrid { app in
+            _ = try await addMicroGrid(app)
+            let name = try await Self.villageName(app)
+            func ledger(rooms: Int) -> Data {
+                Data("类型,名称,地址,村(社区),联系人,联系电话,房间数\r\n出租房,东湖出租屋,东湖路8号,\(name),赵六,13800000009,\(rooms)\r\n".utf8)
+            }
+            let first = try await Self.upload(app, ledger(rooms: 8))
+            #expect(try Self.report(first).totals.created == 1, "\(first.body)")
+            let id = try #require(try await app.sql.raw("SELECT id FROM subjects WHERE name = \(bind: "东湖出租屋")").first()?
+                .decode(column: "id", as: UUID.self))
+            let visit = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: id.uuidString, results: [
+                ["itemCode": "ELEC-01", "outcome": "hazard"], ["itemCode": "EVAC-01", "outcome": "pass"],
+            ]), token: app.adminToken)
+            #expect(visit.status == .created, "\(visit.body)")
+            func rooms() async throws -> Int? {
+                try await app.send(.GET, "/api/v1/dashboard?areaCode=330109113", token: app.adminToken)
+                    .decoded(DashboardFigures.self).kinds.first { $0.kind == SubjectKind.rentalHousing.rawValue }?.roomsInspected
+            }
+            #expect(try await rooms() == 8)
+            let second = try await Self.upload(app, ledger(rooms: 13))
+            #expect(try Self.report(second).totals.updated == 1, "\(second.body)")
+            #expect(try await rooms() == 13)
+            let counters = DashboardCounters(sql: app.sql)
+            #expect(CountersTests.diff(try await counters.stored(), try await counters.recount()).isEmpty)
+        }
+    }
+
     static func count(_ app: Application, _ table: String) async throws -> Int {
         try await app.sql.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first()!.decode(column: "n", as: Int.self)
     }

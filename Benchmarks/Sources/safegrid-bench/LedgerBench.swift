@@ -40,6 +40,7 @@ enum LedgerBench {
         let areas = try BundledAreas.load()
         let data = csv(rows: n)
         let dir = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try data.write(to: dir.appendingPathComponent("ledger-\(n).csv"))
         var table = try LedgerReader.read(data)
         guard table.rows.count == n else { throw BenchFailure(description: "read \(table.rows.count) rows of \(n)") }
@@ -85,6 +86,7 @@ enum LedgerBench {
             [.text("东湖村"), .number(16241), .number(0.3399)],
         ])
         let url = URL(fileURLWithPath: dir)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         try XLSXWriter.write([subjects, summary]).write(to: url.appendingPathComponent("sample.xlsx"))
         try CSVTableWriter.write(subjects).write(to: url.appendingPathComponent("sample.csv"))
         print("wrote \(url.path)/sample.xlsx and sample.csv")

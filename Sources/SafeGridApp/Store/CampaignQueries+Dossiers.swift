@@ -4,7 +4,6 @@ import SafeGridCore
 
 /// The aggregates the write path loads (``SubjectDossier``) and the change feed.
 extension CampaignQueries {
-    /// The domain aggregate of a subject, built from its rows.
     /// Hazard events after a `seq` cursor, in commit order (the change feed and webhooks).
     func events(after cursor: Int64, limit: Int, townCode: String? = nil) async throws -> [HazardEventRow] {
         var q = scopedBySubject(sql.select().columns("*").from("hazard_events").where("seq", .greaterThan, SQLBind(cursor)))
@@ -12,6 +11,7 @@ extension CampaignQueries {
         return try await q.orderBy("seq").limit(limit).rows(HazardEventRow.self)
     }
 
+    /// The domain aggregate of a subject (``SubjectDossier``), built from its rows.
     func dossier(for s: SubjectRow) async throws -> SubjectDossier {
         try await dossiers(for: [s])[s.id] ?? SubjectDossier(subjectID: s.id, kind: s.subjectKind, closedDownAt: s.closedDownAt,
                                                            hazards: [:], itemCodes: [:], colour: s.subjectColour)

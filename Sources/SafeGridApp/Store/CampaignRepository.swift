@@ -127,3 +127,33 @@ extension CampaignTransaction {
                                                  gridWorkers.map { [$0.gridCode, $0.name, $0.phone.stored] })
     }
 }
+
+extension CampaignTransaction {
+    /// Writes new particulars of stored subjects (name, address, credit code, above-scale,
+    /// rooms, party, position) and moves the dashboard's room counts of those whose rooms
+    /// changed. The counted facts are read before the rows change, so the move is the
+    /// difference between the old and the new room count.
+    package func update(subjects edits: [(before: SubjectRow, after: Subject)]) async throws {
+        let roomEdits = edits.filter { $0.before.rooms != $0.after.rooms }
+        let counters = DashboardCounters(sql: sql)
+        let facts = try await counters.subjectFacts(roomEdits.map(\.after.id))
+        for (_, s) in edits {
+            try await sql.update("subjects")
+                .set("name", to: SQLBind(s.name)).set("address", to: SQLBind(s.address))
+                .set("credit_code", to: SQLBind(s.creditCode?.value)).set("above_scale", to: SQLBind(s.aboveScale))
+                .set("rooms", to: SQLBind(s.rooms)).set("party_name", to: SQLBind(s.party.name))
+                .set("party_phone", to: SQLBind(s.party.phone.stored))
+                .set("latitude", to: SQLBind(s.location?.latitude)).set("longitude", to: SQLBind(s.location?.longitude))
+                .set("datum", to: SQLBind(s.location?.datum.rawValue))
+                .where("id", .equal, SQLBind(s.id)).run()
+        }
+        var tally = DashboardTally()
+        for (_, s) in roomEdits {
+            guard var f = facts[s.id] else { continue }
+            let before = f.contribution
+            f.rooms = s.rooms
+            tally.move(from: before, to: f.contribution)
+        }
+        try await counters.add(tally)
+    }
+}

@@ -146,37 +146,15 @@ extension LedgerImport {
             for batch in work.chunked(batchSize) {
                 do {
                     try await app.campaignWrite(scope: .everything, recordedAt: now) { tx in
-                        let sql = tx.sql
                         var inserts: [Subject] = []
-                        var changedRooms: [(UUID, Int?)] = []
+                        var edits: [(before: SubjectRow, after: Subject)] = []
                         for (_, w) in batch {
                             switch w {
                             case .create(let s): inserts.append(s)
-                            case .update(let before, let s):
-                                try await sql.update("subjects")
-                                    .set("name", to: SQLBind(s.name)).set("address", to: SQLBind(s.address))
-                                    .set("credit_code", to: SQLBind(s.creditCode?.value)).set("above_scale", to: SQLBind(s.aboveScale))
-                                    .set("rooms", to: SQLBind(s.rooms)).set("party_name", to: SQLBind(s.party.name))
-                                    .set("party_phone", to: SQLBind(s.party.phone.stored))
-                                    .set("latitude", to: SQLBind(s.location?.latitude)).set("longitude", to: SQLBind(s.location?.longitude))
-                                    .set("datum", to: SQLBind(s.location?.datum.rawValue))
-                                    .where("id", .equal, SQLBind(s.id)).run()
-                                if before.rooms != s.rooms { changedRooms.append((s.id, s.rooms)) }
+                            case .update(let before, let s): edits.append((before, s))
                             }
                         }
-                        // Rooms of inspected rental housing are counted on the dashboard.
-                        if !changedRooms.isEmpty {
-                            let counters = DashboardCounters(sql: sql)
-                            let facts = try await counters.subjectFacts(changedRooms.map(\.0))
-                            var tally = DashboardTally()
-                            for (id, rooms) in changedRooms {
-                                guard var f = facts[id] else { continue }
-                                let before = f.contribution
-                                f.rooms = rooms
-                                tally.move(from: before, to: f.contribution)
-                            }
-                            try await counters.add(tally)
-                        }
+                        try await tx.update(subjects: edits)
                         try await tx.create(inserts)
                         var writes: [(Subject, DossierChanges)] = []
                         var meta: [UUID: InspectionMeta] = [:]
