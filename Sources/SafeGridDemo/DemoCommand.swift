@@ -78,8 +78,7 @@ package struct DemoCommand: AsyncCommand {
     package static func build(app: Application, asOf: CalendarDate, seed: UInt64, scale: DemoScale = .guali,
                       log: @escaping @Sendable (String) -> Void = { _ in }) async throws -> DashboardFigures {
         let sql = app.sql
-        let existing = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("subjects")
-            .first()?.decode(column: "n", as: Int.self) ?? 0
+        let existing = try await CampaignQueries(sql: sql, scope: .everything).subjectCount()
         guard existing == 0 else {
             throw Abort(.conflict, reason: "the database already holds \(existing) subjects; the demo needs an empty one")
         }
@@ -117,8 +116,7 @@ package struct DemoCommand: AsyncCommand {
             try await tx.insert(gridWorkers: workers.map { ($0.gridCode, $0.worker.name, $0.worker.phone) })
         }
         // The most recent visits with open hazards are signed on site, the way inspectors close a visit.
-        let recent = try await sql.select().column("id").from("inspections").where("hazard_count", .greaterThan, SQLBind(0))
-            .orderBy("inspected_at", .descending).limit(signedVisits).all().map { try $0.decode(column: "id", as: UUID.self) }
+        let recent = try await CampaignQueries(sql: sql, scope: .everything).latestInspectionsWithHazards(limit: signedVisits)
         let links = app.linkSigning
         let checklists = app.checklists
         for id in recent {

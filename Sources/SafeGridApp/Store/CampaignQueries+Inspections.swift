@@ -45,4 +45,11 @@ extension CampaignQueries {
             .map { (try $0.decode(column: "item_code", as: String.self), try $0.decode(column: "outcome", as: String.self),
                     try $0.decode(column: "note", as: String?.self), try $0.decode(column: "hazard_id", as: UUID?.self)) }
     }
+
+    /// The ids of the latest `limit` inspections that found hazards, newest first (the demo
+    /// signs these on site). Not scoped: the whole database.
+    package func latestInspectionsWithHazards(limit: Int) async throws -> [UUID] {
+        try await sql.select().column("id").from("inspections").where("hazard_count", .greaterThan, SQLBind(0))
+            .orderBy("inspected_at", .descending).limit(limit).all().map { try $0.decode(column: "id", as: UUID.self) }
+    }
 }

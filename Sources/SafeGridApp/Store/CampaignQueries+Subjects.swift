@@ -140,4 +140,10 @@ extension CampaignQueries {
         try await scopedBySubject(sql.select().columns("*").from("subject_colour_history").where("subject_id", .equal, SQLBind(id)))
             .orderBy("seq").rows(ColourHistoryRow.self)
     }
+
+    /// How many subjects the database holds (all of them, whatever the scope).
+    package func subjectCount() async throws -> Int {
+        try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("subjects")
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+    }
 }
