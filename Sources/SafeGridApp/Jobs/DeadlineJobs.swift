@@ -28,7 +28,7 @@ package enum DeadlineJobs {
         let sql = app.sql
         // Overdue: subjects with an open hazard past its deadline and not yet marked (their
         // dossiers apply ``DeadlineRules/needsOverdueMark(state:dueAt:overdueSince:now:)``).
-        let overdueSubjects = try await DeadlineCandidates(sql: sql).subjectsWithOverdueCandidates(now: now)
+        let overdueSubjects = try await DeadlineQueries(sql: sql).subjectsWithOverdueCandidates(now: now)
         for id in overdueSubjects {
             // One subject that cannot be written (a stored row the domain cannot read) is logged
             // and left for the next run; the others are marked.
@@ -43,7 +43,7 @@ package enum DeadlineJobs {
         }
 
         // Reminders: open hazards due within N days whose deadline has had no reminder.
-        let candidates = DeadlineCandidates(sql: sql)
+        let candidates = DeadlineQueries(sql: sql)
         let reminderSubjects = Set(try await candidates.reminders(subject: nil, now: now, reminderDays: reminderDays).map(\.subject))
             .sorted { $0.uuidString < $1.uuidString }
         let links = app.linkSigning
@@ -52,10 +52,11 @@ package enum DeadlineJobs {
                 try await app.writeGate.transaction(on: app.db) { sql -> (Int, Bool) in
                 let q = CampaignQueries(sql: sql, scope: .everything)
                 guard let subject = try await q.subject(id), subject.closedDownAt == nil else { return (0, false) }
-                let due = try await DeadlineCandidates(sql: sql).reminders(subject: id, now: now, reminderDays: reminderDays)
+                let deadlines = DeadlineQueries(sql: sql)
+                let due = try await deadlines.reminders(subject: id, now: now, reminderDays: reminderDays)
                     .map { ($0.hazard, $0.dueAt) }
                 guard let earliest = due.map(\.1).min(), let latest = due.map(\.1).max() else { return (0, false) }
-                try await DeadlineCandidates(sql: sql).markReminded(due)
+                try await deadlines.markReminded(due)
                 guard let phone = subject.phone, phone.isSMSCapable else { return (due.count, false) }
                 let link = links.evidenceLink(subject: id, expiresAt: max(latest, now).addingTimeInterval(SignatureService.linkGrace))
                 let text = SMSTemplate.deadlineReminder(subjectName: subject.name, hazardCount: due.count,

@@ -85,7 +85,7 @@ package final class CampaignTransaction: @unchecked Sendable {
         let store = CampaignStore(sql: sql)
         try await store.insert(subjects: subjects.filter { $0.parentId == nil }, at: recordedAt)
         try await store.insert(subjects: subjects.filter { $0.parentId != nil }, at: recordedAt)
-        if !dossiers.isEmpty { try await store.write(dossiers, meta: meta, recordedAt: recordedAt) }
+        try await record(dossiers, meta: meta)
     }
 
     /// Writes what dossiers of subjects already stored recorded (dossiers made in memory).

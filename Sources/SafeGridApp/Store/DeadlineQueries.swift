@@ -2,9 +2,10 @@ import Foundation
 import SQLKit
 import SafeGridCore
 
-/// The deadline job's reads: candidate hazards fetched by an index-friendly query, then judged
-/// by ``DeadlineRules`` (the rule is the domain's; SQL only narrows the rows).
-struct DeadlineCandidates {
+/// The deadline job's SQL (reminders and overdue marks): candidate hazards fetched by an
+/// index-friendly query, then judged by ``DeadlineRules`` (the rule is the domain's; SQL only
+/// narrows the rows), and the record of which deadline a hazard was reminded of.
+struct DeadlineQueries {
     let sql: any SQLDatabase
 
     /// A hazard a reminder may cover.
