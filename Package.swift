@@ -59,7 +59,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "XMLCoder", package: "XMLCoder"),
-            ]
+            ],
+            // The field app's files (HTML, scripts, styles, manifest, icons), served under /field/.
+            resources: [.copy("Resources/field")]
         ),
         // The demo campaign: seeded generators that reproduce the article's figures through the
         // domain rules, the `safegrid demo` command that writes them through the app's write

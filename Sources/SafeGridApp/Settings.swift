@@ -46,6 +46,9 @@ public struct Settings: Sendable {
     public var dashboardCache = true
     /// Who may read Open311 (`SAFEGRID_OPEN311_READ`, default ``Open311Read/public``).
     public var open311Read = Open311Read.public
+    /// A folder the field app's files are read from on every request (`SAFEGRID_FIELD_DIR`), for
+    /// working on them without a rebuild. `nil` (default): the copy built into the server.
+    public var fieldAppFolder: String?
 
     /// The defaults.
     public init() {}
@@ -211,6 +214,7 @@ extension Settings {
         case dashboardCache = "SAFEGRID_DASHBOARD_CACHE"
         case open311Read = "SAFEGRID_OPEN311_READ"
         case password = "SAFEGRID_PASSWORD"
+        case fieldDir = "SAFEGRID_FIELD_DIR"
     }
 
     /// The names of every ``Variable``, in declaration order.
@@ -282,6 +286,13 @@ extension Settings {
                 throw ConfigurationError(.open311Read, "must be public or key, got '\(read)'")
             }
             s.open311Read = value
+        }
+        if let folder = env.text(.fieldDir) {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ConfigurationError(.fieldDir, "is not a folder: '\(folder)'")
+            }
+            s.fieldAppFolder = folder
         }
         return s
     }

@@ -109,6 +109,7 @@ public func configure(_ app: Application, storage: StorageChoice? = nil,
     app.migrations.add(CreateEnforcement())
     app.migrations.add(AddEvidenceLink())
     app.migrations.add(AddWebhookRemoval())
+    app.migrations.add(CreatePhotos())
     app.storage[InspectionIntakeKey.self] = InspectionIntake()
     app.storage[WebhookLoopKey.self] = WebhookLoop()
     app.lifecycle.use(app.storage[WebhookLoopKey.self]!)

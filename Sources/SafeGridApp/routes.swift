@@ -14,6 +14,9 @@ func routes(_ app: Application) throws {
     app.post("login", use: AccountsController.login)
     app.get("assets", "app.css", use: PagesController.stylesheet)
     app.get("assets", ":script", use: Assets.script)
+    // The field app (phones): its shell and files hold no data; it reads and writes through the API.
+    app.get("field", use: FieldApp.shell)
+    app.get("field", ":file", use: FieldApp.asset)
     app.get("e", ":token", use: EvidenceController.page)
     app.on(.POST, "e", ":token", "hazards", ":hazard", "evidence", body: .collect(maxSize: "12mb"), use: EvidenceController.upload)
     app.get("e", ":token", "evidence", ":evidence", use: EvidenceController.photo)
@@ -36,6 +39,7 @@ func routes(_ app: Application) throws {
     pages.get("inspections", ":id", "notice", use: SignaturesController.noticePage)
     pages.get("inspections", ":id", "signature.png", use: SignaturesController.image)
     pages.get("evidence", ":evidence", use: EvidenceController.photo)
+    pages.get("photos", ":id", use: PhotosController.image)
     pages.get("key-hazards", use: KeyHazards.page)
     pages.get("tasks", use: TaskLists.page)
     pages.get("performance", use: Performance.page)
@@ -110,6 +114,10 @@ func routes(_ app: Application) throws {
     let imports = app.grouped("api", "v1").grouped(RequireAccount()).grouped(RequireRole.administrators)
     imports.on(.POST, "imports", body: .collect(maxSize: ImportsController.maxSize), use: ImportsController.create)
     imports.get("imports", ":id", use: ImportsController.show)
+    // Field photos: the image is the body (not JSON), up to 10 MB and a little room for the
+    // precise message of ImageContent; anyone who inspects (not viewers).
+    app.grouped("api", "v1").grouped(RequireAccount())
+        .on(.POST, "photos", body: .collect(maxSize: "11mb"), use: PhotosController.upload)
     imports.post("imports", ":id", "apply", use: ImportsController.apply)
     imports.get("imports", ":id", "rejected.csv") { try await ImportsController.rejected($0, csv: true) }
     imports.get("imports", ":id", "rejected.xlsx") { try await ImportsController.rejected($0, csv: false) }

@@ -26,12 +26,23 @@ public struct ImageInfo: Sendable, Equatable {
     public let orientation: Int?
     /// SHA-256 of the whole file, 64 lowercase hex digits (for de-duplication and the evidence trail).
     public let sha256: String
+    /// When the photo was taken, from a JPEG's EXIF `DateTimeOriginal` (tag 0x9003, else IFD0's
+    /// `DateTime` 0x0132), at the offset of `OffsetTimeOriginal` (0x9011, EXIF 2.31) or, when the
+    /// camera wrote none, at UTC+08:00 (China Standard Time: the cameras this serves are in 萧山).
+    /// `nil` when absent or unreadable, and always for PNG and HEIC.
+    public let takenAt: Date?
+    /// Where the photo was taken, from a JPEG's EXIF GPS IFD (tags 1–4: `GPSLatitudeRef`,
+    /// `GPSLatitude`, `GPSLongitudeRef`, `GPSLongitude`, three RATIONALs of degrees, minutes and
+    /// seconds), WGS-84 as GPS receivers report it. `nil` when absent or unreadable.
+    public let position: GeoPoint?
 
-    public init(format: ImageFormat, byteCount: Int, orientation: Int?, sha256: String) {
+    public init(format: ImageFormat, byteCount: Int, orientation: Int?, sha256: String, takenAt: Date? = nil, position: GeoPoint? = nil) {
         self.format = format
         self.byteCount = byteCount
         self.orientation = orientation
         self.sha256 = sha256
+        self.takenAt = takenAt
+        self.position = position
     }
 }
 
@@ -68,9 +79,10 @@ public enum ImageContent {
     public static func inspect(_ data: [UInt8], maxBytes: Int = maxBytes) throws(InvalidValue) -> ImageInfo {
         try checkSize(data.count, maxBytes: maxBytes)
         let format = try recognise(data)
-        let orientation = format == .jpeg ? JPEGReader(data).orientation() : nil
+        let exif = format == .jpeg ? JPEGReader(data).exif() : nil
         let digest = Hex.encode(SHA256.hash(data: data))
-        return ImageInfo(format: format, byteCount: data.count, orientation: orientation, sha256: digest)
+        return ImageInfo(format: format, byteCount: data.count, orientation: exif?.orientation, sha256: digest,
+                         takenAt: exif?.takenAt, position: exif?.position)
     }
 
     /// The same as the `[UInt8]` overload, for `Data`; the size is checked before the bytes are copied.
@@ -136,15 +148,25 @@ public enum ImageContent {
     }
 }
 
-/// Bounds-checked reading of a JPEG's EXIF orientation. Every read is checked against the array
-/// (or the segment) bounds and every loop advances, so malformed input yields `nil`, never a trap.
-private struct JPEGReader {
+/// What a JPEG's EXIF says, each part `nil` when absent or unreadable.
+struct EXIFFacts: Equatable {
+    var orientation: Int?
+    var takenAt: Date?
+    var position: GeoPoint?
+}
+
+/// Bounds-checked reading of a JPEG's EXIF. Every read is checked against the array (or the
+/// segment) bounds and every loop advances, so malformed input yields `nil`, never a trap.
+struct JPEGReader {
     let d: [UInt8]
     init(_ d: [UInt8]) { self.d = d }
 
-    /// Walks the marker segments (ITU-T T.81 B.1.1) up to the start of scan; for each APP1 that
-    /// starts with `Exif\0\0` (JEITA CP-3451 EXIF 2.3 §4.5.4) reads IFD0's tag 0x0112.
-    func orientation() -> Int? {
+    /// The orientation only (see ``exif()``).
+    func orientation() -> Int? { exif()?.orientation }
+
+    /// Walks the marker segments (ITU-T T.81 B.1.1) up to the start of scan; reads the first APP1
+    /// that starts with `Exif\0\0` (JEITA CP-3451 EXIF 2.3 §4.5.4). `nil` when there is none.
+    func exif() -> EXIFFacts? {
         var i = 2 // after SOI
         var segments = 0
         while i + 4 <= d.count, segments < 1_000 {
@@ -161,43 +183,130 @@ private struct JPEGReader {
             guard segmentEnd <= d.count else { return nil } // truncated
             let exifHeader: [UInt8] = [0x45, 0x78, 0x69, 0x66, 0x00, 0x00] // "Exif\0\0"
             if marker == 0xE1, segmentEnd - dataStart >= 6, Array(d[dataStart..<dataStart + 6]) == exifHeader {
-                if let value = tiffOrientation(from: dataStart + 6, to: segmentEnd) { return value }
+                if let tiff = TIFFReader(d, base: dataStart + 6, end: segmentEnd) { return tiff.facts() }
             }
             i = segmentEnd
         }
         return nil
     }
+}
 
-    /// TIFF 6.0 §2: header `II*\0` (little-endian) or `MM\0*` (big-endian) + UInt32 offset of IFD0
-    /// (from the header); IFD: UInt16 entry count, 12-byte entries (tag, type, count, value).
-    /// Orientation is type 3 (SHORT), count 1, the value in the first 2 bytes of the value field.
-    private func tiffOrientation(from base: Int, to end: Int) -> Int? {
+/// The TIFF structure inside an EXIF segment (TIFF 6.0 §2): header `II*\0` (little-endian) or
+/// `MM\0*` (big-endian) + UInt32 offset of IFD0, offsets counted from the header; an IFD is a
+/// UInt16 entry count and 12-byte entries (tag, type, count, value or offset of the value).
+private struct TIFFReader {
+    let d: [UInt8]
+    let base: Int
+    let end: Int
+    let little: Bool
+
+    init?(_ d: [UInt8], base: Int, end: Int) {
         guard end - base >= 8 else { return nil }
-        let little: Bool
         switch (d[base], d[base + 1]) {
         case (0x49, 0x49): little = true
         case (0x4D, 0x4D): little = false
         default: return nil
         }
-        func u16(_ at: Int) -> Int? {
-            guard at >= base, at + 2 <= end else { return nil }
-            return little ? Int(d[at]) | Int(d[at + 1]) << 8 : Int(d[at]) << 8 | Int(d[at + 1])
-        }
-        func u32(_ at: Int) -> Int? {
-            guard let a = u16(at), let b = u16(at + 2) else { return nil }
-            return little ? a | b << 16 : a << 16 | b
-        }
-        guard u16(base + 2) == 42, let ifdOffset = u32(base + 4), ifdOffset >= 8, ifdOffset < end - base,
-              let count = u16(base + ifdOffset) else { return nil }
-        var entry = base + ifdOffset + 2
-        for _ in 0..<count {
-            guard let tag = u16(entry), let type = u16(entry + 2), let n = u32(entry + 4) else { return nil }
-            if tag == 0x0112 {
-                guard type == 3, n >= 1, let value = u16(entry + 8), (1...8).contains(value) else { return nil }
-                return value
-            }
+        self.d = d
+        self.base = base
+        self.end = end
+    }
+
+    func u16(_ at: Int) -> Int? {
+        guard at >= base, at + 2 <= end else { return nil }
+        return little ? Int(d[at]) | Int(d[at + 1]) << 8 : Int(d[at]) << 8 | Int(d[at + 1])
+    }
+
+    func u32(_ at: Int) -> Int? {
+        guard let a = u16(at), let b = u16(at + 2) else { return nil }
+        return little ? a | b << 16 : a << 16 | b
+    }
+
+    /// An IFD's entries by tag: (type, count, the absolute position of the 4-byte value field).
+    /// At most 1,000 entries are read.
+    func entries(ifd offset: Int) -> [Int: (type: Int, count: Int, field: Int)] {
+        guard offset >= 8, offset < end - base, let n = u16(base + offset) else { return [:] }
+        var out: [Int: (type: Int, count: Int, field: Int)] = [:]
+        var entry = base + offset + 2
+        for _ in 0..<min(n, 1_000) {
+            guard let tag = u16(entry), let type = u16(entry + 2), let count = u32(entry + 4), entry + 12 <= end else { break }
+            if out[tag] == nil { out[tag] = (type, count, entry + 8) }
             entry += 12
         }
-        return nil
+        return out
+    }
+
+    /// Where a value of `bytes` bytes is: in the field itself when it fits in 4 bytes, else at
+    /// the offset the field holds.
+    func valueStart(field: Int, bytes: Int) -> Int? {
+        if bytes <= 4 { return field }
+        guard let offset = u32(field), base + offset + bytes <= end else { return nil }
+        return base + offset
+    }
+
+    /// An ASCII value (type 2), without its NUL.
+    func ascii(_ e: (type: Int, count: Int, field: Int)?) -> String? {
+        guard let e, e.type == 2, e.count > 0, e.count < 256, let start = valueStart(field: e.field, bytes: e.count) else { return nil }
+        let bytes = d[start..<start + e.count].prefix { $0 != 0 }
+        return String(bytes: bytes, encoding: .ascii)
+    }
+
+    /// Three RATIONALs (type 5) of degrees, minutes, seconds as degrees.
+    func degrees(_ e: (type: Int, count: Int, field: Int)?) -> Double? {
+        guard let e, e.type == 5, e.count == 3, let start = valueStart(field: e.field, bytes: 24) else { return nil }
+        var parts: [Double] = []
+        for k in 0..<3 {
+            guard let num = u32(start + 8 * k), let den = u32(start + 8 * k + 4), den != 0 else { return nil }
+            parts.append(Double(num) / Double(den))
+        }
+        return parts[0] + parts[1] / 60 + parts[2] / 3600
+    }
+
+    func facts() -> EXIFFacts? {
+        guard u16(base + 2) == 42, let ifd0 = u32(base + 4) else { return nil }
+        let main = entries(ifd: ifd0)
+        var facts = EXIFFacts()
+        if let o = main[0x0112], o.type == 3, o.count >= 1, let value = u16(o.field), (1...8).contains(value) {
+            facts.orientation = value
+        }
+        var exifIFD: [Int: (type: Int, count: Int, field: Int)] = [:]
+        if let p = main[0x8769], let offset = u32(p.field) { exifIFD = entries(ifd: offset) }
+        if let text = ascii(exifIFD[0x9003]) ?? ascii(main[0x0132]) {
+            facts.takenAt = Self.exifTime(text, offset: ascii(exifIFD[0x9011]))
+        }
+        if let p = main[0x8825], let offset = u32(p.field) {
+            let gps = entries(ifd: offset)
+            if let lat = degrees(gps[2]), let lon = degrees(gps[4]),
+               let latRef = ascii(gps[1]), let lonRef = ascii(gps[3]), ["N", "S"].contains(latRef), ["E", "W"].contains(lonRef) {
+                facts.position = try? GeoPoint(latitude: latRef == "S" ? -lat : lat, longitude: lonRef == "W" ? -lon : lon, datum: .wgs84)
+            }
+        }
+        return facts
+    }
+
+    /// `YYYY:MM:DD HH:MM:SS` (EXIF 2.3 §4.6.5) at `±HH:MM`, default +08:00. Blank or zero dates
+    /// (`0000:00:00 00:00:00`, written by cameras without a clock) are none.
+    static func exifTime(_ text: String, offset: String?) -> Date? {
+        let t = Array(text.utf8)
+        guard t.count >= 19, t[4] == 0x3A, t[7] == 0x3A, t[10] == 0x20, t[13] == 0x3A, t[16] == 0x3A else { return nil }
+        func number(_ r: Range<Int>) -> Int? { Int(String(decoding: t[r], as: UTF8.self)) }
+        guard let y = number(0..<4), let mo = number(5..<7), let day = number(8..<10), let h = number(11..<13),
+              let mi = number(14..<16), let s = number(17..<19), (1900...2999).contains(y), (1...12).contains(mo),
+              (1...31).contains(day), h < 24, mi < 60, s < 61 else { return nil }
+        var seconds = 8 * 3600
+        if let offset {
+            let o = Array(offset.utf8)
+            if o.count == 6, o[0] == 0x2B || o[0] == 0x2D, o[3] == 0x3A,
+               let oh = Int(String(decoding: o[1..<3], as: UTF8.self)), let om = Int(String(decoding: o[4..<6], as: UTF8.self)),
+               oh <= 14, om < 60 {
+                seconds = (oh * 3600 + om * 60) * (o[0] == 0x2D ? -1 : 1)
+            }
+        }
+        var calendar = Calendar(identifier: .gregorian)
+        guard let zone = TimeZone(secondsFromGMT: seconds) else { return nil }
+        calendar.timeZone = zone
+        let components = DateComponents(year: y, month: mo, day: day, hour: h, minute: mi, second: s)
+        guard calendar.date(from: components).map({ calendar.component(.day, from: $0) == day }) == true else { return nil }
+        return calendar.date(from: components)
     }
 }

@@ -21,6 +21,8 @@ struct AuthorizationTests {
         let inspection: String
         /// ELEC-01 (fire rescue) first, then PROD-01 (emergency management).
         let hazards: [String]
+        /// The field photo of the ELEC-01 hazard (uploaded by the district admin).
+        let photo: String
     }
 
     struct Person {
@@ -40,8 +42,10 @@ struct AuthorizationTests {
         let s = try await app.send(.POST, "/api/v1/subjects", object: body, token: app.adminToken)
         #expect(s.status == .created, "\(s.body)")
         let subject = try s.decoded(SubjectDTO.self).id.uuidString
+        let photo = try await app.send(.POST, "/api/v1/photos", bytes: plainJPEG(name), token: app.adminToken)
+        let photoID = try photo.decoded(PhotosController.PhotoDTO.self).id
         let i = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject, results: [
-            ["itemCode": "ELEC-01", "outcome": "hazard", "note": "车间电线未穿管"],
+            ["itemCode": "ELEC-01", "outcome": "hazard", "note": "车间电线未穿管", "photos": [photoID]],
             ["itemCode": "PROD-01", "outcome": "hazard"],
             ["itemCode": "FIRE-01", "outcome": "pass"],
         ]), token: app.adminToken)
@@ -52,7 +56,7 @@ struct AuthorizationTests {
                                         object: ["signerName": "王建国", "image": signaturePNG], token: app.adminToken)
         #expect(signed.status == .created, "\(signed.body)")
         return Slice(village: village, grid: String(mg.prefix(14)), microGrid: mg, subject: subject, subjectName: name,
-                     inspection: inspection.id.uuidString, hazards: hazards.map(\.id.uuidString))
+                     inspection: inspection.id.uuidString, hazards: hazards.map(\.id.uuidString), photo: photoID)
     }
 
     /// Two villages of 瓜沥 with one enterprise each, and one person per role whose area holds
@@ -94,6 +98,7 @@ struct AuthorizationTests {
                 case ("subjects", "id"): s.subject
                 case ("hazards", "id"): s.hazards.first
                 case ("inspections", "id"): s.inspection
+                case ("photos", "id"): s.photo
                 case ("villages", "code"): s.village
                 case ("grids", "code"): s.grid
                 case ("areas", "code"): s.microGrid
@@ -112,7 +117,7 @@ struct AuthorizationTests {
     }
 
     static func isPublic(_ path: String) -> Bool {
-        ["/login", "/assets/", "/e/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/open311/", "/sms/"]
+        ["/login", "/assets/", "/field", "/e/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/open311/", "/sms/"]
             .contains { path == $0 || path.hasPrefix($0) } || path == "/api/v1/auth/token"
             || path == "/api/v1/clearance"  // a licensing system's API key, not a person's token (ClearanceTests)
     }
@@ -125,7 +130,7 @@ struct AuthorizationTests {
                 let template = "/" + route.path.map(\.description).joined(separator: "/")
                 guard let inside = Self.fill(route, a), let outside = Self.fill(route, b) else {
                     let parameters = route.path.compactMap { c -> String? in if case .parameter(let n) = c { return n } else { return nil } }
-                    let known = ["/e/:token", "/sms/dlr/:id", "/evidence/:evidence", "/open311/", "/assets/:script"].contains { template.hasPrefix($0) }
+                    let known = ["/e/:token", "/sms/dlr/:id", "/evidence/:evidence", "/open311/", "/assets/:script", "/field/:file"].contains { template.hasPrefix($0) }
                     #expect(known, "route \(route.method) \(template): teach AuthorizationTests.fill its parameters \(parameters)")
                     continue
                 }

@@ -48,6 +48,7 @@ struct SettingsTests {
         "SAFEGRID_CLIENT_IP_HEADER": "x-real-ip",
         "SAFEGRID_DASHBOARD_CACHE": "off",
         "SAFEGRID_OPEN311_READ": "key",
+        "SAFEGRID_FIELD_DIR": NSTemporaryDirectory(),
     ]
 
     /// ``full`` with the Aliyun gateway, whose endpoint is then `SAFEGRID_SMS_URL`.
@@ -72,6 +73,7 @@ struct SettingsTests {
             #expect(s.proxies.addresses.isEmpty && s.proxies.header == "X-Forwarded-For")
             #expect(s.dashboardCache)
             #expect(s.open311Read == .public)
+            #expect(s.fieldAppFolder == nil)
         }
     }
 
@@ -106,6 +108,7 @@ struct SettingsTests {
         #expect(s.proxies.header == "X-Real-IP")
         #expect(!s.dashboardCache)
         #expect(s.open311Read == .key)
+        #expect(s.fieldAppFolder == NSTemporaryDirectory())
     }
 
     @Test func theAliyunGatewayTakesItsOwnVariables() throws {
@@ -181,6 +184,7 @@ struct SettingsTests {
             ("SAFEGRID_CLIENT_IP_HEADER", "Forwarded", [:]),
             ("SAFEGRID_DASHBOARD_CACHE", "sometimes", [:]),
             ("SAFEGRID_OPEN311_READ", "token", [:]),
+            ("SAFEGRID_FIELD_DIR", "/no/such/folder", [:]),
         ]
     }()
 

@@ -182,6 +182,16 @@ extension Application {
         return Reply(status: r.status, headers: r.headers, body: r.body.string)
     }
 
+    /// Sends `bytes` as the raw body (a photo upload).
+    func send(_ method: HTTPMethod, _ path: String, bytes: [UInt8], contentType: String = "image/jpeg",
+              headers: HTTPHeaders = [:], token: String? = nil) async throws -> Reply {
+        var h = headers
+        if let t = token, !t.isEmpty { h.bearerAuthorization = BearerAuthorization(token: t) }
+        h.replaceOrAdd(name: .contentType, value: contentType)
+        let r = try await testing().sendRequest(method, path, headers: h, body: ByteBuffer(bytes: bytes))
+        return Reply(status: r.status, headers: r.headers, body: r.body.string)
+    }
+
     func send(_ method: HTTPMethod, _ path: String, object: [String: Any], headers: HTTPHeaders = [:],
               token: String? = nil) async throws -> Reply {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
@@ -232,4 +242,27 @@ func inspectionBody(subject: String, clientId: String = UUID().uuidString, at: S
             ["itemCode": "FIRE-01", "outcome": "pass"],
         ],
     ]
+}
+
+/// A JPEG as a phone camera writes it, 254 bytes: EXIF taken 2026-11-30 09:12:00 +08:00 at
+/// 30°10'30" N 120°27'36" E (30.175, 120.46), then a token scan. Browsers cannot draw it; the
+/// server only reads its markers.
+let cameraJPEG: [UInt8] = Array(Data(hex: "ffd8ffe000104a46494600010100000100010000ffe100da45786966000049492a0008000000030012010300010000000100000069870400010000003200000025880400010000005000000000000000020003900200140000008600000011900200070000009a00000000000000040001000200020000004e0000000200050003000000a20000000300020002000000450000000400050003000000ba00000000000000323032363a31313a33302030393a31323a3030002b30383a303000001e000000010000000a00000001000000b80b00006400000078000000010000001b00000001000000100e000064000000ffda0008010100003f001234ffd9"))
+
+/// A JPEG without EXIF whose content differs by `seed` (so each is a photo of its own).
+func plainJPEG(_ seed: String) -> [UInt8] {
+    [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array("JFIF\0".utf8) + [1, 1, 0, 0, 1, 0, 1, 0, 0] + Array(seed.utf8) + [0xFF, 0xD9]
+}
+
+extension Data {
+    /// Bytes from hex digits (test fixtures only; stops at the first pair that is not hex).
+    init(hex: String) {
+        var bytes: [UInt8] = []
+        var i = hex.startIndex
+        while i < hex.endIndex, let j = hex.index(i, offsetBy: 2, limitedBy: hex.endIndex), let b = UInt8(hex[i..<j], radix: 16) {
+            bytes.append(b)
+            i = j
+        }
+        self.init(bytes)
+    }
 }

@@ -130,6 +130,66 @@ import Testing
         }
     }
 
+    /// A camera's EXIF: IFD0 (orientation, pointers to the EXIF and GPS IFDs), the EXIF IFD
+    /// (`DateTimeOriginal`, and `OffsetTimeOriginal` when `offset` is given), the GPS IFD (30°10'30" N,
+    /// 120°27'36" E as RATIONALs), values placed after the IFDs as a camera writes them.
+    private func cameraJPEG(littleEndian: Bool, time: String, offset: String?, latRef: String = "N") -> [UInt8] {
+        let u16 = littleEndian ? le16 : be16
+        let u32 = littleEndian ? le32 : be32
+        func entry(_ tag: Int, _ type: Int, _ count: Int, _ value: [UInt8]) -> [UInt8] { u16(tag) + u16(type) + u32(count) + value }
+        let ifd0At = 8, exifAt = 50, gpsAt = 80, timeAt = 134, offsetAt = 154, latAt = 162, lonAt = 186
+        var t: [UInt8] = (littleEndian ? [0x49, 0x49] : [0x4D, 0x4D]) + u16(42) + u32(ifd0At)
+        t += u16(3) + entry(0x0112, 3, 1, u16(6) + [0, 0]) + entry(0x8769, 4, 1, u32(exifAt)) + entry(0x8825, 4, 1, u32(gpsAt)) + u32(0)
+        t += u16(2) + entry(0x9003, 2, 20, u32(timeAt))
+            + (offset == nil ? entry(0x9999, 2, 7, u32(offsetAt)) : entry(0x9011, 2, 7, u32(offsetAt))) + u32(0)
+        t += u16(4) + entry(1, 2, 2, Array(latRef.utf8) + [0, 0, 0]) + entry(2, 5, 3, u32(latAt))
+            + entry(3, 2, 2, Array("E".utf8) + [0, 0, 0]) + entry(4, 5, 3, u32(lonAt)) + u32(0)
+        #expect(t.count == timeAt)
+        t += Array(time.utf8) + [0]
+        t += Array((offset ?? "+00:00").utf8) + [0, 0]
+        for (num, den) in [(30, 1), (10, 1), (3000, 100), (120, 1), (27, 1), (3600, 100)] { t += u32(num) + u32(den) }
+        #expect(t.count == lonAt + 24)
+        return jpeg(segment(0xE0, jfif), segment(0xE1, exifHeader + t))
+    }
+
+    @Test func jpegTimeAndPositionFromEXIF() throws {
+        for little in [true, false] {
+            let info = try ImageContent.inspect(cameraJPEG(littleEndian: little, time: "2026:12:05 09:30:15", offset: "+08:00"))
+            #expect(info.orientation == 6)
+            #expect(info.takenAt.map(Timestamp.format) == "2026-12-05T09:30:15+08:00")
+            let p = try #require(info.position)
+            #expect(abs(p.latitude - 30.175) < 1e-9)
+            #expect(abs(p.longitude - 120.46) < 1e-9)
+            #expect(p.datum == .wgs84)
+        }
+        // No offset written: China Standard Time. An offset of another zone is honoured.
+        #expect(try ImageContent.inspect(cameraJPEG(littleEndian: true, time: "2026:12:05 09:30:15", offset: nil)).takenAt
+            .map(Timestamp.format) == "2026-12-05T09:30:15+08:00")
+        #expect(try ImageContent.inspect(cameraJPEG(littleEndian: true, time: "2026:12:05 09:30:15", offset: "-05:00")).takenAt
+            .map(Timestamp.format) == "2026-12-05T22:30:15+08:00")
+        // A camera without a clock, an impossible day, an unknown hemisphere letter: none.
+        #expect(try ImageContent.inspect(cameraJPEG(littleEndian: true, time: "0000:00:00 00:00:00", offset: nil)).takenAt == nil)
+        #expect(try ImageContent.inspect(cameraJPEG(littleEndian: true, time: "2026:02:30 10:00:00", offset: nil)).takenAt == nil)
+        #expect(try ImageContent.inspect(cameraJPEG(littleEndian: true, time: "2026:12:05 09:30:15", offset: nil, latRef: "X")).position == nil)
+        let south = try #require(try ImageContent.inspect(cameraJPEG(littleEndian: false, time: "2026:12:05 09:30:15", offset: nil, latRef: "S")).position)
+        #expect(abs(south.latitude + 30.175) < 1e-9)
+        // A photo without EXIF has neither.
+        let plain = try ImageContent.inspect(jpeg(segment(0xE0, jfif)))
+        #expect(plain.takenAt == nil && plain.position == nil)
+    }
+
+    @Test func corruptCameraEXIFNeverCrashes() throws {
+        var rng = SystemRandomNumberGenerator()
+        let full = cameraJPEG(littleEndian: true, time: "2026:12:05 09:30:15", offset: "+08:00")
+        for _ in 0..<2_000 {
+            var bytes = full
+            for _ in 0..<4 { bytes[Int.random(in: 3..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
+            let info = try ImageContent.inspect(bytes)
+            if let p = info.position { #expect(abs(p.latitude) <= 90 && abs(p.longitude) <= 180) }
+        }
+        for cut in stride(from: 4, to: full.count, by: 3) { _ = try ImageContent.inspect(Array(full.prefix(cut))) }
+    }
+
     // MARK: - PNG, HEIC
 
     @Test func png() throws {

@@ -14,6 +14,9 @@ struct AccountDTO: Content {
     let areaCode: String
     let department: String?
     let active: Bool
+    /// Only in `GET /api/v1/auth/me` with the session cookie: the token a page's script sends in
+    /// `X-CSRF-Token` with its writes (the field app's shell is a static file and cannot carry it).
+    var csrfToken: String? = nil
 
     init(_ a: Account, active: Bool = true) {
         id = a.id.uuidString.lowercased()
@@ -71,7 +74,11 @@ enum AccountsController {
     }
 
     /// `GET /api/v1/auth/me`: the signed-in account.
-    static func me(_ req: Request) async throws -> AccountDTO { AccountDTO(try req.account()) }
+    static func me(_ req: Request) async throws -> AccountDTO {
+        var dto = AccountDTO(try req.account())
+        if let session = req.signedIn, session.kind == "web" { dto.csrfToken = session.csrfToken }
+        return dto
+    }
 
     // MARK: Web sign-in
 

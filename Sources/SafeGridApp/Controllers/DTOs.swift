@@ -171,6 +171,9 @@ struct HazardDTO: Content {
     let reboundCount: Int
     let version: Int
     let note: String?
+    /// The inspection's photos of this hazard: ids of uploaded photos (`/photos/{id}`) or, from
+    /// ledger imports, the file names of photos held elsewhere.
+    let photos: [String]
     let events: [HazardEventDTO]?
 
     init(_ h: HazardRow, item: ChecklistItem?, now: Date, events: [HazardEventRow]? = nil) {
@@ -197,6 +200,7 @@ struct HazardDTO: Content {
         rectifiedAt = h.rectifiedAt.map(Timestamp.format)
         overdue = h.status.isOverdue(at: now)
         reboundCount = h.reboundCount
+        photos = h.photos.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
         version = h.version
         note = h.note
         self.events = events.map { $0.map(HazardEventDTO.init) }

@@ -58,6 +58,10 @@ enum InspectionsController {
                        mode: try Input.optionalEnum(r.mode, "results[\(i)].mode"),
                        rectifiedOnSite: r.rectifiedOnSite ?? false)
         }
+        let photoReferences = input.results.enumerated().flatMap { (i, r) in
+            (r.photos ?? []).enumerated().map { (k, id) in (field: "results[\(i)].photos[\(k)]", id: id) }
+        }
+        try await PhotosController.checkUploaded(photoReferences, by: try req.account(), sql: req.sql)
         // The record names the signed-in account beside the name typed, as hazard events do;
         // the typed name stays the team member's (the team list is kept as sent).
         let submission = InspectionIntake.Submission(

@@ -136,6 +136,8 @@ enum OpenAPIDocument {
          "text/csv": ["type": "string", "contentMediaType": "text/csv", "minLength": 1,
                       "description": "a header row of known columns, then one row per record; UTF-8 (with or without BOM) or GB18030; comma or semicolon"]]
     }
+    /// An image body, recognised by its content.
+    static var binary: [String: Any] { ["type": "string", "format": "binary", "minLength": 1] }
     /// A file answer: CSV text or XLSX bytes.
     static func file(_ type: String) -> [String: [String: Any]] {
         type == "text/csv" ? [type: ["type": "string", "contentMediaType": type]]
@@ -225,10 +227,16 @@ enum OpenAPIDocument {
         Operation(method: "get", path: "/api/v1/subjects", tag: "subjects", summary: "Subjects, filtered and paged",
                   query: [q("kind", filter(SubjectKind.self), "subject kind"), q("areaCode", areaFilter, "within this area"),
                           q("colour", ["type": "string", "enum": [""] + SubjectColour.all.map(\.key)], "colour key, e.g. serious.inProgress"),
-                          q("q", ["type": "string", "maxLength": Input.maxSearch], "name contains (wildcards literal); at most 200 characters"), q("parentId", idParam, "tenants of a park")] + paging,
+                          q("q", ["type": "string", "maxLength": Input.maxSearch], "name, address or credit code contains (wildcards literal); at most 200 characters"), q("parentId", idParam, "tenants of a park")] + paging,
                   answer: (200, "SubjectPage"), errors: [404, 422]),
-        Operation(method: "post", path: "/api/v1/subjects", tag: "subjects", summary: "Register a subject (credit code checked by GB 32100)",
+        Operation(method: "post", path: "/api/v1/subjects", tag: "subjects",
+                  summary: "Register a subject (credit code checked by GB 32100); the same id and particulars again answer 200 with the stored subject",
                   body: "SubjectInput", answer: (201, "Subject"), errors: [409, 422], headers: ["Location": "/api/v1/subjects/{id}"]),
+        Operation(method: "post", path: "/api/v1/photos", tag: "closed loop",
+                  summary: "Upload a field photo (the JPEG, PNG or HEIC is the raw body, ≤ 10 MB); 200 when the same content was stored before. Records name it by its id",
+                  query: [q("takenAt", timestamp, "when it was taken, if the photo carries no EXIF time"),
+                          q("latitude", number, "WGS-84, if the photo carries no EXIF position"), q("longitude", number, "WGS-84")],
+                  rawBody: ["image/jpeg": binary, "image/png": binary, "image/heic": binary], answer: (201, "Photo"), errors: [422]),
         Operation(method: "get", path: "/api/v1/subjects/{id}", tag: "subjects", summary: "A subject with colour history and hazards",
                   answer: (200, "SubjectDetail"), errors: [404]),
         Operation(method: "post", path: "/api/v1/subjects/{id}/close-down", tag: "subjects",
@@ -383,6 +391,7 @@ enum OpenAPIDocument {
         let name = words(TextRules.personName)
         let reason = paragraph(TextRules.note)
         let uuid = idParam
+        let photoID: [String: Any] = ["type": "string", "pattern": "^[0-9a-f]{64}$", "description": "SHA-256 of an uploaded photo (POST /api/v1/photos)"]
         let phone: [String: Any] = [
             "type": "string", "maxLength": 40,
             "pattern": "^(\\+?86[ -]?)?1[3-9][0-9]([ -]?[0-9]{4}){2}$|^0[0-9]{2,3}-?[1-9][0-9]{6,7}$",
@@ -422,7 +431,8 @@ enum OpenAPIDocument {
             "Token": object(["token": text, "tokenType": oneOf(["Bearer"]), "expiresIn": count, "expiresAt": timestamp,
                              "account": ref("Account")], required: ["token", "tokenType", "expiresIn", "expiresAt", "account"]),
             "Account": object(["id": uuid, "username": text, "displayName": text, "role": oneOf(Role.self), "roleZh": text,
-                               "areaCode": areaCode, "department": oneOf(Department.self), "active": bool],
+                               "areaCode": areaCode, "department": oneOf(Department.self), "active": bool,
+                               "csrfToken": text.merging(["description": "GET /api/v1/auth/me with the session cookie: the token scripts send in X-CSRF-Token"]) { $1 }],
                               required: ["id", "username", "displayName", "role", "roleZh", "areaCode", "active"]),
             "AccountList": array(ref("Account")),
             "NewUserInput": input(userProperties, required: ["username", "password", "role", "areaCode"]),
@@ -473,7 +483,11 @@ enum OpenAPIDocument {
                                      "colourHistory": array(object(["colour": ref("Colour"), "previous": text, "cause": text, "changedAt": timestamp],
                                                                    required: ["cause", "changedAt"]))],
                                     required: ["subject", "keyHazardEnterprise", "hazards", "colourHistory"]),
-            "SubjectInput": input(["kind": oneOf(SubjectKind.self), "name": words(TextRules.subjectName),
+            "Photo": object(["id": photoID, "sha256": photoID, "format": oneOf(["jpeg", "png", "heic"]), "byteCount": count,
+                             "takenAt": timestamp, "latitude": number, "longitude": number, "metadataSource": oneOf(["exif", "client"]),
+                             "url": text], required: ["id", "sha256", "format", "byteCount", "url"]),
+            "SubjectInput": input(["id": uuid.merging(["description": "chosen by the client (UUID) so a replay from an offline phone is idempotent"]) { $1 },
+                                    "kind": oneOf(SubjectKind.self), "name": words(TextRules.subjectName),
                                     "address": words(TextRules.address),
                                     "creditCode": ["type": "string", "pattern": "^([0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10})?$",
                                                    "description": "统一社会信用代码, GB 32100: 18 characters with its check character; empty for none"],
@@ -501,10 +515,10 @@ enum OpenAPIDocument {
                               "category": oneOf(HazardCategory.self), "severity": oneOf(Severity.self), "mode": oneOf(RectificationMode.self),
                               "state": oneOf(HazardState.self), "stateLabel": ref("LocalizedText"), "foundAt": timestamp, "dueAt": timestamp,
                               "dueOn": date, "rectifiedAt": timestamp, "overdue": bool, "reboundCount": count, "version": int,
-                              "note": text, "events": array(ref("HazardEvent"))],
+                              "note": text, "photos": array(text), "events": array(ref("HazardEvent"))],
                              required: ["id", "subjectId", "subjectKind", "inspectionId", "villageCode", "gridCode", "microGridCode",
                                         "checklistVersion", "itemCode", "department", "category", "severity", "mode", "state", "stateLabel",
-                                        "foundAt", "dueAt", "dueOn", "overdue", "reboundCount", "version"]),
+                                        "foundAt", "dueAt", "dueOn", "overdue", "reboundCount", "photos", "version"]),
             "HazardPage": page("Hazard"),
             "HazardActionInput": input(["action": oneOf(HazardAction.allCases.filter { $0 != .closeDown }.map(\.rawValue)),
                                          "actor": name, "reason": reason, "dueOn": dateOrEmpty, "occurredAt": timestamp,
@@ -536,7 +550,8 @@ enum OpenAPIDocument {
             "ReinspectionInput": input(["subjectId": uuid, "inspector": name, "reinspectedAt": timestamp,
                                          "results": array(input(
                                             ["hazardId": uuid, "outcome": oneOf(ReinspectionController.Outcome.self),
-                                             "reason": reason, "dueOn": dateOrEmpty, "version": int(1...Int(Int32.max))], required: ["hazardId", "outcome"]))
+                                             "reason": reason, "dueOn": dateOrEmpty, "version": int(1...Int(Int32.max)),
+                                             "photos": array(photoID, max: TextRules.photosPerItem)], required: ["hazardId", "outcome"]))
                                             .merging(["minItems": 1]) { $1 }],
                                         required: ["subjectId", "inspector", "results"]),
             "SyncInput": input(["deviceId": words(100), "events": array(input(

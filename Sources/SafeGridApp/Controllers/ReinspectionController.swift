@@ -13,6 +13,8 @@ enum ReinspectionController {
         let reason: String?
         let dueOn: String?
         let version: Double?
+        /// Ids of photos uploaded first (`POST /api/v1/photos`) showing what was found.
+        let photos: [String]?
     }
 
     struct ReinspectionInput: Content {
@@ -34,10 +36,24 @@ enum ReinspectionController {
         let at = try input.reinspectedAt.map { s throws(DomainError) in try Input.timestamp(s, "reinspectedAt") } ?? now
         try InspectionRules.checkNotInFuture(at, "reinspectedAt", now: now)
         guard !input.results.isEmpty else { throw DomainError.invalid("results", "a re-inspection needs at least one result") }
-        struct Step: Sendable { let id: UUID; let action: HazardAction; let reason: String?; let due: Date?; let version: Int? }
+        struct Step: Sendable { let id: UUID; let action: HazardAction; let reason: String?; let due: Date?; let version: Int?; let photos: [String] }
         var steps: [Step] = []
+        var photoReferences: [(field: String, id: String)] = []
         for (i, r) in input.results.enumerated() {
             let id = try Input.uuid(r.hazardId, "results[\(i)].hazardId")
+            guard !steps.contains(where: { $0.id == id }) else {
+                throw DomainError.invalid("results[\(i)].hazardId", "hazard \(id.uuidString.lowercased()) is re-inspected twice in one re-inspection; give one result per hazard")
+            }
+            let photos = r.photos ?? []
+            guard photos.count <= TextRules.photosPerItem else {
+                throw DomainError.invalid("results[\(i)].photos", "at most \(TextRules.photosPerItem) photos per hazard")
+            }
+            for (k, photo) in photos.enumerated() {
+                guard PhotosController.isPhotoID(photo) else {
+                    throw DomainError.invalid("results[\(i)].photos[\(k)]", "a photo is the id of an uploaded photo (64 hex digits, POST /api/v1/photos)")
+                }
+                photoReferences.append(("results[\(i)].photos[\(k)]", photo))
+            }
             let outcome: Outcome = try Input.enumValue(r.outcome, "results[\(i)].outcome")
             let action: HazardAction = switch outcome {
             case .rectified: .verifyRectified
@@ -46,8 +62,10 @@ enum ReinspectionController {
             }
             steps.append(Step(id: id, action: action, reason: r.reason,
                               due: try Input.calendarDate(r.dueOn, "results[\(i)].dueOn")?.endUTC,
-                              version: try Input.integer(r.version, "results[\(i)].version", in: 1...Int(Int32.max))))
+                              version: try Input.integer(r.version, "results[\(i)].version", in: 1...Int(Int32.max)),
+                              photos: Array(Set(photos)).sorted()))
         }
+        try await PhotosController.checkUploaded(photoReferences, by: try req.account(), sql: req.sql)
         let planned = steps
         let actor = try req.recordedActor(input.inspector)
         try await req.campaignWrite { tx in
@@ -75,6 +93,9 @@ enum ReinspectionController {
                 }
             }
             }
+            try await PhotoStore(sql: tx.sql).record(planned.flatMap { s in
+                s.photos.map { PhotoStore.Use(sha256: $0, subjectID: subject.id, hazardID: s.id, source: "reinspection", sourceID: s.id) }
+            }, at: now)
         }
         return try await SubjectsController.detail(subjectID, req: req)
     }

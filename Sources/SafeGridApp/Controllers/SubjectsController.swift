@@ -19,6 +19,8 @@ enum SubjectsController {
     }
 
     struct SubjectInput: Content {
+        /// Chosen by the client (a phone registering offline), so a replay is idempotent.
+        let id: String?
         let kind: String
         let name: String
         let address: String
@@ -50,7 +52,8 @@ enum SubjectsController {
             }
         }
         let parentID = try input.parentId.map { s throws(DomainError) in try Input.uuid(s, "parentId") }
-        let subject = Subject(id: UUID(), kind: kind, name: input.name.trimmingCharacters(in: .whitespacesAndNewlines),
+        let chosenID = try input.id.flatMap { $0.isEmpty ? nil : $0 }.map { s throws(DomainError) in try Input.uuid(s, "id") }
+        let subject = Subject(id: chosenID ?? UUID(), kind: kind, name: input.name.trimmingCharacters(in: .whitespacesAndNewlines),
                               address: input.address.trimmingCharacters(in: .whitespacesAndNewlines),
                               creditCode: creditCode, aboveScale: input.aboveScale ?? false,
                               rooms: try Input.integer(input.rooms, "rooms", in: 1...10_000),
@@ -59,8 +62,16 @@ enum SubjectsController {
                               location: location)
         try subject.validate(boundary: req.services.boundary)
         let now = req.services.now()
-        try await req.campaignWrite { tx in
+        let replayed = try await req.campaignWrite { tx -> Bool in
             let q = tx.queries
+            if chosenID != nil, try await q.subjectExists(id: subject.id) {
+                // A phone sending its offline registration again gets what it registered; any
+                // other use of the id is a conflict.
+                guard let stored = try await q.subject(subject.id), Self.sameRegistration(stored, subject) else {
+                    throw DomainError(.conflict, field: "id", reason: "subject id \(subject.id.uuidString.lowercased()) is already taken by another subject")
+                }
+                return true
+            }
             guard let mg = try await q.area(subject.microGridCode), mg.level == .microGrid else {
                 throw DomainError.invalid("microGridCode", "no micro-grid with code \(subject.microGridCode)")
             }
@@ -76,15 +87,24 @@ enum SubjectsController {
                 throw DomainError(.conflict, field: "creditCode", reason: "a subject with credit code \(code) already exists")
             }
             try await tx.create([subject])
+            return false
         }
         guard let row = try await req.queries.subject(subject.id) else { throw Abort(.internalServerError) }
-        let response = try Response.json(SubjectDTO(row, revealPhone: req.revealsPhoneNumbers), status: .created)
+        let response = try Response.json(SubjectDTO(row, revealPhone: req.revealsPhoneNumbers), status: replayed ? .ok : .created)
         response.headers.replaceOrAdd(name: .location, value: "/api/v1/subjects/\(subject.id.uuidString.lowercased())")
         return response
     }
 
+    /// Whether a stored subject is the registration `s` again: same kind, name, address, credit
+    /// code, micro-grid, parent and party.
+    static func sameRegistration(_ row: SubjectRow, _ s: Subject) -> Bool {
+        row.kind == s.kind.rawValue && row.name == s.name && row.address == s.address && row.creditCode == s.creditCode?.value
+            && row.microGridCode == s.microGridCode && row.parentId == s.parentId && row.partyName == s.party.name
+            && row.partyPhone == s.party.phone.stored
+    }
+
     /// Filters: `kind`, `areaCode`, `colour` (key such as `serious.inProgress`), `parentId`, `q`
-    /// (name contains), `page`, `per`.
+    /// (name, address or credit code contains), `page`, `per`.
     static func list(_ req: Request) async throws -> Page<SubjectDTO> {
         let (page, per, offset) = try Input.page(req)
         var f = CampaignQueries.SubjectFilter()

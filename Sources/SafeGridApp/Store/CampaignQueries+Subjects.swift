@@ -24,6 +24,11 @@ extension CampaignQueries {
 
     /// Whether any subject of the district has this credit code (unscoped: codes are unique
     /// across the district, and a duplicate must be refused wherever the first one is).
+    /// Whether any subject, in scope or not, has this id (a client-chosen id must not collide).
+    func subjectExists(id: UUID) async throws -> Bool {
+        try await sql.select().column("id").from("subjects").where("id", .equal, SQLBind(id)).first() != nil
+    }
+
     func subjectExists(creditCode: String) async throws -> Bool {
         try await sql.select().column("id").from("subjects").where("credit_code", .equal, SQLBind(creditCode)).first() != nil
     }
@@ -124,7 +129,13 @@ extension CampaignQueries {
         if let code = f.areaCode, let column = Self.areaColumn(for: code) { q = q.where(SQLIdentifier(column), .equal, SQLBind(code)) }
         if let colour = f.colour { q = q.where("colour", .equal, SQLBind(colour.key)) }
         if let parent = f.parentID { q = q.where("parent_id", .equal, SQLBind(parent)) }
-        if let s = f.search, !s.isEmpty { q = q.where(SQLContains(column: "name", text: s)) }
+        if let s = f.search, !s.isEmpty {
+            // Credit codes are stored upper-case; a worker may type them in lower case.
+            q = q.where(group: { g in
+                g.where(SQLContains(column: "name", text: s)).orWhere(SQLContains(column: "address", text: s))
+                    .orWhere(SQLContains(column: "credit_code", text: s.uppercased()))
+            })
+        }
         return q
     }
 

@@ -87,7 +87,8 @@ actor InspectionIntake {
             let sql = tx.sql, queries = tx.queries
             let stored = try await queries.inspections(clientIDs: batch.map(\.clientID))
             let subjects = try await queries.subjects(batch.map(\.subjectID))
-            return try await tx.changeAll(Array(subjects.values)) { dossiers in
+            var photoUses: [PhotoStore.Use] = []
+            let outcomes = try await tx.changeAll(Array(subjects.values)) { dossiers in
             var outcomes: [Result<Outcome, any Error>] = []
             var accepted: [String: (hash: String, json: String, id: UUID)] = [:]
             for s in batch {
@@ -124,6 +125,7 @@ actor InspectionIntake {
                     dossiers.stage(subject.subject, &dossier,
                                    meta: [plan.id: InspectionMeta(clientID: s.clientID, requestHash: s.requestHash, responseJSON: json)])
                     accepted[s.clientID] = (s.requestHash, json, plan.id)
+                    photoUses += Self.photoUses(plan, subject: subject.id)
                     outcomes.append(.success((json, false)))
                 } catch {
                     outcomes.append(.failure(error))
@@ -131,6 +133,20 @@ actor InspectionIntake {
             }
             return outcomes
             }
+            // After the dossiers: the uses name the inspection's new hazards.
+            try await PhotoStore(sql: sql).record(photoUses, at: now)
+            return outcomes
+        }
+    }
+
+    /// The uploaded photos an inspection shows (ids, not file names), each on the hazard its
+    /// item raised or was linked to, or on the subject alone for an item that passed.
+    static func photoUses(_ plan: InspectionPlan, subject: UUID) -> [PhotoStore.Use] {
+        var seen = Set<String>()
+        return plan.results.flatMap { r in
+            let hazard = plan.hazards.first(where: { $0.itemCode == r.itemCode })?.id ?? plan.linkedHazards[r.itemCode]
+            return r.photos.filter { PhotosController.isPhotoID($0) && seen.insert("\($0)/\(hazard?.uuidString ?? "")").inserted }
+                .map { PhotoStore.Use(sha256: $0, subjectID: subject, hazardID: hazard, source: "inspection", sourceID: plan.id) }
         }
     }
 

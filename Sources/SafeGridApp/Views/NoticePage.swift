@@ -19,11 +19,14 @@ enum NoticePage {
                  .p(.class("number"), .text(signed.noticeNumber)),
                  .p(.text("\(subject.name)（\(subject.address)）：")),
                  .p(.text("\(Layout.time(inspection.inspectedAt)) 联合检查组（\(team.map { "\($0.name)·\($0.department.zh)" }.joined(separator: "、"))）依据“一张表”对你单位进行了综合检查，发现下列安全隐患，请在期限内整改完毕，整改后通过短信链接上传整改照片，等待复查。")),
-                 .table(.tr(.th("序号"), .th("隐患 Hazard"), .th("依据 Legal basis"), .th("严重程度"), .th("整改期限 Due"), .th("状态 State")),
+                 .table(.tr(.th("序号"), .th("隐患 Hazard"), .th("依据 Legal basis"), .th("严重程度"), .th("整改期限 Due"), .th("状态 State"), .th("照片 Photos")),
                         .forEach(Array(hazards.enumerated())) { (i, h) in
                             .tr(.td(.text(String(i + 1))), .td(.text(h.item?.zh ?? h.itemCode)), .td(.text(h.legalBasis ?? "")),
                                 .td(.text(Severity(rawValue: h.severity)?.zh ?? h.severity)), .td(.text(h.dueOn)),
-                                .td(.class("state-\(h.state)"), .text(h.stateLabel.zh)))
+                                .td(.class("state-\(h.state)"), .text(h.stateLabel.zh)),
+                                .td(.forEach(h.photos.filter(PhotosController.isPhotoID)) { id in
+                                    .img(.class("evidence"), .src("/photos/\(id)"), .alt("现场照片 photo"))
+                                }))
                         }),
                  .div(.class("sign-block"),
                       .p(.text("当事人签字 Signed by \(signed.signerName)，\(Layout.time(signed.signedAt))")),

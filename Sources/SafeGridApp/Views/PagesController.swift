@@ -226,6 +226,7 @@ enum PagesController {
         let h = try await HazardsController.show(req)
         let subject = try await req.queries.subject(h.subjectId)
         let evidence = try await EvidenceStore(sql: req.sql).photos(hazard: h.id)
+        let fieldPhotos = try await PhotoStore(sql: req.sql).photos(hazard: h.id)
         return Layout.page(
             title: "\(h.itemCode) \(h.item?.zh ?? "")", subtitle: h.item?.en ?? "Hazard",
             .dl(.class("kv"),
@@ -240,6 +241,13 @@ enum PagesController {
                 .dt("版本 Version"), .dd(.text(String(h.version)))),
             .h2(.text("时间线"), .span(.class("en"), .text("Timeline: who, when, what, why, from which device"))),
             timeline(h.events ?? []),
+            .if(!fieldPhotos.isEmpty, .group(
+                .h2(.text("现场照片"), .span(.class("en"), .text("Field photos (\(fieldPhotos.count))"))),
+                .forEach(fieldPhotos) { p in
+                    .div(.class("photo"), EvidencePage.photo(src: "/photos/\(p.sha256)", type: p.contentType, note: "现场照片"),
+                         .p(.text(Self.photoCaption(source: p.source, usedAt: p.usedAt, takenAt: p.takenAt,
+                                                    latitude: p.latitude, longitude: p.longitude))))
+                })),
             .if(!evidence.isEmpty, .group(
                 .h2(.text("整改照片"), .span(.class("en"), .text("Evidence (\(evidence.count))"))),
                 .forEach(evidence) { e in
@@ -247,6 +255,16 @@ enum PagesController {
                          .p(.text("\(Layout.time(e.at)) \(e.note ?? "")")))
                 }))
         )
+    }
+}
+
+extension PagesController {
+    /// `检查 Inspection · 拍摄 2026-12-05 09:30 · 30.175000, 120.460000 (WGS-84)`.
+    static func photoCaption(source: String, usedAt: Date, takenAt: Date?, latitude: Double?, longitude: Double?) -> String {
+        var parts = [source == "reinspection" ? "复查 Re-inspection \(Layout.time(usedAt))" : "检查 Inspection \(Layout.time(usedAt))"]
+        if let takenAt { parts.append("拍摄 taken \(Layout.time(takenAt))") }
+        if let latitude, let longitude { parts.append(String(format: "%.6f, %.6f (WGS-84)", latitude, longitude)) }
+        return parts.joined(separator: " · ")
     }
 }
 

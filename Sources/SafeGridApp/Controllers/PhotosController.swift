@@ -1,0 +1,129 @@
+import Foundation
+import SQLKit
+import SafeGridCore
+import Vapor
+
+/// Field photos: uploaded by the phone before the inspection or re-inspection that names them
+/// (by their SHA-256), so a phone that was offline sends its photos first and its records after.
+enum PhotosController {
+    /// What the upload answers, and what a record's `photos` carries (`id`).
+    struct PhotoDTO: Content {
+        /// SHA-256 of the file, 64 lowercase hex digits: the id records name it by.
+        let id: String
+        let sha256: String
+        /// `jpeg`, `png` or `heic`.
+        let format: String
+        let byteCount: Int
+        /// When it was taken (RFC 3339, UTC), from the photo's EXIF or, without one, as the
+        /// phone reported it.
+        let takenAt: String?
+        /// WGS-84 degrees, from EXIF or as the phone reported it.
+        let latitude: Double?
+        let longitude: Double?
+        /// `exif` or `client`: who says when and where.
+        let metadataSource: String?
+        /// Where a signed-in reader gets the image.
+        let url: String
+    }
+
+    /// The largest photo taken, in bytes (10 MB): a phone shrinks a 12-MP shot to about 300 KB
+    /// before sending, an unshrunk camera JPEG is 3–8 MB.
+    static let maxBytes = ImageContent.maxBytes
+
+    /// `POST /api/v1/photos?takenAt=&latitude=&longitude=`: the image itself is the body (any
+    /// content type; recognised by its content: JPEG, PNG or HEIC, at most 10 MB). The EXIF time
+    /// and position are kept; the query's values stand in when the photo has none (a phone that
+    /// shrank the photo in the browser read them from the original).
+    /// - Returns: 201 with ``PhotoDTO``, or 200 when the same content was stored before.
+    /// - Throws: 422 on `photo` (empty, not an image, over 10 MB), `takenAt` (not RFC 3339, in the
+    ///   future), `latitude`/`longitude` (not numbers, out of range, one without the other);
+    ///   413 when the body is over the route's limit.
+    static func upload(_ req: Request) async throws -> Response {
+        let account = try req.account()
+        let now = req.services.now()
+        let bytes = req.body.data.map { [UInt8]($0.readableBytesView) } ?? []
+        let info: ImageInfo
+        do { info = try ImageContent.inspect(bytes, maxBytes: maxBytes) } catch { throw DomainError.invalid("photo", error) }
+        var metadata = PhotoStore.Metadata()
+        if let at = info.takenAt { metadata.takenAt = at } else if let raw = req.query[String.self, at: "takenAt"], !raw.isEmpty {
+            let at = try Input.timestamp(raw, "takenAt")
+            try InspectionRules.checkNotInFuture(at, "takenAt", now: now)
+            metadata.takenAt = at
+        }
+        if let p = info.position { metadata.position = p } else { metadata.position = try position(req) }
+        if info.takenAt != nil || info.position != nil {
+            metadata.source = "exif"
+        } else if metadata.takenAt != nil || metadata.position != nil {
+            metadata.source = "client"
+        }
+        let found = metadata
+        let inserted = try await req.application.campaignWrite(scope: .everything, recordedAt: now) { tx in
+            try await PhotoStore(sql: tx.sql).insert(info, bytes: bytes, metadata: found, by: account.username, at: now)
+        }
+        guard let stored = try await PhotoStore(sql: req.sql).particulars(info.sha256) else {
+            throw Abort(.internalServerError, reason: "the photo was not stored")
+        }
+        return try Response.json(PhotoDTO(stored), status: inserted ? .created : .ok)
+    }
+
+    /// `latitude` and `longitude` of the query, both or neither, as WGS-84.
+    private static func position(_ req: Request) throws -> GeoPoint? {
+        let lat = req.query[String.self, at: "latitude"].flatMap { $0.isEmpty ? nil : $0 }
+        let lon = req.query[String.self, at: "longitude"].flatMap { $0.isEmpty ? nil : $0 }
+        switch (lat, lon) {
+        case (nil, nil): return nil
+        case (let a?, let b?):
+            guard let latitude = Double(a) else { throw DomainError.invalid("latitude", "latitude must be a number of degrees, got '\(a)'") }
+            guard let longitude = Double(b) else { throw DomainError.invalid("longitude", "longitude must be a number of degrees, got '\(b)'") }
+            do { return try GeoPoint(latitude: latitude, longitude: longitude, datum: .wgs84) } catch { throw DomainError.invalid("latitude", error) }
+        case (nil, _?): throw DomainError.invalid("latitude", "give latitude with longitude")
+        case (_?, nil): throw DomainError.invalid("longitude", "give longitude with latitude")
+        }
+    }
+
+    /// `GET /photos/{id}`: the image, for its uploader and for whoever may see a subject it was
+    /// shown on; 404 for anyone else, as for an unknown id.
+    static func image(_ req: Request) async throws -> Response {
+        let account = try req.account()
+        guard let id = req.parameters.get("id"), isPhotoID(id),
+              let photo = try await PhotoStore(sql: req.sql).photo(id, reader: account.username, queries: req.queries) else {
+            throw DomainError(.notFound, field: "id", reason: "no such photo")
+        }
+        let r = Response(status: .ok, body: .init(data: photo.data))
+        r.headers.replaceOrAdd(name: .contentType, value: photo.contentType)
+        r.headers.cacheControl = .init(isPrivate: true, maxAge: 86_400)
+        return r
+    }
+
+    /// Whether a record's photo reference is the id of an uploaded photo (64 lowercase hex
+    /// digits) rather than the file name of a photo held elsewhere (ledger imports).
+    static func isPhotoID(_ s: String) -> Bool {
+        s.utf8.count == 64 && s.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
+    /// Refuses photo ids in `references` (field name → reference) that the account did not upload.
+    /// - Throws: 422 naming the first such field.
+    static func checkUploaded(_ references: [(field: String, id: String)], by account: Account, sql: any SQLDatabase) async throws {
+        let ids = Set(references.map(\.id).filter(isPhotoID))
+        let missing = try await PhotoStore(sql: sql).missing(ids, uploadedBy: account.username)
+        if let first = references.first(where: { missing.contains($0.id) }) {
+            throw DomainError.invalid(first.field, "no photo \(first.id) was uploaded by you; upload it first (POST /api/v1/photos)")
+        }
+    }
+}
+
+extension PhotosController.PhotoDTO {
+    init(_ p: PhotoStore.Particulars) {
+        self.init(id: p.sha256, sha256: p.sha256, format: ImageFormat(mimeType: p.contentType)?.rawValue ?? p.contentType,
+                  byteCount: p.byteCount, takenAt: p.takenAt.map(Timestamp.format), latitude: p.latitude, longitude: p.longitude,
+                  metadataSource: p.metadataSource, url: "/photos/\(p.sha256)")
+    }
+}
+
+extension ImageFormat {
+    /// The format of a stored content type (`image/jpeg` → `.jpeg`).
+    init?(mimeType: String) {
+        guard let f = [ImageFormat.jpeg, .png, .heic].first(where: { $0.mimeType == mimeType }) else { return nil }
+        self = f
+    }
+}
