@@ -90,6 +90,24 @@ enum Input {
         }
         return code
     }
+
+    /// `latitude` and `longitude` of the query (WGS-84 degrees, as a phone reports them), both
+    /// or neither; empty values count as not given.
+    /// - Throws: 422 naming `latitude` or `longitude`: not a number, out of range (the axes
+    ///   swapped), one without the other.
+    static func position(_ req: Request) throws(DomainError) -> GeoPoint? {
+        let lat = req.query[String.self, at: "latitude"].flatMap { $0.isEmpty ? nil : $0 }
+        let lon = req.query[String.self, at: "longitude"].flatMap { $0.isEmpty ? nil : $0 }
+        switch (lat, lon) {
+        case (nil, nil): return nil
+        case (let a?, let b?):
+            guard let latitude = Double(a) else { throw .invalid("latitude", "latitude must be a number of degrees, got '\(a)'") }
+            guard let longitude = Double(b) else { throw .invalid("longitude", "longitude must be a number of degrees, got '\(b)'") }
+            do { return try GeoPoint(latitude: latitude, longitude: longitude, datum: .wgs84) } catch { throw .invalid("latitude", error) }
+        case (nil, _?): throw .invalid("latitude", "give latitude with longitude")
+        case (_?, nil): throw .invalid("longitude", "give longitude with latitude")
+        }
+    }
 }
 
 /// A page of results with its position in the whole list.
@@ -114,4 +132,5 @@ extension Response {
         response.headers.contentType = .json
         return response
     }
+
 }

@@ -50,7 +50,7 @@ enum PhotosController {
             try InspectionRules.checkNotInFuture(at, "takenAt", now: now)
             metadata.takenAt = at
         }
-        if let p = info.position { metadata.position = p } else { metadata.position = try position(req) }
+        if let p = info.position { metadata.position = p } else { metadata.position = try Input.position(req) }
         if info.takenAt != nil || info.position != nil {
             metadata.source = "exif"
         } else if metadata.takenAt != nil || metadata.position != nil {
@@ -64,21 +64,6 @@ enum PhotosController {
             throw Abort(.internalServerError, reason: "the photo was not stored")
         }
         return try Response.json(PhotoDTO(stored), status: inserted ? .created : .ok)
-    }
-
-    /// `latitude` and `longitude` of the query, both or neither, as WGS-84.
-    private static func position(_ req: Request) throws -> GeoPoint? {
-        let lat = req.query[String.self, at: "latitude"].flatMap { $0.isEmpty ? nil : $0 }
-        let lon = req.query[String.self, at: "longitude"].flatMap { $0.isEmpty ? nil : $0 }
-        switch (lat, lon) {
-        case (nil, nil): return nil
-        case (let a?, let b?):
-            guard let latitude = Double(a) else { throw DomainError.invalid("latitude", "latitude must be a number of degrees, got '\(a)'") }
-            guard let longitude = Double(b) else { throw DomainError.invalid("longitude", "longitude must be a number of degrees, got '\(b)'") }
-            do { return try GeoPoint(latitude: latitude, longitude: longitude, datum: .wgs84) } catch { throw DomainError.invalid("latitude", error) }
-        case (nil, _?): throw DomainError.invalid("latitude", "give latitude with longitude")
-        case (_?, nil): throw DomainError.invalid("longitude", "give longitude with latitude")
-        }
     }
 
     /// `GET /photos/{id}`: the image, for its uploader and for whoever may see a subject it was

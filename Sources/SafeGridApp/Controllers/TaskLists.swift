@@ -90,18 +90,7 @@ enum TaskLists {
         let area = try await workerArea(req)
         let now = req.services.now()
         let day = try Input.calendarDate(req.query[String.self, at: "date"], "date") ?? CalendarDate(shanghai: now)
-        var position: GeoPoint? = nil
-        let rawLat = req.query[String.self, at: "latitude"].flatMap { $0.isEmpty ? nil : $0 }
-        let rawLon = req.query[String.self, at: "longitude"].flatMap { $0.isEmpty ? nil : $0 }
-        switch (rawLat, rawLon) {
-        case (nil, nil): break
-        case (let a?, let b?):
-            guard let lat = Double(a) else { throw DomainError.invalid("latitude", "latitude must be a number of degrees, got '\(a)'") }
-            guard let lon = Double(b) else { throw DomainError.invalid("longitude", "longitude must be a number of degrees, got '\(b)'") }
-            do { position = try GeoPoint(latitude: lat, longitude: lon, datum: .wgs84) } catch { throw DomainError.invalid("latitude", error) }
-        case (nil, _?): throw DomainError.invalid("latitude", "give latitude with longitude")
-        case (_?, nil): throw DomainError.invalid("longitude", "give longitude with latitude")
-        }
+        let position = try Input.position(req)
         return try await build(req, area: area, day: day, position: position, now: now)
     }
 
