@@ -57,6 +57,7 @@ enum Layout {
                                        .a(.href("/key-hazards"), .text("重点企业 Key")),
                                        .a(.href("/performance"), .text("绩效 Ranking")),
                                        .if(signedIn?.account.role.carriesTasks ?? false, .a(.href("/tasks"), .text("任务 Tasks"))),
+                                       .if(signedIn?.account.role.writes ?? false, .a(.href("/field/"), .class("field"), .text("现场 Field app"))),
                                        .if(signedIn?.account.role.administers ?? false, .a(.href("/imports"), .text("导入 Import"))),
                                        .a(.href("/messages"), .text("短信 Messages"))),
                                   .unwrap(signedIn) { s in
@@ -132,6 +133,7 @@ enum Layout {
     @media (max-width:600px){main{padding:.6rem}h1{font-size:1.2rem}.stat .v{font-size:1.2rem}
     header.top{flex-wrap:wrap;gap:.3rem .8rem;padding:.5rem .8rem}header.top nav{order:3;width:100%;overflow-x:auto;gap:.9rem;padding-bottom:.2rem}
     header.top form.who{margin-left:auto}header.top form.who span{display:none}
+    header.top nav a,header.top form.who button,.actions button,form button{min-height:44px;display:inline-flex;align-items:center}
     table{display:block;overflow-x:auto}}
     """
 }
