@@ -381,7 +381,7 @@
     view.appendChild(h("section", { class: "card" }, h("h3", {}, "检查组 Team（联合检查 joint team）"), teamBox, addMember,
       h("p", { class: "msg", dataset: { for: "team" }, role: "alert" })));
 
-    var markRest = h("button", { id: "mark-rest-pass", type: "button", class: "btn secondary" }, "其余均合格 Mark the rest as pass");
+    var markRest = h("button", { id: "mark-rest-pass", type: "button", class: "btn secondary" }, "其余合格 Rest pass");
     view.appendChild(h("div", { class: "row between sticky-sum" }, summary, markRest));
 
     var rows = {};
@@ -474,7 +474,8 @@
     function updateSummary() {
       var n = 0, hz = 0;
       Object.keys(st.answers).forEach(function (c) { n++; if (st.answers[c].outcome === "hazard") hz++; });
-      summary.textContent = "已查 " + n + "/" + items.length + " · 隐患 " + hz + " hazards";
+      summary.textContent = "已查 " + n + "/" + items.length + " · 隐患 " + hz;
+      summary.setAttribute("title", n + " of " + items.length + " items recorded, " + hz + " hazards");
     }
     markRest.addEventListener("click", function () {
       items.forEach(function (it) { if (!st.answers[it.code]) { st.answers[it.code] = defaultAnswer(it, "pass"); paint(it); } });
@@ -680,15 +681,20 @@
   SG.screens.done = async function (view, args) {
     var U = UI(), t = U.token(), id = Number(args[0]);
     U.title("检查完成", "Done");
+    var renders = 0;
     async function render() {
       if (!UI().alive(t)) { SG.onQueueChange = null; return; }
+      var mine = ++renders;
       var sig = await Store.item(id);
+      var insp = sig && await Store.item(sig.payload.inspectionItem);
+      var all = await Store.items();
+      // Only the latest of overlapping renders (the queue changes quickly while sending) draws.
+      if (mine !== renders || !UI().alive(t)) return;
       SG.clear(view);
       if (!sig) { view.appendChild(U.empty("找不到该签名 · no such signature on this phone")); return; }
-      var insp = await Store.item(sig.payload.inspectionItem);
       var rows = h("ul", { class: "chain list" });
       var chain = [];
-      (await Store.items()).forEach(function (it) { if (insp && insp.deps.indexOf(it.id) >= 0) chain.push(it); });
+      all.forEach(function (it) { if (insp && insp.deps.indexOf(it.id) >= 0) chain.push(it); });
       if (insp) chain.push(insp);
       chain.push(sig);
       chain.forEach(function (it) {

@@ -171,6 +171,11 @@
     },
     /** Online: the server's subject with all its hazards; offline: the pack's copy. */
     subjectDetail: async function (id) {
+      var local = await Data.findSubject(id);
+      if (local && local.pendingItem) {
+        // Registered on this phone and not sent yet: the server does not know it.
+        return { subject: local, hazards: [], live: false };
+      }
       try {
         var r = await Api.get("/api/v1/subjects/" + encodeURIComponent(id));
         if (r.ok) return { subject: r.json.subject, hazards: r.json.hazards, live: true };
@@ -178,10 +183,9 @@
       } catch (e) {
         if (!e.network) throw e;
       }
-      var s = await Data.findSubject(id);
-      if (!s) return null;
+      if (!local) return null;
       var hazards = ((await Store.get("hazards")) || []).filter(function (h) { return SG.sameId(h.subjectId, id); });
-      return { subject: s, hazards: hazards, live: false };
+      return { subject: local, hazards: hazards, live: false };
     },
     search: function (list, q) {
       q = SG.halfWidth(q || "").trim().toLowerCase();
