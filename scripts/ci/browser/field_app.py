@@ -138,8 +138,18 @@ def credit_code(serial):
 
 # ---------------------------------------------------------------- the browser
 
+WECHAT_UA = ("Mozilla/5.0 (Linux; Android 12; V2049A Build/SP1A.210812.003; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
+             "Version/4.0 Chrome/86.0.4240.99 XWEB/4317 MMWEBSDK/20220903 Mobile Safari/537.36 MMWEBID/6170 "
+             "MicroMessenger/8.0.28.2240(0x28001C35) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64")
+# What some in-app browsers lack: IndexedDB (or a working one) and service workers.
+NO_IDB_NO_SW = """
+try { Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true }); } catch (e) {}
+try { Object.defineProperty(Navigator.prototype, 'serviceWorker', { get: function () { return undefined; }, configurable: true }); } catch (e) {}
+"""
+
+
 class Phone:
-    def __init__(self, base, chromium, chromedriver, tag):
+    def __init__(self, base, chromium, chromedriver, tag, ua=UA, init_script=None):
         self.base = base
         self.tag = tag
         self.shots = 0
@@ -150,17 +160,23 @@ class Phone:
                   "--disable-component-update", "--lang=zh-CN", f"--window-size={PHONE['width']},{PHONE['height']}",
                   "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):
             o.add_argument(a)
-        o.add_experimental_option("mobileEmulation", {"deviceMetrics": PHONE, "userAgent": UA})
+        o.add_experimental_option("mobileEmulation", {"deviceMetrics": PHONE, "userAgent": ua})
         o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         o.set_capability("unhandledPromptBehavior", "accept")
         self.d = webdriver.Chrome(service=Service(chromedriver), options=o)
         self.d.set_page_load_timeout(30)
         self.d.set_script_timeout(60)
         self.d.execute_cdp_cmd("Network.enable", {})
+        if init_script:
+            self.d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": init_script})
         self.d.execute_cdp_cmd("Browser.grantPermissions", {"origin": base, "permissions": ["geolocation"]})
         self.position(*GUALI)
 
     def quit(self):
+        if getattr(self, "closed", False):
+            return
+        self.errors = self.console_errors()
+        self.closed = True
         try:
             self.d.quit()
         except WebDriverException:
@@ -221,6 +237,8 @@ class Phone:
     def console_errors(self):
         """Script errors and server errors (5xx). Answers 4xx are outcomes the tests check
         themselves (a 401 that leads to sign-in, a 409 refusal, a replay's 409)."""
+        if getattr(self, "closed", False):
+            return self.errors
         try:
             logs = self.d.get_log("browser")
         except WebDriverException:
@@ -356,6 +374,12 @@ def test_inspect(ctx):
     msgs = srv.get(f"/api/v1/messages?subjectId={sid}")
     ours = [m for m in msgs["items"] if (m.get("inspectionId") or "").lower() == inspection_id]
     check(len(ours) == 1, f"the SMS of this inspection is in the outbox ({len(ours)})")
+    p.d.get(p.base + "/field/#/me")
+    p.el("#me-info")
+    p.wait(lambda d: (p.text("#last-sync") or "—") != "—", 10, "the last sync time")
+    check(p.text("#me-username") == "wangge.worker", "Me shows who is signed in")
+    check(re.search(r"\d", p.text("#cache-size") or "") is not None, "Me shows the cache size: " + (p.text("#cache-size") or ""))
+    p.shot("me")
     ctx.inspected = {"subjectId": sid, "inspectionId": inspection_id}
 
 
@@ -521,6 +545,7 @@ def test_bad_input(ctx):
         f.write("这不是照片 this is not a photo\n" * 20)
     p.d.find_element(By.ID, f"photo-{code}").send_keys(text_file)
     p.wait(lambda d: "不是图片" in (d.execute_script(f"return document.querySelector(\".msg[data-for='photo-{code}']\").textContent") or ""), 10, "the not-an-image message")
+    p.d.execute_script(f"document.querySelector(\".msg[data-for='photo-{code}']\").scrollIntoView({{block: 'center'}})")
     p.shot("not-an-image")
     big = os.path.join(ctx.tmp, "huge.jpg")
     with open(big, "wb") as f:
@@ -528,6 +553,7 @@ def test_bad_input(ctx):
     p.d.find_element(By.ID, f"photo-{code}").send_keys(big)
     p.wait(lambda d: "30 MB" in (d.execute_script(f"return document.querySelector(\".msg[data-for='photo-{code}']\").textContent") or ""), 10, "the too-large message")
     check(not p.d.find_elements(By.CSS_SELECTOR, f"#item-{code} .thumb"), "no photo was added")
+    p.d.execute_script(f"document.querySelector(\".msg[data-for='photo-{code}']\").scrollIntoView({{block: 'center'}})")
     p.shot("too-large")
     p.click("#inspect-submit")
     p.shot("inspect-refused")
@@ -612,8 +638,132 @@ def test_refused_fix(ctx):
     check(len(srv.get(f"/api/v1/inspections?subjectId={sub['payload']['id']}")) == 1, "its inspection followed")
 
 
+def test_in_app_browser(ctx):
+    """As in WeChat's or DingTalk's browser without IndexedDB or service worker: the data live in
+    localStorage (photos as data URLs); a half-done inspection survives a reload; records queued
+    offline survive a reload while the server cannot be reached, and go up with 'send now'."""
+    p, srv = ctx.phone("in-app", ua=WECHAT_UA, init_script=NO_IDB_NO_SW), ctx.server
+    p.sign_in("wangge.worker")
+    kind = p.js("done([SG.Store.kind(), !!navigator.serviceWorker, typeof indexedDB])")
+    check(kind[0] == "localStorage" and not kind[1], f"storage falls back to localStorage without service worker ({kind})")
+    p.wait(lambda d: p.js("SG.Store.get('packAt').then(done)"), 60, "the day's offline data")
+    tasks = srv.get("/api/v1/tasks", "wangge.worker")["tasks"]
+    sid = tasks[len(tasks) // 2]["subjectId"].lower()
+    n_insp = len(srv.get(f"/api/v1/inspections?subjectId={sid}"))
+    p.d.get(p.base + f"/field/#/inspect/{sid}")
+    p.el("#inspect-submit")
+    code = p.d.execute_script("""return Array.prototype.filter.call(document.querySelectorAll('.item'), function (e) {
+        return !e.querySelector('.warn'); })[0].getAttribute('data-code')""")
+    p.click(f"#item-{code} button[data-outcome=hazard]")
+    p.d.find_element(By.ID, f"photo-{code}").send_keys(make_jpeg(p.d, os.path.join(ctx.tmp, "wechat.jpg"), 1800, 1200, "微信"))
+    p.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"#item-{code} .thumb img"), 20, "the photo's thumbnail")
+    p.d.find_element(By.CSS_SELECTOR, f"#item-{code} textarea.note").send_keys("插线板串接")
+    time.sleep(1)  # the draft is saved 0.4 s after the last change
+    p.d.refresh()
+    p.el(f"#item-{code} .thumb img")
+    check(p.d.find_element(By.CSS_SELECTOR, f"#item-{code}").get_attribute("data-outcome") == "hazard"
+          and p.d.find_element(By.CSS_SELECTOR, f"#item-{code} textarea.note").get_attribute("value") == "插线板串接",
+          "the half-done inspection and its photo came back after a reload")
+    p.shot("draft-after-reload")
+    p.offline(True)
+    p.click("#mark-rest-pass")
+    p.click("#inspect-submit")
+    p.el("#sign-pad")
+    p.draw_signature()
+    p.click("#sign-submit")
+    p.el("#done-today", 30)
+    check([i["kind"] for i in p.outbox()] == ["photo", "inspection", "signature"], "photo, inspection and signature queued")
+    # Signal back, but the server cannot be reached; the page is reloaded meanwhile.
+    p.d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/api/*"]})
+    p.offline(False)
+    time.sleep(2)
+    check(all(i["state"] == "waiting" for i in p.outbox()), "nothing went while the server could not be reached")
+    p.d.refresh()
+    p.click("#tab-queue")
+    p.el("#queue-list li.q-item")
+    check(len(p.d.find_elements(By.CSS_SELECTOR, "#queue-list li.q-item[data-state=waiting]")) == 3, "the queue survived the reload in localStorage")
+    p.shot("queue-blocked")
+    p.d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+    p.click("#send-now")
+    items = p.wait_sent(60)
+    p.shot("queue-sent")
+    insps = srv.get(f"/api/v1/inspections?subjectId={sid}")
+    check(len(insps) == n_insp + 1, "the inspection reached the server once")
+    pid = [i for i in items if i["kind"] == "photo"][0]["result"]["id"]
+    st, _, body = srv.get(f"/photos/{pid}", raw=True)
+    check(st == 200 and jpeg_size(body) == (1600, 1067), f"the photo from localStorage arrived shrunk ({jpeg_size(body)})")
+
+
+def test_actions(ctx):
+    """What each role may do on a subject's hazards: a grid worker starts rectification (sent as
+    an offline-sync event); a fire inspector acts only on fire hazards and cannot close down; the
+    town admin closes the subject down (关停)."""
+    srv = ctx.server
+    chosen = None
+    for t in srv.get("/api/v1/tasks", "wangge.worker")["tasks"]:
+        if len(t["openHazards"]) < 2:
+            continue
+        d = srv.get(f"/api/v1/subjects/{t['subjectId']}")
+        open_h = [h for h in d["hazards"] if h["state"] in ("open", "rebound")]
+        depts = {h["department"] for h in d["hazards"] if h["state"] in ("open", "rectifying", "rebound")}
+        if open_h and "fireRescue" in depts and len(depts) > 1 and not d["subject"].get("closedDownAt"):
+            chosen = (t["subjectId"].lower(), open_h[0], d)
+            break
+    check(chosen is not None, "a subject with open hazards of the fire department and another")
+    sid, hz, before = chosen
+    hid = hz["id"].lower()
+    p = ctx.phone("actions-worker")
+    p.sign_in("wangge.worker")
+    p.d.get(p.base + f"/field/#/subject/{sid}")
+    p.el(f".hazard[data-hazard='{hid}'] .start-rect")
+    check(not p.d.find_elements(By.ID, "closedown"), "a grid worker is not offered 关停")
+    p.shot("worker")
+    p.click(f".hazard[data-hazard='{hid}'] .start-rect")
+    p.wait_sent(30)
+    h1 = srv.get(f"/api/v1/hazards/{hid}")
+    check(h1["state"] == "rectifying", f"the hazard is in rectification ({hz['state']} → {h1['state']})")
+    ev = [e for e in h1["events"] if e["kind"] == "startRectification"][-1]
+    check(ev.get("deviceId", "").startswith("field-") and ev.get("deviceSeq", 0) >= 1, f"sent as device {ev.get('deviceId')} seq {ev.get('deviceSeq')}")
+    p.quit()
+    p = ctx.phone("actions-inspector")
+    p.sign_in("xiaofang.inspector")
+    p.d.get(p.base + f"/field/#/subject/{sid}")
+    p.el("#hazard-list .hazard")
+    p.shot("inspector")
+    rows = p.d.execute_script("""return Array.prototype.map.call(document.querySelectorAll('#hazard-list .hazard'), function (e) {
+        return [e.getAttribute('data-hazard'), e.querySelectorAll('button[data-outcome]').length, e.textContent.indexOf('只能查看') >= 0]; })""")
+    dept = {h["id"].lower(): h["department"] for h in before["hazards"] if h["state"] in ("open", "rectifying", "rebound")}
+    other = [r for r in rows if dept.get(r[0]) != "fireRescue" and r[0] in dept]
+    fire = [r for r in rows if dept.get(r[0]) == "fireRescue"]
+    check(other and all(r[1] == 0 and r[2] for r in other), "other departments' hazards are read-only for the fire inspector")
+    check(fire and any(r[1] > 0 for r in fire), "fire hazards can be re-inspected by the fire inspector")
+    check(not p.d.find_elements(By.ID, "closedown"), "a fire inspector is not offered 关停")
+    p.quit()
+    p = ctx.phone("actions-admin")
+    p.sign_in("guali.admin")
+    p.d.get(p.base + f"/field/#/subject/{sid}")
+    p.el("#closedown-reason").send_keys("无证经营且消防安全条件不达标，依法责令关停")
+    p.shot("admin")
+    p.click("#closedown-submit")
+    p.wait(lambda d: _accept_confirm(d), 10, "the confirmation")
+    p.wait_sent(30)
+    after = srv.get(f"/api/v1/subjects/{sid}")
+    check(after["subject"].get("closedDownAt") and after["subject"]["colour"]["category"] == "closedDown",
+          f"the subject is closed down ({after['subject']['colour']['key']})")
+    p.wait(lambda d: "已关停" in (d.find_element(By.ID, "view").text or ""), 20, "已关停 in the app")
+    p.shot("closed")
+
+
+def _accept_confirm(d):
+    try:
+        d.switch_to.alert.accept()
+        return True
+    except WebDriverException:
+        return False
+
+
 TESTS = [("inspect", test_inspect), ("offline", test_offline), ("reinspect", test_reinspect), ("bad-input", test_bad_input),
-         ("refused-fix", test_refused_fix)]
+         ("refused-fix", test_refused_fix), ("in-app", test_in_app_browser), ("actions", test_actions)]
 
 
 class Context:
@@ -625,8 +775,8 @@ class Context:
         self.phones = []
         self.first_load = None
 
-    def phone(self, tag):
-        p = Phone(self.base, self.args.chromium, self.args.chromedriver, tag)
+    def phone(self, tag, **kw):
+        p = Phone(self.base, self.args.chromium, self.args.chromedriver, tag, **kw)
         self.phones.append(p)
         return p
 
@@ -677,6 +827,8 @@ def main():
                 results.append((name, True, f"{time.time() - t0:.1f} s"))
             except Exception as e:  # noqa: BLE001 — every failure is reported, the run goes on
                 for p in ctx.phones:
+                    if getattr(p, "closed", False):
+                        continue
                     try:
                         p.shot("failure")
                     except Exception:  # noqa: BLE001

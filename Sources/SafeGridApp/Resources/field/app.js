@@ -262,7 +262,7 @@
       closed ? null : h("div", { class: "actions" }, h("a", { id: "subject-inspect", class: "btn", href: "#/inspect/" + String(s.id).toLowerCase() }, "检查 Inspect"))));
 
     var openH = d.hazards.filter(function (x) { return x.state === "open" || x.state === "rectifying" || x.state === "rebound"; });
-    var doneH = d.hazards.filter(function (x) { return x.state === "rectified"; });
+    var doneH = d.hazards.filter(function (x) { return x.state === "rectified" || x.state === "closedDown"; });
     var rows = [];
     var section = h("section", { id: "hazard-list" }, h("h2", {}, "隐患 Hazards（未改 " + openH.length + " open）"));
     view.appendChild(section);
@@ -466,7 +466,8 @@
         it.kind === "photo" && it.payload.bytes ? h("span", {}, SG.formatBytes(it.payload.bytes)) : null,
         it.sentAt ? h("span", {}, "上传于 " + SG.showTime(it.sentAt)) : null));
     if (it.blockedBy && it.state === "waiting") {
-      li.appendChild(h("p", { class: "hint" }, it.blockedBy.missing ? "所依赖的记录已删除 · what it depends on was deleted" :
+      li.appendChild(h("p", { class: "hint" }, it.blockedBy.user ? "由账号 " + it.blockedBy.user + " 记录，该账号登录后上传 · recorded by " + it.blockedBy.user + "; sent when that account signs in" :
+        it.blockedBy.missing ? "所依赖的记录已删除 · what it depends on was deleted" :
         "等待前一项：" + (it.blockedBy.label || it.blockedBy.id) + (it.blockedBy.state === "refused" ? "（被拒，请先处理 refused: fix it first）" : "")));
     }
     if (it.error && it.state !== "sent") {
@@ -541,7 +542,7 @@
         h("dt", {}, "离线数据 Offline data"), h("dd", { id: "pack-at" }, packAt ? SG.showTime(packAt) + " · " + subjects.length + " 家对象 subjects · " + hazards.length + " 项隐患 hazards" : "—"),
         h("dt", {}, "本机占用 Cache size"), h("dd", { id: "cache-size" }, SG.formatBytes(est.usage) + (est.quota ? " / " + SG.formatBytes(est.quota) : "")),
         h("dt", {}, "待传 Waiting"), h("dd", {}, String(pendingN)),
-        h("dt", {}, "存储 Storage"), h("dd", { id: "storage-kind" }, Store.kind() + ("serviceWorker" in navigator ? " · 离线外壳 offline shell" : " · 无 service worker"))),
+        h("dt", {}, "存储 Storage"), h("dd", { id: "storage-kind" }, Store.kind() + (navigator.serviceWorker && navigator.serviceWorker.controller ? " · 离线外壳 offline shell ✓" : " · 无离线外壳 no offline shell"))),
       refresh));
     view.appendChild(form);
   };
@@ -572,9 +573,13 @@
 
   async function boot() {
     await Store.open();
-    if ("serviceWorker" in navigator) {
-      navigator.serviceWorker.register("/field/sw.js", { scope: "/field/" }).catch(function (e) { console.warn("service worker", e); });
-    }
+    // In-app browsers (WeChat, DingTalk) may have no service worker: the app then works online
+    // and keeps its data all the same; only opening it without a network needs the worker.
+    try {
+      if (navigator.serviceWorker && navigator.serviceWorker.register && window.isSecureContext !== false) {
+        navigator.serviceWorker.register("/field/sw.js", { scope: "/field/" }).catch(function (e) { console.warn("service worker", e); });
+      }
+    } catch (e) { console.warn("service worker", e); }
     UI.me = (await Store.get("me")) || null;
     showNet();
     Outbox.onChange(function () { updateBadge(); });

@@ -64,6 +64,7 @@
         if (!r.ok) throw r;
         var me = r.json;
         if (me.csrfToken) Api.csrf = me.csrfToken;
+        Api.user = me.username;
         return Store.set("me", me).then(function () { return me; });
       });
     }
@@ -111,9 +112,12 @@
       await Store.set("area", areaInfo);
       await Store.set("areaChildren:" + area, areaInfo.children || []);
       if (Data.carriesTasks(me)) await Data.refreshTasks(position);
-      var subjects = await pages("/api/v1/subjects?areaCode=" + encodeURIComponent(area), 10);
+      // A grid's or micro-grid's whole pack; above that (village, town) the first 1,000 of each,
+      // and search asks the server.
+      var max = area.length >= 14 ? 10 : 5;
+      var subjects = await pages("/api/v1/subjects?areaCode=" + encodeURIComponent(area), max);
       await Store.set("subjects", subjects);
-      var hazards = await pages("/api/v1/hazards?areaCode=" + encodeURIComponent(area) + "&state=open,rectifying,rebound", 10);
+      var hazards = await pages("/api/v1/hazards?areaCode=" + encodeURIComponent(area) + "&state=open,rectifying,rebound", max);
       await Store.set("hazards", hazards);
       var at = Date.now();
       await Store.set("packAt", at);
@@ -323,7 +327,8 @@
     add: async function (kind, payload, opts) {
       opts = opts || {};
       var id = await Store.nextId();
-      var item = { id: id, kind: kind, state: "waiting", deps: opts.deps || [], label: opts.label || KINDS[kind], subjectId: opts.subjectId || null,
+      var me = (await Store.get("me")) || {};
+      var item = { id: id, kind: kind, state: "waiting", deps: opts.deps || [], user: me.username || null, label: opts.label || KINDS[kind], subjectId: opts.subjectId || null,
         payload: payload, result: null, error: null, attempts: 0, createdAt: Date.now(), sentAt: null, draft: opts.draft || null };
       await Store.putItem(item);
       Outbox.changed();
@@ -406,7 +411,11 @@
       var it = items[i];
       if (it.state === "sent" || it.state === "refused") continue;
       var blockedBy = null;
-      for (var d = 0; d < it.deps.length; d++) {
+      if (it.user && Api.user && it.user !== Api.user) {
+        // Recorded under another account on this phone: it goes up when that account signs in.
+        blockedBy = { user: it.user };
+      }
+      for (var d = 0; !blockedBy && d < it.deps.length; d++) {
         var dep = byId[it.deps[d]];
         if (!dep) { blockedBy = { id: it.deps[d], missing: true }; break; }
         if (dep.state !== "sent") { blockedBy = { id: dep.id, state: dep.state, label: dep.label }; break; }
