@@ -492,7 +492,8 @@
       var del = h("button", { type: "button", class: "btn danger q-delete" }, "删除 Delete");
       del.addEventListener("click", async function () {
         var deps = await Outbox.dependents(it.id);
-        var q = "删除“" + (it.label || it.kind) + "”" + (deps.length ? "及依赖它的 " + deps.length + " 项" : "") + "？此操作不能撤销。 Delete" + (deps.length ? " with " + deps.length + " dependent item(s)" : "") + "?";
+        var q = it.kind === "photo" ? "删除这张照片？其所属记录将不带此照片上传。 Delete this photo? Its record goes up without it." :
+          "删除“" + (it.label || it.kind) + "”" + (deps.length ? "及依赖它的 " + deps.length + " 项" : "") + "？此操作不能撤销。 Delete" + (deps.length ? " with " + deps.length + " dependent item(s)" : "") + "?";
         if (!confirm(q)) return;
         UI.queueBusy = true;
         await Outbox.remove(it.id);

@@ -70,6 +70,7 @@
     U.title("登记", "Register");
     if (!Data.writes(me)) { view.appendChild(U.empty("查看账号不能登记 · a viewer cannot register subjects")); return; }
     var editing = query.edit ? await Store.item(Number(query.edit)) : null;
+    var fromQueue = !!editing;
     var draft = editing ? editing.draft : ((await Store.get("draft:register")) || {});
     var p = editing ? editing.payload : null;
     var st = {
@@ -114,7 +115,7 @@
       h("div", { id: "reg-grid-box" }, U.field("gridCode", "网格 Grid", gridSel)),
       U.field("microGridCode", "微网格 Micro-grid", mgSel),
       h("p", { class: "msg", id: "reg-msg", dataset: { for: "form" }, role: "alert" }),
-      save, editing ? null : saveOnly);
+      save, fromQueue ? null : saveOnly);
     view.appendChild(form);
     form.addEventListener("submit", function (e) { e.preventDefault(); });
 
@@ -296,7 +297,7 @@
         return;
       }
       U.toast(after && after.state === "sent" ? "已登记 · registered" : "已保存在本机，联网后上传 · saved on the phone; sends when online");
-      if (editing) { U.go("#/queue"); return; }
+      if (fromQueue) { U.go("#/queue"); return; }
       U.go(thenInspect ? "#/inspect/" + payload.id : "#/subject/" + payload.id);
     }
     save.addEventListener("click", function () { submit(true); });
@@ -566,7 +567,8 @@
         return;
       }
       SG.refreshSoon();
-      U.go(editing ? "#/queue" : "#/sign/" + item.id);
+      var signed = (await Store.items()).some(function (x) { return x.kind === "signature" && x.payload.inspectionItem === item.id; });
+      U.go(signed ? "#/queue" : "#/sign/" + item.id);
     });
 
     updateSummary();

@@ -344,9 +344,33 @@
         function (e) { Outbox.running = null; Outbox.changed(); throw e; });
       return Outbox.running;
     },
-    /** Removes an item and every item that depends on it (a photo goes with its inspection's need for it). */
+    /** Removes an item and every item that depends on it; a photo is only taken out of the
+        records that name it (they go up without it). */
     remove: async function (id) {
       var items = await Store.items(), gone = {}, changed = true;
+      var target = items.filter(function (it) { return it.id === id; })[0];
+      if (target && target.kind === "photo") {
+        for (var u = 0; u < items.length; u++) {
+          var user = items[u];
+          if (user.deps.indexOf(id) < 0 || user.state === "sent") continue;
+          user.deps = user.deps.filter(function (d) { return d !== id; });
+          ((user.payload && user.payload.results) || []).forEach(function (r) {
+            if (r.photos) { r.photos = r.photos.filter(function (p) { return p !== id; }); if (!r.photos.length) delete r.photos; }
+          });
+          if (user.draft && user.draft.answers) {
+            Object.keys(user.draft.answers).forEach(function (c) {
+              var a = user.draft.answers[c];
+              if (a.photos) a.photos = a.photos.filter(function (p) { return p.key !== target.payload.blobKey; });
+            });
+          }
+          user.blockedBy = null;
+          await Store.putItem(user);
+        }
+        if (target.payload.blobKey) await Store.delBlob(target.payload.blobKey);
+        await Store.delItem(id);
+        Outbox.changed();
+        return 1;
+      }
       gone[id] = true;
       while (changed) {
         changed = false;
