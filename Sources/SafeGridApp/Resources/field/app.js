@@ -591,6 +591,8 @@
     window.addEventListener("hashchange", route);
     // Items left "sending" by a reload are sent again.
     (await Store.items()).forEach(function (it) { if (it.state === "sending") { it.state = "waiting"; Store.putItem(it); } });
+    SG.clockOffset = (await Store.get("clockOffset")) || 0;
+    try { await Outbox.sweepPhotos(); } catch (e) { console.warn("sweep", e); }
     var fresh = null;
     if (navigator.onLine !== false) {
       try { fresh = await Api.me(); if (!fresh) { UI.me = null; goLogin(); } } catch (e) { /* offline or server down: the cached account */ }

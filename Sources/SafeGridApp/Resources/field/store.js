@@ -159,6 +159,7 @@
     putBlob: function (k, b) { return backend.put("blobs", k, b); },
     getBlob: function (k) { return backend.get("blobs", k); },
     delBlob: function (k) { return backend.del("blobs", k); },
+    kvAll: function () { return backend.all("kv"); },
     blobKeys: function () { return backend.all("blobs").then(function (r) { return r.map(function (x) { return x.key; }); }); },
     items: function () { return backend.all("outbox").then(function (r) { return r.map(function (x) { return x.value; }); }); },
     item: function (id) { return backend.get("outbox", id); },

@@ -27,9 +27,15 @@
       var controller = global.AbortController ? new AbortController() : null;
       if (controller) init.signal = controller.signal;
       var timer = setTimeout(function () { if (controller) controller.abort(); }, opts.timeout || 45000);
+      var sentAt = Date.now();
       return fetch(path, init).then(function (r) {
         clearTimeout(timer);
         Api.setOnline(true);
+        var date = Date.parse(r.headers.get("Date") || "");
+        if (!isNaN(date) && Date.now() - sentAt < 5000) {
+          var offset = date + 500 - Date.now();
+          if (Math.abs(offset - SG.clockOffset) > 30000) { SG.clockOffset = offset; Store.set("clockOffset", offset); }
+        }
         var type = r.headers.get("Content-Type") || "";
         var parse = type.indexOf("json") >= 0 ? r.json().catch(function () { return null; }) : r.text().then(function () { return null; });
         return parse.then(function (j) {
@@ -406,6 +412,19 @@
       await Store.putItem(it);
       Outbox.changed();
       return it;
+    },
+    /** Photos on the phone that no queued record and no draft names (a form left unsent). */
+    sweepPhotos: async function () {
+      var used = {}, items = await Store.items(), kv = await Store.kvAll();
+      items.forEach(function (it) { if (it.kind === "photo" && it.payload.blobKey) used[it.payload.blobKey] = true; });
+      kv.forEach(function (e) {
+        var v = e.value;
+        if (String(e.key).indexOf("draft:") !== 0 || !v || !v.answers) return;
+        Object.keys(v.answers).forEach(function (c) { (v.answers[c].photos || []).forEach(function (p) { used[p.key] = true; }); });
+      });
+      var keys = await Store.blobKeys(), n = 0;
+      for (var i = 0; i < keys.length; i++) if (!used[keys[i]]) { await Store.delBlob(keys[i]); n++; }
+      return n;
     },
     /** Sent items older than a week are forgotten, with their photos. */
     prune: async function () {

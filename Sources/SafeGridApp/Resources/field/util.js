@@ -51,14 +51,17 @@
 
   // ---- Time: shown and sent in Asia/Shanghai (UTC+8, no daylight saving). ----
   var SH = 8 * 3600 * 1000;
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  /** The server's clock minus the phone's (ms), learnt from responses' Date headers; used only
+      when the phone is more than a minute off (the server refuses times in its future). */
+  SG.clockOffset = 0;
+  SG.now = function () { return Date.now() + (Math.abs(SG.clockOffset) > 60000 ? SG.clockOffset : 0); };
   /** RFC 3339 with +08:00 for a Date (or now). */
   SG.rfc3339 = function (d) {
-    var t = new Date((d ? d.getTime() : Date.now()) + SH).toISOString();
+    var t = new Date((d ? d.getTime() : SG.now()) + SH).toISOString();
     return t.slice(0, 19) + "+08:00";
   };
   /** YYYY-MM-DD on the Asia/Shanghai calendar. */
-  SG.today = function (d) { return new Date((d ? d.getTime() : Date.now()) + SH).toISOString().slice(0, 10); };
+  SG.today = function (d) { return new Date((d ? d.getTime() : SG.now()) + SH).toISOString().slice(0, 10); };
   SG.addDays = function (day, n) {
     var t = Date.parse(day + "T00:00:00Z") + n * 86400000;
     return new Date(t).toISOString().slice(0, 10);
