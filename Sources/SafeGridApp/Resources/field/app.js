@@ -133,12 +133,13 @@
     function renderHead(tl) {
       SG.clear(head);
       head.appendChild(h("div", { class: "big" }, SG.today()));
-      head.appendChild(h("div", { class: "sub" }, (me.displayName || me.username) + " · " + (me.roleZh || me.role)));
+      var who = me.displayName || me.username;
+      head.appendChild(h("div", { class: "sub" }, who + (me.roleZh && me.roleZh !== who ? " · " + me.roleZh : "") + " · " + me.username));
       if (!tl || !tl.quota) return;
       head.appendChild(h("div", { class: "stats" },
         h("div", {}, h("b", { id: "stat-due" }, String(tl.tasks.length)), h("span", {}, "待查 Due")),
         h("div", {}, h("b", { id: "stat-overdue" }, String(tl.tasks.filter(function (x) { return x.overdue; }).length)), h("span", {}, "逾期 Overdue")),
-        h("div", {}, h("b", { id: "stat-quota" }, tl.quota.done + "/" + tl.quota.target), h("span", {}, "本月定额 Quota"))));
+        h("div", {}, h("b", { id: "stat-quota" }, tl.quota.done + "/" + tl.quota.target), h("span", {}, "本月 Month"))));
     }
     var search = h("input", { id: "search", type: "search", placeholder: "名称、信用代码或地址 · name, credit code, address", autocomplete: "off", enterkeyhint: "search" });
     var results = h("ul", { id: "search-results", class: "list" });

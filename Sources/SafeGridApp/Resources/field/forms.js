@@ -349,7 +349,8 @@
       SG.clear(teamBox);
       st.team.forEach(function (m, i) {
         var nameIn = h("input", { class: "member-name", value: m.name, maxlength: 50, "aria-label": "姓名 name", readonly: i === 0 && !editing ? true : null });
-        var dept = U.select(null, SG.DEPARTMENTS, m.department, "member-dept");
+        var dept = U.select(null, SG.DEPARTMENTS.map(function (d) { return { value: d.value, zh: d.zh }; }), m.department, "member-dept");
+        dept.setAttribute("aria-label", "部门 department");
         nameIn.addEventListener("input", function () { m.name = nameIn.value; saveDraft(); });
         dept.addEventListener("change", function () { m.department = dept.value; saveDraft(); });
         var row = h("div", { class: "member", dataset: { index: i } }, nameIn, dept);
