@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Browser tests of the field app (/field/): scripts/ci/browser/field_app.py in headless Chromium
+# at phone size (390×844), against a real `safegrid serve` on 127.0.0.1.
+#
+#   scripts/ci/browser.sh [path/to/safegrid]      (default .build/debug/safegrid, or $SAFEGRID_BIN)
+#
+# Copies the binary (and its resource bundles) to a temp folder, builds a demo database there
+# (`safegrid demo --no-serve`), starts the server on a free port with SAFEGRID_FIELD_DIR pointing
+# at this tree's Sources/SafeGridApp/Resources/field (FIELD_DIR=bundle serves the binary's own
+# copy instead), runs the tests, stops the server. Screenshots of every step are kept in
+# .build/browser-screenshots/. Exits non-zero when a test failed. ONLY="inspect,offline" runs a
+# subset. Needs /usr/bin/chromium and /usr/bin/chromedriver (or $CHROMIUM, $CHROMEDRIVER), and
+# Python with selenium (else a venv in .build/ci-venv from scripts/ci/requirements.txt).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+BIN=${1:-${SAFEGRID_BIN:-$ROOT/.build/debug/safegrid}}
+[ -x "$BIN" ] || { echo "browser: no server binary at $BIN (swift build --product safegrid)"; exit 1; }
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
+[ -x "$CHROMIUM" ] && [ -x "$CHROMEDRIVER" ] || { echo "browser: needs $CHROMIUM and $CHROMEDRIVER (apt-get install chromium chromium-driver fonts-wqy-zenhei)"; exit 1; }
+fc-list 2>/dev/null | grep -qiE "wenquanyi|noto sans cjk|droid sans fallback" || echo "browser: warning: no CJK font; screenshots will show boxes for Chinese"
+
+PY=python3
+if ! $PY -c "import selenium" 2>/dev/null; then
+  VENV=$ROOT/.build/ci-venv
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check -r scripts/ci/requirements.txt || { echo "browser: pip install failed"; exit 1; }
+  PY=$VENV/bin/python
+fi
+
+WORK=$(mktemp -d /tmp/safegrid-browser-XXXXXX)
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null
+    for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$SERVER_PID" 2>/dev/null
+  fi
+  if [ "${KEEP:-0}" = 1 ] || [ "${FAILED:-0}" = 1 ]; then echo "browser: kept $WORK (server.log, demo.sqlite)"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+# A copy of the binary and its resource bundles: a rebuild meanwhile changes nothing here.
+mkdir -p "$WORK/bin"
+cp "$BIN" "$WORK/bin/safegrid"
+for r in "$(dirname "$BIN")"/*.resources; do [ -e "$r" ] && cp -r "$r" "$WORK/bin/"; done
+
+echo "== demo database (safegrid demo --no-serve)"
+T0=$(date +%s)
+( cd "$WORK" && SAFEGRID_DEMO_SQLITE=$WORK/demo.sqlite SAFEGRID_SQLITE=$WORK/unused.sqlite SAFEGRID_JOBS=off LOG_LEVEL=warning \
+    timeout 600 "$WORK/bin/safegrid" demo --no-serve > "$WORK/demo.log" 2>&1 ) || { tail -20 "$WORK/demo.log"; FAILED=1; echo "browser: demo build failed"; exit 1; }
+echo "   built in $(( $(date +%s) - T0 )) s"
+
+PORT=$($PY -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()")
+BASE=http://127.0.0.1:$PORT
+FIELD_ENV=()
+if [ "${FIELD_DIR:-}" != "bundle" ]; then FIELD_ENV=(SAFEGRID_FIELD_DIR="${FIELD_DIR:-$ROOT/Sources/SafeGridApp/Resources/field}"); fi
+echo "== server on $BASE ${FIELD_ENV[*]:-(field files of the binary)}"
+( cd "$WORK" && exec env SAFEGRID_SQLITE="$WORK/demo.sqlite" SAFEGRID_HOST=127.0.0.1 SAFEGRID_PORT="$PORT" SAFEGRID_PUBLIC_URL="$BASE" \
+    SAFEGRID_JOBS=off SAFEGRID_WEBHOOKS=off SAFEGRID_SMS_PROVIDER=log LOG_LEVEL=warning "${FIELD_ENV[@]}" \
+    "$WORK/bin/safegrid" serve > "$WORK/server.log" 2>&1 ) &
+SERVER_PID=$!
+for _ in $(seq 1 600); do
+  curl -fsS "$BASE/readyz" >/dev/null 2>&1 && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { tail -20 "$WORK/server.log"; FAILED=1; echo "browser: the server exited while starting"; exit 1; }
+  sleep 0.2
+done
+curl -fsS "$BASE/field/" >/dev/null || { FAILED=1; echo "browser: $BASE/field/ does not answer (a binary without the field app?)"; exit 1; }
+
+echo "== tests"
+ARGS=(--base "$BASE" --chromium "$CHROMIUM" --chromedriver "$CHROMEDRIVER")
+[ -n "${ONLY:-}" ] && ARGS+=(--only "$ONLY")
+timeout --kill-after=30 900 "$PY" scripts/ci/browser/field_app.py "${ARGS[@]}"
+RC=$?
+[ "$RC" = 0 ] || FAILED=1
+echo "browser: exit $RC; screenshots in .build/browser-screenshots/"
+exit $RC

@@ -1,0 +1,864 @@
+"""Browser tests of the field app (/field/) in a real headless Chromium at phone size (390×844).
+
+  1. inspect   — sign in as wangge.worker at /login?next=/field/, open a task, inspect it with two
+                 hazards and a photo, the party signs on the canvas, the notice shows, the SMS is in
+                 the outbox (GET /api/v1/messages as the town admin).
+  2. offline   — offline (DevTools network emulation): register a subject and inspect it with a
+                 photo, reload while still offline (the shell comes from the service worker), back
+                 online: the server holds both exactly once (also after a forced replay), with the
+                 photo, and the dashboard counters moved.
+  3. reinspect — re-inspect that hazard as rectified: the subject's colour changes (API and page).
+  4. bad-input — a credit code with a wrong check character, a position outside 萧山区, a deadline
+                 before today, a file that is not an image, a 30 MB photo: each a message next to
+                 its field, nothing queued, nothing stored on the server.
+
+Screenshots of every step go to .build/browser-screenshots/. Run through scripts/ci/browser.sh,
+or alone against a running server: `python3 field_app.py --base http://127.0.0.1:8091`.
+"""
+import argparse
+import base64
+import json
+import os
+import re
+import struct
+import sys
+import tempfile
+import time
+import traceback
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+import common  # noqa: E402  (scripts/ci/common.py: binary, demo database, server process, http)
+
+from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import TimeoutException, WebDriverException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.actions import interaction  # noqa: E402
+from selenium.webdriver.common.actions.action_builder import ActionBuilder  # noqa: E402
+from selenium.webdriver.common.actions.pointer_input import PointerInput  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+SHOTS = os.path.join(common.BUILD, "browser-screenshots")
+PHONE = {"width": 390, "height": 844, "pixelRatio": 2}
+UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/126.0 Mobile Safari/537.36")
+GUALI = (30.1710, 120.4590)          # WGS-84, inside 瓜沥镇
+SHANGHAI = (31.2304, 121.4737)       # far outside 萧山区
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+    common.log(f"    ok: {what}")
+
+
+# ---------------------------------------------------------------- files the tests upload
+
+def exif_app1(taken="2026:12:05 09:30:15", lat=30.171, lon=120.459):
+    """An EXIF APP1 segment (little-endian TIFF) with DateTimeOriginal and GPS."""
+    def rational3(v):
+        d = int(v)
+        m = int((v - d) * 60)
+        s = round(((v - d) * 60 - m) * 60 * 1000)
+        return struct.pack("<6I", d, 1, m, 1, s, 1000)
+    ifd0_off = 8
+    ifd0 = 2 + 2 * 12 + 4
+    exif_off = ifd0_off + ifd0
+    exif = 2 + 12 + 4
+    gps_off = exif_off + exif
+    gps = 2 + 4 * 12 + 4
+    data_off = gps_off + gps
+    dt = taken.encode() + b"\0"
+    lat_off = data_off + len(dt)
+    lon_off = lat_off + 24
+    t = b"II*\0" + struct.pack("<I", ifd0_off)
+    t += struct.pack("<H", 2) + struct.pack("<HHII", 0x8769, 4, 1, exif_off) + struct.pack("<HHII", 0x8825, 4, 1, gps_off) + b"\0\0\0\0"
+    t += struct.pack("<H", 1) + struct.pack("<HHII", 0x9003, 2, len(dt), data_off) + b"\0\0\0\0"
+    t += struct.pack("<H", 4)
+    t += struct.pack("<HHI", 1, 2, 2) + b"N\0\0\0"
+    t += struct.pack("<HHII", 2, 5, 3, lat_off)
+    t += struct.pack("<HHI", 3, 2, 2) + b"E\0\0\0"
+    t += struct.pack("<HHII", 4, 5, 3, lon_off)
+    t += b"\0\0\0\0"
+    t += dt + rational3(lat) + rational3(lon)
+    body = b"Exif\0\0" + t
+    return b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body
+
+
+def make_jpeg(driver, path, width=3000, height=2000, label="SafeGrid"):
+    """A camera-sized JPEG drawn by the browser's canvas (no Pillow here), with EXIF spliced in."""
+    data_url = driver.execute_async_script("""
+      var w = arguments[0], h = arguments[1], label = arguments[2], done = arguments[arguments.length - 1];
+      var c = document.createElement('canvas'); c.width = w; c.height = h;
+      var x = c.getContext('2d'), g = x.createLinearGradient(0, 0, w, h);
+      g.addColorStop(0, '#0b4f8a'); g.addColorStop(0.5, '#f9c80e'); g.addColorStop(1, '#c62828');
+      x.fillStyle = g; x.fillRect(0, 0, w, h);
+      for (var i = 0; i < 400; i++) { x.fillStyle = 'hsl(' + (i * 37 % 360) + ',70%,50%)'; x.fillRect((i * 7919) % w, (i * 104729) % h, 40, 40); }
+      x.fillStyle = '#fff'; x.font = Math.round(h / 8) + 'px sans-serif'; x.fillText(label, w / 10, h / 2);
+      done(c.toDataURL('image/jpeg', 0.92));""", width, height, label)
+    raw = base64.b64decode(data_url.split(",", 1)[1])
+    assert raw[:2] == b"\xff\xd8"
+    with open(path, "wb") as f:
+        f.write(raw[:2] + exif_app1() + raw[2:])
+    return path
+
+
+def jpeg_size(data):
+    """(width, height) from a JPEG's SOF marker."""
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            return None
+        m = data[i + 1]
+        seg = struct.unpack(">H", data[i + 2:i + 4])[0]
+        if m in (0xC0, 0xC1, 0xC2):
+            h, w = struct.unpack(">HH", data[i + 5:i + 9])
+            return w, h
+        i += 2 + seg
+    return None
+
+
+CC = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CC_W = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+
+def credit_code(serial):
+    """A valid unified social credit code (GB 32100-2015) for 萧山区 with a 9-character serial."""
+    first = "91330109" + serial
+    total = sum(CC.index(c) * w for c, w in zip(first, CC_W))
+    return first + CC[(31 - total % 31) % 31]
+
+
+# ---------------------------------------------------------------- the browser
+
+WECHAT_UA = ("Mozilla/5.0 (Linux; Android 12; V2049A Build/SP1A.210812.003; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
+             "Version/4.0 Chrome/86.0.4240.99 XWEB/4317 MMWEBSDK/20220903 Mobile Safari/537.36 MMWEBID/6170 "
+             "MicroMessenger/8.0.28.2240(0x28001C35) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64")
+# What some in-app browsers lack: IndexedDB (or a working one) and service workers.
+NO_IDB_NO_SW = """
+try { Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true }); } catch (e) {}
+try { Object.defineProperty(Navigator.prototype, 'serviceWorker', { get: function () { return undefined; }, configurable: true }); } catch (e) {}
+"""
+
+
+class Phone:
+    def __init__(self, base, chromium, chromedriver, tag, ua=UA, init_script=None):
+        self.base = base
+        self.tag = tag
+        self.shots = 0
+        o = webdriver.ChromeOptions()
+        o.binary_location = chromium
+        for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run",
+                  "--disable-extensions", "--disable-background-networking", "--disable-sync", "--disable-default-apps",
+                  "--disable-component-update", "--lang=zh-CN", f"--window-size={PHONE['width']},{PHONE['height']}",
+                  "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):
+            o.add_argument(a)
+        o.add_experimental_option("mobileEmulation", {"deviceMetrics": PHONE, "userAgent": ua})
+        o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        o.set_capability("unhandledPromptBehavior", "accept")
+        self.d = webdriver.Chrome(service=Service(chromedriver), options=o)
+        self.d.set_page_load_timeout(30)
+        self.d.set_script_timeout(60)
+        self.d.execute_cdp_cmd("Network.enable", {})
+        if init_script:
+            self.d.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": init_script})
+        self.d.execute_cdp_cmd("Browser.grantPermissions", {"origin": base, "permissions": ["geolocation"]})
+        self.position(*GUALI)
+
+    def quit(self):
+        if getattr(self, "closed", False):
+            return
+        self.errors = self.console_errors()
+        self.closed = True
+        try:
+            self.d.quit()
+        except WebDriverException:
+            pass
+
+    def shot(self, name):
+        self.shots += 1
+        path = os.path.join(SHOTS, f"{self.tag}-{self.shots:02d}-{name}.png")
+        self.d.save_screenshot(path)
+        width = self.d.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+        if width[0] > width[1] + 1:
+            raise Failure(f"{name}: the page is {width[0]} px wide in a {width[1]} px phone (something overflows)")
+        return path
+
+    def position(self, lat, lon, accuracy=12):
+        self.d.execute_cdp_cmd("Emulation.setGeolocationOverride", {"latitude": lat, "longitude": lon, "accuracy": accuracy})
+
+    def offline(self, off=True):
+        self.d.execute_cdp_cmd("Network.emulateNetworkConditions",
+                               {"offline": off, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+
+    def wait(self, cond, timeout=20, what="condition"):
+        try:
+            return WebDriverWait(self.d, timeout, poll_frequency=0.2).until(lambda d: cond(d))
+        except TimeoutException:
+            self.shot("timeout")
+            raise Failure(f"timed out waiting for {what}")
+
+    def el(self, css, timeout=20):
+        return self.wait(lambda d: next(iter([e for e in d.find_elements(By.CSS_SELECTOR, css) if e.is_displayed()]), None),
+                         timeout, css)
+
+    def click(self, css, timeout=20):
+        e = self.el(css, timeout)
+        self.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", e)
+        e.click()
+        return e
+
+    def text(self, css):
+        return self.d.execute_script("var e = document.querySelector(arguments[0]); return e ? e.textContent : null", css)
+
+    def js(self, script, *args):
+        """Runs an async snippet that calls done(value)."""
+        return self.d.execute_async_script("var done = arguments[arguments.length - 1];\n" + script, *args)
+
+    def outbox(self):
+        return self.js("SG.Store.items().then(done, function (e) { done({error: String(e)}); });")
+
+    def wait_sent(self, timeout=60):
+        def drained(d):
+            items = self.outbox()
+            return items if items and all(i["state"] == "sent" for i in items) else None
+        return self.wait(drained, timeout, "every outbox item sent")
+
+    def screen(self):
+        return self.d.find_element(By.ID, "view").get_attribute("data-screen")
+
+    def console_errors(self):
+        """Script errors and server errors (5xx). Answers 4xx are outcomes the tests check
+        themselves (a 401 that leads to sign-in, a 409 refusal, a replay's 409)."""
+        if getattr(self, "closed", False):
+            return self.errors
+        try:
+            logs = self.d.get_log("browser")
+        except WebDriverException:
+            return []
+        out = []
+        for e in logs:
+            m = e["message"]
+            if e["level"] != "SEVERE" or "favicon" in m or "ERR_INTERNET_DISCONNECTED" in m:
+                continue
+            if re.search(r"Failed to load resource: the server responded with a status of 4\d\d", m):
+                continue
+            out.append(m)
+        return out
+
+    def sign_in(self, username):
+        self.d.get(self.base + "/login?next=/field/")
+        self.shot("login")
+        self.d.find_element(By.NAME, "username").send_keys(username)
+        self.d.find_element(By.NAME, "password").send_keys(common.PASSWORD)
+        self.d.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
+        self.wait(lambda d: urllib.parse.urlparse(d.current_url).path == "/field/", 20, "/field/ after sign-in")
+        self.wait(lambda d: d.find_element(By.ID, "view").get_attribute("data-screen") == "today", 20, "the Today screen")
+
+    def draw_signature(self, css="#sign-pad"):
+        pad = self.el(css)
+        self.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", pad)
+        r = pad.rect
+        touch = PointerInput(interaction.POINTER_TOUCH, "finger")
+        ab = ActionBuilder(self.d, mouse=touch)
+        w, h = r["width"], r["height"]
+        for stroke in ([(0.15, 0.6), (0.25, 0.3), (0.35, 0.7), (0.45, 0.35)], [(0.55, 0.5), (0.7, 0.4), (0.85, 0.65)]):
+            x0, y0 = stroke[0]
+            ab.pointer_action.move_to(pad, int((x0 - 0.5) * w), int((y0 - 0.5) * h)).pointer_down()
+            for x, y in stroke[1:]:
+                ab.pointer_action.move_to(pad, int((x - 0.5) * w), int((y - 0.5) * h))
+            ab.pointer_action.pointer_up()
+        ab.perform()
+
+
+# ---------------------------------------------------------------- the server side of the checks
+
+class Server:
+    def __init__(self, base):
+        self.base = base
+        self.tokens = {}
+
+    def token(self, user):
+        if user not in self.tokens:
+            st, _, body = common.http("POST", self.base + "/api/v1/auth/token", {"username": user, "password": common.PASSWORD})
+            if st not in (200, 201):
+                raise Failure(f"sign-in of {user} through the API: {st} {body[:200]!r}")
+            self.tokens[user] = json.loads(body)["token"]
+        return self.tokens[user]
+
+    def get(self, path, user="guali.admin", raw=False):
+        st, headers, body = common.http("GET", self.base + path, headers={"Authorization": "Bearer " + self.token(user)})
+        if raw:
+            return st, headers, body
+        if st != 200:
+            raise Failure(f"GET {path}: {st} {body[:300]!r}")
+        return json.loads(body)
+
+
+# ---------------------------------------------------------------- the tests
+
+def test_inspect(ctx):
+    p, srv = ctx.phone("inspect"), ctx.server
+    p.sign_in("wangge.worker")
+    first_load = p.d.execute_script("""
+      var n = performance.getEntriesByType('navigation')[0], r = performance.getEntriesByType('resource');
+      var all = [n].concat(r).filter(function (e) { return e.name.indexOf('/field/') >= 0; });
+      return all.map(function (e) { return [e.name, e.transferSize, e.encodedBodySize, e.decodedBodySize]; });""")
+    ctx.first_load = first_load
+    p.el("#task-list li.task")
+    p.shot("today")
+    tasks = srv.get("/api/v1/tasks", "wangge.worker")["tasks"]
+    check(len(tasks) > 0, f"wangge.worker has {len(tasks)} tasks today")
+    task = tasks[0]
+    sid = task["subjectId"].lower()
+    p.click(f"li.task[data-subject='{sid}'] .btn-inspect")
+    p.el("#inspect-submit")
+    p.shot("inspect-open")
+    # Two items without an open hazard already (those would link rather than create).
+    codes = p.d.execute_script("""return Array.prototype.filter.call(document.querySelectorAll('.item'), function (e) {
+        return !e.querySelector('.warn'); }).map(function (e) { return e.getAttribute('data-code'); });""")
+    check(len(codes) >= 2, f"{len(codes)} checklist items apply without an open hazard")
+    c1, c2 = codes[0], codes[1]
+    p.click("#add-member")
+    member = p.d.find_elements(By.CSS_SELECTOR, "#team .member-name")[-1]
+    member.send_keys("李消防")
+    p.click(f"#item-{c1} button[data-outcome=hazard]")
+    p.click(f"#item-{c2} button[data-outcome=hazard]")
+    photo = make_jpeg(p.d, os.path.join(ctx.tmp, "hazard-1.jpg"), label="隐患 1")
+    p.d.find_element(By.ID, f"photo-{c1}").send_keys(photo)
+    p.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"#item-{c1} .thumb img"), 20, "the photo's thumbnail")
+    p.d.find_element(By.CSS_SELECTOR, f"#item-{c2} textarea.note").send_keys("配电箱下堆放纸箱")
+    p.shot("two-hazards-photo")
+    p.click("#mark-rest-pass")
+    p.click("#inspect-submit")
+    p.el("#sign-pad")
+    p.shot("sign")
+    p.draw_signature()
+    p.shot("signed")
+    p.click("#sign-submit")
+    notice = p.el("#notice-link", 60)
+    p.shot("done")
+    check("短信" in (p.text("#sms-note") or ""), "the done screen says the SMS was queued: " + (p.text("#sms-note") or ""))
+    items = p.outbox()
+    photo_items = [i for i in items if i["kind"] == "photo"]
+    insp = [i for i in items if i["kind"] == "inspection"][0]
+    check(len(photo_items) == 1 and photo_items[0]["state"] == "sent", "the photo went up first")
+    check(photo_items[0]["id"] < insp["id"] and insp["deps"].count(photo_items[0]["id"]) == 1, "the inspection depends on its photo")
+    check(photo_items[0]["payload"].get("takenAt", "").startswith("2026-12-05T09:30:15"), "EXIF DateTimeOriginal kept: " + str(photo_items[0]["payload"].get("takenAt")))
+    check(abs((photo_items[0]["payload"].get("latitude") or 0) - 30.171) < 1e-4, "EXIF GPS latitude kept")
+    inspection_id = insp["result"]["id"].lower()
+    check(len(insp["result"]["hazards"]) == 2, "the server made two hazards")
+    detail = srv.get(f"/api/v1/inspections/{inspection_id}", "wangge.worker")
+    hz_codes = sorted(h["itemCode"] for h in detail["hazards"])
+    check(hz_codes == sorted([c1, c2]), f"the stored inspection has hazards {hz_codes}")
+    check(len(detail["team"]) == 2 and len({m["department"] for m in detail["team"]}) == 2
+          and any(m["name"] == "李消防" for m in detail["team"]), "a team of two departments was stored")
+    # The photo the phone sent: shrunk to ≤ 1600 px, as stored by the server.
+    pid = photo_items[0]["result"]["id"]
+    st, headers, body = srv.get(f"/photos/{pid}", "wangge.worker", raw=True)
+    check(st == 200 and body[:2] == b"\xff\xd8", f"GET /photos/{pid[:12]}… is the JPEG ({st})")
+    size = jpeg_size(body)
+    check(size and max(size) <= 1600, f"the photo was shrunk to {size} ({len(body)} bytes, from {os.path.getsize(photo)})")
+    notice.click()
+    p.wait(lambda d: "/notice" in d.current_url, 20, "the notice page")
+    body_text = p.d.find_element(By.TAG_NAME, "body").text
+    p.shot("notice")
+    check("整改通知书" in body_text, "the notice (整改通知书) shows")
+    msgs = srv.get(f"/api/v1/messages?subjectId={sid}")
+    ours = [m for m in msgs["items"] if (m.get("inspectionId") or "").lower() == inspection_id]
+    check(len(ours) == 1, f"the SMS of this inspection is in the outbox ({len(ours)})")
+    p.d.get(p.base + "/field/#/me")
+    p.el("#me-info")
+    p.wait(lambda d: (p.text("#last-sync") or "—") != "—", 10, "the last sync time")
+    check(p.text("#me-username") == "wangge.worker", "Me shows who is signed in")
+    check(re.search(r"\d", p.text("#cache-size") or "") is not None, "Me shows the cache size: " + (p.text("#cache-size") or ""))
+    p.shot("me")
+    ctx.inspected = {"subjectId": sid, "inspectionId": inspection_id}
+
+
+def test_offline(ctx):
+    p, srv = ctx.phone("offline"), ctx.server
+    p.sign_in("wangge.worker")
+    # The app shell and the day's data on the phone before the signal goes.
+    p.wait(lambda d: d.execute_script("return !!(navigator.serviceWorker && navigator.serviceWorker.controller)"), 30, "the service worker in control")
+    p.wait(lambda d: p.js("SG.Store.get('packAt').then(done)"), 60, "the day's offline data")
+    dash0 = srv.get("/api/v1/dashboard")
+    name = "离线登记测试商店" + time.strftime("%H%M%S")
+    p.offline(True)
+    p.wait(lambda d: "离线" in d.find_element(By.ID, "net").text, 10, "the offline badge")
+    p.click("#tab-register")
+    p.el("#register-form")
+    sel = p.el("#reg-kind")
+    p.d.execute_script("arguments[0].value = 'streetShop'; arguments[0].dispatchEvent(new Event('change'))", sel)
+    p.el("#reg-name").send_keys(name)
+    p.el("#reg-address").send_keys("杭州市萧山区瓜沥镇航民路1号")
+    p.el("#reg-party-name").send_keys("王店主")
+    p.el("#reg-party-phone").send_keys("13800001234")
+    p.click("#reg-locate")
+    p.wait(lambda d: "萧山区内" in (p.text("#reg-position-msg") or ""), 20, "a position inside 萧山区")
+    mg = p.d.execute_script("return document.getElementById('reg-microgrid').value")
+    check(re.fullmatch(r"\d{17}", mg or "") is not None, f"a micro-grid is preset offline ({mg})")
+    p.shot("register-offline")
+    p.click("#reg-save-inspect")
+    p.el("#inspect-submit")
+    code = p.d.execute_script("return document.querySelector('.item').getAttribute('data-code')")
+    p.click(f"#item-{code} button[data-outcome=hazard]")
+    photo = make_jpeg(p.d, os.path.join(ctx.tmp, "offline.jpg"), 2400, 1800, "离线")
+    p.d.find_element(By.ID, f"photo-{code}").send_keys(photo)
+    p.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"#item-{code} .thumb img"), 20, "the photo's thumbnail")
+    p.click("#mark-rest-pass")
+    p.shot("inspect-offline")
+    p.click("#inspect-submit")
+    p.el("#sign-pad")
+    p.draw_signature()
+    p.click("#sign-submit")
+    p.el("#done-today", 30)
+    p.shot("done-offline")
+    items = p.outbox()
+    check([i["kind"] for i in items] == ["subject", "photo", "inspection", "signature"] and all(i["state"] == "waiting" for i in items),
+          "four items wait in order: subject, photo, inspection, signature")
+    check(p.text("#queue-count") == "3", "the tab bar counts 3 waiting records (photos are part of their inspection)")
+    # Reload while still offline: the shell must come from the service worker's cache.
+    p.d.refresh()
+    p.wait(lambda d: d.find_element(By.ID, "view").get_attribute("data-screen") == "done", 20, "the app after an offline reload")
+    nav = p.d.execute_script("var n = performance.getEntriesByType('navigation')[0]; return [!!navigator.serviceWorker.controller, n.workerStart, n.transferSize]")
+    check(nav[0] and nav[1] > 0, f"the reloaded page was answered by the service worker (workerStart {nav[1]:.0f} ms)")
+    p.shot("reloaded-offline")
+    p.click("#tab-queue")
+    p.el("#queue-list li.q-item")
+    p.shot("queue-offline")
+    check(len(p.d.find_elements(By.CSS_SELECTOR, "#queue-list li.q-item[data-state=waiting]")) == 4, "the queue still holds the four records after the reload")
+    before = srv.get("/api/v1/subjects?q=" + urllib.parse.quote(name))
+    check(before["total"] == 0, "the server has nothing yet")
+    # Back online: the app sends by itself (online event).
+    p.offline(False)
+    items = p.wait_sent(90)
+    p.shot("queue-online")
+    sub_item = [i for i in items if i["kind"] == "subject"][0]
+    sid = sub_item["payload"]["id"].lower()
+    insp_item = [i for i in items if i["kind"] == "inspection"][0]
+    # A replay, as after a lost answer: the same ids again.
+    p.js("""SG.Store.items().then(function (items) {
+        return Promise.all(items.map(function (it) { it.state = 'waiting'; it.attempts = 1; return SG.Store.putItem(it); }));
+      }).then(function () { return SG.Outbox.run(); }).then(done, function (e) { done(String(e)); });""")
+    items = p.wait_sent(60)
+    found = srv.get("/api/v1/subjects?q=" + urllib.parse.quote(name))
+    check(found["total"] == 1 and found["items"][0]["id"].lower() == sid, "the subject is stored exactly once, under the phone's id")
+    insps = srv.get(f"/api/v1/inspections?subjectId={sid}")
+    check(len(insps) == 1 and insps[0]["clientId"] == insp_item["payload"]["clientId"], "the inspection is stored exactly once")
+    check(len(insps[0]["hazards"]) == 1, "with its hazard")
+    pid = [i for i in items if i["kind"] == "photo"][0]["result"]["id"]
+    st, _, body = srv.get(f"/photos/{pid}", raw=True)
+    check(st == 200 and body[:2] == b"\xff\xd8", "the photo is on the server")
+    check(insp_item["payload"]["results"][0]["photos"] == [[i for i in items if i["kind"] == "photo"][0]["id"]],
+          "the inspection named the photo by its queue id, sent as the server's id")
+    dash1 = srv.get("/api/v1/dashboard")
+    k0, k1 = dash0["byKind"]["streetShop"], dash1["byKind"]["streetShop"]
+    check(k1["subjectsInspected"] == k0["subjectsInspected"] + 1, f"street shops inspected {k0['subjectsInspected']} → {k1['subjectsInspected']}")
+    check(k1["hazardsFound"] == k0["hazardsFound"] + 1, f"hazards found {k0['hazardsFound']} → {k1['hazardsFound']}")
+    sig = [i for i in items if i["kind"] == "signature"][0]
+    check(sig["result"]["noticeUrl"].endswith("/notice"), "the signature went up after its inspection")
+    ctx.offline_subject = sid
+
+
+def test_reinspect(ctx):
+    p, srv = ctx.phone("reinspect"), ctx.server
+    sid = getattr(ctx, "offline_subject", None) or ctx.inspected["subjectId"]
+    before = srv.get(f"/api/v1/subjects/{sid}")
+    open_h = [h for h in before["hazards"] if h["state"] in ("open", "rectifying", "rebound")]
+    check(len(open_h) >= 1, f"the subject has {len(open_h)} open hazard(s), colour {before['subject']['colour']['key']}")
+    p.sign_in("wangge.worker")
+    p.d.get(p.base + f"/field/#/subject/{sid}")
+    p.el("#hazard-list .hazard")
+    p.shot("subject")
+    for h in open_h:
+        hid = h["id"].lower()
+        p.click(f".hazard[data-hazard='{hid}'] button[data-outcome=rectified]")
+    photo = make_jpeg(p.d, os.path.join(ctx.tmp, "fixed.jpg"), 2000, 1500, "整改后")
+    p.d.find_element(By.ID, f"photo-{open_h[0]['id'].lower()}").send_keys(photo)
+    p.wait(lambda d: d.find_elements(By.CSS_SELECTOR, ".hazard .thumb img"), 20, "the photo's thumbnail")
+    p.shot("rectified-chosen")
+    p.click("#reinspect-submit")
+    p.wait_sent(60)
+    after = srv.get(f"/api/v1/subjects/{sid}")
+    states = {h["id"].lower(): h["state"] for h in after["hazards"]}
+    check(all(states[h["id"].lower()] == "rectified" for h in open_h), "the hazards are rectified on the server")
+    c0, c1 = before["subject"]["colour"]["key"], after["subject"]["colour"]["key"]
+    check(c0 != c1 and c1 == "rectified", f"the subject's colour changed {c0} → {c1}")
+    p.el("#subject-colour")
+    p.wait(lambda d: "整改到位" in (p.text("#subject-colour") or ""), 20, "the new colour in the app")
+    p.shot("subject-after")
+    p.d.get(p.base + f"/subjects/{sid}")
+    page = p.d.find_element(By.TAG_NAME, "body").text
+    p.shot("subject-page")
+    check("整改到位" in page, "the subject's page shows 整改到位")
+
+
+def test_bad_input(ctx):
+    p, srv = ctx.phone("bad-input"), ctx.server
+    p.sign_in("wangge.worker")
+    queued0 = len(p.outbox())
+    name = "错误输入测试" + time.strftime("%H%M%S")
+    p.click("#tab-register")
+    p.el("#register-form")
+    p.d.execute_script("var s = document.getElementById('reg-kind'); s.value = 'enterprise'; s.dispatchEvent(new Event('change'))")
+    p.el("#reg-name").send_keys(name)
+    p.el("#reg-address").send_keys("杭州市萧山区瓜沥镇友谊路2号")
+    # A valid code with its last character changed.
+    good = "91330109MA2B3C4D5Q"
+    p.el("#reg-credit").send_keys(good[:17] + "X")
+    p.wait(lambda d: "校验位" in (p.text("#reg-credit-msg") or ""), 5, "the check-character message")
+    check("应为“Q”" in p.text("#reg-credit-msg"), "the message names the right check character: " + p.text("#reg-credit-msg"))
+    p.el("#reg-party-name").send_keys("赵厂长")
+    p.el("#reg-party-phone").send_keys("13900002222")
+    p.position(*SHANGHAI)
+    p.click("#reg-locate")
+    p.wait(lambda d: "萧山区外" in (p.text("#reg-position-msg") or ""), 20, "the outside-萧山区 message")
+    p.click("#reg-save-inspect")
+    p.shot("register-refused")
+    p.d.execute_script("document.getElementById('reg-position-msg').scrollIntoView({block: 'center'})")
+    p.shot("position-outside")
+    check("需要改正" in (p.text("#reg-msg") or ""), "saving is refused with a summary: " + (p.text("#reg-msg") or ""))
+    check(p.screen() == "register" and len(p.outbox()) == queued0, "nothing was queued")
+    p.position(*GUALI)
+    # Now the deadline and the photos, on an inspection of a task.
+    tasks = srv.get("/api/v1/tasks", "wangge.worker")["tasks"]
+    sid = tasks[-1]["subjectId"].lower()
+    n_insp = len(srv.get(f"/api/v1/inspections?subjectId={sid}"))
+    p.d.get(p.base + f"/field/#/inspect/{sid}")
+    p.el("#inspect-submit")
+    code = p.d.execute_script("return document.querySelector('.item').getAttribute('data-code')")
+    p.click(f"#item-{code} button[data-outcome=hazard]")
+    due = p.el(f"#due-{code}")
+    p.d.execute_script("""var e = arguments[0], t = new Date(Date.now() + 8 * 3600e3 - 86400e3).toISOString().slice(0, 10);
+        e.value = t; e.dispatchEvent(new Event('input')); e.dispatchEvent(new Event('change'));""", due)
+    p.wait(lambda d: "不能早于今天" in (p.text(f"#due-{code}-msg") or ""), 5, "the deadline message")
+    text_file = os.path.join(ctx.tmp, "notes.jpg")
+    with open(text_file, "w") as f:
+        f.write("这不是照片 this is not a photo\n" * 20)
+    p.d.find_element(By.ID, f"photo-{code}").send_keys(text_file)
+    p.wait(lambda d: "不是图片" in (d.execute_script(f"return document.querySelector(\".msg[data-for='photo-{code}']\").textContent") or ""), 10, "the not-an-image message")
+    p.d.execute_script(f"document.querySelector(\".msg[data-for='photo-{code}']\").scrollIntoView({{block: 'center'}})")
+    p.shot("not-an-image")
+    big = os.path.join(ctx.tmp, "huge.jpg")
+    with open(big, "wb") as f:
+        f.write(b"\xff\xd8\xff\xe0" + b"\0" * (30 * 1024 * 1024 + 10))
+    p.d.find_element(By.ID, f"photo-{code}").send_keys(big)
+    p.wait(lambda d: "30 MB" in (d.execute_script(f"return document.querySelector(\".msg[data-for='photo-{code}']\").textContent") or ""), 10, "the too-large message")
+    check(not p.d.find_elements(By.CSS_SELECTOR, f"#item-{code} .thumb"), "no photo was added")
+    p.d.execute_script(f"document.querySelector(\".msg[data-for='photo-{code}']\").scrollIntoView({{block: 'center'}})")
+    p.shot("too-large")
+    p.click("#inspect-submit")
+    p.shot("inspect-refused")
+    check("需要改正" in (p.text("#inspect-msg") or ""), "submitting is refused: " + (p.text("#inspect-msg") or ""))
+    check(p.screen() == "inspect" and len(p.outbox()) == queued0, "nothing was queued")
+    blobs = p.js("SG.Store.blobKeys().then(done)")
+    check(not blobs, f"no photo was kept on the phone ({len(blobs)})")
+    check(srv.get("/api/v1/subjects?q=" + urllib.parse.quote(name))["total"] == 0, "the server has no half subject")
+    check(len(srv.get(f"/api/v1/inspections?subjectId={sid}")) == n_insp, "the server has no new inspection")
+
+
+def test_refused_fix(ctx):
+    """Registered offline with a credit code the server already has (outside this phone's
+    area, so the phone cannot know); the session ends meanwhile. Online: 401 → sign-in with the
+    queue kept; the server refuses the subject (409 creditCode), its inspection and signature wait;
+    fix it from the queue, and all three go up."""
+    p, srv = ctx.phone("refused-fix"), ctx.server
+    me = srv.get("/api/v1/auth/me", "wangge.worker")
+    taken = [x for x in srv.get("/api/v1/subjects?kind=enterprise&per=200")["items"]
+             if x.get("creditCode") and not x["gridCode"].startswith(me["areaCode"][:14])][0]["creditCode"]
+    p.sign_in("wangge.worker")
+    p.wait(lambda d: d.execute_script("return !!(navigator.serviceWorker && navigator.serviceWorker.controller)"), 30, "the service worker in control")
+    p.wait(lambda d: p.js("SG.Store.get('packAt').then(done)"), 60, "the day's offline data")
+    name = "重复信用代码测试厂" + time.strftime("%H%M%S")
+    p.offline(True)
+    p.click("#tab-register")
+    p.el("#register-form")
+    p.d.execute_script("var s = document.getElementById('reg-kind'); s.value = 'enterprise'; s.dispatchEvent(new Event('change'))")
+    p.el("#reg-name").send_keys(name)
+    p.el("#reg-address").send_keys("杭州市萧山区瓜沥镇工业园区8号")
+    p.el("#reg-credit").send_keys(taken)
+    p.wait(lambda d: "校验通过" in (p.text("#reg-credit-msg") or ""), 5, "a valid credit code")
+    p.el("#reg-party-name").send_keys("钱厂长")
+    p.el("#reg-party-phone").send_keys("13700003333")
+    p.click("#reg-save-inspect")
+    p.el("#inspect-submit")
+    code = p.d.execute_script("return document.querySelector('.item').getAttribute('data-code')")
+    p.click(f"#item-{code} button[data-outcome=hazard]")
+    p.click("#mark-rest-pass")
+    p.click("#inspect-submit")
+    p.el("#sign-pad")
+    p.draw_signature()
+    p.click("#sign-submit")
+    p.el("#done-today", 30)
+    check(len(p.outbox()) == 3, "subject, inspection and signature wait offline")
+    # The session ends while the phone is offline (expired, or signed out elsewhere).
+    p.d.delete_cookie("safegrid_session")
+    p.offline(False)
+    p.wait(lambda d: urllib.parse.urlparse(d.current_url).path == "/login", 30, "the sign-in page after a 401")
+    check("next=/field/" in urllib.parse.unquote(p.d.current_url), "the sign-in page leads back to /field/")
+    p.shot("signed-out")
+    p.d.find_element(By.NAME, "username").send_keys("wangge.worker")
+    p.d.find_element(By.NAME, "password").send_keys(common.PASSWORD)
+    p.d.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
+    p.wait(lambda d: urllib.parse.urlparse(d.current_url).path == "/field/", 20, "/field/ after signing in again")
+    p.wait(lambda d: any(i["state"] == "refused" for i in p.outbox()), 30, "the server's refusal")
+    items = p.outbox()
+    check(len(items) == 3, "the queue survived the sign-out")
+    sub = [i for i in items if i["kind"] == "subject"][0]
+    check(sub["state"] == "refused" and sub["error"]["status"] == 409 and sub["error"]["field"] == "creditCode",
+          f"the subject was refused: {sub['error']['status']} {sub['error']['field']}: {sub['error']['detail']}")
+    check(all(i["state"] == "waiting" for i in items if i["kind"] != "subject"), "its inspection and signature wait behind it")
+    p.click("#tab-queue")
+    row = p.el(f"#queue-list li.q-item[data-id='{sub['id']}']")
+    check("creditCode" in row.text and "被拒" in row.text, "the queue shows the refusal with its field")
+    p.shot("queue-refused")
+    p.click(f"#queue-list li.q-item[data-id='{sub['id']}'] .q-fix")
+    p.el("#register-form")
+    p.wait(lambda d: "服务器拒绝" in (p.text("#reg-credit-msg") or ""), 10, "the refusal next to the credit code")
+    p.d.execute_script("document.getElementById('reg-credit').scrollIntoView({block: 'center'})")
+    p.shot("fix-form")
+    fixed = credit_code("MA" + time.strftime("%H%M%S") + "7")
+    box = p.el("#reg-credit")
+    box.clear()
+    box.send_keys(fixed)
+    p.click("#reg-save-inspect")
+    items = p.wait_sent(60)
+    p.shot("queue-fixed")
+    found = srv.get("/api/v1/subjects?q=" + urllib.parse.quote(name))
+    check(found["total"] == 1 and found["items"][0]["creditCode"] == fixed and found["items"][0]["id"].lower() == sub["payload"]["id"].lower(),
+          "the fixed subject is stored once, under the same id, with the new code")
+    check(len(srv.get(f"/api/v1/inspections?subjectId={sub['payload']['id']}")) == 1, "its inspection followed")
+
+
+def test_in_app_browser(ctx):
+    """As in WeChat's or DingTalk's browser without IndexedDB or service worker: the data live in
+    localStorage (photos as data URLs); a half-done inspection survives a reload; records queued
+    offline survive a reload while the server cannot be reached, and go up with 'send now'."""
+    p, srv = ctx.phone("in-app", ua=WECHAT_UA, init_script=NO_IDB_NO_SW), ctx.server
+    p.sign_in("wangge.worker")
+    kind = p.js("done([SG.Store.kind(), !!navigator.serviceWorker, typeof indexedDB])")
+    check(kind[0] == "localStorage" and not kind[1], f"storage falls back to localStorage without service worker ({kind})")
+    p.wait(lambda d: p.js("SG.Store.get('packAt').then(done)"), 60, "the day's offline data")
+    tasks = srv.get("/api/v1/tasks", "wangge.worker")["tasks"]
+    sid = tasks[len(tasks) // 2]["subjectId"].lower()
+    n_insp = len(srv.get(f"/api/v1/inspections?subjectId={sid}"))
+    p.d.get(p.base + f"/field/#/inspect/{sid}")
+    p.el("#inspect-submit")
+    code = p.d.execute_script("""return Array.prototype.filter.call(document.querySelectorAll('.item'), function (e) {
+        return !e.querySelector('.warn'); })[0].getAttribute('data-code')""")
+    p.click(f"#item-{code} button[data-outcome=hazard]")
+    p.d.find_element(By.ID, f"photo-{code}").send_keys(make_jpeg(p.d, os.path.join(ctx.tmp, "wechat.jpg"), 1800, 1200, "微信"))
+    p.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"#item-{code} .thumb img"), 20, "the photo's thumbnail")
+    p.d.find_element(By.CSS_SELECTOR, f"#item-{code} textarea.note").send_keys("插线板串接")
+    time.sleep(1)  # the draft is saved 0.4 s after the last change
+    p.d.refresh()
+    p.el(f"#item-{code} .thumb img")
+    check(p.d.find_element(By.CSS_SELECTOR, f"#item-{code}").get_attribute("data-outcome") == "hazard"
+          and p.d.find_element(By.CSS_SELECTOR, f"#item-{code} textarea.note").get_attribute("value") == "插线板串接",
+          "the half-done inspection and its photo came back after a reload")
+    p.shot("draft-after-reload")
+    p.offline(True)
+    p.click("#mark-rest-pass")
+    p.click("#inspect-submit")
+    p.el("#sign-pad")
+    p.draw_signature()
+    p.click("#sign-submit")
+    p.el("#done-today", 30)
+    check([i["kind"] for i in p.outbox()] == ["photo", "inspection", "signature"], "photo, inspection and signature queued")
+    # Signal back, but the server cannot be reached; the page is reloaded meanwhile.
+    p.d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": ["*/api/*"]})
+    p.offline(False)
+    time.sleep(2)
+    check(all(i["state"] == "waiting" for i in p.outbox()), "nothing went while the server could not be reached")
+    p.d.refresh()
+    p.click("#tab-queue")
+    p.el("#queue-list li.q-item")
+    check(len(p.d.find_elements(By.CSS_SELECTOR, "#queue-list li.q-item[data-state=waiting]")) == 3, "the queue survived the reload in localStorage")
+    p.shot("queue-blocked")
+    p.d.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+    p.click("#send-now")
+    items = p.wait_sent(60)
+    p.shot("queue-sent")
+    insps = srv.get(f"/api/v1/inspections?subjectId={sid}")
+    check(len(insps) == n_insp + 1, "the inspection reached the server once")
+    pid = [i for i in items if i["kind"] == "photo"][0]["result"]["id"]
+    st, _, body = srv.get(f"/photos/{pid}", raw=True)
+    check(st == 200 and jpeg_size(body) == (1600, 1067), f"the photo from localStorage arrived shrunk ({jpeg_size(body)})")
+
+
+def test_actions(ctx):
+    """What each role may do on a subject's hazards: a grid worker starts rectification (sent as
+    an offline-sync event); a fire inspector acts only on fire hazards and cannot close down; the
+    town admin closes the subject down (关停)."""
+    srv = ctx.server
+    chosen = None
+    for t in srv.get("/api/v1/tasks", "wangge.worker")["tasks"]:
+        if len(t["openHazards"]) < 2:
+            continue
+        d = srv.get(f"/api/v1/subjects/{t['subjectId']}")
+        open_h = [h for h in d["hazards"] if h["state"] in ("open", "rebound")]
+        depts = {h["department"] for h in d["hazards"] if h["state"] in ("open", "rectifying", "rebound")}
+        if open_h and "fireRescue" in depts and len(depts) > 1 and not d["subject"].get("closedDownAt"):
+            chosen = (t["subjectId"].lower(), open_h[0], d)
+            break
+    check(chosen is not None, "a subject with open hazards of the fire department and another")
+    sid, hz, before = chosen
+    hid = hz["id"].lower()
+    p = ctx.phone("actions-worker")
+    p.sign_in("wangge.worker")
+    p.d.get(p.base + f"/field/#/subject/{sid}")
+    p.el(f".hazard[data-hazard='{hid}'] .start-rect")
+    check(not p.d.find_elements(By.ID, "closedown"), "a grid worker is not offered 关停")
+    p.shot("worker")
+    p.click(f".hazard[data-hazard='{hid}'] .start-rect")
+    p.wait_sent(30)
+    h1 = srv.get(f"/api/v1/hazards/{hid}")
+    check(h1["state"] == "rectifying", f"the hazard is in rectification ({hz['state']} → {h1['state']})")
+    ev = [e for e in h1["events"] if e["kind"] == "startRectification"][-1]
+    check(ev.get("deviceId", "").startswith("field-") and ev.get("deviceSeq", 0) >= 1, f"sent as device {ev.get('deviceId')} seq {ev.get('deviceSeq')}")
+    p.quit()
+    p = ctx.phone("actions-inspector")
+    p.sign_in("xiaofang.inspector")
+    p.d.get(p.base + f"/field/#/subject/{sid}")
+    p.el("#hazard-list .hazard")
+    p.shot("inspector")
+    rows = p.d.execute_script("""return Array.prototype.map.call(document.querySelectorAll('#hazard-list .hazard'), function (e) {
+        return [e.getAttribute('data-hazard'), e.querySelectorAll('button[data-outcome]').length, e.textContent.indexOf('只能查看') >= 0]; })""")
+    dept = {h["id"].lower(): h["department"] for h in before["hazards"] if h["state"] in ("open", "rectifying", "rebound")}
+    other = [r for r in rows if dept.get(r[0]) != "fireRescue" and r[0] in dept]
+    fire = [r for r in rows if dept.get(r[0]) == "fireRescue"]
+    check(other and all(r[1] == 0 and r[2] for r in other), "other departments' hazards are read-only for the fire inspector")
+    check(fire and any(r[1] > 0 for r in fire), "fire hazards can be re-inspected by the fire inspector")
+    check(not p.d.find_elements(By.ID, "closedown"), "a fire inspector is not offered 关停")
+    p.quit()
+    p = ctx.phone("actions-admin")
+    p.sign_in("guali.admin")
+    p.d.get(p.base + f"/field/#/subject/{sid}")
+    p.el("#closedown-reason").send_keys("无证经营且消防安全条件不达标，依法责令关停")
+    p.shot("admin")
+    p.click("#closedown-submit")
+    p.wait(lambda d: _accept_confirm(d), 10, "the confirmation")
+    p.wait_sent(30)
+    after = srv.get(f"/api/v1/subjects/{sid}")
+    check(after["subject"].get("closedDownAt") and after["subject"]["colour"]["category"] == "closedDown",
+          f"the subject is closed down ({after['subject']['colour']['key']})")
+    p.wait(lambda d: "已关停" in (d.find_element(By.ID, "view").text or ""), 20, "已关停 in the app")
+    p.shot("closed")
+
+
+def _accept_confirm(d):
+    try:
+        d.switch_to.alert.accept()
+        return True
+    except WebDriverException:
+        return False
+
+
+TESTS = [("inspect", test_inspect), ("offline", test_offline), ("reinspect", test_reinspect), ("bad-input", test_bad_input),
+         ("refused-fix", test_refused_fix), ("in-app", test_in_app_browser), ("actions", test_actions)]
+
+
+class Context:
+    def __init__(self, args, base):
+        self.args = args
+        self.base = base
+        self.server = Server(base)
+        self.tmp = tempfile.mkdtemp(prefix="safegrid-browser-")
+        self.phones = []
+        self.first_load = None
+
+    def phone(self, tag, **kw):
+        p = Phone(self.base, self.args.chromium, self.args.chromedriver, tag, **kw)
+        self.phones.append(p)
+        return p
+
+    def close(self):
+        for p in self.phones:
+            p.quit()
+        self.phones = []
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--base", help="a running server (default: start one on a fresh demo database)")
+    ap.add_argument("--template", help="demo SQLite file to copy (default: build one)")
+    ap.add_argument("--only", help="comma list of tests: " + ", ".join(n for n, _ in TESTS))
+    ap.add_argument("--chromedriver", default=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+    ap.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    args = ap.parse_args()
+    os.makedirs(SHOTS, exist_ok=True)
+    for old in os.listdir(SHOTS):
+        if old.endswith(".png"):
+            os.remove(os.path.join(SHOTS, old))
+    server = None
+    work = None
+    if args.base:
+        base = args.base.rstrip("/")
+    else:
+        common.require_binary()
+        work = common.workdir("browser")
+        db = common.demo_db(work, args.template)
+        field_dir = os.environ.get("SAFEGRID_FIELD_DIR", os.path.join(common.ROOT, "Sources", "SafeGridApp", "Resources", "field"))
+        server = common.Server(db, extra_env={"SAFEGRID_FIELD_DIR": field_dir, "SAFEGRID_JOBS": "off"}).start()
+        base = server.base
+        common.log(f"server on {base} (field files from {field_dir})")
+    wanted = set(args.only.split(",")) if args.only else None
+    results = []
+    ctx = Context(args, base)
+    try:
+        for name, fn in TESTS:
+            if wanted and name not in wanted:
+                continue
+            common.log(f"== {name}")
+            t0 = time.time()
+            try:
+                fn(ctx)
+                errors = [e for p in ctx.phones for e in p.console_errors()]
+                if errors:
+                    raise Failure("console errors: " + " | ".join(errors[:5]))
+                results.append((name, True, f"{time.time() - t0:.1f} s"))
+            except Exception as e:  # noqa: BLE001 — every failure is reported, the run goes on
+                for p in ctx.phones:
+                    if getattr(p, "closed", False):
+                        continue
+                    try:
+                        p.shot("failure")
+                    except Exception:  # noqa: BLE001
+                        pass
+                detail = f"{type(e).__name__}: {e}"
+                if not isinstance(e, Failure):
+                    detail += "\n" + traceback.format_exc(limit=4)
+                results.append((name, False, detail))
+                common.log("    FAIL " + detail)
+            finally:
+                ctx.close()
+    finally:
+        ctx.close()
+        if server:
+            server.stop()
+    if ctx.first_load:
+        total = sum(x[1] for x in ctx.first_load)
+        body = sum(x[2] for x in ctx.first_load)
+        common.log(f"first load of /field/: {len(ctx.first_load)} files, {total} bytes transferred, {body} bytes of bodies as sent")
+    failed = [r for r in results if not r[1]]
+    for name, ok, detail in results:
+        common.log(f"{'PASS' if ok else 'FAIL'} {name}: {detail.splitlines()[0]}")
+    common.log(f"browser: {len(results) - len(failed)} passed, {len(failed)} failed; screenshots in {SHOTS}")
+    if work and not failed:
+        import shutil
+        shutil.rmtree(work, ignore_errors=True)
+    elif work:
+        common.log(f"  server log and database kept in {work}")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
