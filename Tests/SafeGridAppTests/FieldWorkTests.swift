@@ -193,6 +193,17 @@ struct FieldWorkTests {
             let etag = try #require(script.headers.first(name: .eTag))
             let cached = try await app.send(.GET, "/field/app.js", headers: ["If-None-Match": etag], token: "")
             #expect(cached.status == .notModified && cached.body.isEmpty)
+            // The files built into the server: the shell loads only its own scripts, no inline one.
+            app.settings.fieldAppFolder = nil
+            let builtIn = try await app.send(.GET, "/field/", token: "")
+            #expect(builtIn.status == .ok && builtIn.body.contains("manifest.webmanifest"))
+            let scripts = builtIn.body.components(separatedBy: "<script").dropFirst()
+            #expect(!scripts.isEmpty && scripts.allSatisfy { $0.prefix(while: { $0 != ">" }).contains("src=") })
+            #expect(!builtIn.body.contains(" style=") && !builtIn.body.contains(" onclick="))
+            for name in ["sw.js", "app.js", "manifest.webmanifest", "icon-192.png"] {
+                #expect(try await app.send(.GET, "/field/\(name)", token: "").status == .ok, "\(name)")
+            }
+            app.settings.fieldAppFolder = folder.path
             for path in ["/field/notes.txt", "/field/..%2Fsecret.js", "/field/.hidden.js", "/field/missing.js"] {
                 #expect(try await app.send(.GET, path, token: "").status == .notFound, "\(path)")
             }

@@ -5,6 +5,8 @@
 #   crash_consistency.py  SIGKILL × 20 under 16 submitting clients; stored once, recount, audit
 #   hostile_strings.py    script injection through every field that reaches a page (html5lib, Chromium)
 #   api_conformance.py    schemathesis against /openapi.json (list in .build/schemathesis-failures.md)
+#   browser.sh            the field app in headless Chromium at 390×844 (scripts/ci/browser/field_app.py;
+#                         screenshots in .build/browser-screenshots/)
 # Uses .build/debug/safegrid (or $SAFEGRID_BIN); installs Chromium from Debian and the Python
 # packages of requirements.txt from PyPI into .build/ci-venv. Prints each suite's figures, then
 # one line 'suites: N passed, N failed'; exits non-zero when a suite failed.
@@ -13,7 +15,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 BIN=${SAFEGRID_BIN:-$ROOT/.build/debug/safegrid}
-SUITES=${SUITES:-"files crash strings api"}
+SUITES=${SUITES:-"files crash strings api field"}
 [ -x "$BIN" ] || { echo "suites: no binary at $BIN (swift build --product safegrid)"; exit 1; }
 
 if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "wenquanyi"; then
@@ -45,14 +47,16 @@ grep -E "demo built|rate" "$WORK/demo.log" | sed 's/^/  /'
 export SAFEGRID_CI_DEMO_DB=$WORK/demo.sqlite
 
 passed=0; failed=0; FIGURES=()
-run() { # name limit-seconds script [args]
+run() { # name limit-seconds script [args]; a .sh script runs with bash, others with the venv's Python
   local name=$1 limit=$2; shift 2
   echo "== $name"
   local t0=$(date +%s)
-  timeout --kill-after=30 "$limit" "$PY" "$@" 2>&1 | tee "$WORK/$name.log"
+  local interpreter=$PY
+  case $1 in *.sh) interpreter=bash ;; esac
+  PATH=$VENV/bin:$PATH timeout --kill-after=30 "$limit" "$interpreter" "$@" 2>&1 | tee "$WORK/$name.log"
   local rc=${PIPESTATUS[0]}
   local line
-  line=$(grep -E "^(hostile files|crash consistency|hostile strings|api conformance):" "$WORK/$name.log" | tail -1)
+  line=$(grep -E "^(hostile files|crash consistency|hostile strings|api conformance|browser):" "$WORK/$name.log" | grep -v "^browser: exit" | tail -1)
   [ -n "$line" ] || line="$name: no summary (exit $rc)"
   if [ "$rc" = 0 ]; then passed=$((passed+1)); FIGURES+=("PASS $line"); else failed=$((failed+1)); FIGURES+=("FAIL ($rc) $line"); fi
   echo "   ($name: exit $rc, $(( $(date +%s) - t0 )) s)"
@@ -63,6 +67,7 @@ for s in $SUITES; do
     crash)   run crash   480 scripts/ci/crash_consistency.py --time-limit 420 ;;
     strings) run strings 480 scripts/ci/hostile_strings.py ;;
     api)     run api     780 scripts/ci/api_conformance.py --time-limit 600 ;;
+    field)   FIELD_DIR=bundle run field 900 scripts/ci/browser.sh "$SAFEGRID_BIN" ;;
     *) echo "unknown suite $s"; failed=$((failed+1)) ;;
   esac
 done

@@ -67,7 +67,8 @@ enum FieldApp {
         try serve(req.parameters.get("file") ?? "", req)
     }
 
-    /// A file with its entity tag; `If-None-Match` with the same tag answers 304. Always
+    /// A file with its entity tag, gzip-compressed when asked; `If-None-Match` with the same tag
+    /// answers 304. Always
     /// revalidated (`no-cache`): the service worker keeps the copy a phone uses offline, and a
     /// new server's files reach phones at their next start online.
     static func serve(_ name: String, _ req: Request) throws -> Response {
@@ -81,6 +82,10 @@ enum FieldApp {
             response = Response(status: .ok, body: .init(data: file.data))
             response.headers.replaceOrAdd(name: .contentType, value: file.mediaType)
         }
+        // Compressed (gzip) for browsers that ask: the app's ~160 KB of script and style are
+        // ~50 KB on the wire. Only these public files: they carry no secret a compressed size
+        // could leak (BREACH), unlike pages with a CSRF token beside reflected input.
+        response.headers.responseCompression = .enable
         response.headers.replaceOrAdd(name: .eTag, value: file.etag)
         response.headers.replaceOrAdd(name: .cacheControl, value: "no-cache")
         return response
