@@ -60,8 +60,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "XMLCoder", package: "XMLCoder"),
             ],
-            // The field app's files (HTML, scripts, styles, manifest, icons), served under /field/.
-            resources: [.copy("Resources/field")]
+            // The field app's and the big screen's files (HTML, scripts, styles, manifest, icons,
+            // vendored Leaflet), served under /field/ and /screen/.
+            resources: [.copy("Resources/field"), .copy("Resources/screen")]
         ),
         // The demo campaign: seeded generators that reproduce the article's figures through the
         // domain rules, the `safegrid demo` command that writes them through the app's write

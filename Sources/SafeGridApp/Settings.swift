@@ -49,6 +49,12 @@ public struct Settings: Sendable {
     /// A folder the field app's files are read from on every request (`SAFEGRID_FIELD_DIR`), for
     /// working on them without a rebuild. `nil` (default): the copy built into the server.
     public var fieldAppFolder: String?
+    /// The same for the big screen's files (`SAFEGRID_SCREEN_DIR`).
+    public var screenAppFolder: String?
+    /// An intranet tile server for the big screen's map (`SAFEGRID_MAP_TILES`): an http(s) URL
+    /// template with `{z}`, `{x}` and `{y}` (e.g. a 天地图 mirror), its origin allowed for images
+    /// in the pages' Content-Security-Policy. `nil` (default): no base tiles, our own layers only.
+    public var mapTileURL: String?
 
     /// The defaults.
     public init() {}
@@ -215,6 +221,8 @@ extension Settings {
         case open311Read = "SAFEGRID_OPEN311_READ"
         case password = "SAFEGRID_PASSWORD"
         case fieldDir = "SAFEGRID_FIELD_DIR"
+        case screenDir = "SAFEGRID_SCREEN_DIR"
+        case mapTiles = "SAFEGRID_MAP_TILES"
     }
 
     /// The names of every ``Variable``, in declaration order.
@@ -287,14 +295,34 @@ extension Settings {
             }
             s.open311Read = value
         }
-        if let folder = env.text(.fieldDir) {
-            var isFolder: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-                throw ConfigurationError(.fieldDir, "is not a folder: '\(folder)'")
+        s.fieldAppFolder = try folder(&env, .fieldDir)
+        s.screenAppFolder = try folder(&env, .screenDir)
+        if let template = env.trimmed(.mapTiles) {
+            guard let url = URL(string: template.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")),
+                  ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil,
+                  ["{z}", "{x}", "{y}"].allSatisfy(template.contains), !template.contains(where: { $0 == " " || $0 == "'" || $0 == ";" }) else {
+                throw ConfigurationError(.mapTiles, "must be an http(s) URL template with {z}, {x} and {y}, got '\(template.prefix(200))'")
             }
-            s.fieldAppFolder = folder
+            s.mapTileURL = template
         }
         return s
+    }
+
+    /// A folder variable: an existing folder, or unset.
+    private static func folder(_ env: inout EnvironmentReader, _ v: Variable) throws -> String? {
+        guard let folder = env.text(v) else { return nil }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+            throw ConfigurationError(v, "is not a folder: '\(folder)'")
+        }
+        return folder
+    }
+
+    /// The origin (`scheme://host[:port]`) of ``mapTileURL``, for the Content-Security-Policy.
+    var mapTileOrigin: String? {
+        guard let t = mapTileURL, let url = URL(string: t.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")),
+              let scheme = url.scheme, let host = url.host else { return nil }
+        return "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
     }
 
     /// The SMS settings: the sender's knobs, the gateway of `SAFEGRID_SMS_PROVIDER` with its

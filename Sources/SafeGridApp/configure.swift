@@ -79,6 +79,9 @@ public func configure(_ app: Application, storage: StorageChoice? = nil,
     let storage = storage ?? settings.storage.choice
     app.services = services
     _ = app.writeGate
+    _ = app.liveFeed
+    _ = app.liveInstanceID
+    app.lifecycle.use(LiveFeedShutdown())
     _ = app.dashboardCache
     _ = app.checklists
     _ = app.signInAttempts
@@ -115,7 +118,7 @@ public func configure(_ app: Application, storage: StorageChoice? = nil,
     app.lifecycle.use(app.storage[WebhookLoopKey.self]!)
 
     app.middleware = Middlewares()
-    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware(tileOrigin: settings.mapTileOrigin))
     app.middleware.use(RequestIDMiddleware())
     app.middleware.use(ProblemMiddleware())
     app.middleware.use(MethodNotAllowedMiddleware())

@@ -15,8 +15,9 @@ func routes(_ app: Application) throws {
     app.get("assets", "app.css", use: PagesController.stylesheet)
     app.get("assets", ":script", use: Assets.script)
     // The field app (phones): its shell and files hold no data; it reads and writes through the API.
-    app.get("field", use: FieldApp.shell)
-    app.get("field", ":file", use: FieldApp.asset)
+    app.get("field", use: WebApp.field.shell)
+    app.get("field", ":file", use: WebApp.field.asset)
+    app.get("screen", ":file", use: WebApp.screen.asset)
     app.get("e", ":token", use: EvidenceController.page)
     app.on(.POST, "e", ":token", "hazards", ":hazard", "evidence", body: .collect(maxSize: "12mb"), use: EvidenceController.upload)
     app.get("e", ":token", "evidence", ":evidence", use: EvidenceController.photo)
@@ -40,6 +41,8 @@ func routes(_ app: Application) throws {
     pages.get("inspections", ":id", "signature.png", use: SignaturesController.image)
     pages.get("evidence", ":evidence", use: EvidenceController.photo)
     pages.get("photos", ":id", use: PhotosController.image)
+    // The big screen's shell (its data comes from the API and the stream).
+    pages.get("screen", use: WebApp.screen.shell)
     pages.get("key-hazards", use: KeyHazards.page)
     pages.get("tasks", use: TaskLists.page)
     pages.get("performance", use: Performance.page)
@@ -84,6 +87,10 @@ func routes(_ app: Application) throws {
 
     // The campaign: dashboard, areas, checklists, subjects, inspections, hazards.
     api.get("dashboard", use: DashboardController.json)
+    // The big screen: live figures (Server-Sent Events) and the map.
+    api.get("stream", use: StreamController.stream)
+    api.get("map", use: MapController.map)
+    api.get("map", "outline", use: MapController.outline)
     api.get("areas", use: ReferenceController.areas)
     api.get("areas", ":code", use: ReferenceController.area)
     api.get("checklists", "current", use: ReferenceController.currentChecklist)

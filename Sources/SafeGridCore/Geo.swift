@@ -161,6 +161,14 @@ public struct DistrictBoundary: Sendable {
     /// 萧山区, Hangzhou (330109), from the bundled `Resources/xiaoshan-330109-gcj02.geojson`
     /// (AMap district boundary, GCJ-02). Loaded once on first use (Swift `static let` is lazy and
     /// thread-safe). Stops the process only if the bundled resource is missing or corrupt.
+    /// The bundled outline of 萧山区 as stored: GeoJSON, GCJ-02 (`Resources/xiaoshan-330109-gcj02.geojson`);
+    /// empty when the resource is missing (``xiaoshan`` stops the process then).
+    public static let xiaoshanGeoJSON: Data = {
+        let url = Bundle.module.url(forResource: "xiaoshan-330109-gcj02", withExtension: "geojson", subdirectory: "Resources")
+            ?? Bundle.module.url(forResource: "xiaoshan-330109-gcj02", withExtension: "geojson")
+        return url.flatMap { try? Data(contentsOf: $0) } ?? Data()
+    }()
+
     public static let xiaoshan: DistrictBoundary = {
         guard let url = Bundle.module.url(forResource: "xiaoshan-330109-gcj02", withExtension: "geojson",
                                           subdirectory: "Resources")

@@ -172,6 +172,11 @@ extension Application {
             try await outboxLoop.didBootAsync(self)
         }
         storage[WebhookLoopKey.self]?.start(self)
+        if case .postgres(let url) = settings.storage.choice {
+            let listener = LiveListener()
+            lifecycle.use(listener)
+            listener.start(self, url: url)
+        }
         if settings.jobs.run {
             let jobs = DeadlineJobsRunner()
             lifecycle.use(jobs)

@@ -11,6 +11,14 @@ import Vapor
 /// - `X-Frame-Options: DENY`: framing refused by browsers that predate `frame-ancestors`.
 /// - `Referrer-Policy: same-origin`: an SMS link's token never leaves in a `Referer`.
 struct SecurityHeadersMiddleware: AsyncMiddleware {
+    /// The policy; with an intranet tile server (`SAFEGRID_MAP_TILES`) its origin may serve images too.
+    let contentSecurityPolicy: String
+
+    init(tileOrigin: String? = nil) {
+        contentSecurityPolicy = tileOrigin.map { Self.contentSecurityPolicy.replacingOccurrences(of: "img-src 'self' data: blob:", with: "img-src 'self' data: blob: \($0)") }
+            ?? Self.contentSecurityPolicy
+    }
+
     static let contentSecurityPolicy = [
         "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
         "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'",
@@ -25,12 +33,12 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
             // Errors thrown past the problem middleware (none should be) still get the headers.
             response = Response(status: (error as? any AbortError)?.status ?? .internalServerError)
         }
-        Self.apply(to: &response.headers)
+        Self.apply(to: &response.headers, policy: contentSecurityPolicy)
         return response
     }
 
-    static func apply(to headers: inout HTTPHeaders) {
-        headers.replaceOrAdd(name: "Content-Security-Policy", value: contentSecurityPolicy)
+    static func apply(to headers: inout HTTPHeaders, policy: String = contentSecurityPolicy) {
+        headers.replaceOrAdd(name: "Content-Security-Policy", value: policy)
         headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         headers.replaceOrAdd(name: "X-Frame-Options", value: "DENY")
         headers.replaceOrAdd(name: "Referrer-Policy", value: "same-origin")

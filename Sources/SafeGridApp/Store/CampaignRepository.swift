@@ -16,11 +16,22 @@ extension Application {
     ///   - scope: the jurisdiction reads are restricted to (a request's account; `.everything`
     ///     for jobs, imports and the demo).
     ///   - recordedAt: the instant every written row carries as its recording time (UTC).
+    ///
+    /// After the commit, open screens of the areas written are told (``LiveFeed``); on PostgreSQL
+    /// the other instances hear of it through `NOTIFY`, sent inside the transaction so it goes
+    /// out only if the write commits.
     package func campaignWrite<T: Sendable>(scope: Jurisdiction, recordedAt: Date,
                                             _ body: @escaping @Sendable (CampaignTransaction) async throws -> T) async throws -> T {
-        try await writeGate.transaction(on: db) { sql in
-            try await body(CampaignTransaction(sql: sql, scope: scope, recordedAt: recordedAt))
+        let instance = liveInstanceID
+        let (result, touched) = try await writeGate.transaction(on: db) { sql in
+            let tx = CampaignTransaction(sql: sql, scope: scope, recordedAt: recordedAt)
+            let result = try await body(tx)
+            let touched = tx.touchedMicroGrids
+            if touched.map({ !$0.isEmpty }) ?? true { try await LiveNotifications(sql: sql).notify(touched, from: instance) }
+            return (result, touched)
         }
+        await liveFeed.publish(microGrids: touched)
+        return result
     }
 }
 
@@ -42,6 +53,15 @@ package final class CampaignTransaction: @unchecked Sendable {
     package let queries: CampaignQueries
     /// When the rows are recorded (UTC).
     package let recordedAt: Date
+    /// The micro-grids of the subjects this transaction wrote (for the live screens); `nil` once
+    /// a write touched areas not known one by one (areas themselves, grid workers).
+    private(set) var touchedMicroGrids: Set<String>? = []
+
+    fileprivate func touch(_ codes: some Sequence<String>) {
+        touchedMicroGrids?.formUnion(codes)
+    }
+
+    fileprivate func touchEverything() { touchedMicroGrids = nil }
 
     init(sql: any SQLDatabase, scope: Jurisdiction, recordedAt: Date) {
         self.sql = sql
@@ -60,6 +80,7 @@ package final class CampaignTransaction: @unchecked Sendable {
         let changes = dossier.takeChanges()
         if !changes.isEmpty {
             try await CampaignStore(sql: sql).write([(subject.subject, changes)], recordedAt: recordedAt)
+            touch([subject.microGridCode])
         }
         return result
     }
@@ -72,6 +93,7 @@ package final class CampaignTransaction: @unchecked Sendable {
         let result = try await change(&batch)
         if !batch.staged.isEmpty {
             try await CampaignStore(sql: sql).write(batch.staged, meta: batch.meta, recordedAt: recordedAt)
+            touch(batch.staged.map(\.0.microGridCode))
         }
         return result
     }
@@ -85,12 +107,16 @@ package final class CampaignTransaction: @unchecked Sendable {
         let store = CampaignStore(sql: sql)
         try await store.insert(subjects: subjects.filter { $0.parentId == nil }, at: recordedAt)
         try await store.insert(subjects: subjects.filter { $0.parentId != nil }, at: recordedAt)
+        touch(subjects.map(\.microGridCode))
         try await record(dossiers, meta: meta)
     }
 
     /// Writes what dossiers of subjects already stored recorded (dossiers made in memory).
     package func record(_ dossiers: [(Subject, DossierChanges)], meta: [UUID: InspectionMeta] = [:]) async throws {
-        if !dossiers.isEmpty { try await CampaignStore(sql: sql).write(dossiers, meta: meta, recordedAt: recordedAt) }
+        if !dossiers.isEmpty {
+            try await CampaignStore(sql: sql).write(dossiers, meta: meta, recordedAt: recordedAt)
+            touch(dossiers.map(\.0.microGridCode))
+        }
     }
 }
 
@@ -119,6 +145,7 @@ extension CampaignTransaction {
     /// Grids and micro-grids a town draws (the bundled tree holds district, towns and villages).
     package func insert(areas: [Area]) async throws {
         try await CampaignStore(sql: sql).insert(areas: areas)
+        touchEverything()
     }
 
     /// The grid worker (网格员) of each grid: who receives the grid's overdue alerts.
@@ -135,6 +162,7 @@ extension CampaignTransaction {
     /// difference between the old and the new room count.
     package func update(subjects edits: [(before: SubjectRow, after: Subject)]) async throws {
         let roomEdits = edits.filter { $0.before.rooms != $0.after.rooms }
+        touch(edits.map(\.after.microGridCode))
         let counters = DashboardCounters(sql: sql)
         let facts = try await counters.subjectFacts(roomEdits.map(\.after.id))
         for (_, s) in edits {

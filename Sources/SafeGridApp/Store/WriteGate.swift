@@ -13,6 +13,10 @@ package actor WriteGate {
     /// Counts committed write transactions; read models cached under an older value are stale.
     private(set) var generation = 0
 
+    /// Another instance committed a campaign write (``LiveListener``): read models cached here
+    /// are stale.
+    func noteWriteElsewhere() { generation += 1 }
+
     func acquire() async {
         if !busy {
             busy = true

@@ -1,0 +1,83 @@
+import Foundation
+import NIOCore
+import SafeGridCore
+import Vapor
+
+/// `GET /api/v1/stream?areaCode=`: the live figures of an area as Server-Sent Events (WHATWG
+/// HTML §9.2), for the big screen and the dashboards.
+///
+/// - `retry: 2000` first (a dropped connection is retried after 2 s);
+/// - `event: change` for each new hazard event in the area (``CampaignQueries/FeedEvent``): on
+///   connecting the newest 20, then each new one; `id:` is its `seq`;
+/// - `event: figures`: the area's dashboard figures (the JSON of `GET /api/v1/dashboard`) on
+///   connecting and within about a second of every committed write in the area (``LiveFeed``);
+///   `id:` is the last event's `seq`;
+/// - `: heartbeat` comments every 15 s, so proxies keep an idle stream open.
+///
+/// Reconnecting with `Last-Event-ID` resumes: the events after it (at most 200), then the
+/// current figures. The reader sees only their jurisdiction: an area outside it is 404.
+enum StreamController {
+    static let initialEvents = 20
+    static let resumeEvents = 200
+
+    static func stream(_ req: Request) async throws -> Response {
+        let code = req.query[String.self, at: "areaCode"].flatMap { $0.isEmpty ? nil : $0 } ?? req.homeAreaCode
+        guard req.queries.sees(area: code), try await req.queries.area(code) != nil else {
+            throw DomainError(.notFound, field: "areaCode", reason: "no area with code \(code)")
+        }
+        let resume = req.headers.first(name: "Last-Event-ID").flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }.flatMap { $0 >= 0 ? $0 : nil }
+        let feed = req.application.liveFeed
+        let subscription = await feed.subscribe(area: code)
+        let headers: HTTPHeaders = ["Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store",
+                                    "X-Accel-Buffering": "no"]
+        return Response(status: .ok, headers: headers, body: .init(asyncStream: { writer in
+            let heartbeat = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: LiveFeed.heartbeatInterval)
+                    subscription.continuation.yield(.heartbeat)
+                }
+            }
+            do {
+                try await writer.writeBuffer(ByteBuffer(string: "retry: 2000\n\n"))
+                var cursor = try await update(req, area: code, after: resume, writer: writer)
+                for await signal in subscription.signals {
+                    switch signal {
+                    case .heartbeat: try await writer.writeBuffer(ByteBuffer(string: ": heartbeat\n\n"))
+                    case .changed: cursor = try await update(req, area: code, after: cursor, writer: writer)
+                    }
+                }
+                heartbeat.cancel()
+                await feed.unsubscribe(subscription.id)
+                try? await writer.write(.end)
+            } catch {
+                // The reader went away (or the server is stopping): end quietly.
+                heartbeat.cancel()
+                await feed.unsubscribe(subscription.id)
+                try? await writer.write(.end)
+            }
+        }))
+    }
+
+    /// Sends the events after `cursor` (or the newest few) and the current figures.
+    /// - Returns: the cursor to continue from.
+    private static func update(_ req: Request, area: String, after cursor: Int64?, writer: any AsyncBodyStreamWriter) async throws -> Int64 {
+        let (text, next) = try await render(req, area: area, after: cursor)
+        try await writer.writeBuffer(ByteBuffer(string: text))
+        return next
+    }
+
+    /// The text of one update: `change` events after `cursor` (or the newest
+    /// ``initialEvents``), then `figures`; and the cursor to continue from.
+    static func render(_ req: Request, area: String, after cursor: Int64?) async throws -> (text: String, next: Int64) {
+        let events = try await req.queries.feed(area: area, after: cursor, limit: cursor == nil ? initialEvents : resumeEvents)
+        var text = ""
+        for e in events {
+            text += "event: change\nid: \(e.seq)\ndata: \(CampaignStore.json(e))\n\n"
+        }
+        let next: Int64
+        if let last = events.last { next = last.seq } else if let cursor { next = cursor } else { next = try await req.queries.lastEventSeq() }
+        let figures = try await DashboardController.figures(for: area, req: req)
+        text += "event: figures\nid: \(next)\ndata: \(CampaignStore.json(figures))\n\n"
+        return (text, next)
+    }
+}
