@@ -187,10 +187,14 @@
     setText("open-total", fmt(f.hazardsFound - f.hazardsRectified));
     $("bar-total").style.width = Math.min(100, f.rectificationRate || 0) + "%";
     var kinds = f.byKind || {};
-    ["enterprise", "streetShop", "rentalHousing", "smallMicroPark"].forEach(function (k) {
+    var KINDS = ["enterprise", "streetShop", "rentalHousing", "smallMicroPark"];
+    function empty(x) { return !x || (x.hazardsFound === 0 && x.subjectsInspected === 0); }
+    // A kind without any record yet leaves the band (瓜沥 has no small parks), unless all are empty.
+    var allEmpty = KINDS.every(function (k) { return empty(kinds[k]); });
+    KINDS.forEach(function (k) {
       var x = kinds[k], card = $("kpi-" + k);
       if (!card) return;
-      card.hidden = !x || (x.hazardsFound === 0 && x.subjectsInspected === 0);
+      card.hidden = !allEmpty && empty(x);
       if (!x) return;
       setText("rate-" + k, x.rectificationRateText);
       setText("inspected-" + k, fmt(x.roomsInspected !== null && x.roomsInspected !== undefined ? x.roomsInspected : x.subjectsInspected));
@@ -226,7 +230,7 @@
       box.appendChild(h("span", { class: "hd" }));
       SITUATIONS.forEach(function (x) { box.appendChild(h("span", { class: "hd", role: "columnheader" }, x[1] + " ", h("span", { class: "en" }, x[2]))); });
       CATEGORIES.forEach(function (cat) {
-        box.appendChild(h("span", { class: "rh", role: "rowheader" }, cat[1] + "隐患", h("span", { class: "en" }, cat[2])));
+        box.appendChild(h("span", { class: "rh", role: "rowheader" }, cat[1], h("span", { class: "sfx" }, "隐患"), h("span", { class: "en" }, cat[2])));
         SITUATIONS.forEach(function (sit) {
           var key = cat[0] + "." + sit[0];
           box.appendChild(h("div", { class: "cell", role: "cell", dataset: { colour: key } }, h("span", { class: "num", id: "colour-" + key.replace(".", "-") }, "—")));
@@ -337,8 +341,7 @@
       svg.appendChild(s("circle", { cx: x(days.length - 1), cy: y(last[line[0]]), r: 0.3 * r, fill: line[1] }));
     });
     var last = days[days.length - 1];
-    svg.appendChild(s("text", { x: W - right - 0.5 * r, y: top + 0.9 * r, "text-anchor": "end", "font-size": 1.05 * r, fill: "#e8f3ff" },
-      "今日 today · 发现 " + fmt(last.found) + " · 整改 " + fmt(last.rectified)));
+    $("trend-today").textContent = "今日 today：发现 " + fmt(last.found) + " · 整改 " + fmt(last.rectified);
     box.appendChild(svg);
   }
 
@@ -521,7 +524,7 @@
   // ---------------------------------------------------------------- the map
 
   var MapView = (function () {
-    var map = null, outline = null, dataLayer = null, tiles = null, fitted = false, seq = 0, lastLoad = 0;
+    var map = null, outline = null, dataLayer = null, tiles = null, fitted = false, seq = 0;
     var refresh = throttle(function () { load(); }, 10000);
 
     function start() {
@@ -534,7 +537,6 @@
       map.setView([30.17, 120.46], 12);
       map.on("moveend", onMove);
       map.on("zoomend", function () { $("map").classList.toggle("show-names", map.getZoom() >= 13.5); });
-      legend();
       getJSON("/api/v1/map/outline").then(function (r) {
         if (r.status === 200 && r.body) drawOutline(r.body);
       }).catch(function () {});
@@ -557,28 +559,37 @@
         return { color: "#3cc8ff", weight: 3, opacity: 0.95, fillColor: "#1d6fd1", fillOpacity: 0.10, dashArray: null };
       } }).addTo(map);
       if (dataLayer) dataLayer.bringToFront && dataLayer.bringToFront();
-      if (state.figures && state.figures.area.level === "district" && !fitted) { map.fitBounds(outline.getBounds(), { padding: [10, 10] }); fitted = true; }
+      if (state.figures && state.figures.area.level === "district" && !fitted) { map.fitBounds(outline.getBounds(), { padding: [10, 10], animate: false }); fitted = true; }
     }
 
-    function legend() {
+    /** The legend of what is drawn: bubbles per area, or subjects as points. */
+    var legendMode = null;
+    function legend(mode) {
+      if (mode === legendMode) return;
+      legendMode = mode;
       var ul = clear($("map-legend"));
+      function sw(cls, colour) { var e = h("span", { class: "sw " + cls }); if (colour) e.style.background = colour; return e; }
+      if (mode === "areas") {
+        var child = (state.figures && { district: "镇街", town: "村社", village: "网格", grid: "微网格" }[state.figures.area.level]) || "下级";
+        ul.appendChild(h("li", { class: "lt" }, "气泡 = " + child + "检查对象数 · bubble = subjects"));
+        ul.appendChild(h("li", {}, sw("", "rgba(230,40,60,0.85)"), "逾期占比高 most overdue"));
+        ul.appendChild(h("li", {}, sw("", "rgba(240,140,20,0.85)"), "逾期占比中 middle"));
+        ul.appendChild(h("li", {}, sw("", "rgba(20,150,200,0.8)"), "逾期占比低 least overdue"));
+        ul.appendChild(h("li", { class: "lt" }, "点击放大到对象 click to zoom in"));
+        return;
+      }
       [["#C62828", "极严重 extreme"], ["#EF6C00", "较严重 serious"], ["#F9C80E", "一般 general"], ["#2E7D32", "整改到位 rectified"], ["#757575", "已关停 closed"]]
-        .forEach(function (x) {
-          var sw = h("span", { class: "sw" });
-          sw.style.background = x[0];
-          ul.appendChild(h("li", {}, sw, x[1]));
-        });
-      ul.appendChild(h("li", {}, h("span", { class: "sw key" }), "重点隐患企业 key hazard"));
-      ul.appendChild(h("li", {}, h("span", { class: "sw od" }), "有逾期隐患 overdue"));
+        .forEach(function (x) { ul.appendChild(h("li", {}, sw("", x[0]), x[1])); });
+      ul.appendChild(h("li", {}, sw("key"), "重点隐患企业 key hazard"));
+      ul.appendChild(h("li", {}, sw("od"), "有逾期隐患 overdue"));
     }
 
-    function onMove() { if (Date.now() - lastLoad > 200) loadSoon(); }
+    function onMove() { loadSoon(); }
     var moveTimer = null;
     function loadSoon() { clearTimeout(moveTimer); moveTimer = setTimeout(function () { load(false); }, 300); }
 
     function load(initial) {
       if (!map) return;
-      lastLoad = Date.now();
       var q = ["zoom=" + Math.floor(map.getZoom())];
       var code = state.areaCode || (state.figures && state.figures.area.code);
       if (code) q.unshift("areaCode=" + encodeURIComponent(code));
@@ -606,6 +617,7 @@
       $("map-datum").textContent = "坐标系 " + datum + " · " + (tiles ? "内网底图 intranet tiles" : "无底图 no base map") +
         (m.truncated ? " · 仅显示 3000 个 first 3,000 shown" : "");
       document.getElementById("map").setAttribute("data-mode", m.mode || "");
+      legend(m.mode === "areas" ? "areas" : "points");
       if (dataLayer) { map.removeLayer(dataLayer); dataLayer = null; }
       var bounds = [];
       if (m.mode === "areas") {
@@ -639,11 +651,19 @@
         dataLayer = L.markerClusterGroup({
           maxClusterRadius: 45, disableClusteringAtZoom: 17, showCoverageOnHover: false, spiderfyOnMaxZoom: false,
           chunkedLoading: true, zoomToBoundsOnClick: true,
+          // A cluster takes the colour of its worst subject, and a red ring when one is overdue.
           iconCreateFunction: function (cluster) {
-            var n = cluster.getChildCount();
-            var od = cluster.getAllChildMarkers().some(function (x) { return x.options.overdue; });
+            var n = cluster.getChildCount(), od = false, worst = null;
+            cluster.getAllChildMarkers().forEach(function (x) {
+              if (x.options.overdue) od = true;
+              if (!worst || WORST[category(x.options.colour)] > WORST[category(worst.options.colour)]) worst = x;
+            });
             var size = Math.round((n < 10 ? 2.2 : n < 100 ? 2.7 : 3.3) * rem());
-            return L.divIcon({ html: h("div", { class: "cluster" + (od ? " od" : "") }, fmt(n)), className: "cluster-icon", iconSize: [size, size] });
+            var el = h("div", { class: "cluster" + (od ? " od" : "") }, fmt(n));
+            var hex = worst && worst.options.hex || "#3cc8ff";
+            el.style.background = hex;
+            el.style.color = inkOn(hex);
+            return L.divIcon({ html: el, className: "cluster-icon", iconSize: [size, size] });
           },
         });
         var pr = Math.max(5, Math.round(0.42 * rem()));
@@ -656,12 +676,13 @@
             el.style.width = el.style.height = (pr * 2) + "px";
             layer = L.marker([p.latitude, p.longitude], {
               icon: L.divIcon({ html: el, className: "key-icon", iconSize: [pr * 2 + 4, pr * 2 + 4] }), overdue: !!p.overdue, keyboard: false,
+              colour: p.colour, hex: p.hex,
             });
           } else {
             layer = L.circleMarker([p.latitude, p.longitude], {
               radius: pr, fillColor: p.hex || "#888", fillOpacity: 0.95,
               color: p.overdue ? "#ff2d55" : "rgba(255,255,255,0.75)", weight: p.overdue ? 3 : 1,
-              className: p.overdue ? "pt-overdue" : "pt", overdue: !!p.overdue,
+              className: p.overdue ? "pt-overdue" : "pt", overdue: !!p.overdue, colour: p.colour, hex: p.hex,
             });
           }
           layer.bindTooltip(p.name + (p.keyHazard ? " · 重点隐患企业" : "") + (p.overdue ? " · 有逾期隐患" : ""), { direction: "top" });
@@ -675,10 +696,14 @@
         fitted = true;
         // Room for the legend (top left) and the datum (top right).
         var pad = Math.round(2.2 * rem()), lg = $("map-legend");
-        if (bounds.length) map.fitBounds(L.latLngBounds(bounds), { maxZoom: 16, paddingTopLeft: [lg.offsetWidth + pad, pad], paddingBottomRight: [pad, pad] });
-        else if (outline) map.fitBounds(outline.getBounds());
+        var left = getComputedStyle(lg).position === "absolute" ? lg.offsetWidth + pad : pad;
+        if (bounds.length) map.fitBounds(L.latLngBounds(bounds), { maxZoom: 16, paddingTopLeft: [left, pad], paddingBottomRight: [pad, pad], animate: false });
+        else if (outline) map.fitBounds(outline.getBounds(), { animate: false });
       }
     }
+
+    var WORST = { extremelySevere: 5, serious: 4, general: 3, rectified: 2, closedDown: 1 };
+    function category(key) { return String(key || "").split(".")[0]; }
 
     /** The bubbles' largest diameter: a little less than the median distance (px, at this zoom)
         from an area to its nearest neighbour, between 1.6 and 4.6 rem. */
