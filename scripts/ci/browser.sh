@@ -15,7 +15,7 @@
 # serves the binary's copy; FIELD_DIR=bundle implies it). Screenshots of every step are kept in
 # .build/browser-screenshots/ (the screen's as screen-*.png). Exits non-zero when a test failed.
 # ONLY="inspect,offline" runs a subset: names of field tests, `screen` for all screen tests, or
-# `screen:walls,screen:push` (files, walls, push, restart) for some. Needs /usr/bin/chromium and
+# `screen:walls,screen:push` (files, walls, push, outside, restart) for some. Needs /usr/bin/chromium and
 # /usr/bin/chromedriver (or $CHROMIUM, $CHROMEDRIVER), and Python with selenium (else a venv in
 # .build/ci-venv from scripts/ci/requirements.txt).
 set -uo pipefail

@@ -13,7 +13,8 @@
                the API (guali.admin): the enterprise hazard count on the screen changes without a
                reload within 2 s of the answer, and the event is in the feed; a second screen of
                another town (qu.admin, ?areaCode=) neither changes nor receives figures.
-  4. restart — the server is killed (SIGKILL) and started again: the screen says it lost the
+  4. outside — screen.viewer (瓜沥) asking for another town's screen: a message, no figures.
+  5. restart — the server is killed (SIGKILL) and started again: the screen says it lost the
                connection, reconnects by itself, shows current figures, and a new inspection
                after the restart arrives within 2 s. Needs a server this script started (not --base).
 
@@ -540,6 +541,19 @@ def test_push(ctx):
         check(not errors and not sc.csp(), f"{sc.tag}: no script errors or CSP violations {errors[:3]}")
 
 
+def test_outside(ctx):
+    town = other_town(ctx.api)
+    s = ctx.screen("outside", "screen.viewer")
+    s.sign_in("/screen")
+    s.ready()
+    s.d.get(f"{ctx.base}/screen?areaCode={town}")
+    s.wait(lambda d: s.js("return !document.getElementById('banner').hidden"), 10, "a message")
+    time.sleep(1.5)
+    check(int(s.attr("data-figures") or 0) == 0 and s.text("#rate-enterprise") == "—",
+          f"another town ({town}) for a viewer of 瓜沥: «{s.text('#banner')}», no figures")
+    s.shot("outside")
+
+
 def test_restart(ctx):
     if not ctx.server:
         raise Skip("needs a server this script started (not --base)")
@@ -576,7 +590,7 @@ def test_restart(ctx):
     check(not errors and not s.csp(), f"no script errors or CSP violations {errors[:3]}")
 
 
-TESTS = [("files", test_files), ("walls", test_walls), ("push", test_push), ("restart", test_restart)]
+TESTS = [("files", test_files), ("walls", test_walls), ("push", test_push), ("outside", test_outside), ("restart", test_restart)]
 
 
 class Context:

@@ -75,7 +75,7 @@
   function timeOf(v) {
     var t = Date.parse(v);
     if (isNaN(t)) return "—";
-    var iso = shanghai(t), today = shanghai(Date.now()).slice(0, 10);
+    var iso = shanghai(t), today = shanghai(now()).slice(0, 10);
     return iso.slice(0, 10) === today ? iso.slice(11, 19) : iso.slice(5, 10) + " " + iso.slice(11, 16);
   }
   function rem() { return parseFloat(getComputedStyle(document.documentElement).fontSize) || 16; }
@@ -136,6 +136,7 @@
   function getJSON(path) {
     return fetch(path, { credentials: "same-origin", headers: { Accept: "application/json" }, cache: "no-store" })
       .then(function (r) {
+        learnClock(r);
         if (r.status === 401) { toLogin(); return { status: 401, body: null }; }
         return r.json().catch(function () { return null; }).then(function (b) { return { status: r.status, body: b }; });
       });
@@ -152,7 +153,15 @@
 
   // ---------------------------------------------------------------- clock
 
-  function tick() { $("clock").textContent = clockText(Date.now()); }
+  /** The server's clock minus ours (ms), from answers' Date headers; used when more than a
+      minute apart (a wall PC without time sync). */
+  var clockOffset = 0;
+  function learnClock(r) {
+    var t = Date.parse(r.headers.get("Date") || "");
+    if (!isNaN(t)) clockOffset = Math.abs(t - Date.now()) > 60000 ? t - Date.now() : 0;
+  }
+  function now() { return Date.now() + clockOffset; }
+  function tick() { $("clock").textContent = clockText(now()); }
 
   // ---------------------------------------------------------------- figures
 
@@ -404,7 +413,11 @@
     state.feed.sort(function (a, b) { return Number(b.seq) - Number(a.seq); });
     state.feed.slice(FEED_MAX).forEach(function (c) { delete state.seen[c.seq]; });
     state.feed = state.feed.slice(0, FEED_MAX);
-    renderFeed();
+    renderFeedSoon();
+  }
+  var feedTimer = null;
+  function renderFeedSoon() {
+    if (!feedTimer) feedTimer = setTimeout(function () { feedTimer = null; renderFeed(); }, 150);
   }
 
   function feedItem(c, copy) {
@@ -483,6 +496,7 @@
       if (src !== es) return;
       var f;
       try { f = JSON.parse(e.data); } catch (err) { return; }
+      live = true;
       state.lastEventId = e.lastEventId || state.lastEventId;
       document.body.setAttribute("data-last-event-id", state.lastEventId);
       everLive = true;
@@ -490,9 +504,10 @@
       setStream("live");
       applyFigures(f);
     });
+    var live = false; // the server sends the latest events before a connection's first figures: not news
     src.addEventListener("change", function (e) {
       if (src !== es) return;
-      try { addChanges([JSON.parse(e.data)], true); } catch (err) { /* a malformed event is skipped */ }
+      try { addChanges([JSON.parse(e.data)], live); } catch (err) { /* a malformed event is skipped */ }
     });
     src.onerror = function () {
       if (src !== es) return;
