@@ -68,6 +68,44 @@ public enum ImageContent {
             && Array(b[12..<16]) == Array("IHDR".utf8) && Array(b[(b.count - 8)..<(b.count - 4)]) == Array("IEND".utf8)
     }
 
+    /// Whether an upload recognised as `format` is a whole file, not only its first bytes:
+    /// - JPEG: marker segments in order from SOI to a start of scan (SOS), and an end of image
+    ///   (EOI, `FF D9`) after it (ITU-T T.81 B.2); bytes after the EOI (maker trailers) are allowed.
+    /// - PNG: ``isCompletePNG(_:)``.
+    /// - HEIC: top-level boxes that tile the file exactly (ISO/IEC 14496-12 §4.2) and include
+    ///   `meta` and `mdat` (ISO/IEC 23008-12 §6, §9).
+    public static func isComplete(_ b: [UInt8], format: ImageFormat) -> Bool {
+        switch format {
+        case .png: return isCompletePNG(b)
+        case .jpeg: return JPEGReader(b).isComplete()
+        case .heic: return isCompleteHEIF(b)
+        }
+    }
+
+    private static func isCompleteHEIF(_ d: [UInt8]) -> Bool {
+        var i = 0
+        var types = Set<String>()
+        var boxes = 0
+        while i < d.count, boxes < 10_000 {
+            boxes += 1
+            guard i + 8 <= d.count else { return false }
+            var size = Int(d[i..<i + 4].reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+            let type = String(decoding: d[i + 4..<i + 8], as: UTF8.self)
+            if size == 1 {
+                guard i + 16 <= d.count else { return false }
+                let large = d[i + 8..<i + 16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                guard large <= UInt64(d.count) else { return false }
+                size = Int(large)
+            } else if size == 0 {
+                size = d.count - i
+            }
+            guard size >= 8, i + size <= d.count else { return false }
+            types.insert(type)
+            i += size
+        }
+        return i == d.count && types.contains("meta") && types.contains("mdat")
+    }
+
     /// Recognises an upload.
     ///
     /// - Parameters:
@@ -160,6 +198,32 @@ struct EXIFFacts: Equatable {
 struct JPEGReader {
     let d: [UInt8]
     init(_ d: [UInt8]) { self.d = d }
+
+    /// Segments from SOI to SOS each within the file, then `FF D9` somewhere after the SOS.
+    func isComplete() -> Bool {
+        var i = 2
+        var segments = 0
+        while i + 4 <= d.count, segments < 1_000 {
+            segments += 1
+            guard d[i] == 0xFF else { return false }
+            let marker = d[i + 1]
+            if marker == 0xFF { i += 1; continue }
+            if marker == 0x01 || (0xD0...0xD7).contains(marker) { i += 2; continue }
+            if marker == 0xD8 || marker == 0xD9 { return false }
+            let length = Int(d[i + 2]) << 8 | Int(d[i + 3])
+            guard length >= 2, i + 2 + length <= d.count else { return false }
+            if marker == 0xDA {
+                var j = i + 2 + length
+                while j + 1 < d.count {
+                    if d[j] == 0xFF && d[j + 1] == 0xD9 { return true }
+                    j += 1
+                }
+                return false
+            }
+            i += 2 + length
+        }
+        return false
+    }
 
     /// The orientation only (see ``exif()``).
     func orientation() -> Int? { exif()?.orientation }

@@ -40,7 +40,7 @@ extension StringProtocol {
 
 /// Full-width ASCII (U+FF01–U+FF5E) → ASCII, ideographic space (U+3000) → space: what a
 /// Chinese input method types into codes, numbers and dates (`１３８`, `２０２６－１１－３０`).
-func halfWidthASCII(_ raw: String) -> String {
+public func halfWidthASCII(_ raw: String) -> String {
     var scalars = String.UnicodeScalarView()
     for u in raw.unicodeScalars {
         if (0xFF01...0xFF5E).contains(u.value), let ascii = Unicode.Scalar(u.value - 0xFEE0) {

@@ -188,6 +188,9 @@ struct AuthorizationTests {
                         #expect(r.status == (aInside ? .ok : .notFound), "\(p.role) GET \(inside): \(r.status) \(r.body.prefix(200))")
                     } else if !write && (template == "/" || template == "/dashboard") && p.area != BundledAreas.districtCode && p.area != BundledAreas.gualiTownCode {
                         #expect(r.status == .seeOther, "\(p.role) GET \(inside): \(r.status)")
+                    } else if !write && template == "/screen" {
+                        // The shell lives at /screen/ (relative URLs resolve under it).
+                        #expect(r.status == .movedPermanently && r.headers.first(name: .location) == "/screen/", "\(p.role) GET /screen: \(r.status)")
                     } else if !write && !adminOnly && !template.contains("evidence") && !template.contains("imports") {
                         #expect(r.status == .ok, "\(p.role) GET \(inside): \(r.status) \(r.body.prefix(200))")
                     }

@@ -75,7 +75,16 @@ struct FieldWorkTests {
             let huge = try await app.send(.POST, "/api/v1/photos", bytes: [UInt8](repeating: 0xFF, count: 30 * 1024 * 1024), token: app.adminToken)
             #expect(huge.status == .unprocessableEntity)
             #expect(try huge.problem().detail.contains("the file is 30 MB; at most 10 MB"))
-            for (query, field) in [("takenAt=yesterday", "takenAt"), ("takenAt=2027-01-01T00:00:00%2B08:00", "takenAt"),
+            // Only whole files: the first bytes of a JPEG, PNG or HEIC are not a photo.
+            for (bytes, name) in [([0xFF, 0xD8, 0xFF] as [UInt8], "JPEG"), (Array(plainJPEG("cut").dropLast(2)), "JPEG"),
+                                  ([0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x04, 0x3C, 0x68] + Array("<html><script>".utf8), "JPEG"),
+                                  ([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], "PNG"),
+                                  ([0, 0, 0, 24] + Array("ftypheic".utf8) + [0, 0, 0, 0] + Array("mif1heic".utf8) + Array("not a box".utf8), "HEIC")] {
+                let r = try await app.send(.POST, "/api/v1/photos", bytes: bytes, token: app.adminToken)
+                #expect(r.status == .unprocessableEntity, "\(name) \(bytes.count) bytes")
+                #expect(try r.problem().detail == "the \(name) file is incomplete or damaged; take or choose the photo again", "\(r.body)")
+            }
+            for (query, field) in [("takenAt=yesterday", "takenAt"),
                                    ("latitude=30.1", "longitude"), ("latitude=north&longitude=120", "latitude"),
                                    ("latitude=120.4&longitude=30.1", "latitude")] {
                 let r = try await app.send(.POST, "/api/v1/photos?\(query)", bytes: plainJPEG(query), token: app.adminToken)
@@ -84,6 +93,12 @@ struct FieldWorkTests {
             }
             let stored = try await app.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("photos").first()
             #expect(try stored?.decode(column: "n", as: Int.self) == 0)
+            // A wrong camera clock or a position of 0°, 0° is left out, never refused.
+            for query in ["takenAt=2027-01-01T00:00:00%2B08:00", "takenAt=0001-01-01T00:00:00Z", "latitude=0&longitude=0"] {
+                let r = try await app.send(.POST, "/api/v1/photos?\(query)", bytes: plainJPEG(query), token: app.adminToken)
+                let p = try r.decoded(PhotosController.PhotoDTO.self)
+                #expect(r.status == .created && p.takenAt == nil && p.latitude == nil && p.metadataSource == nil, "\(query): \(r.body)")
+            }
 
             // A record naming a photo nobody uploaded, or someone else's: refused, nothing written.
             let grid = try await makeAccount(app, "g.worker", role: .gridWorker, area: String(mg.prefix(14)))
@@ -100,6 +115,13 @@ struct FieldWorkTests {
             #expect(try hazards.decoded(Page<HazardDTO>.self).total == 0)
             // The grid worker cannot see the admin's photo until a record shows it on a subject of the grid.
             #expect(try await app.send(.GET, "/photos/\(adminPhoto)", token: grid).status == .notFound)
+            // Unless it uploads the same picture itself: then it may read it and name it.
+            let same = try await app.send(.POST, "/api/v1/photos", bytes: plainJPEG("shared"), token: app.adminToken)
+            let sameAgain = try await app.send(.POST, "/api/v1/photos", bytes: plainJPEG("shared"), token: grid)
+            #expect(same.status == .created && sameAgain.status == .ok)
+            let shared = try sameAgain.decoded(PhotosController.PhotoDTO.self).id
+            #expect(try await app.send(.GET, "/photos/\(shared)", token: grid).status == .ok)
+            #expect(try await PhotoStore(sql: app.sql).missing([shared, adminPhoto], uploadedBy: "g.worker") == [adminPhoto])
             let shown = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject, results: [
                 ["itemCode": "ELEC-01", "outcome": "hazard", "photos": [adminPhoto]]]), token: app.adminToken)
             #expect(shown.status == .created)
@@ -148,11 +170,14 @@ struct FieldWorkTests {
             let again = try await app.send(.POST, "/api/v1/subjects", object: body, token: app.adminToken)
             #expect(again.status == .ok, "\(again.body)")
             #expect(try (again.decoded(SubjectDTO.self).id.uuidString.lowercased()) == id, "\(again.body)")
-            var other = body
-            other["name"] = "另一家企业"
-            let clash = try await app.send(.POST, "/api/v1/subjects", object: other, token: app.adminToken)
-            #expect(clash.status == .conflict)
-            #expect(try (clash.problem().field) == "id")
+            for (key, value) in [("name", "另一家企业" as Any), ("location", ["latitude": 30.2, "longitude": 120.46, "datum": "gcj02"] as Any),
+                                 ("aboveScale", false as Any)] {
+                var other = body
+                other[key] = value
+                let clash = try await app.send(.POST, "/api/v1/subjects", object: other, token: app.adminToken)
+                #expect(clash.status == .conflict, "\(key)")
+                #expect(try clash.problem().field == "id", "\(key)")
+            }
             body["id"] = "not-a-uuid"
             #expect(try await app.send(.POST, "/api/v1/subjects", object: body, token: app.adminToken).problem().field == "id")
             let page = try await app.send(.GET, "/api/v1/subjects", token: app.adminToken)
@@ -165,12 +190,16 @@ struct FieldWorkTests {
             let mg = try await addMicroGrid(app)
             _ = try await createEnterprise(app, microGrid: mg)
             let code = creditCode("MA2AB3CD")
-            for q in ["恒增纺织", "民丰河村", code, code.lowercased(), String(code.suffix(8))] {
+            let fullWidth = String(String.UnicodeScalarView(code.prefix(6).unicodeScalars.compactMap { Unicode.Scalar($0.value + 0xFEE0) }))
+            for q in ["恒增纺织", "民丰河村", code, code.lowercased(), String(code.suffix(8)), "  恒增纺织　", fullWidth] {
                 let r = try await app.send(.GET, "/api/v1/subjects?q=\(q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? q)", token: app.adminToken)
                 #expect(try r.decoded(Page<SubjectDTO>.self).total == 1, "q=\(q)")
             }
             let none = try await app.send(.GET, "/api/v1/subjects?q=%25", token: app.adminToken)
             #expect(try none.decoded(Page<SubjectDTO>.self).total == 0)
+            let control = try await app.send(.GET, "/api/v1/subjects?q=a%00b", token: app.adminToken)
+            #expect(control.status == .unprocessableEntity)
+            #expect(try control.problem().field == "q")
         }
     }
 
@@ -181,7 +210,7 @@ struct FieldWorkTests {
             defer { try? FileManager.default.removeItem(at: folder) }
             try Data("<!doctype html><title>现场</title><script src=\"app.js\"></script>".utf8).write(to: folder.appendingPathComponent("index.html"))
             try Data("console.log(1)".utf8).write(to: folder.appendingPathComponent("app.js"))
-            try Data("secret".utf8).write(to: folder.appendingPathComponent("notes.txt"))
+            try Data("secret".utf8).write(to: folder.appendingPathComponent("notes.md"))
             app.settings.fieldAppFolder = folder.path
             let bare = try await app.send(.GET, "/field", token: "")
             #expect(bare.status == .movedPermanently && bare.headers.first(name: .location) == "/field/")
@@ -204,7 +233,7 @@ struct FieldWorkTests {
                 #expect(try await app.send(.GET, "/field/\(name)", token: "").status == .ok, "\(name)")
             }
             app.settings.fieldAppFolder = folder.path
-            for path in ["/field/notes.txt", "/field/..%2Fsecret.js", "/field/.hidden.js", "/field/missing.js"] {
+            for path in ["/field/notes.md", "/field/..%2Fsecret.js", "/field/.hidden.js", "/field/missing.js"] {
                 #expect(try await app.send(.GET, path, token: "").status == .notFound, "\(path)")
             }
         }

@@ -31,6 +31,8 @@ struct LiveTests {
             let villages = try await CampaignQueries(sql: app.sql, scope: .everything).children(of: BundledAreas.gualiTownCode).map(\.code)
             let mg = try await addMicroGrid(app, village: villages[0])
             let subject = try await createEnterprise(app, microGrid: mg)
+            // The registration's own report is flushed before the streams open.
+            try await Task.sleep(for: .milliseconds(400))
             let feed = app.liveFeed
             let village = await feed.subscribe(area: villages[0])
             let town = await feed.subscribe(area: BundledAreas.gualiTownCode)

@@ -49,6 +49,8 @@ struct SettingsTests {
         "SAFEGRID_DASHBOARD_CACHE": "off",
         "SAFEGRID_OPEN311_READ": "key",
         "SAFEGRID_FIELD_DIR": NSTemporaryDirectory(),
+        "SAFEGRID_SCREEN_DIR": NSTemporaryDirectory(),
+        "SAFEGRID_MAP_TILES": "http://tiles.intranet:8088/vec/{z}/{x}/{y}.png",
     ]
 
     /// ``full`` with the Aliyun gateway, whose endpoint is then `SAFEGRID_SMS_URL`.
@@ -73,7 +75,7 @@ struct SettingsTests {
             #expect(s.proxies.addresses.isEmpty && s.proxies.header == "X-Forwarded-For")
             #expect(s.dashboardCache)
             #expect(s.open311Read == .public)
-            #expect(s.fieldAppFolder == nil)
+            #expect(s.fieldAppFolder == nil && s.screenAppFolder == nil && s.mapTileURL == nil)
         }
     }
 
@@ -108,7 +110,8 @@ struct SettingsTests {
         #expect(s.proxies.header == "X-Real-IP")
         #expect(!s.dashboardCache)
         #expect(s.open311Read == .key)
-        #expect(s.fieldAppFolder == NSTemporaryDirectory())
+        #expect(s.fieldAppFolder == NSTemporaryDirectory() && s.screenAppFolder == NSTemporaryDirectory())
+        #expect(s.mapTileURL == "http://tiles.intranet:8088/vec/{z}/{x}/{y}.png" && s.mapTileOrigin == "http://tiles.intranet:8088")
     }
 
     @Test func theAliyunGatewayTakesItsOwnVariables() throws {
@@ -185,6 +188,10 @@ struct SettingsTests {
             ("SAFEGRID_DASHBOARD_CACHE", "sometimes", [:]),
             ("SAFEGRID_OPEN311_READ", "token", [:]),
             ("SAFEGRID_FIELD_DIR", "/no/such/folder", [:]),
+            ("SAFEGRID_SCREEN_DIR", "/no/such/folder", [:]),
+            ("SAFEGRID_MAP_TILES", "ftp://tiles/{z}/{x}/{y}", [:]),
+            ("SAFEGRID_MAP_TILES", "http://tiles.intranet/{z}/{x}.png", [:]),
+            ("SAFEGRID_MAP_TILES", "http://tiles'; script-src *;/{z}/{x}/{y}", [:]),
         ]
     }()
 

@@ -249,9 +249,11 @@ func inspectionBody(subject: String, clientId: String = UUID().uuidString, at: S
 /// server only reads its markers.
 let cameraJPEG: [UInt8] = Array(Data(hex: "ffd8ffe000104a46494600010100000100010000ffe100da45786966000049492a0008000000030012010300010000000100000069870400010000003200000025880400010000005000000000000000020003900200140000008600000011900200070000009a00000000000000040001000200020000004e0000000200050003000000a20000000300020002000000450000000400050003000000ba00000000000000323032363a31313a33302030393a31323a3030002b30383a303000001e000000010000000a00000001000000b80b00006400000078000000010000001b00000001000000100e000064000000ffda0008010100003f001234ffd9"))
 
-/// A JPEG without EXIF whose content differs by `seed` (so each is a photo of its own).
+/// A whole JPEG without EXIF (SOI, JFIF, a token scan, EOI) whose scan differs by `seed`, so each
+/// is a photo of its own.
 func plainJPEG(_ seed: String) -> [UInt8] {
-    [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array("JFIF\0".utf8) + [1, 1, 0, 0, 1, 0, 1, 0, 0] + Array(seed.utf8) + [0xFF, 0xD9]
+    [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array("JFIF\0".utf8) + [1, 1, 0, 0, 1, 0, 1, 0, 0]
+        + [0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00] + Array(seed.utf8).filter { $0 != 0xFF } + [0xFF, 0xD9]
 }
 
 extension Data {

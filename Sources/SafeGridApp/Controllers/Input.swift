@@ -8,13 +8,19 @@ enum Input {
     /// than any name is long (SQLite refuses a LIKE pattern of about 50,000 characters).
     static let maxSearch = 200
 
-    /// `q`, a name search: at most ``maxSearch`` characters (422 naming `q` beyond).
+    /// `q`, a search as typed: trimmed, full-width letters and digits folded to ASCII (what a
+    /// Chinese input method types, `９１３３`); at most ``maxSearch`` characters and no control
+    /// characters (422 naming `q`). Blank is no search.
     static func search(_ req: Request) throws -> String? {
-        let q = req.query[String.self, at: "q"]
-        if let q, q.count > maxSearch {
+        guard let raw = req.query[String.self, at: "q"] else { return nil }
+        let q = halfWidthASCII(raw).trimmingCharacters(in: .whitespacesAndNewlines)
+        if q.count > maxSearch {
             throw DomainError.invalid("q", "q has \(q.count) characters; at most \(maxSearch) are allowed")
         }
-        return q
+        if q.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            throw DomainError.invalid("q", "q holds a control character")
+        }
+        return q.isEmpty ? nil : q
     }
 
     static func uuid(_ raw: String?, _ field: String, kind: DomainError.Kind = .invalid) throws(DomainError) -> UUID {

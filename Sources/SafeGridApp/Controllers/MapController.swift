@@ -22,6 +22,8 @@ enum MapController {
         let subjects: Int
         let hazardsOpen: Int
         let overdue: Int
+        /// Key hazard enterprises (重点隐患企业) listed in the area.
+        let keyHazard: Int
     }
 
     struct Point: Content {
@@ -75,18 +77,18 @@ enum MapController {
             return MapDTO(datum: "GCJ-02", mode: "points", areas: [], points: points, truncated: truncated, tileURL: tiles)
         }
         let children = try await req.queries.children(of: code)
-        guard let level = children.first?.level, let column = CampaignQueries.areaColumn(for: children[0].code) else {
+        guard !children.isEmpty, let column = CampaignQueries.areaColumn(for: children[0].code) else {
             return MapDTO(datum: "GCJ-02", mode: "areas", areas: [], points: [], truncated: false, tileURL: tiles)
         }
-        _ = level
         let centroids = try await req.queries.centroids(childrenOf: code, childLevel: column)
         let figures = try await DashboardController.figures(for: code, req: req)
         let counts = Dictionary(figures.ranking.map { ($0.code, ($0.hazardsOpen, $0.hazardsOverdue)) }) { a, _ in a }
+        let listed = try await KeyHazardStore(sql: req.sql).listedCounts(in: code, by: column)
         let bubbles = children.compactMap { child -> AreaBubble? in
             guard let c = centroids[child.code] else { return nil }
             let (open, overdue) = counts[child.code] ?? (0, 0)
             return AreaBubble(code: child.code, name: child.name, latitude: c.latitude, longitude: c.longitude, subjects: c.subjects,
-                              hazardsOpen: open, overdue: overdue)
+                              hazardsOpen: open, overdue: overdue, keyHazard: listed[child.code] ?? 0)
         }
         return MapDTO(datum: "GCJ-02", mode: "areas", areas: bubbles, points: [], truncated: false, tileURL: tiles)
     }

@@ -225,7 +225,7 @@ enum OpenAPIDocument {
 
     static var campaign: [Operation] { [
         Operation(method: "get", path: "/api/v1/stream", tag: "dashboard",
-                  summary: "Live figures of an area as Server-Sent Events: change events (id = seq), figures (the dashboard JSON) within a second of every write, a heartbeat comment every 15 s; Last-Event-ID resumes",
+                  summary: "Live figures of an area as Server-Sent Events: change events (id = seq), figures (the dashboard JSON) within a second of every write, a heartbeat event every 15 s; Last-Event-ID resumes",
                   query: [q("areaCode", areaFilter, "the area (default the account's home area)")],
                   answerTypes: ["text/event-stream": ["type": "string", "contentMediaType": "text/event-stream"]], errors: [404]),
         Operation(method: "get", path: "/api/v1/map", tag: "dashboard",
@@ -498,8 +498,8 @@ enum OpenAPIDocument {
                                     required: ["subject", "keyHazardEnterprise", "hazards", "colourHistory"]),
             "Map": object(["datum": oneOf(["GCJ-02"]), "mode": oneOf(["areas", "points"]),
                            "areas": array(object(["code": areaCode, "name": text, "latitude": number, "longitude": number, "subjects": count,
-                                                  "hazardsOpen": count, "overdue": count],
-                                                 required: ["code", "name", "latitude", "longitude", "subjects", "hazardsOpen", "overdue"])),
+                                                  "hazardsOpen": count, "overdue": count, "keyHazard": count],
+                                                 required: ["code", "name", "latitude", "longitude", "subjects", "hazardsOpen", "overdue", "keyHazard"])),
                            "points": array(object(["id": uuid, "name": text, "kind": oneOf(SubjectKind.self), "colour": text,
                                                    "hex": ["type": "string", "pattern": "^#[0-9a-fA-F]{6}$"], "keyHazard": bool, "overdue": bool,
                                                    "latitude": number, "longitude": number],
@@ -507,7 +507,7 @@ enum OpenAPIDocument {
                            "truncated": bool, "tileURL": text],
                           required: ["datum", "mode", "areas", "points", "truncated"]),
             "Photo": object(["id": photoID, "sha256": photoID, "format": oneOf(["jpeg", "png", "heic"]), "byteCount": count,
-                             "takenAt": timestamp, "latitude": number, "longitude": number, "metadataSource": oneOf(["exif", "client"]),
+                             "takenAt": timestamp, "latitude": number, "longitude": number, "metadataSource": oneOf(["exif", "client", "exif+client"]),
                              "url": text], required: ["id", "sha256", "format", "byteCount", "url"]),
             "SubjectInput": input(["id": uuid.merging(["description": "chosen by the client (UUID) so a replay from an offline phone is idempotent"]) { $1 },
                                     "kind": oneOf(SubjectKind.self), "name": words(TextRules.subjectName),

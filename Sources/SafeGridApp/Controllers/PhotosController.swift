@@ -20,7 +20,8 @@ enum PhotosController {
         /// WGS-84 degrees, from EXIF or as the phone reported it.
         let latitude: Double?
         let longitude: Double?
-        /// `exif` or `client`: who says when and where.
+        /// `exif`, `client` or `exif+client`: who says when and where (each from the photo's
+        /// EXIF when it holds a plausible value, else from the phone).
         let metadataSource: String?
         /// Where a signed-in reader gets the image.
         let url: String
@@ -29,14 +30,17 @@ enum PhotosController {
     /// The largest photo taken, in bytes (10 MB): a phone shrinks a 12-MP shot to about 300 KB
     /// before sending, an unshrunk camera JPEG is 3–8 MB.
     static let maxBytes = ImageContent.maxBytes
+    /// Times before this are a camera's unset clock (2000-01-01T00:00:00Z).
+    static let earliestPlausible = Date(timeIntervalSince1970: 946_684_800)
 
     /// `POST /api/v1/photos?takenAt=&latitude=&longitude=`: the image itself is the body (any
-    /// content type; recognised by its content: JPEG, PNG or HEIC, at most 10 MB). The EXIF time
-    /// and position are kept; the query's values stand in when the photo has none (a phone that
-    /// shrank the photo in the browser read them from the original).
+    /// content type; recognised by its content: a whole JPEG, PNG or HEIC, at most 10 MB). The
+    /// EXIF time and position are kept; the query's values stand in when the photo has none (a
+    /// phone that shrank the photo in the browser read them from the original). A time in the
+    /// future or before 2000, or a position of 0°, 0°, is left out, not refused.
     /// - Returns: 201 with ``PhotoDTO``, or 200 when the same content was stored before.
-    /// - Throws: 422 on `photo` (empty, not an image, over 10 MB), `takenAt` (not RFC 3339, in the
-    ///   future), `latitude`/`longitude` (not numbers, out of range, one without the other);
+    /// - Throws: 422 on `photo` (empty, not an image, incomplete, over 10 MB), `takenAt` (not
+    ///   RFC 3339), `latitude`/`longitude` (not numbers, out of range, one without the other);
     ///   413 when the body is over the route's limit.
     static func upload(_ req: Request) async throws -> Response {
         let account = try req.account()
@@ -44,18 +48,37 @@ enum PhotosController {
         let bytes = req.body.data.map { [UInt8]($0.readableBytesView) } ?? []
         let info: ImageInfo
         do { info = try ImageContent.inspect(bytes, maxBytes: maxBytes) } catch { throw DomainError.invalid("photo", error) }
+        guard ImageContent.isComplete(bytes, format: info.format) else {
+            throw DomainError.invalid("photo", "the \(info.format.rawValue.uppercased()) file is incomplete or damaged; take or choose the photo again")
+        }
+        // The phone's reading of the original, for a photo its shrinking stripped (checked
+        // whether or not the EXIF has its own, so garbage is always a 422).
+        let clientTime = try req.query[String.self, at: "takenAt"].flatMap { $0.isEmpty ? nil : $0 }.map { s throws(DomainError) in
+            try Input.timestamp(s, "takenAt")
+        }
+        let clientPosition = try Input.position(req)
         var metadata = PhotoStore.Metadata()
-        if let at = info.takenAt { metadata.takenAt = at } else if let raw = req.query[String.self, at: "takenAt"], !raw.isEmpty {
-            let at = try Input.timestamp(raw, "takenAt")
-            try InspectionRules.checkNotInFuture(at, "takenAt", now: now)
+        var sources = Set<String>()
+        // A camera with a wrong clock (a future time, or before digital photos were taken here)
+        // says nothing true about when: such a time is left out rather than refused, so the
+        // record that shows the photo is never held up by it. The same for a position of 0°, 0°.
+        let plausible = { (t: Date) in t >= Self.earliestPlausible && t <= now.addingTimeInterval(InspectionRules.clockSkewAllowance) }
+        if let at = info.takenAt.flatMap({ plausible($0) ? $0 : nil }) {
             metadata.takenAt = at
+            sources.insert("exif")
+        } else if let at = clientTime.flatMap({ plausible($0) ? $0 : nil }) {
+            metadata.takenAt = at
+            sources.insert("client")
         }
-        if let p = info.position { metadata.position = p } else { metadata.position = try Input.position(req) }
-        if info.takenAt != nil || info.position != nil {
-            metadata.source = "exif"
-        } else if metadata.takenAt != nil || metadata.position != nil {
-            metadata.source = "client"
+        let real = { (p: GeoPoint) in !(p.latitude == 0 && p.longitude == 0) }
+        if let p = info.position.flatMap({ real($0) ? $0 : nil }) {
+            metadata.position = p
+            sources.insert("exif")
+        } else if let p = clientPosition.flatMap({ real($0) ? $0 : nil }) {
+            metadata.position = p
+            sources.insert("client")
         }
+        metadata.source = sources.isEmpty ? nil : sources.sorted().reversed().joined(separator: "+")
         let found = metadata
         let inserted = try await req.application.campaignWrite(scope: .everything, recordedAt: now) { tx in
             try await PhotoStore(sql: tx.sql).insert(info, bytes: bytes, metadata: found, by: account.username, at: now)

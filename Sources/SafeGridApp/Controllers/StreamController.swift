@@ -12,7 +12,8 @@ import Vapor
 /// - `event: figures`: the area's dashboard figures (the JSON of `GET /api/v1/dashboard`) on
 ///   connecting and within about a second of every committed write in the area (``LiveFeed``);
 ///   `id:` is the last event's `seq`;
-/// - `: heartbeat` comments every 15 s, so proxies keep an idle stream open.
+/// - `event: heartbeat` (data: the server's time) every 15 s, so proxies keep an idle stream open
+///   and the page can tell a dead connection from a quiet one.
 ///
 /// Reconnecting with `Last-Event-ID` resumes: the events after it (at most 200), then the
 /// current figures. The reader sees only their jurisdiction: an area outside it is 404.
@@ -42,7 +43,9 @@ enum StreamController {
                 var cursor = try await update(req, area: code, after: resume, writer: writer)
                 for await signal in subscription.signals {
                     switch signal {
-                    case .heartbeat: try await writer.writeBuffer(ByteBuffer(string: ": heartbeat\n\n"))
+                    case .heartbeat:
+                        // A named event (not a comment) so the page can tell a live stream from a dead one.
+                        try await writer.writeBuffer(ByteBuffer(string: "event: heartbeat\ndata: \(Timestamp.format(req.services.now()))\n\n"))
                     case .changed: cursor = try await update(req, area: code, after: cursor, writer: writer)
                     }
                 }

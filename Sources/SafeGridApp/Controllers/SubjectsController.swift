@@ -96,11 +96,12 @@ enum SubjectsController {
     }
 
     /// Whether a stored subject is the registration `s` again: same kind, name, address, credit
-    /// code, micro-grid, parent and party.
+    /// code, micro-grid, parent, party, rooms, above-scale and position.
     static func sameRegistration(_ row: SubjectRow, _ s: Subject) -> Bool {
         row.kind == s.kind.rawValue && row.name == s.name && row.address == s.address && row.creditCode == s.creditCode?.value
             && row.microGridCode == s.microGridCode && row.parentId == s.parentId && row.partyName == s.party.name
-            && row.partyPhone == s.party.phone.stored
+            && row.partyPhone == s.party.phone.stored && row.rooms == s.rooms && row.aboveScale == s.aboveScale
+            && row.latitude == s.location?.latitude && row.longitude == s.location?.longitude && row.datum == s.location?.datum.rawValue
     }
 
     /// Filters: `kind`, `areaCode`, `colour` (key such as `serious.inProgress`), `parentId`, `q`

@@ -94,8 +94,10 @@ actor InspectionIntake {
             for s in batch {
                 do {
                     if let existing = stored[s.clientID] {
-                        guard existing.requestHash == s.requestHash, subjects[existing.subjectId].map({ s.scope.contains($0.microGridCode) }) ?? false, let json = existing.responseJson else {
-                            throw Self.reused(s.clientID, existing.id)
+                        let visible = subjects[existing.subjectId].map { s.scope.contains($0.microGridCode) } ?? false
+                        guard existing.requestHash == s.requestHash, visible, let json = existing.responseJson else {
+                            // Another area's inspection is not named to this submitter.
+                            throw Self.reused(s.clientID, visible ? existing.id : nil)
                         }
                         outcomes.append(.success((json, true)))
                         continue
@@ -150,9 +152,9 @@ actor InspectionIntake {
         }
     }
 
-    static func reused(_ clientID: String, _ id: UUID) -> DomainError {
+    static func reused(_ clientID: String, _ id: UUID?) -> DomainError {
         DomainError(.conflict, field: "clientId", reason: "clientId \(clientID) was already used for a different inspection",
-                    extra: ["inspectionId": id.uuidString.lowercased()])
+                    extra: id.map { ["inspectionId": $0.uuidString.lowercased()] } ?? [:])
     }
 }
 

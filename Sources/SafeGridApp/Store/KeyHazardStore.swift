@@ -220,6 +220,20 @@ struct KeyHazardStore {
         return Set(try await q.all().map { try $0.decode(column: "subject_id", as: UUID.self) })
     }
 
+    /// Listed enterprises of `area` counted by the area column `column` (`village_code`, …) of
+    /// its children.
+    func listedCounts(in area: String, by column: String) async throws -> [String: Int] {
+        var q = sql.select().column(SQLColumn(column, table: "s"), as: "code").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from(SQLAlias(SQLIdentifier("key_hazard_enterprises"), as: SQLIdentifier("k")))
+            .join(SQLAlias(SQLIdentifier("subjects"), as: SQLIdentifier("s")), on: SQLColumn("id", table: "s"), .equal, SQLColumn("subject_id", table: "k"))
+        if let parent = CampaignQueries.areaColumn(for: area) { q = q.where(SQLColumn(parent, table: "s"), .equal, SQLBind(area)) }
+        var out: [String: Int] = [:]
+        for row in try await q.groupBy(SQLColumn(column, table: "s")).all() {
+            out[try row.decode(column: "code", as: String.self)] = try row.decode(column: "n", as: Int.self)
+        }
+        return out
+    }
+
     /// Whether a subject is listed.
     func isListed(_ id: UUID) async throws -> Bool {
         try await sql.select().column("subject_id").from("key_hazard_enterprises").where("subject_id", .equal, SQLBind(id)).first() != nil

@@ -42,11 +42,25 @@ struct PhotoStore {
                            uploadedBy: try row.decode(column: "uploaded_by", as: String.self))
     }
 
-    /// Stores a photo checked by ``ImageContent``; a photo with the same content already stored
-    /// is left as it is (the first upload's metadata and uploader stand).
-    /// - Returns: whether a row was inserted.
+    /// Stores a photo checked by ``ImageContent``, and `username` as one of its uploaders. A
+    /// photo with the same content already stored keeps its first upload's metadata; the
+    /// account is added to its uploaders.
+    /// - Returns: whether the photo was new.
     func insert(_ image: ImageInfo, bytes: [UInt8], metadata: Metadata, by username: String, at: Date) async throws -> Bool {
-        if try await particulars(image.sha256) != nil { return false }
+        let known = try await particulars(image.sha256) != nil
+        if !known {
+            try await insertPhoto(image, bytes: bytes, metadata: metadata, by: username, at: at)
+        }
+        let uploader = try await sql.select().column("username").from("photo_uploaders")
+            .where("sha256", .equal, SQLBind(image.sha256)).where("username", .equal, SQLBind(username)).first()
+        if uploader == nil {
+            try await sql.insert(into: "photo_uploaders").columns("sha256", "username", "uploaded_at")
+                .values(SQLBind(image.sha256), SQLBind(username), SQLBind(at)).run()
+        }
+        return !known
+    }
+
+    private func insertPhoto(_ image: ImageInfo, bytes: [UInt8], metadata: Metadata, by username: String, at: Date) async throws {
         try await sql.insert(into: "photos")
             .columns("sha256", "content_type", "byte_count", "orientation", "data", "taken_at", "latitude", "longitude",
                      "metadata_source", "uploaded_by", "uploaded_at")
@@ -54,15 +68,14 @@ struct PhotoStore {
                     SQLBind(Data(bytes)), SQLBind(metadata.takenAt), SQLBind(metadata.position?.latitude),
                     SQLBind(metadata.position?.longitude), SQLBind(metadata.source), SQLBind(username), SQLBind(at))
             .run()
-        return true
     }
 
     /// Of `ids`, those not stored as photos uploaded by `username`.
     /// - Throws: when a row cannot be read.
     func missing(_ ids: Set<String>, uploadedBy username: String) async throws -> Set<String> {
         guard !ids.isEmpty else { return [] }
-        let found = try await sql.select().column("sha256").from("photos")
-            .where("sha256", .in, SQLBind.group(Array(ids))).where("uploaded_by", .equal, SQLBind(username)).all()
+        let found = try await sql.select().column("sha256").from("photo_uploaders")
+            .where("sha256", .in, SQLBind.group(Array(ids))).where("username", .equal, SQLBind(username)).all()
             .map { try $0.decode(column: "sha256", as: String.self) }
         return ids.subtracting(found)
     }
@@ -101,13 +114,15 @@ struct PhotoStore {
                     try $0.decode(column: "latitude", as: Double?.self), try $0.decode(column: "longitude", as: Double?.self)) }
     }
 
-    /// The photo's bytes and content type, if `username` uploaded it or it is shown on a subject
+    /// The photo's bytes and content type, if `username` is one of its uploaders or it is shown on a subject
     /// of the reader's jurisdiction (`queries`' scope); `nil` otherwise, as for an unknown id.
     /// - Throws: when a row cannot be read.
     func photo(_ sha256: String, reader username: String, queries: CampaignQueries) async throws -> (contentType: String, data: Data)? {
-        guard let row = try await sql.select().columns("content_type", "data", "uploaded_by").from("photos")
+        guard let row = try await sql.select().columns("content_type", "data").from("photos")
             .where("sha256", .equal, SQLBind(sha256)).first() else { return nil }
-        if try row.decode(column: "uploaded_by", as: String.self) != username {
+        let uploaded = try await sql.select().column("username").from("photo_uploaders")
+            .where("sha256", .equal, SQLBind(sha256)).where("username", .equal, SQLBind(username)).first() != nil
+        if !uploaded {
             let use = try await queries.scopedBySubject(sql.select().column("sha256").from("photo_uses")
                 .where("sha256", .equal, SQLBind(sha256))).limit(1).first()
             guard use != nil else { return nil }

@@ -7,7 +7,9 @@ import SQLKit
 /// - `photos`: one row per content (`sha256`, 64 lowercase hex digits, is the id the records
 ///   carry): the bytes, the content type, the EXIF orientation, when and where it was taken (from
 ///   EXIF, or as the phone reported it when its shrinking dropped the EXIF: `metadata_source`
-///   `exif` or `client`), who uploaded it and when.
+///   `exif`, `client` or `exif+client`), who uploaded it first and when.
+/// - `photo_uploaders`: every account that uploaded the same content (the same picture passed
+///   around a team, or shrunk alike on a shared phone): each may name it in its records.
 /// - `photo_uses`: which subject (and hazard) a record showed a photo on (`source` `inspection` or
 ///   `reinspection`, `source_id` the inspection, or the hazard re-inspected): what makes a photo
 ///   readable to the people who may see that subject.
@@ -28,6 +30,12 @@ struct CreatePhotos: AsyncMigration {
             .field("uploaded_by", .string, .required)
             .field("uploaded_at", .datetime, .required)
             .create()
+        try await database.schema("photo_uploaders")
+            .field("sha256", .string, .required, .references("photos", "sha256"))
+            .field("username", .string, .required)
+            .field("uploaded_at", .datetime, .required)
+            .unique(on: "sha256", "username")
+            .create()
         try await database.schema("photo_uses")
             .field("sha256", .string, .required, .references("photos", "sha256"))
             .field("subject_id", .uuid, .required, .references("subjects", "id"))
@@ -44,7 +52,14 @@ struct CreatePhotos: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
+        try await database.schema("photo_uploaders")
+            .field("sha256", .string, .required, .references("photos", "sha256"))
+            .field("username", .string, .required)
+            .field("uploaded_at", .datetime, .required)
+            .unique(on: "sha256", "username")
+            .create()
         try await database.schema("photo_uses").delete()
+        try await database.schema("photo_uploaders").delete()
         try await database.schema("photos").delete()
     }
 }
