@@ -52,12 +52,6 @@ struct CreatePhotos: AsyncMigration {
     }
 
     func revert(on database: any Database) async throws {
-        try await database.schema("photo_uploaders")
-            .field("sha256", .string, .required, .references("photos", "sha256"))
-            .field("username", .string, .required)
-            .field("uploaded_at", .datetime, .required)
-            .unique(on: "sha256", "username")
-            .create()
         try await database.schema("photo_uses").delete()
         try await database.schema("photo_uploaders").delete()
         try await database.schema("photos").delete()
