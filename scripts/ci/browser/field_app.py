@@ -232,7 +232,12 @@ class Phone:
         return self.d.execute_async_script("var done = arguments[arguments.length - 1];\n" + script, *args)
 
     def outbox(self):
-        return self.js("SG.Store.items().then(done, function (e) { done({error: String(e)}); });")
+        # Right after a page load the app may not have opened its store yet: wait for it.
+        return self.js("""(function go(n) {
+            if (window.SG && SG.Store && SG.Store.kind() !== '—') SG.Store.items().then(done, function (e) { done({error: String(e)}); });
+            else if (n > 200) done({error: 'the store did not open'});
+            else setTimeout(function () { go(n + 1); }, 50);
+          })(0);""")
 
     def wait_sent(self, timeout=60):
         def drained(d):
@@ -904,6 +909,8 @@ def test_signout(ctx):
     p.click("#tab-queue")
     p.el("#queue-summary")
     check(not p.d.find_elements(By.CSS_SELECTOR, "#queue-list li.q-item"), "the queue does not show the other account's record")
+    p.wait(lambda d: "1 项记录未上传，已锁定" in (p.text("#queue-locked") or ""), 5, "only a count of the locked records")
+    check(name not in p.d.find_element(By.ID, "view").text, "nothing of what it holds")
     p.shot("other-account-queue")
     p.d.get(p.base + f"/field/#/register?edit={item_id}")
     p.wait(lambda d: "找不到这条记录" in (d.find_element(By.ID, "view").text or ""), 10, "no fix of another account's record")

@@ -102,7 +102,7 @@
     if (!UI.me && r.name !== "me") { SG.screens.signedOut(view); return; }
     Promise.resolve().then(function () { return screen(view, r.args, r.query); }).catch(function (e) {
       console.error(e);
-      view.appendChild(h("p", { class: "msg bad" }, "出错了 · something went wrong: " + (e && (e.message || SG.problemText(e.problem)) || e)));
+      view.appendChild(h("p", { class: "msg bad" }, "出错了 · something went wrong: " + (e && (e.message || (e.problem && SG.problemDetail(e.status, e.problem))) || e)));
     });
   }
   SG.route = route;
@@ -213,7 +213,7 @@
         var tl = await Data.refreshTasks(pos);
         if (UI.alive(t)) renderTasks(tl);
       } catch (e) {
-        meta.textContent = e.network ? "离线，无法按距离重排 · offline" : (e.message || SG.problemText(e.problem));
+        meta.textContent = e.network ? "离线，无法按距离重排 · offline" : (e.message || SG.problemDetail(e.status, e.problem));
       }
       nearest.disabled = false;
     });
@@ -518,7 +518,7 @@
     var send = h("button", { id: "send-now", type: "button", class: "btn wide" }, "立即发送 Send now");
     var summary = h("p", { id: "queue-summary", class: "summary-line" });
     var list = h("ul", { id: "queue-list", class: "list" });
-    view.appendChild(h("section", { class: "card" }, summary, send, h("p", { id: "queue-last", class: "hint" })));
+    view.appendChild(h("section", { class: "card" }, summary, send, h("p", { id: "queue-last", class: "hint" }), h("p", { id: "queue-locked", class: "hint" })));
     view.appendChild(list);
     send.addEventListener("click", async function () {
       send.disabled = true;
@@ -536,6 +536,11 @@
       summary.textContent = "待传 " + c.records + " 项 to send（等待 " + c.waiting + " waiting · 被拒 " + c.refused + " refused）" +
         (c.photos ? " · 照片 " + c.photos + " 张 photos" + (c.photosRefused ? "（被拒 " + c.photosRefused + "）" : "") : "") + " · 已传 " + c.sent + " sent";
       summary.setAttribute("data-records", String(c.records));
+      // Another account's unsent records on this phone: only how many, never what.
+      var locked = SG.queueCounts(await Outbox.othersPending()).records;
+      var lockedEl = SG.$("queue-locked");
+      if (lockedEl) lockedEl.textContent = locked ? "本机另有其他账号的 " + locked + " 项记录未上传，已锁定，该账号登录后上传 · " + locked +
+        " record(s) of another account are locked on this phone; they go up when it signs in" : "";
       SG.$("queue-last") && (SG.$("queue-last").textContent = "上次成功同步 Last sync: " + (lastSync ? SG.showTime(lastSync) : "—"));
       SG.clear(list);
       if (!items.length) list.appendChild(UI.empty("没有待传内容 · nothing waiting"));
@@ -653,7 +658,7 @@
     refresh.addEventListener("click", async function () {
       refresh.disabled = true; refresh.textContent = "更新中… Refreshing…";
       try { await Data.refresh(me); UI.toast("离线数据已更新 · offline data refreshed"); } catch (e) {
-        UI.toast(e.network ? "离线，无法更新 · offline" : "更新失败 · failed: " + (SG.problemText(e.problem) || e.message), "bad");
+        UI.toast(e.network ? "离线，无法更新 · offline" : "更新失败 · failed: " + (e.problem ? SG.problemDetail(e.status, e.problem) : e.message), "bad");
       }
       SG.route();
     });
@@ -680,6 +685,12 @@
       await Store.del("me");
     } catch (e) { console.warn("sign-out", e); }
     UI.me = null;
+    // Nothing of the account stays on screen (nor in a page the back button restores).
+    var view = SG.$("view");
+    SG.clear(view);
+    view.appendChild(h("p", { class: "hint" }, "正在退出… Signing out…"));
+    form.className = "hidden";
+    view.appendChild(form);  // a form submits only while in the page
     form.submit();
   }
 
@@ -730,6 +741,11 @@
     window.addEventListener("online", function () { Api.setOnline(true); showNet(); Outbox.run().then(SG.refreshSoon, function () {}); });
     window.addEventListener("offline", function () { Api.setOnline(false); showNet(); });
     window.addEventListener("hashchange", route);
+    // A page kept by the back/forward cache after a sign-out (or another account's sign-in) starts anew.
+    window.addEventListener("pageshow", function (e) {
+      if (!e.persisted) return;
+      Store.get("me").then(function (m) { if ((m && m.username) !== (UI.me && UI.me.username)) location.reload(); });
+    });
     // Items left "sending" by a reload are sent again.
     (await Store.items()).forEach(function (it) { if (it.state === "sending") { it.state = "waiting"; Store.putItem(it); } });
     SG.clockOffset = (await Store.get("clockOffset")) || 0;
