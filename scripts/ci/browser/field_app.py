@@ -11,6 +11,11 @@
   4. bad-input — a credit code with a wrong check character, a position outside 萧山区, a deadline
                  before today, a file that is not an image, a 30 MB photo: each a message next to
                  its field, nothing queued, nothing stored on the server.
+  and refused-fix, in-app, actions (see each), then the fixes of the field review:
+  signout (sign-out forgets the area data, a queue stays locked to its account), reinspect-conflict
+  (a re-inspection overtaken on the server: never taken for our own, re-sent or explained and
+  fixed), messages (refusals in Chinese first), viewer (a read-only account), photo-clock (a
+  wrong camera clock, a photo the server cannot read).
 
 Screenshots of every step go to .build/browser-screenshots/. Run through scripts/ci/browser.sh,
 or alone against a running server: `python3 field_app.py --base http://127.0.0.1:8091`.
@@ -32,7 +37,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 import common  # noqa: E402  (scripts/ci/common.py: binary, demo database, server process, http)
 
 from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import TimeoutException, WebDriverException  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.actions import interaction  # noqa: E402
@@ -92,7 +97,7 @@ def exif_app1(taken="2026:12:05 09:30:15", lat=30.171, lon=120.459):
     return b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body
 
 
-def make_jpeg(driver, path, width=3000, height=2000, label="SafeGrid"):
+def make_jpeg(driver, path, width=3000, height=2000, label="SafeGrid", taken="2026:12:05 09:30:15"):
     """A camera-sized JPEG drawn by the browser's canvas (no Pillow here), with EXIF spliced in."""
     data_url = driver.execute_async_script("""
       var w = arguments[0], h = arguments[1], label = arguments[2], done = arguments[arguments.length - 1];
@@ -106,7 +111,7 @@ def make_jpeg(driver, path, width=3000, height=2000, label="SafeGrid"):
     raw = base64.b64decode(data_url.split(",", 1)[1])
     assert raw[:2] == b"\xff\xd8"
     with open(path, "wb") as f:
-        f.write(raw[:2] + exif_app1() + raw[2:])
+        f.write(raw[:2] + exif_app1(taken) + raw[2:])
     return path
 
 
@@ -206,8 +211,12 @@ class Phone:
             raise Failure(f"timed out waiting for {what}")
 
     def el(self, css, timeout=20):
-        return self.wait(lambda d: next(iter([e for e in d.find_elements(By.CSS_SELECTOR, css) if e.is_displayed()]), None),
-                         timeout, css)
+        def shown(d):
+            try:
+                return next(iter([e for e in d.find_elements(By.CSS_SELECTOR, css) if e.is_displayed()]), None)
+            except StaleElementReferenceException:
+                return None  # re-rendered meanwhile: look again
+        return self.wait(shown, timeout, css)
 
     def click(self, css, timeout=20):
         e = self.el(css, timeout)
@@ -223,7 +232,12 @@ class Phone:
         return self.d.execute_async_script("var done = arguments[arguments.length - 1];\n" + script, *args)
 
     def outbox(self):
-        return self.js("SG.Store.items().then(done, function (e) { done({error: String(e)}); });")
+        # Right after a page load the app may not have opened its store yet: wait for it.
+        return self.js("""(function go(n) {
+            if (window.SG && SG.Store && SG.Store.kind() !== '—') SG.Store.items().then(done, function (e) { done({error: String(e)}); });
+            else if (n > 200) done({error: 'the store did not open'});
+            else setTimeout(function () { go(n + 1); }, 50);
+          })(0);""")
 
     def wait_sent(self, timeout=60):
         def drained(d):
@@ -261,6 +275,31 @@ class Phone:
         self.d.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
         self.wait(lambda d: urllib.parse.urlparse(d.current_url).path == "/field/", 20, "/field/ after sign-in")
         self.wait(lambda d: d.find_element(By.ID, "view").get_attribute("data-screen") == "today", 20, "the Today screen")
+
+    def set_select(self, css_or_el, value):
+        el = self.el(css_or_el) if isinstance(css_or_el, str) else css_or_el
+        self.d.execute_script("var s = arguments[0]; s.value = arguments[1]; s.dispatchEvent(new Event('change'))", el, value)
+
+    def choose_dept(self, value="marketSupervision"):
+        """The first team member's department, which an account without one (a grid worker) must
+        choose: the one it inspects with."""
+        sel = self.el("#team .member[data-index='0'] .member-dept")
+        if not sel.get_attribute("value"):
+            self.set_select(sel, value)
+
+    def choose_micro_grid(self):
+        """The first micro-grid of the list (none is preset when there are several)."""
+        self.el("#reg-microgrid")
+        code = self.d.execute_script("""var o = Array.prototype.filter.call(document.querySelectorAll('#reg-microgrid option'),
+            function (x) { return /^\\d{17}$/.test(x.value); })[0]; return o ? o.value : null;""")
+        if code:
+            self.set_select("#reg-microgrid", code)
+        return code
+
+    def logout(self):
+        """退出登录 from Me; returns once the sign-in page shows."""
+        self.d.get(self.base + "/field/#/me")
+        self.click("#logout")
 
     def draw_signature(self, css="#sign-pad"):
         pad = self.el(css)
@@ -326,6 +365,11 @@ def test_inspect(ctx):
         return !e.querySelector('.warn'); }).map(function (e) { return e.getAttribute('data-code'); });""")
     check(len(codes) >= 2, f"{len(codes)} checklist items apply without an open hazard")
     c1, c2 = codes[0], codes[1]
+    # Review 5: a grid worker has no department; the notice lists each member under one, so the
+    # worker chooses the one it inspects with (no 综合行政执法 by default).
+    first_dept = p.d.execute_script("return document.querySelector(\"#team .member[data-index='0'] .member-dept\").value")
+    check(first_dept == "", f"no department is preset for the grid worker ({first_dept!r})")
+    check(p.el("#team-dept-hint").is_displayed() and "网格员请选择随同检查的部门" in p.text("#team-dept-hint"), "the hint asks the grid worker to choose")
     p.click("#add-member")
     member = p.d.find_elements(By.CSS_SELECTOR, "#team .member-name")[-1]
     member.send_keys("李消防")
@@ -337,6 +381,12 @@ def test_inspect(ctx):
     p.d.find_element(By.CSS_SELECTOR, f"#item-{c2} textarea.note").send_keys("配电箱下堆放纸箱")
     p.shot("two-hazards-photo")
     p.click("#mark-rest-pass")
+    p.click("#inspect-submit")
+    p.wait(lambda d: "选择部门" in (d.execute_script("return document.querySelector(\".msg[data-for='team']\").textContent") or ""), 5,
+           "the message: choose the department")
+    check(p.screen() == "inspect" and not p.outbox(), "nothing was queued without the department")
+    p.shot("team-no-department")
+    p.choose_dept("marketSupervision")
     p.click("#inspect-submit")
     p.el("#sign-pad")
     p.shot("sign")
@@ -360,6 +410,7 @@ def test_inspect(ctx):
     check(hz_codes == sorted([c1, c2]), f"the stored inspection has hazards {hz_codes}")
     check(len(detail["team"]) == 2 and len({m["department"] for m in detail["team"]}) == 2
           and any(m["name"] == "李消防" for m in detail["team"]), "a team of two departments was stored")
+    check(detail["team"][0]["department"] == "marketSupervision", f"the grid worker is listed under the chosen department ({detail['team'][0]})")
     # The photo the phone sent: shrunk to ≤ 1600 px, as stored by the server.
     pid = photo_items[0]["result"]["id"]
     st, headers, body = srv.get(f"/photos/{pid}", "wangge.worker", raw=True)
@@ -378,8 +429,15 @@ def test_inspect(ctx):
     p.el("#me-info")
     p.wait(lambda d: (p.text("#last-sync") or "—") != "—", 10, "the last sync time")
     check(p.text("#me-username") == "wangge.worker", "Me shows who is signed in")
+    check(p.text("#me-role") == "网格员 Grid worker", f"Me shows the role's name, not its code ({p.text('#me-role')!r})")
     check(re.search(r"\d", p.text("#cache-size") or "") is not None, "Me shows the cache size: " + (p.text("#cache-size") or ""))
     p.shot("me")
+    # The department is remembered for this account: the next inspection starts with it.
+    other = tasks[1]["subjectId"].lower() if len(tasks) > 1 else sid
+    p.d.get(p.base + f"/field/#/inspect/{other}")
+    p.el("#inspect-submit")
+    remembered = p.d.execute_script("return document.querySelector(\"#team .member[data-index='0'] .member-dept\").value")
+    check(remembered == "marketSupervision", f"the next inspection starts with the last department chosen ({remembered!r})")
     ctx.inspected = {"subjectId": sid, "inspectionId": inspection_id}
 
 
@@ -403,8 +461,16 @@ def test_offline(ctx):
     p.el("#reg-party-phone").send_keys("13800001234")
     p.click("#reg-locate")
     p.wait(lambda d: "萧山区内" in (p.text("#reg-position-msg") or ""), 20, "a position inside 萧山区")
+    # Review 6: with several micro-grids in the grid, none is preset (the first one was, silently).
     mg = p.d.execute_script("return document.getElementById('reg-microgrid').value")
-    check(re.fullmatch(r"\d{17}", mg or "") is not None, f"a micro-grid is preset offline ({mg})")
+    n_mg = p.d.execute_script("return document.querySelectorAll('#reg-microgrid option').length - 1")
+    check(n_mg > 1 and mg == "", f"{n_mg} micro-grids offline, none preset ({mg!r})")
+    check("请选择" in (p.text("#reg-microgrid-hint") or ""), "a hint says to choose one")
+    p.click("#reg-save-inspect")
+    p.wait(lambda d: "请选择微网格" in (p.text("#reg-microgrid-msg") or ""), 5, "the message: choose the micro-grid")
+    check(p.screen() == "register" and not p.outbox(), "nothing was queued without a micro-grid")
+    mg = p.choose_micro_grid()
+    check(re.fullmatch(r"\d{17}", mg or "") is not None, f"a micro-grid chosen offline ({mg})")
     p.shot("register-offline")
     p.click("#reg-save-inspect")
     p.el("#inspect-submit")
@@ -414,6 +480,7 @@ def test_offline(ctx):
     p.d.find_element(By.ID, f"photo-{code}").send_keys(photo)
     p.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"#item-{code} .thumb img"), 20, "the photo's thumbnail")
     p.click("#mark-rest-pass")
+    p.choose_dept()
     p.shot("inspect-offline")
     p.click("#inspect-submit")
     p.el("#sign-pad")
@@ -435,6 +502,10 @@ def test_offline(ctx):
     p.el("#queue-list li.q-item")
     p.shot("queue-offline")
     check(len(p.d.find_elements(By.CSS_SELECTOR, "#queue-list li.q-item[data-state=waiting]")) == 4, "the queue still holds the four records after the reload")
+    # Review 6: the summary counts what the badge counts (records; the photo is part of one).
+    summary = p.text("#queue-summary") or ""
+    check(p.el("#queue-summary").get_attribute("data-records") == p.text("#queue-count") == "3" and summary.startswith("待传 3 项"),
+          f"the summary and the badge both count 3 records: {summary!r}, badge {p.text('#queue-count')!r}")
     before = srv.get("/api/v1/subjects?q=" + urllib.parse.quote(name))
     check(before["total"] == 0, "the server has nothing yet")
     # Back online: the app sends by itself (online event).
@@ -588,11 +659,13 @@ def test_refused_fix(ctx):
     p.wait(lambda d: "校验通过" in (p.text("#reg-credit-msg") or ""), 5, "a valid credit code")
     p.el("#reg-party-name").send_keys("钱厂长")
     p.el("#reg-party-phone").send_keys("13700003333")
+    p.choose_micro_grid()
     p.click("#reg-save-inspect")
     p.el("#inspect-submit")
     code = p.d.execute_script("return document.querySelector('.item').getAttribute('data-code')")
     p.click(f"#item-{code} button[data-outcome=hazard]")
     p.click("#mark-rest-pass")
+    p.choose_dept()
     p.click("#inspect-submit")
     p.el("#sign-pad")
     p.draw_signature()
@@ -619,6 +692,7 @@ def test_refused_fix(ctx):
     p.click("#tab-queue")
     row = p.el(f"#queue-list li.q-item[data-id='{sub['id']}']")
     check("creditCode" in row.text and "被拒" in row.text, "the queue shows the refusal with its field")
+    check("统一社会信用代码已登记" in row.text, "the refusal is explained in Chinese first: " + row.find_element(By.CSS_SELECTOR, ".q-error").text)
     p.shot("queue-refused")
     p.click(f"#queue-list li.q-item[data-id='{sub['id']}'] .q-fix")
     p.el("#register-form")
@@ -667,6 +741,7 @@ def test_in_app_browser(ctx):
     p.shot("draft-after-reload")
     p.offline(True)
     p.click("#mark-rest-pass")
+    p.choose_dept()
     p.click("#inspect-submit")
     p.el("#sign-pad")
     p.draw_signature()
@@ -754,6 +829,424 @@ def test_actions(ctx):
     p.shot("closed")
 
 
+# ---------------------------------------------------------------- the fixes of the field review
+
+def _taken_credit_code(srv, user="wangge.worker"):
+    """A credit code the server has, outside the account's area (the phone cannot know it)."""
+    me = srv.get("/api/v1/auth/me", user)
+    return [x for x in srv.get("/api/v1/subjects?kind=enterprise&per=200")["items"]
+            if x.get("creditCode") and not x["gridCode"].startswith(me["areaCode"][:14])][0]["creditCode"]
+
+
+def _register(p, name, credit, save="#reg-save"):
+    p.click("#tab-register")
+    p.el("#register-form")
+    p.set_select("#reg-kind", "enterprise")
+    p.el("#reg-name").send_keys(name)
+    p.el("#reg-address").send_keys("杭州市萧山区瓜沥镇工业园区9号")
+    p.el("#reg-credit").send_keys(credit)
+    p.el("#reg-party-name").send_keys("孙厂长")
+    p.el("#reg-party-phone").send_keys("13600004444")
+    p.choose_micro_grid()
+    p.click(save)
+
+
+def test_signout(ctx):
+    """Review 2: 退出登录 forgets the area's data (subjects with the parties' phone numbers,
+    hazards, tasks; the checklist stays); unsent records of the account, after a warning, stay
+    on the phone locked to it: an offline start shows nothing, the next account neither sees nor
+    sends, fixes or deletes them, and they are back when their owner signs in again."""
+    p, srv = ctx.phone("signout"), ctx.server
+    taken = _taken_credit_code(srv)
+    p.sign_in("wangge.worker")
+    p.wait(lambda d: d.execute_script("return !!(navigator.serviceWorker && navigator.serviceWorker.controller)"), 30, "the service worker in control")
+    p.wait(lambda d: p.js("SG.Store.get('packAt').then(done)"), 60, "the day's offline data")
+    subjects = p.js("SG.Store.get('subjects').then(done)")
+    check(subjects and any(s.get("party") for s in subjects), f"the phone holds {len(subjects)} subjects with their parties")
+    name = "退出登录测试厂" + time.strftime("%H%M%S")
+    _register(p, name, taken)
+    p.wait(lambda d: "服务器拒绝" in (p.text("#reg-credit-msg") or ""), 20, "the server's refusal next to the credit code")
+    refusal = p.text("#reg-credit-msg")
+    items = p.outbox()
+    check(len(items) == 1 and items[0]["state"] == "refused" and items[0]["user"] == "wangge.worker", "one refused record of wangge.worker")
+    item_id = items[0]["id"]
+    # Sign out: a warning first, since a record was not sent.
+    p.logout()
+    warn = p.el("#logout-warn")
+    check("1 项未上传" in warn.text and "锁定" in warn.text and "wangge.worker" in warn.text, "the warning says what stays and for whom: " + warn.text[:80])
+    p.shot("logout-warning")
+    p.click("#logout-cancel")
+    p.wait(lambda d: not p.el("#logout").get_attribute("disabled") and not d.find_element(By.ID, "logout-warn").is_displayed(), 5, "the warning closed")
+    check(urllib.parse.urlparse(p.d.current_url).path == "/field/", "cancel keeps the session")
+    p.click("#logout")
+    p.click("#logout-keep")
+    p.wait(lambda d: urllib.parse.urlparse(d.current_url).path == "/login", 20, "the sign-in page after 退出登录")
+    # An offline start without a session: nothing of the account shows; its data is gone.
+    p.offline(True)
+    p.d.get(p.base + "/field/#/today")
+    p.el("#login-link")
+    kept = p.js("""Promise.all([SG.Store.get('subjects'), SG.Store.get('hazards'), SG.Store.get('tasks'), SG.Store.get('me'),
+        SG.Store.get('checklist'), SG.Store.items()]).then(done)""")
+    check(kept[0] is None and kept[1] is None and kept[2] is None and kept[3] is None,
+          "subjects, hazards, tasks and the account are gone from the phone")
+    check(kept[4] is not None, "the checklist stays")
+    check([i["id"] for i in kept[5]] == [item_id], "the unsent record stays on the phone")
+    for route in ("#/queue", "#/today", f"#/register?edit={item_id}", "#/me"):
+        p.d.get(p.base + "/field/" + route)
+        p.el("#login-link")
+        body = p.d.find_element(By.ID, "view").text
+        check(name not in body and "13600004444" not in body, f"{route} offline without a session shows only the sign-in")
+    p.shot("offline-signed-out")
+    # Another account on the same phone.
+    p.offline(False)
+    p.sign_in("weiwangge.worker")
+    p.wait(lambda d: p.js("Promise.all([SG.Store.get('packUser'), SG.Store.get('packAt')]).then(done)")[0] == "weiwangge.worker"
+           and p.js("SG.Store.get('packAt').then(done)"), 60, "the new account's data")
+    mine = p.js("SG.Store.get('me').then(function (m) { return SG.Store.get('subjects').then(function (s) { done([m.areaCode, s]); }); })")
+    check(mine[1] is not None and all(s["microGridCode"].startswith(mine[0]) for s in mine[1]),
+          f"the phone holds only the new account's subjects ({len(mine[1] or [])}, all in {mine[0]})")
+    check(p.text("#queue-count") == "0", "the badge does not count the other account's record")
+    p.click("#tab-queue")
+    p.el("#queue-summary")
+    check(not p.d.find_elements(By.CSS_SELECTOR, "#queue-list li.q-item"), "the queue does not show the other account's record")
+    p.wait(lambda d: "1 项记录未上传，已锁定" in (p.text("#queue-locked") or ""), 5, "only a count of the locked records")
+    check(name not in p.d.find_element(By.ID, "view").text, "nothing of what it holds")
+    p.shot("other-account-queue")
+    p.d.get(p.base + f"/field/#/register?edit={item_id}")
+    p.wait(lambda d: "找不到这条记录" in (d.find_element(By.ID, "view").text or ""), 10, "no fix of another account's record")
+    touched = p.js(f"""SG.Outbox.remove({item_id}).then(function (n) {{ return SG.Outbox.retry({item_id}).then(function (r) {{
+        return SG.Outbox.run().then(function () {{ return SG.Store.item({item_id}).then(function (it) {{ done([n, r, it.state, it.attempts]); }}); }}); }}); }})""")
+    check(touched[0] == 0 and touched[1] is None and touched[2] == "refused", f"it cannot be deleted, resent or sent by another account ({touched})")
+    p.d.get(p.base + "/field/#/today")
+    p.el("#search").send_keys(name[:6])
+    p.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#search-results li, #search-results .empty"), 10, "the search's answer")
+    time.sleep(0.5)
+    check(name not in p.d.find_element(By.ID, "search-results").text, "search does not find the other account's unsent subject")
+    # The other account signs out (nothing unsent of its own: no warning) and the owner is back.
+    p.logout()
+    p.wait(lambda d: urllib.parse.urlparse(d.current_url).path == "/login", 20, "signed out without a warning")
+    p.sign_in("wangge.worker")
+    p.click("#tab-queue")
+    row = p.el(f"#queue-list li.q-item[data-id='{item_id}'][data-state=refused]")
+    check(row.find_elements(By.CSS_SELECTOR, ".q-fix") and p.text("#queue-count") == "1", "the owner finds the record again, to fix or delete")
+    p.shot("owner-back")
+    check("统一社会信用代码已登记" in refusal, "review 4: the refusal was explained in Chinese first: " + refusal)
+    p.click(f"#queue-list li.q-item[data-id='{item_id}'] .q-delete")
+    p.wait(lambda d: _accept_confirm(d), 10, "the confirmation")
+    p.wait(lambda d: not p.outbox(), 10, "the record deleted by its owner")
+
+
+def _open_hazards(srv, user, count, skip=()):
+    """(subjectId, hazard) pairs of open hazards (state open) in the account's tasks."""
+    out = []
+    for t in srv.get("/api/v1/tasks", user)["tasks"]:
+        sid = t["subjectId"].lower()
+        if sid in skip:
+            continue
+        d = srv.get(f"/api/v1/subjects/{sid}")
+        if d["subject"].get("closedDownAt"):
+            continue
+        for h in d["hazards"]:
+            if h["state"] == "open":
+                out.append((sid, h))
+                break
+        if len(out) == count:
+            return out
+    return out
+
+
+def _act(srv, hid, action, user="guali.admin", reason=None):
+    body = {"action": action, "actor": "瓜沥镇平安办"}
+    if reason:
+        body["reason"] = reason
+    st, _, b = common.http("POST", srv.base + f"/api/v1/hazards/{hid}/actions", body,
+                           headers={"Authorization": "Bearer " + srv.token(user)})
+    if st not in (200, 201):
+        raise Failure(f"{action} on {hid}: {st} {b[:200]!r}")
+
+
+def _events_by(srv, hid, user, kind):
+    return [e for e in srv.get(f"/api/v1/hazards/{hid}")["events"] if e["kind"] == kind and e["actor"].endswith(f"（{user}）")]
+
+
+def _reinspection_of(items, hid):
+    return next((i for i in items if i["kind"] == "reinspection"
+                 and any(r["hazardId"].lower() == hid for r in i["payload"]["results"])), None)
+
+
+def test_reinspect_conflict(ctx):
+    """Reviews 1 and 3: a re-inspection whose hazard moved on the server. (a) an offline 未整改
+    whose first answer was 'lost' while the admin started the rectification afterwards: NOT
+    taken for our own earlier success (it was shown as 'sent · 已在服务器 already applied'),
+    refused with who and when in Chinese, fixed from the queue with its outcome, reason and
+    photo kept; (b) still a valid step from the hazard's new state: re-sent by itself against
+    the new version; (d) a replay of a re-inspection that went through is recognised by our own
+    event, not applied twice; (c) re-inspected by someone else meanwhile: refused, with who, and
+    no resend that would fail again."""
+    p, srv = ctx.phone("reinspect-conflict"), ctx.server
+    picks = _open_hazards(srv, "wangge.worker", 3)
+    check(len(picks) == 3, f"three subjects with an open hazard ({len(picks)})")
+    p.sign_in("wangge.worker")
+    p.wait(lambda d: p.js("SG.Store.get('packAt').then(done)"), 60, "the day's offline data")
+
+    # (a) Offline: 未整改 with a reason and a photo; the first attempt's answer is "lost"; the admin
+    # starts the rectification afterwards (the party's SMS-link upload does the same).
+    sid, hz = picks[2]
+    hid = hz["id"].lower()
+    p.d.get(p.base + f"/field/#/subject/{sid}")
+    p.el(f".hazard[data-hazard='{hid}'] button[data-outcome=notYet]")
+    p.offline(True)
+    p.click(f".hazard[data-hazard='{hid}'] button[data-outcome=notYet]")
+    p.el(f".hazard[data-hazard='{hid}'] textarea.reason").send_keys("现场仍有电动车在楼道充电")
+    p.d.find_element(By.ID, f"photo-{hid}").send_keys(make_jpeg(p.d, os.path.join(ctx.tmp, "notyet.jpg"), 1600, 1200, "未整改"))
+    p.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f".hazard[data-hazard='{hid}'] .thumb img"), 20, "the photo's thumbnail")
+    p.click("#reinspect-submit")
+    p.wait(lambda d: any(i["kind"] == "reinspection" and i["state"] == "waiting" for i in p.outbox()), 10, "the re-inspection queued offline")
+    a_item = [i for i in p.outbox() if i["kind"] == "reinspection" and i["state"] == "waiting"][0]
+    p.js(f"""SG.Store.item({a_item['id']}).then(function (it) {{ it.attempts = 1; return SG.Store.putItem(it); }}).then(function () {{ done(); }});""")
+    time.sleep(1.2)
+    _act(srv, hid, "startRectification")
+    p.offline(False)
+    p.wait(lambda d: [i for i in p.outbox() if i["id"] == a_item["id"] and i["state"] != "waiting" and i["state"] != "sending"], 30, "the answer")
+    a_now = [i for i in p.outbox() if i["id"] == a_item["id"]][0]
+    check(a_now["state"] == "refused", f"NOT taken for our own earlier success (state {a_now['state']}, note {a_now.get('note')!r})")
+    check(not _events_by(srv, hid, "wangge.worker", "notYetRectified"), "the server holds no re-inspection of the worker")
+    check("在您复查之后已有新记录" in a_now["error"]["detail"] and "开始整改" in a_now["error"]["detail"],
+          "the refusal says the hazard changed after the re-inspection: " + a_now["error"]["detail"][:100])
+    photo_items = [i for i in p.outbox() if i["kind"] == "photo" and i["id"] in a_item["deps"]]
+    check(len(photo_items) == 1 and photo_items[0]["state"] == "sent", "its photo went up")
+    p.click("#tab-queue")
+    p.el(f"#queue-list li.q-item[data-id='{a_item['id']}'] .q-error")
+    p.shot("refused-changed-after")
+    p.click(f"#queue-list li.q-item[data-id='{a_item['id']}'] .q-fix")
+    p.el("#reinspect-edit")
+    row = p.el(f".hazard[data-hazard='{hid}']")
+    check(row.find_element(By.CSS_SELECTOR, "button[data-outcome=notYet]").get_attribute("aria-pressed") == "true"
+          and row.find_element(By.CSS_SELECTOR, "textarea.reason").get_attribute("value") == "现场仍有电动车在楼道充电",
+          "the fix keeps the outcome and the reason")
+    check(len(row.find_elements(By.CSS_SELECTOR, ".thumb img")) == 1, "and the photo")
+    p.shot("fix-reinspection")
+    p.click("#reinspect-submit")
+    items = p.wait_sent(30)
+    ev = _events_by(srv, hid, "wangge.worker", "notYetRectified")
+    h = srv.get(f"/api/v1/hazards/{hid}")
+    check(len(ev) == 1 and ev[0]["reason"] == "现场仍有电动车在楼道充电" and h["state"] == "open",
+          f"the fixed re-inspection is stored once ({len(ev)}), the hazard is open again ({h['state']})")
+    check(len([i for i in items if i["kind"] == "photo" and i["id"] in a_item["deps"]]) == 1, "with the same photo, not a copy")
+
+    # (b) The admin starts the rectification while the worker's page is open; the worker's
+    # 整改到位 is still a valid step from 整改中: re-sent with the new version.
+    sid, hz = picks[0]
+    hid = hz["id"].lower()
+    p.d.get(p.base + f"/field/#/subject/{sid}")
+    p.el(f".hazard[data-hazard='{hid}'] button[data-outcome=rectified]")
+    _act(srv, hid, "startRectification")
+    time.sleep(1.2)  # the re-inspection is dated after the admin's event (whole seconds)
+    p.click(f".hazard[data-hazard='{hid}'] button[data-outcome=rectified]")
+    p.click("#reinspect-submit")
+    p.wait(lambda d: (_reinspection_of(p.outbox(), hid) or {}).get("state") == "sent", 30, "the re-inspection sent")
+    b_item = _reinspection_of(p.wait_sent(30), hid)
+    check(b_item["payload"]["results"][0]["version"] == hz["version"] + 1, "the re-inspection was re-sent against the new version")
+    check("自动重发" in (b_item.get("note") or ""), "its note says so: " + str(b_item.get("note")))
+    h = srv.get(f"/api/v1/hazards/{hid}")
+    check(h["state"] == "rectified" and len(_events_by(srv, hid, "wangge.worker", "verifyRectified")) == 1,
+          "the hazard is rectified by the worker's re-inspection, once")
+    # (d) A replay (its answer lost): recognised by our own event, not applied twice.
+    p.js(f"""SG.Store.item({b_item['id']}).then(function (it) {{ it.state = 'waiting'; it.attempts = 1; return SG.Store.putItem(it); }})
+        .then(function () {{ return SG.Outbox.run(); }}).then(function () {{ done(); }}, function (e) {{ done(String(e)); }});""")
+    replay = [i for i in p.wait_sent(30) if i["id"] == b_item["id"]][0]
+    check("已在服务器" in (replay.get("note") or ""), "a replay is recognised as already applied: " + str(replay.get("note")))
+    check(len(_events_by(srv, hid, "wangge.worker", "verifyRectified")) == 1, "and not applied twice")
+
+    # (c) Someone else re-inspects it as rectified meanwhile: refused, with who; no blind resend.
+    sid, hz = picks[1]
+    hid = hz["id"].lower()
+    p.d.get(p.base + f"/field/#/subject/{sid}")
+    p.el(f".hazard[data-hazard='{hid}'] button[data-outcome=rectified]")
+    _act(srv, hid, "verifyRectified")
+    p.click(f".hazard[data-hazard='{hid}'] button[data-outcome=rectified]")
+    p.click("#reinspect-submit")
+    p.wait(lambda d: (_reinspection_of(p.outbox(), hid) or {}).get("state") == "refused", 30, "the refusal")
+    c_item = _reinspection_of(p.outbox(), hid)
+    detail = c_item["error"]["detail"]
+    check(detail.startswith("复查未上传") and "已由他人复查为整改到位" in detail and "瓜沥镇平安办" in detail,
+          "refused, in Chinese first, with who re-inspected it: " + detail[:120])
+    check(not _events_by(srv, hid, "wangge.worker", "verifyRectified"), "nothing of the worker's was stored on that hazard")
+    p.click("#tab-queue")
+    row = p.el(f"#queue-list li.q-item[data-id='{c_item['id']}']")
+    check(row.find_elements(By.CSS_SELECTOR, ".q-fix") and not row.find_elements(By.CSS_SELECTOR, ".q-resend"),
+          "the queue offers 修改 and 删除, not a resend that would fail again")
+    p.shot("refused-already-rectified")
+    p.click(f"#queue-list li.q-item[data-id='{c_item['id']}'] .q-delete")
+    p.wait(lambda d: _accept_confirm(d), 10, "the confirmation")
+    p.wait(lambda d: not [i for i in p.outbox() if i["id"] == c_item["id"]], 10, "the refused re-inspection deleted")
+
+
+def test_messages(ctx):
+    """Review 4: refusals in Chinese first, then the server's words: the mapping for the usual
+    ones, and two real refusals (a photo not uploaded by this account, a time in the future)."""
+    p, srv = ctx.phone("messages"), ctx.server
+    p.sign_in("wangge.worker")
+    p.wait(lambda d: p.js("SG.Store.get('checklist').then(done)"), 60, "the checklist")
+    tasks = srv.get("/api/v1/tasks", "wangge.worker")["tasks"]
+    sid = tasks[0]["subjectId"].lower()
+    made = p.js("""var sid = arguments[0];
+      SG.Store.get('checklist').then(function (c) {
+        var kind = null;
+        return SG.Api.json('/api/v1/subjects/' + sid).then(function (d) {
+          var item = c.items.filter(function (it) { return it.subjectKinds.indexOf(d.subject.kind) >= 0; })[0];
+          var base = function (at, results) { return { clientId: SG.uuid(), subjectId: sid, checklistVersion: c.version, inspectedAt: at,
+            inspector: '网格员', team: [{ name: '网格员', department: 'marketSupervision' }], results: results }; };
+          var future = SG.rfc3339(new Date(Date.now() + 86400000));
+          return SG.Outbox.add('inspection', base(SG.rfc3339(), [{ itemCode: item.code, outcome: 'hazard', severity: 'general',
+              dueOn: SG.addDays(SG.today(), 7), photos: ['ab'.repeat(32)] }]), { label: '检查 照片未上传', subjectId: sid })
+            .then(function (a) { return SG.Outbox.add('inspection', base(future, [{ itemCode: item.code, outcome: 'pass' }]), { label: '检查 未来时间', subjectId: sid })
+            .then(function (b) { return SG.Outbox.run().then(function () { done([a.id, b.id]); }); }); });
+        });
+      }).catch(function (e) { done(String(e)); });""", sid)
+    check(isinstance(made, list), f"two inspections queued ({made})")
+    items = {i["id"]: i for i in p.outbox()}
+    photo, future = items[made[0]], items[made[1]]
+    check(photo["state"] == "refused" and photo["error"]["detail"].startswith("所附照片不在服务器上") and "uploaded by you" in photo["error"]["detail"],
+          "a photo not uploaded: " + photo["error"]["detail"][:90])
+    check(future["state"] == "refused" and future["error"]["detail"].startswith("时间晚于服务器当前时间") and "in the future" in future["error"]["detail"],
+          "a time in the future: " + future["error"]["detail"][:90])
+    p.click("#tab-queue")
+    row = p.el(f"#queue-list li.q-item[data-id='{made[1]}'] .q-error")
+    check(row.text.startswith("服务器拒绝 Refused: 时间晚于服务器当前时间"), "the queue shows it: " + row.text[:60])
+    p.shot("refusals")
+    p.js(f"SG.Outbox.remove({made[0]}).then(function () {{ return SG.Outbox.remove({made[1]}); }}).then(function () {{ done(); }})")
+    check(not p.outbox(), "both deleted")
+    cases = [
+        (409, {"field": "results[0].version", "detail": "hazard is at version 2, not 1; reload and retry", "currentState": "rectifying"}, "该隐患已被他人更新"),
+        (422, {"field": "results[0].photos[0]", "detail": "no photo abc was uploaded by you; upload it first (POST /api/v1/photos)"}, "所附照片不在服务器上"),
+        (422, {"field": "takenAt", "detail": "the time 2035-01-01T10:00:00+08:00 is in the future"}, "时间晚于服务器当前时间"),
+        (409, {"field": "creditCode", "detail": "a subject with credit code X already exists"}, "该统一社会信用代码已登记"),
+        (404, {"detail": "no subject with id x"}, "服务器上找不到该记录"),
+        (403, {"detail": "not your department"}, "本账号无权进行此操作"),
+        (401, {"detail": "sign in"}, "登录已过期"),
+        (413, {"detail": "payload too large"}, "照片太大"),
+        (422, {"field": "photo", "detail": "the file is not a JPEG, PNG or HEIC image"}, "服务器无法使用这张照片"),
+    ]
+    for status, problem, zh in cases:
+        text = p.d.execute_script("return SG.problemDetail(arguments[0], arguments[1])", status, problem)
+        check(text.startswith(zh) and problem["detail"] in text and text.index(zh) < text.index(problem["detail"]),
+              f"{status} {problem.get('field', '')}: {text[:70]}…")
+
+
+def test_viewer(ctx):
+    """Review 6: a viewer (screen.viewer) reads but writes nothing: no 检查 buttons, no 登记 tab,
+    no per-hazard 'another department' text but 只读账号 once; Me names the role in Chinese;
+    the search box takes at most 200 characters."""
+    p, srv = ctx.phone("viewer"), ctx.server
+    p.sign_in("screen.viewer")
+    subject = [x for x in srv.get("/api/v1/hazards?state=open&per=50")["items"]][0]
+    d = srv.get(f"/api/v1/subjects/{subject['subjectId']}")
+    search = p.el("#search")
+    search.send_keys(d["subject"]["name"])
+    p.el("#search-results li.subject")
+    check(not p.d.find_elements(By.CSS_SELECTOR, "#search-results .btn-inspect"), "search results have no 检查 button")
+    p.shot("viewer-search")
+    p.d.get(p.base + f"/field/#/subject/{subject['subjectId'].lower()}")
+    p.el("#hazard-list .hazard")
+    check(not p.d.find_elements(By.CSS_SELECTOR, "#subject-inspect, #view button[data-outcome], .start-rect, #reinspect-submit, #closedown"),
+          "no write action on the subject")
+    view = p.d.find_element(By.ID, "view").text
+    check("只读账号" in view and "非本部门" not in view, "the subject says 只读账号, not 'another department's hazard'")
+    p.shot("viewer-subject")
+    p.d.get(p.base + "/field/#/today")
+    check(p.el("#read-only").is_displayed() and "只读账号" in p.text("#read-only"), "Today says 只读账号")
+    check(not p.d.find_element(By.ID, "tab-register").is_displayed(), "no Register tab")
+    check(p.el("#search").get_attribute("maxlength") == "200", "the search box takes at most 200 characters (the server's limit)")
+    p.d.get(p.base + "/field/#/me")
+    p.el("#me-role")
+    check(p.text("#me-role") == "查看 Viewer", f"Me names the role, not its code: {p.text('#me-role')!r}")
+    p.d.get(p.base + f"/field/#/inspect/{subject['subjectId'].lower()}")
+    p.wait(lambda d: "查看账号不能检查" in d.find_element(By.ID, "view").text, 10, "no inspection by a viewer")
+
+
+def test_photo_clock(ctx):
+    """Review 7: photos whose camera clock is wrong (2035, 1999) go without that time and never
+    hold the inspection back (also a photo queued by an older version with such a time); a photo
+    the server cannot read is refused, explained, and its inspection goes up once the photo is
+    deleted."""
+    p, srv = ctx.phone("photo-clock"), ctx.server
+    p.sign_in("wangge.worker")
+    p.wait(lambda d: p.js("SG.Store.get('packAt').then(done)"), 60, "the day's offline data")
+    tasks = srv.get("/api/v1/tasks", "wangge.worker")["tasks"]
+    sid = tasks[2 % len(tasks)]["subjectId"].lower()
+    n0 = len(srv.get(f"/api/v1/inspections?subjectId={sid}"))
+    p.d.get(p.base + f"/field/#/inspect/{sid}")
+    p.el("#inspect-submit")
+    code = p.d.execute_script("""return Array.prototype.filter.call(document.querySelectorAll('.item'), function (e) {
+        return !e.querySelector('.warn'); })[0].getAttribute('data-code')""")
+    p.click(f"#item-{code} button[data-outcome=hazard]")
+    future = make_jpeg(p.d, os.path.join(ctx.tmp, "future.jpg"), 1200, 900, "2035", taken="2035:01:01 10:00:00")
+    past = make_jpeg(p.d, os.path.join(ctx.tmp, "past.jpg"), 1200, 900, "1999", taken="1999:12:31 23:00:00")
+    p.d.find_element(By.ID, f"photo-{code}").send_keys(future + "\n" + past)
+    p.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, f"#item-{code} .thumb img")) == 2, 20, "both thumbnails")
+    msg = p.d.execute_script(f"return document.querySelector(\".msg[data-for='photo-{code}']\").textContent")
+    p.d.execute_script(f"document.querySelector(\".msg[data-for='photo-{code}']\").scrollIntoView({{block: 'center'}})")
+    p.shot("clock-wrong")
+    p.click("#mark-rest-pass")
+    p.choose_dept()
+    p.offline(True)
+    p.click("#inspect-submit")
+    p.el("#sign-pad")
+    # As an older version queued it: a photo with the camera's future time.
+    p.js("""SG.Store.items().then(function (items) {
+        var ph = items.filter(function (it) { return it.kind === 'photo'; });
+        ph[0].payload.takenAt = '2035-01-01T10:00:00+08:00';
+        return SG.Store.putItem(ph[0]).then(function () { done(ph.map(function (x) { return x.payload.takenAt; })); });
+      });""")
+    p.offline(False)
+    p.click("#sign-later")
+    items = p.wait_sent(60)
+    photos = [i for i in items if i["kind"] == "photo"]
+    check(len(photos) == 2 and not any((i["payload"].get("takenAt") or "").startswith(("2035", "1999")) for i in photos[1:]),
+          "the new photo records carry no implausible time: " + str([i["payload"].get("takenAt") for i in photos]))
+    check(len(srv.get(f"/api/v1/inspections?subjectId={sid}")) == n0 + 1, "the inspection was not held back")
+    check("不可信" in (photos[0].get("note") or ""), "the queued one went up without its time: " + str(photos[0].get("note")))
+    check("不可信" in msg, "the worker was told the camera's time is ignored: " + msg)
+
+    # A photo the server cannot read (its file damaged on the phone): refused, explained; deleting
+    # it lets the inspection go up without it.
+    sid2 = tasks[3 % len(tasks)]["subjectId"].lower()
+    n2 = len(srv.get(f"/api/v1/inspections?subjectId={sid2}"))
+    p.d.get(p.base + f"/field/#/inspect/{sid2}")
+    p.el("#inspect-submit")
+    code = p.d.execute_script("""return Array.prototype.filter.call(document.querySelectorAll('.item'), function (e) {
+        return !e.querySelector('.warn'); })[0].getAttribute('data-code')""")
+    p.click(f"#item-{code} button[data-outcome=hazard]")
+    p.d.find_element(By.ID, f"photo-{code}").send_keys(make_jpeg(p.d, os.path.join(ctx.tmp, "damaged.jpg"), 1200, 900, "坏"))
+    p.wait(lambda d: d.find_elements(By.CSS_SELECTOR, f"#item-{code} .thumb img"), 20, "the thumbnail")
+    p.click("#mark-rest-pass")
+    p.offline(True)
+    p.click("#inspect-submit")
+    p.el("#sign-pad")
+    bad = p.js("""SG.Store.items().then(function (items) {
+        var ph = items.filter(function (it) { return it.kind === 'photo' && it.state !== 'sent'; })[0];
+        return SG.Store.putBlob(ph.payload.blobKey, new Blob(['not a photo at all, damaged on the phone'], { type: 'image/jpeg' })).then(function () { done(ph.id); });
+      });""")
+    p.offline(False)
+    p.click("#sign-later")
+    p.wait(lambda d: any(i["id"] == bad and i["state"] == "refused" for i in p.outbox()), 30, "the photo's refusal")
+    p.click("#tab-queue")
+    prow = p.el(f"#queue-list li.q-item[data-id='{bad}']")
+    check("服务器无法使用这张照片" in prow.text and not prow.find_elements(By.CSS_SELECTOR, ".q-resend"),
+          "the photo's refusal is explained, with no resend that would fail again")
+    insp = [i for i in p.outbox() if i["kind"] == "inspection" and bad in i["deps"]][0]
+    irow = p.el(f"#queue-list li.q-item[data-id='{insp['id']}'] .q-blocked")
+    check("删除该照片后" in irow.text, "the inspection says deleting the photo lets it go: " + irow.text[:60])
+    p.shot("photo-refused")
+    p.click(f"#queue-list li.q-item[data-id='{bad}'] .q-delete")
+    p.wait(lambda d: _accept_confirm(d), 10, "the confirmation")
+    p.wait(lambda d: [i for i in p.outbox() if i["id"] == insp["id"] and i["state"] == "sent"], 30, "the inspection sent without the photo")
+    stored = srv.get(f"/api/v1/inspections?subjectId={sid2}")
+    check(len(stored) == n2 + 1, "the inspection reached the server")
+    p.shot("photo-deleted-sent")
+
+
 def _accept_confirm(d):
     try:
         d.switch_to.alert.accept()
@@ -763,7 +1256,9 @@ def _accept_confirm(d):
 
 
 TESTS = [("inspect", test_inspect), ("offline", test_offline), ("reinspect", test_reinspect), ("bad-input", test_bad_input),
-         ("refused-fix", test_refused_fix), ("in-app", test_in_app_browser), ("actions", test_actions)]
+         ("refused-fix", test_refused_fix), ("in-app", test_in_app_browser), ("actions", test_actions),
+         ("signout", test_signout), ("reinspect-conflict", test_reinspect_conflict), ("messages", test_messages),
+         ("viewer", test_viewer), ("photo-clock", test_photo_clock)]
 
 
 class Context:

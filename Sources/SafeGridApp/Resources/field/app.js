@@ -97,11 +97,12 @@
       a.className = on ? "on" : "";
       if (on) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
     });
+    showRole();
     window.scrollTo(0, 0);
     if (!UI.me && r.name !== "me") { SG.screens.signedOut(view); return; }
     Promise.resolve().then(function () { return screen(view, r.args, r.query); }).catch(function (e) {
       console.error(e);
-      view.appendChild(h("p", { class: "msg bad" }, "出错了 · something went wrong: " + (e && (e.message || SG.problemText(e.problem)) || e)));
+      view.appendChild(h("p", { class: "msg bad" }, "出错了 · something went wrong: " + (e && (e.message || (e.problem && SG.problemDetail(e.status, e.problem))) || e)));
     });
   }
   SG.route = route;
@@ -112,12 +113,27 @@
     el.textContent = on ? "在线 Online" : "离线 Offline";
     el.className = "net " + (on ? "on" : "off");
   }
+  /** What the tab badge and the Queue's summary both count: records not yet on the server
+      (waiting, sending or refused); a photo is part of its record and is counted apart. */
+  SG.queueCounts = function (items) {
+    var c = { records: 0, waiting: 0, refused: 0, sent: 0, photos: 0, photosRefused: 0 };
+    items.forEach(function (it) {
+      if (it.kind === "photo") {
+        if (it.state !== "sent") c.photos++;
+        if (it.state === "refused") c.photosRefused++;
+        return;
+      }
+      if (it.state === "sent") { c.sent++; return; }
+      c.records++;
+      if (it.state === "refused") c.refused++; else c.waiting++;
+    });
+    return c;
+  };
   async function updateBadge() {
-    var pending = await Outbox.pending();
-    var n = pending.filter(function (it) { return it.kind !== "photo"; }).length;
+    var pending = await Outbox.pending(), c = SG.queueCounts(pending), n = c.records;
     var badge = SG.$("queue-count");
     badge.textContent = String(n);
-    badge.className = "badge" + (n ? " some" : "") + (pending.some(function (it) { return it.state === "refused"; }) ? " bad" : "");
+    badge.className = "badge" + (n ? " some" : "") + (c.refused || c.photosRefused ? " bad" : "");
     badge.setAttribute("data-count", String(pending.length));
     var view = SG.$("view");
     if (view.getAttribute("data-screen") === "queue" && !UI.queueBusy) SG.screens.queue.refresh();
@@ -141,12 +157,13 @@
         h("div", {}, h("b", { id: "stat-overdue" }, String(tl.tasks.filter(function (x) { return x.overdue; }).length)), h("span", {}, "逾期 Overdue")),
         h("div", {}, h("b", { id: "stat-quota" }, tl.quota.done + "/" + tl.quota.target), h("span", {}, "本月 Month"))));
     }
-    var search = h("input", { id: "search", type: "search", placeholder: "名称、信用代码或地址 · name, credit code, address", autocomplete: "off", enterkeyhint: "search" });
+    var search = h("input", { id: "search", type: "search", maxlength: 200, placeholder: "名称、信用代码或地址 · name, credit code, address", autocomplete: "off", enterkeyhint: "search" });
     var results = h("ul", { id: "search-results", class: "list" });
     var list = h("ol", { id: "task-list", class: "list" });
     var meta = h("p", { id: "tasks-meta", class: "hint" });
     var nearest = h("button", { id: "nearest", type: "button", class: "btn secondary" }, "按距离排序 Nearest first");
     view.appendChild(head);
+    if (!Data.writes(me)) view.appendChild(h("p", { id: "read-only", class: "warn" }, "只读账号：可以查看，不能检查、登记或复查 · read-only account: you can look, not inspect, register or re-inspect"));
     view.appendChild(h("section", { class: "card" }, h("label", { for: "search", class: "h" }, "查找检查对象 Find a subject"), search, results));
     if (Data.carriesTasks(me)) {
       view.appendChild(h("section", {}, h("div", { class: "row between" }, h("h2", {}, "今日任务 Today's tasks"), nearest), meta, list));
@@ -196,7 +213,7 @@
         var tl = await Data.refreshTasks(pos);
         if (UI.alive(t)) renderTasks(tl);
       } catch (e) {
-        meta.textContent = e.network ? "离线，无法按距离重排 · offline" : (e.message || SG.problemText(e.problem));
+        meta.textContent = e.network ? "离线，无法按距离重排 · offline" : (e.message || SG.problemDetail(e.status, e.problem));
       }
       nearest.disabled = false;
     });
@@ -218,8 +235,8 @@
         open.length ? h("span", {}, "未改隐患 " + open.length + " open") : null),
       (task.directed || []).map(function (d) { return h("p", { class: "hint" }, "定向 Directed: " + d.reason + "（" + d.assignedBy + "，" + d.dueOn + "前）"); }),
       h("div", { class: "actions" },
-        h("a", { class: "btn btn-inspect", href: "#/inspect/" + id }, "检查 Inspect"),
-        h("a", { class: "btn secondary btn-subject", href: "#/subject/" + id }, open.length ? "复查 Re-inspect" : "详情 Details")));
+        Data.writes(UI.me) ? h("a", { class: "btn btn-inspect", href: "#/inspect/" + id }, "检查 Inspect") : null,
+        h("a", { class: "btn secondary btn-subject", href: "#/subject/" + id }, open.length && Data.writes(UI.me) ? "复查 Re-inspect" : "详情 Details")));
   }
 
   function subjectRow(s) {
@@ -231,26 +248,46 @@
             s.pendingItem ? h("span", { class: "warn" }, "待上传 not sent yet") : null)),
         UI.chip(s.colour, s.pendingItem ? "新登记 New" : null)),
       h("div", { class: "actions" },
-        h("a", { class: "btn btn-inspect", href: "#/inspect/" + id }, "检查 Inspect"),
+        Data.writes(UI.me) ? h("a", { class: "btn btn-inspect", href: "#/inspect/" + id }, "检查 Inspect") : null,
         h("a", { class: "btn secondary btn-subject", href: "#/subject/" + id }, "详情 Details")));
   }
   UI.subjectRow = subjectRow;
 
   // ---------------------------------------------------------------- a subject: hazards and actions
-  SG.screens.subject = async function (view, args) {
+  SG.screens.subject = async function (view, args, query) {
     var t = UI.token(), me = UI.me, id = args[0];
     UI.title("检查对象", "Subject");
     view.appendChild(h("p", { class: "hint" }, "载入中… Loading…"));
     var d = await Data.subjectDetail(id);
     if (!UI.alive(t)) return;
+    var editing = query && query.edit ? await Outbox.item(Number(query.edit)) : null;
+    if (editing && (editing.kind !== "reinspection" || editing.state === "sent" || !SG.sameId(editing.payload.subjectId, id))) editing = null;
+    if (!UI.alive(t)) return;
     SG.clear(view);
     if (!d) { view.appendChild(UI.empty("找不到该对象 · no such subject (not in this phone's copy)")); return; }
-    var s = d.subject, items = await Outbox.pending();
-    var pendingFor = {};
+    var s = d.subject, items = await Outbox.pending(), writes = Data.writes(me);
+    var pendingFor = {}, previous = {};
     items.forEach(function (it) {
+      if (editing && it.id === editing.id) return;
       if (it.kind === "reinspection") it.payload.results.forEach(function (r) { pendingFor[r.hazardId.toLowerCase()] = it; });
       if (it.kind === "sync") it.payload.events.forEach(function (e) { pendingFor[e.hazardId.toLowerCase()] = it; });
     });
+    if (editing) {
+      var all = await Outbox.items(), byId = {};
+      all.forEach(function (it) { byId[it.id] = it; });
+      editing.payload.results.forEach(function (r) {
+        // The photos stay: those on the phone show again, those already on the server go along.
+        var photos = [], keep = [];
+        (r.photos || []).forEach(function (ref) {
+          var ph = byId[ref];
+          if (typeof ref === "string") keep.push(ref);
+          else if (ph && ph.payload && ph.payload.blobKey) {
+            photos.push({ key: ph.payload.blobKey, itemId: ph.id, takenAt: ph.payload.takenAt, latitude: ph.payload.latitude, longitude: ph.payload.longitude, bytes: ph.payload.bytes });
+          }
+        });
+        previous[r.hazardId.toLowerCase()] = { outcome: r.outcome, reason: r.reason || "", dueOn: r.dueOn || "", photos: photos, keep: keep };
+      });
+    }
     var closed = !!s.closedDownAt;
     view.appendChild(h("section", { class: "card" },
       h("div", { class: "row between top" }, h("h2", { id: "subject-name", class: "grow" }, s.name), h("span", { id: "subject-colour" }, UI.chip(s.colour, s.pendingItem ? "新登记 New" : null))),
@@ -260,33 +297,45 @@
       s.party ? h("p", {}, "当事人 Party: " + s.party.name + " · " + s.party.phone) : null,
       closed ? h("p", { class: "bad" }, "已关停 Closed down " + SG.showTime(s.closedDownAt)) : null,
       d.live ? null : h("p", { class: "hint" }, "离线副本 offline copy（只含未整改隐患 open hazards only）"),
-      closed ? null : h("div", { class: "actions" }, h("a", { id: "subject-inspect", class: "btn", href: "#/inspect/" + String(s.id).toLowerCase() }, "检查 Inspect"))));
+      writes ? null : h("p", { id: "read-only", class: "warn" }, "只读账号，不能检查或复查 · read-only account: no inspection or re-inspection"),
+      closed || !writes ? null : h("div", { class: "actions" }, h("a", { id: "subject-inspect", class: "btn", href: "#/inspect/" + String(s.id).toLowerCase() }, "检查 Inspect"))));
+    if (editing) {
+      view.appendChild(h("section", { id: "reinspect-edit", class: "card" },
+        h("p", { class: "warn" }, "修改被拒的复查：按隐患现在的状态重新选择结果，照片保留；提交时间为现在 · fix the refused re-inspection: choose again from each hazard's state now; the photos stay; it is dated now"),
+        editing.error ? h("p", { class: "bad" }, editing.error.explain || SG.splitDetail(editing.error.detail)[0]) : null));
+    }
 
     var openH = d.hazards.filter(function (x) { return x.state === "open" || x.state === "rectifying" || x.state === "rebound"; });
     var doneH = d.hazards.filter(function (x) { return x.state === "rectified" || x.state === "closedDown"; });
+    if (editing) {
+      // A hazard of the refused re-inspection shows even when it is no longer among the latest.
+      var shown = {};
+      openH.concat(doneH.slice(0, 20)).forEach(function (x) { shown[x.id.toLowerCase()] = true; });
+      doneH = doneH.slice(0, 20).concat(doneH.slice(20).filter(function (x) { return previous[x.id.toLowerCase()] && !shown[x.id.toLowerCase()]; }));
+    } else doneH = doneH.slice(0, 20);
     var rows = [];
     var section = h("section", { id: "hazard-list" }, h("h2", {}, "隐患 Hazards（未改 " + openH.length + " open）"));
     view.appendChild(section);
     if (!openH.length) section.appendChild(UI.empty("没有未整改的隐患 · no open hazards"));
-    openH.concat(doneH.slice(0, 20)).forEach(function (hz) {
-      var row = hazardRow(hz, me, pendingFor[hz.id.toLowerCase()], s);
+    openH.concat(doneH).forEach(function (hz) {
+      var row = hazardRow(hz, me, pendingFor[hz.id.toLowerCase()], s, previous[hz.id.toLowerCase()]);
       rows.push(row);
       section.appendChild(row.el);
     });
     if (rows.some(function (r) { return r.actionable; })) {
-      var inspector = h("input", { id: "reinspect-inspector", value: me.displayName || me.username, maxlength: 50 });
-      var submit = h("button", { id: "reinspect-submit", class: "btn wide", type: "button" }, "提交复查 Submit re-inspection");
+      var inspector = h("input", { id: "reinspect-inspector", value: editing ? editing.payload.inspector : (me.displayName || me.username), maxlength: 50 });
+      var submit = h("button", { id: "reinspect-submit", class: "btn wide", type: "button" }, editing ? "重新提交复查 Submit again" : "提交复查 Submit re-inspection");
       var box = h("section", { class: "card" }, UI.field("inspector", "复查人 Inspector", inspector),
         h("p", { class: "msg", id: "reinspect-msg", dataset: { for: "reinspect" }, role: "alert" }), submit);
       view.appendChild(box);
-      submit.addEventListener("click", function () { submitReinspection(view, s, rows, inspector, submit); });
+      submit.addEventListener("click", function () { submitReinspection(view, s, rows, inspector, submit, editing); });
     }
     if (!closed && Data.mayOrderClosure(me)) view.appendChild(closeDownBox(s));
   };
 
-  function hazardRow(hz, me, pending, subject) {
+  function hazardRow(hz, me, pending, subject, prev) {
     var id = hz.id.toLowerCase(), may = Data.mayAct(me, hz.department) && !subject.closedDownAt;
-    var st = { outcome: null, photos: [] };
+    var st = { outcome: null, photos: prev ? prev.photos.slice() : [], keep: prev ? prev.keep.slice() : [], prev: prev || null };
     var title = (hz.item && (hz.item.zh || hz.item)) || hz.itemCode;
     var el = h("div", { class: "hazard card", dataset: { hazard: id, state: hz.state } },
       h("div", { class: "name" }, title),
@@ -295,8 +344,13 @@
         h("span", { class: hz.overdue ? "bad" : "" }, "期限 due " + hz.dueOn), h("span", {}, SG.zh(SG.DEPARTMENTS, hz.department))));
     var row = { el: el, hazard: hz, st: st, actionable: false };
     if (pending) { el.appendChild(h("p", { class: "warn" }, "已在本机记录，待上传 · recorded on this phone, not sent yet (" + pending.label + ")")); return row; }
+    if (!Data.writes(me)) return row;  // a read-only account: said once, above
     if (!may) {
-      if (hz.state !== "rectified") el.appendChild(h("p", { class: "hint" }, "非本部门隐患，只能查看 · another department's hazard: read only"));
+      if (hz.state !== "rectified" && hz.state !== "closedDown") el.appendChild(h("p", { class: "hint" }, "非本部门隐患，只能查看 · another department's hazard: read only"));
+      return row;
+    }
+    if (hz.state === "closedDown") {
+      if (prev) el.appendChild(h("p", { class: "bad prev-outcome" }, "已关停，原复查结果“" + (SG.OUTCOME_ZH[prev.outcome] || prev.outcome) + "”不再适用 · closed down; your result no longer applies"));
       return row;
     }
     var choices = hz.state === "rectified" ? [["rebound", "隐患反弹 Rebound"]] : [["rectified", "整改到位 Rectified"], ["notYet", "未整改 Not yet"]];
@@ -309,22 +363,34 @@
       UI.field("reason-" + id, "原因 Reason", reason),
       UI.field("due-" + id, "新期限 New deadline（可不填 optional）", due));
     var photos = SG.Photos.picker("photo-" + id, st.photos, function () {});
-    var photoBox = h("div", { class: "more hidden" }, photos);
+    var photoBox = h("div", { class: "more hidden" }, photos,
+      st.keep.length ? h("p", { class: "hint" }, "另有 " + st.keep.length + " 张照片已在服务器，随复查一起提交 · " + st.keep.length + " photo(s) already on the server go along") : null);
+    function choose(outcome) {
+      st.outcome = outcome;
+      Array.prototype.forEach.call(group.children, function (x) { x.setAttribute("aria-pressed", x.getAttribute("data-outcome") === st.outcome ? "true" : "false"); });
+      extra.className = "more" + (st.outcome === "notYet" || st.outcome === "rebound" ? "" : " hidden");
+      due.parentNode.className = "field" + (st.outcome === "notYet" ? "" : " hidden");
+      photoBox.className = "more" + (st.outcome ? "" : " hidden");
+    }
     choices.forEach(function (c) {
       var b = h("button", { type: "button", class: "opt", dataset: { outcome: c[0] }, "aria-pressed": "false" }, c[1]);
-      b.addEventListener("click", function () {
-        st.outcome = st.outcome === c[0] ? null : c[0];
-        Array.prototype.forEach.call(group.children, function (x) { x.setAttribute("aria-pressed", x.getAttribute("data-outcome") === st.outcome ? "true" : "false"); });
-        extra.className = "more" + (st.outcome === "notYet" || st.outcome === "rebound" ? "" : " hidden");
-        due.parentNode.className = "field" + (st.outcome === "notYet" ? "" : " hidden");
-        photoBox.className = "more" + (st.outcome ? "" : " hidden");
-      });
+      b.addEventListener("click", function () { choose(st.outcome === c[0] ? null : c[0]); });
       group.appendChild(b);
     });
     el.appendChild(group);
     el.appendChild(extra);
     el.appendChild(photoBox);
     st.reason = reason; st.due = due;
+    if (prev) {
+      reason.value = prev.reason;
+      if (prev.dueOn) due.value = prev.dueOn;
+      if (choices.some(function (c) { return c[0] === prev.outcome; })) choose(prev.outcome);
+      else {
+        el.appendChild(h("p", { class: "bad prev-outcome" }, "原复查结果“" + (SG.OUTCOME_ZH[prev.outcome] || prev.outcome) + "”已不适用（现为“" + (SG.STATE_ZH[hz.state] || hz.state) +
+          "”），请重新选择或不选 · your result no longer applies; choose again or leave it"));
+        if (st.photos.length || st.keep.length) photoBox.className = "more";
+      }
+    }
     if (hz.state === "open" || hz.state === "rebound") {
       var start = h("button", { type: "button", class: "btn secondary start-rect" }, "开始整改 Start rectification");
       start.addEventListener("click", async function () {
@@ -341,7 +407,7 @@
     return row;
   }
 
-  async function submitReinspection(view, s, rows, inspector, button) {
+  async function submitReinspection(view, s, rows, inspector, button, editing) {
     UI.clearMsgs(view);
     var me = UI.me, chosen = rows.filter(function (r) { return r.st.outcome; }), bad = false, today = SG.today();
     if (!chosen.length) { UI.msg(view, "reinspect", "请至少为一项隐患选择复查结果 · choose a result for at least one hazard"); return; }
@@ -362,11 +428,14 @@
     for (var i = 0; i < chosen.length; i++) {
       var r = chosen[i], photoIds = [];
       for (var k = 0; k < r.st.photos.length; k++) {
-        var ph = r.st.photos[k];
-        var item = await Outbox.add("photo", { blobKey: ph.key, takenAt: ph.takenAt, latitude: ph.latitude, longitude: ph.longitude, bytes: ph.bytes },
-          { label: "复查照片 Re-inspection photo", subjectId: s.id });
-        deps.push(item.id); photoIds.push(item.id);
+        var ph = r.st.photos[k], pid = ph.itemId;
+        if (!pid) {
+          pid = (await Outbox.add("photo", { blobKey: ph.key, takenAt: ph.takenAt, latitude: ph.latitude, longitude: ph.longitude, bytes: ph.bytes },
+            { label: "复查照片 Re-inspection photo", subjectId: s.id })).id;
+        }
+        deps.push(pid); photoIds.push(pid);
       }
+      photoIds = photoIds.concat(r.st.keep || []);
       var res = { hazardId: r.hazard.id, outcome: r.st.outcome, version: r.hazard.version || null };
       if (r.st.outcome !== "rectified") res.reason = r.st.reason.value.trim();
       if (r.st.outcome === "notYet" && r.st.due.value) res.dueOn = r.st.due.value;
@@ -375,17 +444,35 @@
     }
     var pendingSubject = await subjectItem(s.id);
     if (pendingSubject) deps.unshift(pendingSubject);
-    await Outbox.add("reinspection", { subjectId: s.id, inspector: inspector.value.trim(), reinspectedAt: SG.rfc3339(), results: results },
-      { deps: deps, label: "复查 Re-inspection · " + s.name, subjectId: s.id });
-    UI.toast("复查已保存 · re-inspection saved" + (Api.online ? "" : "，联网后上传 · sends when online"));
+    var payload = { subjectId: s.id, inspector: inspector.value.trim(), reinspectedAt: SG.rfc3339(), results: results };
+    if (editing) {
+      var before = editing.deps.slice();
+      await Outbox.retry(editing.id, { payload: payload, deps: deps, note: null, blockedBy: null });
+      await dropUnusedPhotos(before, deps);
+      UI.toast("复查已重新提交 · re-inspection sent again");
+    } else {
+      await Outbox.add("reinspection", payload, { deps: deps, label: "复查 Re-inspection · " + s.name, subjectId: s.id });
+      UI.toast("复查已保存 · re-inspection saved" + (Api.online ? "" : "，联网后上传 · sends when online"));
+    }
     try { await Outbox.run(); } catch (e) { /* stays queued */ }
     SG.refreshSoon();
-    SG.route();
+    if (editing) UI.go("#/subject/" + String(s.id).toLowerCase());
+    else SG.route();
   }
+
+  /** Photo items a fixed record no longer names (removed in the fix) leave the queue. */
+  async function dropUnusedPhotos(before, after) {
+    for (var i = 0; i < before.length; i++) {
+      if (after.indexOf(before[i]) >= 0) continue;
+      var it = await Outbox.item(before[i]);
+      if (it && it.kind === "photo" && it.state !== "sent" && !(await Outbox.dependents(it.id)).length) await Outbox.remove(it.id);
+    }
+  }
+  SG.dropUnusedPhotos = dropUnusedPhotos;
 
   /** The outbox id of a subject registered on this phone and not yet sent, for dependencies. */
   async function subjectItem(subjectId) {
-    var items = await Store.items();
+    var items = await Outbox.items();
     for (var i = 0; i < items.length; i++) {
       var it = items[i];
       if (it.kind === "subject" && it.state !== "sent" && SG.sameId(it.payload.id, subjectId)) return it.id;
@@ -411,7 +498,7 @@
       var it = await Outbox.add("closeDown", { actor: me.displayName || me.username, reason: reason.value.trim(), occurredAt: SG.rfc3339() },
         { deps: deps, label: "关停 Close down · " + s.name, subjectId: String(s.id).toLowerCase() });
       try { await Outbox.run(); } catch (e) { /* queued */ }
-      var after = await Store.item(it.id);
+      var after = await Outbox.item(it.id);
       if (after && after.state === "refused") {
         UI.msg(box, "closedown-reason", "服务器拒绝 · refused: " + after.error.detail);
         btn.disabled = false;
@@ -431,7 +518,7 @@
     var send = h("button", { id: "send-now", type: "button", class: "btn wide" }, "立即发送 Send now");
     var summary = h("p", { id: "queue-summary", class: "summary-line" });
     var list = h("ul", { id: "queue-list", class: "list" });
-    view.appendChild(h("section", { class: "card" }, summary, send, h("p", { id: "queue-last", class: "hint" })));
+    view.appendChild(h("section", { class: "card" }, summary, send, h("p", { id: "queue-last", class: "hint" }), h("p", { id: "queue-locked", class: "hint" })));
     view.appendChild(list);
     send.addEventListener("click", async function () {
       send.disabled = true;
@@ -445,10 +532,15 @@
       SG.refreshSoon();
     });
     SG.screens.queue.refresh = async function () {
-      var items = await Store.items(), lastSync = await Store.get("lastSync");
-      var waiting = items.filter(function (i) { return i.state === "waiting" || i.state === "sending"; });
-      var refusedN = items.filter(function (i) { return i.state === "refused"; }).length;
-      summary.textContent = "等待 " + waiting.length + " 项 waiting · 被拒 " + refusedN + " refused · 已传 " + items.filter(function (i) { return i.state === "sent"; }).length + " sent";
+      var items = await Outbox.items(), lastSync = await Store.get("lastSync"), c = SG.queueCounts(items);
+      summary.textContent = "待传 " + c.records + " 项 to send（等待 " + c.waiting + " waiting · 被拒 " + c.refused + " refused）" +
+        (c.photos ? " · 照片 " + c.photos + " 张 photos" + (c.photosRefused ? "（被拒 " + c.photosRefused + "）" : "") : "") + " · 已传 " + c.sent + " sent";
+      summary.setAttribute("data-records", String(c.records));
+      // Another account's unsent records on this phone: only how many, never what.
+      var locked = SG.queueCounts(await Outbox.othersPending()).records;
+      var lockedEl = SG.$("queue-locked");
+      if (lockedEl) lockedEl.textContent = locked ? "本机另有其他账号的 " + locked + " 项记录未上传，已锁定，该账号登录后上传 · " + locked +
+        " record(s) of another account are locked on this phone; they go up when it signs in" : "";
       SG.$("queue-last") && (SG.$("queue-last").textContent = "上次成功同步 Last sync: " + (lastSync ? SG.showTime(lastSync) : "—"));
       SG.clear(list);
       if (!items.length) list.appendChild(UI.empty("没有待传内容 · nothing waiting"));
@@ -466,15 +558,20 @@
         it.attempts ? h("span", {}, "尝试 " + it.attempts + " 次 tries") : null,
         it.kind === "photo" && it.payload.bytes ? h("span", {}, SG.formatBytes(it.payload.bytes)) : null,
         it.sentAt ? h("span", {}, "上传于 " + SG.showTime(it.sentAt)) : null));
-    if (it.blockedBy && it.state === "waiting") {
-      li.appendChild(h("p", { class: "hint" }, it.blockedBy.user ? "由账号 " + it.blockedBy.user + " 记录，该账号登录后上传 · recorded by " + it.blockedBy.user + "; sent when that account signs in" :
-        it.blockedBy.missing ? "所依赖的记录已删除 · what it depends on was deleted" :
+    if (it.blockedBy && !it.blockedBy.user && it.state === "waiting") {
+      var photoRefused = it.blockedBy.state === "refused" && it.blockedBy.kind === "photo";
+      li.appendChild(h("p", { class: "hint q-blocked" }, it.blockedBy.missing ? "所依赖的记录已删除 · what it depends on was deleted" :
+        photoRefused ? "所附照片被服务器拒绝：删除该照片后，本记录即不带它上传 · a photo of this record was refused: delete the photo and this record goes up without it" :
         "等待前一项：" + (it.blockedBy.label || it.blockedBy.id) + (it.blockedBy.state === "refused" ? "（被拒，请先处理 refused: fix it first）" : "")));
     }
     if (it.error && it.state !== "sent") {
+      var parts = SG.splitDetail(it.error.detail);
       li.appendChild(h("p", { class: "q-error " + (it.state === "refused" ? "bad" : "hint") },
-        (it.state === "refused" ? "服务器拒绝 Refused: " : "") + it.error.detail + (it.error.status ? "（" + it.error.status + "）" : "")));
-      if (it.error.field) li.appendChild(h("p", { class: "q-field hint" }, "字段 field: " + it.error.field));
+        (it.state === "refused" ? "服务器拒绝 Refused: " : "") + parts[0]));
+      if (parts[1] || it.error.status || it.error.field) {
+        li.appendChild(h("p", { class: "q-field hint" }, "服务器 server: " + [parts[1], it.error.status ? "HTTP " + it.error.status : "",
+          it.error.field && parts[1].indexOf(it.error.field) < 0 ? "字段 field: " + it.error.field : ""].filter(Boolean).join(" · ")));
+      }
     }
     if (it.note) li.appendChild(h("p", { class: "hint" }, it.note));
     var actions = h("div", { class: "actions" });
@@ -482,15 +579,21 @@
       if (it.kind === "subject") actions.appendChild(h("a", { class: "btn q-fix", href: "#/register?edit=" + it.id }, "修改 Fix"));
       if (it.kind === "inspection") actions.appendChild(h("a", { class: "btn q-fix", href: "#/inspect/" + String(it.payload.subjectId).toLowerCase() + "?edit=" + it.id }, "修改 Fix"));
       if (it.kind === "signature") actions.appendChild(h("a", { class: "btn q-fix", href: "#/sign/" + it.payload.inspectionItem + "?edit=" + it.id }, "重签 Sign again"));
-      var resend = h("button", { type: "button", class: "btn secondary q-resend" }, "重发 Resend");
-      resend.addEventListener("click", async function () { await Outbox.retry(it.id); Outbox.run().catch(function () {}); });
-      actions.appendChild(resend);
+      if (it.kind === "reinspection") actions.appendChild(h("a", { class: "btn q-fix", href: "#/subject/" + String(it.payload.subjectId).toLowerCase() + "?edit=" + it.id }, "修改 Fix"));
+      // Sent again unchanged, a re-inspection of hazards that moved on, or a photo the server
+      // cannot read, would only be refused again.
+      var hopeless = (it.error && it.error.stale) || (it.kind === "photo" && it.error && (it.error.field === "photo" || it.error.status === 413));
+      if (!hopeless) {
+        var resend = h("button", { type: "button", class: "btn secondary q-resend" }, "重发 Resend");
+        resend.addEventListener("click", async function () { await Outbox.retry(it.id); Outbox.run().catch(function () {}); });
+        actions.appendChild(resend);
+      }
     }
     if (it.kind === "signature" && it.state === "sent" && it.result) {
       actions.appendChild(h("a", { class: "btn secondary", href: it.result.noticeUrl }, "通知书 Notice"));
     }
     if (it.state !== "sent" && it.state !== "sending") {
-      var del = h("button", { type: "button", class: "btn danger q-delete" }, "删除 Delete");
+      var del = h("button", { type: "button", class: "btn danger q-delete" }, it.kind === "photo" ? "删除照片 Delete photo" : "删除 Delete");
       del.addEventListener("click", async function () {
         var deps = await Outbox.dependents(it.id);
         var q = it.kind === "photo" ? "删除这张照片？其所属记录将不带此照片上传。 Delete this photo? Its record goes up without it." :
@@ -500,6 +603,8 @@
         await Outbox.remove(it.id);
         UI.queueBusy = false;
         SG.screens.queue.refresh();
+        // What waited for a deleted photo can go now.
+        if (it.kind === "photo" && Api.online) Outbox.run().catch(function () {});
       });
       actions.appendChild(del);
     }
@@ -513,27 +618,47 @@
     var me = UI.me;
     if (!me) { SG.screens.signedOut(view); return; }
     var packAt = await Store.get("packAt"), lastSync = await Store.get("lastSync"), est = await Store.estimate();
-    var subjects = (await Store.get("subjects")) || [], hazards = (await Store.get("hazards")) || [], items = await Store.items();
+    var subjects = (await Store.get("subjects")) || [], hazards = (await Store.get("hazards")) || [], items = await Outbox.items();
     var area = await Store.get("area");
     var info = h("dl", { id: "me-info", class: "kv" },
       h("dt", {}, "姓名 Name"), h("dd", { id: "me-name" }, me.displayName || me.username),
       h("dt", {}, "账号 Account"), h("dd", { id: "me-username" }, me.username),
-      h("dt", {}, "角色 Role"), h("dd", {}, (me.roleZh || "") + " " + me.role),
+      h("dt", {}, "角色 Role"), h("dd", { id: "me-role" }, SG.roleLabel(me)),
       h("dt", {}, "辖区 Area"), h("dd", {}, (area && area.area ? area.area.name + " " : "") + me.areaCode),
       me.department ? h("dt", {}, "部门 Department") : null, me.department ? h("dd", {}, SG.label(SG.DEPARTMENTS, me.department)) : null);
     var refresh = h("button", { id: "refresh-data", type: "button", class: "btn secondary wide" }, "更新离线数据 Refresh offline data");
     var form = h("form", { id: "logout-form", method: "post", action: "/logout" },
       h("input", { type: "hidden", name: "_csrf", value: Api.csrf || "" }),
       h("button", { id: "logout", type: "submit", class: "btn danger wide" }, "退出登录 Sign out"));
-    var pendingN = items.filter(function (i) { return i.state !== "sent"; }).length;
-    form.addEventListener("submit", function (e) {
-      if (!Api.online) { e.preventDefault(); UI.toast("离线时不能退出 · sign out when online", "bad"); return; }
-      if (pendingN && !confirm("还有 " + pendingN + " 项未上传，它们会留在本机，下次登录后继续上传。确定退出？ " + pendingN + " item(s) not sent stay on this phone. Sign out?")) e.preventDefault();
+    var pendingN = SG.queueCounts(items.filter(function (i) { return i.state !== "sent"; })).records;
+    // Signing out forgets the area's data (the parties' phone numbers, tasks); this account's
+    // unsent records stay on the phone, locked to it, when the person chooses so.
+    var warn = h("section", { id: "logout-warn", class: "card warn-box hidden", role: "alertdialog" });
+    form.addEventListener("submit", async function (e) {
+      e.preventDefault();
+      if (!Api.online || navigator.onLine === false) { UI.toast("离线时不能退出 · sign out when online", "bad"); return; }
+      var unsent = await Outbox.pending();
+      if (!unsent.length) { await signOut(form); return; }
+      var c = SG.queueCounts(unsent), n = c.records || unsent.length;
+      SG.clear(warn);
+      var send = h("button", { id: "logout-send", type: "button", class: "btn wide" }, c.refused && !c.waiting ? "先去待传处理 Open the queue first" : "先发送 Send them first");
+      var keep = h("button", { id: "logout-keep", type: "button", class: "btn danger wide" }, "保留在本机并退出 Keep them locked and sign out");
+      var cancel = h("button", { id: "logout-cancel", type: "button", class: "btn secondary wide" }, "取消 Cancel");
+      warn.appendChild(h("p", { class: "warn" }, "还有 " + n + " 项未上传" + (c.refused ? "（其中被拒 " + c.refused + " 项）" : "") + "。"));
+      warn.appendChild(h("p", {}, "退出后它们锁定保存在本机：其他账号看不到，也不能发送、修改或删除；" + me.username + " 再次登录后继续上传。本机的辖区数据（检查对象、当事人电话、任务）将被清除。"));
+      warn.appendChild(h("p", { class: "hint" }, n + " item(s) not sent. They stay on this phone locked to " + me.username +
+        ": other accounts cannot see, send, change or delete them; they go up when " + me.username + " signs in again. The area's data on this phone is erased."));
+      warn.appendChild(send); warn.appendChild(keep); warn.appendChild(cancel);
+      warn.className = "card warn-box";
+      warn.scrollIntoView({ block: "center" });
+      send.addEventListener("click", function () { UI.go("#/queue"); Outbox.run().catch(function () {}); });
+      keep.addEventListener("click", function () { keep.disabled = true; signOut(form); });
+      cancel.addEventListener("click", function () { warn.className = "card warn-box hidden"; });
     });
     refresh.addEventListener("click", async function () {
       refresh.disabled = true; refresh.textContent = "更新中… Refreshing…";
       try { await Data.refresh(me); UI.toast("离线数据已更新 · offline data refreshed"); } catch (e) {
-        UI.toast(e.network ? "离线，无法更新 · offline" : "更新失败 · failed: " + (SG.problemText(e.problem) || e.message), "bad");
+        UI.toast(e.network ? "离线，无法更新 · offline" : "更新失败 · failed: " + (e.problem ? SG.problemDetail(e.status, e.problem) : e.message), "bad");
       }
       SG.route();
     });
@@ -547,7 +672,27 @@
         h("dt", {}, "存储 Storage"), h("dd", { id: "storage-kind" }, Store.kind() + (navigator.serviceWorker && navigator.serviceWorker.controller ? " · 离线外壳 offline shell ✓" : " · 无离线外壳 no offline shell"))),
       refresh));
     view.appendChild(form);
+    view.appendChild(warn);
   };
+
+  /** Forgets what this account downloaded and who is signed in, then ends the session. */
+  async function signOut(form) {
+    Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.disabled = true; });
+    try {
+      if (!Api.csrf) await Api.me();
+      form.querySelector("input[name=_csrf]").value = Api.csrf || "";
+      await Data.forgetArea();
+      await Store.del("me");
+    } catch (e) { console.warn("sign-out", e); }
+    UI.me = null;
+    // Nothing of the account stays on screen (nor in a page the back button restores).
+    var view = SG.$("view");
+    SG.clear(view);
+    view.appendChild(h("p", { class: "hint" }, "正在退出… Signing out…"));
+    form.className = "hidden";
+    view.appendChild(form);  // a form submits only while in the page
+    form.submit();
+  }
 
   SG.screens.signedOut = function (view) {
     UI.title("智查", "SafeGrid");
@@ -566,6 +711,12 @@
       Data.refresh(UI.me).then(function () { if (UI.onData) UI.onData(); }, function () {});
     }, 1500);
   };
+
+  /** A read-only account (viewer) gets no Register tab. */
+  function showRole() {
+    var tab = SG.$("tab-register");
+    if (tab) tab.classList.toggle("hidden", !!(UI.me && !Data.writes(UI.me)));
+  }
 
   function goLogin() {
     if (navigator.onLine === false || UI.redirecting) return;
@@ -590,24 +741,42 @@
     window.addEventListener("online", function () { Api.setOnline(true); showNet(); Outbox.run().then(SG.refreshSoon, function () {}); });
     window.addEventListener("offline", function () { Api.setOnline(false); showNet(); });
     window.addEventListener("hashchange", route);
+    // A page kept by the back/forward cache after a sign-out (or another account's sign-in) starts anew.
+    window.addEventListener("pageshow", function (e) {
+      if (!e.persisted) return;
+      Store.get("me").then(function (m) { if ((m && m.username) !== (UI.me && UI.me.username)) location.reload(); });
+    });
     // Items left "sending" by a reload are sent again.
     (await Store.items()).forEach(function (it) { if (it.state === "sending") { it.state = "waiting"; Store.putItem(it); } });
     SG.clockOffset = (await Store.get("clockOffset")) || 0;
+    // Drafts of an older version were kept for the phone, not per account: they go to the
+    // account that was signed in.
+    if (UI.me) {
+      var kvs = await Store.kvAll();
+      for (var i = 0; i < kvs.length; i++) {
+        var m = /^draft:(register|inspect:.+)$/.exec(String(kvs[i].key));
+        if (m) { await Store.set(SG.draftKey(UI.me, m[1]), kvs[i].value); await Store.del(kvs[i].key); }
+      }
+    }
     try { await Outbox.sweepPhotos(); } catch (e) { console.warn("sweep", e); }
-    var fresh = null;
+    var fresh = null, before = UI.me;
     if (navigator.onLine !== false) {
       try { fresh = await Api.me(); if (!fresh) { UI.me = null; goLogin(); } } catch (e) { /* offline or server down: the cached account */ }
     }
     if (fresh) {
-      if (UI.me && UI.me.username !== fresh.username) await Store.del("tasks");
+      // Another account than the one whose data this phone holds: that data goes (its queue
+      // stays, hidden and locked, for its owner).
+      var owner = (await Store.get("packUser")) || (before && before.username) || null;
+      if (owner && owner !== fresh.username) await Data.forgetArea();
       UI.me = fresh;
     }
+    showRole();
     route();
     updateBadge();
     if (fresh) {
       var packAt = await Store.get("packAt"), stale = !packAt || SG.today(new Date(packAt)) !== SG.today() || Date.now() - packAt > 30 * 60000;
       if (stale || UI.me.username !== ((await Store.get("packUser")) || UI.me.username)) {
-        Data.refresh(UI.me).then(function () { Store.set("packUser", UI.me.username); if (UI.onData) UI.onData(); }, function (e) { console.warn("refresh", e); });
+        Data.refresh(UI.me).then(function () { if (UI.onData) UI.onData(); }, function (e) { console.warn("refresh", e); });
       }
       Outbox.run().catch(function () {});
       Outbox.prune().catch(function () {});

@@ -6,6 +6,8 @@
   var SG = global.SG, h = SG.h, Store = SG.Store, Api = SG.Api, Data = SG.Data, Outbox = SG.Outbox;
   SG.screens = SG.screens || {};
   function UI() { return SG.UI; }
+  /** Drafts are kept per account: another account on the same phone never sees them. */
+  SG.draftKey = function (me, rest) { return "draft:" + ((me && me.username) || "-") + ":" + rest; };
 
   // ---------------------------------------------------------------- photos
   SG.Photos = {
@@ -28,7 +30,8 @@
           var i = list.indexOf(p);
           if (i >= 0) list.splice(i, 1);
           thumbs.removeChild(box);
-          Store.delBlob(p.key);
+          // A photo already queued (fixing a refused record) keeps its file until the fix is sent.
+          if (!p.itemId) Store.delBlob(p.key);
           say("");
           if (onChange) onChange();
         });
@@ -40,7 +43,7 @@
         input.value = "";
         if (!files.length) return;
         say("正在处理照片… Processing…", true);
-        var added = 0, errors = [];
+        var added = 0, errors = [], dropped = [];
         for (var i = 0; i < files.length; i++) {
           if (list.length >= SG.Photos.MAX) { errors.push("每项最多 " + SG.Photos.MAX + " 张 · at most " + SG.Photos.MAX + " photos per item"); break; }
           try {
@@ -48,7 +51,8 @@
             var key = "photo-" + SG.uuid();
             await Store.putBlob(key, p.blob);
             var rec = { key: key, takenAt: p.takenAt, latitude: p.exif.latitude, longitude: p.exif.longitude, bytes: p.bytes,
-              originalBytes: p.originalBytes, width: p.width, height: p.height, exifTime: !!p.exif.takenAt };
+              originalBytes: p.originalBytes, width: p.width, height: p.height, exifTime: !!p.exif.takenAt && !p.droppedTime };
+            if (p.droppedTime) { rec.droppedTime = p.droppedTime; dropped.push(p.droppedTime); }
             list.push(rec);
             thumb(rec);
             added++;
@@ -56,8 +60,10 @@
             errors.push(e && e.message ? e.message : String(e));
           }
         }
-        if (errors.length) say(errors.join("；"));
-        else say(added ? "已添加 " + added + " 张（已压缩）· added " + added + " (shrunk)" : "", true);
+        var clock = dropped.length ? "照片时间 " + dropped.map(function (x) { return SG.showTime(x); }).join("、") +
+          " 不可信（相机时钟有误？），上传时不带该时间 · the camera's time looks wrong and is not sent" : "";
+        if (errors.length) say(errors.join("；") + (clock ? "；" + clock : ""));
+        else say(added ? "已添加 " + added + " 张（已压缩）· added " + added + " (shrunk)" + (clock ? "。" + clock : "") : "", true);
         if (onChange) onChange();
       });
       return h("div", { class: "photos", dataset: { field: id } }, label, input, thumbs, msg);
@@ -69,9 +75,11 @@
     var t = UI().token(), me = UI().me, U = UI();
     U.title("登记", "Register");
     if (!Data.writes(me)) { view.appendChild(U.empty("查看账号不能登记 · a viewer cannot register subjects")); return; }
-    var editing = query.edit ? await Store.item(Number(query.edit)) : null;
-    var fromQueue = !!editing;
-    var draft = editing ? editing.draft : ((await Store.get("draft:register")) || {});
+    var editing = query.edit ? await Outbox.item(Number(query.edit)) : null;
+    if (editing && editing.kind !== "subject") editing = null;
+    if (query.edit && !editing) { view.appendChild(U.empty("找不到这条记录（可能属于另一账号）· no such record for this account")); return; }
+    var fromQueue = !!editing, draftKey = SG.draftKey(me, "register");
+    var draft = editing ? editing.draft : ((await Store.get(draftKey)) || {});
     var p = editing ? editing.payload : null;
     var st = {
       id: p ? p.id : (draft.id || SG.uuid()),
@@ -94,7 +102,11 @@
     var position = h("p", { id: "reg-position", class: "position" });
     var gridSel = h("select", { id: "reg-grid" });
     var mgSel = h("select", { id: "reg-microgrid" });
-    var parentQ = h("input", { id: "reg-parent-q", type: "search", placeholder: "搜索所在厂 search the host plant", autocomplete: "off" });
+    var mgHint = h("p", { id: "reg-microgrid-hint", class: "hint" });
+    var mgField = U.field("microGridCode", "微网格 Micro-grid", mgSel);
+    mgField.insertBefore(mgHint, mgField.querySelector(".msg"));
+    mgSel.addEventListener("change", function () { if (mgSel.value) U.msg(form, "microGridCode", ""); });
+    var parentQ = h("input", { id: "reg-parent-q", type: "search", maxlength: 200, placeholder: "搜索所在厂 search the host plant", autocomplete: "off" });
     var parentSel = h("select", { id: "reg-parent" });
     var save = h("button", { id: "reg-save-inspect", type: "button", class: "btn wide" }, "保存并检查 Save & inspect");
     var saveOnly = h("button", { id: "reg-save", type: "button", class: "btn secondary wide" }, "仅保存 Save only");
@@ -113,7 +125,7 @@
       h("div", { class: "field", dataset: { field: "location" } }, h("label", {}, "位置 Position (WGS-84)"), position,
         h("div", { class: "actions" }, locate, clearLoc), h("p", { class: "msg", id: "reg-position-msg", dataset: { for: "location" }, role: "alert" })),
       h("div", { id: "reg-grid-box" }, U.field("gridCode", "网格 Grid", gridSel)),
-      U.field("microGridCode", "微网格 Micro-grid", mgSel),
+      mgField,
       h("p", { class: "msg", id: "reg-msg", dataset: { for: "form" }, role: "alert" }),
       save, fromQueue ? null : saveOnly);
     view.appendChild(form);
@@ -150,9 +162,13 @@
       return true;
     }
 
-    // Micro-grids: the account's own, its grid's children, or a grid then its children.
+    // Micro-grids: the account's own, its grid's children, or a grid then its children. Preset
+    // only when there is one choice (or the subject's own, when fixing or from the draft): a
+    // subject filed under the wrong micro-grid goes to the wrong worker.
+    var lastMg = null;
     async function fillGrids() {
-      var code = me.areaCode, wantMg = p ? p.microGridCode : (draft.microGridCode || (await Store.get("lastMicroGrid")) || "");
+      var code = me.areaCode, wantMg = p ? p.microGridCode : (draft.microGridCode || "");
+      lastMg = (await Store.get("lastMicroGrid:" + me.username)) || null;
       SG.clear(mgSel);
       if (code.length === 17) {
         SG.$("reg-grid-box").className = "hidden";
@@ -167,9 +183,11 @@
       }
       try { grids = await gridsUnder(code); } catch (e) { grids = []; }
       SG.clear(gridSel);
+      if (grids.length > 1) gridSel.appendChild(h("option", { value: "" }, "— 请选择网格 choose the grid —"));
       grids.forEach(function (g) { gridSel.appendChild(h("option", { value: g.code }, g.name)); });
       if (!grids.length) gridSel.appendChild(h("option", { value: "" }, "离线：无网格列表 · offline: no grid list"));
-      if (wantMg && wantMg.length === 17) gridSel.value = wantMg.slice(0, 14);
+      if (wantMg && wantMg.length === 17 && grids.some(function (g) { return g.code === wantMg.slice(0, 14); })) gridSel.value = wantMg.slice(0, 14);
+      else if (grids.length !== 1) gridSel.value = "";
       return fillMicro(gridSel.value, wantMg);
     }
     async function gridsUnder(code) {
@@ -181,14 +199,18 @@
     }
     async function fillMicro(grid, want) {
       SG.clear(mgSel);
-      if (!grid) return;
+      mgHint.textContent = "";
+      if (!grid) { mgSel.appendChild(h("option", { value: "" }, "— 先选择网格 choose the grid first —")); return; }
       var kids = [];
       try { kids = await Data.children(grid); } catch (e) { kids = []; }
-      kids.forEach(function (k) { mgSel.appendChild(h("option", { value: k.code }, k.shortName || k.name)); });
+      if (kids.length > 1) mgSel.appendChild(h("option", { value: "" }, "— 请选择微网格 choose the micro-grid —"));
+      kids.forEach(function (k) { mgSel.appendChild(h("option", { value: k.code }, (k.shortName || k.name) + (k.code === lastMg ? "（上次 last used）" : ""))); });
       if (!kids.length) mgSel.appendChild(h("option", { value: "" }, "离线：无微网格列表 · offline: no list"));
       if (want && kids.some(function (k) { return k.code === want; })) mgSel.value = want;
+      else mgSel.value = kids.length === 1 ? kids[0].code : "";
+      if (kids.length > 1) mgHint.textContent = "本网格有 " + kids.length + " 个微网格，请选择对象所在的一个 · " + kids.length + " micro-grids here: choose the subject's";
     }
-    gridSel.addEventListener("change", function () { fillMicro(gridSel.value, null); });
+    gridSel.addEventListener("change", function () { fillMicro(gridSel.value, null).then(saveDraft); });
 
     async function fillParents() {
       var q = parentQ.value.trim(), list = (await Data.localSubjects()).filter(function (s) {
@@ -233,7 +255,7 @@
       if (editing) return;
       clearTimeout(dt);
       dt = setTimeout(function () {
-        Store.set("draft:register", { id: st.id, kind: kind.value, name: name.value, address: address.value, creditCode: credit.value, aboveScale: above.checked,
+        Store.set(draftKey, { id: st.id, kind: kind.value, name: name.value, address: address.value, creditCode: credit.value, aboveScale: above.checked,
           rooms: rooms.value, partyName: partyName.value, partyPhone: partyPhone.value, location: st.location, parentId: st.parentId, microGridCode: mgSel.value });
       }, 400);
     }
@@ -282,11 +304,11 @@
         item = await Outbox.retry(editing.id, { payload: payload, draft: itemDraft, deps: deps, label: "登记 Register · " + payload.name });
       } else {
         item = await Outbox.add("subject", payload, { deps: deps, label: "登记 Register · " + payload.name, subjectId: payload.id, draft: itemDraft });
-        await Store.del("draft:register");
+        await Store.del(draftKey);
       }
-      await Store.set("lastMicroGrid", payload.microGridCode);
+      await Store.set("lastMicroGrid:" + me.username, payload.microGridCode);
       try { await Outbox.run(); } catch (e) { /* stays queued */ }
-      var after = await Store.item(item.id);
+      var after = await Outbox.item(item.id);
       if (after && after.state === "refused") {
         // Refused at once (online): show it here, next to the field, and keep the form.
         save.disabled = false; saveOnly.disabled = false;
@@ -322,7 +344,9 @@
     U.title("一张表检查", "Inspect");
     if (!Data.writes(me)) { view.appendChild(U.empty("查看账号不能检查 · a viewer cannot inspect")); return; }
     view.appendChild(h("p", { class: "hint" }, "载入中… Loading…"));
-    var editing = query.edit ? await Store.item(Number(query.edit)) : null;
+    var editing = query.edit ? await Outbox.item(Number(query.edit)) : null;
+    if (editing && editing.kind !== "inspection") editing = null;
+    if (query.edit && !editing) { SG.clear(view); view.appendChild(U.empty("找不到这条记录（可能属于另一账号）· no such record for this account")); return; }
     var detail = await Data.subjectDetail(subjectId);
     var checklist = await Store.get("checklist");
     if (!checklist && Api.online) { try { checklist = await Api.json("/api/v1/checklists/current"); await Store.set("checklist", checklist); } catch (e) { /* below */ } }
@@ -336,11 +360,14 @@
     var openByItem = {};
     (detail.hazards || []).forEach(function (hz) { if (hz.state === "open" || hz.state === "rectifying" || hz.state === "rebound") openByItem[hz.itemCode] = hz; });
 
-    var draftKey = "draft:inspect:" + subjectId;
+    var draftKey = SG.draftKey(me, "inspect:" + subjectId);
     var saved = editing ? editing.draft : await Store.get(draftKey);
-    var lastDept = (await Store.get("lastDept")) || me.department || "comprehensiveEnforcement";
+    // The signed-in person's department: an inspector's own; an account without one (grid
+    // workers) chooses the department it inspects with, remembered per account, never a
+    // default (the notice lists each member under their department).
+    var lastDept = me.department || (await Store.get("lastDept:" + me.username)) || "";
     var st = saved && saved.answers ? saved : {
-      answers: {}, team: [{ name: me.displayName || me.username, department: me.department || lastDept }], startedAt: Date.now()
+      answers: {}, team: [{ name: me.displayName || me.username, department: lastDept }], startedAt: Date.now()
     };
     var today = SG.today();
 
@@ -349,10 +376,16 @@
       SG.clear(teamBox);
       st.team.forEach(function (m, i) {
         var nameIn = h("input", { class: "member-name", value: m.name, maxlength: 50, "aria-label": "姓名 name", readonly: i === 0 && !editing ? true : null });
-        var dept = U.select(null, SG.DEPARTMENTS.map(function (d) { return { value: d.value, zh: d.zh }; }), m.department, "member-dept");
+        var dept = U.select(null, [{ value: "", zh: "— 请选择部门 —" }].concat(SG.DEPARTMENTS.map(function (d) { return { value: d.value, zh: d.zh }; })), m.department || "", "member-dept");
         dept.setAttribute("aria-label", "部门 department");
+        if (!m.department) dept.className += " unset";
         nameIn.addEventListener("input", function () { m.name = nameIn.value; saveDraft(); });
-        dept.addEventListener("change", function () { m.department = dept.value; saveDraft(); });
+        dept.addEventListener("change", function () {
+          m.department = dept.value;
+          dept.className = "member-dept" + (m.department ? "" : " unset");
+          if (m.department) U.msg(view, "team", "");
+          saveDraft();
+        });
         var row = h("div", { class: "member", dataset: { index: i } }, nameIn, dept);
         if (i > 0) {
           var rm = h("button", { type: "button", class: "btn secondary small", "aria-label": "移除 remove" }, "×");
@@ -380,7 +413,9 @@
       h("p", { class: "meta" }, h("span", {}, U.kindLabel(s)), U.chip(s.colour, s.pendingItem ? "新登记 New" : null),
         h("span", {}, "检查表 v" + checklist.version + " · " + items.length + " 项 items")),
       editing ? h("p", { class: "warn" }, "修改被拒的检查后重发 · fix the refused inspection and send it again") : null));
-    view.appendChild(h("section", { class: "card" }, h("h3", {}, "检查组 Team（联合检查 joint team）"), teamBox, addMember,
+    view.appendChild(h("section", { class: "card" }, h("h3", {}, "检查组 Team（联合检查 joint team）"),
+      me.department ? null : h("p", { id: "team-dept-hint", class: "hint" }, "网格员请选择随同检查的部门 · choose the department you inspect with"),
+      teamBox, addMember,
       h("p", { class: "msg", dataset: { for: "team" }, role: "alert" })));
 
     var markRest = h("button", { id: "mark-rest-pass", type: "button", class: "btn secondary" }, "其余合格 Rest pass");
@@ -511,8 +546,12 @@
     submit.addEventListener("click", async function () {
       U.clearMsgs(view);
       var bad = [];
-      st.team.forEach(function (m, i) { if (!m.name.trim()) bad.push("team"); });
-      if (bad.length) U.msg(view, "team", "请填写每位成员的姓名 · every team member needs a name");
+      var noName = st.team.some(function (m) { return !m.name.trim(); }), noDept = st.team.some(function (m) { return !m.department; });
+      if (noName || noDept) {
+        bad.push("team");
+        U.msg(view, "team", (noName ? "请填写每位成员的姓名 · every team member needs a name" : "") + (noName && noDept ? "；" : "") +
+          (noDept ? "请为每位成员选择部门（网格员请选择随同检查的部门）· choose each member's department (the one you inspect with)" : ""));
+      }
       var codes = items.map(function (it) { return it.code; }).filter(function (c) { return st.answers[c]; });
       if (!codes.length) { U.msg(view, "inspection", "请至少检查一项 · record at least one item"); return; }
       codes.forEach(function (c) { if (!checkDue(c)) bad.push("due-" + c); });
@@ -524,7 +563,7 @@
       }
       submit.disabled = true;
       var existing = {};
-      if (editing) (await Store.items()).forEach(function (it) { if (it.kind === "photo" && editing.deps.indexOf(it.id) >= 0) existing[it.payload.blobKey] = it.id; });
+      if (editing) (await Outbox.items()).forEach(function (it) { if (it.kind === "photo" && editing.deps.indexOf(it.id) >= 0) existing[it.payload.blobKey] = it.id; });
       var deps = [], results = [];
       var pendingSubject = await SG.subjectItem(subjectId);
       if (pendingSubject) deps.push(pendingSubject);
@@ -553,22 +592,24 @@
         team: st.team.map(function (m) { return { name: m.name.trim(), department: m.department }; }), results: results };
       var item;
       if (editing) {
+        var depsBefore = editing.deps.slice();
         item = await Outbox.retry(editing.id, { payload: payload, deps: deps, draft: st });
+        await SG.dropUnusedPhotos(depsBefore, deps);
       } else {
         item = await Outbox.add("inspection", payload, { deps: deps, label: "检查 Inspection · " + s.name, subjectId: subjectId,
           draft: { answers: st.answers, team: st.team, subjectName: s.name, partyName: s.party ? s.party.name : "", partyPhone: s.party ? s.party.phone : "" } });
         await Store.del(draftKey);
       }
-      await Store.set("lastDept", st.team[0].department);
+      if (!me.department) await Store.set("lastDept:" + me.username, st.team[0].department);
       try { await Outbox.run(); } catch (e) { /* queued */ }
-      var after = await Store.item(item.id);
+      var after = await Outbox.item(item.id);
       if (after && after.state === "refused") {
         U.toast("服务器拒绝，请修改 · refused; fix it", "bad");
         U.go("#/inspect/" + subjectId + "?edit=" + item.id);
         return;
       }
       SG.refreshSoon();
-      var signed = (await Store.items()).some(function (x) { return x.kind === "signature" && x.payload.inspectionItem === item.id; });
+      var signed = (await Outbox.items()).some(function (x) { return x.kind === "signature" && x.payload.inspectionItem === item.id; });
       U.go(signed ? "#/queue" : "#/sign/" + item.id);
     });
 
@@ -580,12 +621,12 @@
   SG.screens.sign = async function (view, args, query) {
     var U = UI(), me = U.me, id = Number(args[0]);
     U.title("当事人签字", "Signature");
-    var insp = await Store.item(id);
+    var insp = await Outbox.item(id);
     if (!insp || insp.kind !== "inspection") { view.appendChild(U.empty("找不到这次检查 · no such inspection on this phone")); return; }
-    var all = await Store.items();
+    var all = await Outbox.items();
     var existing = all.filter(function (it) { return it.kind === "signature" && it.payload.inspectionItem === id && it.state !== "refused"; })[0];
     if (existing && !query.edit) { U.go("#/done/" + existing.id); return; }
-    var editing = query.edit ? await Store.item(Number(query.edit)) : null;
+    var editing = query.edit ? await Outbox.item(Number(query.edit)) : null;
     var d = insp.draft || {}, answers = d.answers || {}, subjectId = insp.payload.subjectId;
     var subject = await Data.findSubject(subjectId);
     var checklist = (await Store.get("checklist")) || { items: [] }, byCode = {};
@@ -688,9 +729,9 @@
     async function render() {
       if (!UI().alive(t)) { SG.onQueueChange = null; return; }
       var mine = ++renders;
-      var sig = await Store.item(id);
-      var insp = sig && await Store.item(sig.payload.inspectionItem);
-      var all = await Store.items();
+      var sig = await Outbox.item(id);
+      var insp = sig && await Outbox.item(sig.payload.inspectionItem);
+      var all = await Outbox.items();
       // Only the latest of overlapping renders (the queue changes quickly while sending) draws.
       if (mine !== renders || !UI().alive(t)) return;
       SG.clear(view);

@@ -84,6 +84,48 @@
     }
     return t;
   };
+  var STATE_ZH = { open: "未整改", rectifying: "整改中", rectified: "整改到位", rebound: "隐患反弹", closedDown: "已关停" };
+  SG.STATE_ZH = STATE_ZH;
+  /** What a refusal means for the person in the field (zh · en), from its status and field;
+      null when there is nothing better to say than the server's own text. */
+  SG.problemZh = function (status, p) {
+    p = p || {};
+    var f = String(p.field || ""), d = String(p.detail || p.title || ""), base = f.replace(/^results\[\d+\]\./, "");
+    var st = p.currentState && STATE_ZH[p.currentState];
+    if (status === 401) return "登录已过期，请重新登录 · your session ended; sign in again";
+    if (status === 403) {
+      if (/CSRF/i.test(d)) return "页面已过期，请刷新后重试 · the page expired; reload and try again";
+      return "本账号无权进行此操作（角色、部门或辖区不符）· this account may not do this (role, department or area)";
+    }
+    if (status === 404) return "服务器上找不到该记录（可能已删除，或不在本账号辖区）· not found on the server (deleted, or outside this account's area)";
+    if (status === 413) return "照片太大，服务器不接受（最大 10 MB），请删除此照片 · the photo is too large for the server (10 MB); delete it";
+    if (status === 409) {
+      if (base === "version") return "该隐患已被他人更新" + (st ? "（现为“" + st + "”）" : "") + "，本机的是旧版本 · the hazard changed on the server after this phone's copy";
+      if (base === "outcome" || base === "action") return "该隐患现为“" + (st || p.currentState || "?") + "”，不能再这样处理 · not possible in the hazard's current state";
+      if (f === "creditCode") return "该统一社会信用代码已登记（可能在其他网格），请核对营业执照 · a subject with this credit code already exists";
+      return "与服务器上的记录冲突 · conflicts with the server's record";
+    }
+    if (status === 422 || status === 400) {
+      if (/photos\[\d+\]$/.test(f) || /uploaded by you/.test(d)) return "所附照片不在服务器上（未由本账号上传），请在“修改”中删除该照片后重发 · a photo of this record is not on the server under this account; remove it and send again";
+      if (f === "photo") return "服务器无法使用这张照片（不是 JPG/PNG/HEIC、已损坏或超过 10 MB），请删除此照片，所属记录将不带它上传 · the server cannot use this photo; delete it and its record goes up without it";
+      if (/in the future/.test(d)) return "时间晚于服务器当前时间，请检查手机的日期和时间设置 · the time is in the future; check the phone's date and time";
+      if (/before the hazard's last event|before the hazard was found/.test(d)) return "复查时间早于该隐患在服务器上的最新记录（他人已在之后处理），请按现状重新复查 · the hazard was changed after this re-inspection; re-inspect it as it is now";
+      if (base === "dueOn") return "整改期限不符合要求（不能早于今天，不超过两年）· the deadline is not allowed (from today, at most two years)";
+      if (base === "reason") return "请写明原因 · a reason is required";
+      if (/^(party\.)?phone$|signerPhone/.test(f)) return "电话号码有误 · the phone number is not valid";
+    }
+    return null;
+  };
+  /** A refusal's text in two: what it means, and the server's own words (or ""). */
+  SG.splitDetail = function (detail) {
+    var d = String(detail || ""), i = d.lastIndexOf("（服务器 server: ");
+    return i > 0 && d.slice(-1) === "）" ? [d.slice(0, i), d.slice(i + 1, -1)] : [d, ""];
+  };
+  /** The text of a refusal: Chinese first (when known), then the server's own words. */
+  SG.problemDetail = function (status, p) {
+    var server = SG.problemText(p) || ("HTTP " + status), zh = SG.problemZh(status, p);
+    return zh ? zh + "（服务器 server: " + server + "）" : server;
+  };
 
   // ---------------------------------------------------------------- the day's offline data
   async function pages(path, max) {
@@ -109,9 +151,23 @@
     },
     writes: function (me) { return me && me.role !== "viewer"; },
 
+    /** The keys of the area data one account downloads (its subjects with the parties' phone
+        numbers, hazards, tasks): forgotten at sign-out and when another account signs in. The
+        checklist is the same for everyone and stays. */
+    AREA_KEYS: ["subjects", "hazards", "tasks", "area", "packAt", "packMs", "packUser", "lastSync", "lastSyncTry"],
+    forgetArea: async function () {
+      var kv = await Store.kvAll();
+      for (var i = 0; i < kv.length; i++) {
+        var k = String(kv[i].key);
+        if (Data.AREA_KEYS.indexOf(k) >= 0 || k.indexOf("areaChildren:") === 0) await Store.del(k);
+      }
+    },
     /** Downloads the day's pack. Each part is stored as it arrives; a failure leaves the older copy. */
     refresh: async function (me, position) {
       var area = me.areaCode, t0 = Date.now();
+      var owner = await Store.get("packUser");
+      if (owner && owner !== me.username) await Data.forgetArea();
+      await Store.set("packUser", me.username);
       var checklist = await Api.json("/api/v1/checklists/current");
       await Store.set("checklist", checklist);
       var areaInfo = await Api.json("/api/v1/areas/" + encodeURIComponent(area));
@@ -146,10 +202,10 @@
       await Store.set(key, j.children || []);
       return j.children || [];
     },
-    /** Subjects of the pack and those registered on this phone and not yet sent. */
+    /** Subjects of the pack and those registered on this phone (by this account) and not yet sent. */
     localSubjects: async function () {
       var subjects = (await Store.get("subjects")) || [];
-      var items = await Store.items();
+      var items = await Outbox.items();
       var known = {};
       subjects.forEach(function (s) { known[s.id.toLowerCase()] = true; });
       var pending = [];
@@ -221,7 +277,7 @@
   }
   function fromProblem(r) {
     var p = r.problem || {};
-    return refused(r.status, SG.problemText(p) || ("HTTP " + r.status), p.field, p);
+    return refused(r.status, SG.problemDetail(r.status, p), p.field, p);
   }
   function transient(r) { return r.status >= 500 || r.status === 429 || r.status === 408 || r.status === 0; }
 
@@ -235,18 +291,100 @@
     });
   }
 
+  // ---- re-inspections against the server's hazards
+  var ACTION_OF = { rectified: "verifyRectified", notYet: "notYetRectified", rebound: "reportRebound" };
+  var ACTION_FROM = { verifyRectified: ["open", "rectifying", "rebound"], notYetRectified: ["open", "rectifying", "rebound"], reportRebound: ["rectified"] };
+  var OUTCOME_ZH = { rectified: "整改到位", notYet: "未整改", rebound: "隐患反弹" };
+  SG.OUTCOME_ZH = OUTCOME_ZH;
+  /** Whether a re-inspection outcome is a step the server allows from a hazard state
+      (SafeGridCore/HazardLifecycle.swift). */
+  SG.outcomeAllowed = function (outcome, state) {
+    var a = ACTION_OF[outcome];
+    return !!a && ACTION_FROM[a].indexOf(state) >= 0;
+  };
+  /** The server's hazards of a re-inspection, with their events, in the order of its results
+      (null for one the server does not show). Network errors propagate (the item waits). */
+  async function hazardsOf(body) {
+    var out = [];
+    for (var i = 0; i < body.results.length; i++) {
+      var g = await Api.get("/api/v1/hazards/" + encodeURIComponent(String(body.results[i].hazardId).toLowerCase()));
+      out.push(g.ok && g.json && SG.sameId(g.json.subjectId, body.subjectId) ? g.json : null);
+    }
+    return out;
+  }
+  function ourEvent(h, res, body, user) {
+    if (!h || !user) return null;
+    var suffix = "（" + user + "）", at = Date.parse(body.reinspectedAt);
+    return (h.events || []).filter(function (e) {
+      var actor = String(e.actor || "");
+      return e.kind === ACTION_OF[res.outcome] && actor.slice(-suffix.length) === suffix &&
+        Date.parse(e.occurredAt) === at && (e.reason || "") === (res.reason || "");
+    })[0] || null;
+  }
+  /** The server applies a re-inspection's results together: ours is there when one of them is. */
+  function appliedBy(hz, body, user) {
+    return body.results.some(function (res, i) { return !!ourEvent(hz[i], res, body, user); });
+  }
+  function alreadyApplied(hz) {
+    var h = hz.filter(Boolean)[0];
+    return { state: "sent", note: "已在服务器（此前的发送已成功）· already on the server (an earlier attempt went through)",
+      result: { colour: null, hazardState: h ? h.state : null } };
+  }
+  /** The hazard's latest event (its time bounds a new one); `changing`: the latest that moved its state. */
+  function lastEvent(h, changing) {
+    var best = null;
+    (h.events || []).forEach(function (e) {
+      if (changing && (e.kind === "markedOverdue" || e.kind === "found")) return;
+      if (!best || Date.parse(e.occurredAt) >= Date.parse(best.occurredAt)) best = e;
+    });
+    return best;
+  }
+  function hazardTitle(h) { return "“" + ((h.item && h.item.zh) || h.itemCode || "隐患") + "”"; }
+  function staleRefusal(problems, r) {
+    var parts = problems.map(function (x) {
+      if (x.missing) return "隐患 " + x.res.hazardId + " 在服务器上不存在或不可见 · the hazard is not on the server";
+      var h = x.h, e = lastEvent(h, true), who = e ? "（" + e.actor + "，" + SG.showTime(e.occurredAt) + "）" : "";
+      if (x.later) {
+        return hazardTitle(h) + "在您复查之后已有新记录：" + (x.later.label || x.later.kind) + "（" + x.later.actor + "，" + SG.showTime(x.later.occurredAt) +
+          "），现为“" + (STATE_ZH[h.state] || h.state) + "” · changed on the server after your re-inspection";
+      }
+      if (h.state === "closedDown") return hazardTitle(h) + "已关停" + who + " · closed down";
+      if (h.state === "rectified" && x.res.outcome !== "rebound") return hazardTitle(h) + "已由他人复查为整改到位" + who + " · already re-inspected as rectified by someone else";
+      return hazardTitle(h) + "现为“" + (STATE_ZH[h.state] || h.state) + "”" + who + "，不能再记为“" + (OUTCOME_ZH[x.res.outcome] || x.res.outcome) +
+        "” · now " + h.state + "; that outcome no longer applies";
+    });
+    var out = refused(r.status, "复查未上传：" + parts.join("；") + "。请点“修改”按现状重新复查，或删除 · not stored; choose 修改 Fix to re-inspect as it is now, or delete it" +
+      "（服务器 server: " + SG.problemText(r.problem) + "）", (r.problem && r.problem.field) || "version", r.problem);
+    out.error.stale = true;
+    out.error.explain = parts.join("；");
+    out.error.hazards = problems.filter(function (x) { return x.h; }).map(function (x) { return { id: x.h.id, state: x.h.state, version: x.h.version }; });
+    return out;
+  }
+
   var senders = {
     photo: async function (it) {
       var p = it.payload, blob = await Store.getBlob(p.blobKey);
       if (!blob) return refused(0, "照片文件已不在手机上 · the photo is no longer on the phone", "photo");
-      var q = [];
-      if (p.takenAt) q.push("takenAt=" + encodeURIComponent(p.takenAt));
-      if (p.latitude != null && p.longitude != null) {
-        q.push("latitude=" + encodeURIComponent(p.latitude));
-        q.push("longitude=" + encodeURIComponent(p.longitude));
+      // A camera with a wrong clock (a time in the future, or before 2000) gives no time at all:
+      // the photo must never hold its record back.
+      var takenAt = p.takenAt && SG.plausibleTime(p.takenAt) ? p.takenAt : null;
+      for (var round = 0; round < 2; round++) {
+        var q = [];
+        if (takenAt) q.push("takenAt=" + encodeURIComponent(takenAt));
+        if (p.latitude != null && p.longitude != null) {
+          q.push("latitude=" + encodeURIComponent(p.latitude));
+          q.push("longitude=" + encodeURIComponent(p.longitude));
+        }
+        var r = await Api.call("POST", "/api/v1/photos" + (q.length ? "?" + q.join("&") : ""), blob, { contentType: "image/jpeg", timeout: 120000 });
+        if (r.status === 200 || r.status === 201) {
+          var out = { state: "sent", result: { id: r.json.id, url: r.json.url, byteCount: r.json.byteCount } };
+          if (p.takenAt && !takenAt) out.note = "照片时间不可信（" + p.takenAt + "），未随照片上传 · the camera's time was implausible and was not sent";
+          return out;
+        }
+        // The server refused the time (its clock and the phone's disagree): send it without one.
+        if (takenAt && r.status === 422 && r.problem && r.problem.field === "takenAt") { takenAt = null; continue; }
+        return r;
       }
-      var r = await Api.call("POST", "/api/v1/photos" + (q.length ? "?" + q.join("&") : ""), blob, { contentType: "image/jpeg", timeout: 120000 });
-      if (r.status === 200 || r.status === 201) return { state: "sent", result: { id: r.json.id, url: r.json.url, byteCount: r.json.byteCount } };
       return r;
     },
     subject: async function (it) {
@@ -285,24 +423,46 @@
       return r;
     },
     reinspection: async function (it, byId) {
-      var body = JSON.parse(JSON.stringify(it.payload));
+      var body = JSON.parse(JSON.stringify(it.payload)), user = it.user || Api.user;
       body.results.forEach(function (res) { if (res.photos) res.photos = resolvePhotos(res.photos, byId); });
-      var r = await Api.call("POST", "/api/v1/reinspections", body);
-      if (r.ok) return { state: "sent", result: { colour: r.json.subject && r.json.subject.colour } };
-      if (r.status === 409 && it.attempts > 1) {
-        // Versions moved: was it our own earlier attempt? Then every hazard is where we sent it.
-        var g = await Api.get("/api/v1/subjects/" + body.subjectId);
-        if (g.ok) {
-          var want = { rectified: "rectified", rebound: "rebound" }, byHazard = {};
-          g.json.hazards.forEach(function (h) { byHazard[h.id.toLowerCase()] = h; });
-          var done = body.results.every(function (res) {
-            var h = byHazard[res.hazardId.toLowerCase()];
-            if (!h) return false;
-            if (want[res.outcome]) return h.state === want[res.outcome];
-            return res.version != null && h.version > res.version;
-          });
-          if (done) return { state: "sent", note: "已在服务器 already applied", result: { colour: g.json.subject.colour } };
+      var hz;
+      if (it.attempts > 1) {
+        // Sent before and the answer may have been lost: is our re-inspection on the server?
+        hz = await hazardsOf(body);
+        if (appliedBy(hz, body, user)) return alreadyApplied(hz);
+      }
+      var resent = null, r;
+      for (var round = 0; round < 3; round++) {
+        r = await Api.call("POST", "/api/v1/reinspections", body);
+        if (r.ok) {
+          return { state: "sent", result: { colour: r.json.subject && r.json.subject.colour }, note: resent };
         }
+        var p = r.problem || {};
+        var later = r.status === 422 && p.field === "reinspectedAt" && /last event|was found/.test(p.detail || "");
+        if (r.status !== 409 && !later) return r;
+        // The hazards moved on the server since this phone's copy. Only an event of OUR account
+        // with our time, kind and reason means it was our own earlier attempt.
+        hz = await hazardsOf(body);
+        if (appliedBy(hz, body, user)) return alreadyApplied(hz);
+        var problems = [], moved = [];
+        body.results.forEach(function (res, i) {
+          var h = hz[i];
+          if (!h) { problems.push({ res: res, missing: true }); return; }
+          if (!SG.outcomeAllowed(res.outcome, h.state)) { problems.push({ res: res, h: h, state: true }); return; }
+          var last = lastEvent(h);
+          if (last && Date.parse(body.reinspectedAt) < Date.parse(last.occurredAt)) { problems.push({ res: res, h: h, later: last }); return; }
+          if (res.version != null && res.version !== h.version) { res.version = h.version; moved.push(h); }
+        });
+        if (problems.length) return staleRefusal(problems, r);
+        if (!moved.length) return r;
+        // Still a valid step from where each hazard is now: send it again against the new
+        // versions (the same photos, already on the server).
+        it.payload.results.forEach(function (pr, i) { pr.version = body.results[i].version; });
+        await Store.putItem(it);
+        resent = "服务器上的隐患已更新（" + moved.map(function (h) {
+          var e = lastEvent(h, true);
+          return hazardTitle(h) + "：" + (STATE_ZH[h.state] || h.state) + (e ? "，" + e.actor : "");
+        }).join("；") + "），已按最新版本自动重发 · the hazard changed on the server; re-sent against its new version";
       }
       return r;
     },
@@ -340,8 +500,20 @@
       Outbox.changed();
       return item;
     },
+    /** The account whose queue is shown and sent: the signed-in one. */
+    user: function () { return (SG.UI && SG.UI.me && SG.UI.me.username) || null; },
+    /** Whether an item is the current account's. Items of another account stay on the phone,
+        locked: not shown, sent, changed or deleted until that account signs in again. */
+    mine: function (it) { return !!it && (!it.user || it.user === Outbox.user()); },
+    /** The current account's items (Store.items() holds every account's). */
+    items: async function () { return (await Store.items()).filter(Outbox.mine); },
+    item: async function (id) { var it = await Store.item(id); return Outbox.mine(it) ? it : null; },
     pending: async function () {
-      return (await Store.items()).filter(function (it) { return it.state !== "sent"; });
+      return (await Outbox.items()).filter(function (it) { return it.state !== "sent"; });
+    },
+    /** Unsent items of other accounts (locked on this phone). */
+    othersPending: async function () {
+      return (await Store.items()).filter(function (it) { return !Outbox.mine(it) && it.state !== "sent"; });
     },
     /** Sends what can be sent, oldest first. One run at a time; resolves a summary. */
     run: function () {
@@ -353,8 +525,9 @@
     /** Removes an item and every item that depends on it; a photo is only taken out of the
         records that name it (they go up without it). */
     remove: async function (id) {
-      var items = await Store.items(), gone = {}, changed = true;
+      var items = (await Store.items()).filter(Outbox.mine), gone = {}, changed = true;
       var target = items.filter(function (it) { return it.id === id; })[0];
+      if (!target) return 0;
       if (target && target.kind === "photo") {
         for (var u = 0; u < items.length; u++) {
           var user = items[u];
@@ -400,12 +573,12 @@
       return Object.keys(gone).length;
     },
     dependents: async function (id) {
-      var items = await Store.items();
+      var items = await Outbox.items();
       return items.filter(function (it) { return it.deps.indexOf(id) >= 0 && it.state !== "sent"; });
     },
     /** Puts a refused item back in the queue (after a fix, or as it is). */
     retry: async function (id, changes) {
-      var it = await Store.item(id);
+      var it = await Outbox.item(id);
       if (!it) return null;
       if (changes) Object.keys(changes).forEach(function (k) { it[k] = changes[k]; });
       it.state = "waiting"; it.error = null; it.attempts = 0;
@@ -443,6 +616,9 @@
     var items = await Store.items();
     var byId = {}, summary = { sent: 0, refused: 0, waiting: 0, stopped: null };
     items.forEach(function (it) { byId[it.id] = it; });
+    // Only the signed-in account's items go (another account's wait, locked, for its owner).
+    items = items.filter(Outbox.mine);
+    if (!Outbox.user()) return summary;
     // An item left "sending" by a reload or a dead battery is sent again (same ids).
     if (!Api.csrf && items.some(function (it) { return it.state !== "sent" && it.state !== "refused"; })) {
       try { var me = await Api.me(); if (!me) { summary.stopped = "unauthorized"; return summary; } } catch (e) {
@@ -455,13 +631,14 @@
       if (it.state === "sent" || it.state === "refused") continue;
       var blockedBy = null;
       if (it.user && Api.user && it.user !== Api.user) {
-        // Recorded under another account on this phone: it goes up when that account signs in.
-        blockedBy = { user: it.user };
+        // The session is another account's than the one shown (a sign-in elsewhere): wait.
+        summary.stopped = "account";
+        break;
       }
       for (var d = 0; !blockedBy && d < it.deps.length; d++) {
         var dep = byId[it.deps[d]];
         if (!dep) { blockedBy = { id: it.deps[d], missing: true }; break; }
-        if (dep.state !== "sent") { blockedBy = { id: dep.id, state: dep.state, label: dep.label }; break; }
+        if (dep.state !== "sent") { blockedBy = { id: dep.id, state: dep.state, label: dep.label, kind: dep.kind }; break; }
       }
       if (blockedBy) {
         if (JSON.stringify(it.blockedBy || null) !== JSON.stringify(blockedBy)) { it.blockedBy = blockedBy; await Store.putItem(it); }

@@ -74,6 +74,13 @@
     var s = new Date(t + SH).toISOString();
     return (withDate === false ? "" : s.slice(0, 10) + " ") + s.slice(11, 16);
   };
+  /** A time a camera may honestly have recorded: from 2000 on and not in the future (five
+      minutes of leeway; the server's clock when known). A wrong camera clock gives neither. */
+  SG.EARLIEST_PHOTO = Date.parse("2000-01-01T00:00:00+08:00");
+  SG.plausibleTime = function (v) {
+    var t = typeof v === "number" ? v : Date.parse(v || "");
+    return !isNaN(t) && t >= SG.EARLIEST_PHOTO && t <= SG.now() + 5 * 60000;
+  };
   SG.isDay = function (s) {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(s || "")) return false;
     var t = Date.parse(s + "T00:00:00Z");
@@ -340,8 +347,13 @@
         return new Promise(function (resolve, reject) {
           canvas.toBlob(function (blob) {
             if (!blob) { reject({ message: "无法压缩照片 · could not shrink the photo" }); return; }
+            // An EXIF time from a wrong camera clock is dropped (the file's time stands in when
+            // it is plausible itself; else the photo goes without a time).
+            var exifOk = exif.takenAt && SG.plausibleTime(exif.takenAt);
+            var fileOk = file.lastModified && SG.plausibleTime(file.lastModified);
             resolve({ blob: blob, width: cw, height: ch, bytes: blob.size, originalBytes: file.size, exif: exif,
-              takenAt: exif.takenAt || (file.lastModified ? SG.rfc3339(new Date(file.lastModified)) : SG.rfc3339()) });
+              droppedTime: exif.takenAt && !exifOk ? exif.takenAt : (!exif.takenAt && file.lastModified && !fileOk ? SG.rfc3339(new Date(file.lastModified)) : null),
+              takenAt: exifOk ? exif.takenAt : (fileOk ? SG.rfc3339(new Date(file.lastModified)) : (file.lastModified ? null : SG.rfc3339())) });
           }, "image/jpeg", quality);
         });
       }, function () {
@@ -381,6 +393,13 @@
     { value: "serious", zh: "较严重", en: "Serious" },
     { value: "extremelySevere", zh: "极严重", en: "Extremely severe" }
   ];
+  SG.ROLES = { districtAdmin: ["区管理员", "District admin"], townAdmin: ["镇街管理员", "Town admin"], departmentInspector: ["部门检查员", "Department inspector"],
+    villageOfficer: ["村社干部", "Village officer"], gridWorker: ["网格员", "Grid worker"], microGridWorker: ["微网格员", "Micro-grid worker"], viewer: ["查看", "Viewer"] };
+  /** "网格员 Grid worker": the server's Chinese name of a role, and its English. */
+  SG.roleLabel = function (me) {
+    var r = SG.ROLES[me.role] || [];
+    return (me.roleZh || r[0] || "") + (r[1] ? " " + r[1] : "");
+  };
   SG.STATES = { open: "未整改 Not rectified", rectifying: "整改中 In progress", rectified: "整改到位 Rectified", rebound: "隐患反弹 Rebound", closedDown: "已关停 Closed down" };
   SG.label = function (list, value) {
     for (var i = 0; i < list.length; i++) if (list[i].value === value) return list[i].zh + " " + list[i].en;
