@@ -113,6 +113,18 @@ struct LiveTests {
             // Resuming after the cursor: no events, the figures again.
             let again = try await StreamController.render(req, area: village, after: first.next)
             #expect(!again.text.contains("event: change") && again.next == first.next)
+            // A cursor beyond the newest event (a restored database) starts afresh, never freezes.
+            let beyond = try await StreamController.render(req, area: village, after: 99_999_999)
+            #expect(beyond.text.components(separatedBy: "event: change\n").count - 1 == 2 && beyond.next == first.next)
+            // A stream's reader is checked again while it runs: a revoked token ends it.
+            let token = try await makeAccount(app, "v.live", role: .villageOfficer, area: village)
+            let reader = Request(application: app, method: .GET, url: URI(path: "/api/v1/stream"),
+                                 headers: ["Authorization": "Bearer \(token)"], on: app.eventLoopGroup.next())
+            reader.signedIn = try await Authenticator.currentSession(of: reader)
+            #expect(try await StreamController.stillEntitled(reader, to: village))
+            #expect(try await !StreamController.stillEntitled(reader, to: BundledAreas.gualiTownCode))
+            #expect(try await app.send(.DELETE, "/api/v1/auth/token", token: token).status == .noContent)
+            #expect(try await !StreamController.stillEntitled(reader, to: village))
             // Over HTTP: an area outside the reader's is 404, without an account 401.
             let grid = try await makeAccount(app, "g.live", role: .gridWorker, area: String(mg.prefix(14)))
             #expect(try await app.send(.GET, "/api/v1/stream?areaCode=\(BundledAreas.gualiTownCode)", token: grid).status == .notFound)

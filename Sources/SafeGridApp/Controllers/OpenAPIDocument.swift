@@ -45,6 +45,8 @@ enum OpenAPIDocument {
         var geoReport: Open311Controller.Format?? = .none
         /// Response headers of the success answer (name → description).
         var headers: [String: String] = [:]
+        /// A 200 answer of the same shape for a repeat of an earlier request (what it means).
+        var replay: String? = nil
     }
 
     // MARK: Schema pieces
@@ -240,16 +242,18 @@ enum OpenAPIDocument {
         Operation(method: "get", path: "/api/v1/subjects", tag: "subjects", summary: "Subjects, filtered and paged",
                   query: [q("kind", filter(SubjectKind.self), "subject kind"), q("areaCode", areaFilter, "within this area"),
                           q("colour", ["type": "string", "enum": [""] + SubjectColour.all.map(\.key)], "colour key, e.g. serious.inProgress"),
-                          q("q", ["type": "string", "maxLength": Input.maxSearch], "name, address or credit code contains (wildcards literal); at most 200 characters"), q("parentId", idParam, "tenants of a park")] + paging,
+                          q("q", line(Input.maxSearch), "name, address or credit code contains (wildcards literal, trimmed, full-width folded); at most 200 characters, no control characters"), q("parentId", idParam, "tenants of a park")] + paging,
                   answer: (200, "SubjectPage"), errors: [404, 422]),
         Operation(method: "post", path: "/api/v1/subjects", tag: "subjects",
                   summary: "Register a subject (credit code checked by GB 32100); the same id and particulars again answer 200 with the stored subject",
-                  body: "SubjectInput", answer: (201, "Subject"), errors: [409, 422], headers: ["Location": "/api/v1/subjects/{id}"]),
+                  body: "SubjectInput", answer: (201, "Subject"), errors: [409, 422], headers: ["Location": "/api/v1/subjects/{id}"],
+                  replay: "the same id and particulars again: the stored subject"),
         Operation(method: "post", path: "/api/v1/photos", tag: "closed loop",
                   summary: "Upload a field photo (the JPEG, PNG or HEIC is the raw body, ≤ 10 MB); 200 when the same content was stored before. Records name it by its id",
                   query: [q("takenAt", timestamp, "when it was taken, if the photo carries no EXIF time"),
                           q("latitude", number, "WGS-84, if the photo carries no EXIF position"), q("longitude", number, "WGS-84")],
-                  rawBody: ["image/jpeg": binary, "image/png": binary, "image/heic": binary], answer: (201, "Photo"), errors: [422]),
+                  rawBody: ["image/jpeg": binary, "image/png": binary, "image/heic": binary], answer: (201, "Photo"), errors: [422],
+                  replay: "the same content was stored before: the stored photo (this account is now one of its uploaders)"),
         Operation(method: "get", path: "/api/v1/subjects/{id}", tag: "subjects", summary: "A subject with colour history and hazards",
                   answer: (200, "SubjectDetail"), errors: [404]),
         Operation(method: "post", path: "/api/v1/subjects/{id}/close-down", tag: "subjects",
@@ -319,7 +323,7 @@ enum OpenAPIDocument {
     static var exports: [Operation] {
         let subjectFilters: [Param] = [
             q("areaCode", areaFilter, "within this area"), q("kind", filter(SubjectKind.self), "subject kind"),
-            q("colour", ["type": "string", "enum": [""] + SubjectColour.all.map(\.key)], "colour key"), q("q", ["type": "string", "maxLength": Input.maxSearch], "name contains; at most 200 characters")]
+            q("colour", ["type": "string", "enum": [""] + SubjectColour.all.map(\.key)], "colour key"), q("q", line(Input.maxSearch), "name, address or credit code contains; at most 200 characters, no control characters")]
         let villageFilters: [Param] = [
             q("areaCode", areaFilter, "the town (default 瓜沥镇) or district whose children are listed"),
             q("kind", filter(SubjectKind.self), "only this kind's columns")]
@@ -813,6 +817,11 @@ enum OpenAPIDocument {
             if isOpen311, op.method == "post" {
                 var replay = ok
                 replay["description"] = "a repeat of an earlier report by the same client: the first request, with Idempotent-Replayed: true"
+                responses["200"] = replay
+            }
+            if let description = op.replay {
+                var replay = ok
+                replay["description"] = description
                 responses["200"] = replay
             }
             let hasBody = op.body != nil || op.rawBody != nil

@@ -15,8 +15,10 @@ import Vapor
 /// - `event: heartbeat` (data: the server's time) every 15 s, so proxies keep an idle stream open
 ///   and the page can tell a dead connection from a quiet one.
 ///
-/// Reconnecting with `Last-Event-ID` resumes: the events after it (at most 200), then the
-/// current figures. The reader sees only their jurisdiction: an area outside it is 404.
+/// Reconnecting with `Last-Event-ID` resumes: the events after it, then the current figures;
+/// an id beyond the newest event or more than 200 behind starts afresh from the newest 20. The
+/// reader sees only their jurisdiction: an area outside it is 404, and a stream whose session
+/// is revoked, expires or loses the area ends at the next heartbeat or update.
 enum StreamController {
     static let initialEvents = 20
     static let resumeEvents = 200
@@ -42,6 +44,9 @@ enum StreamController {
                 try await writer.writeBuffer(ByteBuffer(string: "retry: 2000\n\n"))
                 var cursor = try await update(req, area: code, after: resume, writer: writer)
                 for await signal in subscription.signals {
+                    // The reader's session may have been revoked, expired or its account
+                    // deactivated or moved since the stream opened: then the stream ends.
+                    guard try await stillEntitled(req, to: code) else { break }
                     switch signal {
                     case .heartbeat:
                         // A named event (not a comment) so the page can tell a live stream from a dead one.
@@ -61,6 +66,14 @@ enum StreamController {
         }))
     }
 
+    /// Whether the request's session still stands and still sees `area` (checked at every
+    /// heartbeat and update, so a revoked reader stops receiving within 15 s).
+    static func stillEntitled(_ req: Request, to area: String) async throws -> Bool {
+        guard let opened = req.signedIn, let now = try await Authenticator.currentSession(of: req) else { return false }
+        return now.account.id == opened.account.id && now.account.jurisdiction.contains(area)
+            && now.account.role == opened.account.role
+    }
+
     /// Sends the events after `cursor` (or the newest few) and the current figures.
     /// - Returns: the cursor to continue from.
     private static func update(_ req: Request, area: String, after cursor: Int64?, writer: any AsyncBodyStreamWriter) async throws -> Int64 {
@@ -71,14 +84,23 @@ enum StreamController {
 
     /// The text of one update: `change` events after `cursor` (or the newest
     /// ``initialEvents``), then `figures`; and the cursor to continue from.
-    static func render(_ req: Request, area: String, after cursor: Int64?) async throws -> (text: String, next: Int64) {
+    static func render(_ req: Request, area: String, after requested: Int64?) async throws -> (text: String, next: Int64) {
+        // A cursor beyond the newest event (a database restored from a backup) or more than
+        // ``resumeEvents`` behind it (a screen long offline) starts afresh from the newest few,
+        // so the feed never freezes or lags behind.
+        var cursor = requested
+        if let c = requested {
+            let last = try await req.queries.lastEventSeq()
+            if c > last || last - c > Int64(resumeEvents) { cursor = nil }
+        }
         let events = try await req.queries.feed(area: area, after: cursor, limit: cursor == nil ? initialEvents : resumeEvents)
         var text = ""
         for e in events {
             text += "event: change\nid: \(e.seq)\ndata: \(CampaignStore.json(e))\n\n"
         }
         let next: Int64
-        if let last = events.last { next = last.seq } else if let cursor { next = cursor } else { next = try await req.queries.lastEventSeq() }
+        // With no event of the area yet, 0: the id reveals nothing of other areas' activity.
+        if let last = events.last { next = last.seq } else { next = cursor ?? 0 }
         let figures = try await DashboardController.figures(for: area, req: req)
         text += "event: figures\nid: \(next)\ndata: \(CampaignStore.json(figures))\n\n"
         return (text, next)

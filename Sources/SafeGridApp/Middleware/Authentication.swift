@@ -190,6 +190,18 @@ extension Application {
 /// sent credentials should learn they failed); a stale cookie is ignored (the pages then ask
 /// the browser to sign in again).
 struct Authenticator: AsyncMiddleware {
+    /// The session the request's credentials name now (bearer token, else session cookie), or
+    /// `nil` once it is revoked, expired or its account deactivated: for a long-lived answer
+    /// (the live stream) to check again while it runs.
+    static func currentSession(of request: Request) async throws -> SignedIn? {
+        let now = request.services.now()
+        if let bearer = request.headers.bearerAuthorization?.token {
+            return try await AuthSessions.lookup(token: bearer, app: request.application, now: now).flatMap { $0.kind == "api" ? $0 : nil }
+        }
+        guard let cookie = request.cookies[AuthSessions.cookieName]?.string else { return nil }
+        return try await AuthSessions.lookup(token: cookie, app: request.application, now: now).flatMap { $0.kind == "web" ? $0 : nil }
+    }
+
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let now = request.services.now()
         if let bearer = request.headers.bearerAuthorization?.token {
