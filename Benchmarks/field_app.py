@@ -613,6 +613,9 @@ class Bench:
                 self.wait(lambda c=c: d.find_elements(By.CSS_SELECTOR, f"#item-{c} .thumb img"), 60, f"the thumbnail of photo {k + 1}")
             d.find_element(By.CSS_SELECTOR, f"#item-{c} textarea.note").send_keys(f"现场发现隐患 {k + 1}")
         self.click("#mark-rest-pass")
+        # A grid worker has no department of its own: it chooses the one it inspects with.
+        d.execute_script("""var s = document.querySelector("#team .member[data-index='0'] .member-dept");
+            if (s && !s.value) { s.value = 'marketSupervision'; s.dispatchEvent(new Event('change')); }""")
         time.sleep(0.6)  # the draft is saved 0.4 s after the last change
         before_ids = {it["id"] for it in self.phone.outbox()}
         submit = self.el("#inspect-submit")
