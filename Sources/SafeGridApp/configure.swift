@@ -116,6 +116,12 @@ public func configure(_ app: Application, storage: StorageChoice? = nil,
     app.storage[InspectionIntakeKey.self] = InspectionIntake()
     app.storage[WebhookLoopKey.self] = WebhookLoop()
     app.lifecycle.use(app.storage[WebhookLoopKey.self]!)
+    if case .postgres(let url) = storage {
+        // Other instances' writes reach this one's screens and cache (LISTEN/NOTIFY).
+        let listener = LiveListener(url: url)
+        app.storage[LiveListenerKey.self] = listener
+        app.lifecycle.use(listener)
+    }
 
     app.middleware = Middlewares()
     app.middleware.use(SecurityHeadersMiddleware(tileOrigin: settings.mapTileOrigin))

@@ -207,10 +207,10 @@ struct MultiInstanceTests {
     @Test func aWriteOnOneInstanceReachesTheScreensOfAnother() async throws {
         guard ProcessInfo.processInfo.environment["SAFEGRID_TEST_POSTGRES"].map({ !$0.isEmpty }) == true else { return }
         try await withTwoInstances { a, b, storage in
-            guard case .postgres(let url) = storage else { return }
-            let listener = LiveListener()
-            listener.start(b, url: url)
-            defer { Task { await listener.shutdownAsync(b) } }
+            guard case .postgres = storage else { return }
+            // What a serving process does at boot (tests do not boot the background work).
+            let listener = try #require(b.storage[LiveListenerKey.self])
+            listener.start(b)
             let mg = try await addMicroGrid(a)
             let subject = try await createEnterprise(a, microGrid: mg)
             // The listener's first connection tells every stream once; let it pass.

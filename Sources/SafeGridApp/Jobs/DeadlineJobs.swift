@@ -172,11 +172,7 @@ extension Application {
             try await outboxLoop.didBootAsync(self)
         }
         storage[WebhookLoopKey.self]?.start(self)
-        if case .postgres(let url) = settings.storage.choice {
-            let listener = LiveListener()
-            lifecycle.use(listener)
-            listener.start(self, url: url)
-        }
+        storage[LiveListenerKey.self]?.start(self)
         if settings.jobs.run {
             let jobs = DeadlineJobsRunner()
             lifecycle.use(jobs)

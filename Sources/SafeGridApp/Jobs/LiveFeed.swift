@@ -83,10 +83,16 @@ package actor LiveFeed {
         }
     }
 
-    /// Ends every stream (the server is shutting down) and takes no more.
-    func finishAll() {
+    /// Ends every stream (the server is shutting down), takes no more, and waits up to 5 s for
+    /// the streams to leave (each unsubscribes as it ends), so none is still reading when the
+    /// databases close behind it.
+    func finishAll() async {
         finished = true
         for s in subscribers.values { s.continuation.finish() }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !subscribers.isEmpty, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
         subscribers = [:]
     }
 }

@@ -13,12 +13,27 @@ import Vapor
 /// It holds one connection of its own, outside the pool. When that connection drops it connects
 /// again after 2 s; writes made meanwhile cannot be known one by one, so on every (re)connection
 /// every stream is told and the cache is dropped.
+///
+/// Registered by `configure` on PostgreSQL, like the other background loops: it starts when a
+/// serving process boots, or when a command that starts its work later (the demo) calls
+/// ``Application/startBackgroundWork()``.
 final class LiveListener: LifecycleHandler, Sendable {
     private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
     private let connection = NIOLockedValueBox<PostgresConnection?>(nil)
+    /// The `DATABASE_URL` it listens on.
+    let url: String
 
-    /// Starts listening in the background (`url`: the `DATABASE_URL`).
-    func start(_ app: Application, url: String) {
+    init(url: String) { self.url = url }
+
+    func didBootAsync(_ app: Application) async throws {
+        guard app.runsBackgroundJobs, !app.startsBackgroundWorkLater else { return }
+        start(app)
+    }
+
+    /// Starts listening in the background (once).
+    func start(_ app: Application) {
+        guard task.withLockedValue({ $0 == nil }) else { return }
+        let url = self.url
         let me = app.liveInstanceID
         let t = Task { [connection] in
             var attempt = 0
@@ -69,3 +84,5 @@ final class LiveListener: LifecycleHandler, Sendable {
         await running?.value
     }
 }
+
+struct LiveListenerKey: StorageKey { typealias Value = LiveListener }
