@@ -80,6 +80,7 @@ public func configure(_ app: Application, storage: StorageChoice? = nil,
     app.services = services
     _ = app.writeGate
     _ = app.liveFeed
+    _ = app.liveRenderings
     _ = app.liveInstanceID
     app.lifecycle.use(LiveFeedShutdown())
     _ = app.dashboardCache

@@ -54,15 +54,12 @@ enum StreamController {
                     case .changed: cursor = try await update(req, area: code, after: cursor, writer: writer)
                     }
                 }
-                heartbeat.cancel()
-                await feed.unsubscribe(subscription.id)
-                try? await writer.write(.end)
             } catch {
                 // The reader went away (or the server is stopping): end quietly.
-                heartbeat.cancel()
-                await feed.unsubscribe(subscription.id)
-                try? await writer.write(.end)
             }
+            heartbeat.cancel()
+            await feed.unsubscribe(subscription.id)
+            try? await writer.write(.end)
         }))
     }
 
@@ -77,7 +74,11 @@ enum StreamController {
     /// Sends the events after `cursor` (or the newest few) and the current figures.
     /// - Returns: the cursor to continue from.
     private static func update(_ req: Request, area: String, after cursor: Int64?, writer: any AsyncBodyStreamWriter) async throws -> Int64 {
-        let (text, next) = try await render(req, area: area, after: cursor)
+        // Every stream of an area at the same cursor and commit gets the same text: rendered
+        // once (one feed query, one figures read, one encoding) however many screens are open.
+        let generation = await req.application.writeGate.generation
+        let (text, next) = try await req.application.liveRenderings.text(
+            for: .init(area: area, cursor: cursor, generation: generation)) { try await render(req, area: area, after: cursor) }
         try await writer.writeBuffer(ByteBuffer(string: text))
         return next
     }
@@ -104,5 +105,44 @@ enum StreamController {
         let figures = try await DashboardController.figures(for: area, req: req)
         text += "event: figures\nid: \(next)\ndata: \(CampaignStore.json(figures))\n\n"
         return (text, next)
+    }
+}
+
+/// Rendered stream updates shared by every stream of one area (``StreamController``): one
+/// computation per area, cursor and commit generation, whoever asks first; the others wait for
+/// it. The text depends on the area only (each reader's right to the area is checked before).
+actor LiveRenderings {
+    struct Key: Hashable, Sendable {
+        let area: String
+        let cursor: Int64?
+        let generation: Int
+    }
+
+    private var renderings: [Key: Task<(text: String, next: Int64), any Error>] = [:]
+
+    func text(for key: Key, _ make: @escaping @Sendable () async throws -> (text: String, next: Int64)) async throws -> (text: String, next: Int64) {
+        if let running = renderings[key] { return try await running.value }
+        // Older commits' renderings are never asked for again.
+        renderings = renderings.filter { $0.key.generation >= key.generation - 1 }
+        let task = Task { try await make() }
+        renderings[key] = task
+        do {
+            return try await task.value
+        } catch {
+            renderings[key] = nil
+            throw error
+        }
+    }
+}
+
+struct LiveRenderingsKey: StorageKey { typealias Value = LiveRenderings }
+
+extension Application {
+    /// The process's one ``LiveRenderings`` (made in `configure`).
+    var liveRenderings: LiveRenderings {
+        if let r = storage[LiveRenderingsKey.self] { return r }
+        let r = LiveRenderings()
+        storage[LiveRenderingsKey.self] = r
+        return r
     }
 }
