@@ -186,6 +186,30 @@ public enum ImageContent {
     }
 }
 
+/// What a field photo's metadata may be trusted for, whoever reports it (the photo's EXIF or the
+/// phone that shrank it).
+public enum PhotoFacts {
+    /// Times before this are a camera's unset clock (2000-01-01T00:00:00Z).
+    public static let earliestPlausible = Date(timeIntervalSince1970: 946_684_800)
+
+    /// A time a photo can have been taken at: from 2000 to `now` plus the clock allowance
+    /// (``InspectionRules/clockSkewAllowance``). A camera with a wrong clock says nothing true
+    /// about when, so callers leave such a time out rather than refuse the photo.
+    public static func plausibleTime(_ t: Date, now: Date) -> Bool {
+        t >= earliestPlausible && t <= now.addingTimeInterval(InspectionRules.clockSkewAllowance)
+    }
+
+    /// A position a photo can have been taken at: anything but 0°, 0° (what a receiver without
+    /// a fix writes).
+    public static func plausiblePosition(_ p: GeoPoint) -> Bool { !(p.latitude == 0 && p.longitude == 0) }
+
+    /// Whether a record's photo reference is the id of an uploaded photo (its SHA-256, 64
+    /// lowercase hex digits) rather than the file name of a photo held elsewhere (ledger imports).
+    public static func isPhotoID(_ s: String) -> Bool {
+        s.utf8.count == 64 && s.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+}
+
 /// What a JPEG's EXIF says, each part `nil` when absent or unreadable.
 struct EXIFFacts: Equatable {
     var orientation: Int?

@@ -178,6 +178,20 @@ import Testing
         #expect(plain.takenAt == nil && plain.position == nil)
     }
 
+    @Test func photoFactsKeepOnlyWhatACameraCanHaveSeen() throws {
+        let now = try Timestamp.parse("2026-12-06T10:00:00+08:00")
+        #expect(PhotoFacts.plausibleTime(try Timestamp.parse("2026-12-06T10:09:00+08:00"), now: now))
+        #expect(!PhotoFacts.plausibleTime(try Timestamp.parse("2026-12-06T10:11:00+08:00"), now: now))
+        #expect(PhotoFacts.plausibleTime(try Timestamp.parse("2000-01-01T00:00:00Z"), now: now))
+        #expect(!PhotoFacts.plausibleTime(try Timestamp.parse("1999-12-31T23:59:59Z"), now: now))
+        #expect(!PhotoFacts.plausiblePosition(try GeoPoint(latitude: 0, longitude: 0, datum: .wgs84)))
+        #expect(PhotoFacts.plausiblePosition(try GeoPoint(latitude: 30.175, longitude: 120.46, datum: .wgs84)))
+        #expect(PhotoFacts.isPhotoID(String(repeating: "a1", count: 32)))
+        for s in [String(repeating: "A1", count: 32), String(repeating: "a", count: 63), "IMG_0001.jpg", String(repeating: "g", count: 64)] {
+            #expect(!PhotoFacts.isPhotoID(s), "\(s)")
+        }
+    }
+
     @Test func corruptCameraEXIFNeverCrashes() throws {
         var rng = SystemRandomNumberGenerator()
         let full = cameraJPEG(littleEndian: true, time: "2026:12:05 09:30:15", offset: "+08:00")

@@ -30,8 +30,6 @@ enum PhotosController {
     /// The largest photo taken, in bytes (10 MB): a phone shrinks a 12-MP shot to about 300 KB
     /// before sending, an unshrunk camera JPEG is 3–8 MB.
     static let maxBytes = ImageContent.maxBytes
-    /// Times before this are a camera's unset clock (2000-01-01T00:00:00Z).
-    static let earliestPlausible = Date(timeIntervalSince1970: 946_684_800)
 
     /// `POST /api/v1/photos?takenAt=&latitude=&longitude=`: the image itself is the body (any
     /// content type; recognised by its content: a whole JPEG, PNG or HEIC, at most 10 MB). The
@@ -62,7 +60,7 @@ enum PhotosController {
         // A camera with a wrong clock (a future time, or before digital photos were taken here)
         // says nothing true about when: such a time is left out rather than refused, so the
         // record that shows the photo is never held up by it. The same for a position of 0°, 0°.
-        let plausible = { (t: Date) in t >= Self.earliestPlausible && t <= now.addingTimeInterval(InspectionRules.clockSkewAllowance) }
+        let plausible = { (t: Date) in PhotoFacts.plausibleTime(t, now: now) }
         if let at = info.takenAt.flatMap({ plausible($0) ? $0 : nil }) {
             metadata.takenAt = at
             sources.insert("exif")
@@ -70,11 +68,10 @@ enum PhotosController {
             metadata.takenAt = at
             sources.insert("client")
         }
-        let real = { (p: GeoPoint) in !(p.latitude == 0 && p.longitude == 0) }
-        if let p = info.position.flatMap({ real($0) ? $0 : nil }) {
+        if let p = info.position.flatMap({ PhotoFacts.plausiblePosition($0) ? $0 : nil }) {
             metadata.position = p
             sources.insert("exif")
-        } else if let p = clientPosition.flatMap({ real($0) ? $0 : nil }) {
+        } else if let p = clientPosition.flatMap({ PhotoFacts.plausiblePosition($0) ? $0 : nil }) {
             metadata.position = p
             sources.insert("client")
         }
@@ -93,7 +90,7 @@ enum PhotosController {
     /// shown on; 404 for anyone else, as for an unknown id.
     static func image(_ req: Request) async throws -> Response {
         let account = try req.account()
-        guard let id = req.parameters.get("id"), isPhotoID(id),
+        guard let id = req.parameters.get("id"), PhotoFacts.isPhotoID(id),
               let photo = try await PhotoStore(sql: req.sql).photo(id, reader: account.username, queries: req.queries) else {
             throw DomainError(.notFound, field: "id", reason: "no such photo")
         }
@@ -103,16 +100,10 @@ enum PhotosController {
         return r
     }
 
-    /// Whether a record's photo reference is the id of an uploaded photo (64 lowercase hex
-    /// digits) rather than the file name of a photo held elsewhere (ledger imports).
-    static func isPhotoID(_ s: String) -> Bool {
-        s.utf8.count == 64 && s.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
-    }
-
     /// Refuses photo ids in `references` (field name → reference) that the account did not upload.
     /// - Throws: 422 naming the first such field.
     static func checkUploaded(_ references: [(field: String, id: String)], by account: Account, sql: any SQLDatabase) async throws {
-        let ids = Set(references.map(\.id).filter(isPhotoID))
+        let ids = Set(references.map(\.id).filter(PhotoFacts.isPhotoID))
         let missing = try await PhotoStore(sql: sql).missing(ids, uploadedBy: account.username)
         if let first = references.first(where: { missing.contains($0.id) }) {
             throw DomainError.invalid(first.field, "no photo \(first.id) was uploaded by you; upload it first (POST /api/v1/photos)")

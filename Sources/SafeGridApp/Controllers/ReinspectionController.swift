@@ -49,7 +49,7 @@ enum ReinspectionController {
                 throw DomainError.invalid("results[\(i)].photos", "at most \(TextRules.photosPerItem) photos per hazard")
             }
             for (k, photo) in photos.enumerated() {
-                guard PhotosController.isPhotoID(photo) else {
+                guard PhotoFacts.isPhotoID(photo) else {
                     throw DomainError.invalid("results[\(i)].photos[\(k)]", "a photo is the id of an uploaded photo (64 hex digits, POST /api/v1/photos)")
                 }
                 photoReferences.append(("results[\(i)].photos[\(k)]", photo))

@@ -15,15 +15,20 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
     let contentSecurityPolicy: String
 
     init(tileOrigin: String? = nil) {
-        contentSecurityPolicy = tileOrigin.map { Self.contentSecurityPolicy.replacingOccurrences(of: "img-src 'self' data: blob:", with: "img-src 'self' data: blob: \($0)") }
-            ?? Self.contentSecurityPolicy
+        contentSecurityPolicy = Self.policy(imageSources: tileOrigin.map { [$0] } ?? [])
     }
 
-    static let contentSecurityPolicy = [
-        "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
-        "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'",
-        "form-action 'self'", "frame-ancestors 'none'",
-    ].joined(separator: "; ")
+    /// The policy with `imageSources` (origins) allowed for images besides this server.
+    static func policy(imageSources: [String] = []) -> String {
+        [
+            "default-src 'self'", "script-src 'self'", "style-src 'self'",
+            (["img-src 'self' data: blob:"] + imageSources).joined(separator: " "),
+            "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'",
+            "form-action 'self'", "frame-ancestors 'none'",
+        ].joined(separator: "; ")
+    }
+
+    static let contentSecurityPolicy = policy()
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let response: Response

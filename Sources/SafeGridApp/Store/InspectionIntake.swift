@@ -147,7 +147,7 @@ actor InspectionIntake {
         var seen = Set<String>()
         return plan.results.flatMap { r in
             let hazard = plan.hazards.first(where: { $0.itemCode == r.itemCode })?.id ?? plan.linkedHazards[r.itemCode]
-            return r.photos.filter { PhotosController.isPhotoID($0) && seen.insert("\($0)/\(hazard?.uuidString ?? "")").inserted }
+            return r.photos.filter { PhotoFacts.isPhotoID($0) && seen.insert("\($0)/\(hazard?.uuidString ?? "")").inserted }
                 .map { PhotoStore.Use(sha256: $0, subjectID: subject, hazardID: hazard, source: "inspection", sourceID: plan.id) }
         }
     }

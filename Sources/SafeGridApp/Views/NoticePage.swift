@@ -24,7 +24,7 @@ enum NoticePage {
                             .tr(.td(.text(String(i + 1))), .td(.text(h.item?.zh ?? h.itemCode)), .td(.text(h.legalBasis ?? "")),
                                 .td(.text(Severity(rawValue: h.severity)?.zh ?? h.severity)), .td(.text(h.dueOn)),
                                 .td(.class("state-\(h.state)"), .text(h.stateLabel.zh)),
-                                .td(.forEach(h.photos.filter(PhotosController.isPhotoID)) { id in
+                                .td(.forEach(h.photos.filter(PhotoFacts.isPhotoID)) { id in
                                     .img(.class("evidence"), .src("/photos/\(id)"), .alt("现场照片 photo"))
                                 }))
                         }),
