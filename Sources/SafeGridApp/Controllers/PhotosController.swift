@@ -77,13 +77,12 @@ enum PhotosController {
         }
         metadata.source = sources.isEmpty ? nil : sources.sorted().reversed().joined(separator: "+")
         let found = metadata
-        let inserted = try await req.application.campaignWrite(scope: .everything, recordedAt: now) { tx in
-            try await PhotoStore(sql: tx.sql).insert(info, bytes: bytes, metadata: found, by: account.username, at: now)
+        // Not a campaign write: a photo alone moves no figure, so cached figures and open screens
+        // stay as they are (the record that shows it does move them).
+        let stored = try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
+            try await PhotoStore(sql: sql).insert(info, bytes: bytes, metadata: found, by: account.username, at: now)
         }
-        guard let stored = try await PhotoStore(sql: req.sql).particulars(info.sha256) else {
-            throw Abort(.internalServerError, reason: "the photo was not stored")
-        }
-        return try Response.json(PhotoDTO(stored), status: inserted ? .created : .ok)
+        return try Response.json(PhotoDTO(stored.photo), status: stored.new ? .created : .ok)
     }
 
     /// `GET /photos/{id}`: the image, for its uploader and for whoever may see a subject it was

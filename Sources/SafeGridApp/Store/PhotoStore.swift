@@ -45,19 +45,26 @@ struct PhotoStore {
     /// Stores a photo checked by ``ImageContent``, and `username` as one of its uploaders. A
     /// photo with the same content already stored keeps its first upload's metadata; the
     /// account is added to its uploaders.
-    /// - Returns: whether the photo was new.
-    func insert(_ image: ImageInfo, bytes: [UInt8], metadata: Metadata, by username: String, at: Date) async throws -> Bool {
-        let known = try await particulars(image.sha256) != nil
+    /// - Returns: the stored photo, and whether it was new.
+    func insert(_ image: ImageInfo, bytes: [UInt8], metadata: Metadata, by username: String, at: Date) async throws -> (photo: Particulars, new: Bool) {
+        if let stored = try await particulars(image.sha256) {
+            try await addUploader(image.sha256, username, at: at)
+            return (stored, false)
+        }
+        try await insertPhoto(image, bytes: bytes, metadata: metadata, by: username, at: at)
+        try await addUploader(image.sha256, username, at: at)
+        return (Particulars(sha256: image.sha256, contentType: image.format.mimeType, byteCount: image.byteCount,
+                            takenAt: metadata.takenAt, latitude: metadata.position?.latitude, longitude: metadata.position?.longitude,
+                            metadataSource: metadata.source, uploadedBy: username), true)
+    }
+
+    private func addUploader(_ sha256: String, _ username: String, at: Date) async throws {
+        let known = try await sql.select().column("username").from("photo_uploaders")
+            .where("sha256", .equal, SQLBind(sha256)).where("username", .equal, SQLBind(username)).first() != nil
         if !known {
-            try await insertPhoto(image, bytes: bytes, metadata: metadata, by: username, at: at)
-        }
-        let uploader = try await sql.select().column("username").from("photo_uploaders")
-            .where("sha256", .equal, SQLBind(image.sha256)).where("username", .equal, SQLBind(username)).first()
-        if uploader == nil {
             try await sql.insert(into: "photo_uploaders").columns("sha256", "username", "uploaded_at")
-                .values(SQLBind(image.sha256), SQLBind(username), SQLBind(at)).run()
+                .values(SQLBind(sha256), SQLBind(username), SQLBind(at)).run()
         }
-        return !known
     }
 
     private func insertPhoto(_ image: ImageInfo, bytes: [UInt8], metadata: Metadata, by username: String, at: Date) async throws {
@@ -118,8 +125,7 @@ struct PhotoStore {
     /// of the reader's jurisdiction (`queries`' scope); `nil` otherwise, as for an unknown id.
     /// - Throws: when a row cannot be read.
     func photo(_ sha256: String, reader username: String, queries: CampaignQueries) async throws -> (contentType: String, data: Data)? {
-        guard let row = try await sql.select().columns("content_type", "data").from("photos")
-            .where("sha256", .equal, SQLBind(sha256)).first() else { return nil }
+        // Who may read it before its bytes are read.
         let uploaded = try await sql.select().column("username").from("photo_uploaders")
             .where("sha256", .equal, SQLBind(sha256)).where("username", .equal, SQLBind(username)).first() != nil
         if !uploaded {
@@ -127,6 +133,8 @@ struct PhotoStore {
                 .where("sha256", .equal, SQLBind(sha256))).limit(1).first()
             guard use != nil else { return nil }
         }
+        guard let row = try await sql.select().columns("content_type", "data").from("photos")
+            .where("sha256", .equal, SQLBind(sha256)).first() else { return nil }
         return (try row.decode(column: "content_type", as: String.self), try row.decode(column: "data", as: Data.self))
     }
 }
