@@ -20,7 +20,6 @@
 Screenshots of every step go to .build/browser-screenshots/. Run through scripts/ci/browser.sh,
 or alone against a running server: `python3 field_app.py --base http://127.0.0.1:8091`.
 """
-import argparse
 import base64
 import json
 import os
@@ -29,7 +28,6 @@ import struct
 import sys
 import tempfile
 import time
-import traceback
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -46,7 +44,7 @@ from selenium.webdriver.common.actions.pointer_input import PointerInput  # noqa
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-SHOTS = os.path.join(common.BUILD, "browser-screenshots")
+from harness import SHOTS  # noqa: E402
 PHONE = {"width": 390, "height": 844, "pixelRatio": 2}
 UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
       "Chrome/126.0 Mobile Safari/537.36")
@@ -54,14 +52,8 @@ GUALI = (30.1710, 120.4590)          # WGS-84, inside 瓜沥镇
 SHANGHAI = (31.2304, 121.4737)       # far outside 萧山区
 
 
-class Failure(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-    common.log(f"    ok: {what}")
+from harness import Failure, check  # noqa: E402
+import harness  # noqa: E402
 
 
 # ---------------------------------------------------------------- files the tests upload
@@ -319,26 +311,8 @@ class Phone:
 
 # ---------------------------------------------------------------- the server side of the checks
 
-class Server:
-    def __init__(self, base):
-        self.base = base
-        self.tokens = {}
-
-    def token(self, user):
-        if user not in self.tokens:
-            st, _, body = common.http("POST", self.base + "/api/v1/auth/token", {"username": user, "password": common.PASSWORD})
-            if st not in (200, 201):
-                raise Failure(f"sign-in of {user} through the API: {st} {body[:200]!r}")
-            self.tokens[user] = json.loads(body)["token"]
-        return self.tokens[user]
-
-    def get(self, path, user="guali.admin", raw=False):
-        st, headers, body = common.http("GET", self.base + path, headers={"Authorization": "Bearer " + self.token(user)})
-        if raw:
-            return st, headers, body
-        if st != 200:
-            raise Failure(f"GET {path}: {st} {body[:300]!r}")
-        return json.loads(body)
+class Server(harness.Api):
+    pass
 
 
 # ---------------------------------------------------------------- the tests
@@ -1282,17 +1256,8 @@ class Context:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--base", help="a running server (default: start one on a fresh demo database)")
-    ap.add_argument("--template", help="demo SQLite file to copy (default: build one)")
-    ap.add_argument("--only", help="comma list of tests: " + ", ".join(n for n, _ in TESTS))
-    ap.add_argument("--chromedriver", default=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
-    ap.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-    args = ap.parse_args()
-    os.makedirs(SHOTS, exist_ok=True)
-    for old in os.listdir(SHOTS):
-        if old.endswith(".png"):
-            os.remove(os.path.join(SHOTS, old))
+    args = harness.arguments(__doc__, TESTS, "a running server (default: start one on a fresh demo database)")
+    harness.clear_shots()
     server = None
     work = None
     if args.base:
@@ -1306,35 +1271,15 @@ def main():
         base = server.base
         common.log(f"server on {base} (field files from {field_dir})")
     wanted = set(args.only.split(",")) if args.only else None
-    results = []
     ctx = Context(args, base)
+
+    def no_console_errors(ctx):
+        errors = [e for p in ctx.phones for e in p.console_errors()]
+        if errors:
+            raise Failure("console errors: " + " | ".join(errors[:5]))
+
     try:
-        for name, fn in TESTS:
-            if wanted and name not in wanted:
-                continue
-            common.log(f"== {name}")
-            t0 = time.time()
-            try:
-                fn(ctx)
-                errors = [e for p in ctx.phones for e in p.console_errors()]
-                if errors:
-                    raise Failure("console errors: " + " | ".join(errors[:5]))
-                results.append((name, True, f"{time.time() - t0:.1f} s"))
-            except Exception as e:  # noqa: BLE001 — every failure is reported, the run goes on
-                for p in ctx.phones:
-                    if getattr(p, "closed", False):
-                        continue
-                    try:
-                        p.shot("failure")
-                    except Exception:  # noqa: BLE001
-                        pass
-                detail = f"{type(e).__name__}: {e}"
-                if not isinstance(e, Failure):
-                    detail += "\n" + traceback.format_exc(limit=4)
-                results.append((name, False, detail))
-                common.log("    FAIL " + detail)
-            finally:
-                ctx.close()
+        results = harness.run(TESTS, wanted, ctx, lambda c: c.phones, extra_check=no_console_errors)
     finally:
         ctx.close()
         if server:
@@ -1343,16 +1288,7 @@ def main():
         total = sum(x[1] for x in ctx.first_load)
         body = sum(x[2] for x in ctx.first_load)
         common.log(f"first load of /field/: {len(ctx.first_load)} files, {total} bytes transferred, {body} bytes of bodies as sent")
-    failed = [r for r in results if not r[1]]
-    for name, ok, detail in results:
-        common.log(f"{'PASS' if ok else 'FAIL'} {name}: {detail.splitlines()[0]}")
-    common.log(f"browser: {len(results) - len(failed)} passed, {len(failed)} failed; screenshots in {SHOTS}")
-    if work and not failed:
-        import shutil
-        shutil.rmtree(work, ignore_errors=True)
-    elif work:
-        common.log(f"  server log and database kept in {work}")
-    sys.exit(1 if failed else 0)
+    harness.finish(results, work, "", SHOTS)
 
 
 if __name__ == "__main__":

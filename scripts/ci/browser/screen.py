@@ -23,7 +23,6 @@ alone: `python3 screen.py` (starts a server on a copy of --template or a new dem
 SAFEGRID_SCREEN_DIR at this tree's screen folder; SCREEN_DIR=bundle serves the binary's copy), or
 `python3 screen.py --base http://127.0.0.1:8122` against a running server (no restart test).
 """
-import argparse
 import gzip
 import json
 import os
@@ -31,7 +30,6 @@ import re
 import sys
 import tempfile
 import time
-import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -48,7 +46,7 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-SHOTS = os.path.join(common.BUILD, "browser-screenshots")
+from harness import SHOTS  # noqa: E402
 SCREEN_SRC = os.path.join(common.ROOT, "Sources", "SafeGridApp", "Resources", "screen")
 GUALI = "330109113"
 DISTRICT = "330109"
@@ -65,18 +63,8 @@ document.addEventListener('securitypolicyviolation', function (e) {
 """
 
 
-class Failure(Exception):
-    pass
-
-
-class Skip(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
-    common.log(f"    ok: {what}")
+from harness import Failure, Skip, check  # noqa: E402
+import harness  # noqa: E402
 
 
 # ---------------------------------------------------------------- the browser
@@ -230,29 +218,7 @@ class Screen:
 
 # ---------------------------------------------------------------- the server side of the checks
 
-class Api:
-    def __init__(self, base):
-        self.base = base
-        self.tokens = {}
-
-    def token(self, user):
-        if user not in self.tokens:
-            st, _, body = common.http("POST", self.base + "/api/v1/auth/token", {"username": user, "password": common.PASSWORD})
-            if st not in (200, 201):
-                raise Failure(f"sign-in of {user} through the API: {st} {body[:200]!r}")
-            self.tokens[user] = json.loads(body)["token"]
-        return self.tokens[user]
-
-    def get(self, path, user="guali.admin"):
-        st, _, body = common.http("GET", self.base + path, headers={"Authorization": "Bearer " + self.token(user)})
-        if st != 200:
-            raise Failure(f"GET {path} as {user}: {st} {body[:300]!r}")
-        return json.loads(body)
-
-    def post(self, path, body, user="guali.admin"):
-        st, _, answer = common.http("POST", self.base + path, body, headers={"Authorization": "Bearer " + self.token(user)})
-        return st, answer
-
+class Api(harness.Api):
     def enterprise_found(self, area=GUALI, user="guali.admin"):
         return self.get(f"/api/v1/dashboard?areaCode={area}", user)["byKind"]["enterprise"]["hazardsFound"]
 
@@ -613,17 +579,8 @@ class Context:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--base", help="a running server (default: start one on a copy of --template or a new demo database)")
-    ap.add_argument("--template", help="demo SQLite file to copy (default: build one)")
-    ap.add_argument("--only", help="comma list of tests: " + ", ".join(n for n, _ in TESTS))
-    ap.add_argument("--chromedriver", default=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
-    ap.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-    args = ap.parse_args()
-    os.makedirs(SHOTS, exist_ok=True)
-    for old in os.listdir(SHOTS):
-        if old.startswith("screen-") and old.endswith(".png"):
-            os.remove(os.path.join(SHOTS, old))
+    args = harness.arguments(__doc__, TESTS, "a running server (default: start one on a copy of --template or a new demo database)")
+    harness.clear_shots("screen-")
     wanted = set(args.only.split(",")) if args.only else None
     server = None
     work = None
@@ -639,52 +596,19 @@ def main():
         server = common.Server(db, extra_env=env).start()
         base = server.base
         common.log(f"server on {base} (PID {server.pid}; screen files from {env.get('SAFEGRID_SCREEN_DIR', 'the binary')})")
-    results = []
     ctx = Context(args, base, server)
+
+    def restart_if_down():
+        if server and not server.alive():
+            server.start()  # a test that failed between kill and start leaves the next one a server
+
     try:
-        for name, fn in TESTS:
-            if wanted and name not in wanted:
-                continue
-            common.log(f"== screen: {name}")
-            t0 = time.time()
-            try:
-                fn(ctx)
-                results.append((name, True, f"{time.time() - t0:.1f} s"))
-            except Skip as e:
-                results.append((name, None, f"skipped: {e}"))
-                common.log(f"    SKIP {e}")
-            except Exception as e:  # noqa: BLE001 — every failure is reported, the run goes on
-                for s in ctx.screens:
-                    if not s.closed:
-                        try:
-                            s.shot("failure")
-                        except Exception:  # noqa: BLE001
-                            pass
-                detail = f"{type(e).__name__}: {e}"
-                if not isinstance(e, Failure):
-                    detail += "\n" + traceback.format_exc(limit=4)
-                results.append((name, False, detail))
-                common.log("    FAIL " + detail)
-            finally:
-                ctx.close()
-                if server and not server.alive():
-                    server.start()  # a test that failed between kill and start leaves the next one a server
+        results = harness.run(TESTS, wanted, ctx, lambda c: c.screens, label="screen: ", after_each=restart_if_down)
     finally:
         ctx.close()
         if server:
             server.stop()
-    failed = [r for r in results if r[1] is False]
-    for name, ok, detail in results:
-        common.log(f"{'PASS' if ok else 'SKIP' if ok is None else 'FAIL'} screen {name}: {detail.splitlines()[0]}")
-    skipped = len([r for r in results if r[1] is None])
-    common.log(f"browser: screen: {len([r for r in results if r[1]])} passed, {len(failed)} failed"
-               + (f", {skipped} skipped" if skipped else "") + f"; screenshots in {SHOTS}/screen-*.png")
-    if work and not failed:
-        import shutil
-        shutil.rmtree(work, ignore_errors=True)
-    elif work:
-        common.log(f"  server log and database kept in {work}")
-    sys.exit(1 if failed else 0)
+    harness.finish(results, work, "screen: ", SHOTS + "/screen-*.png")
 
 
 if __name__ == "__main__":
