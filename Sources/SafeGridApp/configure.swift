@@ -81,6 +81,7 @@ public func configure(_ app: Application, storage: StorageChoice? = nil,
     _ = app.writeGate
     _ = app.liveFeed
     _ = app.liveRenderings
+    _ = app.mapCentroids
     _ = app.liveInstanceID
     app.lifecycle.use(LiveFeedShutdown())
     _ = app.dashboardCache

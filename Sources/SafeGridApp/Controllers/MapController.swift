@@ -80,7 +80,9 @@ enum MapController {
         guard !children.isEmpty, let column = CampaignQueries.areaColumn(for: children[0].code) else {
             return MapDTO(datum: "GCJ-02", mode: "areas", areas: [], points: [], truncated: false, tileURL: tiles)
         }
-        let centroids = try await req.queries.centroids(childrenOf: code, childLevel: column)
+        let centroids = try await req.application.mapCentroids.centroids(of: code, now: req.services.now()) {
+            try await req.queries.centroids(childrenOf: code, childLevel: column)
+        }
         let figures = try await DashboardController.figures(for: code, req: req)
         let counts = Dictionary(figures.ranking.map { ($0.code, ($0.hazardsOpen, $0.hazardsOverdue)) }) { a, _ in a }
         let listed = try await KeyHazardStore(sql: req.sql).listedCounts(in: code, by: column)
@@ -109,5 +111,35 @@ enum MapController {
         r.headers.replaceOrAdd(name: .contentType, value: "application/geo+json")
         r.headers.cacheControl = .init(isPrivate: true, maxAge: 86_400)
         return r
+    }
+}
+
+/// Where each child area's subjects lie on average, per area, kept for ``maxAge``: reading it
+/// scans every subject of the area (half a million for the district), and it moves only when
+/// subjects are registered or move, so a wall screen's map does not rescan on every write or
+/// zoom. The answer's counts come from the dashboard figures, which are current.
+actor MapCentroids {
+    typealias Centroids = [String: (latitude: Double, longitude: Double, subjects: Int)]
+    static let maxAge: TimeInterval = 600
+
+    private var kept: [String: (at: Date, value: Centroids)] = [:]
+
+    func centroids(of area: String, now: Date, _ read: @Sendable () async throws -> Centroids) async throws -> Centroids {
+        if let k = kept[area], now.timeIntervalSince(k.at) < Self.maxAge, now >= k.at { return k.value }
+        let value = try await read()
+        kept[area] = (now, value)
+        return value
+    }
+}
+
+struct MapCentroidsKey: StorageKey { typealias Value = MapCentroids }
+
+extension Application {
+    /// The process's one ``MapCentroids`` (made in `configure`).
+    var mapCentroids: MapCentroids {
+        if let m = storage[MapCentroidsKey.self] { return m }
+        let m = MapCentroids()
+        storage[MapCentroidsKey.self] = m
+        return m
     }
 }
