@@ -49,9 +49,9 @@ public struct Settings: Sendable {
     /// A folder the field app's files are read from on every request (`SAFEGRID_FIELD_DIR`), for
     /// working on them without a rebuild. `nil` (default): the copy built into the server.
     public var fieldAppFolder: String?
-    /// The same for the big screen's files (`SAFEGRID_SCREEN_DIR`).
+    /// The same for the wall screen's files (`SAFEGRID_SCREEN_DIR`).
     public var screenAppFolder: String?
-    /// An intranet tile server for the big screen's map (`SAFEGRID_MAP_TILES`): an http(s) URL
+    /// An intranet tile server for the wall screen's map (`SAFEGRID_MAP_TILES`): an http(s) URL
     /// template with `{z}`, `{x}` and `{y}` (e.g. a 天地图 mirror), its origin allowed for images
     /// in the pages' Content-Security-Policy. `nil` (default): no base tiles, our own layers only.
     public var mapTileURL: String?

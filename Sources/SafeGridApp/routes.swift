@@ -41,7 +41,7 @@ func routes(_ app: Application) throws {
     pages.get("inspections", ":id", "signature.png", use: SignaturesController.image)
     pages.get("evidence", ":evidence", use: EvidenceController.photo)
     pages.get("photos", ":id", use: PhotosController.image)
-    // The big screen's shell (its data comes from the API and the stream).
+    // The wall screen's shell (its data comes from the API and the stream).
     pages.get("screen", use: WebApp.screen.shell)
     pages.get("key-hazards", use: KeyHazards.page)
     pages.get("tasks", use: TaskLists.page)
@@ -91,7 +91,7 @@ func routes(_ app: Application) throws {
 
     // The campaign: dashboard, areas, checklists, subjects, inspections, hazards.
     compressed.get("dashboard", use: DashboardController.json)
-    // The big screen: live figures (Server-Sent Events) and the map.
+    // The wall screen: live figures (Server-Sent Events) and the map.
     api.get("stream", use: StreamController.stream)
     compressed.get("map", use: MapController.map)
     api.get("map", "outline", use: MapController.outline)

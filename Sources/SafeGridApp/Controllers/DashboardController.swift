@@ -3,7 +3,7 @@ import SQLKit
 import SafeGridCore
 import Vapor
 
-/// The one-screen dashboard (一屏归集) of an area: the figures the big screen shows, as JSON and
+/// The one-screen dashboard (一屏归集) of an area: the figures the wall screen shows, as JSON and
 /// as the HTML page. Read from the dashboard counters (``DashboardCounters``), not aggregated.
 package struct DashboardFigures: Content {
     package struct KindFigures: Content {
@@ -80,7 +80,7 @@ package struct DashboardFigures: Content {
 
 package enum DashboardController {
     /// `GET /api/v1/dashboard?areaCode=`: the figures as JSON; the encoded body is cached with
-    /// the figures, so a big screen polling an unchanged area costs no encoding.
+    /// the figures, so a wall screen polling an unchanged area costs no encoding.
     static func json(_ req: Request) async throws -> Response {
         let code = req.query[String.self, at: "areaCode"] ?? req.homeAreaCode
         guard req.queries.sees(area: code) else {

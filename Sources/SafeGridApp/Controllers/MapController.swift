@@ -2,7 +2,7 @@ import Foundation
 import SafeGridCore
 import Vapor
 
-/// The big screen's map: `GET /api/v1/map` and `GET /api/v1/map/outline`.
+/// The wall screen's map: `GET /api/v1/map` and `GET /api/v1/map/outline`.
 ///
 /// Everything is GCJ-02, the datum of the district outline (positions stored as WGS-84 are
 /// converted). The map never ships a million points: a town or the district comes as one bubble

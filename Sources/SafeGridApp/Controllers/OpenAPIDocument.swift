@@ -231,7 +231,7 @@ enum OpenAPIDocument {
                   query: [q("areaCode", areaFilter, "the area (default the account's home area)")],
                   answerTypes: ["text/event-stream": ["type": "string", "contentMediaType": "text/event-stream"]], errors: [404]),
         Operation(method: "get", path: "/api/v1/map", tag: "dashboard",
-                  summary: "The big screen's map (GCJ-02): bubbles per child area, or subjects one by one for a grid or micro-grid or from zoom 14 inside bbox (≤ 3,000)",
+                  summary: "The wall screen's map (GCJ-02): bubbles per child area, or subjects one by one for a grid or micro-grid or from zoom 14 inside bbox (≤ 3,000)",
                   query: [q("areaCode", areaFilter, "the area (default the account's home area)"),
                           q("zoom", intOrEmpty(0...22), "Leaflet zoom level"),
                           q("bbox", ["type": "string", "pattern": "^(-?[0-9]+(\\.[0-9]+)?,){3}-?[0-9]+(\\.[0-9]+)?$|^$"],

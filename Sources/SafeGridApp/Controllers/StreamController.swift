@@ -4,7 +4,7 @@ import SafeGridCore
 import Vapor
 
 /// `GET /api/v1/stream?areaCode=`: the live figures of an area as Server-Sent Events (WHATWG
-/// HTML §9.2), for the big screen and the dashboards.
+/// HTML §9.2), for the wall screen and the dashboards.
 ///
 /// - `retry: 2000` first (a dropped connection is retried after 2 s);
 /// - `event: change` for each new hazard event in the area (``CampaignQueries/FeedEvent``): on

@@ -2,7 +2,7 @@ import Foundation
 import SQLKit
 import SafeGridCore
 
-/// Reads of the big screen's map: where subjects are, by child area or one by one.
+/// Reads of the wall screen's map: where subjects are, by child area or one by one.
 extension CampaignQueries {
     /// Where the subjects of each child area of `area` lie on average (GCJ-02) and how many have
     /// a position, by child code. Positions stored as WGS-84 are converted first.

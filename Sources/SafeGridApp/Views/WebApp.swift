@@ -8,7 +8,7 @@ import Vapor
 /// - ``field`` (`/field/`): the phone app of grid workers and inspectors, offline-first, its
 ///   shell and files public (they hold no data; it reads and writes through the API with the
 ///   session cookie of `/login` and `X-CSRF-Token` from `GET /api/v1/auth/me`);
-/// - ``screen`` (`/screen`): the big screen (一屏归集), its shell for signed-in people only, its
+/// - ``screen`` (`/screen`): the wall screen (一屏归集), its shell for signed-in people only, its
 ///   scripts, styles and the vendored Leaflet public.
 ///
 /// Their files live in `Resources/field` and `Resources/screen` (built into the server) or, for

@@ -1,4 +1,4 @@
-/* SafeGrid big screen (一屏归集, /screen): the figures of one area, pushed by the server.
+/* SafeGrid wall screen (一屏归集, /screen): the figures of one area, pushed by the server.
  *
  * - Figures come from the stream GET /api/v1/stream?areaCode= (Server-Sent Events): `figures`
  *   (the DashboardFigures JSON, with an id) on connecting and after every write that touches the
