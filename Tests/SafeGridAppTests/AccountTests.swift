@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import SafeGridCore
 import Testing
 import Vapor
@@ -210,5 +211,43 @@ struct AccountTests {
             #expect(AccountsController.safeNext("/\\evil.example") == "/")
             #expect(AccountsController.safeNext("/subjects/1?x=2") == "/subjects/1?x=2")
         }
+    }
+
+    @Test func aWebSessionInUseIsRenewedForUpToSevenDaysAndABearerTokenIsNot() async throws {
+        let clock = NIOLockedValueBox(testNow)
+        try await withApp(configure: { app in
+            try await configure(app, storage: .sqliteMemory, services: SafeGridServices(now: { clock.withLockedValue { $0 } }))
+        }, { app in
+            let bearer = try await makeAccount(app, "wall.viewer", role: .viewer, area: BundledAreas.gualiTownCode)
+            let account = try #require(try await AccountStore(sql: app.sql).user(username: "wall.viewer")).account
+            let token = try await AuthSessions.open(account, kind: "web", sql: app.sql, now: testNow).token
+            func me(atHour hours: Double, bearer: String? = nil) async throws -> (status: HTTPStatus, cookie: HTTPCookies.Value?) {
+                clock.withLockedValue { $0 = testNow.addingTimeInterval(hours * 3600) }
+                let headers: HTTPHeaders = bearer.map { ["Authorization": "Bearer \($0)"] } ?? ["Cookie": "\(AuthSessions.cookieName)=\(token)"]
+                let r = try await app.testing().sendRequest(.GET, "/api/v1/auth/me", headers: headers)
+                return (r.status, r.headers.setCookie?[AuthSessions.cookieName])
+            }
+            // With more than half of its 12 hours left the session keeps its expiry.
+            let fresh = try await me(atHour: 1)
+            #expect(fresh.status == .ok && fresh.cookie == nil)
+            // Used 7 h after opening: now + 12 h, and the browser gets the cookie again with that age.
+            let renewed = try await me(atHour: 7)
+            #expect(renewed.status == .ok)
+            #expect(renewed.cookie?.string == token && renewed.cookie?.maxAge == 12 * 3600 && renewed.cookie?.isHTTPOnly == true)
+            // A wall asking every 8 hours stays signed in all week (the last renewal stops at 168 h).
+            var hour = 15.0
+            while hour <= 167 {
+                #expect(try await me(atHour: hour).status == .ok, "hour \(hour)")
+                hour += 8
+            }
+            let last = try await me(atHour: 167.5)
+            #expect(last.status == .ok && last.cookie == nil, "already renewed to its limit at 167 h")
+            // Seven days after opening it ends, used or not.
+            #expect(try await me(atHour: 168.5).status == .unauthorized)
+            // A bearer token is never renewed: 13 h after it was made it is gone.
+            #expect(try await me(atHour: 0, bearer: bearer).status == .ok)
+            #expect(try await me(atHour: 11, bearer: bearer).status == .ok)
+            #expect(try await me(atHour: 13, bearer: bearer).status == .unauthorized)
+        })
     }
 }

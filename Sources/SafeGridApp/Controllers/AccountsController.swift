@@ -127,8 +127,7 @@ enum AccountsController {
             try await AuthSessions.open(account, kind: "web", sql: sql, now: now)
         }
         let response = req.redirect(to: safeNext(form.next) == "/" ? home(account) : safeNext(form.next), redirectType: .normal)
-        response.cookies[AuthSessions.cookieName] = HTTPCookies.Value(string: token, maxAge: Int(AuthSessions.lifetime), path: "/",
-                                                                      isSecure: secureCookies(req), isHTTPOnly: true, sameSite: .lax)
+        response.cookies[AuthSessions.cookieName] = AuthSessions.cookie(token, maxAge: AuthSessions.lifetime, secure: secureCookies(req))
         response.cookies[loginCSRFCookie] = HTTPCookies.Value(string: "", maxAge: 0, path: "/login")
         return response
     }

@@ -14,6 +14,9 @@ struct SignedIn: Sendable {
     /// The session's anti-forgery token (forms' `_csrf`, scripts' `X-CSRF-Token`).
     let csrfToken: String
     let expiresAt: Date
+    /// When it was opened (UTC); a web session is renewed while used, up to
+    /// ``AuthSessions/longest`` after this.
+    var createdAt: Date = .distantPast
 }
 
 struct SignedInKey: StorageKey { typealias Value = SignedIn }
@@ -54,6 +57,24 @@ enum AuthSessions {
     static let cookieName = "safegrid_session"
     /// How long a bearer token or a web session lasts (12 hours: one working day and a bit).
     static let lifetime: TimeInterval = 12 * 3600
+    /// How long a web session may be renewed for, from when it was opened (7 days): a wall
+    /// screen or a phone in daily use stays signed in for a week, then its user signs in again.
+    static let longest: TimeInterval = 7 * 24 * 3600
+
+    /// The new expiry of a web session used at `now` with less than half its ``lifetime``
+    /// left: `now + lifetime`, but not past `createdAt + longest`; `nil` when it keeps its
+    /// expiry (a bearer token, a fresh session, or one at its limit). Bearer tokens are never
+    /// renewed: a client asks for a new one.
+    static func renewal(of session: SignedIn, now: Date) -> Date? {
+        guard session.kind == "web", session.expiresAt.timeIntervalSince(now) < lifetime / 2 else { return nil }
+        let until = min(now.addingTimeInterval(lifetime), session.createdAt.addingTimeInterval(longest))
+        return until > session.expiresAt.addingTimeInterval(60) ? until : nil
+    }
+
+    /// The session cookie: HTTP-only, same-site lax, `Secure` behind HTTPS.
+    static func cookie(_ token: String, maxAge: TimeInterval, secure: Bool) -> HTTPCookies.Value {
+        HTTPCookies.Value(string: token, maxAge: Int(maxAge), path: "/", isSecure: secure, isHTTPOnly: true, sameSite: .lax)
+    }
 
     static func randomToken(bytes: Int = 32) -> String {
         var g = SystemRandomNumberGenerator()
@@ -68,7 +89,7 @@ enum AuthSessions {
     static func open(_ account: Account, kind: String, sql: any SQLDatabase, now: Date) async throws -> (token: String, session: SignedIn) {
         let token = randomToken()
         let session = SignedIn(account: account, sessionID: UUID(), kind: kind, csrfToken: randomToken(bytes: 18),
-                               expiresAt: now.addingTimeInterval(lifetime))
+                               expiresAt: now.addingTimeInterval(lifetime), createdAt: now)
         try await AccountStore(sql: sql).insertSession(session, tokenSHA256: digest(token), at: now)
         return (token, session)
     }
@@ -216,9 +237,38 @@ struct Authenticator: AsyncMiddleware {
         } else if let cookie = request.cookies[AuthSessions.cookieName]?.string,
                   let session = try await AuthSessions.lookup(token: cookie, app: request.application, now: now), session.kind == "web" {
             request.signedIn = session
+            if let until = AuthSessions.renewal(of: session, now: now) {
+                return try await renew(session, token: cookie, until: until, request: request, next: next)
+            }
         }
         guard let session = request.signedIn else { return try await next.respond(to: request) }
         return try await Layout.$signedIn.withValue(session) { try await next.respond(to: request) }
+    }
+
+    /// Moves a web session's expiry to `until` and sends the browser the cookie again with the
+    /// new age. Answers as usual when the renewal cannot be stored (the session keeps its
+    /// expiry; the next request tries again).
+    private func renew(_ session: SignedIn, token: String, until: Date, request: Request, next: any AsyncResponder) async throws -> Response {
+        let now = request.services.now()
+        var renewed = session
+        do {
+            try await request.application.writeGate.transaction(on: request.db, changesCampaign: false) { sql in
+                try await AccountStore(sql: sql).extendSession(session.sessionID, until: until)
+            }
+            renewed = SignedIn(account: session.account, sessionID: session.sessionID, kind: session.kind,
+                               csrfToken: session.csrfToken, expiresAt: until, createdAt: session.createdAt)
+            request.application.sessionCache.evict(session: session.sessionID)
+        } catch {
+            request.logger.warning("could not renew a web session: \(String(reflecting: error))")
+        }
+        request.signedIn = renewed
+        let response = try await Layout.$signedIn.withValue(renewed) { try await next.respond(to: request) }
+        // Signing out in this request already cleared the cookie; do not set it again.
+        if renewed.expiresAt == until, response.cookies[AuthSessions.cookieName] == nil {
+            response.cookies[AuthSessions.cookieName] = AuthSessions.cookie(token, maxAge: until.timeIntervalSince(now),
+                                                                            secure: AccountsController.secureCookies(request))
+        }
+        return response
     }
 }
 

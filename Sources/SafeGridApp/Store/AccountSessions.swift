@@ -22,6 +22,7 @@ extension AccountStore {
             .column(SQLColumn("kind", table: "auth_sessions"))
             .column(SQLColumn("csrf_token", table: "auth_sessions"))
             .column(SQLColumn("expires_at", table: "auth_sessions"))
+            .column(SQLColumn("created_at", table: "auth_sessions"), as: "session_created_at")
             .columns(Self.userColumns.map { SQLColumn($0, table: "users") })
             .from("auth_sessions")
             .join("users", on: SQLColumn("user_id", table: "auth_sessions"), .equal, SQLColumn("id", table: "users"))
@@ -34,7 +35,15 @@ extension AccountStore {
         return SignedIn(account: try Self.account(row), sessionID: try row.decode(column: "session_id", as: UUID.self),
                         kind: try row.decode(column: "kind", as: String.self),
                         csrfToken: try row.decode(column: "csrf_token", as: String.self),
-                        expiresAt: try row.decode(column: "expires_at", as: Date.self))
+                        expiresAt: try row.decode(column: "expires_at", as: Date.self),
+                        createdAt: try row.decode(column: "session_created_at", as: Date.self))
+    }
+
+    /// Moves the expiry of session `id` to `until` (a web session renewed while in use), unless
+    /// it was revoked meanwhile.
+    func extendSession(_ id: UUID, until: Date) async throws {
+        try await sql.update("auth_sessions").set("expires_at", to: SQLBind(until))
+            .where("id", .equal, SQLBind(id)).where("revoked_at", .is, SQLLiteral.null).run()
     }
 
     /// Marks the session `id` revoked at `now` (signing out, revoking a token); revoking it
