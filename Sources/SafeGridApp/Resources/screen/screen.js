@@ -2,8 +2,9 @@
  *
  * - Figures come from the stream GET /api/v1/stream?areaCode= (Server-Sent Events): `figures`
  *   (the DashboardFigures JSON, with an id) on connecting and after every write that touches the
- *   area, `change` for each new hazard event, `: heartbeat` comments. EventSource resumes with
- *   Last-Event-ID by itself; when it gives up (the server answered with an error while
+ *   area, `change` for each new hazard event, `heartbeat` every 15 s. EventSource resumes with
+ *   Last-Event-ID by itself; a stream silent for 45 s (three heartbeats missed: a proxy or a
+ *   sleeping network kept it "open") is closed and made again; when it gives up (the server answered with an error while
  *   restarting) a new one is made with a growing delay, after checking the session is alive.
  * - Joint enforcement figures and the key hazard enterprises come from their own endpoints, read
  *   again after a pushed `figures` event (at most every 10 s / 30 s), never on a timer.
@@ -179,6 +180,9 @@
   function applyFigures(f) {
     if (!f || !f.area) return;
     var first = !state.figures;
+    // A (re)connection's first figures repeat what is shown: the map, the enforcement and
+    // key-hazard panels are asked again only when a figure moved.
+    var same = !first && sameFigures(state.figures, f);
     state.figures = f;
     state.figuresCount += 1;
     document.body.setAttribute("data-figures", String(state.figuresCount));
@@ -223,11 +227,17 @@
       loadEnforcement();
       loadKeyHazards();
       loadFeedBacklog();
-    } else {
+    } else if (!same) {
       refreshEnforcement();
       refreshKeyHazards();
       MapView.refresh();
     }
+  }
+
+  /** Two figures answers alike but for when they were made. */
+  function sameFigures(a, b) {
+    function body(x) { var c = {}; Object.keys(x).forEach(function (k) { if (k !== "generatedAt") c[k] = x[k]; }); return JSON.stringify(c); }
+    return body(a) === body(b);
   }
 
   function renderColours(colours) {
@@ -470,7 +480,20 @@
 
   // ---------------------------------------------------------------- the stream
 
-  var es = null, retries = 0, retryTimer = null, everLive = false, stuckTimer = null;
+  var es = null, retries = 0, retryTimer = null, everLive = false, stuckTimer = null, quietTimer = null;
+  var QUIET_MS = 45000;
+
+  /** Every event proves the stream alive; none for QUIET_MS means it is dead without saying so. */
+  function heard(src) {
+    clearTimeout(quietTimer);
+    quietTimer = setTimeout(function () {
+      if (src !== es) return;
+      src.close();
+      es = null;
+      setStream(everLive ? "reconnecting" : "connecting");
+      reconnectLater();
+    }, QUIET_MS);
+  }
 
   function setStream(v) {
     document.body.setAttribute("data-stream", v);
@@ -491,9 +514,12 @@
     setStream(everLive ? "reconnecting" : "connecting");
     var src = new EventSource("/api/v1/stream" + areaQuery("?"));
     es = src;
-    src.onopen = function () { retries = 0; };
+    heard(src);
+    src.onopen = function () { retries = 0; heard(src); };
+    src.addEventListener("heartbeat", function () { if (src === es) heard(src); });
     src.addEventListener("figures", function (e) {
       if (src !== es) return;
+      heard(src);
       var f;
       try { f = JSON.parse(e.data); } catch (err) { return; }
       live = true;
@@ -507,6 +533,7 @@
     var live = false; // the server sends the latest events before a connection's first figures: not news
     src.addEventListener("change", function (e) {
       if (src !== es) return;
+      heard(src);
       try { addChanges([JSON.parse(e.data)], live); } catch (err) { /* a malformed event is skipped */ }
     });
     src.onerror = function () {
@@ -599,7 +626,13 @@
       ul.appendChild(h("li", {}, sw("od"), "有逾期隐患 overdue"));
     }
 
-    function onMove() { loadSoon(); }
+    // Bubbles do not depend on the view (the answer has every child area), so moving or
+    // zooming among them asks nothing; points are asked for the view's box.
+    var lastMode = null;
+    function onMove() {
+      if (lastMode === "areas" && Math.floor(map.getZoom()) < POINTS_FROM_ZOOM) return;
+      loadSoon();
+    }
     var moveTimer = null;
     function loadSoon() { clearTimeout(moveTimer); moveTimer = setTimeout(function () { load(false); }, 300); }
 
@@ -631,6 +664,7 @@
       }
       $("map-datum").textContent = "坐标系 " + datum + " · " + (tiles ? "内网底图 intranet tiles" : "无底图 no base map") +
         (m.truncated ? " · 仅显示 3000 个 first 3,000 shown" : "");
+      lastMode = m.mode;
       document.getElementById("map").setAttribute("data-mode", m.mode || "");
       legend(m.mode === "areas" ? "areas" : "points");
       if (dataLayer) { map.removeLayer(dataLayer); dataLayer = null; }
@@ -717,6 +751,8 @@
       }
     }
 
+    /** The zoom from which the server answers points instead of bubbles (MapController). */
+    var POINTS_FROM_ZOOM = 14;
     var WORST = { extremelySevere: 5, serious: 4, general: 3, rectified: 2, closedDown: 1 };
     function category(key) { return String(key || "").split(".")[0]; }
 
@@ -746,6 +782,9 @@
   function start() {
     tick();
     setInterval(tick, 1000);
+    // A wall nobody touches: a request now and then keeps its web session renewed (the server
+    // renews one in use for up to 7 days), so it does not fall to the sign-in page at night.
+    setInterval(function () { getJSON("/api/v1/auth/me").catch(function () {}); }, 30 * 60 * 1000);
     renderFeed();
     window.addEventListener("resize", throttle(function () { renderTrend(); MapView.resize(); renderFeed(); }, 250));
     // First paint from the JSON answer (quick, cached on the server); the stream then keeps it current.
