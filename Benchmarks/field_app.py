@@ -62,6 +62,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "scripts", "ci"))
+sys.path.insert(0, os.path.join(ROOT, "scripts", "ci", "browser"))  # field_app.py imports harness
 import common  # noqa: E402  (scripts/ci/common.py: http, PASSWORD, log)
 
 # The browser tests' phone (options, mobile emulation 390×844, geolocation) and EXIF/JPEG helpers.

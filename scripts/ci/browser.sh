@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Browser tests in headless Chromium against a real `safegrid serve` on 127.0.0.1:
 #   scripts/ci/browser/field_app.py  the field app (/field/) at phone size (390×844)
-#   scripts/ci/browser/screen.py     the big screen (/screen) at 1920×1080, 3840×2160, 1366×768 and
+#   scripts/ci/browser/screen.py     the wall screen (/screen) at 1920×1080, 3840×2160, 1366×768 and
 #                                    390×844; figures pushed after a write; SIGKILL and restart
 #
 #   scripts/ci/browser.sh [path/to/safegrid]      (default .build/debug/safegrid, or $SAFEGRID_BIN)

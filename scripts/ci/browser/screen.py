@@ -337,7 +337,7 @@ def test_walls(ctx):
     for w, h in WALLS:
         s.size(w, h)
         s.open("/screen")
-        time.sleep(1.0)  # the map's second answer (after fitting) and the feed
+        time.sleep(1.0)  # the map's answer and the feed
         tag = f"{w}x{h}"
         s.shot(tag)
         lay = s.layout()
@@ -378,6 +378,10 @@ def test_walls(ctx):
             check(heads >= 20, f"{tag}: panel titles are {heads:.0f} px")
         feed = s.js("return document.querySelectorAll('#feed li[data-seq]:not([aria-hidden])').length")
         check(feed > 0, f"{tag}: the feed shows {feed} recent events")
+        # The first paint asks for the map once: the stream's first figures repeat the JSON
+        # answer's, and fitting the view among bubbles needs no other answer.
+        asks = s.js("return performance.getEntriesByType('resource').filter(function (e) { return e.name.indexOf('/api/v1/map?') >= 0; }).length")
+        check(asks == 1, f"{tag}: the map was asked for {asks} time(s) on first paint")
 
     # The map at street level: subjects as points coloured by colour, clusters, key hazard enterprises, a click opens one.
     s.size(1920, 1080)
