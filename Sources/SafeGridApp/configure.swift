@@ -84,6 +84,7 @@ public func configure(_ app: Application, storage: StorageChoice? = nil,
     _ = app.mapCentroids
     _ = app.liveInstanceID
     app.lifecycle.use(LiveFeedShutdown())
+    app.lifecycle.use(MapWarmUp())
     _ = app.dashboardCache
     _ = app.checklists
     _ = app.signInAttempts
@@ -115,6 +116,7 @@ public func configure(_ app: Application, storage: StorageChoice? = nil,
     app.migrations.add(AddEvidenceLink())
     app.migrations.add(AddWebhookRemoval())
     app.migrations.add(CreatePhotos())
+    app.migrations.add(AddSubjectPositionIndex())
     app.storage[InspectionIntakeKey.self] = InspectionIntake()
     app.storage[WebhookLoopKey.self] = WebhookLoop()
     app.lifecycle.use(app.storage[WebhookLoopKey.self]!)

@@ -135,7 +135,7 @@ struct LiveTests {
     @Test func theMapShowsBubblesForATownAndPointsForAGrid() async throws {
         try await withSafeGrid { app in
             let mg = try await addMicroGrid(app)
-            _ = try await createEnterprise(app, microGrid: mg)  // GCJ-02 30.18, 120.46
+            let subject = try await createEnterprise(app, microGrid: mg)  // GCJ-02 30.18, 120.46
             let town = try await app.send(.GET, "/api/v1/map", token: app.adminToken).decoded(MapController.MapDTO.self)
             #expect(town.mode == "areas" && town.datum == "GCJ-02" && town.tileURL == nil)
             let bubble = try #require(town.areas.first { $0.code == String(mg.prefix(12)) })
@@ -143,7 +143,19 @@ struct LiveTests {
             let grid = try await app.send(.GET, "/api/v1/map?areaCode=\(mg.prefix(14))", token: app.adminToken).decoded(MapController.MapDTO.self)
             #expect(grid.mode == "points" && grid.points.count == 1 && grid.points[0].colour == nil && !grid.points[0].keyHazard)
             let zoomed = try await app.send(.GET, "/api/v1/map?zoom=15&bbox=30.1,120.4,30.2,120.5", token: app.adminToken).decoded(MapController.MapDTO.self)
-            #expect(zoomed.mode == "points" && zoomed.points.count == 1)
+            #expect(zoomed.mode == "points" && zoomed.points.count == 1 && !zoomed.points[0].overdue)
+            // A hazard past its deadline and marked overdue rings the point; a second subject
+            // with a hazard still in time does not.
+            let other = try await createEnterprise(app, microGrid: mg, serial: "MA2AB3CE")
+            for (id, item) in [(subject, "ELEC-03"), (other, "ELEC-01")] {
+                let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: id, results: [["itemCode": item, "outcome": "hazard"]]),
+                                           token: app.adminToken)
+                #expect(r.status == .created, "\(r.body)")
+            }
+            // ELEC-03 has 3 days (due 12-03), ELEC-01 has 15 (due 12-15).
+            _ = try await DeadlineJobs.runOnce(app: app, now: try Timestamp.parse("2026-12-04T09:00:00+08:00"))
+            let marked = try await app.send(.GET, "/api/v1/map?zoom=15&bbox=30.1,120.4,30.2,120.5", token: app.adminToken).decoded(MapController.MapDTO.self)
+            #expect(Dictionary(uniqueKeysWithValues: marked.points.map { ($0.id.uuidString, $0.overdue) }) == [subject: true, other: false])
             let elsewhere = try await app.send(.GET, "/api/v1/map?zoom=15&bbox=30.0,120.0,30.1,120.1", token: app.adminToken).decoded(MapController.MapDTO.self)
             #expect(elsewhere.points.isEmpty && !elsewhere.truncated)
             for (query, field) in [("zoom=99", "zoom"), ("zoom=x", "zoom"), ("bbox=1,2,3", "bbox"), ("bbox=30.2,120.4,30.1,120.5", "bbox"),

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import SafeGridCore
 import Vapor
 
@@ -67,7 +68,8 @@ enum MapController {
         let onePerSubject = area.level == .grid || area.level == .microGrid || (zoom ?? 0) >= pointsFromZoom
         if onePerSubject {
             let (subjects, truncated) = try await req.queries.mapSubjects(area: code, box: box, limit: maxPoints)
-            let overdue = try await req.queries.subjectsWithOverdueHazards(area: code)
+            // The subjects come from the reader's scope; their overdue marks are asked by id.
+            let overdue = try await req.queries.subjectsWithOverdueHazards(among: subjects.map(\.id))
             let listed = try await KeyHazardStore(sql: req.sql).subjects(listedIn: code)
             let points = subjects.map { s in
                 let colour = s.colour.flatMap(SubjectColour.init(key:))
@@ -117,18 +119,67 @@ enum MapController {
 /// Where each child area's subjects lie on average, per area, kept for ``maxAge``: reading it
 /// scans every subject of the area (half a million for the district), and it moves only when
 /// subjects are registered or move, so a wall screen's map does not rescan on every write or
-/// zoom. The answer's counts come from the dashboard figures, which are current.
+/// zoom. Screens asking at once (every screen of an area after a write) share one read. A
+/// served instance reads the district's and its towns' at start (``MapWarmUp``), so the first
+/// screen of the day does not wait for the scan. The answer's counts come from the dashboard
+/// figures, which are current; only the bubbles' subject counts may be up to ``maxAge`` old.
 actor MapCentroids {
     typealias Centroids = [String: (latitude: Double, longitude: Double, subjects: Int)]
     static let maxAge: TimeInterval = 600
 
     private var kept: [String: (at: Date, value: Centroids)] = [:]
+    private var reading: [String: Task<Centroids, any Error>] = [:]
 
-    func centroids(of area: String, now: Date, _ read: @Sendable () async throws -> Centroids) async throws -> Centroids {
+    func centroids(of area: String, now: Date, _ read: @escaping @Sendable () async throws -> Centroids) async throws -> Centroids {
         if let k = kept[area], now.timeIntervalSince(k.at) < Self.maxAge, now >= k.at { return k.value }
-        let value = try await read()
+        if let running = reading[area] { return try await running.value }
+        let task = Task { try await read() }
+        reading[area] = task
+        defer { reading[area] = nil }
+        let value = try await task.value
         kept[area] = (now, value)
         return value
+    }
+
+    /// Whether the area's centroids are kept and fresh at `now`.
+    func isFresh(_ area: String, now: Date) -> Bool {
+        guard let k = kept[area] else { return false }
+        return now.timeIntervalSince(k.at) < Self.maxAge && now >= k.at
+    }
+}
+
+/// Reads the district's and its towns' map centroids in the background when a served instance
+/// starts (the district's scan takes seconds at half a million subjects); stops at shutdown.
+final class MapWarmUp: LifecycleHandler, Sendable {
+    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    func didBootAsync(_ app: Application) async throws {
+        // The demo boots before it writes its campaign: nothing to read yet.
+        guard app.runsBackgroundJobs, !app.startsBackgroundWorkLater else { return }
+        let t = Task {
+            let queries = CampaignQueries(sql: app.sql, scope: .everything)
+            var areas = [BundledAreas.districtCode]
+            areas += ((try? await queries.children(of: BundledAreas.districtCode)) ?? []).map(\.code)
+            for code in areas {
+                guard !Task.isCancelled else { return }
+                let children = (try? await queries.children(of: code)) ?? []
+                guard let first = children.first, let column = CampaignQueries.areaColumn(for: first.code) else { continue }
+                _ = try? await app.mapCentroids.centroids(of: code, now: app.services.now()) {
+                    try await queries.centroids(childrenOf: code, childLevel: column)
+                }
+            }
+        }
+        task.withLockedValue { $0 = t }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        let running = task.withLockedValue { t -> Task<Void, Never>? in
+            let r = t
+            t = nil
+            return r
+        }
+        running?.cancel()
+        await running?.value
     }
 }
 

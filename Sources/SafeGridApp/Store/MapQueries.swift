@@ -62,11 +62,25 @@ extension CampaignQueries {
         return (out, truncated)
     }
 
-    /// Subjects of `area` with an overdue open hazard (through the partial index of overdue hazards).
-    func subjectsWithOverdueHazards(area: String) async throws -> Set<UUID> {
-        var q = scopedBySubject(sql.select().column("subject_id").from("hazards").where("overdue_at", .isNot, SQLLiteral.null)
-            .where("state", .in, SQLBind.group(HazardState.allCases.filter(\.isOpen).map(\.rawValue))))
-        if let column = Self.areaColumn(for: area) { q = q.where(SQLIdentifier(column), .equal, SQLBind(area)) }
-        return Set(try await q.distinct().all().map { try $0.decode(column: "subject_id", as: UUID.self) })
+    /// Which of `subjects` have an overdue open hazard, asked for those subjects only (through
+    /// the hazards' subject index, 500 at a time), not for the whole area: the district has
+    /// hundreds of thousands of overdue hazards. The state and overdue tests are made here, not
+    /// in SQL, so that no planner takes the state or overdue index (which would read every open
+    /// hazard of the district) instead of the subject index.
+    func subjectsWithOverdueHazards(among subjects: [UUID]) async throws -> Set<UUID> {
+        var out = Set<UUID>()
+        var start = 0
+        while start < subjects.count {
+            let chunk = Array(subjects[start..<min(start + 500, subjects.count)])
+            start += chunk.count
+            let rows = try await sql.select().columns("subject_id", "state", "overdue_at").from("hazards")
+                .where("subject_id", .in, SQLBind.group(chunk)).all()
+            for row in rows {
+                guard try row.decode(column: "overdue_at", as: Date?.self) != nil,
+                      HazardState(rawValue: try row.decode(column: "state", as: String.self))?.isOpen == true else { continue }
+                out.insert(try row.decode(column: "subject_id", as: UUID.self))
+            }
+        }
+        return out
     }
 }
