@@ -7,7 +7,11 @@ extension CampaignQueries {
     /// Hazard events after a `seq` cursor, in commit order (the change feed and webhooks).
     func events(after cursor: Int64, limit: Int, townCode: String? = nil) async throws -> [HazardEventRow] {
         var q = scopedBySubject(sql.select().columns("*").from("hazard_events").where("seq", .greaterThan, SQLBind(cursor)))
-        if let townCode { q = q.where("town_code", .equal, SQLBind(townCode)) }
+        // A reader of a town or below: its town's events through the (town, seq) index, not a
+        // scan of every town's from the cursor on.
+        if let town = townCode ?? (scope.isEverything ? nil : Self.townCode(within: scope.areaCode)) {
+            q = q.where("town_code", .equal, SQLBind(town))
+        }
         return try await q.orderBy("seq").limit(limit).rows(HazardEventRow.self)
     }
 

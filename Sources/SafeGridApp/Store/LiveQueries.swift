@@ -36,6 +36,9 @@ extension CampaignQueries {
             .join(SQLAlias(SQLIdentifier("subjects"), as: SQLIdentifier("s")), on: SQLColumn("id", table: "s"), .equal, SQLColumn("subject_id", table: "e"))
             .join(SQLAlias(SQLIdentifier("areas"), as: SQLIdentifier("a")), on: SQLColumn("code", table: "a"), .equal, SQLColumn("village_code", table: "h"))
         if let column = Self.areaColumn(for: area) { q = q.where(SQLColumn(column, table: "h"), .equal, SQLBind(area)) }
+        // Events carry their town: with it the newest events of a town come from the (town, seq)
+        // index instead of a backward scan of every town's events (4 s for 瓜沥 at 1M hazards).
+        if let town = Self.townCode(within: area) { q = q.where(SQLColumn("town_code", table: "e"), .equal, SQLBind(town)) }
         if let cursor {
             q = q.where(SQLColumn("seq", table: "e"), .greaterThan, SQLBind(cursor)).orderBy(SQLOrderBy(expression: SQLColumn("seq", table: "e"), direction: SQLDirection.ascending))
         } else {
@@ -50,6 +53,11 @@ extension CampaignQueries {
                       severity: try r.decode(column: "severity", as: String.self), areaName: try r.decode(column: "area_name", as: String.self))
         }
         return cursor == nil ? rows.reversed() : rows
+    }
+
+    /// The town (9 digits) an area code of town level or below lies in; `nil` for the district.
+    static func townCode(within area: String) -> String? {
+        area.count >= 9 ? String(area.prefix(9)) : nil
     }
 
     /// The newest hazard event's `seq` of the whole campaign (0 when there is none): where a

@@ -629,8 +629,13 @@
     // Bubbles do not depend on the view (the answer has every child area), so moving or
     // zooming among them asks nothing; points are asked for the view's box.
     var lastMode = null;
+    /** The mode the server answers at `zoom` for the area shown (MapController). */
+    function modeAt(zoom) {
+      var level = state.figures && state.figures.area.level;
+      return level === "grid" || level === "microGrid" || Math.floor(zoom) >= POINTS_FROM_ZOOM ? "points" : "areas";
+    }
     function onMove() {
-      if (lastMode === "areas" && Math.floor(map.getZoom()) < POINTS_FROM_ZOOM) return;
+      if (lastMode === "areas" && modeAt(map.getZoom()) === "areas") return;
       loadSoon();
     }
     var moveTimer = null;
@@ -646,6 +651,8 @@
         q.push("bbox=" + [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()].map(function (v) { return v.toFixed(5); }).join(","));
       }
       var mine = ++seq;
+      // Known before the answer: a move while it is on its way asks again only for points.
+      lastMode = modeAt(map.getZoom());
       getJSON("/api/v1/map?" + q.join("&")).then(function (r) {
         if (mine !== seq) return;
         if (r.status !== 200 || !r.body) {
