@@ -100,6 +100,10 @@ public struct Settings: Sendable {
         /// Whether this instance runs the jobs every minute while it serves (`SAFEGRID_JOBS`,
         /// default on). Off leaves them to another instance or to `safegrid jobs`.
         public var run = true
+        /// Seconds without any message after which the jobs mark a smart fire device offline
+        /// (`SAFEGRID_DEVICE_OFFLINE_AFTER`, 60–2,592,000, default 86,400: a day, as battery smoke
+        /// detectors report daily).
+        public var deviceOfflineAfter: TimeInterval = DeviceConnectivity.defaultOfflinePeriod
     }
 
     /// The SMS gateway, the sender and delivery reports.
@@ -190,6 +194,7 @@ extension Settings {
         case secureCookies = "SAFEGRID_SECURE_COOKIES"
         case secret = "SAFEGRID_SECRET"
         case reminderDays = "SAFEGRID_REMINDER_DAYS"
+        case deviceOfflineAfter = "SAFEGRID_DEVICE_OFFLINE_AFTER"
         case jobs = "SAFEGRID_JOBS"
         case smsProvider = "SAFEGRID_SMS_PROVIDER"
         case smsURL = "SAFEGRID_SMS_URL"
@@ -272,6 +277,7 @@ extension Settings {
         }
 
         if let days = try env.integer(.reminderDays, 0...365) { s.jobs.reminderDays = days }
+        if let seconds = try env.integer(.deviceOfflineAfter, 60...2_592_000) { s.jobs.deviceOfflineAfter = TimeInterval(seconds) }
         s.jobs.run = try env.flag(.jobs, default: true)
 
         s.sms = try parseSMS(&env)

@@ -113,6 +113,18 @@ func routes(_ app: Application) throws {
     api.post("reinspections", use: ReinspectionController.reinspect)
     api.post("sync", use: OfflineSyncController.sync)
 
+    // Smart fire devices (智建): platforms and devices registered by admins; the area's devices,
+    // their summary and alarms for readers; alarm steps for the workers of the area.
+    admin.post("iot-platforms", use: DevicesController.createPlatform)
+    admin.get("iot-platforms", use: DevicesController.platforms)
+    admin.post("devices", use: DevicesController.register)
+    compressed.get("devices", use: DevicesController.list)
+    api.get("devices", "summary", use: DevicesController.summary)
+    api.get("devices", ":id", use: DevicesController.show)
+    api.get("alarms", use: AlarmsController.list)
+    api.get("alarms", ":id", use: AlarmsController.show)
+    api.post("alarms", ":id", "actions", use: AlarmsController.act)
+
     // Other platforms: the change feed and outgoing webhooks (admins).
     compressed.get("changes", use: ChangesController.list)
     admin.post("webhooks", use: Webhooks.create)
@@ -143,6 +155,9 @@ func routes(_ app: Application) throws {
     // SMS: the outbox (API and page), and the gateway's delivery reports (its own token, no account).
     api.get("messages", use: MessagesController.list)
     pages.get("messages", use: MessagesController.page)
+    // IoT platforms post device events, signed with their own key (no account); the raw body
+    // is what the signature covers.
+    app.on(.POST, "api", "v1", "iot", ":platform", "events", body: .collect(maxSize: "2mb"), use: IoTEventsController.receive)
     app.get("sms", "dlr", ":id", use: DeliveryReports.receive)
     app.post("sms", "dlr", ":id", use: DeliveryReports.receive)
 

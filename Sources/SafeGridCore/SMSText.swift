@@ -241,6 +241,24 @@ public enum SMSTemplate {
             + "逾期未整改，请督促整改。"
     }
 
+    /// Alert to the grid and micro-grid workers about a device alarm at a subject:
+    /// `"【瓜沥除险保安】烟雾报警：杭州恒增纺织有限公司（3号楼201室）12-06 14:05，请立即到场核查并在手机上确认。"`.
+    /// A smoke or fire-point alarm at a key hazard enterprise adds `[重点隐患企业]` after the kind.
+    ///
+    /// - Parameters:
+    ///   - kindZh: the alarm kind in Chinese (``DeviceEventKind/zh``).
+    ///   - room: the room of a rental house, when the device is bound to one.
+    ///   - raisedAt: when the device raised it; shown as `MM-dd HH:mm` Asia/Shanghai.
+    public static func deviceAlarm(sign: String = defaultSign, kindZh: String, subjectName: String, room: String?,
+                                   raisedAt: Date, keyHazardEnterprise: Bool) -> String {
+        let place = clean(subjectName) + (room.map { "（" + clean($0) + "）" } ?? "")
+        // "2026-12-06T14:05:00+08:00" → "12-06 14:05".
+        let full = Array(Timestamp.format(raisedAt))
+        let time = String(full[5..<10]) + " " + String(full[11..<16])
+        return sign + kindZh + (keyHazardEnterprise ? "[重点隐患企业]" : "") + "：" + place + " " + time
+            + "，请立即到场核查并在手机上确认。"
+    }
+
     /// Collapses runs of white space (including line breaks) to one space and trims.
     private static func clean(_ s: String) -> String {
         s.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")

@@ -23,6 +23,9 @@ struct AuthorizationTests {
         let hazards: [String]
         /// The field photo of the ELEC-01 hazard (uploaded by the district admin).
         let photo: String
+        /// A smoke detector on the enterprise, and the alarm it raised.
+        let device: String
+        let alarm: String
     }
 
     struct Person {
@@ -55,8 +58,12 @@ struct AuthorizationTests {
         let signed = try await app.send(.POST, "/api/v1/inspections/\(inspection.id.uuidString)/signature",
                                         object: ["signerName": "王建国", "image": signaturePNG], token: app.adminToken)
         #expect(signed.status == .created, "\(signed.body)")
+        let device = try await makeDevice(app, subject: subject, platform: "p-" + serial.lowercased(), serial: "SD-" + serial)
+        let raised = try await postEvents(app, device, [event("smoke-" + serial, device.serial, .smoke)])
+        let alarm = try #require(try raised.decoded(IoTEventsController.ResultDTO.self).alarms.first?.alarmId.uuidString)
         return Slice(village: village, grid: String(mg.prefix(14)), microGrid: mg, subject: subject, subjectName: name,
-                     inspection: inspection.id.uuidString, hazards: hazards.map(\.id.uuidString), photo: photoID)
+                     inspection: inspection.id.uuidString, hazards: hazards.map(\.id.uuidString), photo: photoID,
+                     device: device.id, alarm: alarm)
     }
 
     /// Two villages of 瓜沥 with one enterprise each, and one person per role whose area holds
@@ -99,6 +106,8 @@ struct AuthorizationTests {
                 case ("hazards", "id"): s.hazards.first
                 case ("inspections", "id"): s.inspection
                 case ("photos", "id"): s.photo
+                case ("devices", "id"): s.device
+                case ("alarms", "id"): s.alarm
                 case ("villages", "code"): s.village
                 case ("grids", "code"): s.grid
                 case ("areas", "code"): s.microGrid
@@ -120,6 +129,7 @@ struct AuthorizationTests {
         ["/login", "/assets/", "/field", "/e/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/open311/", "/sms/"]
             .contains { path == $0 || path.hasPrefix($0) } || path == "/api/v1/auth/token"
             || path == "/api/v1/clearance"  // a licensing system's API key, not a person's token (ClearanceTests)
+            || path.hasPrefix("/api/v1/iot/")  // an IoT platform's signed events, no account (DeviceTests)
     }
 
     @Test func everyRouteEveryRoleInsideAndOutside() async throws {
@@ -130,7 +140,8 @@ struct AuthorizationTests {
                 let template = "/" + route.path.map(\.description).joined(separator: "/")
                 guard let inside = Self.fill(route, a), let outside = Self.fill(route, b) else {
                     let parameters = route.path.compactMap { c -> String? in if case .parameter(let n) = c { return n } else { return nil } }
-                    let known = ["/e/:token", "/sms/dlr/:id", "/evidence/:evidence", "/open311/", "/assets/:script", "/field/:file", "/screen/:file"].contains { template.hasPrefix($0) }
+                    let known = ["/e/:token", "/sms/dlr/:id", "/evidence/:evidence", "/open311/", "/assets/:script", "/field/:file", "/screen/:file",
+                                 "/api/v1/iot/:platform"].contains { template.hasPrefix($0) }
                     #expect(known, "route \(route.method) \(template): teach AuthorizationTests.fill its parameters \(parameters)")
                     continue
                 }
@@ -169,8 +180,9 @@ struct AuthorizationTests {
                 let listQueryB = template == "/api/v1/inspections" ? "?subjectId=\(b.subject)" : isTasks ? "?areaCode=\(b.microGrid)" : ""
                 for p in people {
                     let adminOnly = (["/api/v1/users", "/api/v1/webhooks", "/api/v1/imports", "/imports", "/api/v1/key-hazards/rank",
-                                      "/api/v1/tasks/directed", "/api/v1/enforcement/teams"].contains { template.hasPrefix($0) }
+                                      "/api/v1/tasks/directed", "/api/v1/enforcement/teams", "/api/v1/iot-platforms"].contains { template.hasPrefix($0) }
                                      && !(template == "/api/v1/enforcement/teams" && route.method == .GET))
+                        || (template == "/api/v1/devices" && route.method == .POST)
                         || template.hasSuffix("/close-down")
                     // A's object lies inside the person's area when the area holds A's micro-grid
                     // and, for area routes, the area asked for lies inside the person's area.

@@ -19,6 +19,7 @@ struct SettingsTests {
         "SAFEGRID_SECURE_COOKIES": "1",
         "SAFEGRID_SECRET": secret,
         "SAFEGRID_REMINDER_DAYS": "3",
+        "SAFEGRID_DEVICE_OFFLINE_AFTER": "3600",
         "SAFEGRID_JOBS": "off",
         "SAFEGRID_SMS_PROVIDER": "kannel",
         "SAFEGRID_SMS_URL": "http://10.0.0.9:13013/cgi-bin/sendsms",
@@ -90,7 +91,7 @@ struct SettingsTests {
         #expect(s.http == Settings.HTTP(host: "0.0.0.0", port: 9090, publicURL: "https://safegrid.example.gov.cn", secureCookies: true))
         #expect(s.http.publicBase == "https://safegrid.example.gov.cn")
         #expect(s.secret == Self.secret)
-        #expect(s.jobs == Settings.Jobs(reminderDays: 3, run: false))
+        #expect(s.jobs == Settings.Jobs(reminderDays: 3, run: false, deviceOfflineAfter: 3600))
 
         guard case .kannel(let k) = s.sms.gateway else { Issue.record("\(s.sms.gateway)"); return }
         #expect(s.sms.gateway.name == "kannel")
@@ -158,6 +159,8 @@ struct SettingsTests {
             ("SAFEGRID_SECRET", String(repeating: "zq", count: 32), [:]),
             ("SAFEGRID_REMINDER_DAYS", "two", [:]),
             ("SAFEGRID_REMINDER_DAYS", "-1", [:]),
+            ("SAFEGRID_DEVICE_OFFLINE_AFTER", "59", [:]),
+            ("SAFEGRID_DEVICE_OFFLINE_AFTER", "a day", [:]),
             ("SAFEGRID_JOBS", "later", [:]),
             ("SAFEGRID_SMS_PROVIDER", "twilio", [:]),
             ("SAFEGRID_SMS_URL", nil, kannel),

@@ -148,7 +148,7 @@ enum OpenAPIDocument {
 
     // MARK: Operations
 
-    static var operations: [Operation] { accounts + rankings + reference + campaign + exchange + exports + enforcement + open311 }
+    static var operations: [Operation] { accounts + rankings + reference + campaign + devices + exchange + exports + enforcement + open311 }
 
     static var accounts: [Operation] { [
         Operation(method: "post", path: "/api/v1/auth/token", tag: "accounts",
@@ -861,7 +861,7 @@ enum OpenAPIDocument {
                         """],
             "servers": [["url": serverURL]],
             "paths": paths,
-            "components": ["schemas": schemas,
+            "components": ["schemas": schemas.merging(deviceSchemas) { a, _ in a },
                            "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer",
                                                           "description": "POST /api/v1/auth/token; pages use the session cookie"],
                                                "apiKey": ["type": "apiKey", "in": "header", "name": "X-API-Key",

@@ -17,6 +17,8 @@ package enum DeadlineJobs {
         var alertsQueued = 0
         /// Key hazard enterprises listed by today's ranking, when it ran in this pass.
         var keyHazardEnterprisesListed: Int?
+        /// Smart fire devices newly marked offline (silent for ``Settings/Jobs/deviceOfflineAfter``).
+        var devicesMarkedOffline = 0
     }
 
     /// One pass of every job.
@@ -72,6 +74,8 @@ package enum DeadlineJobs {
             report.hazardsReminded += count
             if queued { report.remindersQueued += 1 }
         }
+        // Devices silent too long: marked offline once (the mark stays until their next message).
+        report.devicesMarkedOffline = try await markDevicesOffline(app: app, now: now)
         // Once a day (Asia/Shanghai): rank the key hazard enterprises.
         if try await KeyHazards.isDue(sql: sql, now: now) {
             report.keyHazardEnterprisesListed = try await KeyHazards.rank(app: app, asOf: CalendarDate(shanghai: now), now: now,
@@ -106,6 +110,27 @@ package enum DeadlineJobs {
             body: text, segments: SMSText.segments(text).segments, recipients: [phone.stored],
             dedupeKey: DeadlineRules.overdueAlertKey(subject: subject.id, now: now)), sql: tx.sql, at: now)
         return (ids.count, queued != nil)
+    }
+}
+
+extension DeadlineJobs {
+    /// Marks offline every device with no message for the configured period
+    /// (``DeviceConnectivity``), in one statement; answers how many. The screens of the areas
+    /// are told through a campaign write only when some were marked.
+    package static func markDevicesOffline(app: Application, now: Date) async throws -> Int {
+        let cutoff = DeviceConnectivity.cutoff(now: now, offlinePeriod: app.settings.jobs.deviceOfflineAfter)
+        let due = try await app.sql.select().column("micro_grid_code").from("devices").where("offline_since", .is, SQLLiteral.null)
+            .where(SQLBinaryExpression(SQLFunction("COALESCE", args: SQLIdentifier("last_message_at"), SQLIdentifier("registered_at")),
+                                       .lessThan, SQLBind(cutoff))).limit(1).first()
+        guard due != nil else { return 0 }
+        return try await app.campaignWrite(scope: .everything, recordedAt: now) { tx in
+            let codes = try await tx.sql.select().column("micro_grid_code").from("devices").where("offline_since", .is, SQLLiteral.null)
+                .where(SQLBinaryExpression(SQLFunction("COALESCE", args: SQLIdentifier("last_message_at"), SQLIdentifier("registered_at")),
+                                           .lessThan, SQLBind(cutoff))).distinct().all()
+                .compactMap { try? $0.decode(column: "micro_grid_code", as: String.self) }
+            tx.touch(microGrids: codes)
+            return try await DeviceStore(sql: tx.sql).markOffline(silentSince: cutoff, at: now)
+        }
     }
 }
 

@@ -63,6 +63,10 @@ package final class CampaignTransaction: @unchecked Sendable {
 
     fileprivate func touchEverything() { touchedMicroGrids = nil }
 
+    /// Tells the live screens of these micro-grids that something they show moved, for a write
+    /// outside the dossiers (a device alarm, its handling).
+    package func touch(microGrids codes: some Sequence<String>) { touch(codes) }
+
     init(sql: any SQLDatabase, scope: Jurisdiction, recordedAt: Date) {
         self.sql = sql
         self.queries = CampaignQueries(sql: sql, scope: scope)

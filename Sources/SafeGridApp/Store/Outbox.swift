@@ -10,12 +10,15 @@ package enum MessageKind: String, Codable, CaseIterable, Sendable {
     case reminder
     /// To the grid worker when a hazard in their grid passes its deadline.
     case overdueAlert
+    /// To the grid and micro-grid workers when a smart fire device of their area raises an alarm.
+    case deviceAlarm
 
     var zh: String {
         switch self {
         case .notice: "整改通知"
         case .reminder: "到期提醒"
         case .overdueAlert: "逾期告警"
+        case .deviceAlarm: "设备告警"
         }
     }
 }

@@ -89,26 +89,26 @@ extension SQLRow {
 }
 
 /// Checks a stored day (`YYYY-MM-DD`) and a raw value of an enum.
-private func checkDay(_ value: String?, _ column: String) throws {
+func checkDay(_ value: String?, _ column: String) throws {
     guard let value else { return }
     do { _ = try CalendarDate(value) } catch { throw UnreadableValue(column: column, value: value) }
 }
 
 /// Checks a stored micro-grid code: 17 digits (``AreaCodes``), the level every subject and
 /// hazard hangs from.
-private func checkMicroGrid(_ value: String, _ column: String) throws {
+func checkMicroGrid(_ value: String, _ column: String) throws {
     guard value.count == 17, value.utf8.allSatisfy({ (48...57).contains($0) }) else {
         throw UnreadableValue(column: column, value: value)
     }
 }
 
 /// Checks a stored instant is one SafeGrid can have written (``Timestamp/readable``).
-private func checkInstant(_ value: Date?, _ column: String) throws {
+func checkInstant(_ value: Date?, _ column: String) throws {
     guard let value else { return }
     guard Timestamp.readable.contains(value) else { throw UnreadableValue(column: column, value: "\(value.timeIntervalSince1970)") }
 }
 
-private func checkRaw<E: RawRepresentable>(_ value: String?, _ type: E.Type, _ column: String) throws where E.RawValue == String {
+func checkRaw<E: RawRepresentable>(_ value: String?, _ type: E.Type, _ column: String) throws where E.RawValue == String {
     guard let value else { return }
     guard E(rawValue: value) != nil else { throw UnreadableValue(column: column, value: value) }
 }
