@@ -115,6 +115,9 @@ package struct DemoCommand: AsyncCommand {
         try await app.campaignWrite(scope: .everything, recordedAt: now) { tx in
             try await tx.insert(gridWorkers: workers.map { ($0.gridCode, $0.worker.name, $0.worker.phone) })
         }
+        let devices = try await DemoDevices.record(campaign: campaign, app: app, now: now)
+        log("  smart fire devices: \(devices.installed) installed of \(devices.planned) planned, \(devices.offline) offline, "
+            + "\(devices.openAlarms) alarms open, \(devices.closedAlarms) false alarms handled")
         // The most recent visits with open hazards are signed on site, the way inspectors close a visit.
         let recent = try await CampaignQueries(sql: sql, scope: .everything).latestInspectionsWithHazards(limit: signedVisits)
         let links = app.linkSigning

@@ -386,3 +386,94 @@ package struct DeviceStore: Sendable {
         return (ack, site)
     }
 }
+
+/// A device as the demo registers it in bulk (``DeviceStore/register(_:platform:at:)``).
+package struct NewDevice: Sendable {
+    package let serial: String
+    package let kind: DeviceKind
+    package let vendor: String
+    package let subject: Subject
+    package let room: String?
+    package let installedOn: CalendarDate
+    package let lastMessageAt: Date?
+    package let offlineSince: Date?
+    package let faultSince: Date?
+
+    package init(serial: String, kind: DeviceKind, vendor: String, subject: Subject, room: String?, installedOn: CalendarDate,
+                 lastMessageAt: Date?, offlineSince: Date?, faultSince: Date?) {
+        self.serial = serial
+        self.kind = kind
+        self.vendor = vendor
+        self.subject = subject
+        self.room = room
+        self.installedOn = installedOn
+        self.lastMessageAt = lastMessageAt
+        self.offlineSince = offlineSince
+        self.faultSince = faultSince
+    }
+}
+
+/// An alarm as the demo records it: raised, and where it got to (a false alarm with its reason,
+/// or still open).
+package struct PastAlarm: Sendable {
+    package let serial: String
+    package let alarm: DeviceAlarm
+
+    package init(serial: String, alarm: DeviceAlarm) {
+        self.serial = serial
+        self.alarm = alarm
+    }
+}
+
+extension DeviceStore {
+    package init(database sql: any SQLDatabase) { self.init(sql: sql) }
+
+    /// Makes a platform for `area` with a new random key.
+    package func makePlatform(id: String, name: String, area: String, by: String, at now: Date) async throws {
+        try await insert(platform: IoTPlatformRow(id: id, name: name, areaCode: area, secret: AuthSessions.randomToken(), active: true,
+                                                  createdBy: by, createdAt: now))
+    }
+
+    /// Registers devices on the platform (their subjects' area codes and position copied);
+    /// answers their ids by serial.
+    @discardableResult
+    package func register(_ devices: [NewDevice], platform: String, at now: Date) async throws -> [String: UUID] {
+        var ids: [String: UUID] = [:]
+        let rows = devices.map { d -> DeviceRow in
+            let codes = AreaCodes.lineage(of: d.subject.microGridCode) + ["", "", "", ""]
+            let id = UUID()
+            ids[d.serial] = id
+            let position = d.subject.location.flatMap { try? $0.converted(to: .gcj02) }
+            return DeviceRow(id: id, platformId: platform, serial: d.serial, kind: d.kind.rawValue, vendor: d.vendor, subjectId: d.subject.id,
+                             room: d.room, installedOn: d.installedOn.description, latitude: position?.latitude, longitude: position?.longitude,
+                             townCode: codes[1], villageCode: codes[2], gridCode: codes[3], microGridCode: d.subject.microGridCode,
+                             registeredAt: min(now, d.installedOn.startUTC), lastMessageAt: d.lastMessageAt, offlineSince: d.offlineSince,
+                             faultSince: d.faultSince, batteryLowSince: nil, maintenanceSince: nil)
+        }
+        try await insert(devices: rows)
+        return ids
+    }
+
+    /// Records alarms of registered devices as they stand (no SMS: they are history).
+    package func record(_ alarms: [PastAlarm], devices ids: [String: UUID]) async throws {
+        guard !alarms.isEmpty else { return }
+        let known = try await sql.select().columns("*").from("devices").where("id", .in, SQLBind.group(Array(Set(alarms.compactMap { ids[$0.serial] }))))
+            .rows(DeviceRow.self)
+        let byID = Dictionary(known.map { ($0.id, $0) }) { a, _ in a }
+        for p in alarms {
+            guard let id = ids[p.serial], let d = byID[id] else { continue }
+            let a = p.alarm
+            try await insert(alarm: DeviceAlarmRow(
+                id: UUID(), deviceId: d.id, subjectId: d.subjectId, townCode: d.townCode, villageCode: d.villageCode, gridCode: d.gridCode,
+                microGridCode: d.microGridCode, kind: a.kind.rawValue, state: a.state.rawValue, raisedAt: a.raisedAt, repeats: 0,
+                townAlerted: false, acknowledgedAt: a.acknowledgedAt, acknowledgedBy: a.acknowledgedBy, onSiteAt: a.onSiteAt,
+                onSiteBy: a.onSiteBy, closedAt: a.closedAt, closedBy: a.closedBy, falseAlarmReason: a.falseAlarmReason?.rawValue,
+                note: a.note, itemCode: a.itemCode, hazardId: nil, inspectionId: nil))
+        }
+    }
+
+    /// Sets the plan of each area given (villages), per kind.
+    package func setPlans(_ plans: [String: [DeviceKind: Int]]) async throws {
+        for (area, planned) in plans.sorted(by: { $0.key < $1.key }) { try await setPlan(area: area, planned) }
+    }
+}
