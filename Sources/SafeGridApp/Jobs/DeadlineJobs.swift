@@ -19,6 +19,8 @@ package enum DeadlineJobs {
         var keyHazardEnterprisesListed: Int?
         /// Smart fire devices newly marked offline (silent for ``Settings/Jobs/deviceOfflineAfter``).
         var devicesMarkedOffline = 0
+        /// How long the offline marking took (ms).
+        var devicesOfflineMilliseconds = 0
     }
 
     /// One pass of every job.
@@ -75,7 +77,10 @@ package enum DeadlineJobs {
             if queued { report.remindersQueued += 1 }
         }
         // Devices silent too long: marked offline once (the mark stays until their next message).
+        let offlineStarted = ContinuousClock.now
         report.devicesMarkedOffline = try await markDevicesOffline(app: app, now: now)
+        let offlineTook = ContinuousClock.now - offlineStarted
+        report.devicesOfflineMilliseconds = Int(offlineTook.components.seconds * 1_000 + offlineTook.components.attoseconds / 1_000_000_000_000_000)
         // Once a day (Asia/Shanghai): rank the key hazard enterprises.
         if try await KeyHazards.isDue(sql: sql, now: now) {
             report.keyHazardEnterprisesListed = try await KeyHazards.rank(app: app, asOf: CalendarDate(shanghai: now), now: now,
@@ -169,7 +174,10 @@ struct DeadlineJobsRunner: LifecycleHandler {
                     }
                     let r = try await DeadlineJobs.runOnce(app: app, now: app.services.now())
                     Telemetry.recordJob("deadlines", ContinuousClock.now - started)
-                    if r != DeadlineJobs.Report() { app.logger.info("deadline jobs: \(r)") }
+                    // A pass that did nothing is not logged (its timing alone is not news).
+                    var did = r
+                    did.devicesOfflineMilliseconds = 0
+                    if did != DeadlineJobs.Report() { app.logger.info("deadline jobs: \(r)") }
                 } catch {
                     app.logger.report(error: error)
                 }

@@ -164,6 +164,10 @@
     var nearest = h("button", { id: "nearest", type: "button", class: "btn secondary" }, "按距离排序 Nearest first");
     view.appendChild(head);
     if (!Data.writes(me)) view.appendChild(h("p", { id: "read-only", class: "warn" }, "只读账号：可以查看，不能检查、登记或复查 · read-only account: you can look, not inspect, register or re-inspect"));
+    // Device alarms first: a smoke alarm outranks every planned visit.
+    var alarmBox = h("section", { id: "alarms", class: "alarms", hidden: true });
+    view.appendChild(alarmBox);
+    loadAlarms(alarmBox, t, me);
     view.appendChild(h("section", { class: "card" }, h("label", { for: "search", class: "h" }, "查找检查对象 Find a subject"), search, results));
     if (Data.carriesTasks(me)) {
       view.appendChild(h("section", {}, h("div", { class: "row between" }, h("h2", {}, "今日任务 Today's tasks"), nearest), meta, list));
@@ -219,6 +223,112 @@
     });
     UI.onData = function () { if (UI.alive(t)) Store.get("tasks").then(renderTasks); };
   };
+
+  // ---------------------------------------------------------------- Device alarms (智慧消防)
+  /* Open alarms of the account's area, oldest first, with the next steps: 接警, 到场, then 确认
+     (a hazard on the subject) or 误报 (with a reason). Steps need a connection: an alarm is work
+     for now, and its SMS came over the network too. The last list is kept for offline reading. */
+  var NEXT_STEPS = { raised: ["acknowledge", "arriveOnSite"], acknowledged: ["arriveOnSite", "declareFalseAlarm"], onSite: ["confirm", "declareFalseAlarm"] };
+  var STEP_TEXT = { acknowledge: "接警 Take", arriveOnSite: "到场 On site", confirm: "确认隐患 Confirm", declareFalseAlarm: "误报 False alarm" };
+  var FALSE_REASONS = [["cookingOrSteam", "做饭或水汽 cooking or steam"], ["testOrMaintenance", "测试或维保 test or maintenance"],
+    ["deviceFault", "设备故障 device fault"], ["noSignOfFire", "现场无火情 no sign of fire"], ["other", "其他（须说明）other (say what)"]];
+  var DEFAULT_ITEM = { laneBlocked: true, chargingOverTemperature: true, chargingOverCurrent: true };
+
+  async function loadAlarms(box, t, me) {
+    var kept = await Store.get("alarms");
+    if (kept && UI.alive(t)) renderAlarms(box, kept, me, t);
+    if (!Api.online) return;
+    try {
+      var r = await Api.get("/api/v1/alarms");
+      if (!r.ok || !Array.isArray(r.json)) return;
+      kept = { fetchedAt: new Date(SG.now()).toISOString(), items: r.json };
+      await Store.set("alarms", kept);
+      if (UI.alive(t)) renderAlarms(box, kept, me, t);
+    } catch (e) { /* offline: the kept list stands */ }
+  }
+
+  function minutesAgo(at) {
+    var m = Math.max(0, Math.round((SG.now() - Date.parse(at)) / 60000));
+    return m < 60 ? m + " 分钟前 min ago" : Math.floor(m / 60) + " 小时 " + (m % 60) + " 分钟前 ago";
+  }
+
+  function renderAlarms(box, kept, me, t) {
+    SG.clear(box);
+    var items = (kept.items || []).filter(function (a) { return NEXT_STEPS[a.state]; });
+    box.hidden = !items.length;
+    if (!items.length) return;
+    box.appendChild(h("h2", {}, "设备告警 Device alarms ", h("span", { class: "badge some", id: "alarm-count" }, String(items.length))));
+    var list = h("ol", { class: "list" });
+    items.forEach(function (a) { list.appendChild(alarmRow(a, me, kept, box, t)); });
+    box.appendChild(list);
+    if (!Api.online) box.appendChild(h("p", { class: "hint" }, "离线：显示 " + SG.showTime(kept.fetchedAt) + " 的告警，处置需联网 · offline copy; steps need a connection"));
+  }
+
+  function alarmRow(a, me, kept, box, t) {
+    var msg = h("p", { class: "msg bad", role: "alert" });
+    var form = h("div", { class: "alarm-form" });
+    var row = h("li", { class: "card alarm", dataset: { alarm: String(a.id).toLowerCase(), state: a.state } },
+      h("div", { class: "row between top" },
+        h("div", { class: "grow" }, h("div", { class: "name" }, a.kindName + " · " + a.subjectName),
+          h("div", { class: "addr" }, minutesAgo(a.raisedAt) + (a.repeats ? " · 重复 " + a.repeats + " 次 repeats" : "") +
+            (a.townAlerted ? " · 已报镇 town alerted" : ""))),
+        h("span", { class: "chip" }, a.stateName)));
+    if (Data.writes(me)) {
+      var buttons = h("div", { class: "actions" });
+      NEXT_STEPS[a.state].forEach(function (step) {
+        var b = h("button", { type: "button", class: "btn" + (step === "acknowledge" || step === "confirm" ? "" : " secondary"), dataset: { step: step } }, STEP_TEXT[step]);
+        b.addEventListener("click", function () { openStep(step); });
+        buttons.appendChild(b);
+      });
+      row.appendChild(buttons);
+      row.appendChild(form);
+    }
+    row.appendChild(msg);
+
+    async function openStep(step) {
+      msg.textContent = "";
+      SG.clear(form);
+      if (step === "acknowledge" || step === "arriveOnSite") return send({ action: step });
+      var send1 = h("button", { type: "button", class: "btn" }, step === "confirm" ? "提交确认 Confirm" : "提交误报 Send");
+      var note = h("input", { type: "text", maxlength: 2000, placeholder: "说明 note" });
+      if (step === "confirm") {
+        var checklist = (await Store.get("checklist")) || { items: [] };
+        var select = h("select", { "aria-label": "隐患项 checklist item" });
+        if (DEFAULT_ITEM[a.kind]) select.appendChild(h("option", { value: "" }, "按告警类型 by alarm kind"));
+        else select.appendChild(h("option", { value: "" }, "请选择发现的隐患 choose what you found"));
+        checklist.items.forEach(function (it) { select.appendChild(h("option", { value: it.code }, it.code + " " + it.zh)); });
+        form.appendChild(h("label", {}, "隐患项 Item", select));
+        form.appendChild(note);
+        form.appendChild(send1);
+        send1.addEventListener("click", function () { send({ action: "confirm", itemCode: select.value || undefined, note: note.value.trim() || undefined }); });
+      } else {
+        var reason = h("select", { "aria-label": "误报原因 reason" });
+        FALSE_REASONS.forEach(function (r) { reason.appendChild(h("option", { value: r[0] }, r[1])); });
+        form.appendChild(h("label", {}, "原因 Reason", reason));
+        form.appendChild(note);
+        form.appendChild(send1);
+        send1.addEventListener("click", function () { send({ action: "declareFalseAlarm", reason: reason.value, note: note.value.trim() || undefined }); });
+      }
+    }
+
+    async function send(body) {
+      if (!Api.online) { msg.textContent = "需联网才能处置告警 · handling an alarm needs a connection"; return; }
+      row.setAttribute("aria-busy", "true");
+      try {
+        var r = await Api.call("POST", "/api/v1/alarms/" + encodeURIComponent(String(a.id).toLowerCase()) + "/actions", body);
+        if (!r.ok) { msg.textContent = SG.problemDetail(r.status, r.problem); return; }
+        kept.items = kept.items.map(function (x) { return x.id === a.id ? r.json : x; });
+        await Store.set("alarms", kept);
+        if (r.json.hazardId) UI.toast("已记录隐患 hazard recorded");
+        if (UI.alive(t)) renderAlarms(box, kept, me, t);
+      } catch (e) {
+        msg.textContent = "未能送达，请重试 · not sent; try again";
+      } finally {
+        row.removeAttribute("aria-busy");
+      }
+    }
+    return row;
+  }
 
   function taskRow(task) {
     var id = String(task.subjectId).toLowerCase();
