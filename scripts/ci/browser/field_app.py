@@ -21,6 +21,8 @@ Screenshots of every step go to .build/browser-screenshots/. Run through scripts
 or alone against a running server: `python3 field_app.py --base http://127.0.0.1:8091`.
 """
 import base64
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -29,6 +31,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -1229,10 +1232,69 @@ def _accept_confirm(d):
         return False
 
 
+def test_alarm(ctx):
+    """A smart fire device's alarm at the top of a grid worker's Today: an IoT platform made
+    through the API posts a signed lane-blocked event; the worker takes it (接警), arrives (到场)
+    and confirms it (确认), which records the hazard LANE-01 on the subject; the SMS went to the
+    grid's worker."""
+    srv = ctx.server
+    me = srv.get("/api/v1/auth/me", "wangge.worker")
+    subjects = srv.get(f"/api/v1/subjects?kind=enterprise&areaCode={me['areaCode']}&per=50")["items"]
+    subject = next((x for x in subjects if not x.get("closedDownAt")), None)
+    check(subject is not None, f"an open enterprise in the worker's grid {me['areaCode']}")
+    tag = uuid.uuid4().hex[:8]
+    st, body = srv.post("/api/v1/iot-platforms", {"id": f"browser-{tag}", "name": "浏览器测试平台", "areaCode": "330109113"})
+    check(st == 201, f"a platform is made ({st})")
+    secret = json.loads(body)["secret"]
+    st, body = srv.post("/api/v1/devices", {"platformId": f"browser-{tag}", "serial": f"LC-{tag}", "kind": "lifeChannelMonitor",
+                                            "vendor": "海康威视", "subjectId": subject["id"]})
+    check(st == 201, f"a life-channel monitor is registered on {subject['name']} ({st} {body[:200]!r})")
+    raised = time.time() - 120
+    events = json.dumps({"events": [{"eventId": f"ev-{tag}", "serial": f"LC-{tag}", "kind": "laneBlocked",
+                                     "occurredAt": time.strftime("%Y-%m-%dT%H:%M:%S+08:00", time.gmtime(raised + 8 * 3600))}]}).encode()
+    ts = str(int(time.time()))
+    sig = hmac.new(secret.encode(), ts.encode() + b"." + events, hashlib.sha256).hexdigest()
+    st, _, answer = common.http("POST", ctx.base + f"/api/v1/iot/browser-{tag}/events", events,
+                                headers={"Content-Type": "application/json", "X-SafeGrid-Timestamp": ts, "X-SafeGrid-Signature": sig})
+    check(st == 200, f"the platform's signed event is taken ({st} {answer[:200]!r})")
+    alarm = json.loads(answer)["alarms"][0]["alarmId"].lower()
+    sms = [m for m in srv.get("/api/v1/messages?kind=deviceAlarm&per=50")["items"] if subject["name"] in m["body"]]
+    check(sms and "生命通道占用" in sms[0]["body"], f"the SMS is queued: «{sms[0]['body'] if sms else ''}»")
+    p = ctx.phone("alarm")
+    p.sign_in("wangge.worker")
+    row = f"#alarms li[data-alarm='{alarm}']"
+    p.el(row)
+    # The list is drawn from the phone's copy, then again from the server: wait for the server's.
+    p.wait(lambda d: d.execute_script("return !!window.SG && document.querySelectorAll('#alarms li').length > 0"), 20, "the alarms")
+    time.sleep(1.0)
+    first = p.d.execute_script("var s = document.querySelector('#alarms'), t = document.querySelector('#task-list'); "
+                               "return !t || (s.compareDocumentPosition(t) & Node.DOCUMENT_POSITION_FOLLOWING) > 0;")
+    check(first, "the alarm is above the day's tasks")
+    text = p.d.execute_script("return document.querySelector(arguments[0]).textContent", row)
+    check("生命通道占用" in text and subject["name"] in text, f"it names the kind and the subject: «{text[:80]}»")
+    p.shot("alarm-raised")
+    p.click(row + " button[data-step='acknowledge']")
+    state = lambda d: d.execute_script("var e = document.querySelector(arguments[0]); return e && e.getAttribute('data-state')", row)  # noqa: E731
+    p.wait(lambda d: state(d) == "acknowledged", 20, "接警 recorded")
+    p.click(row + " button[data-step='arriveOnSite']")
+    p.wait(lambda d: state(d) == "onSite", 20, "到场 recorded")
+    p.click(row + " button[data-step='confirm']")
+    p.shot("alarm-confirm")
+    p.click(row + " .alarm-form .btn")
+    p.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, row), 20, "the confirmed alarm leaves the open list")
+    a = srv.get(f"/api/v1/alarms/{alarm}")
+    check(a["state"] == "confirmed" and a["itemCode"] == "LANE-01" and a.get("hazardId"), f"confirmed with a hazard ({a['state']}, {a.get('itemCode')})")
+    check(a["acknowledgedBy"].endswith("（wangge.worker）") and a["acknowledgeSeconds"] >= 120, f"taken by {a['acknowledgedBy']} after {a['acknowledgeSeconds']} s")
+    hz = srv.get(f"/api/v1/hazards/{a['hazardId'].lower()}")
+    check(hz["itemCode"] == "LANE-01" and hz["state"] == "open" and hz["subjectId"].lower() == subject["id"].lower(),
+          f"the hazard is the subject's, open, LANE-01")
+    p.shot("alarm-done")
+
+
 TESTS = [("inspect", test_inspect), ("offline", test_offline), ("reinspect", test_reinspect), ("bad-input", test_bad_input),
          ("refused-fix", test_refused_fix), ("in-app", test_in_app_browser), ("actions", test_actions),
          ("signout", test_signout), ("reinspect-conflict", test_reinspect_conflict), ("messages", test_messages),
-         ("viewer", test_viewer), ("photo-clock", test_photo_clock)]
+         ("viewer", test_viewer), ("photo-clock", test_photo_clock), ("alarm", test_alarm)]
 
 
 class Context:

@@ -243,7 +243,8 @@
       if (!r.ok || !Array.isArray(r.json)) return;
       kept = { fetchedAt: new Date(SG.now()).toISOString(), items: r.json };
       await Store.set("alarms", kept);
-      if (UI.alive(t)) renderAlarms(box, kept, me, t);
+      // Not under a worker's fingers: a form being filled in stays.
+      if (UI.alive(t) && !box.querySelector(".alarm-form:not(:empty)")) renderAlarms(box, kept, me, t);
     } catch (e) { /* offline: the kept list stands */ }
   }
 
