@@ -162,7 +162,10 @@
     if (!isNaN(t)) clockOffset = Math.abs(t - Date.now()) > 60000 ? t - Date.now() : 0;
   }
   function now() { return Date.now() + clockOffset; }
-  function tick() { $("clock").textContent = clockText(now()); }
+  function tick() {
+    $("clock").textContent = clockText(now());
+    if (typeof renderAlarmNote === "function" && oldestAlarm) renderAlarmNote();
+  }
 
   // ---------------------------------------------------------------- figures
 
@@ -224,10 +227,17 @@
 
     if (first) {
       MapView.start();
+      loadDevices();
+      loadIncidents();
       loadEnforcement();
       loadKeyHazards();
       loadFeedBacklog();
-    } else if (!same) {
+    } else {
+      // An alarm moves no campaign figure but is pushed as an update all the same.
+      refreshDevices();
+    }
+    if (!first && !same) {
+      refreshIncidents();
       refreshEnforcement();
       refreshKeyHazards();
       MapView.refresh();
@@ -380,6 +390,59 @@
     }).catch(function () {});
   }
   var refreshEnforcement = throttle(loadEnforcement, 10000);
+
+  /** Smart fire devices: installed of planned, online, offline, open alarms and the oldest's age. */
+  var oldestAlarm = null;
+  function loadDevices() {
+    return getJSON("/api/v1/devices/summary" + areaQuery("?")).then(function (r) {
+      if (r.status !== 200 || !r.body) return;
+      var d = r.body;
+      setText("dev-installed", fmt(d.installed) + (d.planned ? "/" + fmt(d.planned) : ""));
+      setText("dev-online", fmt(d.online));
+      setText("dev-offline", fmt(d.offline));
+      setText("dev-alarms", fmt(d.openAlarmCount));
+      oldestAlarm = d.openAlarms && d.openAlarms.length ? d.openAlarms[0] : null;
+      var times = [];
+      if (d.medianAcknowledgeSeconds !== null && d.medianAcknowledgeSeconds !== undefined) times.push("接警中位 " + minutes(d.medianAcknowledgeSeconds));
+      if (d.medianOnSiteSeconds !== null && d.medianOnSiteSeconds !== undefined) times.push("到场中位 " + minutes(d.medianOnSiteSeconds));
+      $("dev-note").setAttribute("data-times", times.join(" · ") || "近30天无告警 · no alarms in 30 days");
+      renderAlarmNote();
+    }).catch(function () {});
+  }
+  var refreshDevices = throttle(loadDevices, 10000);
+  function minutes(sec) { return Math.max(1, Math.round(sec / 60)) + " 分钟"; }
+  /** The oldest open alarm and its age (counted by the clock), else the response times. */
+  function renderAlarmNote() {
+    var el = $("dev-note");
+    if (oldestAlarm) {
+      var age = Math.max(0, (now() - Date.parse(oldestAlarm.raisedAt)) / 1000);
+      setText(el, "最久告警 " + minutes(age) + "：" + oldestAlarm.kindName + " · " + oldestAlarm.subjectName);
+      el.className = "sub alarm";
+    } else {
+      setText(el, el.getAttribute("data-times") || "—");
+      el.className = "sub";
+    }
+  }
+
+  /** Incidents against the same period a year before (同比), per kind, from the records. */
+  function loadIncidents() {
+    return getJSON("/api/v1/incidents" + areaQuery("?")).then(function (r) {
+      if (r.status !== 200 || !r.body || !Array.isArray(r.body.kinds)) return;
+      var f = r.body;
+      f.kinds.forEach(function (k) {
+        var el = $("inc-" + k.kind);
+        if (!el) return;
+        var y = k.yearOnYear || {};
+        setText(el, y.percentText || "—");
+        el.className = "num " + (y.direction === "down" ? "down" : y.direction === "up" || y.direction === "new" ? "up" : "");
+        el.setAttribute("title", k.zh + " " + fmt(k.count) + "（去年同期 " + fmt(y.base) + "）");
+      });
+      if (f.period) setText("inc-period", f.period.from.slice(5) + "–" + f.period.to.slice(5));
+      var counts = f.kinds.map(function (k) { return k.zh + " " + fmt(k.count) + "/" + fmt((k.yearOnYear || {}).base); });
+      setText("inc-note", counts.join(" · ") + " 起 (今年/去年)");
+    }).catch(function () {});
+  }
+  var refreshIncidents = throttle(loadIncidents, 60000);
 
   function loadKeyHazards() {
     return getJSON("/api/v1/key-hazards" + areaQuery("?")).then(function (r) {
