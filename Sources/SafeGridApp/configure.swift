@@ -117,6 +117,7 @@ public func configure(_ app: Application, storage: StorageChoice? = nil,
     app.migrations.add(AddWebhookRemoval())
     app.migrations.add(CreatePhotos())
     app.migrations.add(AddSubjectPositionIndex())
+    app.migrations.add(CreateIncidents())
     app.migrations.add(CreateDevices())
     app.storage[InspectionIntakeKey.self] = InspectionIntake()
     app.storage[WebhookLoopKey.self] = WebhookLoop()

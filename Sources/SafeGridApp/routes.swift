@@ -89,6 +89,9 @@ func routes(_ app: Application) throws {
     api.get("enforcement", "teams", use: EnforcementController.teams)
     admin.post("enforcement", "teams", use: EnforcementController.createTeam)
 
+    // Results: incident counts per area with 同比 and 环比 (imported as ledgers of kind incidents).
+    api.get("incidents", use: IncidentsController.figures)
+
     // The campaign: dashboard, areas, checklists, subjects, inspections, hazards.
     compressed.get("dashboard", use: DashboardController.json)
     // The wall screen: live figures (Server-Sent Events) and the map.

@@ -110,6 +110,9 @@ package struct DemoCommand: AsyncCommand {
         log(String(format: "  wrote %d grids, %d micro-grids and the campaign in %.1f s",
                    newAreas.filter { $0.level == .grid }.count, newAreas.filter { $0.level == .microGrid }.count,
                    Date().timeIntervalSince(t)))
+        try await writeIncidents(app: app, asOf: asOf, seed: seed, villages: campaign.areas.filter {
+            $0.level == .village && $0.parentCode == BundledAreas.gualiTownCode
+        }, log: log)
         t = Date()
         let workers = campaign.gridWorkers
         try await app.campaignWrite(scope: .everything, recordedAt: now) { tx in
@@ -146,6 +149,26 @@ package struct DemoCommand: AsyncCommand {
 }
 
 extension DemoCommand {
+    /// Writes two years of 瓜沥's incident counts (``DemoIncidents``) in one bulk write and logs
+    /// the campaign period's figures as the API computes them (``IncidentFigures``).
+    static func writeIncidents(app: Application, asOf: CalendarDate, seed: UInt64, villages: [Area],
+                               log: @escaping @Sendable (String) -> Void) async throws {
+        let t = Date()
+        let incidents = try DemoIncidents(seed: seed, asOf: asOf, villages: villages)
+        let records = incidents.records
+        let now = app.now()
+        try await app.writeGate.transaction(on: app.db) { sql in
+            try await IncidentStore(sql: sql).put(records, source: .demo, importID: nil, at: now)
+        }
+        guard let town = try await CampaignQueries(sql: app.sql, scope: .everything).area(BundledAreas.gualiTownCode),
+              let figures = try await IncidentFigures.compute(area: town, period: incidents.period, sql: app.sql) else {
+            throw Abort(.internalServerError, reason: "瓜沥镇 is missing from the area tree")
+        }
+        let shown = figures.kinds.map { "\($0.zh) \($0.count) (同比 \($0.yearOnYear.base), \($0.yearOnYear.percentText))" }
+        log(String(format: "  incidents: %d daily records over %d days; %@ %@ in %.1f s", records.count, DemoIncidents.recordDays,
+                   incidents.period.description, shown.joined(separator: ", "), Date().timeIntervalSince(t)))
+    }
+
     /// Checks every argument the way the command will — `--scale`, `--as-of` (not after today,
     /// Asia/Shanghai) and `--seed` (as `--name value` or `--name=value`), `--no-serve`, nothing
     /// else — before anything is deleted.

@@ -26,6 +26,15 @@ public enum LedgerField: String, CaseIterable, Sendable, Hashable, Codable {
     /// 导入问题: the column ``LedgerTable/rejectedRows(_:problems:sheetName:)`` adds; recognised so
     /// that a fixed rejected-rows file re-imports without warnings, never imported.
     case importProblems
+    /// 日期: the day an incident count is of (incident ledgers).
+    case day
+    /// 镇街: a town, named or coded (incident ledgers: the town's own counts, or the town of the village).
+    case town
+    /// 数量: how many (incident ledgers, with 类型 naming the incident kind).
+    case count
+    /// 有效警情 / 火警 / 交通事故 as columns of their own: one count per kind on the row
+    /// (incident ledgers, the wide shape).
+    case policeIncidents, fireAlarms, trafficAccidents
 
     /// Header aliases (Chinese and English). Matching ignores case, width (全角/半角) and
     /// whitespace, and a required-field marker (`*`, `※`, `(必填)`); see ``LedgerHeaders/key(_:)``.
@@ -66,6 +75,13 @@ public enum LedgerField: String, CaseIterable, Sendable, Hashable, Codable {
         case .colour: ["分色", "颜色", "当前分色", "colour", "color"]
         case .closedDownOn: ["关停日期", "closedDownOn", "closed down on"]
         case .importProblems: ["导入问题", "importProblems", "import problems"]
+        case .day: ["日期", "统计日期", "发生日期", "报告日期", "day", "date"]
+        case .town: ["镇街", "镇(街道)", "镇/街道", "镇街道", "所属镇街", "乡镇街道", "乡镇(街道)", "镇", "街道", "乡镇",
+                     "town", "townCode", "town code", "subdistrict"]
+        case .count: ["数量", "起数", "件数", "次数", "count", "number"]
+        case .policeIncidents: ["有效警情", "有效警情数", "有效警情(起)", "警情", "警情数", "policeIncident", "police incidents"]
+        case .fireAlarms: ["火警", "火警数", "火警(起)", "fireAlarm", "fire alarms"]
+        case .trafficAccidents: ["交通事故", "交通事故数", "交通事故(起)", "trafficAccident", "traffic accidents"]
         }
     }
 
@@ -101,6 +117,12 @@ public enum LedgerField: String, CaseIterable, Sendable, Hashable, Codable {
         case .colour: "分色"
         case .closedDownOn: "关停日期"
         case .importProblems: "导入问题"
+        case .day: "日期"
+        case .town: "镇街"
+        case .count: "数量"
+        case .policeIncidents: "有效警情"
+        case .fireAlarms: "火警"
+        case .trafficAccidents: "交通事故"
         }
     }
 }

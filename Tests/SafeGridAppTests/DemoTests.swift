@@ -32,6 +32,26 @@ struct DemoTests {
             #expect(colours.count == 11)
             #expect(colours.first { $0.colour.key == "closedDown" }?.subjects == 77)
 
+            // The article's results, from two years of daily records, read through the API: the
+            // campaign period 2026-09-19…2026-11-29 (the default period on 2026-11-30) against a year before.
+            for query in ["?areaCode=330109113&from=2026-09-19&to=2026-11-29", ""] {
+                let incidents = try await app.send(.GET, "/api/v1/incidents\(query)", token: app.adminToken)
+                #expect(incidents.status == .ok, "\(incidents.body.prefix(300))")
+                let figures = try incidents.decoded(IncidentFigures.self)
+                #expect(figures.area.code == BundledAreas.gualiTownCode && figures.period.from == "2026-09-19" && figures.period.to == "2026-11-29")
+                #expect(figures.sameLastYear.from == "2025-09-19" && figures.sameLastYear.to == "2025-11-29")
+                #expect(figures.kinds.map(\.kind) == ["policeIncident", "fireAlarm", "trafficAccident"])
+                #expect(figures.kinds.map(\.yearOnYear.percentText) == ["\u{2212}19.16%", "\u{2212}37.00%", "\u{2212}7.58%"])
+                #expect(figures.kinds.map(\.yearOnYear.percent) == [-19.16, -37.0, -7.58])
+                #expect(figures.kinds.map(\.count) == [810, 63, 305] && figures.kinds.map(\.yearOnYear.base) == [1_002, 100, 330])
+                #expect(figures.kinds.allSatisfy { $0.yearOnYear.direction == "down" && $0.periodOnPeriod.base > 0 })
+                // The villages' counts add up to the town's (the demo records nothing for the town itself).
+                for (i, kind) in figures.kinds.enumerated() {
+                    #expect(figures.children.map { $0.kinds[i].count }.reduce(0, +) == kind.count)
+                }
+                #expect(figures.children.count == 74 && figures.townOwn?.allSatisfy { $0.count == 0 } == true)
+            }
+
             let grids = try await app.send(.GET, "/api/v1/areas?level=grid", token: app.adminToken)
             #expect(try grids.decoded([AreaDTO].self).count == 160)
             let micro = try await app.send(.GET, "/api/v1/areas?level=microGrid", token: app.adminToken)

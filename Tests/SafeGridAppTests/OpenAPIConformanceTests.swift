@@ -204,6 +204,17 @@ struct OpenAPIConformanceTests {
                                      ("/api/v1/exports/villages.xlsx", "/api/v1/exports/villages.xlsx")] {
                 expectConforms("get", template, try await app.send(.GET, path, token: token))
             }
+            // Incidents: an import (a replaced count, a rejected row), then the figures with and without a base.
+            let incidents = "日期,村(社区),类型,数量\r\n2026-11-20,330109113201,火警,2\r\n2025-11-20,330109113201,火警,3\r\n2026-11-21,330109113201,火警,-1\r\n"
+            for _ in 0..<2 {
+                expectConforms("post", "/api/v1/imports", try await app.send(.POST, "/api/v1/imports?kind=incidents", json: incidents,
+                                                                              contentType: "text/csv", token: token))
+            }
+            for path in ["/api/v1/incidents", "/api/v1/incidents?areaCode=330109&from=2026-11-01&to=2026-11-30",
+                         "/api/v1/incidents?areaCode=330109113201&from=2026-11-20&to=2026-11-20", "/api/v1/incidents?from=2026-11-30&to=2026-11-01",
+                         "/api/v1/incidents?areaCode=\(mg)", "/api/v1/incidents?areaCode=330109113999"] {
+                expectConforms("get", "/api/v1/incidents", try await app.send(.GET, path, token: token))
+            }
             expectConforms("post", "/api/v1/key-hazards/rank", try await app.send(.POST, "/api/v1/key-hazards/rank", token: token))
             let hook: [String: Any] = ["url": "https://hooks.example.com/safegrid", "from": "now"]
             expectConforms("post", "/api/v1/webhooks", try await app.send(.POST, "/api/v1/webhooks", object: hook, token: token), body: hook)

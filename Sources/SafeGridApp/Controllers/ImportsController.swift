@@ -4,7 +4,7 @@ import SafeGridLedger
 import Vapor
 
 /// `/api/v1/imports`: ledger (台账) import over HTTP. The file is the raw request body (up to
-/// 64 MB); `kind=subjects|hazards`, `dryRun=true|false` (default false), `fileName` (shown in
+/// 64 MB); `kind=subjects|hazards|incidents`, `dryRun=true|false` (default false), `fileName` (shown in
 /// the report). The answer is the ``ImportReport`` — per row its number, action and problems
 /// (column and reason) and the totals — stored in `ledger_imports` (migration 005) under its
 /// `id`, with the rejected rows downloadable as CSV or XLSX to fix and upload again.
@@ -39,9 +39,12 @@ enum ImportsController {
     /// Runs an import and stores its report (and, for a dry run, the file).
     static func runAndStore(_ data: Data, options: LedgerImport.Options, fileName: String?, appliedFrom: UUID? = nil,
                             app: Application) async throws -> ImportReport {
+        let id = UUID()
+        var withID = options
+        withID.importID = id
+        let options = withID
         let outcome = try await LedgerImport.run(data, options: options, app: app)
         var report = outcome.report
-        let id = UUID()
         report.id = id
         let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
         let csv = try outcome.rejected.map { try CSVTableWriter.write($0) }

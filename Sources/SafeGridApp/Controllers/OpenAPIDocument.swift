@@ -148,7 +148,7 @@ enum OpenAPIDocument {
 
     // MARK: Operations
 
-    static var operations: [Operation] { accounts + rankings + reference + campaign + devices + exchange + exports + enforcement + open311 }
+    static var operations: [Operation] { accounts + rankings + reference + campaign + devices + exchange + exports + enforcement + results + open311 }
 
     static var accounts: [Operation] { [
         Operation(method: "post", path: "/api/v1/auth/token", tag: "accounts",
@@ -304,7 +304,7 @@ enum OpenAPIDocument {
                   answer: (200, "WebhookDeliveries"), errors: [403, 404]),
         Operation(method: "post", path: "/api/v1/imports", tag: "exchange",
                   summary: "Import a ledger (台账): the .xlsx or .csv file is the raw body (≤ 64 MB); per-row report, stored under its id (admins)",
-                  query: [q("kind", oneOf(ImportKind.self), "subjects (default) or hazards"),
+                  query: [q("kind", oneOf(ImportKind.self), "subjects (default), hazards or incidents (日期, 村(社区) or 镇街, 类型 + 数量 or a column per kind: 有效警情, 火警, 交通事故)"),
                           q("dryRun", bool, "report only, write nothing (the file is kept to apply later)"),
                           q("fileName", text, "shown in the report"), q("town", areaFilter, "resolve village names within this town")],
                   rawBody: spreadsheet, answer: (201, "ImportReport"), errors: [422]),
@@ -362,6 +362,16 @@ enum OpenAPIDocument {
         Operation(method: "post", path: "/api/v1/enforcement/teams", tag: "enforcement",
                   summary: "Make a joint team (admins): members from at least 2 departments", body: "EnforcementTeamInput",
                   answer: (201, "EnforcementTeam"), errors: [422]),
+    ] }
+
+    /// The campaign's results: incident counts with 同比 and 环比.
+    static var results: [Operation] { [
+        Operation(method: "get", path: "/api/v1/incidents", tag: "results",
+                  summary: "有效警情 / 火警 / 交通事故: counts of an area (a town: its own and its villages'; the district: every town's) for a period, with 同比 (the same days a year earlier) and 环比 (the period of the same length before), per kind and per child area",
+                  query: [q("areaCode", areaFilter, "district, town or village (default: the reader's home area); a grid or micro-grid is 422"),
+                          q("from", dateOrEmpty, "first day (Asia/Shanghai); default: \(IncidentsController.defaultDays) days before to"),
+                          q("to", dateOrEmpty, "last day; default yesterday; from…to at most \(ReportingPeriod.maximumDays) days")],
+                  answer: (200, "IncidentFigures"), errors: [404, 422]),
     ] }
 
     /// Open311 GeoReport v2, each in `.json` and `.xml`; errors are GeoReport error lists in the same format.
@@ -696,10 +706,31 @@ enum OpenAPIDocument {
                                     "fileProblems": array(problemItem),
                                     "rows": array(object([
                                         "row": int, "action": oneOf(["created", "updated", "unchanged", "rejected"]),
-                                        "subjectId": uuid, "changed": array(text), "problems": array(problemItem)],
+                                        "subjectId": uuid, "changed": array(text), "problems": array(problemItem),
+                                        "areaCode": areaCode],
                                         required: ["row", "action", "changed", "problems"])),
                                     "failedBatches": array(text), "seconds": number, "rowsPerSecond": number],
                                    required: ["kind", "dryRun", "format", "totals", "fileProblems", "rows", "failedBatches", "seconds", "rowsPerSecond"]),
+
+            // Results
+            "IncidentPeriod": object(["from": date, "to": date, "days": int(1...ReportingPeriod.maximumDays)], required: ["from", "to", "days"]),
+            "IncidentComparison": object(["base": count, "difference": int,
+                                          "percent": number.merging(["description": "two decimals, half away from zero; absent for a zero base"]) { $1 },
+                                          "percentText": ["type": "string", "pattern": "^([+\u{2212}]?[0-9]+\\.[0-9]{2}%|\u{2014})$",
+                                                          "description": "−19.16% (U+2212), +5.00%, 0.00%; — (U+2014) for a zero base"],
+                                          "direction": oneOf(IncidentComparison.Change.Direction.self), "directionZh": text],
+                                         required: ["base", "difference", "percentText", "direction", "directionZh"]),
+            "IncidentKindFigures": object(["kind": oneOf(IncidentKind.self), "zh": text, "en": text, "count": count,
+                                           "yearOnYear": ref("IncidentComparison"), "periodOnPeriod": ref("IncidentComparison")],
+                                          required: ["kind", "zh", "en", "count", "yearOnYear", "periodOnPeriod"]),
+            "IncidentFigures": object(["area": ref("Area"), "period": ref("IncidentPeriod"), "sameLastYear": ref("IncidentPeriod"),
+                                       "previous": ref("IncidentPeriod"),
+                                       "kinds": array(ref("IncidentKindFigures"), max: IncidentKind.allCases.count),
+                                       "children": array(object(["code": areaCode, "name": text,
+                                                                 "kinds": array(ref("IncidentKindFigures"), max: IncidentKind.allCases.count)],
+                                                                required: ["code", "name", "kinds"])),
+                                       "townOwn": array(ref("IncidentKindFigures"), max: IncidentKind.allCases.count)],
+                                      required: ["area", "period", "sameLastYear", "previous", "kinds", "children"]),
 
             // Enforcement
             "EnforcementFigures": object(["areaCode": areaCode, "townCode": areaCode, "actions": count,

@@ -11,8 +11,17 @@ enum ImportKind: String, Codable, Sendable, CaseIterable {
     case subjects
     /// 隐患台账: hazards of stored subjects with their found, deadline, rectified days and state.
     case hazards
+    /// 警情台账: counts of valid police incidents, fire alarms and traffic accidents per village
+    /// or town and day (``IncidentImporter``); a day imported again replaces its counts.
+    case incidents
 
-    var zh: String { self == .subjects ? "主体台账" : "隐患台账" }
+    var zh: String {
+        switch self {
+        case .subjects: "主体台账"
+        case .hazards: "隐患台账"
+        case .incidents: "警情台账"
+        }
+    }
 }
 
 /// The answer to an import (dry run or real): per row what happened and why, and the totals.
@@ -48,6 +57,8 @@ struct ImportReport: Content {
         /// Columns an update changes.
         var changed: [String]
         var problems: [Problem]
+        /// The village or town an incident row counts for (incident imports).
+        var areaCode: String? = nil
     }
 
     struct Totals: Content {
@@ -107,6 +118,9 @@ enum LedgerImport {
         /// The importer's jurisdiction: rows naming a village outside it are rejected as unknown,
         /// and only subjects inside it are matched (the command line imports into everything).
         var scope: Jurisdiction = .everything
+        /// The id the run's report is stored under (``ImportsController``), kept with the
+        /// incident counts it writes; `nil` for the command line, which stores no report.
+        var importID: UUID? = nil
     }
 
     /// The outcome of a run: the report and, when rows were rejected, their sheet.
@@ -131,12 +145,22 @@ enum LedgerImport {
         var villages = try await q.areas(level: .village)
         if let town = options.townCode {
             villages = villages.filter { $0.code.hasPrefix(town) }
-            guard !villages.isEmpty else { throw DomainError.invalid("town", "no villages under town code \(town)") }
+            // An incident ledger may count for a town that has no villages recorded.
+            guard !villages.isEmpty || options.kind == .incidents else {
+                throw DomainError.invalid("town", "no villages under town code \(town)")
+            }
         }
         var outcome: Outcome
         switch options.kind {
         case .subjects: outcome = try await subjects(table, villages: villages, options: options, app: app)
         case .hazards: outcome = try await hazards(table, villages: villages, options: options, app: app)
+        case .incidents:
+            var towns = try await q.areas(level: .town)
+            if let town = options.townCode {
+                towns = towns.filter { $0.code == town }
+                guard !towns.isEmpty else { throw DomainError.invalid("town", "no town with code \(town)") }
+            }
+            outcome = try await incidents(table, areas: towns + villages, options: options, app: app)
         }
         outcome.report.seconds = Date().timeIntervalSince(started)
         outcome.report.rowsPerSecond = outcome.report.seconds > 0 ? Double(table.rows.count) / outcome.report.seconds : 0
