@@ -378,6 +378,15 @@ def test_walls(ctx):
             check(heads >= 20, f"{tag}: panel titles are {heads:.0f} px")
         feed = s.js("return document.querySelectorAll('#feed li[data-seq]:not([aria-hidden])').length")
         check(feed > 0, f"{tag}: the feed shows {feed} recent events")
+        # Smart fire devices and incidents (智建 and results): the demo's plan and the article's 同比.
+        s.wait(lambda d: s.text("#inc-fireAlarm") != "—" and s.text("#dev-installed") != "—", 10, "devices and incidents")
+        dev = api.get(f"/api/v1/devices/summary?areaCode={GUALI}", "screen.viewer")
+        check(s.text("#dev-installed") == f"{fmt(dev['installed'])}/{fmt(dev['planned'])}" and dev["planned"] == 6709,
+              f"{tag}: devices installed/planned {s.text('#dev-installed')} (plan 6,208 + 237 + 140 + 124)")
+        check(s.text("#dev-alarms") == fmt(dev["openAlarmCount"]) and s.visible("#dev-note"), f"{tag}: open alarms {s.text('#dev-alarms')}, «{s.text('#dev-note')}»")
+        incidents = (s.text("#inc-policeIncident"), s.text("#inc-fireAlarm"), s.text("#inc-trafficAccident"))
+        check(incidents == ("\u221219.16%", "\u221237.00%", "\u22127.58%") and s.visible("#incidents"),
+              f"{tag}: incidents year on year {incidents} (the article's −19.16%, −37%, −7.58%)")
         # The first paint asks for the map once: the stream's first figures repeat the JSON
         # answer's, and fitting the view among bubbles needs no other answer.
         asks = s.js("return performance.getEntriesByType('resource').filter(function (e) { return e.name.indexOf('/api/v1/map?') >= 0; }).length")
