@@ -19,8 +19,15 @@ package enum DeadlineJobs {
         var keyHazardEnterprisesListed: Int?
         /// Smart fire devices newly marked offline (silent for ``Settings/Jobs/deviceOfflineAfter``).
         var devicesMarkedOffline = 0
-        /// How long the offline marking took (ms).
+        /// How long the offline marking took (ms); not part of what a pass did (``==``).
         var devicesOfflineMilliseconds = 0
+
+        /// Two passes did the same, however long they took.
+        package static func == (a: Report, b: Report) -> Bool {
+            a.remindersQueued == b.remindersQueued && a.hazardsReminded == b.hazardsReminded
+                && a.hazardsMarkedOverdue == b.hazardsMarkedOverdue && a.alertsQueued == b.alertsQueued
+                && a.keyHazardEnterprisesListed == b.keyHazardEnterprisesListed && a.devicesMarkedOffline == b.devicesMarkedOffline
+        }
     }
 
     /// One pass of every job.
@@ -174,10 +181,7 @@ struct DeadlineJobsRunner: LifecycleHandler {
                     }
                     let r = try await DeadlineJobs.runOnce(app: app, now: app.services.now())
                     Telemetry.recordJob("deadlines", ContinuousClock.now - started)
-                    // A pass that did nothing is not logged (its timing alone is not news).
-                    var did = r
-                    did.devicesOfflineMilliseconds = 0
-                    if did != DeadlineJobs.Report() { app.logger.info("deadline jobs: \(r)") }
+                    if r != DeadlineJobs.Report() { app.logger.info("deadline jobs: \(r)") }
                 } catch {
                     app.logger.report(error: error)
                 }

@@ -16,8 +16,10 @@ enum PagesController {
         if req.homeAreaCode != BundledAreas.gualiTownCode { return req.redirect(to: "/areas/\(req.homeAreaCode)") }
         let f = try await DashboardController.figures(for: BundledAreas.gualiTownCode, req: req)
         let enforcement = try await EnforcementStore.figures(townCode: BundledAreas.gualiTownCode, sql: req.sql)
+        let results = try await resultCards(BundledAreas.gualiTownCode, req)
         return Layout.page(title: "瓜沥镇除险保安 一屏归集", subtitle: "Guali town hazard campaign dashboard",
                            .div(.class("grid"), EnforcementCard.card(enforcement)),
+                           results,
                            figuresNodes(f, childPath: "villages", childLabel: "村社排名", childEn: "Villages ranked"))
     }
 
@@ -40,10 +42,25 @@ enum PagesController {
             title: "\(area.shortName) \(area.level.zh)", subtitle: "\(area.level.en) \(area.code)",
             crumbs(Array(lineage.dropLast()), req),
             figuresNodes(f, childPath: childPath, childLabel: "下级排名", childEn: "Children ranked"),
+            try await resultCards(code, req),
             .h2(.text("检查对象"), .span(.class("en"), .text("Subjects (\(total))"))),
             subjectTable(subjects),
             .if(total > subjects.count, .p(.text("仅显示前 \(subjects.count) 个，完整列表见 /api/v1/subjects?areaCode=\(code)")))
         )
+    }
+
+    /// The smart fire devices of the area and, for a village, town or the district, its incidents
+    /// year on year (the default period of ``IncidentsController``).
+    static func resultCards(_ code: String, _ req: Request) async throws -> Node<HTML.BodyContext> {
+        let devices = try await DevicesController.summary(area: code, queries: req.queries, now: req.services.now())
+        var incidents: IncidentFigures?
+        if let area = try await req.queries.area(code), area.level != .grid, area.level != .microGrid {
+            let today = CalendarDate(shanghai: req.services.now())
+            let last = try await IncidentStore(sql: req.sql).lastRecordedDay(in: area, notAfter: today.adding(days: -1))
+            let period = try IncidentsController.period(from: nil, to: nil, today: today, lastRecorded: last)
+            incidents = try await IncidentFigures.compute(area: area, period: period, sql: req.sql)
+        }
+        return .div(.class("grid"), DevicesCard.card(devices), .if(incidents != nil, incidents.map(DevicesCard.incidents) ?? .empty))
     }
 
     /// The area's ancestors: links inside the reader's jurisdiction, plain names above it.
