@@ -34,10 +34,10 @@ struct LiveTests {
             // The registration's own report is flushed before the streams open.
             try await Task.sleep(for: .milliseconds(400))
             let feed = app.liveFeed
-            let village = await feed.subscribe(area: villages[0])
-            let town = await feed.subscribe(area: BundledAreas.gualiTownCode)
-            let district = await feed.subscribe(area: BundledAreas.districtCode)
-            let other = await feed.subscribe(area: villages[1])
+            let village = try #require(await feed.subscribe(area: villages[0]))
+            let town = try #require(await feed.subscribe(area: BundledAreas.gualiTownCode))
+            let district = try #require(await feed.subscribe(area: BundledAreas.districtCode))
+            let other = try #require(await feed.subscribe(area: villages[1]))
             let open = await feed.count
             #expect(open == 4)
             let r = try await app.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: app.adminToken)
@@ -64,7 +64,7 @@ struct LiveTests {
 
     @Test func aBurstIsCoalescedAndShutdownEndsEveryStream() async throws {
         let feed = LiveFeed()
-        let s = await feed.subscribe(area: "330109113")
+        let s = try #require(await feed.subscribe(area: "330109113"))
         for i in 0..<50 { await feed.publish(microGrids: ["33010911300101\(String(format: "%03d", i))"]) }
         await feed.publish(microGrids: ["33010911200101001"])  // another town
         var woken = 0
@@ -74,11 +74,25 @@ struct LiveTests {
         let wakes = await counting.value
         #expect(wakes == 1)
         // After shutdown a new stream ends at once.
-        let late = await feed.subscribe(area: "330109113")
+        let late = try #require(await feed.subscribe(area: "330109113"))
         var any = false
         for await _ in late.signals { any = true }
         let remaining = await feed.count
         #expect(!any && remaining == 0)
+    }
+
+    @Test func oneAccountHoldsAtMostFiftyStreams() async throws {
+        let feed = LiveFeed()
+        let wall = UUID(), other = UUID()
+        var held: [UUID] = []
+        for _ in 0..<LiveFeed.maxPerAccount { held.append(try #require(await feed.subscribe(area: "330109113", account: wall)).id) }
+        #expect(await feed.subscribe(area: "330109113", account: wall) == nil)
+        #expect(await feed.subscribe(area: "330109113", account: other) != nil)
+        // Closing one makes room for one.
+        await feed.unsubscribe(held[0])
+        #expect(await feed.subscribe(area: "330109113", account: wall) != nil)
+        #expect(await feed.subscribe(area: "330109113", account: wall) == nil)
+        #expect(LiveFeed.maxPerAccount == 50)
     }
 
     @Test func notificationsBetweenInstancesCarryTheirSenderAndAreas() {

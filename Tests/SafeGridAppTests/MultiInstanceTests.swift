@@ -215,8 +215,8 @@ struct MultiInstanceTests {
             let subject = try await createEnterprise(a, microGrid: mg)
             // The listener's first connection tells every stream once; let it pass.
             try await Task.sleep(for: .seconds(1))
-            let screen = await b.liveFeed.subscribe(area: String(mg.prefix(12)))
-            let elsewhere = await b.liveFeed.subscribe(area: "330109113999")
+            let screen = try #require(await b.liveFeed.subscribe(area: String(mg.prefix(12))))
+            let elsewhere = try #require(await b.liveFeed.subscribe(area: "330109113999"))
             let before = await b.writeGate.generation
             let r = try await a.send(.POST, "/api/v1/inspections", object: inspectionBody(subject: subject), token: a.adminToken)
             #expect(r.status == .created)

@@ -56,7 +56,10 @@ enabled = true
 # the hazard or its last event, rules across fields (a period of at most a year, role against
 # area level and department, a password without the user name, two departments per team, sync
 # sequence numbers unique per batch, creditCode or subjectId), a PNG that is a PNG, a ledger
-# with data rows, a photo that is a JPEG, PNG or HEIC, a map box whose south lies below its north.
+# with data rows, a photo that is a JPEG, PNG or HEIC, a map box whose south lies below its north,
+# an incident period of at most ten years, a device on a subject inside its platform's area with
+# a serial new to the platform and an install day not after today, a platform id not taken, an
+# alarm step its state allows with an item of the checklist for the subject's kind.
 # Every other check still applies to them; every other operation keeps the
 # default expected statuses.
 [[operations]]
@@ -67,6 +70,8 @@ include-name = [
   "POST /api/v1/inspections/{{id}}/signature", "POST /api/v1/reinspections", "POST /api/v1/subjects",
   "POST /api/v1/subjects/{{id}}/close-down", "POST /api/v1/sync", "POST /api/v1/tasks/directed",
   "POST /api/v1/photos", "GET /api/v1/map",
+  "GET /api/v1/incidents", "POST /api/v1/devices", "POST /api/v1/iot-platforms", "POST /api/v1/alarms/{{id}}/actions",
+  "POST /api/v1/iot/{{platform}}/events",
 ]
 checks = {{ positive_data_acceptance = {{ expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"] }} }}
 

@@ -131,8 +131,7 @@ enum AlarmsController {
         guard at <= now.addingTimeInterval(60) else {
             throw DomainError.invalid("occurredAt", "the step cannot be dated after now (\(Timestamp.format(now)))")
         }
-        let given = input.actor?.trimmingCharacters(in: .whitespaces)
-        let name = (given?.isEmpty == false ? given! : account.displayName)
+        let name = input.actor.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } ?? account.displayName
         try TextRules.check(name, "actor", max: TextRules.personName)
         let actor = "\(name)（\(account.username)）"
         let reason: FalseAlarmReason? = try Input.optionalEnum(input.reason, "reason")

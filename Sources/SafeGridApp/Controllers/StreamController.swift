@@ -18,7 +18,8 @@ import Vapor
 /// Reconnecting with `Last-Event-ID` resumes: the events after it, then the current figures;
 /// an id beyond the newest event or more than 200 behind starts afresh from the newest 20. The
 /// reader sees only their jurisdiction: an area outside it is 404, and a stream whose session
-/// is revoked, expires or loses the area ends at the next heartbeat or update.
+/// is revoked, expires or loses the area ends at the next heartbeat or update. One account holds
+/// at most ``LiveFeed/maxPerAccount`` streams per instance (429 with `Retry-After` beyond).
 enum StreamController {
     static let initialEvents = 20
     static let resumeEvents = 200
@@ -30,7 +31,10 @@ enum StreamController {
         }
         let resume = req.headers.first(name: "Last-Event-ID").flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }.flatMap { $0 >= 0 ? $0 : nil }
         let feed = req.application.liveFeed
-        let subscription = await feed.subscribe(area: code)
+        guard let subscription = await feed.subscribe(area: code, account: req.signedIn?.account.id) else {
+            throw Abort(.tooManyRequests, headers: ["Retry-After": "60"],
+                        reason: "this account has \(LiveFeed.maxPerAccount) live streams open on this server; close one (a screen or tab) first")
+        }
         let headers: HTTPHeaders = ["Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store",
                                     "X-Accel-Buffering": "no"]
         return Response(status: .ok, headers: headers, body: .init(asyncStream: { writer in

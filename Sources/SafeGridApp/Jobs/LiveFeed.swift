@@ -25,8 +25,13 @@ package actor LiveFeed {
     /// A heartbeat comment at least this often on an idle stream.
     static let heartbeatInterval: Duration = .seconds(15)
 
+    /// Open streams one account may hold on an instance: a town's walls and desks share an
+    /// account, but ten thousand streams from one would be a way to exhaust the server.
+    static let maxPerAccount = 50
+
     private struct Subscriber {
         let area: String
+        let account: UUID?
         let continuation: AsyncStream<Signal>.Continuation
     }
 
@@ -39,14 +44,16 @@ package actor LiveFeed {
     /// Open streams on this instance.
     var count: Int { subscribers.count }
 
-    /// A stream of signals for `area` (any level's code); end it with ``unsubscribe(_:)``.
-    func subscribe(area: String) -> (id: UUID, signals: AsyncStream<Signal>, continuation: AsyncStream<Signal>.Continuation) {
+    /// A stream of signals for `area` (any level's code) for `account`; end it with
+    /// ``unsubscribe(_:)``. `nil` when the account already holds ``maxPerAccount`` streams.
+    func subscribe(area: String, account: UUID? = nil) -> (id: UUID, signals: AsyncStream<Signal>, continuation: AsyncStream<Signal>.Continuation)? {
+        if let account, subscribers.values.lazy.filter({ $0.account == account }).count >= Self.maxPerAccount { return nil }
         let (stream, continuation) = AsyncStream<Signal>.makeStream(bufferingPolicy: .bufferingNewest(2))
         let id = UUID()
         if finished {
             continuation.finish()
         } else {
-            subscribers[id] = Subscriber(area: area, continuation: continuation)
+            subscribers[id] = Subscriber(area: area, account: account, continuation: continuation)
         }
         return (id, stream, continuation)
     }
