@@ -120,7 +120,8 @@ package struct DemoCommand: AsyncCommand {
         }
         let devices = try await DemoDevices.record(campaign: campaign, app: app, now: now)
         log("  smart fire devices: \(devices.installed) installed of \(devices.planned) planned, \(devices.offline) offline, "
-            + "\(devices.openAlarms) alarms open, \(devices.closedAlarms) false alarms handled")
+            + "\(devices.openAlarms) alarms open, \(devices.closedAlarms) false alarms handled; "
+            + "IoT platform \(DemoDevices.platformID), key \(devices.platformKey) (signs its events: README, Smart fire devices)")
         // The most recent visits with open hazards are signed on site, the way inspectors close a visit.
         let recent = try await CampaignQueries(sql: sql, scope: .everything).latestInspectionsWithHazards(limit: signedVisits)
         let links = app.linkSigning

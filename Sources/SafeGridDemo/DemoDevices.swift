@@ -23,6 +23,8 @@ enum DemoDevices {
         var offline = 0
         var openAlarms = 0
         var closedAlarms = 0
+        /// The platform's HMAC key, for a simulator to sign events with.
+        var platformKey = ""
     }
 
     /// - Parameters:
@@ -121,14 +123,16 @@ enum DemoDevices {
         let sortedDevices = devices
         let sortedPlans = plans
         let recorded = alarms
-        try await app.writeGate.transaction(on: app.db) { sql in
+        let key = try await app.writeGate.transaction(on: app.db) { sql -> String in
             let store = DeviceStore(database: sql)
-            try await store.makePlatform(id: platformID, name: "瓜沥镇智慧消防物联网平台", area: BundledAreas.gualiTownCode, by: "demo", at: now)
+            let key = try await store.makePlatform(id: platformID, name: "瓜沥镇智慧消防物联网平台", area: BundledAreas.gualiTownCode, by: "demo", at: now)
             let ids = try await store.register(sortedDevices, platform: platformID, at: now)
             try await store.record(recorded, devices: ids)
             try await store.setPlans(sortedPlans)
+            return key
         }
         var summary = Summary()
+        summary.platformKey = key
         summary.planned = plans.values.flatMap(\.values).reduce(0, +)
         summary.installed = devices.count
         summary.offline = devices.filter { $0.offlineSince != nil }.count

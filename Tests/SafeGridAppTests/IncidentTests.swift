@@ -245,12 +245,17 @@ struct IncidentTests {
             #expect(defaults.area.code == Self.town)
             #expect(defaults.period.from == "2026-08-31" && defaults.period.to == "2026-11-10" && defaults.period.days == 72)
             #expect(try Self.kind(defaults.kinds, .policeIncident).count == 60)
+            // A village is dated by its town: B's last record is 11-03, its period still ends 11-10.
+            let villageDefault = try await Self.figures(app, "?areaCode=\(b.code)")
+            #expect(villageDefault.period.to == "2026-11-10" && villageDefault.period.from == "2026-08-31")
             let onlyTo = try await Self.figures(app, "?to=2026-11-10")
             #expect(onlyTo.period.from == "2026-08-31" && onlyTo.period.days == 72)
 
             // Bad input: 422 naming the field.
             for (query, field) in [("?from=2026-13-01", "from"), ("?to=yesterday", "to"), ("?from=2026-11-10&to=2026-11-01", "to"),
-                                   ("?from=2000-01-01&to=2026-11-01", "from"), ("?from=1900-01-01&to=1900-02-01", "from")] {
+                                   ("?from=2000-01-01&to=2026-11-01", "from"), ("?from=1900-01-01&to=1900-02-01", "from"),
+                                   // Nothing is counted after yesterday (testNow is 2026-11-30).
+                                   ("?from=2026-12-01&to=2026-12-31", "to"), ("?from=2026-11-30", "from")] {
                 let r = try await app.send(.GET, "/api/v1/incidents\(query)", token: app.adminToken)
                 #expect(r.status == .unprocessableEntity, "\(query): \(r.status)")
                 #expect(try r.problem().field == field, "\(query): \(r.body)")

@@ -21,6 +21,7 @@ import collections
 import json
 import os
 import re
+import sqlite3
 import shlex
 import subprocess
 import sys
@@ -297,7 +298,14 @@ def main():
         with open(config, "w") as f:
             f.write(CONFIG.format(workers=args.workers, seed=args.seed, max_examples=args.max_examples))
         report_dir = os.path.join(work, "report")
+        # The demo's IoT platform and its key, for the hook that signs device events (st_hooks.py).
+        con = sqlite3.connect(db)
+        try:
+            iot = con.execute("SELECT id, secret FROM iot_platforms ORDER BY id LIMIT 1").fetchone() or ("", "")
+        finally:
+            con.close()
         env = dict(os.environ, SCHEMATHESIS_HOOKS=os.path.join(os.path.dirname(os.path.abspath(__file__)), "st_hooks.py"),
+                   SAFEGRID_CI_IOT_PLATFORM=iot[0], SAFEGRID_CI_IOT_SECRET=iot[1],
                    SAFEGRID_CI_PROTECTED_IDS=me["id"], SAFEGRID_CI_STAND_IN_ID=stand_in)
         cmd = [ST, "--config-file", config, "run", server.base + "/openapi.json",
                "--checks", "all", "-H", f"Authorization: Bearer {token}", "-H", f"X-API-Key: {api_key}",

@@ -11,11 +11,19 @@ import Vapor
 /// Jurisdiction: an alarm is read and handled by people whose area holds its subject; another
 /// is 404 like an unknown one. Viewers only read.
 enum AlarmsController {
+    /// How far back a step other than taking the alarm may be dated (s).
+    static let backdating: TimeInterval = 30 * 60
+
     struct AlarmDTO: Content {
         let id: UUID
         let deviceId: UUID
         let subjectId: UUID
         let subjectName: String
+        /// The subject's kind (which checklist items apply to it).
+        let subjectKind: String
+        /// The device's serial and, in rental housing, its room.
+        let serial: String
+        let room: String?
         let microGridCode: String
         let kind: String
         let kindName: String
@@ -42,12 +50,15 @@ enum AlarmsController {
         let acknowledgeSeconds: Int?
         let onSiteSeconds: Int?
 
-        init(_ a: DeviceAlarmRow, subjectName: String) {
+        init(_ a: DeviceAlarmRow, subject: SubjectRow?, device: DeviceRow?) {
             let alarm = a.alarm()
             id = a.id
             deviceId = a.deviceId
             subjectId = a.subjectId
-            self.subjectName = subjectName
+            subjectName = subject?.name ?? ""
+            subjectKind = subject?.kind ?? ""
+            serial = device?.serial ?? ""
+            room = device?.room
             microGridCode = a.microGridCode
             kind = a.kind
             kindName = alarm.kind.zh
@@ -84,9 +95,21 @@ enum AlarmsController {
         case "all": open = nil
         case let other: throw DomainError.invalid("open", "open is true, false or all, got '\(other.prefix(20))'")
         }
-        let rows = try await DeviceStore(sql: req.sql).alarms(area: area, open: open, limit: 200, queries: req.queries)
-        let names = try await req.queries.subjects(Array(Set(rows.map(\.subjectId))))
-        return rows.map { AlarmDTO($0, subjectName: names[$0.subjectId]?.name ?? "") }
+        let store = DeviceStore(sql: req.sql)
+        let rows = try await store.alarms(area: area, open: open, limit: 200, queries: req.queries)
+        return try await dtos(rows, req)
+    }
+
+    static func dto(_ row: DeviceAlarmRow, _ req: Request) async throws -> AlarmDTO {
+        let device = try await DeviceStore(sql: req.sql).devices(ids: [row.deviceId])[row.deviceId]
+        return AlarmDTO(row, subject: try await req.queries.subject(row.subjectId), device: device)
+    }
+
+    /// The answers of `rows`, with their subjects and devices read once.
+    static func dtos(_ rows: [DeviceAlarmRow], _ req: Request) async throws -> [AlarmDTO] {
+        let subjects = try await req.queries.subjects(Array(Set(rows.map(\.subjectId))))
+        let devices = try await DeviceStore(sql: req.sql).devices(ids: Array(Set(rows.map(\.deviceId))))
+        return rows.map { AlarmDTO($0, subject: subjects[$0.subjectId], device: devices[$0.deviceId]) }
     }
 
     /// `GET /api/v1/alarms/{id}`.
@@ -95,14 +118,14 @@ enum AlarmsController {
         guard let a = try await DeviceStore(sql: req.sql).alarm(id, queries: req.queries) else {
             throw DomainError(.notFound, field: "id", reason: "no alarm with id \(id)")
         }
-        return AlarmDTO(a, subjectName: try await req.queries.subject(a.subjectId)?.name ?? "")
+        return try await dto(a, req)
     }
 
     struct ActionInput: Content {
         /// `acknowledge`, `arriveOnSite`, `confirm`, `declareFalseAlarm` (``DeviceAlarmAction``).
         let action: String?
-        /// When it happened, RFC 3339 with offset; default now. Not before the alarm's last step,
-        /// not ahead of the server's clock.
+        /// When it happened, RFC 3339 with offset; default now. `acknowledge` is always now;
+        /// the others at most 30 minutes back, not before the alarm's last step, not ahead.
         let occurredAt: String?
         /// The name of who acted (the account's display name when absent).
         let actor: String?
@@ -127,9 +150,13 @@ enum AlarmsController {
         let account = try req.account()
         let action: DeviceAlarmAction = try Input.enumValue(input.action ?? "", "action")
         let now = req.services.now()
-        let at = try input.occurredAt.flatMap { $0.isEmpty ? nil : try Input.timestamp($0, "occurredAt") } ?? now
-        guard at <= now.addingTimeInterval(60) else {
-            throw DomainError.invalid("occurredAt", "the step cannot be dated after now (\(Timestamp.format(now)))")
+        // Response times are what the dashboard judges workers by, so the server's clock dates
+        // the steps: taking an alarm is always now; arriving may be dated up to 30 minutes back
+        // (a cellar without signal), never earlier and never ahead.
+        let given = try input.occurredAt.flatMap { $0.isEmpty ? nil : try Input.timestamp($0, "occurredAt") }
+        let at = action == .acknowledge ? now : (given ?? now)
+        guard at <= now.addingTimeInterval(60), at >= now.addingTimeInterval(-Self.backdating) else {
+            throw DomainError.invalid("occurredAt", "a step is dated between \(Int(Self.backdating / 60)) minutes ago and now (\(Timestamp.format(now)))")
         }
         let name = input.actor.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } ?? account.displayName
         try TextRules.check(name, "actor", max: TextRules.personName)
@@ -184,6 +211,6 @@ enum AlarmsController {
             }
             return updated
         }
-        return AlarmDTO(row, subjectName: try await req.queries.subject(row.subjectId)?.name ?? "")
+        return try await dto(row, req)
     }
 }

@@ -161,6 +161,10 @@ enum IncidentsController {
         let from = try Input.calendarDate(rawFrom, "from")
         let to = try Input.calendarDate(rawTo, "to")
         let yesterday = today.adding(days: -1)
+        // Today's counts are still coming in, and later days have none yet: a period reaching
+        // past yesterday would report a fall that has not happened.
+        if let to, to > yesterday { throw .invalid("to", "incidents are counted through yesterday (\(yesterday)); to \(to) is later") }
+        if let from, from > yesterday { throw .invalid("from", "incidents are counted through yesterday (\(yesterday)); from \(from) is later") }
         let last = to ?? (from == nil ? min(yesterday, lastRecorded ?? yesterday) : yesterday)
         let first: CalendarDate
         if let from { first = from } else { first = try defaultPeriod(last: last).first }

@@ -22,11 +22,15 @@ import Vapor
 /// `lowBattery` mark the device, a later `heartbeat` clears the marks; an alarm opens a
 /// ``DeviceAlarm`` (or counts as a repeat of the open one of its kind on that device), queues an SMS
 /// to the grid and micro-grid workers of its subject (and the town's duty phone for a possible
-/// fire at a key hazard enterprise, ``DeviceAlarmRules/alertsTown(_:inKeyHazardEnterprise:)``), and
-/// moves the live screens of its area.
+/// fire at a key hazard enterprise, ``DeviceAlarmRules/alertsTown(_:inKeyHazardEnterprise:)``;
+/// `townAlerted` says that SMS went), and moves the live screens of its area. Events may be up to
+/// 10 minutes ahead of the server's clock and up to 30 days old.
 enum IoTEventsController {
     /// How far ahead of the server's clock an event may be dated (a device clock running fast).
     static let futureTolerance: TimeInterval = 600
+    /// How old an event may be: a platform buffers what a device sent while it was cut off, but
+    /// not for a month; older is a device with a broken clock.
+    static let maximumAge: TimeInterval = 30 * 86_400
     static let maxEvents = 1_000
 
     struct EventInput: Decodable {
@@ -119,7 +123,9 @@ enum IoTEventsController {
             guard occurred <= now.addingTimeInterval(futureTolerance) else {
                 throw DomainError.invalid(at + "occurredAt", "\(raw) is more than \(Int(futureTolerance / 60)) minutes ahead of the server's clock (\(Timestamp.format(now)))")
             }
-            guard Timestamp.readable.contains(occurred) else { throw DomainError.invalid(at + "occurredAt", "\(raw) is out of range") }
+            guard occurred >= now.addingTimeInterval(-maximumAge) else {
+                throw DomainError.invalid(at + "occurredAt", "\(raw) is more than \(Int(maximumAge / 86_400)) days before the server's clock (\(Timestamp.format(now))); check the device's clock")
+            }
             let detail = try e.detail.flatMap { $0.isEmpty ? nil : try text($0, "detail", max: 500) }
             let canonical = [id, serial, kind.rawValue, String(Int64(occurred.timeIntervalSince1970.rounded(.down))), detail ?? ""]
                 .joined(separator: "\u{1F}")
@@ -204,13 +210,13 @@ enum IoTEventsController {
                 messages.append(DeviceStore.Message(platform: platform.id, eventID: e.eventID, digest: e.digest, device: device.id,
                                                     kind: e.kind, occurredAt: e.occurredAt, alarm: alarmID))
             }
-            // Per device: the newest message time, online again, marks set or cleared.
+            // Per device: heard from now (reception, not the device's clock, says it is online),
+            // marks set or cleared by the devices' own order.
             var byDevice: [UUID: [Event]] = [:]
             for e in toStore { if let d = devices[e.serial] { byDevice[d.id, default: []].append(e) } }
             for (id, list) in byDevice {
                 guard let device = devices.values.first(where: { $0.id == id }) else { continue }
-                let latest = list.map(\.occurredAt).max() ?? now
-                let last = max(latest, device.lastMessageAt ?? latest)
+                let last = max(now, device.lastMessageAt ?? now)
                 var fault: Date?? = nil, battery: Date?? = nil
                 let lastHeartbeat = list.filter { $0.kind == .heartbeat }.map(\.occurredAt).max()
                 if let f = list.filter({ $0.kind == .fault }).map(\.occurredAt).max(), lastHeartbeat.map({ f >= $0 }) ?? true {
@@ -243,19 +249,23 @@ enum IoTEventsController {
         let keyHazard = try await KeyHazardStore(sql: sql).isListed(device.subjectId)
         let town = DeviceAlarmRules.alertsTown(e.kind, inKeyHazardEnterprise: keyHazard)
         let id = UUID()
-        try await DeviceStore(sql: sql).insert(alarm: DeviceAlarmRow(
-            id: id, deviceId: device.id, subjectId: device.subjectId, townCode: device.townCode, villageCode: device.villageCode,
-            gridCode: device.gridCode, microGridCode: device.microGridCode, kind: e.kind.rawValue, state: DeviceAlarmState.raised.rawValue,
-            raisedAt: e.occurredAt, repeats: 0, townAlerted: town, acknowledgedAt: nil, acknowledgedBy: nil, onSiteAt: nil, onSiteBy: nil,
-            closedAt: nil, closedBy: nil, falseAlarmReason: nil, note: nil, itemCode: nil, hazardId: nil, inspectionId: nil))
         // The workers of the subject's grid and micro-grid; the town's duty phone (a grid worker
         // entry under the town's code) for a possible fire at a key hazard enterprise.
         var phones: [String] = []
+        var townPhone = false
         for code in [device.gridCode, device.microGridCode] + (town ? [device.townCode] : []) {
             guard let row = try await queries.gridWorker(of: code), let stored = try? row.decode(column: "phone", as: String.self),
                   let phone = try? PhoneNumber(stored: stored), phone.isSMSCapable, !phones.contains(phone.stored) else { continue }
             phones.append(phone.stored)
+            if code == device.townCode { townPhone = true }
         }
+        // Raised when it happened, but not after it reached us: a fast device clock must not
+        // keep the workers from taking it until that time comes.
+        try await DeviceStore(sql: sql).insert(alarm: DeviceAlarmRow(
+            id: id, deviceId: device.id, subjectId: device.subjectId, townCode: device.townCode, villageCode: device.villageCode,
+            gridCode: device.gridCode, microGridCode: device.microGridCode, kind: e.kind.rawValue, state: DeviceAlarmState.raised.rawValue,
+            raisedAt: min(e.occurredAt, now), repeats: 0, townAlerted: townPhone, acknowledgedAt: nil, acknowledgedBy: nil, onSiteAt: nil,
+            onSiteBy: nil, closedAt: nil, closedBy: nil, falseAlarmReason: nil, note: nil, itemCode: nil, hazardId: nil, inspectionId: nil))
         if !phones.isEmpty {
             let text = SMSTemplate.deviceAlarm(kindZh: e.kind.zh, subjectName: subject?.name ?? "", room: device.room,
                                                raisedAt: e.occurredAt, keyHazardEnterprise: keyHazard)

@@ -153,6 +153,15 @@ package struct DeviceStore: Sendable {
             .where("serial", .equal, SQLBind(serial)).firstRow(DeviceRow.self)
     }
 
+    /// Devices by id (unscoped: the caller read their alarms in scope).
+    func devices(ids: [UUID]) async throws -> [UUID: DeviceRow] {
+        var out: [UUID: DeviceRow] = [:]
+        for chunk in ids.chunked(500) {
+            for d in try await sql.select().columns("*").from("devices").where("id", .in, SQLBind.group(chunk)).rows(DeviceRow.self) { out[d.id] = d }
+        }
+        return out
+    }
+
     /// The platform's devices named by `serials`, by serial.
     func devices(platform: String, serials: [String]) async throws -> [String: DeviceRow] {
         var out: [String: DeviceRow] = [:]
@@ -428,10 +437,13 @@ package struct PastAlarm: Sendable {
 extension DeviceStore {
     package init(database sql: any SQLDatabase) { self.init(sql: sql) }
 
-    /// Makes a platform for `area` with a new random key.
-    package func makePlatform(id: String, name: String, area: String, by: String, at now: Date) async throws {
-        try await insert(platform: IoTPlatformRow(id: id, name: name, areaCode: area, secret: AuthSessions.randomToken(), active: true,
+    /// Makes a platform for `area` with a new random key; answers the key.
+    @discardableResult
+    package func makePlatform(id: String, name: String, area: String, by: String, at now: Date) async throws -> String {
+        let key = AuthSessions.randomToken()
+        try await insert(platform: IoTPlatformRow(id: id, name: name, areaCode: area, secret: key, active: true,
                                                   createdBy: by, createdAt: now))
+        return key
     }
 
     /// Registers devices on the platform (their subjects' area codes and position copied);

@@ -103,16 +103,14 @@ package struct IncidentStore {
     ///   Parts and kinds without a row in any period are absent.
     /// - Throws: for a grid or micro-grid (incidents are counted per village and town), or when
     ///   a stored row cannot be read.
-    /// The last day with any record of `area` (a town: its own and its villages'; the district:
-    /// every row), not after `notAfter`; `nil` without records.
+    /// The last day with any record of the town of `area` (a town or a village: the town's own
+    /// records and its villages'; the district: every row), not after `notAfter`; `nil` without
+    /// records. A village is dated by its town, so a quiet village's weeks count as zeros and the
+    /// town and its villages show the same period.
     package func lastRecordedDay(in area: Area, notAfter: CalendarDate) async throws -> CalendarDate? {
         var q = sql.select().column(SQLFunction("MAX", args: SQLIdentifier("day")), as: "last").from("incidents")
             .where("day", .lessThanOrEqual, SQLBind(notAfter.description))
-        switch area.level {
-        case .town: q = q.where("town_code", .equal, SQLBind(area.code))
-        case .village: q = q.where("village_code", .equal, SQLBind(area.code))
-        case .district, .grid, .microGrid: break
-        }
+        if area.level != .district, area.code.count >= 9 { q = q.where("town_code", .equal, SQLBind(String(area.code.prefix(9)))) }
         guard let raw = try await q.first()?.decode(column: "last", as: String?.self) else { return nil }
         return try? CalendarDate(raw)
     }

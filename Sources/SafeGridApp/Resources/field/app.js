@@ -168,6 +168,9 @@
     var alarmBox = h("section", { id: "alarms", class: "alarms", hidden: true });
     view.appendChild(alarmBox);
     loadAlarms(alarmBox, t, me);
+    // New alarms while the page stays open: asked again every minute and on coming back online.
+    var alarmTimer = setInterval(function () { if (!UI.alive(t)) { clearInterval(alarmTimer); return; } loadAlarms(alarmBox, t, me); }, 60000);
+    Api.on("online", function (v) { if (v && UI.alive(t)) loadAlarms(alarmBox, t, me); });
     view.appendChild(h("section", { class: "card" }, h("label", { for: "search", class: "h" }, "查找检查对象 Find a subject"), search, results));
     if (Data.carriesTasks(me)) {
       view.appendChild(h("section", {}, h("div", { class: "row between" }, h("h2", {}, "今日任务 Today's tasks"), nearest), meta, list));
@@ -270,7 +273,7 @@
     var form = h("div", { class: "alarm-form" });
     var row = h("li", { class: "card alarm", dataset: { alarm: String(a.id).toLowerCase(), state: a.state } },
       h("div", { class: "row between top" },
-        h("div", { class: "grow" }, h("div", { class: "name" }, a.kindName + " · " + a.subjectName),
+        h("div", { class: "grow" }, h("div", { class: "name" }, a.kindName + " · " + a.subjectName + (a.room ? "（" + a.room + "）" : "")),
           h("div", { class: "addr" }, minutesAgo(a.raisedAt) + (a.repeats ? " · 重复 " + a.repeats + " 次 repeats" : "") +
             (a.townAlerted ? " · 已报镇 town alerted" : ""))),
         h("span", { class: "chip" }, a.stateName)));
@@ -297,7 +300,9 @@
         var select = h("select", { "aria-label": "隐患项 checklist item" });
         if (DEFAULT_ITEM[a.kind]) select.appendChild(h("option", { value: "" }, "按告警类型 by alarm kind"));
         else select.appendChild(h("option", { value: "" }, "请选择发现的隐患 choose what you found"));
-        checklist.items.forEach(function (it) { select.appendChild(h("option", { value: it.code }, it.code + " " + it.zh)); });
+        // Only the items of the subject's kind: the server refuses the others.
+        checklist.items.filter(function (it) { return !a.subjectKind || !it.subjectKinds || it.subjectKinds.indexOf(a.subjectKind) >= 0; })
+          .forEach(function (it) { select.appendChild(h("option", { value: it.code }, it.code + " " + it.zh)); });
         form.appendChild(h("label", {}, "隐患项 Item", select));
         form.appendChild(note);
         form.appendChild(send1);

@@ -410,7 +410,12 @@
     }).catch(function () {});
   }
   var refreshDevices = throttle(loadDevices, 10000);
-  function minutes(sec) { return Math.max(1, Math.round(sec / 60)) + " 分钟"; }
+  function minutes(sec) {
+    var m = Math.max(1, Math.round(sec / 60));
+    if (m < 60) return m + " 分钟";
+    if (m < 1440) return Math.floor(m / 60) + " 小时 " + (m % 60) + " 分";
+    return Math.floor(m / 1440) + " 天 " + Math.floor(m % 1440 / 60) + " 小时";
+  }
   /** The oldest open alarm and its age (counted by the clock), else the response times. */
   function renderAlarmNote() {
     var el = $("dev-note");
@@ -438,8 +443,8 @@
         el.setAttribute("title", k.zh + " " + fmt(k.count) + "（去年同期 " + fmt(y.base) + "）");
       });
       if (f.period) setText("inc-period", f.period.from.slice(5) + "–" + f.period.to.slice(5));
-      var counts = f.kinds.map(function (k) { return k.zh + " " + fmt(k.count) + "/" + fmt((k.yearOnYear || {}).base); });
-      setText("inc-note", counts.join(" · ") + " 起 (今年/去年)");
+      var counts = f.kinds.map(function (k) { return fmt(k.count) + "/" + fmt((k.yearOnYear || {}).base); });
+      setText("inc-note", "本期/去年同期 " + counts.join(" · ") + " 起");
     }).catch(function () {});
   }
   var refreshIncidents = throttle(loadIncidents, 60000);
@@ -857,8 +862,13 @@
     setInterval(function () { getJSON("/api/v1/auth/me").catch(function () {}); }, 30 * 60 * 1000);
     renderFeed();
     window.addEventListener("resize", throttle(function () { renderTrend(); MapView.resize(); renderFeed(); }, 250));
+    // Without ?areaCode= the screen shows the account's home area: for a district account the
+    // district (the API's own default for it is 瓜沥, the desk dashboard's town).
+    var home = state.areaCode ? Promise.resolve() : getJSON("/api/v1/auth/me").then(function (r) {
+      if (r.status === 200 && r.body && /^[0-9]{6}$/.test(r.body.areaCode || "")) state.areaCode = r.body.areaCode;
+    }).catch(function () {});
     // First paint from the JSON answer (quick, cached on the server); the stream then keeps it current.
-    getJSON("/api/v1/dashboard" + areaQuery("?")).then(function (r) {
+    home.then(function () { return getJSON("/api/v1/dashboard" + areaQuery("?")); }).then(function (r) {
       if (r.status === 404) { banner("无权查看该区域或区域不存在 · No such area in your jurisdiction"); return; }
       if (r.status === 200 && r.body && !state.figures) applyFigures(r.body);
       connect();
