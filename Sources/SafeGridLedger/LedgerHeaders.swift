@@ -35,14 +35,27 @@ public enum LedgerField: String, CaseIterable, Sendable, Hashable, Codable {
     /// 有效警情 / 火警 / 交通事故 as columns of their own: one count per kind on the row
     /// (incident ledgers, the wide shape).
     case policeIncidents, fireAlarms, trafficAccidents
+    /// 平台: the id of the IoT platform a device reports through (device ledgers).
+    case platform
+    /// 设备编号 / 序列号: the platform's name for a device, unique per platform (device ledgers).
+    case deviceSerial
+    /// 设备类型: 智慧烟感, 生命通道监控, 充电桩, 火点监测 (device ledgers; a plain 类型 column is read
+    /// as the device kind when there is no 设备类型 column).
+    case deviceKind
+    /// 厂商: who made the device (device ledgers).
+    case vendor
+    /// 房间: the room of a rental house a device is in (device ledgers).
+    case room
+    /// 安装日期: the day a device was installed (device ledgers).
+    case installedOn
 
     /// Header aliases (Chinese and English). Matching ignores case, width (全角/半角) and
     /// whitespace, and a required-field marker (`*`, `※`, `(必填)`); see ``LedgerHeaders/key(_:)``.
     public var aliases: [String] {
         switch self {
-        case .serialNumber: ["序号", "编号", "No.", "No", "#", "serial", "index"]
+        case .serialNumber: ["序号", "编号", "No.", "No", "#", "index"]
         case .name: ["名称", "企业名称", "单位名称", "店铺名称", "商户名称", "场所名称", "主体名称", "市场主体名称",
-                     "企业(单位)名称", "单位(企业)名称", "出租房名称", "园区名称", "name", "subject name", "subjectName"]
+                     "企业(单位)名称", "单位(企业)名称", "出租房名称", "园区名称", "检查对象名称", "检查对象", "name", "subject name", "subjectName"]
         case .creditCode: ["统一社会信用代码", "信用代码", "社会信用代码", "统一信用代码", "统一代码", "creditCode",
                            "credit code", "USCC", "unified social credit code"]
         case .address: ["地址", "经营地址", "详细地址", "场所地址", "生产经营地址", "经营场所", "住所", "房屋地址",
@@ -82,6 +95,13 @@ public enum LedgerField: String, CaseIterable, Sendable, Hashable, Codable {
         case .policeIncidents: ["有效警情", "有效警情数", "有效警情(起)", "警情", "警情数", "policeIncident", "police incidents"]
         case .fireAlarms: ["火警", "火警数", "火警(起)", "fireAlarm", "fire alarms"]
         case .trafficAccidents: ["交通事故", "交通事故数", "交通事故(起)", "trafficAccident", "traffic accidents"]
+        case .platform: ["平台", "物联网平台", "接入平台", "所属平台", "平台编号", "IoT平台", "platformId", "platform id", "platform"]
+        // "serial" is a device's serial here, not the row's running number (序号).
+        case .deviceSerial: ["设备编号", "序列号", "设备序列号", "设备号", "设备ID", "serial", "device serial", "serialNo"]
+        case .deviceKind: ["设备类型", "设备种类", "部件类型", "deviceKind", "device kind", "device type"]
+        case .vendor: ["厂商", "生产厂商", "厂家", "生产厂家", "制造商", "品牌", "vendor", "manufacturer", "brand"]
+        case .room: ["房间", "房间号", "安装房间", "所在房间", "room", "room number"]
+        case .installedOn: ["安装日期", "安装时间", "installedOn", "installed on", "install date", "installation date"]
         }
     }
 
@@ -123,6 +143,12 @@ public enum LedgerField: String, CaseIterable, Sendable, Hashable, Codable {
         case .policeIncidents: "有效警情"
         case .fireAlarms: "火警"
         case .trafficAccidents: "交通事故"
+        case .platform: "平台"
+        case .deviceSerial: "设备编号"
+        case .deviceKind: "设备类型"
+        case .vendor: "厂商"
+        case .room: "房间"
+        case .installedOn: "安装日期"
         }
     }
 }

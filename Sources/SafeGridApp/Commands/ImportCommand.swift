@@ -3,14 +3,14 @@ import SafeGridCore
 import SafeGridLedger
 import Vapor
 
-/// `safegrid import FILE [--kind subjects|hazards|incidents] [--dry-run] [--rejected OUT.csv|OUT.xlsx] [--town CODE]`:
+/// `safegrid import FILE [--kind subjects|hazards|incidents|devices] [--dry-run] [--rejected OUT.csv|OUT.xlsx] [--town CODE]`:
 /// imports a ledger (``LedgerImport``) into the configured database and prints the totals,
 /// rows per second and each row's problems (row, column, reason).
 struct ImportCommand: AsyncCommand {
     struct Signature: CommandSignature {
         @Argument(name: "file", help: "the .xlsx or .csv ledger")
         var file: String
-        @Option(name: "kind", help: "subjects (default), hazards or incidents")
+        @Option(name: "kind", help: "subjects (default), hazards, incidents or devices")
         var kind: String?
         @Flag(name: "dry-run", help: "report what would happen, write nothing")
         var dryRun: Bool
@@ -21,12 +21,12 @@ struct ImportCommand: AsyncCommand {
         init() {}
     }
 
-    var help: String { "Import a subject, hazard or incident ledger (XLSX/CSV); prints created/updated/unchanged/rejected and each row's problems" }
+    var help: String { "Import a subject, hazard, incident or device ledger (XLSX/CSV); prints created/updated/unchanged/rejected and each row's problems" }
 
     func run(using context: CommandContext, signature: Signature) async throws {
         let app = context.application
         let kind = ImportKind(rawValue: signature.kind ?? "subjects")
-        guard let kind else { throw Abort(.badRequest, reason: "--kind must be subjects, hazards or incidents, not \(signature.kind ?? "")") }
+        guard let kind else { throw Abort(.badRequest, reason: "--kind must be subjects, hazards, incidents or devices, not \(signature.kind ?? "")") }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: signature.file)) } catch {
             throw Abort(.badRequest, reason: "cannot read \(signature.file): \(error.localizedDescription)")

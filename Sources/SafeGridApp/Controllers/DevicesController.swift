@@ -142,19 +142,15 @@ enum DevicesController {
     /// admin's area and the platform's (201).
     /// - Throws: 422 naming `platformId`, `serial` (blank, too long, taken on the platform),
     ///   `kind`, `vendor`, `subjectId` (unknown, outside the platform's area, closed down), `room`,
-    ///   `installedOn` (not a day, after today), `latitude`/`longitude`.
+    ///   `installedOn` (not a day, after today), `latitude`/`longitude`. The rules are
+    ///   ``DeviceRegistration/check(_:platform:subject:subjectName:existing:updates:now:)``'s, which
+    ///   the device ledger import applies to each row.
     static func register(_ req: Request) async throws -> Response {
         let input = try req.content.decode(DeviceInput.self)
         let kind: DeviceKind = try Input.enumValue(input.kind ?? "", "kind")
-        let serial = try checkedText(input.serial, "serial", max: 64)
-        let vendor = try checkedText(input.vendor, "vendor", max: TextRules.subjectName)
-        let room = try input.room.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : try checkedText($0, "room", max: 32) }
+        // Text fields are checked by DeviceRegistration; these are the request's own shapes.
         let subjectID = try Input.uuid(input.subjectId, "subjectId")
-        let now = req.services.now()
         let installed = try Input.calendarDate(input.installedOn, "installedOn")
-        if let installed, installed > CalendarDate(shanghai: now) {
-            throw DomainError.invalid("installedOn", "the device cannot be installed after today (\(CalendarDate(shanghai: now)))")
-        }
         let position: GeoPoint?
         switch (input.latitude, input.longitude) {
         case (nil, nil): position = nil
@@ -163,29 +159,19 @@ enum DevicesController {
         case (nil, _?): throw DomainError.invalid("latitude", "give latitude with longitude")
         case (_?, nil): throw DomainError.invalid("longitude", "give longitude with latitude")
         }
-        let platformID = input.platformId ?? ""
+        let particulars = DeviceParticulars(platformID: input.platformId ?? "", serial: input.serial, kind: kind, vendor: input.vendor,
+                                            room: input.room, installedOn: installed, position: position)
+        let now = req.services.now()
         let row: DeviceRow = try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
             let store = DeviceStore(sql: sql)
-            let queries = CampaignQueries(sql: sql, scope: req.jurisdiction)
-            guard let platform = try await store.platform(platformID), platform.active else {
-                throw DomainError.invalid("platformId", "no active IoT platform '\(platformID)'")
+            let serial = (particulars.serial ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let outcome = try DeviceRegistration.check(
+                particulars, platform: try await store.platform(particulars.platformID),
+                subject: try await CampaignQueries(sql: sql, scope: req.jurisdiction).subject(subjectID), subjectName: "id \(subjectID)",
+                existing: try await store.device(platform: particulars.platformID, serial: serial), updates: false, now: now)
+            guard case .new(let row) = outcome else {
+                throw DomainError.invalid("serial", "the platform '\(particulars.platformID)' already has a device '\(serial)'")
             }
-            guard let subject = try await queries.subject(subjectID) else {
-                throw DomainError.invalid("subjectId", "no subject with id \(subjectID)")
-            }
-            guard subject.microGridCode.hasPrefix(platform.areaCode) else {
-                throw DomainError.invalid("subjectId", "the subject lies outside the area \(platform.areaCode) the platform '\(platform.id)' serves")
-            }
-            guard subject.closedDownAt == nil else { throw DomainError.invalid("subjectId", "the subject is closed down (已关停)") }
-            guard try await store.device(platform: platform.id, serial: serial) == nil else {
-                throw DomainError.invalid("serial", "the platform '\(platform.id)' already has a device '\(serial)'")
-            }
-            let row = DeviceRow(id: UUID(), platformId: platform.id, serial: serial, kind: kind.rawValue, vendor: vendor,
-                                subjectId: subject.id, room: room, installedOn: installed?.description,
-                                latitude: position?.latitude ?? subject.latitude, longitude: position?.longitude ?? subject.longitude,
-                                townCode: subject.townCode, villageCode: subject.villageCode, gridCode: subject.gridCode,
-                                microGridCode: subject.microGridCode, registeredAt: now, lastMessageAt: nil, offlineSince: nil,
-                                faultSince: nil, batteryLowSince: nil, maintenanceSince: nil)
             try await store.insert(device: row)
             return row
         }

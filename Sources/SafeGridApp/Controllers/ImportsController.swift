@@ -4,7 +4,7 @@ import SafeGridLedger
 import Vapor
 
 /// `/api/v1/imports`: ledger (台账) import over HTTP. The file is the raw request body (up to
-/// 64 MB); `kind=subjects|hazards|incidents`, `dryRun=true|false` (default false), `fileName` (shown in
+/// 64 MB); `kind=subjects|hazards|incidents|devices`, `dryRun=true|false` (default false), `fileName` (shown in
 /// the report). The answer is the ``ImportReport`` — per row its number, action and problems
 /// (column and reason) and the totals — stored in `ledger_imports` (migration 005) under its
 /// `id`, with the rejected rows downloadable as CSV or XLSX to fix and upload again.

@@ -304,7 +304,7 @@ enum OpenAPIDocument {
                   answer: (200, "WebhookDeliveries"), errors: [403, 404]),
         Operation(method: "post", path: "/api/v1/imports", tag: "exchange",
                   summary: "Import a ledger (台账): the .xlsx or .csv file is the raw body (≤ 64 MB); per-row report, stored under its id (admins)",
-                  query: [q("kind", oneOf(ImportKind.self), "subjects (default), hazards or incidents (日期, 村(社区) or 镇街, 类型 + 数量 or a column per kind: 有效警情, 火警, 交通事故)"),
+                  query: [q("kind", oneOf(ImportKind.self), "subjects (default), hazards, incidents (日期, 村(社区) or 镇街, 类型 + 数量 or a column per kind: 有效警情, 火警, 交通事故) or devices (平台, 设备编号, 设备类型, 厂商, 统一社会信用代码 or 检查对象名称 + 村(社区), 安装日期; 房间, 经度, 纬度 optional)"),
                           q("dryRun", bool, "report only, write nothing (the file is kept to apply later)"),
                           q("fileName", text, "shown in the report"), q("town", areaFilter, "resolve village names within this town")],
                   rawBody: spreadsheet, answer: (201, "ImportReport"), errors: [422]),
@@ -707,7 +707,7 @@ enum OpenAPIDocument {
                                     "rows": array(object([
                                         "row": int, "action": oneOf(["created", "updated", "unchanged", "rejected"]),
                                         "subjectId": uuid, "changed": array(text), "problems": array(problemItem),
-                                        "areaCode": areaCode],
+                                        "areaCode": areaCode, "deviceId": uuid],
                                         required: ["row", "action", "changed", "problems"])),
                                     "failedBatches": array(text), "seconds": number, "rowsPerSecond": number],
                                    required: ["kind", "dryRun", "format", "totals", "fileProblems", "rows", "failedBatches", "seconds", "rowsPerSecond"]),

@@ -14,12 +14,16 @@ enum ImportKind: String, Codable, Sendable, CaseIterable {
     /// 警情台账: counts of valid police incidents, fire alarms and traffic accidents per village
     /// or town and day (``IncidentImporter``); a day imported again replaces its counts.
     case incidents
+    /// 设备台账: smart fire devices on IoT platforms, bound to subjects (``DeviceImporter``); a
+    /// device already registered is matched by platform and serial.
+    case devices
 
     var zh: String {
         switch self {
         case .subjects: "主体台账"
         case .hazards: "隐患台账"
         case .incidents: "警情台账"
+        case .devices: "设备台账"
         }
     }
 }
@@ -59,6 +63,8 @@ struct ImportReport: Content {
         var problems: [Problem]
         /// The village or town an incident row counts for (incident imports).
         var areaCode: String? = nil
+        /// The device a row registered or matched (device imports; `nil` for a new device in a dry run).
+        var deviceId: UUID? = nil
     }
 
     struct Totals: Content {
@@ -102,6 +108,8 @@ struct ImportReport: Content {
 ///   left unchanged. The inspection's client id and the hazards' ids are derived from the
 ///   rows' content (SHA-256 of subject id, found day and item codes), so a re-import creates
 ///   nothing new.
+/// - Incidents and devices (``DeviceImporter``, checked per row by ``DeviceRegistration``) are
+///   written in one transaction each: see `LedgerImport+Incidents.swift`, `LedgerImport+Devices.swift`.
 /// - A batch that fails rolls back whole; its rows are reported rejected with the reason and
 ///   the next batches still run. Re-importing the same file answers every row `unchanged`.
 enum LedgerImport {
@@ -154,6 +162,7 @@ enum LedgerImport {
         switch options.kind {
         case .subjects: outcome = try await subjects(table, villages: villages, options: options, app: app)
         case .hazards: outcome = try await hazards(table, villages: villages, options: options, app: app)
+        case .devices: outcome = try await devices(table, villages: villages, options: options, app: app)
         case .incidents:
             var towns = try await q.areas(level: .town)
             if let town = options.townCode {

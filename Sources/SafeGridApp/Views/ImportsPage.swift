@@ -3,8 +3,8 @@ import Plot
 import SafeGridCore
 import Vapor
 
-/// `/imports`: the ledger upload page. Choose a file and its kind (subjects, hazards or
-/// incidents); 试运行 (dry run) stores the
+/// `/imports`: the ledger upload page. Choose a file and its kind (subjects, hazards,
+/// incidents or devices); 试运行 (dry run) stores the
 /// file and shows per row what would be created, updated, left unchanged or rejected, with the
 /// column and reason; 导入 (apply) then writes the good rows of that same file. Rejected rows
 /// download as CSV or XLSX with an added 导入问题 column, to fix and upload again.
@@ -27,7 +27,8 @@ enum ImportsPage {
                      .select(.attribute(named: "name", value: "kind"),
                              .option(.value("subjects"), .label("主体台账 Subjects"), .isSelected(true)),
                              .option(.value("hazards"), .label("隐患台账 Hazards")),
-                             .option(.value("incidents"), .label("警情台账 Incidents (有效警情 / 火警 / 交通事故)")))),
+                             .option(.value("incidents"), .label("警情台账 Incidents (有效警情 / 火警 / 交通事故)")),
+                             .option(.value("devices"), .label("设备台账 Devices (智慧烟感 / 生命通道监控 / 充电桩 / 火点监测)")))),
               .button(.type(.submit), .text("试运行 Dry run")))
     }
 
