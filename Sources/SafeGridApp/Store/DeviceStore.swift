@@ -347,7 +347,8 @@ package struct DeviceStore: Sendable {
     /// Planned devices per kind of `area`: its own plan rows and its descendants' (a town's
     /// plan is its villages' sum).
     func planned(area: String) async throws -> [DeviceKind: Int] {
-        var q = sql.select().column("kind").column(SQLFunction("SUM", args: SQLIdentifier("planned")), as: "n").from("device_plans")
+        // CAST: PostgreSQL sums a BIGINT column as NUMERIC.
+        var q = sql.select().column("kind").column(SQLFunction("CAST", args: SQLRaw("SUM(planned) AS BIGINT")), as: "n").from("device_plans")
         if area != BundledAreas.districtCode {
             q = q.where(SQLIdentifier("area_code"), .like, SQLBind(area + "%"))
         }

@@ -135,7 +135,8 @@ package struct IncidentStore {
         // SQLKit has no CASE builder: the per-period sums are written out, every day bound.
         var select: SQLQueryString = "SELECT \(ident: partColumn) AS part, kind"
         for (i, p) in periods.enumerated() {
-            select += ", SUM(CASE WHEN day >= \(bind: p.first.description) AND day <= \(bind: p.last.description) THEN count ELSE 0 END) AS \(ident: "p\(i)")"
+            // CAST: PostgreSQL sums a BIGINT column as NUMERIC.
+            select += ", CAST(SUM(CASE WHEN day >= \(bind: p.first.description) AND day <= \(bind: p.last.description) THEN count ELSE 0 END) AS BIGINT) AS \(ident: "p\(i)")"
         }
         select += " FROM incidents WHERE day >= \(bind: first.description) AND day <= \(bind: last.description)"
         select += filter
