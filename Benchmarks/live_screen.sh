@@ -111,7 +111,7 @@ serve() {
   [ "$kind" = postgres ] && dbenv=(DATABASE_URL="$db")
   ( cd "$WORK" && exec env -u DATABASE_URL -u SAFEGRID_SQLITE "${dbenv[@]}" SAFEGRID_HOST=127.0.0.1 SAFEGRID_PORT="$port" \
       SAFEGRID_PUBLIC_URL="http://127.0.0.1:$port" SAFEGRID_JOBS=off SAFEGRID_SMS_SENDER=off SAFEGRID_WEBHOOKS=off \
-      SAFEGRID_SCREEN_DIR="$ROOT/Sources/SafeGridApp/Resources/screen" LOG_LEVEL=warning \
+      SAFEGRID_SCREEN_DIR="$ROOT/Sources/SafeGridApp/Resources/screen" LOG_LEVEL=warning SAFEGRID_STREAMS_PER_ACCOUNT=5000 \
       "$WORK/bin/safegrid" serve > "$WORK/server-$name.log" 2>&1 ) &
   SERVER=$!
   PIDS+=("$name:$SERVER")

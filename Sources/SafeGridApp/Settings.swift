@@ -55,6 +55,10 @@ public struct Settings: Sendable {
     /// template with `{z}`, `{x}` and `{y}` (e.g. a 天地图 mirror), its origin allowed for images
     /// in the pages' Content-Security-Policy. `nil` (default): no base tiles, our own layers only.
     public var mapTileURL: String?
+    /// Live streams one account may hold open on an instance (`SAFEGRID_STREAMS_PER_ACCOUNT`,
+    /// 1–100,000, default 50): a town's walls and desks share an account; ten thousand streams
+    /// from one would be a way to exhaust the server.
+    public var streamsPerAccount = 50
 
     /// The defaults.
     public init() {}
@@ -228,6 +232,7 @@ extension Settings {
         case fieldDir = "SAFEGRID_FIELD_DIR"
         case screenDir = "SAFEGRID_SCREEN_DIR"
         case mapTiles = "SAFEGRID_MAP_TILES"
+        case streamsPerAccount = "SAFEGRID_STREAMS_PER_ACCOUNT"
     }
 
     /// The names of every ``Variable``, in declaration order.
@@ -311,6 +316,7 @@ extension Settings {
             }
             s.mapTileURL = template
         }
+        if let n = try env.integer(.streamsPerAccount, 1...100_000) { s.streamsPerAccount = n }
         return s
     }
 

@@ -52,6 +52,7 @@ struct SettingsTests {
         "SAFEGRID_FIELD_DIR": NSTemporaryDirectory(),
         "SAFEGRID_SCREEN_DIR": NSTemporaryDirectory(),
         "SAFEGRID_MAP_TILES": "http://tiles.intranet:8088/vec/{z}/{x}/{y}.png",
+        "SAFEGRID_STREAMS_PER_ACCOUNT": "600",
     ]
 
     /// ``full`` with the Aliyun gateway, whose endpoint is then `SAFEGRID_SMS_URL`.
@@ -113,6 +114,7 @@ struct SettingsTests {
         #expect(s.open311Read == .key)
         #expect(s.fieldAppFolder == NSTemporaryDirectory() && s.screenAppFolder == NSTemporaryDirectory())
         #expect(s.mapTileURL == "http://tiles.intranet:8088/vec/{z}/{x}/{y}.png" && s.mapTileOrigin == "http://tiles.intranet:8088")
+        #expect(s.streamsPerAccount == 600)
     }
 
     @Test func theAliyunGatewayTakesItsOwnVariables() throws {
@@ -193,6 +195,7 @@ struct SettingsTests {
             ("SAFEGRID_FIELD_DIR", "/no/such/folder", [:]),
             ("SAFEGRID_SCREEN_DIR", "/no/such/folder", [:]),
             ("SAFEGRID_MAP_TILES", "ftp://tiles/{z}/{x}/{y}", [:]),
+            ("SAFEGRID_STREAMS_PER_ACCOUNT", "0", [:]),
             ("SAFEGRID_MAP_TILES", "http://tiles.intranet/{z}/{x}.png", [:]),
             ("SAFEGRID_MAP_TILES", "http://tiles'; script-src *;/{z}/{x}/{y}", [:]),
         ]

@@ -19,7 +19,7 @@ import Vapor
 /// an id beyond the newest event or more than 200 behind starts afresh from the newest 20. The
 /// reader sees only their jurisdiction: an area outside it is 404, and a stream whose session
 /// is revoked, expires or loses the area ends at the next heartbeat or update. One account holds
-/// at most ``LiveFeed/maxPerAccount`` streams per instance (429 with `Retry-After` beyond).
+/// at most `SAFEGRID_STREAMS_PER_ACCOUNT` streams per instance (429 with `Retry-After` beyond).
 enum StreamController {
     static let initialEvents = 20
     static let resumeEvents = 200
@@ -33,7 +33,7 @@ enum StreamController {
         let feed = req.application.liveFeed
         guard let subscription = await feed.subscribe(area: code, account: req.signedIn?.account.id) else {
             throw Abort(.tooManyRequests, headers: ["Retry-After": "60"],
-                        reason: "this account has \(LiveFeed.maxPerAccount) live streams open on this server; close one (a screen or tab) first")
+                        reason: "this account has \(feed.maxPerAccount) live streams open on this server; close one (a screen or tab) first")
         }
         let headers: HTTPHeaders = ["Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store",
                                     "X-Accel-Buffering": "no"]

@@ -25,9 +25,10 @@ package actor LiveFeed {
     /// A heartbeat comment at least this often on an idle stream.
     static let heartbeatInterval: Duration = .seconds(15)
 
-    /// Open streams one account may hold on an instance: a town's walls and desks share an
-    /// account, but ten thousand streams from one would be a way to exhaust the server.
-    static let maxPerAccount = 50
+    /// Open streams one account may hold on an instance (``Settings/streamsPerAccount``).
+    nonisolated let maxPerAccount: Int
+
+    init(maxPerAccount: Int = 50) { self.maxPerAccount = maxPerAccount }
 
     private struct Subscriber {
         let area: String
@@ -47,7 +48,7 @@ package actor LiveFeed {
     /// A stream of signals for `area` (any level's code) for `account`; end it with
     /// ``unsubscribe(_:)``. `nil` when the account already holds ``maxPerAccount`` streams.
     func subscribe(area: String, account: UUID? = nil) -> (id: UUID, signals: AsyncStream<Signal>, continuation: AsyncStream<Signal>.Continuation)? {
-        if let account, subscribers.values.lazy.filter({ $0.account == account }).count >= Self.maxPerAccount { return nil }
+        if let account, subscribers.values.lazy.filter({ $0.account == account }).count >= maxPerAccount { return nil }
         let (stream, continuation) = AsyncStream<Signal>.makeStream(bufferingPolicy: .bufferingNewest(2))
         let id = UUID()
         if finished {
@@ -117,7 +118,7 @@ extension Application {
     /// The process's one ``LiveFeed`` (made in `configure`).
     package var liveFeed: LiveFeed {
         if let feed = storage[LiveFeedKey.self] { return feed }
-        let feed = LiveFeed()
+        let feed = LiveFeed(maxPerAccount: settings.streamsPerAccount)
         storage[LiveFeedKey.self] = feed
         return feed
     }
