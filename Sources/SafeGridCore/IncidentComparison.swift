@@ -95,8 +95,9 @@ public struct ReportingPeriod: Codable, Hashable, Sendable, CustomStringConverti
 
     private static func yearEarlier(_ d: CalendarDate) -> CalendarDate {
         let day = d.month == 2 && d.day == 29 ? 28 : d.day
-        // Cannot fail: the year is ≥ 1900 and the day exists in every year's month.
-        return try! CalendarDate(year: d.year - 1, month: d.month, day: day)
+        // The year is ≥ 1900 and the day exists in every year's month, so this does not fail; the
+        // fallback keeps a crash out of it all the same.
+        return (try? CalendarDate(year: d.year - 1, month: d.month, day: day)) ?? d.adding(days: -365)
     }
 }
 
