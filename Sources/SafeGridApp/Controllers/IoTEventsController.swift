@@ -162,7 +162,9 @@ enum IoTEventsController {
             }
             try d.deviceKind.check(e.kind, field: "events[\(e.index)].kind")
         }
-        let raisesAlarm = fresh.contains { $0.kind.isAlarm }
+        // A write the screens must hear of (through the campaign write path, which tells every
+        // instance): an alarm, or a device back online.
+        let raisesAlarm = fresh.contains { $0.kind.isAlarm || devices[$0.serial]?.offlineSince != nil }
         let batch = fresh, batchDuplicates = duplicates
         let work: @Sendable (any SQLDatabase, CampaignTransaction?) async throws -> ResultDTO = { sql, tx in
             let store = DeviceStore(sql: sql)
