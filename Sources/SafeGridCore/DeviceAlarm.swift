@@ -315,6 +315,22 @@ public enum DeviceAlarmRules {
         }
     }
 
+    /// How far back a step other than taking the alarm may be dated: 30 minutes (a worker
+    /// arriving in a cellar without signal).
+    public static let backdating: TimeInterval = 30 * 60
+
+    /// The time a step is recorded at. Response times are what workers are judged by, so the
+    /// server's clock dates them: taking an alarm (``DeviceAlarmAction/acknowledge``) is always
+    /// `now`; the other steps `given` (default `now`), at most ``backdating`` back and a minute ahead.
+    /// - Throws: ``DomainError`` `.invalid` on `occurredAt` outside that window.
+    public static func stepTime(_ action: DeviceAlarmAction, given: Date?, now: Date) throws(DomainError) -> Date {
+        let at = action == .acknowledge ? now : (given ?? now)
+        guard at <= now.addingTimeInterval(60), at >= now.addingTimeInterval(-backdating) else {
+            throw .invalid("occurredAt", "a step is dated between \(Int(backdating / 60)) minutes ago and now (\(Timestamp.format(now)))")
+        }
+        return at
+    }
+
     /// False alarms within ``maintenanceWindow`` that flag a device for maintenance: 3.
     public static let maintenanceFalseAlarms = 3
     /// The window for counting false alarms: 30 days (2,592,000 s).

@@ -220,3 +220,28 @@ public enum DevicePlan {
     /// All four kinds together: 6,709.
     public static var total: Int { DeviceKind.allCases.reduce(0) { $0 + planned($1) } }
 }
+
+/// When a device's event may be dated, and when its alarm counts as raised.
+public enum DeviceEventTime {
+    /// How far ahead of the server's clock an event may be dated: 10 minutes (a device clock
+    /// running fast).
+    public static let futureTolerance: TimeInterval = 600
+    /// How old an event may be: 30 days. A platform buffers what a device sent while it was cut
+    /// off, but not for a month; older is a device with a broken clock.
+    public static let maximumAge: TimeInterval = 30 * 86_400
+
+    /// - Throws: ``DomainError`` `.invalid` naming `field` for a time outside
+    ///   `now − 30 days … now + 10 minutes`.
+    public static func check(_ occurred: Date, now: Date, field: String) throws(DomainError) {
+        guard occurred <= now.addingTimeInterval(futureTolerance) else {
+            throw .invalid(field, "\(Timestamp.format(occurred)) is more than \(Int(futureTolerance / 60)) minutes ahead of the server's clock (\(Timestamp.format(now)))")
+        }
+        guard occurred >= now.addingTimeInterval(-maximumAge) else {
+            throw .invalid(field, "\(Timestamp.format(occurred)) is more than \(Int(maximumAge / 86_400)) days before the server's clock (\(Timestamp.format(now))); check the device's clock")
+        }
+    }
+
+    /// An alarm is raised when it happened, but not after it reached the server: a fast device
+    /// clock must not keep the workers from taking it until that time comes.
+    public static func raisedAt(occurred: Date, received: Date) -> Date { min(occurred, received) }
+}

@@ -15,6 +15,16 @@ public enum TextRules {
         }
     }
 
+    /// `raw` trimmed, required and checked: the value of a field that must be given.
+    /// - Throws: ``DomainError`` `.invalid` naming `field` when missing or blank, too long, or
+    ///   holding a control character.
+    public static func required(_ raw: String?, _ field: String, max: Int) throws(DomainError) -> String {
+        let text = (raw ?? "").trimming(.whitespacesAndNewlines)
+        guard !text.isEmpty else { throw .invalid(field, "give \(field)") }
+        try check(text, field, max: max)
+        return text
+    }
+
     /// Name of a person (team member, inspector, actor, responsible party).
     public static let personName = 50
     /// Name of a subject.

@@ -215,4 +215,17 @@ import Testing
                                    itemCode: closed.itemCode)
         #expect(restored == closed)
     }
+
+    @Test func takingAnAlarmIsDatedByTheServerAndOtherStepsAtMostHalfAnHourBack() throws {
+        let now = try Timestamp.parse("2026-11-30T10:00:00+08:00")
+        let earlier = now.addingTimeInterval(-600)
+        #expect(try DeviceAlarmRules.stepTime(.acknowledge, given: earlier, now: now) == now)
+        #expect(try DeviceAlarmRules.stepTime(.arriveOnSite, given: earlier, now: now) == earlier)
+        #expect(try DeviceAlarmRules.stepTime(.confirm, given: nil, now: now) == now)
+        #expect(try DeviceAlarmRules.stepTime(.arriveOnSite, given: now.addingTimeInterval(-1_800), now: now) == now.addingTimeInterval(-1_800))
+        for bad in [now.addingTimeInterval(-1_801), now.addingTimeInterval(61)] {
+            #expect { try DeviceAlarmRules.stepTime(.declareFalseAlarm, given: bad, now: now) } throws: { ($0 as? DomainError)?.field == "occurredAt" }
+        }
+    }
 }
+

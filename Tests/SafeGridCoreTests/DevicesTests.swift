@@ -123,4 +123,25 @@ import Testing
         #expect(DevicePlan.planned(.firePointMonitor) == 124)
         #expect(DevicePlan.total == 6_709)
     }
+
+    @Test func eventTimesAreTakenFromThirtyDaysBackToTenMinutesAheadAndAlarmsAreNeverRaisedAfterArrival() throws {
+        let now = try Timestamp.parse("2026-11-30T10:00:00+08:00")
+        #expect(throws: Never.self) { try DeviceEventTime.check(now.addingTimeInterval(600), now: now, field: "e") }
+        #expect(throws: Never.self) { try DeviceEventTime.check(now.addingTimeInterval(-30 * 86_400), now: now, field: "e") }
+        for bad in [now.addingTimeInterval(601), now.addingTimeInterval(-30 * 86_400 - 1)] {
+            #expect { try DeviceEventTime.check(bad, now: now, field: "events[0].occurredAt") } throws: {
+                ($0 as? DomainError)?.field == "events[0].occurredAt"
+            }
+        }
+        #expect(DeviceEventTime.raisedAt(occurred: now.addingTimeInterval(540), received: now) == now)
+        #expect(DeviceEventTime.raisedAt(occurred: now.addingTimeInterval(-60), received: now) == now.addingTimeInterval(-60))
+    }
+
+    @Test func requiredTextIsTrimmedAndRefusedWhenBlank() throws {
+        #expect(try TextRules.required("  SD-1 ", "serial", max: 64) == "SD-1")
+        for bad in [nil, "   ", String(repeating: "x", count: 65), "a\u{0}b"] as [String?] {
+            #expect { try TextRules.required(bad, "serial", max: 64) } throws: { ($0 as? DomainError)?.field == "serial" }
+        }
+    }
 }
+

@@ -11,8 +11,6 @@ import Vapor
 /// Jurisdiction: an alarm is read and handled by people whose area holds its subject; another
 /// is 404 like an unknown one. Viewers only read.
 enum AlarmsController {
-    /// How far back a step other than taking the alarm may be dated (s).
-    static let backdating: TimeInterval = 30 * 60
 
     struct AlarmDTO: Content {
         let id: UUID
@@ -150,14 +148,8 @@ enum AlarmsController {
         let account = try req.account()
         let action: DeviceAlarmAction = try Input.enumValue(input.action ?? "", "action")
         let now = req.services.now()
-        // Response times are what the dashboard judges workers by, so the server's clock dates
-        // the steps: taking an alarm is always now; arriving may be dated up to 30 minutes back
-        // (a cellar without signal), never earlier and never ahead.
         let given = try input.occurredAt.flatMap { $0.isEmpty ? nil : try Input.timestamp($0, "occurredAt") }
-        let at = action == .acknowledge ? now : (given ?? now)
-        guard at <= now.addingTimeInterval(60), at >= now.addingTimeInterval(-Self.backdating) else {
-            throw DomainError.invalid("occurredAt", "a step is dated between \(Int(Self.backdating / 60)) minutes ago and now (\(Timestamp.format(now)))")
-        }
+        let at = try DeviceAlarmRules.stepTime(action, given: given, now: now)
         let name = input.actor.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } ?? account.displayName
         try TextRules.check(name, "actor", max: TextRules.personName)
         let actor = "\(name)（\(account.username)）"

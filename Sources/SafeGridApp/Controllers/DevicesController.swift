@@ -53,7 +53,7 @@ enum DevicesController {
               id.utf8.allSatisfy({ (97...122).contains($0) || (48...57).contains($0) || $0 == 45 }) else {
             throw DomainError.invalid("id", "id is 2 to 32 characters of a-z, 0-9 and '-' (it goes in the platform's URL)")
         }
-        let name = try checkedText(input.name, "name", max: TextRules.subjectName)
+        let name = try TextRules.required(input.name, "name", max: TextRules.subjectName)
         guard let area = input.areaCode, req.queries.sees(area: area), try await req.queries.area(area) != nil else {
             throw DomainError.invalid("areaCode", "no area \(input.areaCode ?? "") in your jurisdiction")
         }
@@ -294,12 +294,4 @@ enum DevicesController {
                           installedByChild: byChild)
     }
 
-    /// Trimmed text, 1…`max` characters, no control characters.
-    /// - Throws: 422 naming `field`.
-    static func checkedText(_ raw: String?, _ field: String, max: Int) throws(DomainError) -> String {
-        let text = (raw ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { throw .invalid(field, "give \(field)") }
-        try TextRules.check(text, field, max: max)
-        return text
-    }
 }

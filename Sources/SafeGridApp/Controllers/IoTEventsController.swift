@@ -26,11 +26,6 @@ import Vapor
 /// `townAlerted` says that SMS went), and moves the live screens of its area. Events may be up to
 /// 10 minutes ahead of the server's clock and up to 30 days old.
 enum IoTEventsController {
-    /// How far ahead of the server's clock an event may be dated (a device clock running fast).
-    static let futureTolerance: TimeInterval = 600
-    /// How old an event may be: a platform buffers what a device sent while it was cut off, but
-    /// not for a month; older is a device with a broken clock.
-    static let maximumAge: TimeInterval = 30 * 86_400
     static let maxEvents = 1_000
 
     struct EventInput: Decodable {
@@ -109,24 +104,13 @@ enum IoTEventsController {
         var out: [Event] = []
         for (i, e) in inputs.enumerated() {
             let at = "events[\(i)]."
-            func text(_ raw: String?, _ field: String, max: Int) throws(DomainError) -> String {
-                let t = (raw ?? "").trimmingCharacters(in: .whitespaces)
-                guard !t.isEmpty else { throw .invalid(at + field, "give \(field)") }
-                try TextRules.check(t, at + field, max: max)
-                return t
-            }
-            let id = try text(e.eventId, "eventId", max: 128)
-            let serial = try text(e.serial, "serial", max: 64)
+            let id = try TextRules.required(e.eventId, at + "eventId", max: 128)
+            let serial = try TextRules.required(e.serial, at + "serial", max: 64)
             let kind: DeviceEventKind = try Input.enumValue(e.kind ?? "", at + "kind")
             guard let raw = e.occurredAt, !raw.isEmpty else { throw DomainError.invalid(at + "occurredAt", "give occurredAt with its offset, e.g. 2026-12-06T14:05:00+08:00") }
             let occurred = try Input.timestamp(raw, at + "occurredAt")
-            guard occurred <= now.addingTimeInterval(futureTolerance) else {
-                throw DomainError.invalid(at + "occurredAt", "\(raw) is more than \(Int(futureTolerance / 60)) minutes ahead of the server's clock (\(Timestamp.format(now)))")
-            }
-            guard occurred >= now.addingTimeInterval(-maximumAge) else {
-                throw DomainError.invalid(at + "occurredAt", "\(raw) is more than \(Int(maximumAge / 86_400)) days before the server's clock (\(Timestamp.format(now))); check the device's clock")
-            }
-            let detail = try e.detail.flatMap { $0.isEmpty ? nil : try text($0, "detail", max: 500) }
+            try DeviceEventTime.check(occurred, now: now, field: at + "occurredAt")
+            let detail = try e.detail.flatMap { $0.isEmpty ? nil : try TextRules.required($0, at + "detail", max: 500) }
             let canonical = [id, serial, kind.rawValue, String(Int64(occurred.timeIntervalSince1970.rounded(.down))), detail ?? ""]
                 .joined(separator: "\u{1F}")
             out.append(Event(index: i, eventID: id, serial: serial, kind: kind, occurredAt: occurred, detail: detail,
@@ -216,8 +200,9 @@ enum IoTEventsController {
             // marks set or cleared by the devices' own order.
             var byDevice: [UUID: [Event]] = [:]
             for e in toStore { if let d = devices[e.serial] { byDevice[d.id, default: []].append(e) } }
+            let byID = Dictionary(devices.values.map { ($0.id, $0) }) { a, _ in a }
             for (id, list) in byDevice {
-                guard let device = devices.values.first(where: { $0.id == id }) else { continue }
+                guard let device = byID[id] else { continue }
                 let last = max(now, device.lastMessageAt ?? now)
                 var fault: Date?? = nil, battery: Date?? = nil
                 let lastHeartbeat = list.filter { $0.kind == .heartbeat }.map(\.occurredAt).max()
@@ -261,12 +246,10 @@ enum IoTEventsController {
             phones.append(phone.stored)
             if code == device.townCode { townPhone = true }
         }
-        // Raised when it happened, but not after it reached us: a fast device clock must not
-        // keep the workers from taking it until that time comes.
         try await DeviceStore(sql: sql).insert(alarm: DeviceAlarmRow(
             id: id, deviceId: device.id, subjectId: device.subjectId, townCode: device.townCode, villageCode: device.villageCode,
             gridCode: device.gridCode, microGridCode: device.microGridCode, kind: e.kind.rawValue, state: DeviceAlarmState.raised.rawValue,
-            raisedAt: min(e.occurredAt, now), repeats: 0, townAlerted: townPhone, acknowledgedAt: nil, acknowledgedBy: nil, onSiteAt: nil,
+            raisedAt: DeviceEventTime.raisedAt(occurred: e.occurredAt, received: now), repeats: 0, townAlerted: townPhone, acknowledgedAt: nil, acknowledgedBy: nil, onSiteAt: nil,
             onSiteBy: nil, closedAt: nil, closedBy: nil, falseAlarmReason: nil, note: nil, itemCode: nil, hazardId: nil, inspectionId: nil))
         if !phones.isEmpty {
             let text = SMSTemplate.deviceAlarm(kindZh: e.kind.zh, subjectName: subject?.name ?? "", room: device.room,

@@ -54,11 +54,11 @@ enum DeviceRegistration {
     ///   `installedOn`, `platformId`, `subjectId`, `kind`.
     static func check(_ p: DeviceParticulars, platform: IoTPlatformRow?, subject: SubjectRow?, subjectName: String,
                       existing: DeviceRow?, updates: Bool, now: Date) throws(DomainError) -> Outcome {
-        let serial = try DevicesController.checkedText(p.serial, "serial", max: 64)
-        let vendor = try DevicesController.checkedText(p.vendor, "vendor", max: TextRules.subjectName)
+        let serial = try TextRules.required(p.serial, "serial", max: 64)
+        let vendor = try TextRules.required(p.vendor, "vendor", max: TextRules.subjectName)
         var room: String? = nil
         if let raw = p.room, !raw.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            room = try DevicesController.checkedText(raw, "room", max: 32)
+            room = try TextRules.required(raw, "room", max: 32)
         }
         let today = CalendarDate(shanghai: now)
         if let installed = p.installedOn, installed > today {
