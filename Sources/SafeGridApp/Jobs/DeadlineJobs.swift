@@ -127,23 +127,21 @@ package enum DeadlineJobs {
 
 extension DeadlineJobs {
     /// Marks offline every device with no message for the configured period
-    /// (``DeviceConnectivity``), in one statement; answers how many. The screens of the areas
+    /// (``DeviceConnectivity``); answers how many. The screens of the areas
     /// are told through a campaign write only when some were marked.
     package static func markDevicesOffline(app: Application, now: Date) async throws -> Int {
         let cutoff = DeviceConnectivity.cutoff(now: now, offlinePeriod: app.settings.jobs.deviceOfflineAfter)
-        let due = try await app.sql.select().column("micro_grid_code").from("devices").where("offline_since", .is, SQLLiteral.null)
-            .where(SQLBinaryExpression(SQLFunction("COALESCE", args: SQLIdentifier("last_message_at"), SQLIdentifier("registered_at")),
-                                       .lessThan, SQLBind(cutoff))).limit(1).first()
-        guard due != nil else { return 0 }
+        // Most minutes nobody falls silent: no write then.
+        guard try await !DeviceStore(sql: app.sql).silent(since: cutoff, limit: 1).isEmpty else { return 0 }
         return try await app.campaignWrite(scope: .everything, recordedAt: now) { tx in
-            let codes = try await tx.sql.select().column("micro_grid_code").from("devices").where("offline_since", .is, SQLLiteral.null)
-                .where(SQLBinaryExpression(SQLFunction("COALESCE", args: SQLIdentifier("last_message_at"), SQLIdentifier("registered_at")),
-                                           .lessThan, SQLBind(cutoff))).distinct().all()
-                .compactMap { try? $0.decode(column: "micro_grid_code", as: String.self) }
-            tx.touch(microGrids: codes)
-            return try await DeviceStore(sql: tx.sql).markOffline(silentSince: cutoff, at: now)
+            let store = DeviceStore(sql: tx.sql)
+            let silent = try await store.silent(since: cutoff)
+            try await store.markOffline(silent.map(\.id), at: now)
+            tx.touch(microGrids: silent.map(\.microGrid))
+            return silent.count
         }
     }
+
 }
 
 extension Application {

@@ -208,17 +208,25 @@ package struct DeviceStore: Sendable {
             .where("maintenance_since", .is, SQLLiteral.null).run()
     }
 
-    /// Marks offline, once, every device silent since before `cutoff` (its last message, or its
-    /// registration when it never sent one); answers how many it marked.
-    func markOffline(silentSince cutoff: Date, at now: Date) async throws -> Int {
-        let marked = try await sql.select().column("id").from("devices").where("offline_since", .is, SQLLiteral.null)
+    /// Devices not marked offline whose last message (or registration, when they never sent
+    /// one) is before `cutoff`: the ones the jobs mark (``DeviceConnectivity``).
+    func silent(since cutoff: Date, limit: Int? = nil) async throws -> [(id: UUID, microGrid: String)] {
+        var q = sql.select().columns("id", "micro_grid_code").from("devices").where("offline_since", .is, SQLLiteral.null)
             .where(SQLBinaryExpression(SQLFunction("COALESCE", args: SQLIdentifier("last_message_at"), SQLIdentifier("registered_at")),
-                                       .lessThan, SQLBind(cutoff))).all().count
-        guard marked > 0 else { return 0 }
-        try await sql.update("devices").set("offline_since", to: SQLBind(now)).where("offline_since", .is, SQLLiteral.null)
-            .where(SQLBinaryExpression(SQLFunction("COALESCE", args: SQLIdentifier("last_message_at"), SQLIdentifier("registered_at")),
-                                       .lessThan, SQLBind(cutoff))).run()
-        return marked
+                                       .lessThan, SQLBind(cutoff)))
+        if let limit { q = q.limit(limit) }
+        return try await q.all().compactMap { row in
+            guard let id = try? row.decode(column: "id", as: UUID.self), let mg = try? row.decode(column: "micro_grid_code", as: String.self) else { return nil }
+            return (id, mg)
+        }
+    }
+
+    /// Marks the devices `ids` offline since `now` (those not marked meanwhile).
+    func markOffline(_ ids: [UUID], at now: Date) async throws {
+        for chunk in ids.chunked(500) {
+            try await sql.update("devices").set("offline_since", to: SQLBind(now)).where("offline_since", .is, SQLLiteral.null)
+                .where("id", .in, SQLBind.group(chunk)).run()
+        }
     }
 
     // MARK: Messages
