@@ -331,26 +331,30 @@ package struct DeviceStore: Sendable {
     }
 
     func counts(area: String, queries: CampaignQueries) async throws -> Counts {
-        var out = Counts()
-        func count(_ filter: (SQLSelectBuilder) -> SQLSelectBuilder) async throws -> [DeviceKind: Int] {
-            var q = queries.scoped(sql.select().column("kind").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("devices"))
-            if let column = CampaignQueries.areaColumn(for: area) { q = q.where(SQLIdentifier(column), .equal, SQLBind(area)) }
-            var by: [DeviceKind: Int] = [:]
-            for row in try await filter(q).groupBy("kind").all() {
-                guard let kind = DeviceKind(rawValue: try row.decode(column: "kind", as: String.self)) else { continue }
-                by[kind] = try row.decode(column: "n", as: Int.self)
-            }
-            return by
+        // One pass over the area's devices (the screens ask on every update): a count per mark.
+        // CAST: PostgreSQL sums as NUMERIC.
+        func marked(_ condition: String, _ name: String) -> any SQLExpression {
+            SQLAlias(SQLRaw("CAST(SUM(CASE WHEN \(condition) THEN 1 ELSE 0 END) AS BIGINT)"), as: SQLIdentifier(name))
         }
-        out.installed = try await count { $0 }
-        out.offline = try await count { $0.where("offline_since", .isNot, SQLLiteral.null) }
-        out.fault = try await count { $0.where("fault_since", .isNot, SQLLiteral.null) }
-        out.maintenance = try await count { $0.where("maintenance_since", .isNot, SQLLiteral.null) }
-        out.alarming = try await count {
-            $0.where("id", .in, SQLSubquery.select { $0.column("device_id").from("device_alarms").where("state", .in, SQLBind.group(Self.openStates)) })
+        let open = Self.openStates.map { "'\($0)'" }.joined(separator: ", ")
+        var q = queries.scoped(sql.select().column("kind").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .column(marked("offline_since IS NOT NULL", "offline")).column(marked("fault_since IS NOT NULL", "fault"))
+            .column(marked("maintenance_since IS NOT NULL", "maintenance"))
+            .column(marked("id IN (SELECT device_id FROM device_alarms WHERE state IN (\(open)))", "alarming"))
+            .from("devices"))
+        if let column = CampaignQueries.areaColumn(for: area) { q = q.where(SQLIdentifier(column), .equal, SQLBind(area)) }
+        var out = Counts()
+        for row in try await q.groupBy("kind").all() {
+            guard let kind = DeviceKind(rawValue: try row.decode(column: "kind", as: String.self)) else { continue }
+            out.installed[kind] = try row.decode(column: "n", as: Int.self)
+            out.offline[kind] = try row.decode(column: "offline", as: Int?.self) ?? 0
+            out.fault[kind] = try row.decode(column: "fault", as: Int?.self) ?? 0
+            out.maintenance[kind] = try row.decode(column: "maintenance", as: Int?.self) ?? 0
+            out.alarming[kind] = try row.decode(column: "alarming", as: Int?.self) ?? 0
         }
         return out
     }
+
 
     /// Planned devices per kind of `area`: its own plan rows and its descendants' (a town's
     /// plan is its villages' sum).
