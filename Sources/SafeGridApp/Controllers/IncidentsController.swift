@@ -181,14 +181,21 @@ enum IncidentsController {
         guard req.queries.sees(area: code), let area = try await req.queries.area(code) else {
             throw DomainError(.notFound, field: "areaCode", reason: "no area with code \(code)")
         }
-        let today = CalendarDate(shanghai: req.services.now())
-        let lastRecorded = area.level == .grid || area.level == .microGrid ? nil
-            : try await IncidentStore(sql: req.sql).lastRecordedDay(in: area, notAfter: today.adding(days: -1))
-        let period = try period(from: req.query[String.self, at: "from"], to: req.query[String.self, at: "to"],
-                                today: today, lastRecorded: lastRecorded)
-        guard let figures = try await IncidentFigures.compute(area: area, period: period, sql: req.sql) else {
+        guard let figures = try await figures(of: area, from: req.query[String.self, at: "from"], to: req.query[String.self, at: "to"],
+                                              now: req.services.now(), sql: req.sql) else {
             throw DomainError.invalid("areaCode", "incidents are counted per village and town, not per \(area.level.en.lowercased()) (\(area.code))")
         }
         return figures
+    }
+
+    /// The figures of `area` for `from`…`to` (``period(from:to:today:lastRecorded:)``; neither:
+    /// the default period ending on the town's last recorded day); `nil` for a grid or micro-grid.
+    /// The caller has checked the reader sees `area`. The API and the dashboard pages use it.
+    static func figures(of area: Area, from: String?, to: String?, now: Date, sql: any SQLDatabase) async throws -> IncidentFigures? {
+        guard area.level != .grid, area.level != .microGrid else { return nil }
+        let today = CalendarDate(shanghai: now)
+        let lastRecorded = try await IncidentStore(sql: sql).lastRecordedDay(in: area, notAfter: today.adding(days: -1))
+        let period = try period(from: from, to: to, today: today, lastRecorded: lastRecorded)
+        return try await IncidentFigures.compute(area: area, period: period, sql: sql)
     }
 }

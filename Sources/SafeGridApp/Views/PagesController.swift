@@ -54,11 +54,8 @@ enum PagesController {
     static func resultCards(_ code: String, _ req: Request) async throws -> Node<HTML.BodyContext> {
         let devices = try await DevicesController.summary(area: code, queries: req.queries, now: req.services.now())
         var incidents: IncidentFigures?
-        if let area = try await req.queries.area(code), area.level != .grid, area.level != .microGrid {
-            let today = CalendarDate(shanghai: req.services.now())
-            let last = try await IncidentStore(sql: req.sql).lastRecordedDay(in: area, notAfter: today.adding(days: -1))
-            let period = try IncidentsController.period(from: nil, to: nil, today: today, lastRecorded: last)
-            incidents = try await IncidentFigures.compute(area: area, period: period, sql: req.sql)
+        if let area = try await req.queries.area(code) {
+            incidents = try await IncidentsController.figures(of: area, from: nil, to: nil, now: req.services.now(), sql: req.sql)
         }
         return .div(.class("grid"), DevicesCard.card(devices), .if(incidents != nil, incidents.map(DevicesCard.incidents) ?? .empty))
     }
