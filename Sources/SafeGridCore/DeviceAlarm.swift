@@ -319,12 +319,15 @@ public enum DeviceAlarmRules {
     /// arriving in a cellar without signal).
     public static let backdating: TimeInterval = 30 * 60
 
-    /// The time a step is recorded at. Response times are what workers are judged by, so the
-    /// server's clock dates them: taking an alarm (``DeviceAlarmAction/acknowledge``) is always
-    /// `now`; the other steps `given` (default `now`), at most ``backdating`` back and a minute ahead.
+    /// The time a step taken on an alarm in `state` is recorded at. Response times are what
+    /// workers are judged by, so the server's clock dates them: taking an alarm is always `now`
+    /// — ``DeviceAlarmAction/acknowledge``, and an arrival on an alarm nobody took yet, which
+    /// takes it too; the other steps `given` (default `now`), at most ``backdating`` back and a
+    /// minute ahead.
     /// - Throws: ``DomainError`` `.invalid` on `occurredAt` outside that window.
-    public static func stepTime(_ action: DeviceAlarmAction, given: Date?, now: Date) throws(DomainError) -> Date {
-        let at = action == .acknowledge ? now : (given ?? now)
+    public static func stepTime(_ action: DeviceAlarmAction, from state: DeviceAlarmState, given: Date?, now: Date) throws(DomainError) -> Date {
+        let takes = action == .acknowledge || (action == .arriveOnSite && state == .raised)
+        let at = takes ? now : (given ?? now)
         guard at <= now.addingTimeInterval(60), at >= now.addingTimeInterval(-backdating) else {
             throw .invalid("occurredAt", "a step is dated between \(Int(backdating / 60)) minutes ago and now (\(Timestamp.format(now)))")
         }

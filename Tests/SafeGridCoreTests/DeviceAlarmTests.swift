@@ -219,12 +219,14 @@ import Testing
     @Test func takingAnAlarmIsDatedByTheServerAndOtherStepsAtMostHalfAnHourBack() throws {
         let now = try Timestamp.parse("2026-11-30T10:00:00+08:00")
         let earlier = now.addingTimeInterval(-600)
-        #expect(try DeviceAlarmRules.stepTime(.acknowledge, given: earlier, now: now) == now)
-        #expect(try DeviceAlarmRules.stepTime(.arriveOnSite, given: earlier, now: now) == earlier)
-        #expect(try DeviceAlarmRules.stepTime(.confirm, given: nil, now: now) == now)
-        #expect(try DeviceAlarmRules.stepTime(.arriveOnSite, given: now.addingTimeInterval(-1_800), now: now) == now.addingTimeInterval(-1_800))
+        #expect(try DeviceAlarmRules.stepTime(.acknowledge, from: .raised, given: earlier, now: now) == now)
+        // Arriving on an alarm nobody took takes it: dated now, whatever the phone says.
+        #expect(try DeviceAlarmRules.stepTime(.arriveOnSite, from: .raised, given: earlier, now: now) == now)
+        #expect(try DeviceAlarmRules.stepTime(.arriveOnSite, from: .acknowledged, given: earlier, now: now) == earlier)
+        #expect(try DeviceAlarmRules.stepTime(.confirm, from: .onSite, given: nil, now: now) == now)
+        #expect(try DeviceAlarmRules.stepTime(.arriveOnSite, from: .acknowledged, given: now.addingTimeInterval(-1_800), now: now) == now.addingTimeInterval(-1_800))
         for bad in [now.addingTimeInterval(-1_801), now.addingTimeInterval(61)] {
-            #expect { try DeviceAlarmRules.stepTime(.declareFalseAlarm, given: bad, now: now) } throws: { ($0 as? DomainError)?.field == "occurredAt" }
+            #expect { try DeviceAlarmRules.stepTime(.declareFalseAlarm, from: .onSite, given: bad, now: now) } throws: { ($0 as? DomainError)?.field == "occurredAt" }
         }
     }
 }

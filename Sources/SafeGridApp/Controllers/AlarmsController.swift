@@ -149,7 +149,6 @@ enum AlarmsController {
         let action: DeviceAlarmAction = try Input.enumValue(input.action ?? "", "action")
         let now = req.services.now()
         let given = try input.occurredAt.flatMap { $0.isEmpty ? nil : try Input.timestamp($0, "occurredAt") }
-        let at = try DeviceAlarmRules.stepTime(action, given: given, now: now)
         let name = input.actor.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } ?? account.displayName
         try TextRules.check(name, "actor", max: TextRules.personName)
         let actor = "\(name)（\(account.username)）"
@@ -162,6 +161,7 @@ enum AlarmsController {
                 throw DomainError(.notFound, field: "id", reason: "no alarm with id \(id)")
             }
             let alarm = row.alarm()
+            let at = try DeviceAlarmRules.stepTime(action, from: alarm.state, given: given, now: now)
             var next: DeviceAlarm
             var hazard: UUID?, inspection: UUID?
             switch action {

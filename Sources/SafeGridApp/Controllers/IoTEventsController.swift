@@ -207,12 +207,12 @@ enum IoTEventsController {
                 var fault: Date?? = nil, battery: Date?? = nil
                 let lastHeartbeat = list.filter { $0.kind == .heartbeat }.map(\.occurredAt).max()
                 if let f = list.filter({ $0.kind == .fault }).map(\.occurredAt).max(), lastHeartbeat.map({ f >= $0 }) ?? true {
-                    fault = .some(device.faultSince ?? f)
+                    fault = .some(device.faultSince ?? min(f, now))
                 } else if let h = lastHeartbeat, let since = device.faultSince, h > since {
                     fault = .some(nil)
                 }
                 if let b = list.filter({ $0.kind == .lowBattery }).map(\.occurredAt).max(), lastHeartbeat.map({ b >= $0 }) ?? true {
-                    battery = .some(device.batteryLowSince ?? b)
+                    battery = .some(device.batteryLowSince ?? min(b, now))
                 } else if let h = lastHeartbeat, let since = device.batteryLowSince, h > since {
                     battery = .some(nil)
                 }
@@ -253,7 +253,8 @@ enum IoTEventsController {
             onSiteBy: nil, closedAt: nil, closedBy: nil, falseAlarmReason: nil, note: nil, itemCode: nil, hazardId: nil, inspectionId: nil))
         if !phones.isEmpty {
             let text = SMSTemplate.deviceAlarm(kindZh: e.kind.zh, subjectName: subject?.name ?? "", room: device.room,
-                                               raisedAt: e.occurredAt, keyHazardEnterprise: keyHazard)
+                                               raisedAt: DeviceEventTime.raisedAt(occurred: e.occurredAt, received: now),
+                                               keyHazardEnterprise: keyHazard)
             try await Outbox.enqueue(OutgoingMessage(kind: .deviceAlarm, subjectID: device.subjectId, inspectionID: nil, hazardID: nil,
                                                      body: text, segments: SMSText.segments(text).segments, recipients: phones,
                                                      dedupeKey: "alarm:\(id.uuidString.lowercased())"), sql: sql, at: now)
