@@ -95,7 +95,7 @@
     var late = items.filter(overdue).length;
     box.appendChild(h("h2", {}, "居民上报 Resident reports ",
       h("span", { class: "badge" + (items.length ? " some" : ""), id: "report-count" }, String(items.length)),
-      late ? h("span", { class: "late" }, " · 超时 " + late + " overdue") : null));
+      late ? h("span", { class: "late" }, " · 超时 " + late) : null));
     if (shownDone) {
       box.appendChild(h("div", { id: "report-done", class: "card report-done", role: "status", dataset: { report: shownDone.id, action: shownDone.action } },
         h("p", { class: "ok" }, shownDone.text),
@@ -120,6 +120,18 @@
     return [h("span", {}, name), phone ? (/^1\d{10}$/.test(phone) ? h("a", { href: "tel:" + phone, class: "phone" }, phone) : h("span", { class: "phone" }, phone)) : null];
   }
 
+  /** A photo of the report (staff only: the session cookie goes along), opened full size on a tap. */
+  function photoThumb(p, i) {
+    var img = h("img", { class: "thumb-img", src: p.url, alt: "现场照片 " + (i + 1) + " photo " + (i + 1), loading: "lazy" });
+    var a = h("a", { href: p.url, target: "_blank", rel: "noopener", class: "thumb" }, img);
+    // Offline, or gone from the server: a plain box says so instead of a broken image.
+    img.addEventListener("error", function () {
+      SG.clear(a);
+      a.appendChild(h("span", { class: "thumb-img thumb-missing" }, Api.online ? "照片无法显示 photo unavailable" : "离线 offline"));
+    });
+    return a;
+  }
+
   function reportRow(r, me, kept, box, t) {
     var id = lower(r.id), late = overdue(r), writes = Data.writes(me);
     var photos = (r.photos || []).filter(function (p) { return p && typeof p.url === "string" && /^\/api\/v1\/reports\//.test(p.url); });
@@ -137,10 +149,7 @@
         late ? h("span", { class: "bad overdue-text" }, "超过24小时未核实 overdue") : null,
         h("span", { class: "reporter" }, "上报人 ", reporterText(r)),
         r.additions ? h("span", {}, "另有 " + r.additions + " 人补充 more") : null),
-      photos.length ? h("div", { class: "thumbs" }, photos.map(function (p, i) {
-        return h("a", { href: p.url, target: "_blank", rel: "noopener", class: "thumb" },
-          h("img", { class: "thumb-img", src: p.url, alt: "现场照片 " + (i + 1) + " photo", loading: "lazy" }));
-      })) : null,
+      photos.length ? h("div", { class: "thumbs" }, photos.map(photoThumb)) : null,
       r.subjectId ? h("p", { class: "subject-match" }, "匹配对象 Subject: " + (r.subjectName || r.subjectId) + (r.subjectKind ? " · " + kindZh(r.subjectKind) : ""))
         : h("p", { class: "hint subject-match" }, "未匹配对象，核实时选择 · no subject matched; choose one when verifying"));
     if (writes) {
@@ -155,7 +164,7 @@
     if (writes && pendingOpen && pendingOpen.token === t && pendingOpen.id === id) {
       var preset = pendingOpen.subject;
       pendingOpen = null;
-      setTimeout(function () { openVerify(preset).then(function () { row.scrollIntoView({ block: "start" }); }); }, 0);
+      openVerify(preset).then(function () { if (row.isConnected) { row.scrollIntoView({ block: "start" }); window.scrollBy(0, -64); } });
     }
 
     function say(text, ok) { msg.textContent = text || ""; msg.className = "msg" + (text ? (ok ? " ok" : " bad") : ""); }
@@ -174,6 +183,8 @@
       say("");
       SG.clear(form);
       form.setAttribute("data-mode", "verify");
+      // At once, so that a list arriving meanwhile does not redraw the card under it.
+      form.appendChild(h("p", { class: "hint" }, "载入中… Loading…"));
       var checklist = await Store.get("checklist");
       if (!checklist && Api.online) { try { checklist = await Api.json("/api/v1/checklists/current"); await Store.set("checklist", checklist); } catch (e) { /* below */ } }
       var items = (checklist && checklist.items) || [], byCode = {};
@@ -259,6 +270,7 @@
         found.textContent = list.length ? "找到 " + list.length + " 个，请在上方“对象”中选择 · " + list.length + " found: choose in the list above" : "没有找到 · nothing found";
       }
 
+      SG.clear(form);
       form.appendChild(UI().field("subjectId", "核实对象 Subject", subj));
       form.appendChild(h("div", { class: "field search-subject" }, h("label", { for: q.id }, "查找其他对象 Find another"), q, found, reg));
       form.appendChild(UI().field("itemCode", "隐患项 Item", item));
