@@ -12,6 +12,8 @@
 
   var REASONS = [["notHazard", "不是隐患", "not a hazard"], ["duplicate", "重复上报", "duplicate"],
     ["outsideArea", "不在本辖区", "outside this area"], ["cannotFind", "现场未找到", "not found on site"]];
+  // Only the server's own photo addresses go into an <img> (a report's text never becomes markup).
+  var PHOTO_URL = /^\/api\/v1\/reports\/[0-9A-Za-z-]+\/photos\/\d+$/;
   var SHOWN = 20;                 // cards drawn at first; the rest behind a button
   var done = null;                // the last confirmation of this Today screen: {token, id, action, text, subjectId}
   var pendingOpen = null;         // {token, id, subject}: open this report's verify form (back from registering)
@@ -134,7 +136,7 @@
 
   function reportRow(r, me, kept, box, t) {
     var id = lower(r.id), late = overdue(r), writes = Data.writes(me);
-    var photos = (r.photos || []).filter(function (p) { return p && typeof p.url === "string" && /^\/api\/v1\/reports\//.test(p.url); });
+    var photos = (r.photos || []).filter(function (p) { return p && typeof p.url === "string" && PHOTO_URL.test(p.url); });
     var msg = h("p", { class: "msg", role: "alert", dataset: { for: "report" } });
     var form = h("div", { class: "report-form" });
     var row = h("li", { class: "card report" + (late ? " overdue" : ""), dataset: { report: id, state: r.state } },
@@ -374,9 +376,13 @@
         if (!res.ok) {
           var zh = problemZh(res.status, res.problem), server = SG.problemText(res.problem) || ("HTTP " + res.status);
           var text = zh ? zh + "（服务器 server: " + server + "）" : server;
-          var f = res.problem && res.problem.field;
+          var f = res.problem && typeof res.problem.field === "string" && /^[A-Za-z0-9_.]+$/.test(res.problem.field) ? res.problem.field : null;
           if (!(f && f !== "action" && UI().msg(form, f, text))) say(text);
-          if (res.status === 409 || res.status === 404) reloadSoon();
+          if (res.status === 409 || res.status === 404) {
+            // The card may leave the list: the toast stays a moment longer.
+            UI().toast(res.status === 409 ? "该上报已被他人处理 · already handled" : "找不到该上报 · not found", "bad");
+            reloadSoon();
+          }
           return;
         }
         var a = res.json || {};
@@ -411,7 +417,8 @@
         SG.clear(form); form.removeAttribute("data-mode");
         var keep = msg.textContent;
         load(box, t, me).then(function () {
-          var again = box.querySelector("li[data-report='" + id + "'] .msg[data-for='report']");
+          var again = null;
+          Array.prototype.forEach.call(box.querySelectorAll("li.report"), function (li) { if (li.getAttribute("data-report") === id) again = li.querySelector(".msg[data-for='report']"); });
           if (again && keep) { again.textContent = keep; again.className = "msg bad"; }
         });
       }, 1500);
