@@ -14,6 +14,7 @@
     ["outsideArea", "不在本辖区", "outside this area"], ["cannotFind", "现场未找到", "not found on site"]];
   // Only the server's own photo addresses go into an <img> (a report's text never becomes markup).
   var PHOTO_URL = /^\/api\/v1\/reports\/[0-9A-Za-z-]+\/photos\/\d+$/;
+  var STATE_ZH = { received: "待核实", verified: "已核实", dismissed: "已驳回", rectified: "已整改", added: "已并入其他上报" };
   var SHOWN = 20;                 // cards drawn at first; the rest behind a button
   var done = null;                // the last confirmation of this Today screen: {token, id, action, text, subjectId}
   var pendingOpen = null;         // {token, id, subject}: open this report's verify form (back from registering)
@@ -48,7 +49,10 @@
   function problemZh(status, p) {
     p = p || {};
     var f = String(p.field || ""), d = String(p.detail || p.title || "");
-    if (status === 409) return "该上报已被处理（已核实或已驳回），列表已刷新 · this report was handled already; the list is refreshed";
+    if (status === 409) {
+      var now = STATE_ZH[p.currentState] || "";
+      return "该上报已被处理" + (now ? "（现为“" + now + "”）" : "（已核实或已驳回）") + "，列表已刷新 · this report was handled already; the list is refreshed";
+    }
     if (status === 404) return "服务器上找不到该上报（可能不在本账号辖区）· not found on the server (outside this account's area?)";
     if (status === 422 || status === 400) {
       if (f === "subjectId") {
@@ -57,16 +61,22 @@
         if (/not found|no such|unknown/i.test(d)) return "服务器上没有该对象（刚登记的对象可能尚未上传）· no such subject on the server (a new one may not be sent yet)";
         return "请选择核实的对象 · choose the subject";
       }
-      if (f === "itemCode") return /kind|apply|applies/i.test(d) ? "该隐患项不适用于所选对象，请另选 · the item does not apply to this subject; choose another"
+      // "LANE-01 is not an item of checklist 3 for a rentalHousing"
+      if (f === "itemCode") return / for an? [A-Za-z]+$|kind|appl/i.test(d) ? "该隐患项不适用于所选对象，请另选 · the item does not apply to this subject; choose another"
         : "隐患项无效，请另选 · not a checklist item; choose another";
       if (f === "severity") return "严重程度无效 · not a severity";
       if (f === "reason") return "请选择驳回原因 · choose a reason";
       if (f === "duplicateOf") {
         if (/itself|same report/i.test(d)) return "不能选本条上报 · not this report itself";
-        if (/not found|no such|unknown/i.test(d)) return "找不到所选的原上报 · the report it duplicates was not found";
+        if (/no other report|not found|no such|unknown/i.test(d)) return "找不到所选的原上报（或不在本辖区、已合并）· the report it duplicates is not in this area";
+        if (/only a duplicate/i.test(d)) return "只有“重复上报”才选原上报 · only a duplicate names another report";
         return "请选择重复的原上报 · choose the report it duplicates";
       }
-      if (f === "note") return /long|at most|characters/i.test(d) ? "说明过长 · the note is too long" : "请写明驳回说明 · a note is required";
+      if (f === "note") {
+        if (/at most|long/i.test(d)) return "说明过长（最多 500 字）· the note is too long (500 characters at most)";
+        if (/control character/i.test(d)) return "说明含有不可见的控制字符，请删除后重试 · the note holds a control character";
+        return "请写明驳回说明 · a note is required";
+      }
       if (f === "action") return "不能这样处理该上报 · this step is not possible for the report";
     }
     return SG.problemZh(status, p);
@@ -119,7 +129,8 @@
     if (r.anonymous) return [h("span", {}, "匿名 Anonymous")];
     var name = r.reporterName || "居民 Resident", phone = r.reporterPhone || "";
     // A full number can be called; a masked one ("138****5678") is only shown.
-    return [h("span", {}, name), phone ? (/^1\d{10}$/.test(phone) ? h("a", { href: "tel:" + phone, class: "phone" }, phone) : h("span", { class: "phone" }, phone)) : null];
+    var digits = phone.replace(/[\s-]/g, "");
+    return [h("span", {}, name), phone ? (/^1\d{10}$/.test(digits) ? h("a", { href: "tel:" + digits, class: "phone" }, phone) : h("span", { class: "phone" }, phone)) : null];
   }
 
   /** A photo of the report (staff only: the session cookie goes along), opened full size on a tap. */
@@ -199,7 +210,7 @@
       var item = h("select", { name: "itemCode", id: "rv-item-" + id });
       var sev = h("select", { name: "severity", id: "rv-sev-" + id });
       SG.SEVERITIES.forEach(function (s) { sev.appendChild(h("option", { value: s.value }, s.zh + " " + s.en)); });
-      var note = h("textarea", { name: "note", id: "rv-note-" + id, rows: 2, maxlength: 2000, placeholder: "核实情况（可不填）· what you found (optional)" });
+      var note = h("textarea", { name: "note", id: "rv-note-" + id, rows: 2, maxlength: 500, placeholder: "核实情况（可不填）· what you found (optional)" });
       var go = h("button", { type: "button", class: "btn go" }, "确认核实 Confirm");
       var reg = h("a", { class: "register-subject", href: "#/register?report=" + encodeURIComponent(id) }, "没有合适的对象？登记新对象 · none fits: register a subject");
 
@@ -304,7 +315,7 @@
       var dup = h("select", { name: "duplicateOf", id: "rd-dup-" + id });
       var dupField = UI().field("duplicateOf", "重复于 Duplicate of", dup, "本辖区同类上报，近的在前 · reports of the same kind here, nearest first");
       dupField.hidden = true;
-      var note = h("textarea", { name: "note", id: "rd-note-" + id, rows: 2, maxlength: 1000, required: true, placeholder: "驳回说明（必填，会短信告知居民）· why (required; the resident is told)" });
+      var note = h("textarea", { name: "note", id: "rd-note-" + id, rows: 2, maxlength: 500, required: true, placeholder: "驳回说明（必填，会短信告知居民）· why (required; the resident is told)" });
       var go = h("button", { type: "button", class: "btn danger go" }, "确认驳回 Dismiss");
       form.appendChild(UI().field("reason", "驳回原因 Reason", reason));
       form.appendChild(dupField);
