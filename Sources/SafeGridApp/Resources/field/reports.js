@@ -291,12 +291,22 @@
       form.appendChild(UI().field("note", "说明 Note", note));
       form.appendChild(buttons(go));
       fillItems(r.serviceCode);
-      go.addEventListener("click", function () {
+      go.addEventListener("click", async function () {
         UI().clearMsgs(form);
         var bad = false;
         if (!subj.value && !r.subjectId) { UI().msg(form, "subjectId", "请选择核实的对象，或登记新对象 · choose the subject, or register one"); bad = true; }
         if (!item.value) { UI().msg(form, "itemCode", "请选择隐患项 · choose the item"); bad = true; }
         if (bad) return;
+        // A subject registered on this phone goes up first: the server must know it.
+        var chosen = subj.value ? await Data.findSubject(subj.value) : null;
+        if (chosen && chosen.pendingItem && Api.online) {
+          try { await SG.Outbox.run(); } catch (e) { /* said below */ }
+          chosen = await Data.findSubject(subj.value);
+        }
+        if (chosen && chosen.pendingItem) {
+          UI().msg(form, "subjectId", "新登记的对象尚未上传，请先在“待传”中发送 · the new subject is not on the server yet; send it from the Queue first");
+          return;
+        }
         var body = { action: "verify", itemCode: item.value, severity: sev.value };
         if (subj.value) body.subjectId = subj.value;
         if (note.value.trim()) body.note = note.value.trim();
