@@ -1344,7 +1344,7 @@ def _resident_report(ctx, code, lat, lon, address, description, photos=()):
     body = {"serviceCode": code, "description": description, "latitude": round(lat, 7), "longitude": round(lon, 7),
             "address": address, "anonymous": True, "photos": list(photos)}
     st, _, answer = common.http("POST", ctx.base + "/api/v1/resident/reports", body)
-    check(st == 201, f"a resident's anonymous report {code} is taken ({st} {answer[:300]!r})")
+    check(st == 201, f"a resident's anonymous report {code} is taken ({st}{'' if st == 201 else ' ' + repr(answer[:300])})")
     return json.loads(answer)["id"].lower()
 
 
@@ -1442,7 +1442,7 @@ def test_report_task(ctx):
     p.shot("report-note-required")
     # Handled meanwhile by someone else: the server's 409, in Chinese, in the card.
     st, answer = srv.post(f"/api/v1/reports/{third}/actions", {"action": "dismiss", "reason": "notHazard", "note": "另一台设备已处理"}, user="wangge.worker")
-    check(st == 200, f"dismissed meanwhile through the API ({st} {answer[:200]!r})")
+    check(st == 200, f"dismissed meanwhile through the API ({st}{'' if st == 200 else ' ' + repr(answer[:200])})")
     p.el(row + " textarea[name=note]").send_keys("测试")
     p.click(row + " button.go")
     p.wait(lambda d: "已被处理" in (d.execute_script("var c = document.querySelector(arguments[0]); return c ? c.textContent : ''", row) or ""),
@@ -1451,10 +1451,66 @@ def test_report_task(ctx):
     p.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, row), 20, "the handled report leaves the list")
 
 
+def test_report_register(ctx):
+    """A report that no registered subject fits: from the card's verify form the worker registers
+    the subject (the report's address and position filled in), comes back to the form with the
+    new subject chosen and verifies: the hazard is the new subject's."""
+    srv = ctx.server
+    me = srv.get("/api/v1/auth/me", "wangge.worker")
+    checklist = srv.get("/api/v1/checklists/current", "wangge.worker")
+    kinds = {it["code"]: it.get("subjectKinds") or [] for it in checklist["items"]}
+    code = "LANE-01" if kinds.get("LANE-01") else next(c for c in kinds if kinds[c])
+    kind = next((k for k in ("streetShop", "rentalHousing", "smallMicroPark", "enterprise") if k in kinds[code]))
+    subjects = srv.get(f"/api/v1/subjects?areaCode={me['areaCode']}&per=200", "wangge.worker")["items"]
+    near = next(s for s in subjects if s.get("location") and not s.get("closedDownAt"))
+    lat, lon = _wgs(near["location"])
+    lon += 4 / 96000.0  # next door to a subject of the grid (grids interleave: farther may be another's)
+    tag = uuid.uuid4().hex[:6]
+    address = f"杭州市萧山区瓜沥镇测试路{int(tag, 16) % 900 + 100}号"
+    rid = _resident_report(ctx, code, lat, lon, address, f"浏览器测试 {tag}：新开的店门口堆满货物")
+    check(str(srv.get(f"/api/v1/reports/{rid}", "wangge.worker").get("gridCode")) == me["areaCode"], "routed to the worker's grid")
+    p = ctx.phone("report-register")
+    p.sign_in("wangge.worker")
+    card = f"#reports li.report[data-report='{rid}']"
+    p.click(card + " button.verify", 30)
+    p.click(card + " a.register-subject")
+    p.el("#reg-for-report")
+    check(p.d.execute_script("return document.getElementById('reg-address').value") == address, "the report's address is filled in")
+    check(f"{lat:.6f}" in (p.text("#reg-position") or ""), f"and its position ({p.text('#reg-position')})")
+    p.set_select("#reg-kind", kind)
+    name = f"测试新店{tag}"
+    p.el("#reg-name").send_keys(name)
+    if kind == "enterprise":
+        p.el("#reg-credit").send_keys(credit_code("RR" + tag.upper()[:6] + "1"))
+    if kind == "rentalHousing":
+        p.el("#reg-rooms").send_keys("4")
+    p.el("#reg-party-name").send_keys("周店主")
+    p.el("#reg-party-phone").send_keys("13700005555")
+    p.choose_micro_grid()
+    p.shot("register-for-report")
+    p.click("#reg-save-inspect")
+    chosen = lambda d: d.execute_script(  # noqa: E731
+        "var s = document.querySelector(arguments[0]); return s && s.value ? [s.value, s.options[s.selectedIndex].textContent] : null",
+        card + " select[name=subjectId]")
+    got = p.wait(chosen, 30, "back on Today with the report's verify form and the new subject chosen")
+    check(p.screen() == "today" and name in got[1], f"the new subject is chosen ({got[1]})")
+    check(p.d.execute_script("return document.querySelector(arguments[0]).value", card + " select[name=itemCode]") == code, f"the item is the report's {code}")
+    p.shot("back-to-report")
+    p.click(card + " .report-form button.go")
+    p.wait(lambda d: d.execute_script("return !!document.querySelector(\"#report-done[data-report='\" + arguments[0] + \"']\")", rid), 20, "the confirmation")
+    r = srv.get(f"/api/v1/reports/{rid}", "wangge.worker")
+    check(r["state"] == "verified" and str(r.get("subjectId")).lower() == got[0] and r.get("hazardIds"),
+          f"verified on the new subject {r.get('subjectName')}")
+    subject = srv.get(f"/api/v1/subjects/{got[0]}", "wangge.worker")["subject"]
+    check(subject["name"] == name and abs(_wgs(subject["location"])[0] - lat) < 0.0005, "registered with the report's position")
+    p.shot("report-register-done")
+
+
 TESTS = [("inspect", test_inspect), ("offline", test_offline), ("reinspect", test_reinspect), ("bad-input", test_bad_input),
          ("refused-fix", test_refused_fix), ("in-app", test_in_app_browser), ("actions", test_actions),
          ("signout", test_signout), ("reinspect-conflict", test_reinspect_conflict), ("messages", test_messages),
-         ("viewer", test_viewer), ("photo-clock", test_photo_clock), ("alarm", test_alarm), ("report-task", test_report_task)]
+         ("viewer", test_viewer), ("photo-clock", test_photo_clock), ("alarm", test_alarm), ("report-task", test_report_task),
+         ("report-register", test_report_register)]
 
 
 class Context:
