@@ -122,6 +122,9 @@ package struct DemoCommand: AsyncCommand {
         log("  smart fire devices: \(devices.installed) installed of \(devices.planned) planned, \(devices.offline) offline, "
             + "\(devices.openAlarms) alarms open, \(devices.closedAlarms) false alarms handled; "
             + "IoT platform \(DemoDevices.platformID), key \(devices.platformKey) (signs its events: README, Smart fire devices)")
+        let reports = try await DemoReports.record(campaign: campaign, app: app, now: now)
+        log("  residents' reports (沥家园): \(reports.received) received, \(reports.verified) verified, \(reports.dismissed) dismissed, "
+            + "\(reports.received - reports.verified - reports.dismissed) waiting (residents' page: /report/)")
         // The most recent visits with open hazards are signed on site, the way inspectors close a visit.
         let recent = try await CampaignQueries(sql: sql, scope: .everything).latestInspectionsWithHazards(limit: signedVisits)
         let links = app.linkSigning

@@ -205,52 +205,17 @@ enum ReportsController {
                 throw DomainError(.notFound, field: "id", reason: "no report with this id")
             }
             let checklist = try await checklists.current(sql: tx.sql)
-            let itemText = checklist.item(r.serviceCode)?.zh ?? r.serviceCode
             switch action {
             case .verify:
-                let next = try r.report.verifying(at: now, by: actor)
-                guard let sid = subjectId ?? r.subjectId else {
-                    throw DomainError.invalid("subjectId", "choose the subject the hazard is at, or register it first 请选择或登记检查对象")
-                }
-                guard let subject = try await tx.queries.subject(sid) else {
-                    throw DomainError.invalid("subjectId", "no subject \(sid.uuidString.lowercased()) in your area")
-                }
-                guard subject.closedDownAt == nil else { throw DomainError.invalid("subjectId", "\(subject.name) is closed down 已关停") }
-                let code = input.itemCode.flatMap { $0.isEmpty ? nil : $0 } ?? r.serviceCode
-                guard let item = checklist.item(code), item.applies(to: subject.subjectKind) else {
-                    throw DomainError.invalid("itemCode", "\(code) is not an item of checklist \(checklist.version) for a \(subject.kind)")
-                }
-                let said = ["居民上报", r.description.map { String($0.prefix(200)) }, note].compactMap { $0 }.joined(separator: "：")
-                let plan = try await tx.change(subject) { dossier throws(DomainError) in
-                    try dossier.inspect(checklist: checklist, inspectedAt: now,
-                                        team: [TeamMember(name: account.displayName, department: item.department)], inspector: actor,
-                                        results: [ItemResult(itemCode: code, outcome: .hazard, note: said, severity: severity)],
-                                        now: now, by: account, makeID: { UUID() })
-                }
-                let hazards = plan.hazards.map(\.id) + (plan.linkedHazards[code].map { [$0] } ?? [])
-                try await store.update(r.id, to: next, subject: subject.id, inspection: plan.id, at: now)
-                try await store.link(report: r.id, hazards: hazards)
-                try await store.recordEvent(report: r.id, townCode: r.townCode, state: next.state, at: now)
-                if let due = try await ResidentAnswers.dueAt(r.id, sql: tx.sql) {
-                    let text = SMSTemplate.residentVerified(item: item.zh, dueOn: CalendarDate(shanghai: due), overdue: due < now)
-                    try await ResidentAnswers.tell(r, text, purpose: "verified", sql: tx.sql, at: now)
-                }
+                try await ReportHandling.verify(r, subject: subjectId, itemCode: input.itemCode, severity: severity, note: note,
+                                                by: account, actor: actor, checklist: checklist, tx: tx, now: now)
             case .dismiss:
                 guard let reason else {
                     throw DomainError.invalid("reason", "say why: " + ReportDismissalReason.allCases.map { "\($0.rawValue) \($0.zh)" }.joined(separator: ", "))
                 }
-                let next = try r.report.dismissing(at: now, by: actor, reason: reason, duplicateOf: duplicateOf, note: note)
-                if let original = duplicateOf {
-                    guard original != r.id, let o = try await store.report(original, queries: tx.queries), o.reportState != .added else {
-                        throw DomainError.invalid("duplicateOf", "no other report \(original.uuidString.lowercased()) in your area")
-                    }
-                }
-                try await store.update(r.id, to: next, at: now)
-                try await store.recordEvent(report: r.id, townCode: r.townCode, state: next.state, at: now)
-                try await ResidentAnswers.tell(r, SMSTemplate.residentDismissed(item: itemText, reason: reason, note: next.note),
-                                               purpose: "dismissed", sql: tx.sql, at: now)
+                try await ReportHandling.dismiss(r, reason: reason, duplicateOf: duplicateOf, note: note, actor: actor,
+                                                 checklist: checklist, tx: tx, now: now)
             }
-            if let mg = r.microGridCode { tx.touch(microGrids: [mg]) }
             guard let after = try await store.report(r.id, queries: tx.queries) else {
                 throw DomainError(.notFound, field: "id", reason: "no report with this id")
             }
