@@ -296,7 +296,7 @@ def test_duplicate(ctx):
     page = Page(ctx, "duplicate")
     page.open()
     page.choose(item)
-    page.locate(lat + 0.00009, lon + 0.00006)   # about 12 m away
+    page.locate(lat, lon)
     row = f"#nearby-list li[data-id='{first['id']}']"
     page.p.el(row, 20)
     check(page.p.el("#nearby").is_displayed(), "the 'is it this one?' list shows")

@@ -194,9 +194,9 @@
       $("map-note").textContent = "地图无法载入，请使用定位或填写地址 · the map did not load; use your position or type an address";
       return;
     }
-    map = L.map("map", { zoomControl: true, zoomSnap: 0.25, attributionControl: !!ctx.tiles, minZoom: 9, maxZoom: 19, tap: true });
+    map = L.map("map", { zoomControl: true, zoomSnap: 0.25, attributionControl: false, minZoom: 9, maxZoom: 19, tap: true });
     if (ctx.tiles) {
-      L.tileLayer(ctx.tiles, { maxZoom: 19, attribution: ctx.tilesAttribution || "" }).addTo(map);
+      L.tileLayer(ctx.tiles, { maxZoom: 19 }).addTo(map); // no attribution: Leaflet writes it as HTML
       $("map-note").textContent = "点地图选择位置 · tap the map to set the place";
     } else {
       $("map").classList.add("plain");
