@@ -62,7 +62,7 @@ let package = Package(
             ],
             // The field app's and the big screen's files (HTML, scripts, styles, manifest, icons,
             // vendored Leaflet), served under /field/ and /screen/.
-            resources: [.copy("Resources/field"), .copy("Resources/screen")]
+            resources: [.copy("Resources/field"), .copy("Resources/screen"), .copy("Resources/report")]
         ),
         // The demo campaign: seeded generators that reproduce the article's figures through the
         // domain rules, the `safegrid demo` command that writes them through the app's write

@@ -51,6 +51,8 @@ public struct Settings: Sendable {
     public var fieldAppFolder: String?
     /// The same for the wall screen's files (`SAFEGRID_SCREEN_DIR`).
     public var screenAppFolder: String?
+    /// The same for the residents' page (`SAFEGRID_REPORT_DIR`).
+    public var reportAppFolder: String?
     /// An intranet tile server for the wall screen's map (`SAFEGRID_MAP_TILES`): an http(s) URL
     /// template with `{z}`, `{x}` and `{y}` (e.g. a 天地图 mirror), its origin allowed for images
     /// in the pages' Content-Security-Policy. `nil` (default): no base tiles, our own layers only.
@@ -231,6 +233,7 @@ extension Settings {
         case password = "SAFEGRID_PASSWORD"
         case fieldDir = "SAFEGRID_FIELD_DIR"
         case screenDir = "SAFEGRID_SCREEN_DIR"
+        case reportDir = "SAFEGRID_REPORT_DIR"
         case mapTiles = "SAFEGRID_MAP_TILES"
         case streamsPerAccount = "SAFEGRID_STREAMS_PER_ACCOUNT"
     }
@@ -308,6 +311,7 @@ extension Settings {
         }
         s.fieldAppFolder = try folder(&env, .fieldDir)
         s.screenAppFolder = try folder(&env, .screenDir)
+        s.reportAppFolder = try folder(&env, .reportDir)
         if let template = env.trimmed(.mapTiles) {
             guard let url = URL(string: template.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")),
                   ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil,

@@ -119,6 +119,7 @@ public func configure(_ app: Application, storage: StorageChoice? = nil,
     app.migrations.add(AddSubjectPositionIndex())
     app.migrations.add(CreateIncidents())
     app.migrations.add(CreateDevices())
+    app.migrations.add(CreateResidentReports())
     app.storage[InspectionIntakeKey.self] = InspectionIntake()
     app.storage[WebhookLoopKey.self] = WebhookLoop()
     app.lifecycle.use(app.storage[WebhookLoopKey.self]!)

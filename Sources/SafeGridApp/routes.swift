@@ -18,6 +18,9 @@ func routes(_ app: Application) throws {
     app.get("field", use: WebApp.field.shell)
     app.get("field", ":file", use: WebApp.field.asset)
     app.get("screen", ":file", use: WebApp.screen.asset)
+    // The residents' page (沥家园): no account; it reports through /api/v1/resident.
+    app.get("report", use: WebApp.report.shell)
+    app.get("report", ":file", use: WebApp.report.asset)
     app.get("e", ":token", use: EvidenceController.page)
     app.on(.POST, "e", ":token", "hazards", ":hazard", "evidence", body: .collect(maxSize: "12mb"), use: EvidenceController.upload)
     app.get("e", ":token", "evidence", ":evidence", use: EvidenceController.photo)
@@ -59,6 +62,13 @@ func routes(_ app: Application) throws {
     open.post("auth", "token", use: AccountsController.token)
     // Licensing systems: their own API key (scope clearance) instead of a person's token.
     open.get("clearance", use: ClearanceController.check)
+    // Residents (the residents' page): no account; a one-time SMS code proves a mobile, and
+    // per-number and per-address limits hold back abuse. A report carries up to 3 photos.
+    open.get("resident", "context", use: ResidentController.context)
+    open.post("resident", "codes", use: ResidentController.sendCode)
+    open.get("resident", "nearby", use: ResidentController.nearby)
+    open.on(.POST, "resident", "reports", body: .collect(maxSize: "9mb"), use: ResidentController.report)
+    open.get("resident", "reports", ":token", use: ResidentController.track)
     let session = open.grouped(RequireAccount(allowViewerWrites: true))
     session.delete("auth", "token", use: AccountsController.revoke)
     session.get("auth", "me", use: AccountsController.me)
@@ -127,6 +137,14 @@ func routes(_ app: Application) throws {
     api.get("alarms", use: AlarmsController.list)
     api.get("alarms", ":id", use: AlarmsController.show)
     api.post("alarms", ":id", "actions", use: AlarmsController.act)
+
+    // Residents' reports (沥家园, Open311): the area's, for its workers to verify or dismiss.
+    compressed.get("reports", use: ReportsController.list)
+    api.get("reports", "summary", use: ReportsController.summary)
+    api.get("reports", "changes", use: ReportsController.changes)
+    api.get("reports", ":id", use: ReportsController.show)
+    api.get("reports", ":id", "photos", ":n", use: ReportsController.photo)
+    api.post("reports", ":id", "actions", use: ReportsController.act)
 
     // Other platforms: the change feed and outgoing webhooks (admins).
     compressed.get("changes", use: ChangesController.list)

@@ -259,6 +259,48 @@ public enum SMSTemplate {
             + "，请立即到场核查并在手机上确认。"
     }
 
+    /// The one-time code a resident types on the residents' page (``ResidentCodeRules``):
+    /// `"【瓜沥除险保安】您的隐患上报验证码为123456，10分钟内有效，请勿告诉他人。"`.
+    public static func residentCode(sign: String = defaultSign, code: String) -> String {
+        sign + "您的隐患上报验证码为" + code + "，\(Int(ResidentCodeRules.validFor / 60))分钟内有效，请勿告诉他人。"
+    }
+
+    /// The answer to a resident whose report was verified:
+    /// `"【瓜沥除险保安】您上报的隐患（消防通道被堵）已核实，已责令责任方于2026-12-20前整改。感谢您参与除险保安！"`.
+    /// - Parameters:
+    ///   - item: the checklist item's text; shortened (``shortForm(_:)``).
+    ///   - dueOn: the deadline given to the responsible party (Asia/Shanghai calendar day).
+    ///   - overdue: the hazard was already on record and its deadline has passed: the text says it
+    ///     is being pressed (`…已核实，该隐患已在督办整改（期限2026-10-25，已逾期）。…`).
+    public static func residentVerified(sign: String = defaultSign, item: String, dueOn: CalendarDate, overdue: Bool = false) -> String {
+        let said = overdue ? "已核实，该隐患已在督办整改（期限" + dueOn.description + "，已逾期）。"
+            : "已核实，已责令责任方于" + dueOn.description + "前整改。"
+        return sign + "您上报的隐患（" + shortForm(clean(item)) + "）" + said + "感谢您参与除险保安！"
+    }
+
+    /// The answer to a resident whose report was dismissed, with the reason and the worker's note
+    /// cut to ``ResidentReportRules/answerNoteMax`` characters:
+    /// `"【瓜沥除险保安】您上报的隐患（消防通道被堵）经核查不予受理：现场未找到（门口已清理）。如有疑问请联系所在村社。"`.
+    public static func residentDismissed(sign: String = defaultSign, item: String, reason: ReportDismissalReason,
+                                         note: String?) -> String {
+        let cut = note.map(clean).map { $0.count > ResidentReportRules.answerNoteMax ? String($0.prefix(ResidentReportRules.answerNoteMax)) + "…" : $0 }
+        let said = cut.flatMap { $0.isEmpty ? nil : "（" + $0 + "）" } ?? ""
+        return sign + "您上报的隐患（" + shortForm(clean(item)) + "）经核查不予受理：" + reason.zh + said + "。如有疑问请联系所在村社。"
+    }
+
+    /// The answer to a resident whose reported hazard was rectified and re-inspected:
+    /// `"【瓜沥除险保安】您上报的隐患（消防通道被堵）已整改完毕，经复查确认。感谢您参与除险保安！"`.
+    public static func residentRectified(sign: String = defaultSign, item: String) -> String {
+        sign + "您上报的隐患（" + shortForm(clean(item)) + "）已整改完毕，经复查确认。感谢您参与除险保安！"
+    }
+
+    /// The alert to a village officer when residents' reports of the village wait for
+    /// verification beyond ``ResidentReportRules/verifyWithin``:
+    /// `"【瓜沥除险保安】坎山村有2条居民上报超过24小时未核实，请督促网格员尽快核实。"`.
+    public static func unverifiedReports(sign: String = defaultSign, villageName: String, count: Int) -> String {
+        sign + clean(villageName) + "有\(count)条居民上报超过\(Int(ResidentReportRules.verifyWithin / 3600))小时未核实，请督促网格员尽快核实。"
+    }
+
     /// Collapses runs of white space (including line breaks) to one space and trims.
     private static func clean(_ s: String) -> String {
         s.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
@@ -266,7 +308,7 @@ public enum SMSTemplate {
 
     /// The short form of an item text: the part before the first `，` `、` `（` `,` `(` (the whole
     /// text when that part is empty), at most 12 characters, trailing `。；;.` removed.
-    static func shortForm(_ text: String) -> String {
+    public static func shortForm(_ text: String) -> String {
         let stops: Set<Character> = ["，", "、", "（", ",", "("]
         var head = text.prefix(while: { !stops.contains($0) })
         if head.trimmingCharacters(in: .whitespaces).isEmpty { head = Substring(text) }

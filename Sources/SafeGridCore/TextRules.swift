@@ -18,10 +18,10 @@ public enum TextRules {
     /// `raw` trimmed, required and checked: the value of a field that must be given.
     /// - Throws: ``DomainError`` `.invalid` naming `field` when missing or blank, too long, or
     ///   holding a control character.
-    public static func required(_ raw: String?, _ field: String, max: Int) throws(DomainError) -> String {
+    public static func required(_ raw: String?, _ field: String, max: Int, multiline: Bool = false) throws(DomainError) -> String {
         let text = (raw ?? "").trimming(.whitespacesAndNewlines)
         guard !text.isEmpty else { throw .invalid(field, "give \(field)") }
-        try check(text, field, max: max)
+        try check(text, field, max: max, multiline: multiline)
         return text
     }
 

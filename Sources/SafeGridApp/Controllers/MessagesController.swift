@@ -44,7 +44,7 @@ struct MessageDTO: Content {
         subjectId = m.subjectId
         inspectionId = m.inspectionId
         hazardId = m.hazardId
-        body = Outbox.redactingLinks(m.body)
+        body = Outbox.redactingSecrets(m.body)
         segments = m.segments
         createdAt = Timestamp.format(m.createdAt)
         self.recipients = recipients.map(RecipientDTO.init)

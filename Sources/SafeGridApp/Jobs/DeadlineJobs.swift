@@ -21,12 +21,15 @@ package enum DeadlineJobs {
         var devicesMarkedOffline = 0
         /// How long the offline marking took (ms); not part of what a pass did (``==``).
         var devicesOfflineMilliseconds = 0
+        /// Residents' reports waiting beyond 24 hours whose village officer was alerted now.
+        var reportsEscalated = 0
 
         /// Two passes did the same, however long they took.
         package static func == (a: Report, b: Report) -> Bool {
             a.remindersQueued == b.remindersQueued && a.hazardsReminded == b.hazardsReminded
                 && a.hazardsMarkedOverdue == b.hazardsMarkedOverdue && a.alertsQueued == b.alertsQueued
                 && a.keyHazardEnterprisesListed == b.keyHazardEnterprisesListed && a.devicesMarkedOffline == b.devicesMarkedOffline
+                && a.reportsEscalated == b.reportsEscalated
         }
     }
 
@@ -88,6 +91,7 @@ package enum DeadlineJobs {
         report.devicesMarkedOffline = try await markDevicesOffline(app: app, now: now)
         let offlineTook = ContinuousClock.now - offlineStarted
         report.devicesOfflineMilliseconds = Int(offlineTook.components.seconds * 1_000 + offlineTook.components.attoseconds / 1_000_000_000_000_000)
+        report.reportsEscalated = try await escalateReports(app: app, now: now)
         // Once a day (Asia/Shanghai): rank the key hazard enterprises.
         if try await KeyHazards.isDue(sql: sql, now: now) {
             report.keyHazardEnterprisesListed = try await KeyHazards.rank(app: app, asOf: CalendarDate(shanghai: now), now: now,
@@ -142,6 +146,40 @@ extension DeadlineJobs {
         }
     }
 
+}
+
+extension DeadlineJobs {
+    /// Residents' reports not verified or dismissed within 24 hours
+    /// (``ResidentReportRules/verifyWithin``): one SMS per village to its village officer (the
+    /// contact entered for the village's code, as grid workers are for grids), and each report
+    /// marked alerted so it is escalated once. A village without a contact is marked too: the
+    /// dashboard's overdue count shows it either way.
+    /// - Returns: how many reports were escalated.
+    package static func escalateReports(app: Application, now: Date) async throws -> Int {
+        let waiting = try await ResidentReportStore(sql: app.sql).unalerted(receivedBefore: now.addingTimeInterval(-ResidentReportRules.verifyWithin))
+        var escalated = 0
+        for (village, ids) in waiting.sorted(by: { $0.key < $1.key }) {
+            let done = await app.logging("report escalation of village \(village)") {
+                try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql -> Int in
+                    let q = CampaignQueries(sql: sql, scope: .everything)
+                    try await ResidentReportStore(sql: sql).markAlerted(ids, at: now)
+                    guard let contact = try await q.gridWorker(of: village),
+                          let stored = try? contact.decode(column: "phone", as: String.self),
+                          let phone = try? PhoneNumber(stored: stored), phone.isSMSCapable else { return ids.count }
+                    let name = try await q.area(village)?.name ?? village
+                    let text = SMSTemplate.unverifiedReports(villageName: name, count: ids.count)
+                    try await Outbox.enqueue(OutgoingMessage(
+                        kind: .reportAlert, subjectID: nil, inspectionID: nil, hazardID: nil, body: text,
+                        segments: SMSText.segments(text).segments, recipients: [phone.stored],
+                        dedupeKey: "report-alert:\(village):\(ids.map { $0.uuidString.lowercased() }.min() ?? "")"),
+                        sql: sql, at: now)
+                    return ids.count
+                }
+            }
+            escalated += done ?? 0
+        }
+        return escalated
+    }
 }
 
 extension Application {

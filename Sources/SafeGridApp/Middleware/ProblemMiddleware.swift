@@ -108,6 +108,9 @@ struct ProblemMiddleware: AsyncMiddleware {
                            status: Int(status.code), detail: e.reason, field: e.field, extra: e.extra)
         case let e as DecodingError:
             return decodingProblem(e)
+        case let e as RateLimited:
+            return Problem(type: "https://safegrid.local/problems/rate-limited", title: HTTPStatus.tooManyRequests.reasonPhrase,
+                           status: 429, detail: e.reason, field: e.field, extra: ["retryAfter": String(e.retryAfter)])
         case let e as any AbortError:
             var detail = e.reason
             var status = e.status
@@ -167,6 +170,17 @@ struct ProblemMiddleware: AsyncMiddleware {
         default: "an object"
         }
     }
+}
+
+/// 429: a limit on how often one may do something (per mobile, per network address) was hit.
+/// The problem names the limited `field` and carries `retryAfter` (seconds), as the
+/// `Retry-After` header does.
+struct RateLimited: AbortError {
+    let field: String
+    let retryAfter: Int
+    let reason: String
+    var status: HTTPResponseStatus { .tooManyRequests }
+    var headers: HTTPHeaders { ["Retry-After": String(retryAfter)] }
 }
 
 extension DomainError: AbortError {

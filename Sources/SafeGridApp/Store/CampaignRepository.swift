@@ -85,6 +85,7 @@ package final class CampaignTransaction: @unchecked Sendable {
         if !changes.isEmpty {
             try await CampaignStore(sql: sql).write([(subject.subject, changes)], recordedAt: recordedAt)
             touch([subject.microGridCode])
+            try await answerResidents([changes])
         }
         return result
     }
@@ -98,6 +99,7 @@ package final class CampaignTransaction: @unchecked Sendable {
         if !batch.staged.isEmpty {
             try await CampaignStore(sql: sql).write(batch.staged, meta: batch.meta, recordedAt: recordedAt)
             touch(batch.staged.map(\.0.microGridCode))
+            try await answerResidents(batch.staged.map(\.changes))
         }
         return result
     }
@@ -120,7 +122,16 @@ package final class CampaignTransaction: @unchecked Sendable {
         if !dossiers.isEmpty {
             try await CampaignStore(sql: sql).write(dossiers, meta: meta, recordedAt: recordedAt)
             touch(dossiers.map(\.0.microGridCode))
+            try await answerResidents(dossiers.map(\.1))
         }
+    }
+
+    /// Residents whose reported hazards are all closed by these changes hear so
+    /// (``ResidentAnswers/hazardsClosed(_:sql:at:)``), in this transaction.
+    private func answerResidents(_ changes: [DossierChanges]) async throws {
+        let closed = changes.flatMap { c in c.updatedHazards.filter { !$0.value.state.isOpen }.map(\.key) }
+        guard !closed.isEmpty else { return }
+        try await ResidentAnswers.hazardsClosed(closed, sql: sql, at: recordedAt)
     }
 }
 

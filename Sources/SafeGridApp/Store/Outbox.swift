@@ -12,6 +12,12 @@ package enum MessageKind: String, Codable, CaseIterable, Sendable {
     case overdueAlert
     /// To the grid and micro-grid workers when a smart fire device of their area raises an alarm.
     case deviceAlarm
+    /// A resident's one-time code (the residents' page).
+    case residentCode
+    /// To a resident: the report was verified, dismissed or its hazards rectified.
+    case residentAnswer
+    /// To a village officer: residents' reports waiting beyond 24 hours.
+    case reportAlert
 
     var zh: String {
         switch self {
@@ -19,6 +25,9 @@ package enum MessageKind: String, Codable, CaseIterable, Sendable {
         case .reminder: "到期提醒"
         case .overdueAlert: "逾期告警"
         case .deviceAlarm: "设备告警"
+        case .residentCode: "上报验证码"
+        case .residentAnswer: "上报答复"
+        case .reportAlert: "上报超时提醒"
         }
     }
 }
@@ -65,6 +74,16 @@ package enum Outbox {
             rest = rest.dropFirst(token.count)
         }
         return out + rest
+    }
+
+    /// The text as lists and pages show it: links redacted (``redactingLinks(_:)``) and a
+    /// resident's one-time code replaced by `******` (staff never need it; a code seen is a
+    /// mobile proven by someone else).
+    static func redactingSecrets(_ body: String) -> String {
+        let text = redactingLinks(body)
+        guard let r = text.range(of: "验证码为") else { return text }
+        let digits = text[r.upperBound...].prefix { $0.isASCII && $0.isNumber }
+        return String(text[..<r.upperBound]) + String(repeating: "*", count: digits.count) + text[r.upperBound...].dropFirst(digits.count)
     }
 
     /// Queues `message` unless one with the same `dedupeKey` exists.

@@ -49,7 +49,7 @@ enum MessagesPage {
                             .td(.text(r.state == "queued" ? Layout.time(r.nextAttemptAt) : "—")),
                             .td(.text(r.lastError ?? "—")),
                             .td(.text(m.map { kindText($0.kind) } ?? "—")),
-                            .td(.text(m.map { short(Outbox.redactingLinks($0.body)) } ?? "—")))
+                            .td(.text(m.map { short(Outbox.redactingSecrets($0.body)) } ?? "—")))
                     })),
             .h2(.text("最近的短信"), .span(.class("en"), .text("Latest messages (\(latest.count) of \(total))"))),
             .if(latest.isEmpty, .p(.text("还没有短信。"), .span(.class("en"), .text("No messages yet."))),
@@ -60,7 +60,7 @@ enum MessagesPage {
                         .tr(.td(.text(Layout.time(m.createdAt))),
                             .td(.text(kindText(m.kind))),
                             .td(.class("n"), .text(String(m.segments))),
-                            .td(.text(short(Outbox.redactingLinks(m.body)))),
+                            .td(.text(short(Outbox.redactingSecrets(m.body)))),
                             .td(.forEach(recipients[m.id] ?? []) { r in .div(stateNode(r)) }),
                             .td(subjectCell(m)))
                     })),

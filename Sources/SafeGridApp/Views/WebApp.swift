@@ -10,6 +10,7 @@ import Vapor
 ///   session cookie of `/login` and `X-CSRF-Token` from `GET /api/v1/auth/me`);
 /// - ``screen`` (`/screen`): the wall screen (一屏归集), its shell for signed-in people only, its
 ///   scripts, styles and the vendored Leaflet public.
+/// - ``report`` (`/report/`): the residents' page (沥家园 隐患随手拍), public, no account.
 ///
 /// Their files live in `Resources/field` and `Resources/screen` (built into the server) or, for
 /// working on them, in the folder of `SAFEGRID_FIELD_DIR` / `SAFEGRID_SCREEN_DIR` (read on every
@@ -44,6 +45,7 @@ struct WebApp: Sendable {
 
     static let field = WebApp(name: "field") { $0.fieldAppFolder }
     static let screen = WebApp(name: "screen") { $0.screenAppFolder }
+    static let report = WebApp(name: "report") { $0.reportAppFolder }
 
     /// Every servable file directly in `folder`.
     static func read(folder: String) -> [String: File] {

@@ -58,16 +58,28 @@ extension Open311Controller {
         let now = req.services.now()
         let values = Dictionary(uniqueKeysWithValues: fields)
         let position = point
-        return try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
-            let store = ServiceRequestStore(sql: sql)
+        // The same path as the residents' page: routed to a micro-grid, a worker's task, answers by SMS.
+        let intake = try await ReportIntake.Fields.checked(
+            serviceCode: code, description: description, latitude: point?.latitude, longitude: point?.longitude,
+            address: address ?? input.address_id.flatMap { $0.isEmpty ? nil : "address_id \($0.prefix(100))" }, villageCode: nil,
+            name: [values["last_name"] ?? nil, values["first_name"] ?? nil].compactMap { $0 }.joined().prefix(TextRules.personName).description,
+            checklist: checklist, sql: req.sql,
+            fieldNames: ["serviceCode": "service_code", "latitude": "lat", "address": "address_string", "name": "last_name"])
+        // A client's reporter phone is its own account's, vouched for by the client: answered when a mobile.
+        let phone = (values["phone"] ?? nil).flatMap { try? PhoneNumber($0) }.flatMap { $0.isSMSCapable ? $0.stored : nil }
+        let reporter = ReportIntake.Reporter(name: intake.name, phone: phone, anonymous: phone == nil, clientAddress: req.clientAddress)
+        return try await req.application.campaignWrite(scope: .everything, recordedAt: now) { tx in
+            let store = ServiceRequestStore(sql: tx.sql)
             if let row = try await store.report(client: client, requestHash: hash) {
                 return ([Created(service_request_id: try row.decode(column: "id", as: UUID.self).uuidString.lowercased(),
                                  token: try row.decode(column: "token", as: String.self), service_notice: notice)], true)
             }
             let id = UUID()
-            let token = Hex.encode(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) })
+            let token = ReportIntake.newToken()
             try await store.insertReport(id: id, token: token, client: client, requestHash: hash, serviceCode: code,
                                          description: description, position: position, address: address, fields: values, at: now)
+            _ = try await ReportIntake.receive(intake, reporter: reporter, channel: "open311", id: id, token: token, photos: [],
+                                               addTo: nil, checklist: checklist, tx: tx, now: now)
             return ([Created(service_request_id: id.uuidString.lowercased(), token: token, service_notice: notice)], false)
         }
     }

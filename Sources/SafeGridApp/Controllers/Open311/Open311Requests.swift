@@ -66,8 +66,8 @@ extension Open311Controller {
         let subjects = try await CampaignQueries(sql: req.sql, scope: .everything).subjects(hazards.map(\.subjectId))
         var result = hazards.map { request(hazard: $0, subject: subjects[$0.subjectId], checklist: checklist) }
 
-        for row in try await store.reports(filter, limit: maxResults) {
-            result.append(try request(reported: row, checklist: checklist))
+        for row in try await ResidentReportStore(sql: req.sql).reports(from: start, through: end, serviceCode: code, status: status, limit: maxResults) {
+            result.append(try await request(reported: row, checklist: checklist, sql: req.sql))
         }
         return Array(result.sorted { $0.requested_datetime > $1.requested_datetime }.prefix(maxResults))
     }
@@ -87,8 +87,8 @@ extension Open311Controller {
         if let h = try await q.hazard(uuid) {
             return request(hazard: h, subject: try await q.subject(h.subjectId), checklist: checklist)
         }
-        if let row = try await ServiceRequestStore(sql: req.sql).report(uuid) {
-            return try request(reported: row, checklist: checklist)
+        if let row = try await ResidentReportStore(sql: req.sql).reports(ids: [uuid])[uuid], row.reportState != .added {
+            return try await request(reported: row, checklist: checklist, sql: req.sql)
         }
         return nil
     }
@@ -111,21 +111,26 @@ extension Open311Controller {
             lat: position?.latitude, long: position?.longitude, media_url: nil)
     }
 
-    static func request(reported row: any SQLRow, checklist: Checklist) throws -> ServiceRequest {
-        let code = try row.decode(column: "service_code", as: String.self)
-        let item = checklist.item(code)
+    /// A resident's report as GeoReport reads it: its state in `status` and `status_notes`
+    /// (``ResidentAnswers/statusNotes(_:dueOn:)``), `updated_datetime` its last change, and
+    /// `expected_datetime` the verification promise while it waits, then the party's deadline.
+    /// The reporter's name and mobile are never in it, nor the photos (staff only).
+    static func request(reported r: ResidentReportRow, checklist: Checklist, sql: any SQLDatabase) async throws -> ServiceRequest {
+        let item = checklist.item(r.serviceCode)
+        let dueAt = r.reportState == .verified ? try await ResidentAnswers.dueAt(r.id, sql: sql) : nil
+        let due = dueAt.map(CalendarDate.init(shanghai:))
+        let expected: String? = switch r.reportState {
+        case .received: Timestamp.format(ResidentReportRules.verifyBy(r.receivedAt))
+        case .verified: dueAt.map(Timestamp.format)
+        default: nil
+        }
         return ServiceRequest(
-            service_request_id: try row.decode(column: "id", as: UUID.self).uuidString.lowercased(),
-            status: try row.decode(column: "status", as: String.self),
-            status_notes: try row.decode(column: "status_notes", as: String?.self),
-            service_name: item.map { "\($0.zh) \($0.en)" }, service_code: code,
-            description: try row.decode(column: "description", as: String?.self),
+            service_request_id: r.id.uuidString.lowercased(), status: r.reportState.open311Status,
+            status_notes: ResidentAnswers.statusNotes(r, dueOn: due),
+            service_name: item.map { "\($0.zh) \($0.en)" }, service_code: r.serviceCode, description: r.description,
             agency_responsible: item?.department.zh, service_notice: nil,
-            requested_datetime: Timestamp.format(try row.decode(column: "requested_at", as: Date.self)),
-            updated_datetime: Timestamp.format(try row.decode(column: "updated_at", as: Date.self)),
-            expected_datetime: nil, address: try row.decode(column: "address", as: String?.self),
-            lat: try row.decode(column: "latitude", as: Double?.self), long: try row.decode(column: "longitude", as: Double?.self),
-            media_url: try row.decode(column: "media_url", as: String?.self))
+            requested_datetime: Timestamp.format(r.receivedAt), updated_datetime: Timestamp.format(r.updatedAt),
+            expected_datetime: expected, address: r.address, lat: r.latitude, long: r.longitude, media_url: nil)
     }
 
     static func tokenLookup(_ req: Request, token: String) async throws -> [TokenAnswer] {

@@ -1,0 +1,154 @@
+import Crypto
+import Foundation
+import SQLKit
+import SafeGridCore
+import Vapor
+
+/// Receiving a resident's report, from the residents' page or an Open311 client: the checks of
+/// what it says, its photos cleaned of metadata, its route, and the row (or an addition to an
+/// earlier report). One path for both channels, so every report reaches a worker the same way.
+enum ReportIntake {
+    /// What a report says, checked.
+    struct Fields: Sendable {
+        let item: ChecklistItem
+        let description: String?
+        /// WGS-84, inside 萧山区.
+        let position: GeoPoint?
+        let address: String?
+        /// A village of a town, when the resident chose one.
+        let villageCode: String?
+        let name: String?
+
+        /// - Throws: 422 naming `serviceCode`, `description`, `latitude`, `address`, `villageCode`, `name`.
+        static func checked(serviceCode: String?, description: String?, latitude: Double?, longitude: Double?, address: String?,
+                            villageCode: String?, name: String?, checklist: Checklist, sql: any SQLDatabase,
+                            fieldNames: [String: String] = [:]) async throws -> Fields {
+            func field(_ f: String) -> String { fieldNames[f] ?? f }
+            guard let code = serviceCode?.trimmingCharacters(in: .whitespaces), let item = checklist.item(code) else {
+                throw DomainError.invalid(field("serviceCode"), "choose what the hazard is 请选择隐患类型")
+            }
+            func text(_ raw: String?, _ f: String, max: Int, multiline: Bool = false) throws(DomainError) -> String? {
+                guard let v = raw?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
+                try TextRules.check(v, field(f), max: max, multiline: multiline)
+                return v
+            }
+            let description = try text(description, "description", max: ResidentReportRules.descriptionMax, multiline: true)
+            let address = try text(address, "address", max: ResidentReportRules.addressMax)
+            let name = try text(name, "name", max: TextRules.personName)
+            let position: GeoPoint?
+            do { position = try ResidentController.position(latitude, longitude) } catch {
+                throw DomainError(error.kind, field: field("latitude"), reason: error.reason)
+            }
+            var village: String? = nil
+            if let v = villageCode?.trimmingCharacters(in: .whitespaces), !v.isEmpty {
+                guard AreaLevel(codeLength: v.count) == .village,
+                      let area = try await CampaignQueries(sql: sql, scope: .everything).area(v), area.level == .village else {
+                    throw DomainError.invalid(field("villageCode"), "no village with code \(v.prefix(20))")
+                }
+                village = v
+            }
+            guard position != nil || address != nil else {
+                throw DomainError.invalid(field("address"), "give the position (use my location or tap the map) or the address 请定位或填写地址")
+            }
+            return Fields(item: item, description: description, position: position, address: address, villageCode: village, name: name)
+        }
+    }
+
+    /// Who reported: a verified mobile or none (anonymous), and the network address it came from.
+    struct Reporter: Sendable {
+        let name: String?
+        let phone: String?
+        let anonymous: Bool
+        let clientAddress: String?
+    }
+
+    /// A photo as stored: without metadata, with what its EXIF said (for staff).
+    struct Photo: Sendable {
+        let bytes: [UInt8]
+        let format: ImageFormat
+        let sha256: String
+        let takenAt: Date?
+        let position: GeoPoint?
+    }
+
+    /// Decodes, checks and cleans the page's photos (data URLs or bare base64).
+    /// - Throws: 422 on `photos` (too many) or `photos[i]` (not base64, not a whole JPEG or PNG,
+    ///   too large).
+    static func photos(_ raw: [String], now: Date) throws(DomainError) -> [Photo] {
+        guard raw.count <= ResidentReportRules.maxPhotos else {
+            throw DomainError.invalid("photos", "at most \(ResidentReportRules.maxPhotos) photos 最多\(ResidentReportRules.maxPhotos)张照片")
+        }
+        var out: [Photo] = []
+        for (i, s) in raw.enumerated() {
+            let field = "photos[\(i)]"
+            let payload = s.range(of: ";base64,").map { String(s[$0.upperBound...]) } ?? s
+            guard payload.count <= (ResidentReportRules.photoBytes / 3 + 2) * 4,
+                  let data = Data(base64Encoded: payload, options: .ignoreUnknownCharacters) else {
+                throw DomainError.invalid(field, payload.count > (ResidentReportRules.photoBytes / 3 + 2) * 4
+                    ? "the photo is larger than \(ResidentReportRules.photoBytes / 1_000_000) MB 照片太大"
+                    : "not a photo (base64 data URL expected) 不是照片")
+            }
+            let bytes = [UInt8](data)
+            let info: ImageInfo
+            do { info = try ImageContent.inspect(bytes, maxBytes: ResidentReportRules.photoBytes) } catch {
+                throw DomainError.invalid(field, "\(error.reason) 不是可用的照片")
+            }
+            guard info.format != .heic else { throw DomainError.invalid(field, "send JPEG or PNG 请上传 JPG 或 PNG 照片") }
+            guard ImageContent.isComplete(bytes, format: info.format), let clean = ImageMetadata.stripped(bytes, format: info.format) else {
+                throw DomainError.invalid(field, "the photo is cut short or damaged 照片不完整")
+            }
+            out.append(Photo(bytes: clean, format: info.format, sha256: Hex.encode(SHA256.hash(data: clean)),
+                             takenAt: info.takenAt.flatMap { PhotoFacts.plausibleTime($0, now: now) ? $0 : nil },
+                             position: info.position.flatMap { PhotoFacts.plausiblePosition($0) ? $0 : nil }))
+        }
+        return out
+    }
+
+    /// 128 random bits, hex: the resident's tracking token.
+    static func newToken() -> String { Hex.encode(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) }) }
+
+    /// Stores the report (or, with `addTo`, an addition to that report), its photos and its
+    /// first event, inside `tx`.
+    /// - Throws: 422 on `addTo` when that report is unknown, dismissed, of another category, older
+    ///   than 30 days or, with a position, farther than 50 m.
+    static func receive(_ f: Fields, reporter: Reporter, channel: String, id: UUID, token: String, photos: [Photo], addTo: UUID?,
+                        checklist: Checklist, tx: CampaignTransaction, now: Date) async throws -> ResidentReportRow {
+        let store = ResidentReportStore(sql: tx.sql)
+        let route: ReportRoute
+        var addedTo: UUID? = nil
+        if let addTo {
+            guard let original = try await store.reports(ids: [addTo])[addTo], original.reportState != .added else {
+                throw DomainError.invalid("addTo", "no report \(addTo.uuidString.lowercased()) to add to")
+            }
+            let since = now.addingTimeInterval(-Double(ResidentReportRules.nearbyDays) * 86_400)
+            guard original.reportState != .dismissed, original.category == f.item.category.rawValue, original.receivedAt >= since else {
+                throw DomainError.invalid("addTo", "that report is closed, older than \(ResidentReportRules.nearbyDays) days or of another kind; send a new report")
+            }
+            if let p = f.position, let o = original.position, o.distanceMetres(to: p) > ResidentReportRules.nearbyMetres * 2 {
+                throw DomainError.invalid("addTo", "that report is not where you are; send a new report")
+            }
+            route = ReportRoute(townCode: original.townCode, villageCode: original.villageCode, gridCode: original.gridCode,
+                                microGridCode: original.microGridCode, subjectId: original.subjectId)
+            addedTo = addTo
+        } else {
+            let town = f.villageCode.map { String($0.prefix(9)) } ?? BundledAreas.gualiTownCode
+            route = try await ReportRouting.route(position: f.position, address: f.address, villageCode: f.villageCode, townCode: town, sql: tx.sql)
+        }
+        let row = ResidentReportRow(
+            id: id, channel: channel, token: token, serviceCode: f.item.code, category: f.item.category.rawValue,
+            description: f.description, latitude: f.position?.latitude, longitude: f.position?.longitude, address: f.address,
+            townCode: route.townCode, villageCode: route.villageCode, gridCode: route.gridCode, microGridCode: route.microGridCode,
+            subjectId: route.subjectId, reporterName: f.name, reporterPhone: reporter.phone, anonymous: reporter.phone == nil,
+            clientAddress: reporter.clientAddress, state: (addedTo == nil ? ResidentReportState.received : .added).rawValue,
+            addedTo: addedTo, receivedAt: now, updatedAt: now, verifiedAt: nil, verifiedBy: nil, inspectionId: nil, dismissedAt: nil,
+            dismissedBy: nil, dismissReason: nil, duplicateOf: nil, note: nil, rectifiedAt: nil, alertedAt: nil)
+        try await store.insert(row)
+        for (i, p) in photos.enumerated() {
+            try await store.insertPhoto(report: id, position: i, contentType: p.format.mimeType, data: p.bytes, sha256: p.sha256,
+                                        takenAt: p.takenAt, exifPosition: p.position)
+        }
+        try await store.recordEvent(report: id, townCode: route.townCode, state: row.reportState, at: now)
+        if let mg = route.microGridCode { tx.touch(microGrids: [mg]) }
+        return row
+    }
+}
