@@ -94,7 +94,7 @@
   // ---------------------------------------------------------------- server
   /** Resolves {status, ok, json, problem, retryAfter}; rejects {network: true} when unreachable. */
   function call(method, path, body) {
-    var init = { method: method, headers: { "Accept": "application/json" }, credentials: "same-origin", cache: "no-store" };
+    var init = { method: method, headers: { "Accept": "application/json" }, credentials: "omit", cache: "no-store" }; // no account, no cookie
     if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
     return fetch(path, init).then(function (r) {
       var type = r.headers.get("Content-Type") || "";
@@ -109,10 +109,23 @@
   var NETWORK = "网络不通，请检查网络后再试，已填写的内容不会丢失 · no connection; try again, nothing you typed is lost";
 
   function minutes(seconds) { return Math.max(1, Math.ceil(seconds / 60)); }
-  /** The text of a refusal: the server's words (Chinese), the wait of a 429 in minutes. */
+  var CJK = /[\u3400-\u9fff\uff01-\uff5e]/;
+  /** The server writes "english 中文": the page shows the Chinese first. */
+  function zhFirst(d) {
+    var i = d.search(CJK);
+    if (i <= 0 || CJK.test(d.slice(0, i)) || !/^[\x20-\x7e]+$/.test(d.slice(0, i))) return d;
+    return d.slice(i).trim() + " · " + d.slice(0, i).trim();
+  }
+  /** What a refusal of a field means, for a server text without Chinese. */
+  var FIELD_ZH = { serviceCode: "请选择隐患类型", description: "描述不符合要求", latitude: "位置无效或不在萧山区内",
+    address: "地址不符合要求", villageCode: "村社无效", name: "称呼不符合要求", phone: "手机号无效", code: "验证码不正确",
+    photos: "照片无法使用（须为 JPG 或 PNG）", addTo: "无法补充到这条上报，请作为新上报提交" };
+  /** The text of a refusal: the server's words (Chinese first), the wait of a 429 in minutes. */
   function problemText(r) {
-    var p = r.problem || {}, d = String(p.detail || p.title || ("HTTP " + r.status));
-    if (r.status === 429) {
+    var p = r.problem || {}, d = zhFirst(String(p.detail || p.title || ("HTTP " + r.status)));
+    var f = String(p.field || "").replace(/\[\d+\]$/, "");
+    if (!CJK.test(d) && FIELD_ZH[f]) d = FIELD_ZH[f] + "（" + d + "）";
+    if (r.status === 429 && !/分钟/.test(d)) {
       var wait = r.retryAfter ? minutes(r.retryAfter) : null;
       d += wait ? "（请 " + wait + " 分钟后再试 · try again in " + wait + " min）" : "（请稍后再试 · try again later）";
     }
@@ -152,6 +165,7 @@
     $("desc-max").textContent = limit("description", 1000);
     $("description").setAttribute("maxlength", limit("description", 1000));
     $("photo-max").textContent = limit("photos", 3);
+    $("address").setAttribute("maxlength", limit("address", 200));
     if (ctx.town && ctx.town.name) document.title = "隐患随手拍 · " + ctx.town.name + " · 沥家园";
 
     var cats = $("categories");
@@ -618,7 +632,9 @@
           el("dt", null, "上报时间"), el("dd", { id: "track-received" }, showTime(j.receivedAt)),
           el("dt", null, "最近更新"), el("dd", { id: "track-updated" }, showTime(j.updatedAt)),
           j.dueOn ? [el("dt", null, "整改期限"), el("dd", { id: "track-due" }, showDay(j.dueOn))] : null,
-          j.dismissReasonName || j.dismissReason ? [el("dt", null, "不予受理原因"), el("dd", { id: "track-reason" }, j.dismissReasonName || j.dismissReason)] : null),
+          j.dismissReasonName || j.dismissReason ? [el("dt", null, "不予受理原因"), el("dd", { id: "track-reason" }, j.dismissReasonName || j.dismissReason)] : null,
+          j.note ? [el("dt", null, "网格员说明"), el("dd", { id: "track-note", class: "pre" }, j.note)] : null),
+        j.addedTo ? el("p", { class: "hint" }, "您的信息已补充到附近一条相同的上报，这里显示那条上报的进展 · added to an earlier report; its progress shows here") : null,
         notes.length ? el("div", { id: "track-notes", class: "notes" }, el("h3", null, bi("处理说明", "Notes")),
           notes.map(function (n) { return el("p", { class: "note" }, n); })) : null,
         j.anonymous ? el("p", { class: "hint" }, "匿名上报，进展只在此页显示 · anonymous: progress shows only here") : null,
