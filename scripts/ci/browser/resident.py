@@ -95,6 +95,12 @@ def sms_code(ctx, phone, timeout=10):
     raise Failure(f"no 验证码 SMS to {phone} in the outbox ({ctx.db})")
 
 
+def exif_gps(data):
+    """Whether a JPEG carries an EXIF segment with a GPS IFD (tag 0x8825, either byte order)."""
+    i = data.find(b"Exif\0\0")
+    return i >= 0 and (b"\x25\x88\x04\x00" in data[i:i + 65536] or b"\x88\x25\x00\x04" in data[i:i + 65536])
+
+
 def new_phone():
     return "139" + "".join(random.choice("0123456789") for _ in range(8))
 
@@ -168,7 +174,11 @@ class Page:
     def locate(self, lat, lon):
         self.p.position(lat, lon)
         self.p.click("#locate")
-        self.p.wait(lambda d: f"{lat:.4f}"[:7] in (self.p.text("#position") or ""), 15, "the position from the phone")
+
+        def there(d):
+            m = re.search(r"已定位.*?(\d+\.\d+), (\d+\.\d+)", self.p.text("#position") or "")
+            return m and abs(float(m.group(1)) - lat) < 2e-6 and abs(float(m.group(2)) - lon) < 2e-6
+        self.p.wait(there, 15, f"the position from the phone ({lat:.6f}, {lon:.6f})")
 
     def type(self, element_id, text, clear=False):
         e = self.d.find_element(By.ID, element_id)
@@ -238,7 +248,7 @@ def test_report(ctx):
     check(page.p.text("#desc-count") == str(len(description)), f"the counter shows {len(description)} characters")
     photo = make_jpeg(page.d, os.path.join(ctx.tmp, "resident-1.jpg"), width=3000, height=2000, label="随手拍")
     with open(photo, "rb") as f:
-        check(b"GPS" in f.read(4000), "the test photo carries EXIF GPS")
+        check(exif_gps(f.read()), "the test photo carries EXIF GPS")
     page.d.find_element(By.ID, "photos").send_keys(photo)
     page.p.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#thumbs .thumb img"), 20, "the photo's thumbnail")
     shot(page, "photo")
@@ -280,7 +290,7 @@ def test_report(ctx):
     check(len(r["photos"]) == 1, f"one photo ({len(r['photos'])})")
     st, headers, body = ctx.api.get(f"/api/v1/reports/{rid}/photos/0", raw=True)
     check(st == 200 and body[:2] == b"\xff\xd8", f"GET /api/v1/reports/{rid[:8]}…/photos/0 is a JPEG ({st})")
-    check(b"GPS" not in body and b"Exif" not in body, "the stored photo has no EXIF (no GPS)")
+    check(not exif_gps(body) and b"Exif\0\0" not in body and b"GPS" not in body, "the stored photo has no EXIF, no GPS")
     size = jpeg_size(body)
     check(size and max(size) <= 1600, f"the photo was shrunk on the phone to {size}")
     st, _, _ = common.http("GET", f"{ctx.base}/api/v1/reports/{rid}/photos/0")
@@ -334,22 +344,58 @@ def field_reports():
     return fr
 
 
+def wgs84_to_gcj02(lat, lon):
+    """The published WGS-84 → GCJ-02 approximation (about 1 m)."""
+    import math
+    a, ee = 6378245.0, 0.00669342162296594323
+    x, y = lon - 105.0, lat - 35.0
+    d_lat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+             + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+             + (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+             + (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0)
+    d_lon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+             + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+             + (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+             + (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0)
+    rad = lat / 180.0 * math.pi
+    m = 1 - ee * math.sin(rad) ** 2
+    d_lat = d_lat * 180.0 / ((a * (1 - ee)) / (m * math.sqrt(m)) * math.pi)
+    d_lon = d_lon * 180.0 / (a / math.sqrt(m) * math.cos(rad) * math.pi)
+    return lat + d_lat, lon + d_lon
+
+
+def gcj02_to_wgs84(lat, lon):
+    """The inverse, by iteration (well under a metre)."""
+    w_lat, w_lon = lat, lon
+    for _ in range(10):
+        g_lat, g_lon = wgs84_to_gcj02(w_lat, w_lon)
+        w_lat, w_lon = w_lat - (g_lat - lat), w_lon - (g_lon - lon)
+    return w_lat, w_lon
+
+
 def worker_subject(ctx):
-    """A subject of wangge.worker's area with a position: reports there are the worker's."""
-    page = ctx.api.get("/api/v1/subjects?per=100", "wangge.worker")
+    """A subject of wangge.worker's own grid with a position, as WGS-84 (what a phone gives): a
+    report there is routed to the worker (the nearest subject's micro-grid)."""
+    me = ctx.api.get("/api/v1/auth/me", "wangge.worker")
+    area = me.get("areaCode") or ""
+    page = ctx.api.get("/api/v1/subjects?per=200&areaCode=" + urllib.parse.quote(area), "wangge.worker")
     for s in page.get("items", []):
         loc = s.get("location") or {}
-        if loc.get("latitude") and loc.get("longitude") and not s.get("closedDownAt") and s["id"] not in ctx.used_subjects:
-            ctx.used_subjects.add(s["id"])
-            return s, loc["latitude"], loc["longitude"]
-    raise Failure("wangge.worker has no subject with a position")
+        if not (loc.get("latitude") and loc.get("longitude")) or s.get("closedDownAt") or s["id"] in ctx.used_subjects:
+            continue
+        ctx.used_subjects.add(s["id"])
+        lat, lon = loc["latitude"], loc["longitude"]
+        if (loc.get("datum") or "").lower().startswith("gcj"):
+            lat, lon = gcj02_to_wgs84(lat, lon)
+        return s, lat, lon
+    raise Failure(f"wangge.worker has no subject with a position in {area}")
 
 
 def worker_report(ctx, what):
     s, lat, lon = worker_subject(ctx)
     phone = new_phone()
     description = f"{s['name']}门口{what} " + XSS
-    r = Resident(ctx).report(ctx.item, lat + 0.00003, lon + 0.00003, description, phone)
+    r = Resident(ctx).report(ctx.item, lat, lon, description, phone)
     common.log(f"    report {r['id']} at {s['name']} ({lat:.5f}, {lon:.5f}) for {what}")
     return r, phone
 
