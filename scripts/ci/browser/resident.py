@@ -313,6 +313,7 @@ def test_duplicate(ctx):
     check("是不是这一个" in page.p.text("#nearby h2"), "it asks 附近已有相同类型的上报，是不是这一个？")
     check(page.p.text(row + " .near-desc") == first_desc, "the first report's description shows as text")
     check(page.d.execute_script(f"return document.querySelectorAll(\"{row} *\").length") < 20, "its markup made no elements")
+    page.d.execute_script("document.getElementById('nearby').scrollIntoView({block: 'start'}); window.scrollBy(0, -70)")
     shot(page, "nearby")
     page.p.click(row + " .add-btn")
     check(page.p.el("#addto-bar").is_displayed(), "the choice shows (将补充到 …)")

@@ -159,8 +159,7 @@
   function limit(name, fallback) { return ctx && ctx.limits && ctx.limits[name] ? ctx.limits[name] : fallback; }
 
   function buildForm() {
-    $("notice").textContent = ctx.notice || "";
-    show($("notice"), !!ctx.notice);
+    // The context's `notice` is the receipt's words ("已受理…"): the receipt shows it, not the form.
     $("anon-notice").textContent = ctx.anonymousNotice || "匿名上报不会收到短信回复 · anonymous reports get no SMS updates";
     $("desc-max").textContent = limit("description", 1000);
     $("description").setAttribute("maxlength", limit("description", 1000));
@@ -252,7 +251,11 @@
     if (map) {
       if (marker) marker.setLatLng([lat, lon]);
       else marker = L.circleMarker([lat, lon], { radius: 11, color: "#fff", weight: 3, fillColor: "#c62828", fillOpacity: 1 }).addTo(map);
-      if (source === "gps") map.setView([lat, lon], Math.max(map.getZoom(), 16));
+      // With base tiles, close in on the phone's position; without, keep the town in view.
+      if (source === "gps") {
+        if (ctx.tiles) map.setView([lat, lon], Math.max(map.getZoom(), 17));
+        else if (!map.getBounds().contains([lat, lon])) map.panTo([lat, lon]);
+      }
     }
     lookNearby();
   }
