@@ -35,6 +35,7 @@ import os
 import random
 import re
 import sqlite3
+import struct
 import sys
 import tempfile
 import time
@@ -99,6 +100,33 @@ def exif_gps(data):
     """Whether a JPEG carries an EXIF segment with a GPS IFD (tag 0x8825, either byte order)."""
     i = data.find(b"Exif\0\0")
     return i >= 0 and (b"\x25\x88\x04\x00" in data[i:i + 65536] or b"\x88\x25\x00\x04" in data[i:i + 65536])
+
+
+def turned_exif(orientation=6, lat=30.1712, lon=120.4593):
+    """An APP1 Exif segment (big-endian TIFF) with Orientation and a GPS position: what a phone
+    held upright writes into a landscape-stored picture."""
+    def dms(v):
+        d, m = int(v), int((v - int(v)) * 60)
+        return struct.pack(">6I", d, 1, m, 1, round(((v - d) * 60 - m) * 60 * 100), 100)
+    gps_at = 8 + 2 + 2 * 12 + 4
+    data_at = gps_at + 2 + 4 * 12 + 4
+    ifd0 = struct.pack(">H", 2) + struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0) + struct.pack(">HHII", 0x8825, 4, 1, gps_at) + b"\0" * 4
+    gps = (struct.pack(">H", 4) + struct.pack(">HHI2s2x", 1, 2, 2, b"N") + struct.pack(">HHII", 2, 5, 3, data_at)
+           + struct.pack(">HHI2s2x", 3, 2, 2, b"E") + struct.pack(">HHII", 4, 5, 3, data_at + 24) + b"\0" * 4)
+    tiff = b"MM\0*" + struct.pack(">I", 8) + ifd0 + gps + dms(lat) + dms(lon)
+    return b"\xff\xe1" + struct.pack(">H", len(tiff) + 8) + b"Exif\0\0" + tiff
+
+
+def with_exif(path, app1):
+    """Replaces the first APP1 segment of the JPEG at `path` (or puts one after SOI)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    rest = data[2:]
+    if rest[:2] == b"\xff\xe1":
+        rest = rest[2 + struct.unpack(">H", rest[2:4])[0]:]
+    with open(path, "wb") as f:
+        f.write(data[:2] + app1 + rest)
+    return path
 
 
 def new_phone():
@@ -246,9 +274,10 @@ def test_report(ctx):
     description = "楼道里堆满纸箱，挡住了消防通道。" + XSS + " 完"
     page.type("description", description)
     check(page.p.text("#desc-count") == str(len(description)), f"the counter shows {len(description)} characters")
-    photo = make_jpeg(page.d, os.path.join(ctx.tmp, "resident-1.jpg"), width=3000, height=2000, label="随手拍")
+    # A landscape-stored 3000×2000 picture taken upright (EXIF Orientation 6), with GPS.
+    photo = with_exif(make_jpeg(page.d, os.path.join(ctx.tmp, "resident-1.jpg"), width=3000, height=2000, label="随手拍"), turned_exif(6))
     with open(photo, "rb") as f:
-        check(exif_gps(f.read()), "the test photo carries EXIF GPS")
+        check(exif_gps(f.read()), "the test photo carries EXIF GPS and Orientation 6")
     page.d.find_element(By.ID, "photos").send_keys(photo)
     page.p.wait(lambda d: d.find_elements(By.CSS_SELECTOR, "#thumbs .thumb img"), 20, "the photo's thumbnail")
     shot(page, "photo")
@@ -292,7 +321,7 @@ def test_report(ctx):
     check(st == 200 and body[:2] == b"\xff\xd8", f"GET /api/v1/reports/{rid[:8]}…/photos/0 is a JPEG ({st})")
     check(not exif_gps(body) and b"Exif\0\0" not in body and b"GPS" not in body, "the stored photo has no EXIF, no GPS")
     size = jpeg_size(body)
-    check(size and max(size) <= 1600, f"the photo was shrunk on the phone to {size}")
+    check(size == (1067, 1600), f"the photo was turned upright by its EXIF orientation and shrunk on the phone to {size} (1067×1600)")
     st, _, _ = common.http("GET", f"{ctx.base}/api/v1/reports/{rid}/photos/0")
     check(st in (401, 403), f"the photo is not public ({st})")
     ctx.first = {"id": rid, "token": token, "phone": phone, "item": item, "lat": lat, "lon": lon}

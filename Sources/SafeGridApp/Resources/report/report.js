@@ -356,7 +356,7 @@
       return new Promise(function (resolve, reject) {
         var url = URL.createObjectURL(file), img = new Image();
         img.onload = function () { resolve({ src: img, w: img.naturalWidth, h: img.naturalHeight, done: function () { URL.revokeObjectURL(url); } }); };
-        img.onerror = function () { URL.revokeObjectURL(url); reject(new Error("decode")); };
+        img.onerror = function () { reject({ unreadable: true }); URL.revokeObjectURL(url); };
         img.src = url;
       });
     }
