@@ -62,6 +62,19 @@ document.addEventListener('securitypolicyviolation', function (e) {
   window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || '') + ' ' + (e.sourceFile || '') + ':' + (e.lineNumber || ''));
 });
 window.alert = function (m) { window.__alerts.push(String(m)); };
+// bad-input: with window.__spoilPhoto set, the report's second photo is replaced on its way out
+// by bytes that are no picture (the page itself only ever sends JPEGs it made).
+(function () {
+  var send = window.fetch;
+  window.fetch = function (url, init) {
+    if (window.__spoilPhoto && /\/api\/v1\/resident\/reports$/.test(String(url)) && init && init.body) {
+      var b = JSON.parse(init.body);
+      if (b.photos && b.photos.length > 1) b.photos[1] = 'data:image/jpeg;base64,' + btoa('no picture here');
+      init = Object.assign({}, init, {body: JSON.stringify(b)});
+    }
+    return send.apply(this, [url, init]);
+  };
+})();
 """
 
 
@@ -571,6 +584,32 @@ def test_bad_input(ctx):
     page.p.wait(lambda d: "不是图片" in (page.msg("photos") or ""), 10, "the photo's message")
     check(page.msg_next_to("photos", "photos") and not page.d.find_elements(By.CSS_SELECTOR, "#thumbs .thumb"), "not a photo: a message, no thumbnail")
     shot(page, "not-a-photo")
+    # 5. The server refuses the second photo (spoilt on its way out): the message is at the photos,
+    #    the second thumbnail marked.
+    photos = [make_jpeg(page.d, os.path.join(ctx.tmp, f"bad-{i}.jpg"), width=800, height=600, label=f"{i}") for i in range(2)]
+    page.d.find_element(By.ID, "photos").send_keys("\n".join(photos))
+    page.p.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#thumbs .thumb")) == 2, 20, "two thumbnails")
+    page.p.click("#anonymous")
+    page.d.execute_script("window.__spoilPhoto = true")
+    page.submit()
+    page.p.wait(lambda d: "第 2 张" in (page.msg("photos") or ""), 15, "the second photo's message")
+    check(page.msg_next_to("photos", "photos") and page.d.find_elements(By.CSS_SELECTOR, "#thumbs .thumb.bad[data-index='1']"),
+          f"photos[1] refused: the message at the photos, the second one marked ({page.msg('photos')!r})")
+    shot(page, "photo-refused")
+    page.check_clean()
+    # 6. Too many codes for one number (another phone, whose button is not counting down):
+    #    429 with the wait in minutes next to the phone.
+    busy = new_phone()
+    st, _, _ = api.post("/codes", {"phone": busy})
+    check(st == 202, f"a first code for {busy} ({st})")
+    page = Page(ctx, "bad-input-429")
+    page.open()
+    page.type("phone", busy)
+    page.p.click("#send-code")
+    page.p.wait(lambda d: "分钟" in (page.msg("phone") or ""), 15, "the phone's 429 message")
+    check(page.msg_next_to("phone", "phone") and re.search(r"\d+ 分钟", page.msg("phone")), f"429: the wait in minutes next to the phone ({page.msg('phone')!r})")
+    check(page.d.find_element(By.ID, "send-code").get_attribute("disabled"), "the send-code button waits out Retry-After")
+    shot(page, "code-429")
     page.check_clean()
     # The server's own refusals, each naming its field.
     lat, lon = ctx.centre
