@@ -464,7 +464,7 @@ def test_verify(ctx):
     check(st == 200, f"GET /open311/v2/requests/{r['id'][:8]}….json: {st}")
     req = json.loads(body)
     req = req[0] if isinstance(req, list) else req
-    check(req.get("status") and req.get("status_notes") and req.get("updated_datetime"),
+    check(req.get("status") == "open" and "核实" in (req.get("status_notes") or "") and req.get("updated_datetime"),
           f"Open311 shows status {req.get('status')!r}, notes {req.get('status_notes')!r}, updated {req.get('updated_datetime')!r}")
     check(req.get("updated_datetime") >= req.get("requested_datetime", ""), "Open311's updated_datetime is after the request")
 
