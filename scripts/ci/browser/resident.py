@@ -273,6 +273,14 @@ def shot(page, name):
 # ---------------------------------------------------------------- the tests
 
 def test_report(ctx):
+    # The page and its files are public and carry the CSP the page is written for.
+    for path in ("/report/", "/report/report.js", "/report/report.css", "/report/icon.svg", "/screen/leaflet.js", "/screen/leaflet.css"):
+        st, headers, body = common.http("GET", ctx.base + path)
+        check(st == 200 and body, f"GET {path} without an account: {st}")
+    st, headers, body = common.http("GET", ctx.base + "/report/")
+    csp = headers.get("Content-Security-Policy") or ""
+    check("script-src 'self'" in csp and "style-src 'self'" in csp, f"/report/ carries script-src 'self' and style-src 'self' ({csp})")
+    check(not re.search(rb"<script(?![^>]*\bsrc=)|<style|\sstyle=|\son[a-z]+=", body), "index.html has no inline script, style or handler")
     page = Page(ctx, "report")
     lat, lon = ctx.centre
     page.p.position(lat, lon)
