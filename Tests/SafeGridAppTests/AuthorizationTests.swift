@@ -26,6 +26,8 @@ struct AuthorizationTests {
         /// A smoke detector on the enterprise, and the alarm it raised.
         let device: String
         let alarm: String
+        /// A resident's report at the enterprise (with a photo), routed to its micro-grid.
+        let report: String
     }
 
     struct Person {
@@ -38,9 +40,10 @@ struct AuthorizationTests {
 
     static let marker = "乙村隐患企业"
 
-    func slice(_ app: Application, village: String, name: String, serial: String) async throws -> Slice {
+    func slice(_ app: Application, village: String, name: String, serial: String, latitude: Double) async throws -> Slice {
         let mg = try await addMicroGrid(app, village: village)
-        var body = enterpriseBody(microGrid: mg, credit: creditCode(serial))
+        var body = enterpriseBody(microGrid: mg, credit: creditCode(serial),
+                                  location: ["latitude": latitude, "longitude": 120.46, "datum": "gcj02"])
         body["name"] = name
         let s = try await app.send(.POST, "/api/v1/subjects", object: body, token: app.adminToken)
         #expect(s.status == .created, "\(s.body)")
@@ -61,17 +64,24 @@ struct AuthorizationTests {
         let device = try await makeDevice(app, subject: subject, platform: "p-" + serial.lowercased(), serial: "SD-" + serial)
         let raised = try await postEvents(app, device, [event("smoke-" + serial, device.serial, .smoke)])
         let alarm = try #require(try raised.decoded(IoTEventsController.ResultDTO.self).alarms.first?.alarmId.uuidString)
+        let at = try GeoPoint(latitude: latitude, longitude: 120.46, datum: .gcj02).converted(to: .wgs84)
+        let reported = try await app.send(.POST, "/api/v1/resident/reports", object: [
+            "serviceCode": "LANE-01", "description": "\(name)门口消防通道堵了", "latitude": at.latitude, "longitude": at.longitude,
+            "anonymous": true, "photos": ["data:image/jpeg;base64," + Data(plainJPEG(name + "-report")).base64EncodedString()]], token: "")
+        #expect(reported.status == .created, "\(reported.body)")
+        let report = try reported.decoded(ResidentController.Receipt.self).id.uuidString
         return Slice(village: village, grid: String(mg.prefix(14)), microGrid: mg, subject: subject, subjectName: name,
                      inspection: inspection.id.uuidString, hazards: hazards.map(\.id.uuidString), photo: photoID,
-                     device: device.id, alarm: alarm)
+                     device: device.id, alarm: alarm, report: report)
     }
 
     /// Two villages of 瓜沥 with one enterprise each, and one person per role whose area holds
     /// village A (and, for the town-wide and district roles, B too).
     func campaign(_ app: Application) async throws -> (a: Slice, b: Slice, people: [Person]) {
         let villages = try await CampaignQueries(sql: app.sql, scope: .everything).children(of: BundledAreas.gualiTownCode).map(\.code)
-        let a = try await slice(app, village: villages[0], name: "甲村企业", serial: "MA2AB3CD")
-        let b = try await slice(app, village: villages[1], name: Self.marker, serial: "MA2AB3CE")
+        // 2.2 km apart: a report at each is routed to its own enterprise's micro-grid.
+        let a = try await slice(app, village: villages[0], name: "甲村企业", serial: "MA2AB3CD", latitude: 30.18)
+        let b = try await slice(app, village: villages[1], name: Self.marker, serial: "MA2AB3CE", latitude: 30.20)
         let town = BundledAreas.gualiTownCode
         var people: [Person] = [Person(role: .districtAdmin, token: app.adminToken, area: BundledAreas.districtCode, bOutside: false)]
         for (role, area, department, outside) in [
@@ -108,6 +118,8 @@ struct AuthorizationTests {
                 case ("photos", "id"): s.photo
                 case ("devices", "id"): s.device
                 case ("alarms", "id"): s.alarm
+                case ("reports", "id"): s.report
+                case ("photos", "n"): "0"
                 case ("villages", "code"): s.village
                 case ("grids", "code"): s.grid
                 case ("areas", "code"): s.microGrid
@@ -130,6 +142,7 @@ struct AuthorizationTests {
             .contains { path == $0 || path.hasPrefix($0) } || path == "/api/v1/auth/token"
             || path == "/api/v1/clearance"  // a licensing system's API key, not a person's token (ClearanceTests)
             || path.hasPrefix("/api/v1/iot/")  // an IoT platform's signed events, no account (DeviceTests)
+            || path.hasPrefix("/api/v1/resident/") || path == "/report" // residents, no account (ResidentReportTests)
     }
 
     @Test func everyRouteEveryRoleInsideAndOutside() async throws {
@@ -141,7 +154,7 @@ struct AuthorizationTests {
                 guard let inside = Self.fill(route, a), let outside = Self.fill(route, b) else {
                     let parameters = route.path.compactMap { c -> String? in if case .parameter(let n) = c { return n } else { return nil } }
                     let known = ["/e/:token", "/sms/dlr/:id", "/evidence/:evidence", "/open311/", "/assets/:script", "/field/:file", "/screen/:file",
-                                 "/api/v1/iot/:platform"].contains { template.hasPrefix($0) }
+                                 "/report/:file", "/api/v1/iot/:platform", "/api/v1/resident/reports/:token"].contains { template.hasPrefix($0) }
                     #expect(known, "route \(route.method) \(template): teach AuthorizationTests.fill its parameters \(parameters)")
                     continue
                 }

@@ -152,6 +152,43 @@ import Testing
         return jpeg(segment(0xE0, jfif), segment(0xE1, exifHeader + t))
     }
 
+    // MARK: - Metadata removed (residents' photos)
+
+    @Test func aCamerasPositionTimeAndMakeAreGoneAndItsOrientationStays() throws {
+        for little in [true, false] {
+            let camera = cameraJPEG(littleEndian: little, time: "2026:12:05 09:30:15", offset: "+08:00")
+            let withComment = Array(camera[0..<2]) + segment(0xFE, Array("Xiaomi 13 SN 8841".utf8)) + Array(camera[2...])
+            let clean = try #require(ImageMetadata.stripped(withComment, format: .jpeg))
+            let info = try ImageContent.inspect(clean)
+            #expect(info.position == nil && info.takenAt == nil)
+            #expect(info.orientation == 6, "an upright photo stays upright")
+            #expect(ImageContent.isComplete(clean, format: .jpeg))
+            #expect(!String(decoding: clean, as: UTF8.self).contains("Xiaomi"))
+            #expect(!clean.windowed(4).contains([0x88, 0x25, 0, 4]) && !clean.windowed(4).contains([0x25, 0x88, 4, 0]), "no GPS pointer")
+            // The scan is byte for byte what the camera wrote.
+            #expect(Array(clean.suffix(scan.count)) == scan)
+        }
+        // Upright (orientation 1 or none): no APP1 at all.
+        let upright = try #require(ImageMetadata.stripped(exifJPEG(littleEndian: true, orientation: 1), format: .jpeg))
+        #expect(!upright.windowed(2).contains([0xFF, 0xE1]))
+        #expect(upright == jpeg(segment(0xE0, jfif)))
+        // Truncated or not a JPEG: nil, never a partial copy.
+        let camera = cameraJPEG(littleEndian: true, time: "2026:12:05 09:30:15", offset: nil)
+        #expect(ImageMetadata.stripped(Array(camera.prefix(40)), format: .jpeg) == nil)
+        #expect(ImageMetadata.stripped(Array("GIF89a".utf8), format: .jpeg) == nil)
+        #expect(ImageMetadata.stripped(camera, format: .heic) == nil)
+    }
+
+    @Test func pngTextAndExifChunksAreDropped() throws {
+        func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] { be32(data.count) + Array(type.utf8) + data + [0, 0, 0, 0] }
+        let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        let ihdr = chunk("IHDR", be32(1) + be32(1) + [8, 2, 0, 0, 0]), idat = chunk("IDAT", [1, 2, 3]), iend = chunk("IEND", [])
+        let png = signature + ihdr + chunk("eXIf", Array("MM\0*GPS".utf8)) + chunk("tEXt", Array("Author\0Li".utf8)) + idat
+            + chunk("tIME", [7, 234, 12, 5, 9, 30, 0]) + iend
+        #expect(ImageMetadata.stripped(png, format: .png) == signature + ihdr + idat + iend)
+        #expect(ImageMetadata.stripped(Array(png.prefix(30)), format: .png) == nil)
+    }
+
     @Test func jpegTimeAndPositionFromEXIF() throws {
         for little in [true, false] {
             let info = try ImageContent.inspect(cameraJPEG(littleEndian: little, time: "2026:12:05 09:30:15", offset: "+08:00"))
@@ -290,4 +327,9 @@ import Testing
         #expect(info.byteCount == 4)
         #expect(try ImageContent.inspect([0xFF, 0xD8, 0xFF, 0xD9]) == info)
     }
+}
+
+private extension Array where Element == UInt8 {
+    /// Every run of `n` consecutive bytes.
+    func windowed(_ n: Int) -> [[UInt8]] { count < n ? [] : (0...(count - n)).map { Array(self[$0..<$0 + n]) } }
 }

@@ -148,7 +148,7 @@ enum OpenAPIDocument {
 
     // MARK: Operations
 
-    static var operations: [Operation] { accounts + rankings + reference + campaign + devices + exchange + exports + enforcement + results + open311 }
+    static var operations: [Operation] { accounts + rankings + reference + campaign + devices + reports + exchange + exports + enforcement + results + open311 }
 
     static var accounts: [Operation] { [
         Operation(method: "post", path: "/api/v1/auth/token", tag: "accounts",
@@ -892,7 +892,7 @@ enum OpenAPIDocument {
                         """],
             "servers": [["url": serverURL]],
             "paths": paths,
-            "components": ["schemas": schemas.merging(deviceSchemas) { a, _ in a },
+            "components": ["schemas": schemas.merging(deviceSchemas) { a, _ in a }.merging(reportSchemas) { a, _ in a },
                            "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer",
                                                           "description": "POST /api/v1/auth/token; pages use the session cookie"],
                                                "apiKey": ["type": "apiKey", "in": "header", "name": "X-API-Key",

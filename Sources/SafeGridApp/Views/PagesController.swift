@@ -49,15 +49,17 @@ enum PagesController {
         )
     }
 
-    /// The smart fire devices of the area and, for a village, town or the district, its incidents
-    /// year on year (the default period of ``IncidentsController``).
+    /// The smart fire devices of the area, for a village, town or the district its incidents
+    /// year on year (the default period of ``IncidentsController``), and its residents' reports.
     static func resultCards(_ code: String, _ req: Request) async throws -> Node<HTML.BodyContext> {
         let devices = try await DevicesController.summary(area: code, queries: req.queries, now: req.services.now())
         var incidents: IncidentFigures?
         if let area = try await req.queries.area(code) {
             incidents = try await IncidentsController.figures(of: area, from: nil, to: nil, now: req.services.now(), sql: req.sql)
         }
-        return .div(.class("grid"), DevicesCard.card(devices), .if(incidents != nil, incidents.map(DevicesCard.incidents) ?? .empty))
+        let reports = try await ReportsController.summary(area: code, queries: req.queries, now: req.services.now())
+        return .div(.class("grid"), DevicesCard.card(devices), .if(incidents != nil, incidents.map(DevicesCard.incidents) ?? .empty),
+                    ReportsCard.card(reports))
     }
 
     /// The area's ancestors: links inside the reader's jurisdiction, plain names above it.
@@ -172,6 +174,8 @@ enum PagesController {
         let (tenants, tenantCount) = try await q.subjects(.init(parentID: id), limit: 100, offset: 0)
         let dto = SubjectDTO(s, revealPhone: req.revealsPhoneNumbers)
         let listed = try await KeyHazardStore(sql: req.sql).isListed(id)
+        let reports = try await ResidentReportStore(sql: req.sql).reports(subject: id, limit: 50)
+        let checklist = try await req.checklists.current(sql: req.sql)
         return Layout.page(
             title: s.name, subtitle: "\(s.subjectKind.en)",
             .if(listed, .p(.a(.href("/key-hazards?areaCode=\(s.villageCode)"), .class("overdue"),
@@ -187,6 +191,14 @@ enum PagesController {
                 .if(parent != nil, .group(.dt("所在 Inside"), .dd(.a(.href("/subjects/\(parent?.id.uuidString.lowercased() ?? "")"), .text(parent?.name ?? ""))))),
                 .if(s.closedDownAt != nil, .group(.dt("关停 Closed"), .dd(.text(Layout.time(s.closedDownAt)))))),
             .if(tenantCount > 0, .group(.h2(.text("园区/厂内企业"), .span(.class("en"), .text("Tenants (\(tenantCount))"))), subjectTable(tenants))),
+            .if(!reports.isEmpty, .group(
+                .h2(.text("居民上报"), .span(.class("en"), .text("Residents' reports (\(reports.count))"))),
+                .table(.tr(.th("收到 Received"), .th("隐患 Item"), .th("描述 Description"), .th("状态 State")),
+                       .forEach(reports) { r in
+                           .tr(.td(.text(Layout.time(r.receivedAt))), .td(.text(checklist.item(r.serviceCode).map { SMSTemplate.shortForm($0.zh) } ?? r.serviceCode)),
+                               .td(.text(r.description ?? "—")),
+                               .td(.text(r.reportState.zh + (r.dismissReason.flatMap(ReportDismissalReason.init(rawValue:)).map { "：\($0.zh)" } ?? ""))))
+                       }))),
             .h2(.text("检查记录"), .span(.class("en"), .text("Inspections (\(inspections.count))"))),
             .table(.tr(.th("时间 Time"), .th("检查人 Inspector"), .th("联合检查组 Team"), .th(.class("n"), .text("检查表版本 Checklist")),
                        .th(.class("n"), .text("隐患 Hazards")), .th("签字 Signature")),

@@ -15,7 +15,9 @@
   signout (sign-out forgets the area data, a queue stays locked to its account), reinspect-conflict
   (a re-inspection overtaken on the server: never taken for our own, re-sent or explained and
   fixed), messages (refusals in Chinese first), viewer (a read-only account), photo-clock (a
-  wrong camera clock, a photo the server cannot read).
+  wrong camera clock, a photo the server cannot read), alarm (a device alarm taken, reached and
+  confirmed), report-task (a resident's report on Today: verified, a second dismissed as its
+  duplicate, a third's refusals; the steps are field_reports.py's, shared with resident.py).
 
 Screenshots of every step go to .build/browser-screenshots/. Run through scripts/ci/browser.sh,
 or alone against a running server: `python3 field_app.py --base http://127.0.0.1:8091`.
@@ -1291,10 +1293,224 @@ def test_alarm(ctx):
     p.shot("alarm-done")
 
 
+# ---------------------------------------------------------------- residents' reports (沥家园)
+
+def _gcj(lat, lon):
+    """WGS-84 → GCJ-02 (the published approximation, as util.js SG.toGCJ)."""
+    import math
+    def t_lat(x, y):
+        r = -100 + 2 * x + 3 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+        r += (20 * math.sin(6 * x * math.pi) + 20 * math.sin(2 * x * math.pi)) * 2 / 3
+        r += (20 * math.sin(y * math.pi) + 40 * math.sin(y / 3 * math.pi)) * 2 / 3
+        return r + (160 * math.sin(y / 12 * math.pi) + 320 * math.sin(y * math.pi / 30)) * 2 / 3
+    def t_lon(x, y):
+        r = 300 + x + 2 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+        r += (20 * math.sin(6 * x * math.pi) + 20 * math.sin(2 * x * math.pi)) * 2 / 3
+        r += (20 * math.sin(x * math.pi) + 40 * math.sin(x / 3 * math.pi)) * 2 / 3
+        return r + (150 * math.sin(x / 12 * math.pi) + 300 * math.sin(x / 30 * math.pi)) * 2 / 3
+    a, ee = 6378245.0, 0.00669342162296594323
+    d_lat, d_lon = t_lat(lon - 105, lat - 35), t_lon(lon - 105, lat - 35)
+    rad = lat / 180 * math.pi
+    m = 1 - ee * math.sin(rad) ** 2
+    d_lat = d_lat * 180 / ((a * (1 - ee)) / (m * math.sqrt(m)) * math.pi)
+    d_lon = d_lon * 180 / (a / math.sqrt(m) * math.cos(rad) * math.pi)
+    return lat + d_lat, lon + d_lon
+
+
+def _wgs(location):
+    """A subject's stored position as WGS-84 (the demo stores GCJ-02: inverted by iteration)."""
+    lat, lon = location["latitude"], location["longitude"]
+    if (location.get("datum") or "wgs84").lower() != "gcj02":
+        return lat, lon
+    w_lat, w_lon = lat, lon
+    for _ in range(6):
+        g_lat, g_lon = _gcj(w_lat, w_lon)
+        w_lat, w_lon = w_lat + lat - g_lat, w_lon + lon - g_lon
+    return w_lat, w_lon
+
+
+def _png(width=48, height=32, rgb=(239, 108, 0)):
+    """A small solid PNG (no Pillow here)."""
+    import zlib
+    raw = b"".join(b"\0" + bytes(rgb) * width for _ in range(height))
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def _resident_report(ctx, code, lat, lon, address, description, photos=()):
+    """An anonymous report through the residents' public API; its id."""
+    body = {"serviceCode": code, "description": description, "latitude": round(lat, 7), "longitude": round(lon, 7),
+            "address": address, "anonymous": True, "photos": list(photos)}
+    st, _, answer = common.http("POST", ctx.base + "/api/v1/resident/reports", body)
+    check(st == 201, f"a resident's anonymous report {code} is taken ({st}{'' if st == 201 else ' ' + repr(answer[:300])})")
+    return json.loads(answer)["id"].lower()
+
+
+def test_report_task(ctx):
+    """A resident's report (沥家园) at the top of a grid worker's Today, after the device alarms:
+    an anonymous report with a photo, made through the public API a few metres from a subject of
+    wangge.worker's grid, shows with its age, the resident's text as text and the photo; the
+    worker verifies it (核实), which records a one-item inspection with the hazard on the
+    subject; a second report of the same place is dismissed as a duplicate of the first; a third
+    shows a dismissal without a note refused on the phone and, handled meanwhile by someone
+    else, the server's 409 in Chinese in its card."""
+    import field_reports
+    srv = ctx.server
+    me = srv.get("/api/v1/auth/me", "wangge.worker")
+    checklist = srv.get("/api/v1/checklists/current", "wangge.worker")
+    kinds = {it["code"]: it.get("subjectKinds") or [] for it in checklist["items"]}
+    st, _, body = common.http("GET", ctx.base + "/api/v1/resident/context")
+    check(st == 200, f"the residents' context answers ({st})")
+    codes = [it["code"] for c in json.loads(body)["categories"] for it in c["items"] if it["code"] in kinds]
+    codes.sort(key=lambda c: c != "LANE-01")
+    subjects = srv.get(f"/api/v1/subjects?areaCode={me['areaCode']}&per=200", "wangge.worker")["items"]
+    pick = next(((s, c) for s in subjects if s.get("location") and not s.get("closedDownAt")
+                 for c in codes if s["kind"] in kinds[c]), None)
+    check(pick is not None, f"a located open subject of the worker's grid {me['areaCode']} with an item residents can report")
+    subject, code = pick
+    lat, lon = _wgs(subject["location"])
+    lat += 3 / 111320.0  # three metres north
+    tag = uuid.uuid4().hex[:6]
+    text = f"浏览器测试 {tag}：楼道堆满纸箱 <b>晚上</b> <script>window.__reportX = 1</script>"
+    photo = "data:image/png;base64," + base64.b64encode(_png()).decode()
+    first = _resident_report(ctx, code, lat, lon, f"{subject['address']}（测试 {tag}）", text, [photo])
+    r = srv.get(f"/api/v1/reports/{first}", "wangge.worker")
+    common.log(f"    report {first}: {r.get('microGridCode')}, matched {r.get('subjectName')}, nearby "
+               f"{[x.get('name') for x in r.get('nearbySubjects') or []]}")
+    check(r["state"] == "received" and str(r.get("gridCode") or r.get("microGridCode") or "").startswith(me["areaCode"]),
+          f"routed to the worker's grid ({r.get('microGridCode')}), 待核实")
+    # Subjects may share a position (rooms of one house): the nearest is matched, others nearby.
+    near = [str(x["id"]).lower() for x in r.get("nearbySubjects") or []]
+    check(r.get("subjectId") and (str(r["subjectId"]).lower() == subject["id"].lower() or subject["id"].lower() in near or len(near) == 5),
+          f"matched to a subject within a few metres ({r.get('subjectName')}; {subject['name']} matched or nearby)")
+
+    p = ctx.phone("report-task")
+    p.sign_in("wangge.worker")
+    card = f"#reports li.report[data-report='{first}']"
+    p.el(card, 30)
+    time.sleep(1.0)  # the phone's copy first, then the server's answer
+    order = p.d.execute_script("""var a = document.getElementById('alarms'), r = document.getElementById('reports'), t = document.getElementById('task-list');
+        function before(x, y) { return !x || !y || (x.compareDocumentPosition(y) & Node.DOCUMENT_POSITION_FOLLOWING) > 0; }
+        return [before(a, r), before(r, t), !r.hidden];""")
+    check(order == [True, True, True], f"the reports show after the alarms and above the day's tasks ({order})")
+    seen = p.d.execute_script("""var c = document.querySelector(arguments[0]);
+        return {desc: c.querySelector('.desc').textContent, age: c.querySelector('.age').textContent, tags: c.querySelectorAll('script, b').length,
+                ran: window.__reportX === 1, state: c.getAttribute('data-state'), count: document.getElementById('report-count').textContent,
+                cards: document.querySelectorAll('#report-list li.report').length, reporter: c.querySelector('.reporter').textContent,
+                verify: !!c.querySelector('button.verify'), dismiss: !!c.querySelector('button.dismiss')};""", card)
+    check(seen["desc"] == text and seen["tags"] == 0 and not seen["ran"], "the resident's text shows as text (no markup, no script)")
+    check(re.search(r"(\d+ 分钟前|刚刚)", seen["age"]) is not None, f"with its age «{seen['age']}»")
+    check(seen["state"] == "received" and (seen["count"] == str(seen["cards"]) or int(seen["count"]) > 20), f"待核实, counted ({seen['count']})")
+    check("匿名" in seen["reporter"] and seen["verify"] and seen["dismiss"], "anonymous, with 核实 and 驳回")
+    p.wait(lambda d: d.execute_script("var i = document.querySelector(arguments[0] + ' img.thumb-img'); return i && i.complete && i.naturalWidth > 0", card),
+           20, "the photo's thumbnail")
+    p.d.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'center'})", card)
+    p.shot("report-card")
+
+    ours = str(r["subjectId"]).lower() == subject["id"].lower() or subject["id"].lower() in near
+    done = field_reports.verify(p.d, ctx.base, first, subject_id=subject["id"] if ours else None, note=f"现场确认 {tag}")
+    check("已核实" in done, f"the phone confirms «{done[:60]}»")
+    r = srv.get(f"/api/v1/reports/{first}", "wangge.worker")
+    check(r["state"] == "verified" and r.get("inspectionId") and r.get("hazardIds"), f"verified with inspection {r.get('inspectionId')} and hazards {r.get('hazardIds')}")
+    hz = srv.get(f"/api/v1/hazards/{str(r['hazardIds'][0]).lower()}")
+    check(hz["itemCode"] == code and str(hz["subjectId"]).lower() == str(r.get("subjectId") or "").lower() and hz["state"] in ("open", "rectifying", "rebound")
+          and (not ours or str(r["subjectId"]).lower() == subject["id"].lower()),
+          f"the hazard {code} is open on the subject ({r.get('subjectName')})")
+    check(first not in [str(x["id"]).lower() for x in srv.get("/api/v1/reports?state=open", "wangge.worker")],
+          "the report is no longer open")
+    p.shot("report-verified")
+
+    second = _resident_report(ctx, code, lat, lon, f"{subject['address']}（测试 {tag} 第二次）", f"浏览器测试 {tag}：还是那堆纸箱")
+    done = field_reports.dismiss(p.d, ctx.base, second, "duplicate", f"与 {tag} 第一次上报为同一处", duplicate_of=first)
+    check("已驳回" in done and "重复上报" in done, f"the phone confirms «{done[:60]}»")
+    r2 = srv.get(f"/api/v1/reports/{second}", "wangge.worker")
+    check(r2["state"] == "dismissed" and r2.get("dismissReason") == "duplicate" and str(r2.get("duplicateOf") or "").lower() == first,
+          f"dismissed as a duplicate of the first ({r2['state']}, {r2.get('dismissReason')}, {r2.get('duplicateOf')})")
+    p.shot("report-dismissed")
+
+    third = _resident_report(ctx, code, lat, lon, f"{subject['address']}（测试 {tag} 第三次）", f"浏览器测试 {tag}：第三次")
+    p.d.execute_script("SG.route()")
+    row = f"#reports li.report[data-report='{third}']"
+    p.click(row + " button.dismiss", 30)
+    p.set_select(row + " select[name=reason]", "notHazard")
+    p.click(row + " button.go")
+    p.wait(lambda d: "说明" in (d.execute_script("var m = document.querySelector(arguments[0] + \" .msg[data-for='note']\"); return m ? m.textContent : ''", row) or ""),
+           10, "a dismissal without a note is refused next to the note")
+    check(srv.get(f"/api/v1/reports/{third}", "wangge.worker")["state"] == "received", "nothing was sent")
+    p.shot("report-note-required")
+    # Handled meanwhile by someone else: the server's 409, in Chinese, in the card.
+    st, answer = srv.post(f"/api/v1/reports/{third}/actions", {"action": "dismiss", "reason": "notHazard", "note": "另一台设备已处理"}, user="wangge.worker")
+    check(st == 200, f"dismissed meanwhile through the API ({st}{'' if st == 200 else ' ' + repr(answer[:200])})")
+    p.el(row + " textarea[name=note]").send_keys("测试")
+    p.click(row + " button.go")
+    p.wait(lambda d: "已被处理" in (d.execute_script("var c = document.querySelector(arguments[0]); return c ? c.textContent : ''", row) or ""),
+           10, "the 409 in Chinese in the card")
+    p.shot("report-conflict")
+    p.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, row), 20, "the handled report leaves the list")
+
+
+def test_report_register(ctx):
+    """A report that no registered subject fits: from the card's verify form the worker registers
+    the subject (the report's address and position filled in), comes back to the form with the
+    new subject chosen and verifies: the hazard is the new subject's."""
+    srv = ctx.server
+    me = srv.get("/api/v1/auth/me", "wangge.worker")
+    checklist = srv.get("/api/v1/checklists/current", "wangge.worker")
+    kinds = {it["code"]: it.get("subjectKinds") or [] for it in checklist["items"]}
+    code = "LANE-01" if kinds.get("LANE-01") else next(c for c in kinds if kinds[c])
+    kind = next((k for k in ("streetShop", "rentalHousing", "smallMicroPark", "enterprise") if k in kinds[code]))
+    subjects = srv.get(f"/api/v1/subjects?areaCode={me['areaCode']}&per=200", "wangge.worker")["items"]
+    near = next(s for s in subjects if s.get("location") and not s.get("closedDownAt"))
+    lat, lon = _wgs(near["location"])
+    lon += 4 / 96000.0  # next door to a subject of the grid (grids interleave: farther may be another's)
+    tag = uuid.uuid4().hex[:6]
+    address = f"杭州市萧山区瓜沥镇测试路{int(tag, 16) % 900 + 100}号"
+    rid = _resident_report(ctx, code, lat, lon, address, f"浏览器测试 {tag}：新开的店门口堆满货物")
+    check(str(srv.get(f"/api/v1/reports/{rid}", "wangge.worker").get("gridCode")) == me["areaCode"], "routed to the worker's grid")
+    p = ctx.phone("report-register")
+    p.sign_in("wangge.worker")
+    card = f"#reports li.report[data-report='{rid}']"
+    p.click(card + " button.verify", 30)
+    p.click(card + " a.register-subject")
+    p.el("#reg-for-report")
+    check(p.d.execute_script("return document.getElementById('reg-address').value") == address, "the report's address is filled in")
+    check(f"{lat:.6f}" in (p.text("#reg-position") or ""), f"and its position ({p.text('#reg-position')})")
+    p.set_select("#reg-kind", kind)
+    name = f"测试新店{tag}"
+    p.el("#reg-name").send_keys(name)
+    if kind == "enterprise":
+        p.el("#reg-credit").send_keys(credit_code("RR" + tag.upper()[:6] + "1"))
+    if kind == "rentalHousing":
+        p.el("#reg-rooms").send_keys("4")
+    p.el("#reg-party-name").send_keys("周店主")
+    p.el("#reg-party-phone").send_keys("13700005555")
+    p.choose_micro_grid()
+    p.shot("register-for-report")
+    p.click("#reg-save-inspect")
+    chosen = lambda d: d.execute_script(  # noqa: E731
+        "var s = document.querySelector(arguments[0]); return s && s.value ? [s.value, s.options[s.selectedIndex].textContent] : null",
+        card + " select[name=subjectId]")
+    got = p.wait(chosen, 30, "back on Today with the report's verify form and the new subject chosen")
+    check(p.screen() == "today" and name in got[1], f"the new subject is chosen ({got[1]})")
+    check(p.d.execute_script("return document.querySelector(arguments[0]).value", card + " select[name=itemCode]") == code, f"the item is the report's {code}")
+    p.shot("back-to-report")
+    p.click(card + " .report-form button.go")
+    p.wait(lambda d: d.execute_script("return !!document.querySelector(\"#report-done[data-report='\" + arguments[0] + \"']\")", rid), 20, "the confirmation")
+    r = srv.get(f"/api/v1/reports/{rid}", "wangge.worker")
+    check(r["state"] == "verified" and str(r.get("subjectId")).lower() == got[0] and r.get("hazardIds"),
+          f"verified on the new subject {r.get('subjectName')}")
+    subject = srv.get(f"/api/v1/subjects/{got[0]}", "wangge.worker")["subject"]
+    check(subject["name"] == name and abs(_wgs(subject["location"])[0] - lat) < 0.0005, "registered with the report's position")
+    p.shot("report-register-done")
+
+
 TESTS = [("inspect", test_inspect), ("offline", test_offline), ("reinspect", test_reinspect), ("bad-input", test_bad_input),
          ("refused-fix", test_refused_fix), ("in-app", test_in_app_browser), ("actions", test_actions),
          ("signout", test_signout), ("reinspect-conflict", test_reinspect_conflict), ("messages", test_messages),
-         ("viewer", test_viewer), ("photo-clock", test_photo_clock), ("alarm", test_alarm)]
+         ("viewer", test_viewer), ("photo-clock", test_photo_clock), ("alarm", test_alarm), ("report-task", test_report_task),
+         ("report-register", test_report_register)]
 
 
 class Context:

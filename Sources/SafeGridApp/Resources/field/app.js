@@ -141,7 +141,7 @@
   }
 
   // ---------------------------------------------------------------- Today
-  SG.screens.today = async function (view) {
+  SG.screens.today = async function (view, args, query) {
     var t = UI.token(), me = UI.me;
     UI.title("今日", "Today");
     var tasks = await Store.get("tasks");
@@ -168,9 +168,22 @@
     var alarmBox = h("section", { id: "alarms", class: "alarms", hidden: true });
     view.appendChild(alarmBox);
     loadAlarms(alarmBox, t, me);
-    // New alarms while the page stays open: asked again every minute and on coming back online.
-    var alarmTimer = setInterval(function () { if (!UI.alive(t)) { clearInterval(alarmTimer); return; } loadAlarms(alarmBox, t, me); }, 60000);
-    Api.on("online", function (v) { if (v && UI.alive(t)) loadAlarms(alarmBox, t, me); });
+    // Then residents' reports (沥家园) waiting to be verified, the same way.
+    var reportBox = h("section", { id: "reports", class: "reports", hidden: true });
+    view.appendChild(reportBox);
+    if (query && query.report) {
+      // Back from registering a subject for a report: its verify form opens with that subject.
+      SG.Reports.openOnce(t, query.report, query.subject);
+      if (history.replaceState) history.replaceState(null, "", "#/today");
+    }
+    SG.Reports.load(reportBox, t, me);
+    // New alarms and reports while the page stays open: asked again every minute and on coming back online.
+    var alarmTimer = setInterval(function () {
+      if (!UI.alive(t)) { clearInterval(alarmTimer); return; }
+      loadAlarms(alarmBox, t, me);
+      SG.Reports.load(reportBox, t, me);
+    }, 60000);
+    Api.on("online", function (v) { if (v && UI.alive(t)) { loadAlarms(alarmBox, t, me); SG.Reports.load(reportBox, t, me); } });
     view.appendChild(h("section", { class: "card" }, h("label", { for: "search", class: "h" }, "查找检查对象 Find a subject"), search, results));
     if (Data.carriesTasks(me)) {
       view.appendChild(h("section", {}, h("div", { class: "row between" }, h("h2", {}, "今日任务 Today's tasks"), nearest), meta, list));
@@ -429,6 +442,17 @@
       openH.concat(doneH.slice(0, 20)).forEach(function (x) { shown[x.id.toLowerCase()] = true; });
       doneH = doneH.slice(0, 20).concat(doneH.slice(20).filter(function (x) { return previous[x.id.toLowerCase()] && !shown[x.id.toLowerCase()]; }));
     } else doneH = doneH.slice(0, 20);
+    // Residents' reports of this subject still to verify (the phone's copy of Today's list).
+    var reps = await SG.Reports.ofSubject(s.id, me);
+    if (!UI.alive(t)) return;
+    if (reps.length) {
+      view.appendChild(h("section", { id: "subject-reports", class: "card reports-line" },
+        h("h3", {}, "居民上报 Resident reports（待核实 " + reps.length + " to verify）"),
+        h("ul", { class: "list" }, reps.map(function (r) {
+          return h("li", { dataset: { report: String(r.id).toLowerCase() } }, (r.item || r.serviceCode) + " · " + SG.ageText(r.receivedAt, r.ageMinutes) + " ",
+            writes ? h("a", { href: "#/today?report=" + encodeURIComponent(String(r.id).toLowerCase()) }, "去核实 Verify") : null);
+        }))));
+    }
     var rows = [];
     var section = h("section", { id: "hazard-list" }, h("h2", {}, "隐患 Hazards（未改 " + openH.length + " open）"));
     view.appendChild(section);

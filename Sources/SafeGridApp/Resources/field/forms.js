@@ -88,6 +88,15 @@
       parentId: p ? p.parentId : (draft.parentId || null)
     };
     function v(name, fallback) { return p ? (fallback !== undefined ? fallback : "") : (draft[name] || ""); }
+    // Registering the subject of a resident's report: its address and position to start with,
+    // and back to the report's verify form afterwards.
+    var forReport = !editing && query.report ? await reportOf(me, query.report) : null;
+    if (forReport && !draft.name && !draft.address) {
+      draft = Object.assign({}, draft, { address: forReport.address || "" });
+      if (!st.location && forReport.latitude != null && forReport.longitude != null) {
+        st.location = { latitude: forReport.latitude, longitude: forReport.longitude, accuracy: null };
+      }
+    }
 
     var kind = U.select("reg-kind", SG.KINDS, st.kind);
     var name = h("input", { id: "reg-name", maxlength: 200, value: p ? p.name : v("name"), autocomplete: "off" });
@@ -111,8 +120,11 @@
     var save = h("button", { id: "reg-save-inspect", type: "button", class: "btn wide" }, "保存并检查 Save & inspect");
     var saveOnly = h("button", { id: "reg-save", type: "button", class: "btn secondary wide" }, "仅保存 Save only");
 
+    if (forReport) { save.textContent = "保存并回到上报 Save & back to the report"; saveOnly.className = "hidden"; }
     var form = h("form", { id: "register-form", novalidate: true, autocomplete: "off" },
       editing ? h("p", { class: "warn" }, "修改被拒的登记后重发 · fix the refused registration and send it again") : null,
+      forReport ? h("p", { id: "reg-for-report", class: "warn" }, "为居民上报登记对象：" + (forReport.item || forReport.serviceCode) +
+        "（" + (forReport.address || "") + "）。保存后回到该上报核实 · registering the subject of a resident's report; you go back to verify it") : null,
       U.field("kind", "类型 Kind", kind),
       U.field("name", "名称 Name", name),
       U.field("address", "地址 Address", address),
@@ -320,6 +332,7 @@
       }
       U.toast(after && after.state === "sent" ? "已登记 · registered" : "已保存在本机，联网后上传 · saved on the phone; sends when online");
       if (fromQueue) { U.go("#/queue"); return; }
+      if (forReport) { U.go("#/today?report=" + encodeURIComponent(String(forReport.id).toLowerCase()) + "&subject=" + encodeURIComponent(payload.id)); return; }
       U.go(thenInspect ? "#/inspect/" + payload.id : "#/subject/" + payload.id);
     }
     save.addEventListener("click", function () { submit(true); });
@@ -335,6 +348,13 @@
     }
     if (!UI().alive(t)) return;
   };
+
+  /** A report of the phone's copy of Today's list (this account's), or null. */
+  async function reportOf(me, id) {
+    var kept = await Store.get("reports");
+    if (!kept || kept.user !== me.username) return null;
+    return (kept.items || []).filter(function (r) { return SG.sameId(r.id, id); })[0] || null;
+  }
 
   // ---------------------------------------------------------------- the joint inspection (一张表)
   var OUTCOMES = [["pass", "合格 Pass"], ["hazard", "隐患 Hazard"], ["notApplicable", "不适用 N/A"]];

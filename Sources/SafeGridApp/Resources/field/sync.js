@@ -152,9 +152,9 @@
     writes: function (me) { return me && me.role !== "viewer"; },
 
     /** The keys of the area data one account downloads (its subjects with the parties' phone
-        numbers, hazards, tasks): forgotten at sign-out and when another account signs in. The
+        numbers, hazards, tasks, device alarms, residents' reports with their phone numbers): forgotten at sign-out and when another account signs in. The
         checklist is the same for everyone and stays. */
-    AREA_KEYS: ["subjects", "hazards", "tasks", "area", "packAt", "packMs", "packUser", "lastSync", "lastSyncTry"],
+    AREA_KEYS: ["subjects", "hazards", "tasks", "area", "packAt", "packMs", "packUser", "lastSync", "lastSyncTry", "alarms", "reports"],
     forgetArea: async function () {
       var kv = await Store.kvAll();
       for (var i = 0; i < kv.length; i++) {

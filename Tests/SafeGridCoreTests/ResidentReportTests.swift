@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+@testable import SafeGridCore
+
+@Suite struct ResidentReportTests {
+    let received = Date(timeIntervalSince1970: 1_796_000_000)
+
+    @Test func aReportIsVerifiedOrDismissedOnceThenRectifiedWithItsHazards() throws {
+        let r = ResidentReport(state: .received, receivedAt: received)
+        let verified = try r.verifying(at: received.addingTimeInterval(3_600), by: "王网格（wangge）")
+        #expect(verified.state == .verified && verified.verifiedAt == received.addingTimeInterval(3_600))
+        // A clock behind the receipt never dates the verification before it.
+        #expect(try r.verifying(at: received.addingTimeInterval(-60), by: "x").verifiedAt == received)
+        #expect(throws: DomainError(.conflict, field: "action",
+                                    reason: "the report is verified (已核实，整改中); only a report awaiting verification can be dismissed",
+                                    extra: ["currentState": "verified"])) {
+            try verified.dismissing(at: received, by: "x", reason: .notHazard, duplicateOf: nil, note: "n")
+        }
+        #expect(verified.rectifying(at: received.addingTimeInterval(86_400)).state == .rectified)
+        // Only a verified report is rectified.
+        #expect(r.rectifying(at: received).state == .received)
+        #expect(ResidentReportState.verified.open311Status == "open" && ResidentReportState.rectified.open311Status == "closed")
+        #expect(ResidentReportState.dismissed.open311Status == "closed" && ResidentReportState.received.open311Status == "open")
+    }
+
+    @Test func aDismissalSaysWhyAndADuplicateNamesItsOriginal() throws {
+        let r = ResidentReport(state: .received, receivedAt: received)
+        let original = UUID()
+        #expect(throws: DomainError.invalid("duplicateOf", "a duplicate names the report it repeats")) {
+            try r.dismissing(at: received, by: "x", reason: .duplicate, duplicateOf: nil, note: "同一处")
+        }
+        #expect(throws: DomainError.invalid("duplicateOf", "only a duplicate names another report")) {
+            try r.dismissing(at: received, by: "x", reason: .cannotFind, duplicateOf: original, note: "找不到")
+        }
+        #expect(throws: DomainError.invalid("note", "give note")) {
+            try r.dismissing(at: received, by: "x", reason: .notHazard, duplicateOf: nil, note: "  \n ")
+        }
+        let d = try r.dismissing(at: received, by: "x", reason: .duplicate, duplicateOf: original, note: " 与上一条同一处 ")
+        #expect(d.state == .dismissed && d.duplicateOf == original && d.note == "与上一条同一处" && d.dismissReason == .duplicate)
+    }
+
+    @Test func aReportWaitingTwentyFourHoursIsOverdue() {
+        let r = ResidentReport(state: .received, receivedAt: received)
+        #expect(!r.isOverdue(now: received.addingTimeInterval(24 * 3600 - 1)))
+        #expect(r.isOverdue(now: received.addingTimeInterval(24 * 3600)))
+        #expect(!ResidentReport(state: .dismissed, receivedAt: received).isOverdue(now: received.addingTimeInterval(48 * 3600)))
+    }
+
+    @Test func limitsAnswerHowLongToWait() {
+        let now = received
+        // One code a minute: 20 s after the last, 40 s to wait.
+        #expect(RateLimit.retryAfter(ResidentCodeRules.codesPerNumber, earlier: [now.addingTimeInterval(-20)], now: now) == 40)
+        // Five an hour: the sixth waits until the first of them is an hour old.
+        let five = (1...5).map { now.addingTimeInterval(Double(-600 * $0)) }
+        #expect(RateLimit.retryAfter(ResidentCodeRules.codesPerNumber, earlier: five, now: now) == 600)
+        #expect(RateLimit.retryAfter(ResidentCodeRules.codesPerNumber, earlier: Array(five.prefix(4)), now: now) == nil)
+        // Ten reports an hour per network address; older ones do not count.
+        let ten = (0..<10).map { now.addingTimeInterval(Double(-60 * $0 - 1)) }
+        #expect(RateLimit.retryAfter(ResidentCodeRules.reportsPerAddress, earlier: ten, now: now) == 3_600 - 9 * 60 - 1)
+        #expect(RateLimit.retryAfter(ResidentCodeRules.reportsPerAddress, earlier: ten.map { $0.addingTimeInterval(-3_600) }, now: now) == nil)
+        #expect(ResidentCodeRules.isWellFormed("012345") && !ResidentCodeRules.isWellFormed("12345") && !ResidentCodeRules.isWellFormed("١٢٣٤٥٦"))
+    }
+
+    @Test func theResidentsAnswersFitOneOrTwoMessages() throws {
+        let due = try CalendarDate(year: 2026, month: 12, day: 20)
+        let verified = SMSTemplate.residentVerified(item: "消防车道被占用、堵塞，或设置隔离桩", dueOn: due)
+        #expect(verified == "【瓜沥除险保安】您上报的隐患（消防车道被占用）已核实，已责令责任方于2026-12-20前整改。感谢您参与除险保安！")
+        #expect(SMSTemplate.residentVerified(item: "消防车道被占用", dueOn: due, overdue: true)
+            == "【瓜沥除险保安】您上报的隐患（消防车道被占用）已核实，该隐患已在督办整改（期限2026-12-20，已逾期）。感谢您参与除险保安！")
+        let dismissed = SMSTemplate.residentDismissed(item: "消防车道被占用", reason: .cannotFind, note: String(repeating: "门", count: 60))
+        #expect(dismissed.hasPrefix("【瓜沥除险保安】您上报的隐患（消防车道被占用）经核查不予受理：现场未找到（" + String(repeating: "门", count: 40) + "…）"))
+        #expect(SMSText.segments(dismissed).segments <= 2)
+        #expect(SMSTemplate.residentCode(code: "123456") == "【瓜沥除险保安】您的隐患上报验证码为123456，10分钟内有效，请勿告诉他人。")
+        #expect(SMSText.segments(SMSTemplate.residentCode(code: "123456")).segments == 1)
+        #expect(SMSTemplate.unverifiedReports(villageName: "坎山村", count: 2) == "【瓜沥除险保安】坎山村有2条居民上报超过24小时未核实，请督促网格员尽快核实。")
+    }
+}
