@@ -34,6 +34,7 @@ import json
 import os
 import random
 import re
+import shutil
 import sqlite3
 import struct
 import sys
@@ -722,6 +723,7 @@ def main():
                 raise Failure("console errors: " + " | ".join(errors[:5]))
 
         results = harness.run(TESTS, wanted, ctx, lambda c: c.phones, label="resident: ", extra_check=no_console_errors)
+        shutil.rmtree(ctx.tmp, ignore_errors=True)  # the test photos
     finally:
         if server:
             server.stop()
