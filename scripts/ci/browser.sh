@@ -3,6 +3,8 @@
 #   scripts/ci/browser/field_app.py  the field app (/field/) at phone size (390×844)
 #   scripts/ci/browser/screen.py     the wall screen (/screen) at 1920×1080, 3840×2160, 1366×768 and
 #                                    390×844; figures pushed after a write; SIGKILL and restart
+#   scripts/ci/browser/resident.py   the residents' report page (/report/) at 390×844, no account;
+#                                    verified and dismissed in the field app
 #
 #   scripts/ci/browser.sh [path/to/safegrid]      (default .build/debug/safegrid, or $SAFEGRID_BIN)
 #
@@ -13,9 +15,15 @@
 # server (they kill and restart it) on a copy of the demo database as it was before the field
 # tests wrote to it, with SAFEGRID_SCREEN_DIR at this tree's Resources/screen (SCREEN_DIR=bundle
 # serves the binary's copy; FIELD_DIR=bundle implies it). Screenshots of every step are kept in
-# .build/browser-screenshots/ (the screen's as screen-*.png). Exits non-zero when a test failed.
+# .build/browser-screenshots/ (the screen's as screen-*.png). The resident tests last start their
+# own server too, on another copy of that database, with SAFEGRID_REPORT_DIR at this tree's
+# Resources/report and SAFEGRID_FIELD_DIR as for the field tests (FIELD_DIR=bundle serves the
+# binary's copies of both; REPORT_DIR=bundle the binary's report page only); their screenshots are
+# resident-*.png. Exits non-zero when a test failed.
 # ONLY="inspect,offline" runs a subset: names of field tests, `screen` for all screen tests, or
-# `screen:walls,screen:push` (files, walls, push, outside, restart) for some. Needs /usr/bin/chromium and
+# `screen:walls,screen:push` (files, walls, push, outside, restart) for some; `resident` for all
+# resident tests or `resident:report,resident:phone` (report, duplicate, verify, dismiss, phone,
+# bad-input) for some. Needs /usr/bin/chromium and
 # /usr/bin/chromedriver (or $CHROMIUM, $CHROMEDRIVER), and Python with selenium (else a venv in
 # .build/ci-venv from scripts/ci/requirements.txt).
 set -uo pipefail
@@ -67,18 +75,21 @@ fi
 # The screen tests' own copy, before the field tests write (their figures are the demo's: 33.99%).
 for suffix in "" -wal -shm; do [ -e "$WORK/demo.sqlite$suffix" ] && cp "$WORK/demo.sqlite$suffix" "$WORK/screen-template.sqlite$suffix"; done
 
-# Which tests: ONLY names field tests, `screen`, or `screen:NAME`.
-RUN_FIELD=1; RUN_SCREEN=1; FIELD_ONLY=; SCREEN_ONLY=; SCREEN_ALL=0
+# Which tests: ONLY names field tests, `screen`, `screen:NAME`, `resident` or `resident:NAME`.
+RUN_FIELD=1; RUN_SCREEN=1; RUN_RESIDENT=1; FIELD_ONLY=; SCREEN_ONLY=; SCREEN_ALL=0; RESIDENT_ONLY=; RESIDENT_ALL=0
 if [ -n "${ONLY:-}" ]; then
-  RUN_FIELD=0; RUN_SCREEN=0
+  RUN_FIELD=0; RUN_SCREEN=0; RUN_RESIDENT=0
   for t in ${ONLY//,/ }; do
     case "$t" in
       screen) RUN_SCREEN=1; SCREEN_ALL=1 ;;
       screen:*) RUN_SCREEN=1; SCREEN_ONLY+="${SCREEN_ONLY:+,}${t#screen:}" ;;
+      resident) RUN_RESIDENT=1; RESIDENT_ALL=1 ;;
+      resident:*) RUN_RESIDENT=1; RESIDENT_ONLY+="${RESIDENT_ONLY:+,}${t#resident:}" ;;
       *) RUN_FIELD=1; FIELD_ONLY+="${FIELD_ONLY:+,}$t" ;;
     esac
   done
   [ "$SCREEN_ALL" = 1 ] && SCREEN_ONLY=
+  [ "$RESIDENT_ALL" = 1 ] && RESIDENT_ONLY=
 fi
 
 RC=0
@@ -120,7 +131,17 @@ if [ "$RUN_SCREEN" = 1 ]; then
   SAFEGRID_BIN="$WORK/bin/safegrid" timeout --kill-after=30 600 "$PY" scripts/ci/browser/screen.py "${SARGS[@]}"
   SCREEN_RC=$?
 fi
+
+RESIDENT_RC=0
+if [ "$RUN_RESIDENT" = 1 ]; then
+  echo "== resident tests"
+  RARGS=(--template "$WORK/screen-template.sqlite" --chromium "$CHROMIUM" --chromedriver "$CHROMEDRIVER")
+  [ -n "$RESIDENT_ONLY" ] && RARGS+=(--only "$RESIDENT_ONLY")
+  SAFEGRID_BIN="$WORK/bin/safegrid" timeout --kill-after=30 900 "$PY" scripts/ci/browser/resident.py "${RARGS[@]}"
+  RESIDENT_RC=$?
+fi
 [ "$RC" = 0 ] && RC=$SCREEN_RC
+[ "$RC" = 0 ] && RC=$RESIDENT_RC
 [ "$RC" = 0 ] || FAILED=1
 echo "browser: exit $RC; screenshots in .build/browser-screenshots/"
 exit $RC
