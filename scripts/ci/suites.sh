@@ -67,7 +67,7 @@ for s in $SUITES; do
     crash)   run crash   480 scripts/ci/crash_consistency.py --time-limit 420 ;;
     strings) run strings 480 scripts/ci/hostile_strings.py ;;
     api)     run api     780 scripts/ci/api_conformance.py --time-limit 600 ;;
-    field)   FIELD_DIR=bundle run field 900 scripts/ci/browser.sh "$SAFEGRID_BIN" ;;
+    field)   FIELD_DIR=bundle run field 1500 scripts/ci/browser.sh "$SAFEGRID_BIN" ;;
     *) echo "unknown suite $s"; failed=$((failed+1)) ;;
   esac
 done
