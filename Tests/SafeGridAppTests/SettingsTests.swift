@@ -51,6 +51,7 @@ struct SettingsTests {
         "SAFEGRID_OPEN311_READ": "key",
         "SAFEGRID_FIELD_DIR": NSTemporaryDirectory(),
         "SAFEGRID_SCREEN_DIR": NSTemporaryDirectory(),
+        "SAFEGRID_REPORT_DIR": NSTemporaryDirectory(),
         "SAFEGRID_MAP_TILES": "http://tiles.intranet:8088/vec/{z}/{x}/{y}.png",
         "SAFEGRID_STREAMS_PER_ACCOUNT": "600",
     ]
@@ -77,7 +78,7 @@ struct SettingsTests {
             #expect(s.proxies.addresses.isEmpty && s.proxies.header == "X-Forwarded-For")
             #expect(s.dashboardCache)
             #expect(s.open311Read == .public)
-            #expect(s.fieldAppFolder == nil && s.screenAppFolder == nil && s.mapTileURL == nil)
+            #expect(s.fieldAppFolder == nil && s.screenAppFolder == nil && s.reportAppFolder == nil && s.mapTileURL == nil)
         }
     }
 
@@ -112,7 +113,8 @@ struct SettingsTests {
         #expect(s.proxies.header == "X-Real-IP")
         #expect(!s.dashboardCache)
         #expect(s.open311Read == .key)
-        #expect(s.fieldAppFolder == NSTemporaryDirectory() && s.screenAppFolder == NSTemporaryDirectory())
+        #expect(s.fieldAppFolder == NSTemporaryDirectory() && s.screenAppFolder == NSTemporaryDirectory()
+            && s.reportAppFolder == NSTemporaryDirectory())
         #expect(s.mapTileURL == "http://tiles.intranet:8088/vec/{z}/{x}/{y}.png" && s.mapTileOrigin == "http://tiles.intranet:8088")
         #expect(s.streamsPerAccount == 600)
     }
@@ -194,6 +196,7 @@ struct SettingsTests {
             ("SAFEGRID_OPEN311_READ", "token", [:]),
             ("SAFEGRID_FIELD_DIR", "/no/such/folder", [:]),
             ("SAFEGRID_SCREEN_DIR", "/no/such/folder", [:]),
+            ("SAFEGRID_REPORT_DIR", "/no/such/folder", [:]),
             ("SAFEGRID_MAP_TILES", "ftp://tiles/{z}/{x}/{y}", [:]),
             ("SAFEGRID_STREAMS_PER_ACCOUNT", "0", [:]),
             ("SAFEGRID_MAP_TILES", "http://tiles.intranet/{z}/{x}.png", [:]),

@@ -668,7 +668,11 @@ enum OpenAPIDocument {
                     "openHazards": array(object(["id": uuid, "itemCode": text, "item": text, "severity": oneOf(Severity.self),
                                                  "dueOn": date, "overdue": bool], required: ["id", "itemCode", "severity", "dueOn", "overdue"]))],
                     required: ["subjectId", "name", "address", "kind", "keyHazardEnterprise", "dueOn", "overdue", "overdueDays",
-                               "directed", "openHazards"]))], required: ["date", "areaCode", "quota", "tasks"]),
+                               "directed", "openHazards"])),
+                "reports": array(object(["id": uuid, "item": text, "description": text, "address": text, "subjectId": uuid, "subjectName": text,
+                                         "receivedAt": timestamp, "ageMinutes": count, "overdue": bool],
+                                        required: ["id", "item", "receivedAt", "ageMinutes", "overdue"]))],
+                required: ["date", "areaCode", "quota", "reports", "tasks"]),
             "Performance": object([
                 "areaCode": areaCode, "from": date, "to": date,
                 "weights": ["type": "object", "propertyNames": oneOf(PerformanceScore.Component.self), "additionalProperties": count],

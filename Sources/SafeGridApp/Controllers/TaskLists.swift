@@ -16,6 +16,8 @@ import Vapor
 ///   inspections of subjects in the worker's area (inspections name people, not accounts).
 /// - Order: nearest first from the worker's position (`latitude`, `longitude`, WGS-84), else by
 ///   due day.
+/// - **Residents' reports** awaiting verification in the area come first, oldest first, with
+///   their age (``ReportsController``).
 enum TaskLists {
     struct HazardLine: Content {
         let id: UUID
@@ -67,10 +69,26 @@ enum TaskLists {
         let met: Bool
     }
 
+    /// A resident's report awaiting verification in the area: the first work of the day.
+    struct ReportLine: Content {
+        let id: UUID
+        let item: String
+        let description: String?
+        let address: String?
+        let subjectId: UUID?
+        let subjectName: String?
+        let receivedAt: String
+        let ageMinutes: Int
+        /// Waiting beyond 24 hours (the village officer has been or will be alerted).
+        let overdue: Bool
+    }
+
     struct TaskListDTO: Content {
         let date: String
         let areaCode: String
         let quota: QuotaDTO
+        /// Residents' reports to verify, oldest first (above the tasks).
+        let reports: [ReportLine]
         let tasks: [TaskLine]
     }
 
@@ -133,10 +151,16 @@ enum TaskLists {
         let bounds = QuotaPeriod.month.bounds(containing: day)
         let done = try await store.inspectionDays(from: bounds.first, through: bounds.last)
         let progress = quota.progress(completedOn: done, on: day)
+        let reports = try await ReportsController.dtos(
+            try await ResidentReportStore(sql: req.sql).reports(area: area, open: true, limit: 50, queries: q), req, nearby: false)
         return TaskListDTO(date: day.description, areaCode: area,
                            quota: QuotaDTO(worker: worker.rawValue, period: QuotaPeriod.month.rawValue, from: progress.first.description,
                                            through: progress.last.description, target: quota.target, done: progress.done,
                                            remaining: progress.remaining, met: progress.isMet),
+                           reports: reports.map { r in
+                               ReportLine(id: r.id, item: r.item, description: r.description, address: r.address, subjectId: r.subjectId,
+                                          subjectName: r.subjectName, receivedAt: r.receivedAt, ageMinutes: r.ageMinutes, overdue: r.overdue)
+                           },
                            tasks: Array(tasks))
     }
 

@@ -16,6 +16,15 @@ enum TaskListPage {
                  Layout.stat("待查(家)", String(list.tasks.count), "due"),
                  Layout.stat("逾期(家)", String(list.tasks.filter(\.overdue).count), "overdue"),
                  Layout.stat("本月定额", "\(list.quota.done) / \(list.quota.target)", "quota this month")),
+            .if(!list.reports.isEmpty, .group(
+                .h2(.text("居民上报待核实"), .span(.class("en"), .text("Residents' reports to verify (\(list.reports.count))"))),
+                .ol(.class("timeline"), .forEach(list.reports) { r in
+                    .li(.strong(.text(r.item)), .text(" · \(r.address ?? r.subjectName ?? "")"),
+                        .p(.text("\(ReportsCard.minutes(r.ageMinutes))前上报"), .if(r.overdue, .span(.class("overdue"), .text(" 超过24小时未核实"))),
+                           .unwrap(r.description) { .span(.class("en"), .text(" “\($0)”")) }),
+                        .unwrap(r.subjectId) { id in .a(.href("/subjects/\(id.uuidString.lowercased())"), .text(r.subjectName ?? "检查对象")) })
+                }),
+                .p(.a(.href("/field/"), .text("在现场 App 中核实或驳回 · verify or dismiss in the field app"))))),
             .p(.button(.id("locate"), .type(.button), .text("按距离排序 Nearest first"))),
             .ol(.class("timeline"), .forEach(list.tasks) { t in
                 .li(.strong(.a(.href("/subjects/\(t.subjectId.uuidString.lowercased())"), .text(t.name))),
