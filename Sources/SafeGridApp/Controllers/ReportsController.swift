@@ -130,7 +130,9 @@ enum ReportsController {
         case let other: throw DomainError.invalid("state", "state is open, closed or all, got '\(other.prefix(20))'")
         }
         let rows = try await ResidentReportStore(sql: req.sql).reports(area: area, open: open, limit: 200, queries: req.queries)
-        return try await dtos(rows, req, nearby: open == true)
+        // Whom a report may be about is asked where it is worked: a grid's or micro-grid's list.
+        let worked = AreaLevel(codeLength: area.count).map { $0 == .grid || $0 == .microGrid } ?? false
+        return try await dtos(rows, req, nearby: open == true && worked)
     }
 
     static func row(_ req: Request, sql: (any SQLDatabase)? = nil) async throws -> ResidentReportRow {

@@ -14,14 +14,23 @@ enum ReportRouting {
     static let reach = 1_000.0
 
     /// Open subjects (not closed down) within `metres` of `point`, nearest first, with their
-    /// distance in metres; at most `limit`. Positions stored in GCJ-02 (up to ~700 m from WGS-84
-    /// around 萧山) are found by a box widened by that shift and measured after conversion.
+    /// distance in metres; at most `limit`. Positions are stored in the datum they came in
+    /// (GCJ-02 from most maps and ledgers, WGS-84 from phones), so the box is drawn around the
+    /// point in each datum and matched against the rows of that datum (the two lie up to ~700 m
+    /// apart around 萧山); distances are measured after conversion.
     static func subjectsNear(_ point: GeoPoint, metres: Double, limit: Int, queries: CampaignQueries) async throws -> [(SubjectRow, Double)] {
         let p = point.converted(to: .wgs84)
-        let (dLat, dLon) = ResidentReportStore.box(metres: metres + 800, at: p.latitude)
+        let g = point.converted(to: .gcj02)
+        let (dLat, dLon) = ResidentReportStore.box(metres: metres, at: p.latitude)
+        func inBox<B: SQLPredicateBuilder>(_ c: GeoPoint, _ w: B) -> B {
+            w.where("latitude", .greaterThanOrEqual, SQLBind(c.latitude - dLat)).where("latitude", .lessThanOrEqual, SQLBind(c.latitude + dLat))
+                .where("longitude", .greaterThanOrEqual, SQLBind(c.longitude - dLon)).where("longitude", .lessThanOrEqual, SQLBind(c.longitude + dLon))
+        }
         let rows = try await queries.scoped(queries.sql.select().columns("*").from("subjects"))
-            .where("latitude", .greaterThanOrEqual, SQLBind(p.latitude - dLat)).where("latitude", .lessThanOrEqual, SQLBind(p.latitude + dLat))
-            .where("longitude", .greaterThanOrEqual, SQLBind(p.longitude - dLon)).where("longitude", .lessThanOrEqual, SQLBind(p.longitude + dLon))
+            .where { w in
+                w.where { inBox(g, $0.where("datum", .equal, SQLBind(Datum.gcj02.rawValue))) }
+                    .orWhere { inBox(p, $0.where("datum", .notEqual, SQLBind(Datum.gcj02.rawValue))) }
+            }
             .where("closed_down_at", .is, SQLLiteral.null).limit(5_000).rows(SubjectRow.self)
         return rows.compactMap { s in s.location.map { (s, $0.distanceMetres(to: p)) } }
             .filter { $0.1 <= metres }.sorted { $0.1 < $1.1 }.prefix(limit).map { $0 }

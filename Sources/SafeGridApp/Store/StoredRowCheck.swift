@@ -26,6 +26,7 @@ enum StoredRowCheck {
         found += try await walk(sql, InspectionRow.self, key: "id")
         found += try await walk(sql, HazardEventRow.self, key: "seq")
         found += try await walk(sql, AreaRow.self, key: "code")
+        found += try await walk(sql, ResidentReportRow.self, key: "id")
         return found
     }
 
