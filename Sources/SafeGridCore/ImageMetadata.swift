@@ -62,6 +62,40 @@ public enum ImageMetadata {
         return [0xFF, 0xE1, UInt8(length >> 8), UInt8(length & 0xFF)] + body
     }
 
+    /// Width and height in pixels as the file declares them: a JPEG's first start-of-frame
+    /// (SOF0–SOF15 but DHT `C4`, JPG `C8`, DAC `CC`; ITU-T T.81 B.2.2: precision, lines, samples
+    /// per line), a PNG's IHDR (W3C PNG §11.2.2). `nil` when not found before the scan.
+    public static func dimensions(_ d: [UInt8], format: ImageFormat) -> (width: Int, height: Int)? {
+        switch format {
+        case .png:
+            guard d.count >= 24, String(decoding: d[12..<16], as: UTF8.self) == "IHDR" else { return nil }
+            let w = d[16..<20].reduce(0) { $0 << 8 | Int($1) }, h = d[20..<24].reduce(0) { $0 << 8 | Int($1) }
+            return (w, h)
+        case .jpeg:
+            var i = 2
+            var segments = 0
+            while i + 4 <= d.count, segments < 1_000 {
+                segments += 1
+                guard d[i] == 0xFF else { return nil }
+                let marker = d[i + 1]
+                if marker == 0xFF { i += 1; continue }
+                if marker == 0x01 || (0xD0...0xD7).contains(marker) { i += 2; continue }
+                if marker == 0xDA || marker == 0xD9 || marker == 0xD8 { return nil }
+                let length = Int(d[i + 2]) << 8 | Int(d[i + 3])
+                guard length >= 2, i + 2 + length <= d.count else { return nil }
+                if (0xC0...0xCF).contains(marker), ![0xC4, 0xC8, 0xCC].contains(marker) {
+                    guard length >= 7 else { return nil }
+                    let h = Int(d[i + 5]) << 8 | Int(d[i + 6]), w = Int(d[i + 7]) << 8 | Int(d[i + 8])
+                    return (w, h)
+                }
+                i += 2 + length
+            }
+            return nil
+        case .heic:
+            return nil
+        }
+    }
+
     private static let droppedPNGChunks: Set<String> = ["eXIf", "tEXt", "zTXt", "iTXt", "tIME"]
 
     private static func strippedPNG(_ d: [UInt8]) -> [UInt8]? {

@@ -159,6 +159,33 @@ public struct ResidentReport: Equatable, Sendable {
 /// The numbers of residents' reports: limits on what a report may carry and on how often, and
 /// the promise made when one is received.
 public enum ResidentReportRules {
+    /// The item in a resident's words: its first clause (up to the first `，` or `；`), at most
+    /// `max` characters with `…` when cut (`"消防车道被占用、堵塞"`, `"配电箱（柜）箱门缺失或防护损坏"`).
+    public static func plainWords(_ item: ChecklistItem, max: Int = 24) -> String {
+        let clause = item.zh.prefix { $0 != "，" && $0 != "；" && $0 != "。" }
+        let text = clause.isEmpty ? Substring(item.zh) : clause
+        return text.count > max ? String(text.prefix(max - 1)) + "…" : String(text)
+    }
+
+    /// Whether residents may report the item: not the management items (training records,
+    /// licences, duty rosters), which only an inspection can see.
+    public static func reportable(_ item: ChecklistItem) -> Bool { item.category != .management }
+
+    /// Refuses the bidirectional formatting characters (U+202A–U+202E, U+2066–U+2069) in a
+    /// resident's text: they make a worker read `evil` as `live` (CVE-2021-42574, "Trojan Source").
+    /// - Throws: 422 on `field`.
+    public static func checkDirection(_ text: String?, _ field: String) throws(DomainError) {
+        guard let text else { return }
+        for u in text.unicodeScalars where (0x202A...0x202E).contains(u.value) || (0x2066...0x2069).contains(u.value) {
+            throw DomainError.invalid(field, "\(field) contains a text-direction control (U+\(String(u.value, radix: 16, uppercase: true)))")
+        }
+    }
+
+    /// The largest photo a resident may send: at most 8,000 px on a side and 40 megapixels (the
+    /// page sends 1,600 px; a larger image only costs the workers' phones memory to show).
+    public static let maxPhotoSide = 8_000
+    public static let maxPhotoPixels = 40_000_000
+
     /// The promise: a grid worker verifies within 24 hours; later, the village officer is alerted.
     public static let verifyWithin: TimeInterval = 24 * 3600
     public static func verifyBy(_ receivedAt: Date) -> Date { receivedAt.addingTimeInterval(verifyWithin) }

@@ -283,6 +283,10 @@ public enum SMSTemplate {
     /// `"【瓜沥除险保安】您上报的隐患（消防通道被堵）经核查不予受理：现场未找到（门口已清理）。如有疑问请联系所在村社。"`.
     public static func residentDismissed(sign: String = defaultSign, item: String, reason: ReportDismissalReason,
                                          note: String?) -> String {
+        if reason == .duplicate {
+            // Not a refusal: the same hazard is already being handled, and its answers reach this resident too.
+            return sign + "您上报的隐患（" + shortForm(clean(item)) + "）已有他人上报，已合并处理，整改结果将短信告知您。感谢您参与除险保安！"
+        }
         let cut = note.map(clean).map { $0.count > ResidentReportRules.answerNoteMax ? String($0.prefix(ResidentReportRules.answerNoteMax)) + "…" : $0 }
         let said = cut.flatMap { $0.isEmpty ? nil : "（" + $0 + "）" } ?? ""
         return sign + "您上报的隐患（" + shortForm(clean(item)) + "）经核查不予受理：" + reason.zh + said + "。如有疑问请联系所在村社。"
@@ -297,6 +301,7 @@ public enum SMSTemplate {
     /// The alert to a village officer when residents' reports of the village wait for
     /// verification beyond ``ResidentReportRules/verifyWithin``:
     /// `"【瓜沥除险保安】坎山村有2条居民上报超过24小时未核实，请督促网格员尽快核实。"`.
+    /// - Parameter villageName: the village, or the town for reports nothing placed in a village.
     public static func unverifiedReports(sign: String = defaultSign, villageName: String, count: Int) -> String {
         sign + clean(villageName) + "有\(count)条居民上报超过\(Int(ResidentReportRules.verifyWithin / 3600))小时未核实，请督促网格员尽快核实。"
     }

@@ -67,7 +67,7 @@ struct AuthorizationTests {
         let at = try GeoPoint(latitude: latitude, longitude: 120.46, datum: .gcj02).converted(to: .wgs84)
         let reported = try await app.send(.POST, "/api/v1/resident/reports", object: [
             "serviceCode": "LANE-01", "description": "\(name)门口消防通道堵了", "latitude": at.latitude, "longitude": at.longitude,
-            "anonymous": true, "photos": ["data:image/jpeg;base64," + Data(plainJPEG(name + "-report")).base64EncodedString()]], token: "")
+            "anonymous": true, "photos": ["data:image/jpeg;base64," + Data(framedJPEG(name + "-report")).base64EncodedString()]], token: "")
         #expect(reported.status == .created, "\(reported.body)")
         let report = try reported.decoded(ResidentController.Receipt.self).id.uuidString
         return Slice(village: village, grid: String(mg.prefix(14)), microGrid: mg, subject: subject, subjectName: name,

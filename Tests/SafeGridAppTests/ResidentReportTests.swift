@@ -221,6 +221,87 @@ struct ResidentReportAPITests {
         }
     }
 
+    @Test func reportsSentAtOnceCannotPassTheAddressLimitTogether() async throws {
+        try await withSafeGrid { app in
+            let p = try await place(app)
+            let body = String(decoding: try JSONSerialization.data(withJSONObject: [
+                "serviceCode": "LANE-01", "anonymous": true, "latitude": p.latitude, "longitude": p.longitude]), as: UTF8.self)
+            let statuses = try await withThrowingTaskGroup(of: HTTPStatus.self) { group in
+                for _ in 0..<16 { group.addTask { try await app.send(.POST, "/api/v1/resident/reports", json: body, token: "").status } }
+                var all: [HTTPStatus] = []
+                for try await s in group { all.append(s) }
+                return all
+            }
+            #expect(statuses.filter { $0 == .created }.count == 10 && statuses.filter { $0 == .tooManyRequests }.count == 6, "\(statuses)")
+        }
+    }
+
+    @Test func aRefusedAdditionKeepsTheCodeAndAnUnplacedReportIsEscalatedToTheTown() async throws {
+        try await withSafeGrid { app in
+            let p = try await place(app)
+            let first = try await report(app, p, phone: nil)
+            _ = try await app.send(.POST, "/api/v1/reports/\(first.id.uuidString)/actions",
+                                   object: ["action": "dismiss", "reason": "notHazard", "note": "正常停放"], token: p.worker)
+            let code = try await code(app, "13955550001")
+            let body: [String: Any] = ["serviceCode": "LANE-01", "latitude": p.latitude, "longitude": p.longitude, "phone": "13955550001", "code": code]
+            let refused = try await app.send(.POST, "/api/v1/resident/reports", object: body.merging(["addTo": first.id.uuidString]) { $1 }, token: "")
+            #expect(refused.status == .unprocessableEntity && field(refused) == "addTo")
+            let again = try await app.send(.POST, "/api/v1/resident/reports", object: body, token: "")
+            #expect(again.status == .created, "the code was not spent by the refused addition: \(again.body)")
+
+            // Nothing places it (no position, no village in the address): the town's staff have it,
+            // and after 24 hours the town's duty phone is told.
+            try await app.campaignWrite(scope: .everything, recordedAt: testNow) { tx in
+                try await tx.insert(gridWorkers: [(BundledAreas.gualiTownCode, "镇值班", try PhoneNumber("13700000009"))])
+            }
+            let lost = try await app.send(.POST, "/api/v1/resident/reports", object: ["serviceCode": "FIRE-03", "anonymous": true,
+                                                                                     "address": "某个不知道的小区门口"], token: "")
+            #expect(lost.status == .created)
+            let id = try lost.decoded(ResidentController.Receipt.self).id
+            let town = try await app.send(.GET, "/api/v1/reports?areaCode=\(BundledAreas.gualiTownCode)", token: app.adminToken)
+                .decoded([ReportsController.ReportDTO].self)
+            #expect(town.first { $0.id == id }.map { $0.villageCode == nil && $0.microGridCode == nil } == true)
+            let late = try await DeadlineJobs.runOnce(app: app, now: testNow.addingTimeInterval(25 * 3600))
+            #expect(late.reportsEscalated == 2)
+            #expect(try await messages(app, kind: "reportAlert").map(\.phones).sorted { $0[0] < $1[0] } == [["13700000009"], ["13700000012"]])
+        }
+    }
+
+    @Test func aDepartmentInspectorHandlesOnlyTheirDepartmentsReports() async throws {
+        try await withSafeGrid { app in
+            let p = try await place(app)
+            let fire = try await makeAccount(app, "xf.report", role: .departmentInspector, area: BundledAreas.gualiTownCode, department: .fireRescue)
+            let gas = try await report(app, p, phone: nil, extra: ["serviceCode": "GAS-02"])
+            for body in [["action": "verify"], ["action": "dismiss", "reason": "notHazard", "note": "x"]] {
+                let r = try await app.send(.POST, "/api/v1/reports/\(gas.id.uuidString)/actions", object: body, token: fire)
+                #expect(r.status == .forbidden && field(r) == "itemCode", "\(body): \(r.body)")
+            }
+            let lane = try await report(app, p, phone: nil)
+            let ok = try await app.send(.POST, "/api/v1/reports/\(lane.id.uuidString)/actions", object: ["action": "verify"], token: fire)
+            #expect(ok.status == .ok, "\(ok.body)")
+        }
+    }
+
+    @Test func aDuplicatesResidentIsToldItWasMergedAndHearsTheRectification() async throws {
+        try await withSafeGrid { app in
+            let p = try await place(app)
+            let first = try await report(app, p, phone: nil)
+            let second = try await report(app, p, phone: "13966660001")
+            _ = try await app.send(.POST, "/api/v1/reports/\(second.id.uuidString)/actions",
+                                   object: ["action": "dismiss", "reason": "duplicate", "duplicateOf": first.id.uuidString, "note": "同一处"], token: p.worker)
+            #expect(try await messages(app, kind: "residentAnswer").map(\.body)
+                == ["【瓜沥除险保安】您上报的隐患（消防车道被占用）已有他人上报，已合并处理，整改结果将短信告知您。感谢您参与除险保安！"])
+            let v = try await app.send(.POST, "/api/v1/reports/\(first.id.uuidString)/actions", object: ["action": "verify"], token: p.worker)
+            let hazard = try #require(try v.decoded(ReportsController.ReportDTO.self).hazardIds.first)
+            _ = try await app.send(.POST, "/api/v1/reinspections", object: [
+                "subjectId": p.subject, "inspector": "李伟", "reinspectedAt": "2026-11-30T10:00:00+08:00",
+                "results": [["hazardId": hazard.uuidString, "outcome": "rectified"]]], token: p.worker)
+            let answers = try await messages(app, kind: "residentAnswer")
+            #expect(answers.count == 3 && answers.allSatisfy { $0.phones == ["13966660001"] })
+            #expect(answers.last?.body.contains("已整改完毕") == true)
+        }
+    }
+
     @Test func badInputNamesItsFieldAndStoresNothing() async throws {
         try await withSafeGrid { app in
             let p = try await place(app)
@@ -237,8 +318,14 @@ struct ResidentReportAPITests {
             try await refused(at.merging(["serviceCode": "LANE-01", "villageCode": "330109113999"]) { $1 }, "villageCode")
             try await refused(at.merging(["serviceCode": "LANE-01", "photos": ["data:image/gif;base64,R0lGODlhAQABAAAAACw="]]) { $1 }, "photos[0]")
             try await refused(at.merging(["serviceCode": "LANE-01", "photos": Array(repeating: "x", count: 4)]) { $1 }, "photos")
-            try await refused(at.merging(["serviceCode": "LANE-01", "photos": ["data:image/jpeg;base64," + Data(plainJPEG("cut").dropLast(3)).base64EncodedString()]]) { $1 }, "photos[0]")
+            try await refused(at.merging(["serviceCode": "LANE-01", "photos": ["data:image/jpeg;base64," + Data(framedJPEG("cut").dropLast(3)).base64EncodedString()]]) { $1 }, "photos[0]")
             try await refused(at.merging(["serviceCode": "LANE-01", "addTo": UUID().uuidString]) { $1 }, "addTo")
+            // Not for residents: a management item; a text-direction override; a picture of 20,000 × 20,000 px.
+            try await refused(at.merging(["serviceCode": "MGMT-01"]) { $1 }, "serviceCode")
+            try await refused(at.merging(["serviceCode": "LANE-01", "description": "通道\u{202E}evil"]) { $1 }, "description")
+            let huge: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13] + Array("IHDR".utf8)
+                + [0, 0, 0x4E, 0x20, 0, 0, 0x4E, 0x20, 8, 2, 0, 0, 0, 0, 0, 0, 0] + [0, 0, 0, 0] + Array("IEND".utf8) + [0xAE, 0x42, 0x60, 0x82]
+            try await refused(at.merging(["serviceCode": "LANE-01", "photos": ["data:image/png;base64," + Data(huge).base64EncodedString()]]) { $1 }, "photos[0]")
             try await refused(["serviceCode": "LANE-01", "latitude": p.latitude, "longitude": p.longitude, "phone": "13900000000"], "code")
             let stored = try await app.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("resident_reports").first()
             #expect(try stored?.decode(column: "n", as: Int.self) == 0)
@@ -257,7 +344,7 @@ struct ResidentReportAPITests {
         try await withSafeGrid { app in
             let p = try await place(app)
             // A phone's JPEG: an EXIF segment (its position among it) and a comment naming the phone.
-            let plain = plainJPEG("rear camera")
+            let plain = framedJPEG("rear camera")
             let exif: [UInt8] = [0xFF, 0xE1, 0x00, 0x1A] + Array("Exif".utf8) + [0, 0] + Array("MM".utf8) + [0, 42, 0, 0, 0, 8] + Array("GPS30.18N".utf8) + [0]
             let comment: [UInt8] = [0xFF, 0xFE, 0x00, 0x0C] + Array("iPhone 15".utf8) + [0]
             let photo = Array(plain[0..<2]) + exif + comment + Array(plain[2...])

@@ -256,6 +256,14 @@ func plainJPEG(_ seed: String) -> [UInt8] {
         + [0xFF, 0xDA, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3F, 0x00] + Array(seed.utf8).filter { $0 != 0xFF } + [0xFF, 0xD9]
 }
 
+/// ``plainJPEG(_:)`` with a frame header (SOF0: 8-bit, 1200 × 1600, three components), as every
+/// camera's JPEG has: what the residents' intake needs to read a photo's size.
+func framedJPEG(_ seed: String) -> [UInt8] {
+    let plain = plainJPEG(seed)
+    let sof: [UInt8] = [0xFF, 0xC0, 0x00, 0x11, 8, 0x04, 0xB0, 0x06, 0x40, 3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]
+    return Array(plain[0..<20]) + sof + Array(plain[20...])
+}
+
 extension Data {
     /// Bytes from hex digits (test fixtures only; stops at the first pair that is not hex).
     init(hex: String) {

@@ -179,6 +179,16 @@ import Testing
         #expect(ImageMetadata.stripped(camera, format: .heic) == nil)
     }
 
+    @Test func theDeclaredSizeIsReadFromTheFrameHeader() throws {
+        // SOF0: length 17, precision 8, 1200 lines, 1600 samples per line, 3 components.
+        let sof: [UInt8] = [8] + be16(1200) + be16(1600) + [3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]
+        let withFrame = jpeg(segment(0xE0, jfif), segment(0xC4, [0, 1, 2]), segment(0xC0, sof))
+        #expect(ImageMetadata.dimensions(withFrame, format: .jpeg).map { [$0.width, $0.height] } == [1600, 1200])
+        #expect(ImageMetadata.dimensions(jpeg(segment(0xE0, jfif)), format: .jpeg) == nil, "no frame before the scan")
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + be32(13) + Array("IHDR".utf8) + be32(20_000) + be32(300) + [8, 2, 0, 0, 0]
+        #expect(ImageMetadata.dimensions(png, format: .png).map { [$0.width, $0.height] } == [20_000, 300])
+    }
+
     @Test func pngTextAndExifChunksAreDropped() throws {
         func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] { be32(data.count) + Array(type.utf8) + data + [0, 0, 0, 0] }
         let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]

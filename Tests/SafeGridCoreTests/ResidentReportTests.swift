@@ -74,4 +74,18 @@ import Testing
         #expect(SMSText.segments(SMSTemplate.residentCode(code: "123456")).segments == 1)
         #expect(SMSTemplate.unverifiedReports(villageName: "坎山村", count: 2) == "【瓜沥除险保安】坎山村有2条居民上报超过24小时未核实，请督促网格员尽快核实。")
     }
+
+    @Test func residentsReadTheItemsFirstClauseAndNeverManagementItems() throws {
+        let items = try Checklist.bundledDefault().items
+        func plain(_ code: String) -> String? { items.first { $0.code == code }.map { ResidentReportRules.plainWords($0) } }
+        #expect(plain("LANE-01") == "消防车道被占用、堵塞")
+        #expect(plain("ELEC-03") == "配电箱（柜）箱门缺失或防护损坏，周边堆放可燃物".prefix { $0 != "，" }.description)
+        #expect(plain("EVAC-02") == "生产、经营或住人期间安全出口、疏散门被锁闭、封堵")
+        #expect(plain("EBIKE-04") == "销售或改装不符合GB 17761-2018《电…", "23 characters and the ellipsis")
+        #expect(items.filter { !ResidentReportRules.reportable($0) }.allSatisfy { $0.category == .management })
+        #expect(throws: DomainError.invalid("description", "description contains a text-direction control (U+202E)")) {
+            try ResidentReportRules.checkDirection("通道\u{202E}evil", "description")
+        }
+        try ResidentReportRules.checkDirection("消防通道 العربية", "description")
+    }
 }

@@ -184,7 +184,8 @@ enum ReportsController {
     /// inspection of the subject by the acting worker, through the campaign's write path, and
     /// links its hazard to the report; the resident is told the deadline. Dismissing tells the
     /// resident the reason.
-    /// - Throws: 404 outside the jurisdiction; 409 on `action` once handled; 422 naming `action`,
+    /// - Throws: 404 outside the jurisdiction; 403 for a department inspector on another
+    ///   department's item; 409 on `action` once handled; 422 naming `action`,
     ///   `subjectId` (none given or matched, unknown, closed down), `itemCode` (not for the
     ///   subject's kind), `severity`, `reason`, `duplicateOf`, `note`.
     static func act(_ req: Request) async throws -> ReportDTO {
@@ -215,7 +216,7 @@ enum ReportsController {
                 guard let reason else {
                     throw DomainError.invalid("reason", "say why: " + ReportDismissalReason.allCases.map { "\($0.rawValue) \($0.zh)" }.joined(separator: ", "))
                 }
-                try await ReportHandling.dismiss(r, reason: reason, duplicateOf: duplicateOf, note: note, actor: actor,
+                try await ReportHandling.dismiss(r, reason: reason, duplicateOf: duplicateOf, note: note, by: account, actor: actor,
                                                  checklist: checklist, tx: tx, now: now)
             }
             guard let after = try await store.report(r.id, queries: tx.queries) else {

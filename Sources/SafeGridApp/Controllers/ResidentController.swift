@@ -75,11 +75,11 @@ enum ResidentController {
         let queries = CampaignQueries(sql: req.sql, scope: .everything)
         let villages = try await queries.children(of: town.code).filter { $0.level == .village }
         let checklist = try await req.checklists.current(sql: req.sql)
-        let categories = HazardCategory.allCases.filter { $0 != .management }.compactMap { c -> CategoryDTO? in
-            let items = checklist.items.filter { $0.category == c }
+        let categories = HazardCategory.allCases.compactMap { c -> CategoryDTO? in
+            let items = checklist.items.filter { $0.category == c && ResidentReportRules.reportable($0) }
             guard !items.isEmpty else { return nil }
             return CategoryDTO(code: c.rawValue, zh: c.zh, en: c.en,
-                               items: items.map { ItemDTO(code: $0.code, plain: SMSTemplate.shortForm($0.zh), zh: $0.zh, en: $0.en) })
+                               items: items.map { ItemDTO(code: $0.code, plain: ResidentReportRules.plainWords($0), zh: $0.zh, en: $0.en) })
         }
         let extent = try await extent(town: town.code, sql: req.sql)
         let r = ResidentReportRules.self, c = ResidentCodeRules.self
@@ -225,7 +225,7 @@ enum ResidentController {
             .filter { $0.1 <= ResidentReportRules.nearbyMetres }.sorted { $0.1 < $1.1 }.prefix(10)
         let additions = try await store.additions(of: found.map(\.0.id))
         return found.map { r, d in
-            NearbyDTO(id: r.id, serviceCode: r.serviceCode, item: checklist.item(r.serviceCode).map { SMSTemplate.shortForm($0.zh) } ?? r.serviceCode,
+            NearbyDTO(id: r.id, serviceCode: r.serviceCode, item: checklist.item(r.serviceCode).map { ResidentReportRules.plainWords($0) } ?? r.serviceCode,
                       categoryZh: category.zh, state: r.state, stateName: r.reportState.zh, receivedAt: Timestamp.format(r.receivedAt),
                       distanceMetres: Int(d.rounded()), description: r.description, address: r.address, additions: additions[r.id] ?? 0)
         }
@@ -271,7 +271,8 @@ enum ResidentController {
         let checklist = try await req.checklists.current(sql: req.sql)
         let fields = try await ReportIntake.Fields.checked(serviceCode: input.serviceCode, description: input.description,
                                                            latitude: input.latitude, longitude: input.longitude, address: input.address,
-                                                           villageCode: input.villageCode, name: input.name, checklist: checklist, sql: req.sql)
+                                                           villageCode: input.villageCode, name: input.name, checklist: checklist, sql: req.sql,
+                                                           residentsOnly: true)
         let photos = try ReportIntake.photos(input.photos ?? [], now: now)
         let anonymous = input.anonymous ?? false
         let phone: PhoneNumber? = anonymous ? nil : try mobile(input.phone, "phone")
@@ -281,26 +282,27 @@ enum ResidentController {
         }
         let addTo = try input.addTo.flatMap { $0.isEmpty ? nil : $0 }.map { s throws(DomainError) in try Input.uuid(s, "addTo") }
         let address = req.clientAddress
-        // Limits before the code is spent: a resident over the limit keeps their code.
-        let times = try await ResidentReportStore(sql: req.sql).reportTimes(phone: phone?.stored, address: address,
-                                                                            since: now.addingTimeInterval(-86_400))
-        if let wait = RateLimit.retryAfter(ResidentCodeRules.reportsPerNumber, earlier: times.phone, now: now) {
-            throw tooMany("phone", retryAfter: wait, "此号码今日上报已达上限 this number's reports for today are used up")
-        }
-        if let wait = RateLimit.retryAfter(ResidentCodeRules.reportsPerAddress, earlier: times.address, now: now) {
-            throw tooMany("address", retryAfter: wait, "此网络上报过于频繁 too many reports from this network")
-        }
-        if let phone {
-            // Its own write: a wrong try counts even though the report is refused.
-            let right = try await req.application.writeGate.transaction(on: req.db, changesCampaign: false) { sql in
-                try await ResidentReportStore(sql: sql).redeem(phone: phone.stored, code: code, at: now)
-            }
-            guard right else { throw DomainError.invalid("code", "the code is wrong or has expired 验证码不正确或已过期") }
-        }
         let reporter = ReportIntake.Reporter(name: fields.name, phone: phone?.stored, anonymous: anonymous, clientAddress: address)
-        let row = try await req.application.campaignWrite(scope: .everything, recordedAt: now) { tx in
-            try await ReportIntake.receive(fields, reporter: reporter, channel: "page", id: UUID(), token: ReportIntake.newToken(),
-                                           photos: photos, addTo: addTo, checklist: checklist, tx: tx, now: now)
+        enum Outcome: Sendable { case stored(ResidentReportRow), wrongCode }
+        // One write: the limits are counted where the report is stored (parallel requests cannot
+        // all pass them), the code is spent only with a report, and a wrong code's try is kept
+        // (the write commits without a report).
+        let outcome: Outcome = try await req.application.campaignWrite(scope: .everything, recordedAt: now) { tx in
+            let store = ResidentReportStore(sql: tx.sql)
+            let times = try await store.reportTimes(phone: phone?.stored, address: address, since: now.addingTimeInterval(-86_400))
+            if let wait = RateLimit.retryAfter(ResidentCodeRules.reportsPerNumber, earlier: times.phone, now: now) {
+                throw tooMany("phone", retryAfter: wait, "此号码今日上报已达上限 this number's reports for today are used up")
+            }
+            if let wait = RateLimit.retryAfter(ResidentCodeRules.reportsPerAddress, earlier: times.address, now: now) {
+                throw tooMany("address", retryAfter: wait, "此网络上报过于频繁 too many reports from this network")
+            }
+            let original = try await addTo.asyncMap { try await ReportIntake.original($0, for: fields, sql: tx.sql, now: now) }
+            if let phone, try await !store.redeem(phone: phone.stored, code: code, at: now) { return .wrongCode }
+            return .stored(try await ReportIntake.receive(fields, reporter: reporter, channel: "page", id: UUID(), token: ReportIntake.newToken(),
+                                                          photos: photos, addTo: original, checklist: checklist, tx: tx, now: now))
+        }
+        guard case .stored(let row) = outcome else {
+            throw DomainError.invalid("code", "the code is wrong or has expired; ask for a new one 验证码不正确或已过期，请重新获取")
         }
         let receipt = Receipt(id: row.id, token: row.token, state: row.state, stateName: row.reportState.zh, notice: Open311Controller.notice,
                               trackPath: "/report/#t=\(row.token)", addedTo: row.addedTo)

@@ -151,15 +151,16 @@ extension DeadlineJobs {
 extension DeadlineJobs {
     /// Residents' reports not verified or dismissed within 24 hours
     /// (``ResidentReportRules/verifyWithin``): one SMS per village to its village officer (the
-    /// contact entered for the village's code, as grid workers are for grids), and each report
-    /// marked alerted so it is escalated once. A village without a contact is marked too: the
-    /// dashboard's overdue count shows it either way.
+    /// contact entered for the village's code, as grid workers are for grids) — for a report
+    /// nothing placed in a village, to the town's duty phone (the entry under the town's code) —
+    /// and each report marked alerted so it is escalated once. An area without a contact is
+    /// marked too: the dashboard's overdue count shows it either way.
     /// - Returns: how many reports were escalated.
     package static func escalateReports(app: Application, now: Date) async throws -> Int {
         let waiting = try await ResidentReportStore(sql: app.sql).unalerted(receivedBefore: now.addingTimeInterval(-ResidentReportRules.verifyWithin))
         var escalated = 0
         for (village, ids) in waiting.sorted(by: { $0.key < $1.key }) {
-            let done = await app.logging("report escalation of village \(village)") {
+            let done = await app.logging("report escalation of area \(village)") {
                 try await app.writeGate.transaction(on: app.db, changesCampaign: false) { sql -> Int in
                     let q = CampaignQueries(sql: sql, scope: .everything)
                     try await ResidentReportStore(sql: sql).markAlerted(ids, at: now)

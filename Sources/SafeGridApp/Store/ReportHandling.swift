@@ -29,6 +29,7 @@ package enum ReportHandling {
         guard let item = checklist.item(code), item.applies(to: subject.subjectKind) else {
             throw DomainError.invalid("itemCode", "\(code) is not an item of checklist \(checklist.version) for a \(subject.kind)")
         }
+        try ownDepartment(item, account)
         let said = ["居民上报", r.description.map { String($0.prefix(200)) }, note].compactMap { $0 }.joined(separator: "：")
         let plan = try await tx.change(subject) { dossier throws(DomainError) in
             try dossier.inspect(checklist: checklist, inspectedAt: now,
@@ -48,10 +49,21 @@ package enum ReportHandling {
         if let mg = r.microGridCode { tx.touch(microGrids: [mg]) }
     }
 
-    /// - Throws: 409 on `action` unless awaiting verification; 422 on `duplicateOf` (missing for a
-    ///   duplicate, given otherwise, this report, an addition, outside the scope) or `note`.
-    static func dismiss(_ r: ResidentReportRow, reason: ReportDismissalReason, duplicateOf: UUID?, note: String?, actor: String,
-                        checklist: Checklist, tx: CampaignTransaction, now: Date) async throws {
+    /// A department inspector handles reports of their own department's items only, as they sign
+    /// off only their department's hazards.
+    /// - Throws: 403 on `itemCode`.
+    static func ownDepartment(_ item: ChecklistItem?, _ account: Account) throws(DomainError) {
+        guard account.role == .departmentInspector, let item, item.department != account.department else { return }
+        throw DomainError(.forbidden, field: "itemCode",
+                          reason: "\(item.code) belongs to \(item.department.zh) (\(item.department.rawValue)); a department inspector handles only their own department's reports")
+    }
+
+    /// - Throws: 409 on `action` unless awaiting verification; 403 for another department's
+    ///   item (department inspectors); 422 on `duplicateOf` (missing for a duplicate, given
+    ///   otherwise, this report, an addition, outside the scope) or `note`.
+    static func dismiss(_ r: ResidentReportRow, reason: ReportDismissalReason, duplicateOf: UUID?, note: String?, by account: Account?,
+                        actor: String, checklist: Checklist, tx: CampaignTransaction, now: Date) async throws {
+        if let account { try ownDepartment(checklist.item(r.serviceCode), account) }
         let store = ResidentReportStore(sql: tx.sql)
         let next = try r.report.dismissing(at: now, by: actor, reason: reason, duplicateOf: duplicateOf, note: note)
         if let original = duplicateOf {
@@ -132,7 +144,7 @@ extension ReportHandling {
                 let at = p.receivedAt.addingTimeInterval(after)
                 do {
                     try await app.campaignWrite(scope: .everything, recordedAt: at) { tx in
-                        try await dismiss(row, reason: reason, duplicateOf: nil, note: note, actor: worker, checklist: checklist, tx: tx, now: at)
+                        try await dismiss(row, reason: reason, duplicateOf: nil, note: note, by: nil, actor: worker, checklist: checklist, tx: tx, now: at)
                     }
                     counts.dismissed += 1
                 } catch is DomainError {}

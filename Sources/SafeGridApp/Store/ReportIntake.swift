@@ -22,14 +22,16 @@ enum ReportIntake {
         /// - Throws: 422 naming `serviceCode`, `description`, `latitude`, `address`, `villageCode`, `name`.
         static func checked(serviceCode: String?, description: String?, latitude: Double?, longitude: Double?, address: String?,
                             villageCode: String?, name: String?, checklist: Checklist, sql: any SQLDatabase,
-                            fieldNames: [String: String] = [:]) async throws -> Fields {
+                            fieldNames: [String: String] = [:], residentsOnly: Bool = false) async throws -> Fields {
             func field(_ f: String) -> String { fieldNames[f] ?? f }
-            guard let code = serviceCode?.trimmingCharacters(in: .whitespaces), let item = checklist.item(code) else {
+            guard let code = serviceCode?.trimmingCharacters(in: .whitespaces), let item = checklist.item(code),
+                  !residentsOnly || ResidentReportRules.reportable(item) else {
                 throw DomainError.invalid(field("serviceCode"), "choose what the hazard is 请选择隐患类型")
             }
             func text(_ raw: String?, _ f: String, max: Int, multiline: Bool = false) throws(DomainError) -> String? {
                 guard let v = raw?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
                 try TextRules.check(v, field(f), max: max, multiline: multiline)
+                try ResidentReportRules.checkDirection(v, field(f))
                 return v
             }
             let description = try text(description, "description", max: ResidentReportRules.descriptionMax, multiline: true)
@@ -91,9 +93,15 @@ enum ReportIntake {
             let bytes = [UInt8](data)
             let info: ImageInfo
             do { info = try ImageContent.inspect(bytes, maxBytes: ResidentReportRules.photoBytes) } catch {
-                throw DomainError.invalid(field, "\(error.reason) 不是可用的照片")
+                throw DomainError.invalid(field, error.reason.hasPrefix("the file is not")
+                    ? "not a JPEG or PNG photo 请上传 JPG 或 PNG 照片" : "\(error.reason) 照片不可用")
             }
             guard info.format != .heic else { throw DomainError.invalid(field, "send JPEG or PNG 请上传 JPG 或 PNG 照片") }
+            guard let size = ImageMetadata.dimensions(bytes, format: info.format), size.width > 0, size.height > 0,
+                  size.width <= ResidentReportRules.maxPhotoSide, size.height <= ResidentReportRules.maxPhotoSide,
+                  size.width * size.height <= ResidentReportRules.maxPhotoPixels else {
+                throw DomainError.invalid(field, "the photo's size cannot be read or exceeds \(ResidentReportRules.maxPhotoSide) px a side 照片尺寸无法识别或过大")
+            }
             guard ImageContent.isComplete(bytes, format: info.format), let clean = ImageMetadata.stripped(bytes, format: info.format) else {
                 throw DomainError.invalid(field, "the photo is cut short or damaged 照片不完整")
             }
@@ -107,33 +115,37 @@ enum ReportIntake {
     /// 128 random bits, hex: the resident's tracking token.
     static func newToken() -> String { Hex.encode(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) }) }
 
-    /// Stores the report (or, with `addTo`, an addition to that report), its photos and its
-    /// first event, inside `tx`.
-    /// - Throws: 422 on `addTo` when that report is unknown, dismissed, of another category, older
-    ///   than 30 days or, with a position, farther than 50 m.
-    static func receive(_ f: Fields, reporter: Reporter, channel: String, id: UUID, token: String, photos: [Photo], addTo: UUID?,
-                        checklist: Checklist, tx: CampaignTransaction, now: Date) async throws -> ResidentReportRow {
+    /// The report a resident adds to, checked: it exists, is not an addition or dismissed, is of
+    /// the same category, received in the last 30 days and, with a position, within 100 m.
+    /// - Throws: 422 on `addTo`.
+    static func original(_ id: UUID, for f: Fields, sql: any SQLDatabase, now: Date) async throws -> ResidentReportRow {
+        guard let original = try await ResidentReportStore(sql: sql).reports(ids: [id])[id], original.reportState != .added else {
+            throw DomainError.invalid("addTo", "no report \(id.uuidString.lowercased()) to add to")
+        }
+        let since = now.addingTimeInterval(-Double(ResidentReportRules.nearbyDays) * 86_400)
+        guard original.reportState != .dismissed, original.category == f.item.category.rawValue, original.receivedAt >= since else {
+            throw DomainError.invalid("addTo", "that report is closed, older than \(ResidentReportRules.nearbyDays) days or of another kind; send a new report")
+        }
+        if let p = f.position, let o = original.position, o.distanceMetres(to: p) > ResidentReportRules.nearbyMetres * 2 {
+            throw DomainError.invalid("addTo", "that report is not where you are; send a new report")
+        }
+        return original
+    }
+
+    /// Stores the report (or, with `addTo`, an addition to that report, checked by
+    /// ``original(_:for:sql:now:)``), its photos and its first event, inside `tx`.
+    static func receive(_ f: Fields, reporter: Reporter, channel: String, id: UUID, token: String, photos: [Photo],
+                        addTo original: ResidentReportRow?, checklist: Checklist, tx: CampaignTransaction, now: Date) async throws -> ResidentReportRow {
         let store = ResidentReportStore(sql: tx.sql)
         let route: ReportRoute
-        var addedTo: UUID? = nil
-        if let addTo {
-            guard let original = try await store.reports(ids: [addTo])[addTo], original.reportState != .added else {
-                throw DomainError.invalid("addTo", "no report \(addTo.uuidString.lowercased()) to add to")
-            }
-            let since = now.addingTimeInterval(-Double(ResidentReportRules.nearbyDays) * 86_400)
-            guard original.reportState != .dismissed, original.category == f.item.category.rawValue, original.receivedAt >= since else {
-                throw DomainError.invalid("addTo", "that report is closed, older than \(ResidentReportRules.nearbyDays) days or of another kind; send a new report")
-            }
-            if let p = f.position, let o = original.position, o.distanceMetres(to: p) > ResidentReportRules.nearbyMetres * 2 {
-                throw DomainError.invalid("addTo", "that report is not where you are; send a new report")
-            }
+        if let original {
             route = ReportRoute(townCode: original.townCode, villageCode: original.villageCode, gridCode: original.gridCode,
                                 microGridCode: original.microGridCode, subjectId: original.subjectId)
-            addedTo = addTo
         } else {
             let town = f.villageCode.map { String($0.prefix(9)) } ?? BundledAreas.gualiTownCode
             route = try await ReportRouting.route(position: f.position, address: f.address, villageCode: f.villageCode, townCode: town, sql: tx.sql)
         }
+        let addedTo = original?.id
         let row = ResidentReportRow(
             id: id, channel: channel, token: token, serviceCode: f.item.code, category: f.item.category.rawValue,
             description: f.description, latitude: f.position?.latitude, longitude: f.position?.longitude, address: f.address,

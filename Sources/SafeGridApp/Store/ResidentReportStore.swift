@@ -190,10 +190,11 @@ struct ResidentReportStore {
         return out
     }
 
-    /// The verified mobiles of a report and of its additions: who hears the answers.
+    /// The verified mobiles of a report, of its additions and of the reports dismissed as its
+    /// duplicates: who hears the answers.
     func answerPhones(of id: UUID) async throws -> [String] {
         let rows = try await sql.select().column("reporter_phone").from("resident_reports")
-            .where { $0.where("id", .equal, SQLBind(id)).orWhere("added_to", .equal, SQLBind(id)) }
+            .where { $0.where("id", .equal, SQLBind(id)).orWhere("added_to", .equal, SQLBind(id)).orWhere("duplicate_of", .equal, SQLBind(id)) }
             .where("anonymous", .equal, SQLBind(false)).all()
         return Array(Set(rows.compactMap { try? $0.decode(column: "reporter_phone", as: String?.self) })).sorted()
     }
@@ -368,16 +369,18 @@ struct ResidentReportStore {
 
     // MARK: Alerts
 
-    /// Reports awaiting verification since before `before` whose village was not yet alerted,
-    /// grouped by village.
+    /// Reports awaiting verification since before `before` not yet escalated, grouped by their
+    /// village, or their town when nothing placed them in a village.
     func unalerted(receivedBefore before: Date) async throws -> [String: [UUID]] {
-        let rows = try await sql.select().columns("id", "village_code").from("resident_reports")
+        let rows = try await sql.select().columns("id", "village_code", "town_code").from("resident_reports")
             .where("state", .equal, SQLBind(ResidentReportState.received.rawValue)).where("received_at", .lessThan, SQLBind(before))
-            .where("alerted_at", .is, SQLLiteral.null).where("village_code", .isNot, SQLLiteral.null).limit(10_000).all()
+            .where("alerted_at", .is, SQLLiteral.null).limit(10_000).all()
         var out: [String: [UUID]] = [:]
         for row in rows {
-            guard let id = try? row.decode(column: "id", as: UUID.self), let village = try? row.decode(column: "village_code", as: String.self) else { continue }
-            out[village, default: []].append(id)
+            guard let id = try? row.decode(column: "id", as: UUID.self),
+                  let area = (try? row.decode(column: "village_code", as: String?.self)) ?? nil ?? (try? row.decode(column: "town_code", as: String.self))
+            else { continue }
+            out[area, default: []].append(id)
         }
         return out
     }
