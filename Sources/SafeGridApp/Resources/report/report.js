@@ -550,7 +550,7 @@
       el("dl", { class: "kv" },
         el("dt", null, "状态 State"), el("dd", null, el("span", { class: "pill", id: "receipt-state", "data-state": res.state || "" }, res.stateName || res.state || "")),
         el("dt", null, "编号 No."), el("dd", { class: "mono" }, String(res.id || "").slice(0, 8)),
-        sent.description ? [el("dt", null, "描述"), el("dd", { id: "receipt-description", class: "pre" }, sent.description)] : null),
+        sent.description ? [el("dt", null, "描述 Description"), el("dd", { id: "receipt-description", class: "pre" }, sent.description)] : null),
       el("p", null, bi("随时查看处理进展（请保存此链接）：", "Follow it (keep this link):")),
       el("p", { class: "track-link" }, el("a", { id: "track-link", href: link }, location.origin + link)),
       sent.anonymous ? el("p", { class: "hint" }, ctx.anonymousNotice || "") : el("p", { class: "hint" }, "核实和整改进展会短信告知您 · you will get SMS updates"),
