@@ -60,7 +60,10 @@ enabled = true
 # with data rows, a photo that is a JPEG, PNG or HEIC, a map box whose south lies below its north,
 # an incident period of at most ten years, a device on a subject inside its platform's area with
 # a serial new to the platform and an install day not after today, a platform id not taken, an
-# alarm step its state allows with an item of the checklist for the subject's kind.
+# alarm step its state allows with an item of the checklist for the subject's kind; a resident's
+# mobile that is a mainland mobile, the code texted to it, a position inside 萧山区, a village
+# and a report that exist, a photo whose size can be read, a report step its state allows, and
+# the per-number and per-address limits of residents (429).
 # Every other check still applies to them; every other operation keeps the
 # default expected statuses.
 [[operations]]
@@ -73,6 +76,8 @@ include-name = [
   "POST /api/v1/photos", "GET /api/v1/map",
   "GET /api/v1/incidents", "POST /api/v1/devices", "POST /api/v1/iot-platforms", "POST /api/v1/alarms/{{id}}/actions",
   "POST /api/v1/iot/{{platform}}/events",
+  "POST /api/v1/resident/codes", "POST /api/v1/resident/reports", "GET /api/v1/resident/nearby", "GET /api/v1/resident/context",
+  "POST /api/v1/reports/{{id}}/actions",
 ]
 checks = {{ positive_data_acceptance = {{ expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"] }} }}
 
