@@ -82,7 +82,7 @@ enum MapController {
         guard !children.isEmpty, let column = CampaignQueries.areaColumn(for: children[0].code) else {
             return MapDTO(datum: "GCJ-02", mode: "areas", areas: [], points: [], truncated: false, tileURL: tiles)
         }
-        let centroids = try await req.application.mapCentroids.centroids(of: code, now: req.services.now()) {
+        let centroids = try await req.application.mapCentroids.value(code, now: req.services.now()) {
             try await req.queries.centroids(childrenOf: code, childLevel: column)
         }
         let figures = try await DashboardController.figures(for: code, req: req)
@@ -122,31 +122,8 @@ enum MapController {
 /// zoom. Screens asking at once (every screen of an area after a write) share one read. A
 /// served instance reads the district's and its towns' at start (``MapWarmUp``), so the first
 /// screen of the day does not wait for the scan. The answer's counts come from the dashboard
-/// figures, which are current; only the bubbles' subject counts may be up to ``maxAge`` old.
-actor MapCentroids {
-    typealias Centroids = [String: (latitude: Double, longitude: Double, subjects: Int)]
-    static let maxAge: TimeInterval = 600
-
-    private var kept: [String: (at: Date, value: Centroids)] = [:]
-    private var reading: [String: Task<Centroids, any Error>] = [:]
-
-    func centroids(of area: String, now: Date, _ read: @escaping @Sendable () async throws -> Centroids) async throws -> Centroids {
-        if let k = kept[area], now.timeIntervalSince(k.at) < Self.maxAge, now >= k.at { return k.value }
-        if let running = reading[area] { return try await running.value }
-        let task = Task { try await read() }
-        reading[area] = task
-        defer { reading[area] = nil }
-        let value = try await task.value
-        kept[area] = (now, value)
-        return value
-    }
-
-    /// Whether the area's centroids are kept and fresh at `now`.
-    func isFresh(_ area: String, now: Date) -> Bool {
-        guard let k = kept[area] else { return false }
-        return now.timeIntervalSince(k.at) < Self.maxAge && now >= k.at
-    }
-}
+/// figures, which are current; only the bubbles' subject counts may be up to 10 minutes old.
+typealias MapCentroids = KeptReads<[String: (latitude: Double, longitude: Double, subjects: Int)]>
 
 /// Reads the district's and its towns' map centroids in the background when a served instance
 /// starts (the district's scan takes seconds at half a million subjects); stops at shutdown.
@@ -164,7 +141,7 @@ final class MapWarmUp: LifecycleHandler, Sendable {
                 guard !Task.isCancelled else { return }
                 let children = (try? await queries.children(of: code)) ?? []
                 guard let first = children.first, let column = CampaignQueries.areaColumn(for: first.code) else { continue }
-                _ = try? await app.mapCentroids.centroids(of: code, now: app.services.now()) {
+                _ = try? await app.mapCentroids.value(code, now: app.services.now()) {
                     try await queries.centroids(childrenOf: code, childLevel: column)
                 }
             }
@@ -189,7 +166,7 @@ extension Application {
     /// The process's one ``MapCentroids`` (made in `configure`).
     var mapCentroids: MapCentroids {
         if let m = storage[MapCentroidsKey.self] { return m }
-        let m = MapCentroids()
+        let m = MapCentroids(maxAge: 600)
         storage[MapCentroidsKey.self] = m
         return m
     }
