@@ -82,6 +82,7 @@ public func configure(_ app: Application, storage: StorageChoice? = nil,
     _ = app.liveFeed
     _ = app.liveRenderings
     _ = app.mapCentroids
+    _ = app.residentContexts
     _ = app.liveInstanceID
     app.lifecycle.use(LiveFeedShutdown())
     app.lifecycle.use(MapWarmUp())

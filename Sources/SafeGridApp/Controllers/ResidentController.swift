@@ -69,24 +69,32 @@ enum ResidentController {
 
     /// `GET /api/v1/resident/context?town=`: the town, its villages, where its subjects lie
     /// (WGS-84), what a resident may report (the checklist by category, management items left
-    /// out: a resident cannot see a training record), and the limits.
+    /// out: a resident cannot see a training record), and the limits. Kept per town for 10
+    /// minutes (``Application/residentContexts``): every resident opening the page asks, with no
+    /// account, and the extent reads the town's subjects.
     static func context(_ req: Request) async throws -> ContextDTO {
         let town = try await town(req)
-        let queries = CampaignQueries(sql: req.sql, scope: .everything)
+        let sql = req.sql, checklists = req.application.checklists, tiles = req.application.settings.mapTileURL
+        return try await req.application.residentContexts.value(town.code, now: req.services.now()) {
+            try await context(town: town, tiles: tiles, checklist: try await checklists.current(sql: sql), sql: sql)
+        }
+    }
+
+    static func context(town: Area, tiles: String?, checklist: Checklist, sql: any SQLDatabase) async throws -> ContextDTO {
+        let queries = CampaignQueries(sql: sql, scope: .everything)
         let villages = try await queries.children(of: town.code).filter { $0.level == .village }
-        let checklist = try await req.checklists.current(sql: req.sql)
         let categories = HazardCategory.allCases.compactMap { c -> CategoryDTO? in
             let items = checklist.items.filter { $0.category == c && ResidentReportRules.reportable($0) }
             guard !items.isEmpty else { return nil }
             return CategoryDTO(code: c.rawValue, zh: c.zh, en: c.en,
                                items: items.map { ItemDTO(code: $0.code, plain: ResidentReportRules.plainWords($0), zh: $0.zh, en: $0.en) })
         }
-        let extent = try await extent(town: town.code, sql: req.sql)
+        let extent = try await extent(town: town.code, sql: sql)
         let r = ResidentReportRules.self, c = ResidentCodeRules.self
         return ContextDTO(
             town: .init(code: town.code, name: town.name),
             centre: .init(latitude: (extent.south + extent.north) / 2, longitude: (extent.west + extent.east) / 2),
-            bounds: extent, tiles: req.application.settings.mapTileURL,
+            bounds: extent, tiles: tiles,
             villages: villages.map { .init(code: $0.code, name: $0.name) }, categories: categories,
             limits: .init(photos: r.maxPhotos, photoBytes: r.photoBytes, description: r.descriptionMax, address: r.addressMax,
                           nearbyMetres: Int(r.nearbyMetres), nearbyDays: r.nearbyDays, codeSeconds: Int(c.validFor),
@@ -350,5 +358,17 @@ enum ResidentController {
                         receivedAt: Timestamp.format(own.receivedAt), updatedAt: Timestamp.format(shown.updatedAt),
                         dueOn: due?.description, dismissReason: reason?.rawValue, dismissReasonName: reason?.zh,
                         note: shown.reportState == .dismissed ? shown.note : nil, anonymous: own.anonymous, addedTo: own.addedTo)
+    }
+}
+
+struct ResidentContextsKey: StorageKey { typealias Value = KeptReads<ResidentController.ContextDTO> }
+
+extension Application {
+    /// The residents' page's context per town, kept 10 minutes (made in `configure`).
+    var residentContexts: KeptReads<ResidentController.ContextDTO> {
+        if let k = storage[ResidentContextsKey.self] { return k }
+        let k = KeptReads<ResidentController.ContextDTO>(maxAge: 600)
+        storage[ResidentContextsKey.self] = k
+        return k
     }
 }
