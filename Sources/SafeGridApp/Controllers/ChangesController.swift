@@ -32,7 +32,9 @@ enum ChangesController {
     static let defaultLimit = 500
     static let maxLimit = 5_000
 
-    static func list(_ req: Request) async throws -> Page {
+    /// A feed's `after` (default 0) and `limit` (default ``defaultLimit``, 1…``maxLimit``).
+    /// - Throws: 422 on `after` or `limit`.
+    static func cursor(_ req: Request) throws(DomainError) -> (after: Int64, limit: Int) {
         let afterRaw = req.query[String.self, at: "after"] ?? ""
         let after: Int64
         if afterRaw.isEmpty { after = 0 } else {
@@ -49,6 +51,11 @@ enum ChangesController {
             }
             limit = n
         }
+        return (after, limit)
+    }
+
+    static func list(_ req: Request) async throws -> Page {
+        let (after, limit) = try cursor(req)
         var town: String? = nil
         if let t = req.query[String.self, at: "townCode"], !t.isEmpty {
             guard AreaLevel(codeLength: t.count) == .town, t.allSatisfy(\.isNumber) else {

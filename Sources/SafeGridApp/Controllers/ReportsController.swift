@@ -297,16 +297,7 @@ enum ReportsController {
     /// `GET /api/v1/reports/changes?after=&limit=`: every state reports of the reader's area
     /// reached, in commit order, from a cursor (as `GET /api/v1/changes` for hazards).
     static func changes(_ req: Request) async throws -> ChangePage {
-        let raw = req.query[String.self, at: "after"] ?? ""
-        guard raw.isEmpty || Int64(raw).map({ $0 >= 0 }) == true else {
-            throw DomainError.invalid("after", "after must be a cursor returned as `next` (a whole number ≥ 0)")
-        }
-        let after = Int64(raw) ?? 0
-        let limitRaw = req.query[String.self, at: "limit"] ?? ""
-        guard limitRaw.isEmpty || Int(limitRaw).map({ (1...ChangesController.maxLimit).contains($0) }) == true else {
-            throw DomainError.invalid("limit", "limit must be a whole number from 1 to \(ChangesController.maxLimit)")
-        }
-        let limit = Int(limitRaw) ?? ChangesController.defaultLimit
+        let (after, limit) = try ChangesController.cursor(req)
         let rows = try await ResidentReportStore(sql: req.sql).events(after: after, limit: limit + 1, queries: req.queries)
         let page = rows.prefix(limit)
         return ChangePage(changes: page.map { e in
