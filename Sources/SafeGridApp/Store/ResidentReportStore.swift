@@ -107,7 +107,7 @@ struct ResidentReportStore {
 
     /// The report `id` if the reader's scope holds it.
     func report(_ id: UUID, queries: CampaignQueries) async throws -> ResidentReportRow? {
-        try await scoped(sql.select().columns("*").from("resident_reports").where("id", .equal, SQLBind(id)), queries)
+        try await queries.scoped(sql.select().columns("*").from("resident_reports").where("id", .equal, SQLBind(id)))
             .firstRow(ResidentReportRow.self)
     }
 
@@ -124,14 +124,11 @@ struct ResidentReportStore {
         return Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// Reports are read by the area columns like hazards; one nothing placed in a village keeps
-    /// only its town, so it is seen by the town and district only.
-    private func scoped(_ q: SQLSelectBuilder, _ queries: CampaignQueries) -> SQLSelectBuilder { queries.scoped(q) }
 
     /// The area's reports (not additions): `open` (awaiting verification) oldest first, `closed`
     /// newest first, or all newest first; at most `limit`.
     func reports(area: String, open: Bool?, limit: Int, queries: CampaignQueries) async throws -> [ResidentReportRow] {
-        var q = scoped(sql.select().columns("*").from("resident_reports"), queries)
+        var q = queries.scoped(sql.select().columns("*").from("resident_reports"))
             .where("state", .notEqual, SQLBind(ResidentReportState.added.rawValue))
         if let column = CampaignQueries.areaColumn(for: area) { q = q.where(SQLIdentifier(column), .equal, SQLBind(area)) }
         if let open {
@@ -180,12 +177,15 @@ struct ResidentReportStore {
     }
 
     /// How many additions each report has.
-    func additions(of ids: [UUID]) async throws -> [UUID: Int] {
+    func additions(of ids: [UUID]) async throws -> [UUID: Int] { try await counts("resident_reports", by: "added_to", ids) }
+
+    /// How many rows of `table` name each of `ids` in `column`.
+    private func counts(_ table: String, by column: String, _ ids: [UUID]) async throws -> [UUID: Int] {
         guard !ids.isEmpty else { return [:] }
         var out: [UUID: Int] = [:]
-        for row in try await sql.select().column("added_to").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-            .from("resident_reports").where("added_to", .in, SQLBind.group(ids)).groupBy("added_to").all() {
-            if let id = try? row.decode(column: "added_to", as: UUID.self), let n = try? row.decode(column: "n", as: Int.self) { out[id] = n }
+        for row in try await sql.select().column(SQLIdentifier(column)).column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            .from(table).where(SQLIdentifier(column), .in, SQLBind.group(ids)).groupBy(SQLIdentifier(column)).all() {
+            if let id = try? row.decode(column: column, as: UUID.self), let n = try? row.decode(column: "n", as: Int.self) { out[id] = n }
         }
         return out
     }
@@ -228,15 +228,7 @@ struct ResidentReportStore {
     }
 
     /// How many photos each report has.
-    func photoCounts(of ids: [UUID]) async throws -> [UUID: Int] {
-        guard !ids.isEmpty else { return [:] }
-        var out: [UUID: Int] = [:]
-        for row in try await sql.select().column("report_id").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
-            .from("resident_report_photos").where("report_id", .in, SQLBind.group(ids)).groupBy("report_id").all() {
-            if let id = try? row.decode(column: "report_id", as: UUID.self), let n = try? row.decode(column: "n", as: Int.self) { out[id] = n }
-        }
-        return out
-    }
+    func photoCounts(of ids: [UUID]) async throws -> [UUID: Int] { try await counts("resident_report_photos", by: "report_id", ids) }
 
     /// Photo `position` of report `id`: its media type and bytes.
     func photo(report id: UUID, position: Int) async throws -> (type: String, data: Data)? {
@@ -282,15 +274,19 @@ struct ResidentReportStore {
 
     // MARK: Limits
 
-    /// When reports came from this mobile and from this network address in the last day.
+    /// When reports came from this mobile and from this network address since `since`.
     func reportTimes(phone: String?, address: String?, since: Date) async throws -> (phone: [Date], address: [Date]) {
-        func times(_ column: String, _ value: String?) async throws -> [Date] {
-            guard let value else { return [] }
-            return try await sql.select().column("received_at").from("resident_reports").where(SQLIdentifier(column), .equal, SQLBind(value))
-                .where("received_at", .greaterThanOrEqual, SQLBind(since)).all()
-                .compactMap { try? $0.decode(column: "received_at", as: Date.self) }
-        }
-        return (try await times("reporter_phone", phone), try await times("client_address", address))
+        (try await times("resident_reports", at: "received_at", where: "reporter_phone", is: phone, since: since),
+         try await times("resident_reports", at: "received_at", where: "client_address", is: address, since: since))
+    }
+
+    /// The times (column `timeColumn`) of `table`'s rows whose `column` is `value`, since `since`;
+    /// none for no value.
+    private func times(_ table: String, at timeColumn: String, where column: String, is value: String?, since: Date) async throws -> [Date] {
+        guard let value else { return [] }
+        return try await sql.select().column(SQLIdentifier(timeColumn)).from(table).where(SQLIdentifier(column), .equal, SQLBind(value))
+            .where(SQLIdentifier(timeColumn), .greaterThanOrEqual, SQLBind(since)).all()
+            .compactMap { try? $0.decode(column: timeColumn, as: Date.self) }
     }
 
     // MARK: Codes
@@ -300,14 +296,10 @@ struct ResidentReportStore {
         Hex.encode(SHA256.hash(data: Data("\(phone):\(code)".utf8)))
     }
 
+    /// When codes were sent to this mobile and to this network address since `since`.
     func codeTimes(phone: String, address: String?, since: Date) async throws -> (phone: [Date], address: [Date]) {
-        func times(_ column: String, _ value: String?) async throws -> [Date] {
-            guard let value else { return [] }
-            return try await sql.select().column("created_at").from("resident_codes").where(SQLIdentifier(column), .equal, SQLBind(value))
-                .where("created_at", .greaterThanOrEqual, SQLBind(since)).all()
-                .compactMap { try? $0.decode(column: "created_at", as: Date.self) }
-        }
-        return (try await times("phone", phone), try await times("client_address", address))
+        (try await times("resident_codes", at: "created_at", where: "phone", is: phone, since: since),
+         try await times("resident_codes", at: "created_at", where: "client_address", is: address, since: since))
     }
 
     func insertCode(phone: String, code: String, address: String?, at now: Date) async throws {
@@ -347,7 +339,7 @@ struct ResidentReportStore {
     }
 
     func figures(area: String, childColumn: String?, queries: CampaignQueries, now: Date) async throws -> Figures {
-        var q = scoped(sql.select().columns("state", "received_at", "verified_at", "dismissed_at").from("resident_reports"), queries)
+        var q = queries.scoped(sql.select().columns("state", "received_at", "verified_at", "dismissed_at").from("resident_reports"))
             .where("state", .notEqual, SQLBind(ResidentReportState.added.rawValue))
         if let childColumn { q = q.column(SQLIdentifier(childColumn)) }
         if let column = CampaignQueries.areaColumn(for: area) { q = q.where(SQLIdentifier(column), .equal, SQLBind(area)) }
