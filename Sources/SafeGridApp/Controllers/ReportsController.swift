@@ -72,8 +72,9 @@ enum ReportsController {
         return role == .gridWorker || role == .microGridWorker
     }
 
-    static func dtos(_ rows: [ResidentReportRow], _ req: Request, sql: (any SQLDatabase)? = nil, nearby: Bool) async throws -> [ReportDTO] {
-        let sql = sql ?? req.sql
+    /// The answers of `rows`, their subjects, villages, counts and hazards read once for all.
+    static func dtos(_ rows: [ResidentReportRow], _ req: Request, nearby: Bool) async throws -> [ReportDTO] {
+        let sql = req.sql
         let queries = CampaignQueries(sql: sql, scope: req.jurisdiction)
         let checklist = try await req.checklists.current(sql: sql)
         let store = ResidentReportStore(sql: sql)
@@ -81,14 +82,21 @@ enum ReportsController {
         let subjects = try await queries.subjects(Array(Set(rows.compactMap(\.subjectId))))
         let additions = try await store.additions(of: ids)
         let photos = try await store.photoCounts(of: ids)
+        let handled = rows.filter { $0.reportState == .verified || $0.reportState == .rectified }.map(\.id)
+        let hazardsOf = try await store.hazards(of: handled)
         var villages: [String: String] = [:]
-        for code in Set(rows.compactMap(\.villageCode)) { villages[code] = try await queries.area(code)?.name }
+        let villageCodes = Array(Set(rows.compactMap(\.villageCode)))
+        if !villageCodes.isEmpty {
+            for a in try await sql.select().columns("code", "name").from("areas").where("code", .in, SQLBind.group(villageCodes)).all() {
+                if let code = try? a.decode(column: "code", as: String.self), let name = try? a.decode(column: "name", as: String.self) { villages[code] = name }
+            }
+        }
         let now = req.services.now()
         let reveal = revealsReporter(req)
         var out: [ReportDTO] = []
         for r in rows {
             let item = checklist.item(r.serviceCode)
-            let hazards = r.reportState == .verified || r.reportState == .rectified ? try await store.hazards(of: r.id) : []
+            let hazards = hazardsOf[r.id] ?? []
             var near: [NearbySubject] = []
             if nearby, let p = r.position {
                 near = try await ReportRouting.subjectsNear(p, metres: ResidentReportRules.subjectMatchMetres, limit: 5, queries: queries)
@@ -135,10 +143,9 @@ enum ReportsController {
         return try await dtos(rows, req, nearby: open == true && worked)
     }
 
-    static func row(_ req: Request, sql: (any SQLDatabase)? = nil) async throws -> ResidentReportRow {
+    static func row(_ req: Request) async throws -> ResidentReportRow {
         let id = try Input.uuid(req.parameters.get("id"), "id", kind: .notFound)
-        let queries = CampaignQueries(sql: sql ?? req.sql, scope: req.jurisdiction)
-        guard let r = try await ResidentReportStore(sql: sql ?? req.sql).report(id, queries: queries) else {
+        guard let r = try await ResidentReportStore(sql: req.sql).report(id, queries: req.queries) else {
             throw DomainError(.notFound, field: "id", reason: "no report with id \(id)")
         }
         return r

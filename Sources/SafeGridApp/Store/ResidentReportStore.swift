@@ -243,9 +243,17 @@ struct ResidentReportStore {
         try await CampaignStore(sql: sql).insert("resident_report_hazards", ["report_id", "hazard_id"], hazards.map { [report, $0] })
     }
 
-    func hazards(of report: UUID) async throws -> [UUID] {
-        try await sql.select().column("hazard_id").from("resident_report_hazards").where("report_id", .equal, SQLBind(report))
-            .orderBy("hazard_id").all().compactMap { try? $0.decode(column: "hazard_id", as: UUID.self) }
+    /// The hazards of each report, in id order.
+    func hazards(of reports: [UUID]) async throws -> [UUID: [UUID]] {
+        guard !reports.isEmpty else { return [:] }
+        var out: [UUID: [UUID]] = [:]
+        for row in try await sql.select().columns("report_id", "hazard_id").from("resident_report_hazards")
+            .where("report_id", .in, SQLBind.group(reports)).orderBy("hazard_id").all() {
+            if let r = try? row.decode(column: "report_id", as: UUID.self), let h = try? row.decode(column: "hazard_id", as: UUID.self) {
+                out[r, default: []].append(h)
+            }
+        }
+        return out
     }
 
     /// The verified reports one of whose hazards is among `hazards`.
