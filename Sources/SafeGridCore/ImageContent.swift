@@ -223,28 +223,48 @@ struct JPEGReader {
     let d: [UInt8]
     init(_ d: [UInt8]) { self.d = d }
 
-    /// Segments from SOI to SOS each within the file, then `FF D9` somewhere after the SOS.
-    func isComplete() -> Bool {
+    /// How a walk of the segments before the scan ended.
+    enum Walk: Equatable {
+        /// The start-of-scan marker (`FF DA`) is at this index, its segment within the file.
+        case scan(at: Int)
+        /// The visitor stopped the walk.
+        case stopped
+        /// A byte that is not a marker, a second SOI or an EOI, a bad length, a segment past the
+        /// end, or more than 1,000 segments.
+        case malformed
+    }
+
+    /// Walks the marker segments after SOI up to the start of scan (ITU-T T.81 B.1.1), calling
+    /// `visit(marker, start, end)` for each segment with a length (`start` at its `FF`, `end`
+    /// just past it); `visit` returns `false` to stop. Fill bytes and the markers without a
+    /// length (TEM, RST0–7) are stepped over. Every read is bounds-checked and every step
+    /// advances.
+    func walk(_ visit: (_ marker: UInt8, _ start: Int, _ end: Int) -> Bool) -> Walk {
         var i = 2
         var segments = 0
         while i + 4 <= d.count, segments < 1_000 {
             segments += 1
-            guard d[i] == 0xFF else { return false }
+            guard d[i] == 0xFF else { return .malformed }
             let marker = d[i + 1]
             if marker == 0xFF { i += 1; continue }
             if marker == 0x01 || (0xD0...0xD7).contains(marker) { i += 2; continue }
-            if marker == 0xD8 || marker == 0xD9 { return false }
+            if marker == 0xD8 || marker == 0xD9 { return .malformed }
             let length = Int(d[i + 2]) << 8 | Int(d[i + 3])
-            guard length >= 2, i + 2 + length <= d.count else { return false }
-            if marker == 0xDA {
-                var j = i + 2 + length
-                while j + 1 < d.count {
-                    if d[j] == 0xFF && d[j + 1] == 0xD9 { return true }
-                    j += 1
-                }
-                return false
-            }
+            guard length >= 2, i + 2 + length <= d.count else { return .malformed }
+            if marker == 0xDA { return .scan(at: i) }
+            guard visit(marker, i, i + 2 + length) else { return .stopped }
             i += 2 + length
+        }
+        return .malformed
+    }
+
+    /// Segments from SOI to SOS each within the file, then `FF D9` somewhere after the SOS.
+    func isComplete() -> Bool {
+        guard case .scan(let i) = walk({ _, _, _ in true }) else { return false }
+        var j = i + 2 + (Int(d[i + 2]) << 8 | Int(d[i + 3]))
+        while j + 1 < d.count {
+            if d[j] == 0xFF && d[j + 1] == 0xD9 { return true }
+            j += 1
         }
         return false
     }

@@ -25,29 +25,16 @@ public enum ImageMetadata {
 
     private static func strippedJPEG(_ d: [UInt8]) -> [UInt8]? {
         guard d.count >= 4, d[0] == 0xFF, d[1] == 0xD8 else { return nil }
-        let orientation = JPEGReader(d).orientation()
+        let reader = JPEGReader(d)
         var out: [UInt8] = [0xFF, 0xD8]
-        if let o = orientation, o != 1 { out += orientationSegment(o) }
-        var i = 2
-        var segments = 0
-        while i + 4 <= d.count, segments < 1_000 {
-            segments += 1
-            guard d[i] == 0xFF else { return nil }
-            let marker = d[i + 1]
-            if marker == 0xFF { i += 1; continue }
-            if marker == 0x01 || (0xD0...0xD7).contains(marker) { out += d[i..<i + 2]; i += 2; continue }
-            if marker == 0xD8 || marker == 0xD9 { return nil }
-            let length = Int(d[i + 2]) << 8 | Int(d[i + 3])
-            guard length >= 2, i + 2 + length <= d.count else { return nil }
-            if marker == 0xDA {
-                // The scan and everything after it (entropy-coded data, later scans, EOI) as is.
-                out += d[i...]
-                return out
-            }
-            if marker != 0xE1 && marker != 0xED && marker != 0xFE { out += d[i..<i + 2 + length] }
-            i += 2 + length
+        if let o = reader.orientation(), o != 1 { out += orientationSegment(o) }
+        let walked = reader.walk { marker, start, end in
+            if marker != 0xE1 && marker != 0xED && marker != 0xFE { out += d[start..<end] }
+            return true
         }
-        return nil
+        // The scan and everything after it (entropy-coded data, later scans, EOI) as is.
+        guard case .scan(let at) = walked else { return nil }
+        return out + d[at...]
     }
 
     /// `FF E1`, length, `Exif\0\0`, a big-endian TIFF header and IFD0 with one SHORT entry.
@@ -72,25 +59,13 @@ public enum ImageMetadata {
             let w = d[16..<20].reduce(0) { $0 << 8 | Int($1) }, h = d[20..<24].reduce(0) { $0 << 8 | Int($1) }
             return (w, h)
         case .jpeg:
-            var i = 2
-            var segments = 0
-            while i + 4 <= d.count, segments < 1_000 {
-                segments += 1
-                guard d[i] == 0xFF else { return nil }
-                let marker = d[i + 1]
-                if marker == 0xFF { i += 1; continue }
-                if marker == 0x01 || (0xD0...0xD7).contains(marker) { i += 2; continue }
-                if marker == 0xDA || marker == 0xD9 || marker == 0xD8 { return nil }
-                let length = Int(d[i + 2]) << 8 | Int(d[i + 3])
-                guard length >= 2, i + 2 + length <= d.count else { return nil }
-                if (0xC0...0xCF).contains(marker), ![0xC4, 0xC8, 0xCC].contains(marker) {
-                    guard length >= 7 else { return nil }
-                    let h = Int(d[i + 5]) << 8 | Int(d[i + 6]), w = Int(d[i + 7]) << 8 | Int(d[i + 8])
-                    return (w, h)
-                }
-                i += 2 + length
+            var size: (width: Int, height: Int)?
+            _ = JPEGReader(d).walk { marker, start, end in
+                guard (0xC0...0xCF).contains(marker), ![0xC4, 0xC8, 0xCC].contains(marker) else { return true }
+                if end - start >= 9 { size = (Int(d[start + 7]) << 8 | Int(d[start + 8]), Int(d[start + 5]) << 8 | Int(d[start + 6])) }
+                return false
             }
-            return nil
+            return size
         case .heic:
             return nil
         }
