@@ -277,11 +277,7 @@ enum DevicesController {
                      ageSeconds: max(0, Int(now.timeIntervalSince(a.raisedAt))), townAlerted: a.townAlerted)
         }
         let times = try await store.responseTimes(area: area, since: now.addingTimeInterval(-30 * 86_400), queries: queries)
-        func median(_ xs: [Double]) -> Int? {
-            guard !xs.isEmpty else { return nil }
-            let s = xs.sorted()
-            return Int((s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2).rounded())
-        }
+        func median(_ xs: [Double]) -> Int? { Median.of(xs).map { Int($0.rounded()) } }
         var byChild: [String: Int] = [:]
         if let first = try await queries.children(of: area).first, let column = CampaignQueries.areaColumn(for: first.code) {
             byChild = try await store.installedByChild(area: area, column: column, queries: queries)

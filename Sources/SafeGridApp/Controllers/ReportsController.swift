@@ -272,9 +272,7 @@ enum ReportsController {
         let childColumn = children.first.flatMap { CampaignQueries.areaColumn(for: $0.code) }
         let f = try await ResidentReportStore(sql: queries.sql).figures(area: area, childColumn: childColumn, queries: queries, now: now)
         let s = f.byState
-        let sorted = f.handlingSeconds.sorted()
-        let median: Int? = sorted.isEmpty ? nil : Int((sorted.count % 2 == 1 ? sorted[sorted.count / 2]
-            : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2) / 60)
+        let median = Median.of(f.handlingSeconds).map { Int($0 / 60) }
         return SummaryDTO(
             areaCode: area, received: s.values.reduce(0, +), open: s[.received] ?? 0, verified: (s[.verified] ?? 0) + (s[.rectified] ?? 0),
             dismissed: s[.dismissed] ?? 0, rectified: s[.rectified] ?? 0, overdue: f.overdue, medianVerifyMinutes: median,
