@@ -149,6 +149,27 @@ public struct ResidentReport: Equatable, Sendable {
         return next
     }
 
+    /// The words of its state for Open311's `status_notes` and the resident's tracking page (zh,
+    /// then en): while received, when a worker verifies by (Asia/Shanghai, minutes); once
+    /// verified, the party's deadline `dueOn`; once dismissed, the reason. Never the worker's
+    /// note: Open311 reads are public.
+    public func statusNotes(dueOn: CalendarDate?) -> String {
+        var notes = "\(state.zh) \(state.en)"
+        switch state {
+        case .received:
+            // "2026-12-01T10:00:00+08:00" → "2026-12-01 10:00".
+            let by = Timestamp.format(ResidentReportRules.verifyBy(receivedAt)).prefix(16).replacingOccurrences(of: "T", with: " ")
+            notes += "; 网格员将于 \(by) 前核实"
+        case .verified:
+            if let dueOn { notes += "; 整改期限 due \(dueOn)" }
+        case .dismissed:
+            if let dismissReason { notes += "; \(dismissReason.zh) \(dismissReason.en)" }
+        case .rectified, .added:
+            break
+        }
+        return notes
+    }
+
     /// Whether it should have been verified or dismissed by `now` and was not
     /// (``ResidentReportRules/verifyWithin`` after it was received).
     public func isOverdue(now: Date) -> Bool {
@@ -165,6 +186,19 @@ public enum ResidentReportRules {
         let clause = item.zh.prefix { $0 != "，" && $0 != "；" && $0 != "。" }
         let text = clause.isEmpty ? Substring(item.zh) : clause
         return text.count > max ? String(text.prefix(max - 1)) + "…" : String(text)
+    }
+
+    /// The street and number of an address, to find a subject of the village at the same place:
+    /// what follows its last 镇/街道/村/社区, without `%` and `_`, at most 20 characters; empty
+    /// below 3 (`杭州市萧山区瓜沥镇坎山村工业路12号` → `工业路12号`).
+    public static func streetPart(_ address: String) -> String {
+        var rest = Substring(address)
+        for marker in ["街道", "社区", "镇", "村"] {
+            if let r = rest.range(of: marker, options: .backwards) { rest = rest[r.upperBound...] }
+        }
+        let cleaned = rest.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "%", with: "")
+            .replacingOccurrences(of: "_", with: "")
+        return cleaned.count >= 3 ? String(cleaned.prefix(20)) : ""
     }
 
     /// Whether residents may report the item: not the management items (training records,

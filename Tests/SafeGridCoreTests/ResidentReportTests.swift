@@ -89,3 +89,29 @@ import Testing
         try ResidentReportRules.checkDirection("消防通道 العربية", "description")
     }
 }
+
+@Suite struct MedianTests {
+    @Test func middleValueOrMeanOfTheTwoMiddleOnes() {
+        #expect(Median.of([]) == nil)
+        #expect(Median.of([600, 60, 6_000]) == 600)
+        #expect(Median.of([60, 600, 120, 6_000]) == 360)
+    }
+}
+
+@Suite struct ResidentReportWordsTests {
+    @Test func statusNotesSayTheStateAndWhatComesNext() throws {
+        let received = try Timestamp.parse("2026-11-30T10:00:00+08:00")
+        #expect(ResidentReport(state: .received, receivedAt: received).statusNotes(dueOn: nil)
+            == "待核实 awaiting verification; 网格员将于 2026-12-01 10:00 前核实")
+        #expect(ResidentReport(state: .verified, receivedAt: received).statusNotes(dueOn: try CalendarDate(year: 2026, month: 12, day: 20))
+            == "已核实，整改中 verified, being rectified; 整改期限 due 2026-12-20")
+        #expect(ResidentReport(state: .dismissed, receivedAt: received, dismissReason: .cannotFind, note: "worker's words").statusNotes(dueOn: nil)
+            == "不予受理 dismissed; 现场未找到 cannot be found")
+    }
+
+    @Test func theStreetOfAnAddress() {
+        #expect(ResidentReportRules.streetPart("杭州市萧山区瓜沥镇坎山村工业路12号") == "工业路12号")
+        #expect(ResidentReportRules.streetPart("瓜沥镇航坞社区") == "")
+        #expect(ResidentReportRules.streetPart("瓜沥镇明朗村50%_路3号") == "50路3号", "LIKE wildcards dropped")
+    }
+}

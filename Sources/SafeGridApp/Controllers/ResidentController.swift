@@ -354,7 +354,7 @@ enum ResidentController {
         let due = shown.reportState == .verified ? try await ResidentAnswers.dueOn(shown.id, sql: req.sql) : nil
         let reason = shown.dismissReason.flatMap(ReportDismissalReason.init(rawValue:))
         return TrackDTO(id: own.id, serviceCode: shown.serviceCode, item: checklist.item(shown.serviceCode)?.zh ?? shown.serviceCode,
-                        state: shown.state, stateName: shown.reportState.zh, statusNotes: ResidentAnswers.statusNotes(shown, dueOn: due),
+                        state: shown.state, stateName: shown.reportState.zh, statusNotes: shown.report.statusNotes(dueOn: due),
                         receivedAt: Timestamp.format(own.receivedAt), updatedAt: Timestamp.format(shown.updatedAt),
                         dueOn: due?.description, dismissReason: reason?.rawValue, dismissReasonName: reason?.zh,
                         note: shown.reportState == .dismissed ? shown.note : nil, anonymous: own.anonymous, addedTo: own.addedTo)

@@ -57,7 +57,7 @@ enum ReportRouting {
         guard let village else { return ReportRoute(townCode: townCode) }
         var subjects = queries.sql.select().columns("*").from("subjects").where("village_code", .equal, SQLBind(village.code))
             .where("closed_down_at", .is, SQLLiteral.null)
-        if let street = address.map(streetPart), !street.isEmpty {
+        if let street = address.map(ResidentReportRules.streetPart), !street.isEmpty {
             subjects = subjects.where("address", .like, SQLBind("%" + street + "%"))
         } else {
             subjects = subjects.where(CampaignQueries.noRow)
@@ -73,17 +73,5 @@ enum ReportRouting {
             return ReportRoute(townCode: townCode, villageCode: village.code, gridCode: parent, microGridCode: code)
         }
         return ReportRoute(townCode: townCode, villageCode: village.code)
-    }
-
-    /// The street and number of an address: what follows its last 镇/街道/村/社区, up to 20
-    /// characters (`杭州市萧山区瓜沥镇坎山村工业路12号` → `工业路12号`).
-    static func streetPart(_ address: String) -> String {
-        var rest = Substring(address)
-        for marker in ["街道", "社区", "镇", "村"] {
-            if let r = rest.range(of: marker, options: .backwards) { rest = rest[r.upperBound...] }
-        }
-        let cleaned = rest.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "%", with: "")
-            .replacingOccurrences(of: "_", with: "")
-        return cleaned.count >= 3 ? String(cleaned.prefix(20)) : ""
     }
 }

@@ -8,25 +8,6 @@ import SafeGridCore
 /// queued in the transaction of the change that causes it, to the verified mobiles of the report,
 /// of its additions and of the reports dismissed as its duplicates.
 enum ResidentAnswers {
-    /// The words of a report's state for Open311's `status_notes` and the tracking page (zh, then
-    /// en), with the deadline of a verified report and the reason of a dismissed one. The
-    /// worker's note is not included: Open311 reads are public.
-    static func statusNotes(_ r: ResidentReportRow, dueOn: CalendarDate?) -> String {
-        let state = r.reportState
-        var notes = "\(state.zh) \(state.en)"
-        switch state {
-        case .received:
-            notes += "; 网格员将于 \(Layout.time(ResidentReportRules.verifyBy(r.receivedAt))) 前核实"
-        case .verified:
-            if let dueOn { notes += "; 整改期限 due \(dueOn)" }
-        case .dismissed:
-            if let reason = r.dismissReason.flatMap(ReportDismissalReason.init(rawValue:)) { notes += "; \(reason.zh) \(reason.en)" }
-        case .rectified, .added:
-            break
-        }
-        return notes
-    }
-
     /// The earliest deadline among the report's hazards (Asia/Shanghai day), for a verified report.
     static func dueOn(_ report: UUID, sql: any SQLDatabase) async throws -> CalendarDate? {
         try await dueAt(report, sql: sql).map(CalendarDate.init(shanghai:))

@@ -112,7 +112,7 @@ extension Open311Controller {
     }
 
     /// A resident's report as GeoReport reads it: its state in `status` and `status_notes`
-    /// (``ResidentAnswers/statusNotes(_:dueOn:)``), `updated_datetime` its last change, and
+    /// (``ResidentReport/statusNotes(dueOn:)``), `updated_datetime` its last change, and
     /// `expected_datetime` the verification promise while it waits, then the party's deadline.
     /// The reporter's name and mobile are never in it, nor the photos (staff only).
     static func request(reported r: ResidentReportRow, checklist: Checklist, sql: any SQLDatabase) async throws -> ServiceRequest {
@@ -126,7 +126,7 @@ extension Open311Controller {
         }
         return ServiceRequest(
             service_request_id: r.id.uuidString.lowercased(), status: r.reportState.open311Status,
-            status_notes: ResidentAnswers.statusNotes(r, dueOn: due),
+            status_notes: r.report.statusNotes(dueOn: due),
             service_name: item.map { "\($0.zh) \($0.en)" }, service_code: r.serviceCode, description: r.description,
             agency_responsible: item?.department.zh, service_notice: nil,
             requested_datetime: Timestamp.format(r.receivedAt), updated_datetime: Timestamp.format(r.updatedAt),
