@@ -72,11 +72,7 @@ extension LedgerImport {
                 }
             }
         }
-        for (n, r) in planned {
-            var merged = r
-            merged.problems = (rows[n]?.problems ?? []) + r.problems
-            rows[n] = merged
-        }
+        merge(planned, into: &rows)
         let rejected = finish(&report, rows: rows, table: table)
         return Outcome(report: report, rejected: rejected)
     }

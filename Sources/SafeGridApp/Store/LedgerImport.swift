@@ -206,6 +206,16 @@ enum LedgerImport {
         return (r, rows)
     }
 
+    /// The planned rows over the checked ones: each planned row's action, with the problems the
+    /// check already found for its row kept ahead of the plan's.
+    static func merge(_ planned: [Int: ImportReport.Row], into rows: inout [Int: ImportReport.Row]) {
+        for (n, r) in planned {
+            var merged = r
+            merged.problems = (rows[n]?.problems ?? []) + r.problems
+            rows[n] = merged
+        }
+    }
+
     static func finish(_ report: inout ImportReport, rows: [Int: ImportReport.Row], table: LedgerTable) -> LedgerSheet? {
         report.rows = rows.values.sorted { $0.row < $1.row }
         var t = ImportReport.Totals()
