@@ -61,6 +61,11 @@ public enum Role: String, Codable, CaseIterable, Sendable, Hashable {
     public var administers: Bool { self == .districtAdmin || self == .townAdmin }
 
     /// Whether responsible parties' mobile numbers are shown in full (see the table above).
+    /// Whether the role sees a resident reporter's mobile in full: only the grid and micro-grid
+    /// workers who verify reports of their area (and call the resident back when they cannot
+    /// find the place); every other role sees it masked — 个人信息保护法 art. 6, minimum necessary.
+    public var seesReporterPhoneNumbers: Bool { self == .gridWorker || self == .microGridWorker }
+
     public var seesPartyPhoneNumbers: Bool {
         switch self {
         case .districtAdmin, .viewer: false

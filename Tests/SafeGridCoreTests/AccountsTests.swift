@@ -35,6 +35,7 @@ import Testing
         #expect(!AccountRules.mayManage(townAdmin, role: .gridWorker, areaCode: "33010900100101"))
         #expect(!AccountRules.mayManage(townAdmin, role: .districtAdmin, areaCode: "330109"))
         #expect(Role.allCases.filter(\.seesPartyPhoneNumbers) == [.townAdmin, .departmentInspector, .villageOfficer, .gridWorker, .microGridWorker])
+        #expect(Role.allCases.filter(\.seesReporterPhoneNumbers) == [.gridWorker, .microGridWorker])
     }
 
     @Test func userNamesAndPasswords() throws {

@@ -67,10 +67,7 @@ enum ReportsController {
 
     /// Whether this reader sees reporters' mobiles in full: the grid and micro-grid workers (who
     /// call the resident back when they cannot find the place), inside whose area the report lies.
-    static func revealsReporter(_ req: Request) -> Bool {
-        guard let role = req.signedIn?.account.role else { return false }
-        return role == .gridWorker || role == .microGridWorker
-    }
+    static func revealsReporter(_ req: Request) -> Bool { req.signedIn?.account.role.seesReporterPhoneNumbers ?? false }
 
     /// The answers of `rows`, their subjects, villages, counts and hazards read once for all.
     static func dtos(_ rows: [ResidentReportRow], _ req: Request, nearby: Bool) async throws -> [ReportDTO] {
