@@ -19,14 +19,21 @@ enum ReportIntake {
         let villageCode: String?
         let name: String?
 
+        /// - Parameters:
+        ///   - fieldNames: the names a channel gives the fields in errors (Open311's `lat`, `address_string`).
+        ///   - residentsOnly: the residents' page: management items are refused.
+        ///   - descriptionMax, addressMax: characters (Open311 documents 4,000 and 300).
         /// - Throws: 422 naming `serviceCode`, `description`, `latitude`, `address`, `villageCode`, `name`.
         static func checked(serviceCode: String?, description: String?, latitude: Double?, longitude: Double?, address: String?,
                             villageCode: String?, name: String?, checklist: Checklist, sql: any SQLDatabase,
-                            fieldNames: [String: String] = [:], residentsOnly: Bool = false) async throws -> Fields {
+                            fieldNames: [String: String] = [:], residentsOnly: Bool = false,
+                            descriptionMax: Int = ResidentReportRules.descriptionMax,
+                            addressMax: Int = ResidentReportRules.addressMax) async throws -> Fields {
             func field(_ f: String) -> String { fieldNames[f] ?? f }
             guard let code = serviceCode?.trimmingCharacters(in: .whitespaces), let item = checklist.item(code),
                   !residentsOnly || ResidentReportRules.reportable(item) else {
-                throw DomainError.invalid(field("serviceCode"), "choose what the hazard is 请选择隐患类型")
+                throw DomainError.invalid(field("serviceCode"), "\(serviceCode.map { "'\($0.prefix(20))'" } ?? "nothing") is not an item residents report; "
+                                          + "see /api/v1/resident/context or /open311/v2/services.json 请选择隐患类型")
             }
             func text(_ raw: String?, _ f: String, max: Int, multiline: Bool = false) throws(DomainError) -> String? {
                 guard let v = raw?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
@@ -34,8 +41,8 @@ enum ReportIntake {
                 try ResidentReportRules.checkDirection(v, field(f))
                 return v
             }
-            let description = try text(description, "description", max: ResidentReportRules.descriptionMax, multiline: true)
-            let address = try text(address, "address", max: ResidentReportRules.addressMax)
+            let description = try text(description, "description", max: descriptionMax, multiline: true)
+            let address = try text(address, "address", max: addressMax)
             let name = try text(name, "name", max: TextRules.personName)
             let position: GeoPoint?
             do { position = try ResidentController.position(latitude, longitude) } catch {

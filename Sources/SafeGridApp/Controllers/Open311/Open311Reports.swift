@@ -21,35 +21,40 @@ extension Open311Controller {
             throw Abort(.forbidden, reason: "api_key: invalid api_key")
         }
         let checklist = try await req.checklists.current(sql: req.sql)
-        guard let code = input.service_code, checklist.item(code) != nil else {
-            throw DomainError.invalid("service_code", "unknown service_code \(input.service_code ?? "(none)"); see services.json")
-        }
         func text(_ value: String?, _ field: String, max: Int) throws -> String? {
             guard let v = value?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
-            try TextRules.check(v, field, max: max, multiline: field == "description")
+            try TextRules.check(v, field, max: max)
             return v
         }
-        let description = try text(input.description, "description", max: 4_000)
-        let address = try text(input.address_string, "address_string", max: 300)
-        var point: GeoPoint? = nil
+        var latitude: Double?, longitude: Double?
         switch (input.lat?.trimmingCharacters(in: .whitespaces), input.long?.trimmingCharacters(in: .whitespaces)) {
         case let (lat?, long?) where !lat.isEmpty || !long.isEmpty:
             guard let la = Double(lat), let lo = Double(long) else { throw DomainError.invalid("lat", "lat and long must be decimal degrees") }
-            do {
-                let p = try GeoPoint(latitude: la, longitude: lo, datum: .wgs84)
-                try DistrictBoundary.xiaoshan.check(p)
-                point = p
-            } catch { throw DomainError.invalid("lat", error) }
+            (latitude, longitude) = (la, lo)
         default:
             break
         }
-        guard point != nil || address != nil || !(input.address_id ?? "").isEmpty else {
+        let addressID = try text(input.address_id, "address_id", max: 100)
+        let addressGiven = input.address_string.map { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty } ?? false
+        guard latitude != nil || addressGiven || addressID != nil else {
             throw DomainError.invalid("lat", "give lat and long, or address_string, or address_id")
         }
+        let first = try text(input.first_name, "first_name", max: 100), last = try text(input.last_name, "last_name", max: 100)
+        // The same checks and path as the residents' page (with GeoReport's names and limits):
+        // routed to a micro-grid, a worker's task, answers by SMS.
+        let intake = try await ReportIntake.Fields.checked(
+            serviceCode: input.service_code, description: input.description, latitude: latitude, longitude: longitude,
+            address: addressGiven ? input.address_string : addressID.map { "address_id \($0)" }, villageCode: nil,
+            name: [last, first].compactMap { $0 }.joined().prefix(TextRules.personName).description,
+            checklist: checklist, sql: req.sql,
+            fieldNames: ["serviceCode": "service_code", "latitude": "lat", "address": "address_string", "name": "last_name"],
+            descriptionMax: 4_000, addressMax: 300)
+        let code = intake.item.code, description = intake.description, point = intake.position
+        let address = addressGiven ? intake.address : nil
         let fields: [(String, String?)] = [
             ("service_code", code), ("lat", point.map { String($0.latitude) }), ("long", point.map { String($0.longitude) }),
             ("address_string", address), ("address_id", input.address_id), ("description", description),
-            ("first_name", try text(input.first_name, "first_name", max: 100)), ("last_name", try text(input.last_name, "last_name", max: 100)),
+            ("first_name", first), ("last_name", last),
             ("email", try text(input.email, "email", max: 200)), ("phone", try text(input.phone, "phone", max: 40)),
             ("device_id", try text(input.device_id, "device_id", max: 100)), ("account_id", try text(input.account_id, "account_id", max: 100)),
             ("media_url", try text(input.media_url, "media_url", max: 1_000)),
@@ -58,13 +63,6 @@ extension Open311Controller {
         let now = req.services.now()
         let values = Dictionary(uniqueKeysWithValues: fields)
         let position = point
-        // The same path as the residents' page: routed to a micro-grid, a worker's task, answers by SMS.
-        let intake = try await ReportIntake.Fields.checked(
-            serviceCode: code, description: description, latitude: point?.latitude, longitude: point?.longitude,
-            address: address ?? input.address_id.flatMap { $0.isEmpty ? nil : "address_id \($0.prefix(100))" }, villageCode: nil,
-            name: [values["last_name"] ?? nil, values["first_name"] ?? nil].compactMap { $0 }.joined().prefix(TextRules.personName).description,
-            checklist: checklist, sql: req.sql,
-            fieldNames: ["serviceCode": "service_code", "latitude": "lat", "address": "address_string", "name": "last_name"])
         // A client's reporter phone is its own account's, vouched for by the client: answered when a mobile.
         let phone = (values["phone"] ?? nil).flatMap { try? PhoneNumber($0) }.flatMap { $0.isSMSCapable ? $0.stored : nil }
         let reporter = ReportIntake.Reporter(name: intake.name, phone: phone, anonymous: phone == nil, clientAddress: req.clientAddress)
