@@ -82,11 +82,13 @@ enum DemoReports {
         for (i, age) in [2.5, 0.6].enumerated() where !home.isEmpty {
             if let r = report(at: home[(i * 31) % home.count], received: now.addingTimeInterval(-age * 3_600), outcome: .open) { past.append(r) }
         }
-        // Each village's officer, texted when a report waits beyond 24 hours.
+        // Each village's officer, texted when a report of the village waits beyond 24 hours.
         let villages = campaign.areas.filter { $0.level == .village && $0.parentCode == BundledAreas.gualiTownCode }
+        // And the town's duty phone: reports nothing placed in a village, and fire alarms at key
+        // hazard enterprises (智慧消防).
         let officers: [(gridCode: String, name: String, phone: PhoneNumber)] = villages.enumerated().map { i, v in
             (v.code, v.shortName + "村社安全员", .mobile("137" + String(format: "%08d", 10_000 + i)))
-        }
+        } + [(BundledAreas.gualiTownCode, "瓜沥镇平安办值班", .mobile("13700009999"))]
         try await app.campaignWrite(scope: .everything, recordedAt: now) { tx in try await tx.insert(gridWorkers: officers) }
         let counts = try await ReportHandling.replay(past, app: app)
         return Summary(received: counts.received, verified: counts.verified, dismissed: counts.dismissed)

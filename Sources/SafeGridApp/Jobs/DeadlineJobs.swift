@@ -166,7 +166,10 @@ extension DeadlineJobs {
                     try await ResidentReportStore(sql: sql).markAlerted(ids, at: now)
                     guard let contact = try await q.gridWorker(of: village),
                           let stored = try? contact.decode(column: "phone", as: String.self),
-                          let phone = try? PhoneNumber(stored: stored), phone.isSMSCapable else { return ids.count }
+                          let phone = try? PhoneNumber(stored: stored), phone.isSMSCapable else {
+                        app.logger.warning("\(ids.count) residents' reports of area \(village) wait beyond 24 h and the area has no contact with a mobile in grid_workers: nobody was texted")
+                        return ids.count
+                    }
                     let name = try await q.area(village)?.name ?? village
                     let text = SMSTemplate.unverifiedReports(villageName: name, count: ids.count)
                     try await Outbox.enqueue(OutgoingMessage(
