@@ -10,11 +10,13 @@ import Foundation
 /// Where a report stands.
 ///
 /// `received` (待核实) → `verified` (已核实: a hazard with a deadline) → `rectified` (已整改:
-/// every hazard of the verifying inspection rectified); or `received` → `dismissed` (不予受理,
-/// with a ``ReportDismissalReason``). `added` is a resident's addition to an earlier report (the
-/// "is it this one?" choice): it is never worked itself and answers with its original's state.
+/// every hazard of the verifying inspection rectified) or `closedDown` (the subject closed down
+/// with its hazards open); `rectified` → `verified` again when a hazard rebounds. Or `received`
+/// → `dismissed` (不予受理, with a ``ReportDismissalReason``). `added` is a resident's addition to
+/// an earlier report (the "is it this one?" choice): it is never worked itself and answers with
+/// its original's state.
 public enum ResidentReportState: String, Codable, CaseIterable, Sendable {
-    case received, verified, dismissed, rectified, added
+    case received, verified, dismissed, rectified, closedDown, added
 
     public var zh: String {
         switch self {
@@ -22,6 +24,7 @@ public enum ResidentReportState: String, Codable, CaseIterable, Sendable {
         case .verified: "已核实，整改中"
         case .dismissed: "不予受理"
         case .rectified: "已整改"
+        case .closedDown: "场所已关停"
         case .added: "已并入同一上报"
         }
     }
@@ -32,16 +35,22 @@ public enum ResidentReportState: String, Codable, CaseIterable, Sendable {
         case .verified: "verified, being rectified"
         case .dismissed: "dismissed"
         case .rectified: "rectified"
+        case .closedDown: "the place was closed down"
         case .added: "added to an earlier report"
         }
     }
 
     /// Open311 GeoReport v2 `status`: `open` while something is still to be done, `closed` once
-    /// dismissed or rectified.
-    public var open311Status: String { self == .dismissed || self == .rectified ? "closed" : "open" }
+    /// dismissed, rectified or closed down.
+    public var open311Status: String { self == .dismissed || self == .rectified || self == .closedDown ? "closed" : "open" }
 
     /// Whether the report is still to be verified or dismissed (a worker's task).
     public var awaitsVerification: Bool { self == .received }
+
+    /// Whether residents may still add to it, or a worker name it as what a duplicate repeats:
+    /// while it waits or is being rectified. A rectified report's hazard that came back is a new
+    /// report (its rebound reaches a worker that way).
+    public var isOpen: Bool { self == .received || self == .verified }
 }
 
 /// Why a worker dismissed a report. `duplicate` must name the report it repeats.
@@ -139,13 +148,24 @@ public struct ResidentReport: Equatable, Sendable {
         return next
     }
 
-    /// Rectified: every hazard the verification found or linked is rectified (or its subject
-    /// closed down). Only a verified report moves; others stay as they are.
-    public func rectifying(at: Date) -> ResidentReport {
+    /// Rectified: every hazard the verification found or linked is rectified — or closed down,
+    /// when `closedDown` (the subject closed with its hazards open: `closedDown`, not rectified).
+    /// Only a verified report moves; others stay as they are.
+    public func rectifying(at: Date, closedDown: Bool = false) -> ResidentReport {
         guard state == .verified else { return self }
         var next = self
-        next.state = .rectified
+        next.state = closedDown ? .closedDown : .rectified
         next.rectifiedAt = at
+        return next
+    }
+
+    /// A hazard of a rectified report came back (反弹): the report is being rectified again.
+    /// Other states stay as they are.
+    public func reopening() -> ResidentReport {
+        guard state == .rectified else { return self }
+        var next = self
+        next.state = .verified
+        next.rectifiedAt = nil
         return next
     }
 
@@ -162,9 +182,11 @@ public struct ResidentReport: Equatable, Sendable {
             notes += "; 网格员将于 \(by) 前核实"
         case .verified:
             if let dueOn { notes += "; 整改期限 due \(dueOn)" }
+        case .dismissed where dismissReason == .duplicate:
+            notes = "已并入同一上报 merged into an earlier report; 重复上报 duplicate"
         case .dismissed:
             if let dismissReason { notes += "; \(dismissReason.zh) \(dismissReason.en)" }
-        case .rectified, .added:
+        case .rectified, .closedDown, .added:
             break
         }
         return notes

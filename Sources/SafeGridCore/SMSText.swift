@@ -266,15 +266,16 @@ public enum SMSTemplate {
     }
 
     /// The answer to a resident whose report was verified:
-    /// `"【瓜沥除险保安】您上报的隐患（消防通道被堵）已核实，已责令责任方于2026-12-20前整改。感谢您参与除险保安！"`.
+    /// `"【瓜沥除险保安】您上报的隐患（消防通道被堵）已核实，已交办整改，整改期限2026-12-20。感谢您参与除险保安！"`.
     /// - Parameters:
     ///   - item: the checklist item's text; shortened (``shortForm(_:)``).
     ///   - dueOn: the deadline given to the responsible party (Asia/Shanghai calendar day).
     ///   - overdue: the hazard was already on record and its deadline has passed: the text says it
     ///     is being pressed (`…已核实，该隐患已在督办整改（期限2026-10-25，已逾期）。…`).
     public static func residentVerified(sign: String = defaultSign, item: String, dueOn: CalendarDate, overdue: Bool = false) -> String {
+        // "交办" (handed over for rectification), not "责令" (ordered): the party's notice may not be signed yet.
         let said = overdue ? "已核实，该隐患已在督办整改（期限" + dueOn.description + "，已逾期）。"
-            : "已核实，已责令责任方于" + dueOn.description + "前整改。"
+            : "已核实，已交办整改，整改期限" + dueOn.description + "。"
         return sign + "您上报的隐患（" + shortForm(clean(item)) + "）" + said + "感谢您参与除险保安！"
     }
 
@@ -290,6 +291,18 @@ public enum SMSTemplate {
         let cut = note.map(clean).map { $0.count > ResidentReportRules.answerNoteMax ? String($0.prefix(ResidentReportRules.answerNoteMax)) + "…" : $0 }
         let said = cut.flatMap { $0.isEmpty ? nil : "（" + $0 + "）" } ?? ""
         return sign + "您上报的隐患（" + shortForm(clean(item)) + "）经核查不予受理：" + reason.zh + said + "。如有疑问请联系所在村社。"
+    }
+
+    /// The answer to a resident whose reported hazard came back after rectification (反弹):
+    /// `"【瓜沥除险保安】您上报的隐患（消防车道被占用）复查发现反弹，已重新交办整改，整改期限2026-12-20。"`.
+    public static func residentRebound(sign: String = defaultSign, item: String, dueOn: CalendarDate) -> String {
+        sign + "您上报的隐患（" + shortForm(clean(item)) + "）复查发现反弹，已重新交办整改，整改期限" + dueOn.description + "。"
+    }
+
+    /// The answer to a resident whose reported place was closed down (关停) with the hazard open:
+    /// `"【瓜沥除险保安】您上报的隐患（消防车道被占用）所在场所已依法关停。感谢您参与除险保安！"`.
+    public static func residentClosedDown(sign: String = defaultSign, item: String) -> String {
+        sign + "您上报的隐患（" + shortForm(clean(item)) + "）所在场所已依法关停。感谢您参与除险保安！"
     }
 
     /// The answer to a resident whose reported hazard was rectified and re-inspected:

@@ -113,7 +113,7 @@ struct ResidentReportAPITests {
             #expect(hazardDTO.itemCode == "LANE-01" && hazardDTO.state == "open")
             let answers = try await messages(app, kind: "residentAnswer")
             #expect(answers.count == 1)
-            #expect(answers.first?.body == "【瓜沥除险保安】您上报的隐患（消防车道被占用）已核实，已责令责任方于\(hazardDTO.dueOn)前整改。感谢您参与除险保安！")
+            #expect(answers.first?.body == "【瓜沥除险保安】您上报的隐患（消防车道被占用）已核实，已交办整改，整改期限\(hazardDTO.dueOn)。感谢您参与除险保安！")
             #expect(answers.first?.phones == ["13812345678"])
             o = try await open311(app, receipt.id)
             #expect(o["status"] as? String == "open" && (o["status_notes"] as? String)?.contains("整改期限 due \(hazardDTO.dueOn)") == true)
@@ -177,7 +177,7 @@ struct ResidentReportAPITests {
             #expect(try d.decoded(ReportsController.ReportDTO.self).duplicateOf == first.id)
             #expect(try await messages(app, kind: "residentAnswer").isEmpty, "an anonymous resident gets no SMS")
             let o = try await open311(app, third.id)
-            #expect(o["status"] as? String == "closed" && o["status_notes"] as? String == "不予受理 dismissed; 重复上报 duplicate")
+            #expect(o["status"] as? String == "closed" && o["status_notes"] as? String == "已并入同一上报 merged into an earlier report; 重复上报 duplicate")
 
             // Verify the first without a subject named: it was matched. Both residents are told.
             let v = try await app.send(.POST, "/api/v1/reports/\(first.id.uuidString)/actions", object: ["action": "verify", "severity": "serious"], token: p.worker)
@@ -279,6 +279,70 @@ struct ResidentReportAPITests {
             let lane = try await report(app, p, phone: nil)
             let ok = try await app.send(.POST, "/api/v1/reports/\(lane.id.uuidString)/actions", object: ["action": "verify"], token: fire)
             #expect(ok.status == .ok, "\(ok.body)")
+        }
+    }
+
+    @Test func aReboundReopensTheReportAndAClosureIsNotCalledRectified() async throws {
+        try await withSafeGrid { app in
+            let p = try await place(app)
+            let r = try await report(app, p, phone: "13977770001")
+            let v = try await app.send(.POST, "/api/v1/reports/\(r.id.uuidString)/actions", object: ["action": "verify"], token: p.worker)
+            let hazard = try #require(try v.decoded(ReportsController.ReportDTO.self).hazardIds.first).uuidString
+            func reinspect(_ result: [String: Any]) async throws {
+                let re = try await app.send(.POST, "/api/v1/reinspections", object: [
+                    "subjectId": p.subject, "inspector": "李伟", "reinspectedAt": "2026-11-30T10:00:00+08:00",
+                    "results": [result.merging(["hazardId": hazard]) { $1 }]], token: p.worker)
+                #expect(re.status == .ok, "\(re.body)")
+            }
+            func state() async throws -> String { try await app.send(.GET, "/api/v1/resident/reports/\(r.token)", token: "").decoded(ResidentController.TrackDTO.self).state }
+            try await reinspect(["outcome": "rectified"])
+            #expect(try await state() == "rectified")
+            // It came back: being rectified again, the resident told the new deadline; a new report may join it again.
+            try await reinspect(["outcome": "rebound", "reason": "又堵上了", "dueOn": "2026-12-10"])
+            #expect(try await state() == "verified")
+            #expect(try await messages(app, kind: "residentAnswer").last?.body
+                == "【瓜沥除险保安】您上报的隐患（消防车道被占用）复查发现反弹，已重新交办整改，整改期限2026-12-10。")
+            #expect(try await open311(app, r.id)["status"] as? String == "open")
+            // Closed down with the hazard open: closed down, not rectified.
+            let closed = try await app.send(.POST, "/api/v1/subjects/\(p.subject)/close-down",
+                                            object: ["actor": "综合执法组", "reason": "无证经营，依法关停"], token: app.adminToken)
+            #expect(closed.status == .ok, "\(closed.body)")
+            #expect(try await state() == "closedDown")
+            #expect(try await messages(app, kind: "residentAnswer").last?.body == "【瓜沥除险保安】您上报的隐患（消防车道被占用）所在场所已依法关停。感谢您参与除险保安！")
+            let o = try await open311(app, r.id)
+            #expect(o["status"] as? String == "closed" && o["status_notes"] as? String == "场所已关停 the place was closed down")
+        }
+    }
+
+    @Test func onlyOpenReportsTakeAdditionsOrDuplicatesAndEveryAreaReadsItsFeed() async throws {
+        try await withSafeGrid { app in
+            let p = try await place(app)
+            let dismissed = try await report(app, p, phone: nil)
+            _ = try await app.send(.POST, "/api/v1/reports/\(dismissed.id.uuidString)/actions",
+                                   object: ["action": "dismiss", "reason": "notHazard", "note": "正常停放"], token: p.worker)
+            let nearby = try await app.send(.GET, "/api/v1/resident/nearby?latitude=\(p.latitude)&longitude=\(p.longitude)&serviceCode=LANE-01", token: "")
+            #expect(try nearby.decoded(ResidentController.NearbyList.self).items.isEmpty, "a closed report is not offered")
+            let added = try await app.send(.POST, "/api/v1/resident/reports", object: ["serviceCode": "LANE-01", "anonymous": true,
+                "latitude": p.latitude, "longitude": p.longitude, "addTo": dismissed.id.uuidString], token: "")
+            #expect(added.status == .unprocessableEntity && field(added) == "addTo")
+            // A duplicate of a closed report, or of another kind: its resident would wait for answers that never come.
+            let other = try await report(app, p, phone: nil, extra: ["serviceCode": "ELEC-01"])
+            let lane = try await report(app, p, phone: nil)
+            for original in [dismissed.id, other.id] {
+                let d = try await app.send(.POST, "/api/v1/reports/\(lane.id.uuidString)/actions",
+                                           object: ["action": "dismiss", "reason": "duplicate", "duplicateOf": original.uuidString, "note": "同一处"], token: p.worker)
+                #expect(d.status == .unprocessableEntity && field(d) == "duplicateOf", "\(d.body)")
+            }
+            // A worker's note reaches the resident: no text-direction override.
+            let rtl = try await app.send(.POST, "/api/v1/reports/\(lane.id.uuidString)/actions",
+                                         object: ["action": "dismiss", "reason": "notHazard", "note": "ok \u{202E}evil"], token: p.worker)
+            #expect(rtl.status == .unprocessableEntity && field(rtl) == "note")
+            // The change feed of a grid's worker and of a village officer holds their reports.
+            let officer = try await makeAccount(app, "cun.report", role: .villageOfficer, area: String(p.microGrid.prefix(12)))
+            for token in [p.worker, officer] {
+                let feed = try await app.send(.GET, "/api/v1/reports/changes", token: token).decoded(ReportsController.ChangePage.self)
+                #expect(Set(feed.changes.map(\.reportId)) == [dismissed.id, other.id, lane.id], "\(feed.changes.count)")
+            }
         }
     }
 

@@ -17,6 +17,13 @@ import Testing
             try verified.dismissing(at: received, by: "x", reason: .notHazard, duplicateOf: nil, note: "n")
         }
         #expect(verified.rectifying(at: received.addingTimeInterval(86_400)).state == .rectified)
+        #expect(verified.rectifying(at: received, closedDown: true).state == .closedDown)
+        // A rebound reopens a rectified report only.
+        #expect(verified.rectifying(at: received).reopening().state == .verified)
+        #expect(verified.rectifying(at: received).reopening().rectifiedAt == nil)
+        #expect(r.reopening().state == .received)
+        #expect(ResidentReportState.allCases.filter(\.isOpen) == [.received, .verified])
+        #expect(ResidentReportState.closedDown.open311Status == "closed")
         // Only a verified report is rectified.
         #expect(r.rectifying(at: received).state == .received)
         #expect(ResidentReportState.verified.open311Status == "open" && ResidentReportState.rectified.open311Status == "closed")
@@ -64,7 +71,7 @@ import Testing
     @Test func theResidentsAnswersFitOneOrTwoMessages() throws {
         let due = try CalendarDate(year: 2026, month: 12, day: 20)
         let verified = SMSTemplate.residentVerified(item: "消防车道被占用、堵塞，或设置隔离桩", dueOn: due)
-        #expect(verified == "【瓜沥除险保安】您上报的隐患（消防车道被占用）已核实，已责令责任方于2026-12-20前整改。感谢您参与除险保安！")
+        #expect(verified == "【瓜沥除险保安】您上报的隐患（消防车道被占用）已核实，已交办整改，整改期限2026-12-20。感谢您参与除险保安！")
         #expect(SMSTemplate.residentVerified(item: "消防车道被占用", dueOn: due, overdue: true)
             == "【瓜沥除险保安】您上报的隐患（消防车道被占用）已核实，该隐患已在督办整改（期限2026-12-20，已逾期）。感谢您参与除险保安！")
         let dismissed = SMSTemplate.residentDismissed(item: "消防车道被占用", reason: .cannotFind, note: String(repeating: "门", count: 60))

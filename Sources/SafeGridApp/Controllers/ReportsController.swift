@@ -203,6 +203,8 @@ enum ReportsController {
         let duplicateOf = try input.duplicateOf.flatMap { $0.isEmpty ? nil : $0 }.map { s throws(DomainError) in try Input.uuid(s, "duplicateOf") }
         let note = input.note.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
         try TextRules.check(note, "note", max: ResidentReportRules.noteMax, multiline: true)
+        // A note is told to the resident: no text-direction overrides, as in what residents type.
+        try ResidentReportRules.checkDirection(note, "note")
         let now = req.services.now()
         let actor = "\(account.displayName)（\(account.username)）"
         let checklists = req.application.checklists

@@ -312,7 +312,14 @@ enum ResidentController {
         guard case .stored(let row) = outcome else {
             throw DomainError.invalid("code", "the code is wrong or has expired; ask for a new one 验证码不正确或已过期，请重新获取")
         }
-        let receipt = Receipt(id: row.id, token: row.token, state: row.state, stateName: row.reportState.zh, notice: Open311Controller.notice,
+        // An addition to a report already verified is not waiting for a worker: say what comes next.
+        var verifiedOriginal = false
+        if let original = row.addedTo {
+            verifiedOriginal = try await ResidentReportStore(sql: req.sql).reports(ids: [original])[original]?.reportState == .verified
+        }
+        let notice = verifiedOriginal ? "已并入正在整改的同一上报，整改结果将短信告知。Added to a report being rectified; you will hear the result."
+            : Open311Controller.notice
+        let receipt = Receipt(id: row.id, token: row.token, state: row.state, stateName: row.reportState.zh, notice: notice,
                               trackPath: "/report/#t=\(row.token)", addedTo: row.addedTo)
         let response = try await receipt.encodeResponse(for: req)
         response.status = .created

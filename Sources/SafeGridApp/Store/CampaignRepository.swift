@@ -126,12 +126,15 @@ package final class CampaignTransaction: @unchecked Sendable {
         }
     }
 
-    /// Residents whose reported hazards are all closed by these changes hear so
-    /// (``ResidentAnswers/hazardsClosed(_:sql:at:)``), in this transaction.
+    /// Residents whose reported hazards are all closed by these changes, or came back, hear so
+    /// (``ResidentAnswers``), in this transaction.
     private func answerResidents(_ changes: [DossierChanges]) async throws {
-        let closed = changes.flatMap { c in c.updatedHazards.filter { !$0.value.state.isOpen }.map(\.key) }
-        guard !closed.isEmpty else { return }
-        try await ResidentAnswers.hazardsClosed(closed, sql: sql, at: recordedAt)
+        let updated = changes.flatMap(\.updatedHazards)
+        let closed = updated.filter { !$0.value.state.isOpen }.map(\.key)
+        if !closed.isEmpty { try await ResidentAnswers.hazardsClosed(closed, sql: sql, at: recordedAt) }
+        // A rebound opens a rectified hazard again (only a rectified report can be affected).
+        let reopened = updated.filter { $0.value.state.isOpen && $0.value.reboundCount > 0 }.map(\.key)
+        if !reopened.isEmpty { try await ResidentAnswers.hazardsReopened(reopened, sql: sql, at: recordedAt) }
     }
 }
 

@@ -70,6 +70,10 @@ package enum ReportHandling {
             guard original != r.id, let o = try await store.report(original, queries: tx.queries), o.reportState != .added else {
                 throw DomainError.invalid("duplicateOf", "no other report \(original.uuidString.lowercased()) in your area")
             }
+            // Its resident is told the original's answers will reach them: only an open report of the same kind has any to come.
+            guard o.reportState.isOpen, o.category == r.category else {
+                throw DomainError.invalid("duplicateOf", "that report is \(o.reportState.zh) or of another kind; a duplicate repeats an open report of the same kind")
+            }
         }
         try await store.update(r.id, to: next, at: now)
         try await store.recordEvent(report: r.id, townCode: r.townCode, state: next.state, at: now)

@@ -122,7 +122,8 @@ enum ReportIntake {
     /// 128 random bits, hex: the resident's tracking token.
     static func newToken() -> String { Hex.encode(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) }) }
 
-    /// The report a resident adds to, checked: it exists, is not an addition or dismissed, is of
+    /// The report a resident adds to, checked: it exists and is still open (awaiting verification
+    /// or being rectified: a hazard back after rectification is a new report), is of
     /// the same category, received in the last 30 days and, with a position, within 100 m.
     /// - Throws: 422 on `addTo`.
     static func original(_ id: UUID, for f: Fields, sql: any SQLDatabase, now: Date) async throws -> ResidentReportRow {
@@ -130,7 +131,7 @@ enum ReportIntake {
             throw DomainError.invalid("addTo", "no report \(id.uuidString.lowercased()) to add to")
         }
         let since = now.addingTimeInterval(-Double(ResidentReportRules.nearbyDays) * 86_400)
-        guard original.reportState != .dismissed, original.category == f.item.category.rawValue, original.receivedAt >= since else {
+        guard original.reportState.isOpen, original.category == f.item.category.rawValue, original.receivedAt >= since else {
             throw DomainError.invalid("addTo", "that report is closed, older than \(ResidentReportRules.nearbyDays) days or of another kind; send a new report")
         }
         if let p = f.position, let o = original.position, o.distanceMetres(to: p) > ResidentReportRules.nearbyMetres * 2 {

@@ -31,17 +31,42 @@ enum ResidentAnswers {
     }
 
     /// After a campaign write: the verified reports whose hazards are now all closed become
-    /// `rectified`, and their residents are told.
+    /// `rectified` (or `closedDown` when the subject was closed down with a hazard open), and
+    /// their residents are told.
     /// - Parameter hazards: hazards that left the open states in this write.
     static func hazardsClosed(_ hazards: [UUID], sql: any SQLDatabase, at now: Date) async throws {
         let store = ResidentReportStore(sql: sql)
-        for r in try await store.verifiedReports(linkedTo: hazards) where try await store.allHazardsClosed(of: r.id) {
-            let next = r.report.rectifying(at: now)
+        for r in try await store.reports(linkedTo: hazards, in: .verified) {
+            let states = try await store.hazardStates(of: r.id).compactMap(HazardState.init(rawValue:))
+            guard !states.isEmpty, !states.contains(where: \.isOpen) else { continue }
+            let closedDown = states.contains(.closedDown)
+            let next = r.report.rectifying(at: now, closedDown: closedDown)
             try await store.update(r.id, to: next, at: now)
             try await store.recordEvent(report: r.id, townCode: r.townCode, state: next.state, at: now)
-            let item = try await sql.select().column("zh").from("checklist_items").where("code", .equal, SQLBind(r.serviceCode))
-                .orderBy("checklist_version", .descending).first().flatMap { try? $0.decode(column: "zh", as: String.self) } ?? r.serviceCode
-            try await tell(r, SMSTemplate.residentRectified(item: item), purpose: "rectified", sql: sql, at: now)
+            let item = try await itemText(r.serviceCode, sql: sql)
+            try await tell(r, closedDown ? SMSTemplate.residentClosedDown(item: item) : SMSTemplate.residentRectified(item: item),
+                           purpose: "\(next.state.rawValue):\(Int(now.timeIntervalSince1970))", sql: sql, at: now)
         }
+    }
+
+    /// After a campaign write: the rectified reports one of whose hazards is open again (反弹)
+    /// are being rectified again, and their residents are told the new deadline.
+    /// - Parameter hazards: hazards open after this write.
+    static func hazardsReopened(_ hazards: [UUID], sql: any SQLDatabase, at now: Date) async throws {
+        let store = ResidentReportStore(sql: sql)
+        for r in try await store.reports(linkedTo: hazards, in: .rectified) {
+            let next = r.report.reopening()
+            try await store.update(r.id, to: next, at: now)
+            try await store.recordEvent(report: r.id, townCode: r.townCode, state: next.state, at: now)
+            guard let due = try await dueAt(r.id, sql: sql) else { continue }
+            try await tell(r, SMSTemplate.residentRebound(item: try await itemText(r.serviceCode, sql: sql), dueOn: CalendarDate(shanghai: due)),
+                           purpose: "rebound:\(Int(now.timeIntervalSince1970))", sql: sql, at: now)
+        }
+    }
+
+    /// The item's text in the newest checklist that has it (the code itself when none does).
+    static func itemText(_ code: String, sql: any SQLDatabase) async throws -> String {
+        try await sql.select().column("zh").from("checklist_items").where("code", .equal, SQLBind(code))
+            .orderBy("checklist_version", .descending).first().flatMap { try? $0.decode(column: "zh", as: String.self) } ?? code
     }
 }

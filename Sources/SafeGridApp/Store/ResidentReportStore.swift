@@ -158,7 +158,7 @@ struct ResidentReportStore {
         return try await q.orderBy("received_at", .descending).limit(limit).rows(ResidentReportRow.self)
     }
 
-    /// Not dismissed reports (and not additions) of `category` received since `since` whose
+    /// Open reports (awaiting verification or being rectified) of `category` received since `since` whose
     /// position lies in the box around `point`; the caller measures the distance.
     func candidates(near point: GeoPoint, category: String, since: Date) async throws -> [ResidentReportRow] {
         let (dLat, dLon) = Self.box(metres: ResidentReportRules.nearbyMetres * 2, at: point.latitude)
@@ -166,7 +166,7 @@ struct ResidentReportStore {
             .where("latitude", .greaterThanOrEqual, SQLBind(point.latitude - dLat)).where("latitude", .lessThanOrEqual, SQLBind(point.latitude + dLat))
             .where("longitude", .greaterThanOrEqual, SQLBind(point.longitude - dLon)).where("longitude", .lessThanOrEqual, SQLBind(point.longitude + dLon))
             .where("category", .equal, SQLBind(category)).where("received_at", .greaterThanOrEqual, SQLBind(since))
-            .where("state", .notIn, SQLBind.group([ResidentReportState.dismissed.rawValue, ResidentReportState.added.rawValue]))
+            .where("state", .in, SQLBind.group(ResidentReportState.allCases.filter(\.isOpen).map(\.rawValue)))
             .limit(200).rows(ResidentReportRow.self)
     }
 
@@ -205,10 +205,15 @@ struct ResidentReportStore {
             .values(SQLBind(report), SQLBind(townCode), SQLBind(state.rawValue), SQLBind(at)).run()
     }
 
-    /// Events after `seq`, in commit order, within the reader's scope (by the report's town), at most `limit`.
+    /// Events after `seq`, in commit order, of the reports within the reader's scope, at most `limit`.
     func events(after seq: Int64, limit: Int, queries: CampaignQueries) async throws -> [(seq: Int64, report: UUID, state: String, at: Date)] {
-        let rows = try await queries.within(sql.select().columns("seq", "report_id", "state", "at").from("resident_report_events")
-            .where("seq", .greaterThan, SQLBind(seq)), codeColumn: "town_code").orderBy("seq").limit(limit).all()
+        // Scoped by the report's area columns, as the reports are (a village's or grid's reader too).
+        var q = sql.select().columns("seq", "report_id", "state", "at").from("resident_report_events").where("seq", .greaterThan, SQLBind(seq))
+        if !queries.scope.isEverything {
+            let visible = queries.scoped(sql.select().column("id").from("resident_reports"))
+            q = q.where("report_id", .in, SQLSubquery(visible.select))
+        }
+        let rows = try await q.orderBy("seq").limit(limit).all()
         return rows.compactMap { r in
             guard let s = try? r.decode(column: "seq", as: Int64.self), let id = try? r.decode(column: "report_id", as: UUID.self),
                   let state = try? r.decode(column: "state", as: String.self), let at = try? r.decode(column: "at", as: Date.self) else { return nil }
@@ -256,8 +261,8 @@ struct ResidentReportStore {
         return out
     }
 
-    /// The verified reports one of whose hazards is among `hazards`.
-    func verifiedReports(linkedTo hazards: [UUID]) async throws -> [ResidentReportRow] {
+    /// The reports in `state` one of whose hazards is among `hazards`, oldest first.
+    func reports(linkedTo hazards: [UUID], in state: ResidentReportState) async throws -> [ResidentReportRow] {
         guard !hazards.isEmpty else { return [] }
         // Bulk writes (imports, the demo) close thousands of hazards that no report names.
         guard try await sql.select().column("report_id").from("resident_report_hazards").limit(1).first() != nil else { return [] }
@@ -269,15 +274,14 @@ struct ResidentReportStore {
             }
         }
         guard !ids.isEmpty else { return [] }
-        return try await reports(ids: Array(ids)).values.filter { $0.reportState == .verified }.sorted { $0.receivedAt < $1.receivedAt }
+        return try await reports(ids: Array(ids)).values.filter { $0.reportState == state }.sorted { $0.receivedAt < $1.receivedAt }
     }
 
-    /// Whether every hazard of the report is no longer open (rectified, or its subject closed down).
-    func allHazardsClosed(of report: UUID) async throws -> Bool {
-        let open = try await sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("hazards")
+    /// The states of the report's hazards (``HazardState`` raw values).
+    func hazardStates(of report: UUID) async throws -> [String] {
+        try await sql.select().column("state").from("hazards")
             .where("id", .in, SQLSubquery.select { $0.column("hazard_id").from("resident_report_hazards").where("report_id", .equal, SQLBind(report)) })
-            .where("state", .in, SQLBind.group(CampaignQueries.openStates)).first()
-        return (try open?.decode(column: "n", as: Int.self) ?? 1) == 0
+            .all().compactMap { try? $0.decode(column: "state", as: String.self) }
     }
 
     // MARK: Limits

@@ -14,7 +14,7 @@
     ["outsideArea", "不在本辖区", "outside this area"], ["cannotFind", "现场未找到", "not found on site"]];
   // Only the server's own photo addresses go into an <img> (a report's text never becomes markup).
   var PHOTO_URL = /^\/api\/v1\/reports\/[0-9A-Za-z-]+\/photos\/\d+$/;
-  var STATE_ZH = { received: "待核实", verified: "已核实", dismissed: "已驳回", rectified: "已整改", added: "已并入其他上报" };
+  var STATE_ZH = { received: "待核实", verified: "已核实", dismissed: "已驳回", rectified: "已整改", closedDown: "场所已关停", added: "已并入其他上报" };
   var SHOWN = 20;                 // cards drawn at first; the rest behind a button
   var done = null;                // the last confirmation of this Today screen: {token, id, action, text, subjectId}
   var pendingOpen = null;         // {token, id, subject}: open this report's verify form (back from registering)

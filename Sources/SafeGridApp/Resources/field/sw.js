@@ -3,7 +3,7 @@
    background (a new version shows on the next start). The API (/api/…) is never touched:
    the app keeps its own data in IndexedDB and queues its writes. */
 "use strict";
-var VERSION = "sg-field-2026-12-06.5";
+var VERSION = "sg-field-2026-12-06.6";
 var SHELL = ["/field/", "/field/app.css", "/field/util.js", "/field/store.js", "/field/sync.js", "/field/forms.js", "/field/reports.js", "/field/app.js",
   "/field/manifest.webmanifest", "/field/icon.svg", "/field/icon-192.png"];
 
