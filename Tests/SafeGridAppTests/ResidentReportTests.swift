@@ -160,6 +160,7 @@ struct ResidentReportAPITests {
             #expect(added.addedTo == first.id && added.state == "added")
             let list = try await app.send(.GET, "/api/v1/reports", token: p.worker).decoded([ReportsController.ReportDTO].self)
             #expect(list.map(\.id) == [first.id] && list.first?.additions == 1)
+            #expect(list.first?.addedByOthers.map(\.description) == ["门口消防通道被电动车堵死"], "the worker reads what was added")
 
             // A third, anonymous, dismissed as a duplicate: it must name the original.
             let third = try await report(app, p, phone: nil)

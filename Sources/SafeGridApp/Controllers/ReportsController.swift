@@ -14,6 +14,13 @@ import Vapor
 /// everyone else sees it masked, and Open311 and exports never carry it.
 enum ReportsController {
     struct PhotoDTO: Content { let url: String }
+    /// What another resident added to the report ("is it this one?"): their words and photos.
+    struct AdditionDTO: Content {
+        let id: UUID
+        let description: String?
+        let receivedAt: String
+        let photos: [PhotoDTO]
+    }
     struct NearbySubject: Content {
         let id: UUID
         let name: String
@@ -51,6 +58,8 @@ enum ReportsController {
         /// In full for the verifying workers, else `138****0000`; `nil` when anonymous.
         let reporterPhone: String?
         let additions: Int
+        /// The additions themselves, oldest first.
+        let addedByOthers: [AdditionDTO]
         let photos: [PhotoDTO]
         let verifiedAt: String?
         let verifiedBy: String?
@@ -77,8 +86,11 @@ enum ReportsController {
         let store = ResidentReportStore(sql: sql)
         let ids = rows.map(\.id)
         let subjects = try await queries.subjects(Array(Set(rows.compactMap(\.subjectId))))
-        let additions = try await store.additions(of: ids)
-        let photos = try await store.photoCounts(of: ids)
+        let additions = try await store.additionRows(of: ids)
+        let photos = try await store.photoCounts(of: ids + additions.values.flatMap { $0.map(\.id) })
+        func photoURLs(_ id: UUID) -> [PhotoDTO] {
+            (0..<(photos[id] ?? 0)).map { PhotoDTO(url: "/api/v1/reports/\(id.uuidString.lowercased())/photos/\($0)") }
+        }
         let handled = rows.filter { $0.reportState == .verified || $0.reportState == .rectified }.map(\.id)
         let hazardsOf = try await store.hazards(of: handled)
         var villages: [String: String] = [:]
@@ -113,8 +125,11 @@ enum ReportsController {
                 verifyBy: Timestamp.format(ResidentReportRules.verifyBy(r.receivedAt)), overdue: r.report.isOverdue(now: now),
                 anonymous: r.anonymous, reporterName: r.reporterName,
                 reporterPhone: phone.map { reveal ? $0.display : $0.masked },
-                additions: additions[r.id] ?? 0,
-                photos: (0..<(photos[r.id] ?? 0)).map { PhotoDTO(url: "/api/v1/reports/\(id)/photos/\($0)") },
+                additions: additions[r.id]?.count ?? 0,
+                addedByOthers: (additions[r.id] ?? []).map { a in
+                    AdditionDTO(id: a.id, description: a.description, receivedAt: Timestamp.format(a.receivedAt), photos: photoURLs(a.id))
+                },
+                photos: photoURLs(r.id),
                 verifiedAt: r.verifiedAt.map(Timestamp.format), verifiedBy: r.verifiedBy, inspectionId: r.inspectionId, hazardIds: hazards,
                 dismissReason: reason?.rawValue, dismissReasonName: reason?.zh, duplicateOf: r.duplicateOf, note: r.note,
                 alertedAt: r.alertedAt.map(Timestamp.format), nearbySubjects: near))

@@ -179,6 +179,14 @@ struct ResidentReportStore {
     /// How many additions each report has.
     func additions(of ids: [UUID]) async throws -> [UUID: Int] { try await counts("resident_reports", by: "added_to", ids) }
 
+    /// The additions to each report, oldest first.
+    func additionRows(of ids: [UUID]) async throws -> [UUID: [ResidentReportRow]] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await sql.select().columns("*").from("resident_reports").where("added_to", .in, SQLBind.group(ids))
+            .orderBy("received_at").rows(ResidentReportRow.self)
+        return Dictionary(grouping: rows) { $0.addedTo ?? $0.id }
+    }
+
     /// How many rows of `table` name each of `ids` in `column`.
     private func counts(_ table: String, by column: String, _ ids: [UUID]) async throws -> [UUID: Int] {
         guard !ids.isEmpty else { return [:] }

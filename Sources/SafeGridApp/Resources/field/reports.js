@@ -163,6 +163,13 @@
         h("span", { class: "reporter" }, "上报人 ", reporterText(r)),
         r.additions ? h("span", {}, "另有 " + r.additions + " 人补充 more") : null),
       photos.length ? h("div", { class: "thumbs" }, photos.map(photoThumb)) : null,
+      // What other residents added ("is it this one?" on their phones): their words and photos.
+      (r.addedByOthers || []).length ? h("ul", { class: "additions" }, r.addedByOthers.map(function (a) {
+        var more = (a.photos || []).filter(function (p) { return p && typeof p.url === "string" && PHOTO_URL.test(p.url); });
+        return h("li", { class: "addition" },
+          h("p", { class: "desc" }, "补充 Added" + (a.receivedAt ? "（" + ageText(a.receivedAt) + "）" : "") + "：" + (a.description || "（仅照片 photos only）")),
+          more.length ? h("div", { class: "thumbs" }, more.map(photoThumb)) : null);
+      })) : null,
       r.subjectId ? h("p", { class: "subject-match" }, "匹配对象 Subject: " + (r.subjectName || r.subjectId) + (r.subjectKind ? " · " + kindZh(r.subjectKind) : ""))
         : h("p", { class: "hint subject-match" }, "未匹配对象，核实时选择 · no subject matched; choose one when verifying"));
     if (writes) {
